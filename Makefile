@@ -1,0 +1,35 @@
+# Two commands on a fresh Debian 12 machine:
+#   make run    install deps, build (Release), start confab-server (+ the client with a display)
+#   make test   install deps, build, run every test through CTest
+BUILD_DIR  ?= build
+BUILD_TYPE ?= Release
+JOBS       ?= $(shell nproc)
+PORT       ?= 7080
+
+.PHONY: all deps configure build run test sanitize clean
+
+all: build
+
+deps:
+	@packaging/deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_EXTRA) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) --parallel $(JOBS)
+
+run: build
+	@packaging/run-local.sh $(BUILD_DIR) $(PORT)
+
+test: build
+	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure --parallel $(JOBS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+sanitize:
+	@$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo \
+	  CMAKE_EXTRA=-DCONFAB_SANITIZE=ON
+	@true
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,44 @@
+// Every limit of protocol v1, in one place. docs/protocol.md ("Limits") mirrors this file;
+// the codecs enforce it, the server's connection guard enforces the transport limits.
+#pragma once
+
+#include <QtGlobal>
+
+namespace confab::limits {
+
+inline constexpr int ProtocolVersion = 1;
+
+// Text lengths are counted in Unicode code points.
+inline constexpr int UsernameMin = 3;
+inline constexpr int UsernameMax = 32;
+inline constexpr int PasswordMin = 8;
+inline constexpr int PasswordMax = 256;
+inline constexpr int DisplayNameMax = 64;
+inline constexpr int StatusTextMax = 140;
+inline constexpr int RoomNameMax = 64;
+inline constexpr int TopicMax = 512;
+inline constexpr int MessageBodyMax = 4000;
+inline constexpr int ClientMsgIdMax = 64;
+inline constexpr int RequestIdMax = 64;
+inline constexpr int DeviceNameMax = 64;
+inline constexpr int TokenMax = 128;
+inline constexpr int TraceparentMax = 55;
+
+// Paging.
+inline constexpr int PageSizeDefault = 50;
+inline constexpr int PageSizeMax = 200;
+
+// A `resume` frame may name at most this many rooms.
+inline constexpr int ResumeRoomsMax = 1000;
+// A resume further back than this many events per room answers "reset": fetch by REST.
+inline constexpr int ResumeReplayMax = 1000;
+
+// Transport.
+inline constexpr qint64 FrameBytesMax = 64 * 1024;       // one WebSocket message
+inline constexpr qint64 HttpHeaderBytesMax = 16 * 1024;  // request line + headers
+inline constexpr qint64 HttpBodyBytesMax = 64 * 1024;    // Content-Length cap
+
+// JSON numbers are IEEE doubles: ids and seqs stay within the exactly representable range.
+inline constexpr qint64 MaxSafeInteger = (qint64(1) << 53) - 1;
+
+} // namespace confab::limits

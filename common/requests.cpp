@@ -1,0 +1,242 @@
+#include "requests.h"
+
+#include "jsonreader.h"
+#include "protocollimits.h"
+
+using namespace Qt::StringLiterals;
+
+namespace confab {
+
+namespace {
+
+void insertIf(QJsonObject &o, const QString &key, const std::optional<QString> &v)
+{
+    if (v)
+        o.insert(key, *v);
+}
+
+} // namespace
+
+QJsonObject RegisterRequest::toJson() const
+{
+    QJsonObject o{{u"username"_s, username}, {u"password"_s, password}};
+    if (!displayName.isEmpty())
+        o.insert(u"displayName"_s, displayName);
+    return o;
+}
+
+Result<RegisterRequest> RegisterRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    RegisterRequest req;
+    req.username = r.text(u"username", usernameRule());
+    req.password = r.text(u"password", passwordRule());
+    req.displayName = r.optionalText(u"displayName", displayNameRule()).value_or(QString());
+    if (!r.ok())
+        return r.error();
+    if (auto err = checkUsername(req.username, u"username"_s))
+        return *err;
+    return req;
+}
+
+QJsonObject LoginRequest::toJson() const
+{
+    QJsonObject o{{u"username"_s, username}, {u"password"_s, password}};
+    if (!deviceName.isEmpty())
+        o.insert(u"deviceName"_s, deviceName);
+    return o;
+}
+
+Result<LoginRequest> LoginRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    LoginRequest req;
+    // Login does not re-check the username pattern: a wrong name is just wrong credentials.
+    req.username = r.text(u"username", {1, limits::UsernameMax, TextKind::Line});
+    req.password = r.text(u"password", {1, limits::PasswordMax, TextKind::Line});
+    req.deviceName = r.optionalText(u"deviceName", {0, limits::DeviceNameMax, TextKind::Line})
+                         .value_or(QString());
+    if (!r.ok())
+        return r.error();
+    return req;
+}
+
+QJsonObject LoginResponse::toJson() const
+{
+    return {{u"token"_s, token}, {u"expiresAt"_s, expiresAt}, {u"user"_s, user.toJson()}};
+}
+
+Result<LoginResponse> LoginResponse::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    LoginResponse resp;
+    resp.token = r.text(u"token", {16, limits::TokenMax, TextKind::Token});
+    resp.expiresAt = r.integer(u"expiresAt", 0, limits::MaxSafeInteger);
+    const QJsonObject user = r.object(u"user");
+    if (!r.ok())
+        return r.error();
+    auto u = User::fromJson(user);
+    if (!u) {
+        Error e = u.error();
+        e.field = u"user."_s + e.field;
+        return e;
+    }
+    resp.user = std::move(u).value();
+    return resp;
+}
+
+QJsonObject ProfilePatch::toJson() const
+{
+    QJsonObject o;
+    insertIf(o, u"displayName"_s, displayName);
+    insertIf(o, u"statusText"_s, statusText);
+    return o;
+}
+
+Result<ProfilePatch> ProfilePatch::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    ProfilePatch p;
+    p.displayName = r.optionalText(u"displayName", displayNameRule());
+    p.statusText = r.optionalText(u"statusText", statusTextRule());
+    if (r.ok() && !p.displayName && !p.statusText)
+        r.fail(ErrorCode::MissingField, u"nothing to change: give displayName or statusText"_s,
+               u"displayName");
+    if (!r.ok())
+        return r.error();
+    return p;
+}
+
+QJsonObject CreateRoomRequest::toJson() const
+{
+    return {{u"name"_s, name}, {u"topic"_s, topic}, {u"visibility"_s, visibilityName(visibility)}};
+}
+
+Result<CreateRoomRequest> CreateRoomRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    CreateRoomRequest req;
+    req.name = r.text(u"name", roomNameRule());
+    req.topic = r.optionalText(u"topic", topicRule()).value_or(QString());
+    const QString vis = r.has(u"visibility") ? r.oneOf(u"visibility", {u"public", u"private"})
+                                             : u"public"_s;
+    if (!r.ok())
+        return r.error();
+    req.visibility = vis == u"private" ? RoomVisibility::Private : RoomVisibility::Public;
+    return req;
+}
+
+QJsonObject RoomPatch::toJson() const
+{
+    QJsonObject o;
+    insertIf(o, u"name"_s, name);
+    insertIf(o, u"topic"_s, topic);
+    return o;
+}
+
+Result<RoomPatch> RoomPatch::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    RoomPatch p;
+    p.name = r.optionalText(u"name", roomNameRule());
+    p.topic = r.optionalText(u"topic", topicRule());
+    if (r.ok() && !p.name && !p.topic)
+        r.fail(ErrorCode::MissingField, u"nothing to change: give name or topic"_s, u"name");
+    if (!r.ok())
+        return r.error();
+    return p;
+}
+
+QJsonObject InviteRequest::toJson() const
+{
+    return {{u"userId"_s, userId}};
+}
+
+Result<InviteRequest> InviteRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    InviteRequest req;
+    req.userId = r.id(u"userId");
+    if (!r.ok())
+        return r.error();
+    return req;
+}
+
+QJsonObject SendMessageRequest::toJson() const
+{
+    return {{u"clientMsgId"_s, clientMsgId}, {u"body"_s, body}};
+}
+
+Result<SendMessageRequest> SendMessageRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    SendMessageRequest req;
+    req.clientMsgId = r.text(u"clientMsgId", clientMsgIdRule());
+    req.body = r.text(u"body", messageBodyRule());
+    if (!r.ok())
+        return r.error();
+    return req;
+}
+
+QJsonObject EditMessageRequest::toJson() const
+{
+    return {{u"body"_s, body}};
+}
+
+Result<EditMessageRequest> EditMessageRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    EditMessageRequest req;
+    req.body = r.text(u"body", messageBodyRule());
+    if (!r.ok())
+        return r.error();
+    return req;
+}
+
+QJsonObject SendAck::toJson() const
+{
+    return {{u"clientMsgId"_s, clientMsgId}, {u"eventId"_s, eventId}, {u"roomId"_s, roomId},
+            {u"seq"_s, seq},                 {u"ts"_s, ts},           {u"duplicate"_s, duplicate}};
+}
+
+Result<SendAck> SendAck::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    SendAck a;
+    a.clientMsgId = r.text(u"clientMsgId", clientMsgIdRule());
+    a.eventId = r.id(u"eventId");
+    a.roomId = r.id(u"roomId");
+    a.seq = r.id(u"seq");
+    a.ts = r.integer(u"ts", 0, limits::MaxSafeInteger);
+    a.duplicate = r.boolean(u"duplicate");
+    if (!r.ok())
+        return r.error();
+    return a;
+}
+
+QJsonObject EventPage::toJson() const
+{
+    return {{u"roomId"_s, roomId},
+            {u"events"_s, toJsonArray(events)},
+            {u"hasMore"_s, hasMore},
+            {u"lastSeq"_s, lastSeq}};
+}
+
+Result<EventPage> EventPage::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    EventPage p;
+    p.roomId = r.id(u"roomId");
+    p.hasMore = r.boolean(u"hasMore");
+    p.lastSeq = r.integer(u"lastSeq", 0, limits::MaxSafeInteger);
+    const QJsonArray events = r.array(u"events", limits::PageSizeMax);
+    if (!r.ok())
+        return r.error();
+    auto list = listFromJson<RoomEvent>(events, u"events"_s);
+    if (!list)
+        return list.error();
+    p.events = std::move(list).value();
+    return p;
+}
+
+} // namespace confab

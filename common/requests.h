@@ -1,0 +1,122 @@
+// REST bodies of protocol v1 (requests the client sends, responses the server returns).
+#pragma once
+
+#include "types.h"
+
+#include <optional>
+
+namespace confab {
+
+struct RegisterRequest
+{
+    QString username;
+    QString password;
+    QString displayName; // optional on the wire; empty means "use the username"
+
+    QJsonObject toJson() const;
+    static Result<RegisterRequest> fromJson(const QJsonObject &o);
+};
+
+struct LoginRequest
+{
+    QString username;
+    QString password;
+    QString deviceName; // optional: shown in the session list
+
+    QJsonObject toJson() const;
+    static Result<LoginRequest> fromJson(const QJsonObject &o);
+};
+
+struct LoginResponse
+{
+    QString token;
+    qint64 expiresAt = 0;
+    User user;
+
+    QJsonObject toJson() const;
+    static Result<LoginResponse> fromJson(const QJsonObject &o);
+};
+
+// PATCH users/me: at least one field.
+struct ProfilePatch
+{
+    std::optional<QString> displayName;
+    std::optional<QString> statusText;
+
+    QJsonObject toJson() const;
+    static Result<ProfilePatch> fromJson(const QJsonObject &o);
+};
+
+struct CreateRoomRequest
+{
+    QString name;
+    QString topic;
+    RoomVisibility visibility = RoomVisibility::Public; // public or private; direct via users/{id}/dm
+
+    QJsonObject toJson() const;
+    static Result<CreateRoomRequest> fromJson(const QJsonObject &o);
+};
+
+// PATCH rooms/{id}: at least one field.
+struct RoomPatch
+{
+    std::optional<QString> name;
+    std::optional<QString> topic;
+
+    QJsonObject toJson() const;
+    static Result<RoomPatch> fromJson(const QJsonObject &o);
+};
+
+struct InviteRequest
+{
+    qint64 userId = 0;
+
+    QJsonObject toJson() const;
+    static Result<InviteRequest> fromJson(const QJsonObject &o);
+};
+
+struct SendMessageRequest
+{
+    QString clientMsgId;
+    QString body;
+
+    QJsonObject toJson() const;
+    static Result<SendMessageRequest> fromJson(const QJsonObject &o);
+};
+
+struct EditMessageRequest
+{
+    QString body;
+
+    QJsonObject toJson() const;
+    static Result<EditMessageRequest> fromJson(const QJsonObject &o);
+};
+
+// The server's answer to an accepted send, over REST and as the `ack` frame.
+struct SendAck
+{
+    QString clientMsgId;
+    qint64 eventId = 0;
+    qint64 roomId = 0;
+    qint64 seq = 0;
+    qint64 ts = 0;
+    bool duplicate = false; // true: this clientMsgId was accepted before; nothing new was stored
+
+    QJsonObject toJson() const;
+    static Result<SendAck> fromJson(const QJsonObject &o);
+    friend bool operator==(const SendAck &, const SendAck &) = default;
+};
+
+// GET rooms/{id}/events
+struct EventPage
+{
+    qint64 roomId = 0;
+    QList<RoomEvent> events; // ascending seq
+    bool hasMore = false;    // more events exist beyond this page in the requested direction
+    qint64 lastSeq = 0;      // the room's newest seq when the page was read
+
+    QJsonObject toJson() const;
+    static Result<EventPage> fromJson(const QJsonObject &o);
+};
+
+} // namespace confab

@@ -1,0 +1,270 @@
+#include "types.h"
+
+#include "jsonreader.h"
+#include "protocollimits.h"
+
+#include <QJsonArray>
+
+using namespace Qt::StringLiterals;
+
+namespace confab {
+
+TextRule usernameRule() { return {limits::UsernameMin, limits::UsernameMax, TextKind::Line}; }
+TextRule passwordRule() { return {limits::PasswordMin, limits::PasswordMax, TextKind::Line}; }
+TextRule displayNameRule() { return {0, limits::DisplayNameMax, TextKind::Line}; }
+TextRule statusTextRule() { return {0, limits::StatusTextMax, TextKind::Line}; }
+TextRule roomNameRule() { return {1, limits::RoomNameMax, TextKind::Line}; }
+TextRule topicRule() { return {0, limits::TopicMax, TextKind::Line}; }
+TextRule messageBodyRule() { return {1, limits::MessageBodyMax, TextKind::Multiline}; }
+TextRule clientMsgIdRule() { return {1, limits::ClientMsgIdMax, TextKind::Token}; }
+
+std::optional<Error> checkUsername(const QString &username, const QString &field)
+{
+    if (auto err = checkTextValue(username, usernameRule(), field))
+        return err;
+    const auto bad = [&] {
+        return makeError(ErrorCode::InvalidValue,
+                         u"usernames are lowercase letters, digits, '.', '_' and '-', "
+                         u"starting with a letter"_s,
+                         field);
+    };
+    if (!(username.front() >= u'a' && username.front() <= u'z'))
+        return bad();
+    for (QChar c : username) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= u'a' && u <= u'z') || (u >= u'0' && u <= u'9') || u == u'.'
+            || u == u'_' || u == u'-';
+        if (!ok)
+            return bad();
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+template<typename E>
+struct NameTable
+{
+    E value;
+    QStringView name;
+};
+
+constexpr NameTable<RoomVisibility> kVisibilities[] = {
+    {RoomVisibility::Public, u"public"},
+    {RoomVisibility::Private, u"private"},
+    {RoomVisibility::Direct, u"direct"},
+};
+constexpr NameTable<MemberRole> kRoles[] = {
+    {MemberRole::Owner, u"owner"},
+    {MemberRole::Admin, u"admin"},
+    {MemberRole::Member, u"member"},
+};
+constexpr NameTable<EventType> kEventTypes[] = {
+    {EventType::Message, u"message"},         {EventType::Edit, u"edit"},
+    {EventType::Delete, u"delete"},           {EventType::MemberJoin, u"member_join"},
+    {EventType::MemberLeave, u"member_leave"}, {EventType::RoomCreate, u"room_create"},
+    {EventType::RoomUpdate, u"room_update"},   {EventType::RoomDelete, u"room_delete"},
+};
+
+template<typename E, size_t N>
+QString nameOf(const NameTable<E> (&table)[N], E value)
+{
+    for (const auto &entry : table) {
+        if (entry.value == value)
+            return entry.name.toString();
+    }
+    return {};
+}
+
+template<typename E, size_t N>
+bool valueOf(const NameTable<E> (&table)[N], QStringView name, E *out)
+{
+    for (const auto &entry : table) {
+        if (entry.name == name) {
+            *out = entry.value;
+            return true;
+        }
+    }
+    return false;
+}
+
+qint64 timestamp(JsonReader &r, QStringView key)
+{
+    return r.integer(key, 0, limits::MaxSafeInteger);
+}
+
+} // namespace
+
+QString visibilityName(RoomVisibility v) { return nameOf(kVisibilities, v); }
+QString roleName(MemberRole r) { return nameOf(kRoles, r); }
+bool roleFromName(QStringView name, MemberRole *out) { return valueOf(kRoles, name, out); }
+QString eventTypeName(EventType t) { return nameOf(kEventTypes, t); }
+bool eventTypeFromName(QStringView name, EventType *out)
+{
+    return valueOf(kEventTypes, name, out);
+}
+
+// --- User -------------------------------------------------------------------------------------
+
+QJsonObject User::toJson() const
+{
+    return {{u"id"_s, id},
+            {u"username"_s, username},
+            {u"displayName"_s, displayName},
+            {u"statusText"_s, statusText},
+            {u"createdAt"_s, createdAt}};
+}
+
+Result<User> User::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    User u;
+    u.id = r.id(u"id");
+    u.username = r.text(u"username", usernameRule());
+    u.displayName = r.text(u"displayName", displayNameRule());
+    u.statusText = r.text(u"statusText", statusTextRule());
+    u.createdAt = timestamp(r, u"createdAt");
+    if (!r.ok())
+        return r.error();
+    if (auto err = checkUsername(u.username, u"username"_s))
+        return *err;
+    return u;
+}
+
+// --- Room -------------------------------------------------------------------------------------
+
+QJsonObject Room::toJson() const
+{
+    return {{u"id"_s, id},
+            {u"name"_s, name},
+            {u"topic"_s, topic},
+            {u"visibility"_s, visibilityName(visibility)},
+            {u"ownerId"_s, ownerId},
+            {u"createdAt"_s, createdAt},
+            {u"lastSeq"_s, lastSeq},
+            {u"memberCount"_s, memberCount}};
+}
+
+Result<Room> Room::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    Room room;
+    room.id = r.id(u"id");
+    room.name = r.text(u"name", roomNameRule());
+    room.topic = r.text(u"topic", topicRule());
+    const QString vis = r.oneOf(u"visibility", {u"public", u"private", u"direct"});
+    room.ownerId = r.integer(u"ownerId", 0, limits::MaxSafeInteger);
+    room.createdAt = timestamp(r, u"createdAt");
+    room.lastSeq = r.integer(u"lastSeq", 0, limits::MaxSafeInteger);
+    room.memberCount = int(r.integer(u"memberCount", 0, std::numeric_limits<int>::max()));
+    if (!r.ok())
+        return r.error();
+    valueOf(kVisibilities, vis, &room.visibility);
+    return room;
+}
+
+// --- Member -----------------------------------------------------------------------------------
+
+QJsonObject Member::toJson() const
+{
+    return {{u"userId"_s, userId},
+            {u"username"_s, username},
+            {u"displayName"_s, displayName},
+            {u"role"_s, roleName(role)},
+            {u"joinedAt"_s, joinedAt}};
+}
+
+Result<Member> Member::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    Member m;
+    m.userId = r.id(u"userId");
+    m.username = r.text(u"username", usernameRule());
+    m.displayName = r.text(u"displayName", displayNameRule());
+    const QString role = r.oneOf(u"role", {u"owner", u"admin", u"member"});
+    m.joinedAt = timestamp(r, u"joinedAt");
+    if (!r.ok())
+        return r.error();
+    roleFromName(role, &m.role);
+    return m;
+}
+
+// --- RoomEvent --------------------------------------------------------------------------------
+
+std::optional<Error> validateEventContent(EventType type, const QJsonObject &content,
+                                          const QString &path)
+{
+    JsonReader r(content, path);
+    switch (type) {
+    case EventType::Message:
+        r.text(u"body", messageBodyRule());
+        break;
+    case EventType::Edit:
+        r.id(u"targetId");
+        r.text(u"body", messageBodyRule());
+        break;
+    case EventType::Delete:
+        r.id(u"targetId");
+        break;
+    case EventType::MemberJoin:
+        r.id(u"userId");
+        r.optionalId(u"invitedBy");
+        break;
+    case EventType::MemberLeave:
+        r.id(u"userId");
+        break;
+    case EventType::RoomCreate:
+        r.text(u"name", roomNameRule());
+        r.text(u"topic", topicRule());
+        r.oneOf(u"visibility", {u"public", u"private", u"direct"});
+        break;
+    case EventType::RoomUpdate:
+        r.optionalText(u"name", roomNameRule());
+        r.optionalText(u"topic", topicRule());
+        if (r.ok() && !r.has(u"name") && !r.has(u"topic"))
+            r.fail(ErrorCode::MissingField, u"a room update names a new name or topic"_s, u"name");
+        break;
+    case EventType::RoomDelete:
+        break;
+    }
+    if (!r.ok())
+        return r.error();
+    return std::nullopt;
+}
+
+QJsonObject RoomEvent::toJson() const
+{
+    QJsonObject o{{u"id"_s, id},
+                  {u"roomId"_s, roomId},
+                  {u"seq"_s, seq},
+                  {u"type"_s, eventTypeName(type)},
+                  {u"senderId"_s, senderId},
+                  {u"ts"_s, ts},
+                  {u"content"_s, content}};
+    if (!clientMsgId.isEmpty())
+        o.insert(u"clientMsgId"_s, clientMsgId);
+    return o;
+}
+
+Result<RoomEvent> RoomEvent::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    RoomEvent e;
+    e.id = r.id(u"id");
+    e.roomId = r.id(u"roomId");
+    e.seq = r.id(u"seq");
+    const QString type = r.text(u"type", {1, 32, TextKind::Token});
+    e.senderId = r.id(u"senderId");
+    e.ts = timestamp(r, u"ts");
+    e.content = r.object(u"content");
+    e.clientMsgId = r.optionalText(u"clientMsgId", clientMsgIdRule()).value_or(QString());
+    if (!r.ok())
+        return r.error();
+    if (!eventTypeFromName(type, &e.type))
+        return makeError(ErrorCode::UnknownType, u"unknown event type '%1'"_s.arg(type), u"type"_s);
+    if (auto err = validateEventContent(e.type, e.content))
+        return *err;
+    return e;
+}
+
+} // namespace confab

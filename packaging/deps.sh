@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Confab needs to build, run and test.
+# Idempotent: when every package is already installed it does nothing (no apt-get update).
+# Uses sudo only when not running as root.
+#
+#   packaging/deps.sh           build + run + test dependencies
+#   packaging/deps.sh --print   print the package list and exit
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config curl
+  # Qt 6.4: Core/Gui/Widgets/Network/Sql/Test come with qt6-base-dev
+  qt6-base-dev
+  qt6-websockets-dev
+  qt6-httpserver-dev
+  libqt6sql6-sqlite          # embedded store (default)
+  libqt6sql6-psql            # PostgreSQL driver for multi-node mode
+  qt6-qpa-plugins            # offscreen + xcb platform plugins (GUI tests, client)
+  qtkeychain-qt6-dev         # session tokens in the OS keychain
+  # crypto and Redis
+  libsodium-dev
+  libhiredis-dev
+)
+
+if [[ "${1:-}" == "--print" ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+  SUDO=(sudo)
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,73 @@
+#include "confabserver.h"
+
+#include "connectionguard.h"
+#include "httpfrontend.h"
+#include "protocollimits.h"
+
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcServer, "confab.server", QtInfoMsg)
+
+namespace confab::server {
+
+ConfabServer::ConfabServer(ServerConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+{
+    ConnectionGuard::Limits limits;
+    limits.headerBytes = limits::HttpHeaderBytesMax;
+    limits.bodyBytes = limits::HttpBodyBytesMax;
+    limits.requestTimeout = std::chrono::milliseconds(m_config.requestTimeoutMs);
+    limits.maxConnectionsPerAddress = m_config.maxConnectionsPerAddress;
+    m_guard = new ConnectionGuard(limits, &m_metrics, this);
+    m_http = new HttpFrontend(&m_metrics, this);
+    m_webSockets = new QWebSocketServer(u"confab"_s, QWebSocketServer::NonSecureMode, this);
+    registerHealthRoutes();
+}
+
+ConfabServer::~ConfabServer() = default;
+
+void ConfabServer::registerHealthRoutes()
+{
+    auto &r = m_http->router();
+    r.add("GET", u"/healthz"_s, [](HttpRequest &, const HttpResponder &res) {
+        res.sendJson(200, QJsonObject{{u"status"_s, u"ok"_s},
+                                      {u"version"_s, QStringLiteral(CONFAB_VERSION)},
+                                      {u"protocol"_s, limits::ProtocolVersion}});
+    });
+    r.add("GET", u"/readyz"_s, [this](HttpRequest &, const HttpResponder &res) {
+        if (!m_guard->isListening())
+            return res.sendError(makeError(ErrorCode::Unavailable, u"not accepting connections"_s));
+        res.sendJson(200, QJsonObject{{u"status"_s, u"ready"_s}});
+    });
+    r.add("GET", u"/metrics"_s, [this](HttpRequest &, const HttpResponder &res) {
+        res.send(200, "text/plain; version=0.0.4; charset=utf-8", m_metrics.render());
+    });
+}
+
+Result<quint16> ConfabServer::start()
+{
+    if (!m_guard->listen(m_config.listen, m_config.port)) {
+        return makeError(ErrorCode::Unavailable,
+                         u"cannot listen on %1:%2: %3"_s.arg(m_config.listen.toString())
+                             .arg(m_config.port)
+                             .arg(m_guard->errorString()));
+    }
+    m_http->bind(m_guard);
+    m_port = m_guard->serverPort();
+    qCInfo(lcServer).noquote() << "listening on" << m_config.listen.toString() + u':'
+            + QString::number(m_port);
+    return m_port;
+}
+
+void ConfabServer::stop()
+{
+    m_guard->stopAccepting();
+}
+
+} // namespace confab::server

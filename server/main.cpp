@@ -1,0 +1,69 @@
+// confab-server: thin executable around confab_server_lib.
+#include "confabserver.h"
+#include "serverconfig.h"
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace confab::server;
+
+namespace {
+
+int g_signalFd[2];
+
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] auto n = ::write(g_signalFd[0], &c, 1);
+}
+
+// SIGINT/SIGTERM reach the event loop through a socketpair (the async-signal-safe way).
+void installSignalHandlers(ConfabServer *server)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFd) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(g_signalFd[1], QSocketNotifier::Read, server);
+    QObject::connect(notifier, &QSocketNotifier::activated, server, [server, notifier] {
+        notifier->setEnabled(false);
+        char c;
+        [[maybe_unused]] auto n = ::read(g_signalFd[1], &c, 1);
+        server->stop();
+        QCoreApplication::quit();
+    });
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("confab-server"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(CONFAB_VERSION));
+
+    auto config = ServerConfig::load(QCoreApplication::arguments());
+    if (!config) {
+        std::fprintf(stderr, "confab-server: %s\n", qPrintable(config.error().message));
+        return 2;
+    }
+    applyLogLevel(config->logLevel);
+
+    ConfabServer server(config.value());
+    const auto port = server.start();
+    if (!port) {
+        std::fprintf(stderr, "confab-server: %s\n", qPrintable(port.error().message));
+        return 1;
+    }
+    installSignalHandlers(&server);
+    return app.exec();
+}

@@ -1,0 +1,154 @@
+#include "serverconfig.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QLoggingCategory>
+#include <QSettings>
+#include <QStandardPaths>
+
+using namespace Qt::StringLiterals;
+
+namespace confab::server {
+
+namespace {
+
+struct Option
+{
+    QString name;     // flag and INI key: --max-conns-per-address, max-conns-per-address
+    QString env;      // CONFAB_MAX_CONNS_PER_ADDRESS
+    QString help;
+    QString valueName;
+};
+
+const QList<Option> &options()
+{
+    static const QList<Option> opts{
+        {u"listen"_s, u"CONFAB_LISTEN"_s, u"Address to listen on (default 127.0.0.1)."_s, u"address"_s},
+        {u"port"_s, u"CONFAB_PORT"_s, u"TCP port for HTTP and WebSocket (default 7080; 0 picks a free one)."_s, u"port"_s},
+        {u"data-dir"_s, u"CONFAB_DATA_DIR"_s, u"Directory for the SQLite database."_s, u"dir"_s},
+        {u"log-level"_s, u"CONFAB_LOG_LEVEL"_s, u"error, warning, info or debug (default info)."_s, u"level"_s},
+        {u"max-conns-per-address"_s, u"CONFAB_MAX_CONNS_PER_ADDRESS"_s, u"Open connections allowed from one address (default 512)."_s, u"n"_s},
+        {u"request-timeout-ms"_s, u"CONFAB_REQUEST_TIMEOUT_MS"_s, u"Time for a request to arrive whole (default 10000)."_s, u"ms"_s},
+        {u"heartbeat-ms"_s, u"CONFAB_HEARTBEAT_MS"_s, u"WebSocket ping interval (default 15000)."_s, u"ms"_s},
+        {u"session-ttl-days"_s, u"CONFAB_SESSION_TTL_DAYS"_s, u"Lifetime of a login session (default 30)."_s, u"days"_s},
+    };
+    return opts;
+}
+
+Error configError(const QString &what)
+{
+    return makeError(ErrorCode::InvalidValue, what);
+}
+
+bool toInt(const QString &s, int min, int max, int *out)
+{
+    bool ok = false;
+    const int v = s.toInt(&ok);
+    if (!ok || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+} // namespace
+
+QString ServerConfig::defaultDataDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        + u"/confab-server"_s;
+}
+
+Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
+                                        const QProcessEnvironment &env)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"Confab chat server: REST and WebSocket on one port."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption configOption(u"config"_s, u"INI file with a [server] section."_s,
+                                          u"file"_s);
+    parser.addOption(configOption);
+    for (const auto &o : options())
+        parser.addOption(QCommandLineOption(o.name, o.help, o.valueName));
+    parser.process(arguments);
+
+    ServerConfig cfg;
+    cfg.configFile = parser.isSet(configOption) ? parser.value(configOption)
+                                                : env.value(u"CONFAB_CONFIG"_s);
+    std::unique_ptr<QSettings> ini;
+    if (!cfg.configFile.isEmpty()) {
+        if (!QFileInfo::exists(cfg.configFile))
+            return configError(u"config file %1 does not exist"_s.arg(cfg.configFile));
+        ini = std::make_unique<QSettings>(cfg.configFile, QSettings::IniFormat);
+        ini->beginGroup(u"server"_s);
+    }
+
+    // flag > environment > INI > default
+    const auto lookup = [&](const Option &o) -> std::optional<QString> {
+        if (parser.isSet(o.name))
+            return parser.value(o.name);
+        if (env.contains(o.env))
+            return env.value(o.env);
+        if (ini && ini->contains(o.name))
+            return ini->value(o.name).toString();
+        return std::nullopt;
+    };
+
+    for (const auto &o : options()) {
+        const auto value = lookup(o);
+        if (!value)
+            continue;
+        const QString &v = *value;
+        const auto bad = [&] {
+            return configError(u"invalid value '%1' for %2"_s.arg(v, o.name));
+        };
+        if (o.name == u"listen") {
+            if (!cfg.listen.setAddress(v == u"localhost" ? u"127.0.0.1"_s : v))
+                return bad();
+        } else if (o.name == u"port") {
+            int p;
+            if (!toInt(v, 0, 65535, &p))
+                return bad();
+            cfg.port = quint16(p);
+        } else if (o.name == u"data-dir") {
+            if (v.isEmpty())
+                return bad();
+            cfg.dataDir = v;
+        } else if (o.name == u"log-level") {
+            static const QStringList levels{u"error"_s, u"warning"_s, u"info"_s, u"debug"_s};
+            if (!levels.contains(v))
+                return bad();
+            cfg.logLevel = v;
+        } else if (o.name == u"max-conns-per-address") {
+            if (!toInt(v, 1, 1000000, &cfg.maxConnectionsPerAddress))
+                return bad();
+        } else if (o.name == u"request-timeout-ms") {
+            if (!toInt(v, 100, 600000, &cfg.requestTimeoutMs))
+                return bad();
+        } else if (o.name == u"heartbeat-ms") {
+            if (!toInt(v, 100, 3600000, &cfg.heartbeatMs))
+                return bad();
+        } else if (o.name == u"session-ttl-days") {
+            if (!toInt(v, 1, 3650, &cfg.sessionTtlDays))
+                return bad();
+        }
+    }
+    if (cfg.dataDir.isEmpty())
+        cfg.dataDir = defaultDataDir();
+    return cfg;
+}
+
+void applyLogLevel(const QString &level)
+{
+    QString rules = u"confab.*.debug=false\n"_s;
+    if (level == u"debug")
+        rules = u"confab.*.debug=true\n"_s;
+    else if (level == u"warning")
+        rules += u"confab.*.info=false\n"_s;
+    else if (level == u"error")
+        rules += u"confab.*.info=false\nconfab.*.warning=false\n"_s;
+    QLoggingCategory::setFilterRules(rules);
+}
+
+} // namespace confab::server

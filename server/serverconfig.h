@@ -1,0 +1,41 @@
+// Server configuration. Precedence, highest first: command-line flag, CONFAB_* environment
+// variable, INI file (--config / CONFAB_CONFIG, section [server]), built-in default.
+#pragma once
+
+#include "result.h"
+
+#include <QHostAddress>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+namespace confab::server {
+
+struct ServerConfig
+{
+    QHostAddress listen = QHostAddress::LocalHost;
+    quint16 port = 7080;
+    QString dataDir;            // default: $XDG_DATA_HOME/confab-server
+    QString logLevel = QStringLiteral("info"); // error | warning | info | debug
+    QString configFile;
+
+    // Connection guard
+    int maxConnectionsPerAddress = 512;
+    int requestTimeoutMs = 10000; // a request must arrive whole within this time
+    // Realtime
+    int heartbeatMs = 15000;  // server pings each socket this often
+    int authTimeoutMs = 5000; // an unauthenticated WebSocket is closed after this
+    // Sessions
+    int sessionTtlDays = 30;
+
+    // Parses `arguments` (argv, program name first). On --help/--version the parser exits.
+    static Result<ServerConfig> load(const QStringList &arguments,
+                                     const QProcessEnvironment &env
+                                     = QProcessEnvironment::systemEnvironment());
+    static QString defaultDataDir();
+};
+
+// Applies --log-level to QLoggingCategory rules for the confab.* categories.
+void applyLogLevel(const QString &level);
+
+} // namespace confab::server
