@@ -1,6 +1,7 @@
 #include "confabserver.h"
 
 #include "connectionguard.h"
+#include "database.h"
 #include "httpfrontend.h"
 #include "protocollimits.h"
 
@@ -24,6 +25,7 @@ ConfabServer::ConfabServer(ServerConfig config, QObject *parent)
     limits.bodyBytes = limits::HttpBodyBytesMax;
     limits.requestTimeout = std::chrono::milliseconds(m_config.requestTimeoutMs);
     limits.maxConnectionsPerAddress = m_config.maxConnectionsPerAddress;
+    m_database = new Database(&m_metrics, this);
     m_guard = new ConnectionGuard(limits, &m_metrics, this);
     m_http = new HttpFrontend(&m_metrics, this);
     m_webSockets = new QWebSocketServer(u"confab"_s, QWebSocketServer::NonSecureMode, this);
@@ -43,6 +45,8 @@ void ConfabServer::registerHealthRoutes()
     r.add("GET", u"/readyz"_s, [this](HttpRequest &, const HttpResponder &res) {
         if (!m_guard->isListening())
             return res.sendError(makeError(ErrorCode::Unavailable, u"not accepting connections"_s));
+        if (!m_database->isWritable())
+            return res.sendError(makeError(ErrorCode::Unavailable, u"storage is not writable"_s));
         res.sendJson(200, QJsonObject{{u"status"_s, u"ready"_s}});
     });
     r.add("GET", u"/metrics"_s, [this](HttpRequest &, const HttpResponder &res) {
@@ -52,6 +56,8 @@ void ConfabServer::registerHealthRoutes()
 
 Result<quint16> ConfabServer::start()
 {
+    if (auto opened = m_database->open(m_config.dataDir); !opened)
+        return opened.error();
     if (!m_guard->listen(m_config.listen, m_config.port)) {
         return makeError(ErrorCode::Unavailable,
                          u"cannot listen on %1:%2: %3"_s.arg(m_config.listen.toString())
@@ -68,6 +74,7 @@ Result<quint16> ConfabServer::start()
 void ConfabServer::stop()
 {
     m_guard->stopAccepting();
+    m_database->flush(); // every accepted write is committed before we exit
 }
 
 } // namespace confab::server

@@ -15,6 +15,7 @@ class QWebSocketServer;
 namespace confab::server {
 
 class ConnectionGuard;
+class Database;
 class HttpFrontend;
 
 class ConfabServer : public QObject
@@ -24,7 +25,7 @@ public:
     explicit ConfabServer(ServerConfig config, QObject *parent = nullptr);
     ~ConfabServer() override;
 
-    // Binds the listener; returns the bound port (useful with port 0).
+    // Opens storage, then binds the listener; returns the bound port (useful with port 0).
     Result<quint16> start();
     // Graceful stop: refuse new connections, close open ones with "going away".
     void stop();
@@ -32,12 +33,14 @@ public:
     quint16 port() const { return m_port; }
     const ServerConfig &config() const { return m_config; }
     Metrics &metrics() { return m_metrics; }
+    Database &database() { return *m_database; }
 
 private:
     void registerHealthRoutes();
 
     ServerConfig m_config;
     Metrics m_metrics;
+    Database *m_database = nullptr;
     ConnectionGuard *m_guard = nullptr;
     HttpFrontend *m_http = nullptr;
     QWebSocketServer *m_webSockets = nullptr;

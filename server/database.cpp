@@ -1,0 +1,181 @@
+#include "database.h"
+
+#include "metrics.h"
+#include "schema.h"
+#include "storagewriter.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcStorage, "confab.server.storage", QtInfoMsg)
+
+namespace confab::server {
+
+namespace {
+
+Error sqlError(const QSqlQuery &q, const QString &what)
+{
+    return makeError(ErrorCode::Internal, what + u": "_s + q.lastError().text());
+}
+
+} // namespace
+
+Result<bool> execPrepared(QSqlQuery &query, const QVariantList &values)
+{
+    for (qsizetype i = 0; i < values.size(); ++i)
+        query.bindValue(int(i), values[i]);
+    if (!query.exec())
+        return sqlError(query, u"statement failed"_s);
+    return true;
+}
+
+Database::Database(Metrics *metrics, QObject *parent)
+    : QObject(parent)
+    , m_connectionPrefix(u"confab-"_s + QUuid::createUuid().toString(QUuid::Id128))
+    , m_metrics(metrics)
+{
+    if (m_metrics) {
+        m_metrics->defineHistogram(u"confab_storage_commit_batch_size"_s,
+                                   u"Write jobs per committed transaction"_s,
+                                   {1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
+        m_metrics->defineCounter(u"confab_storage_commits_total"_s, u"Committed write batches"_s);
+        m_metrics->defineCounter(u"confab_storage_commit_failures_total"_s,
+                                 u"Write batches that failed to commit"_s);
+    }
+}
+
+Database::~Database()
+{
+    close();
+}
+
+Result<bool> Database::open(const QString &dataDir)
+{
+    if (!QDir().mkpath(dataDir))
+        return makeError(ErrorCode::Unavailable, u"cannot create data directory %1"_s.arg(dataDir));
+    m_path = QDir(dataDir).filePath(u"confab.db"_s);
+
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionPrefix + u"-reader"_s);
+    db.setDatabaseName(m_path);
+    db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+    if (!db.open())
+        return makeError(ErrorCode::Unavailable,
+                         u"cannot open %1: %2"_s.arg(m_path, db.lastError().text()));
+    QSqlQuery q(db);
+    if (!q.exec(u"PRAGMA journal_mode=WAL"_s) || !q.next() || q.value(0).toString() != u"wal")
+        return makeError(ErrorCode::Unavailable, u"cannot switch %1 to WAL mode"_s.arg(m_path));
+    q.exec(u"PRAGMA foreign_keys=ON"_s);
+
+    if (!q.exec(u"PRAGMA user_version"_s) || !q.next())
+        return sqlError(q, u"cannot read schema version"_s);
+    int version = q.value(0).toInt();
+    if (version > schema::latestVersion()) {
+        return makeError(ErrorCode::Unavailable,
+                         u"%1 has schema version %2, but this confab-server knows only up to %3; "
+                         u"run a newer confab-server (refusing to start)"_s
+                             .arg(m_path)
+                             .arg(version)
+                             .arg(schema::latestVersion()));
+    }
+    for (; version < schema::latestVersion(); ++version) {
+        if (!q.exec(u"BEGIN IMMEDIATE"_s))
+            return sqlError(q, u"cannot start migration"_s);
+        for (const QString &statement : schema::migrations().at(version)) {
+            if (!q.exec(statement)) {
+                Error e = sqlError(q, u"migration %1 failed"_s.arg(version + 1));
+                q.exec(u"ROLLBACK"_s);
+                return e;
+            }
+        }
+        if (!q.exec(u"PRAGMA user_version=%1"_s.arg(version + 1)) || !q.exec(u"COMMIT"_s)) {
+            Error e = sqlError(q, u"migration %1 failed"_s.arg(version + 1));
+            q.exec(u"ROLLBACK"_s);
+            return e;
+        }
+        qCInfo(lcStorage) << "migrated" << m_path << "to schema version" << version + 1;
+    }
+    m_schemaVersion = version;
+
+    // The epoch names this database's history; a client holding another epoch must resync.
+    if (!q.exec(u"SELECT value FROM meta WHERE key = 'epoch'"_s))
+        return sqlError(q, u"cannot read epoch"_s);
+    if (q.next()) {
+        m_epoch = q.value(0).toString();
+    } else {
+        m_epoch = QString::number(QRandomGenerator::system()->generate64(), 36);
+        QSqlQuery ins(db);
+        ins.prepare(u"INSERT INTO meta (key, value) VALUES ('epoch', ?)"_s);
+        if (auto r = execPrepared(ins, {m_epoch}); !r)
+            return r.error();
+    }
+
+    m_writer = std::make_unique<StorageWriter>(m_path, m_connectionPrefix + u"-writer"_s, m_metrics);
+    QString error;
+    if (!m_writer->startAndWait(&error)) {
+        m_writer.reset();
+        return makeError(ErrorCode::Unavailable, u"storage writer failed: "_s + error);
+    }
+    qCInfo(lcStorage).noquote() << "opened" << m_path << "schema" << m_schemaVersion;
+    return true;
+}
+
+void Database::close()
+{
+    if (m_writer) {
+        m_writer->stop();
+        m_writer.reset();
+    }
+    const QString reader = m_connectionPrefix + u"-reader"_s;
+    if (QSqlDatabase::contains(reader)) {
+        QSqlDatabase::database(reader, false).close();
+        QSqlDatabase::removeDatabase(reader);
+    }
+}
+
+void Database::write(Job job, QObject *context, Done done)
+{
+    if (!m_writer) {
+        QMetaObject::invokeMethod(
+            this, [done] { done(makeError(ErrorCode::Unavailable, u"storage is closed"_s)); },
+            Qt::QueuedConnection);
+        return;
+    }
+    QPointer<QObject> guard(context);
+    // Completion hops to this object's thread first; only there is `guard` checked, so a
+    // context deleted in the meantime is never touched from the writer thread.
+    m_writer->enqueue({std::move(job), [this, guard, done = std::move(done)](Result<QVariant> r) {
+                           QMetaObject::invokeMethod(
+                               this,
+                               [guard, done, r = std::move(r)] {
+                                   if (guard)
+                                       done(r);
+                               },
+                               Qt::QueuedConnection);
+                       }});
+}
+
+void Database::flush()
+{
+    if (m_writer)
+        m_writer->waitUntilIdle();
+    QCoreApplication::sendPostedEvents(this);
+}
+
+QSqlDatabase Database::reader() const
+{
+    return QSqlDatabase::database(m_connectionPrefix + u"-reader"_s, false);
+}
+
+bool Database::isWritable() const
+{
+    return m_writer && m_writer->lastCommitOk();
+}
+
+} // namespace confab::server

@@ -1,0 +1,69 @@
+// Database: the SQLite store behind one small interface.
+//
+//  - open(): creates the data directory and database, sets WAL + synchronous=FULL, applies
+//    pending migrations, and refuses a database whose schema is newer than this binary knows.
+//  - write(job, context, done): every write goes through ONE writer thread with its own
+//    connection. The writer drains its queue in batches: BEGIN IMMEDIATE, one SAVEPOINT per job
+//    (a failing job rolls back alone), COMMIT, then each job's `done` runs on `context`'s thread.
+//    A job's result is therefore only ever seen after it is durable (group commit).
+//  - reader(): a connection for the calling (event-loop) thread; in WAL mode reads never wait
+//    for the writer.
+#pragma once
+
+#include "result.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QSqlDatabase>
+#include <QString>
+#include <QVariant>
+
+#include <functional>
+#include <memory>
+
+namespace confab::server {
+
+class Metrics;
+class StorageWriter;
+
+class Database : public QObject
+{
+    Q_OBJECT
+public:
+    // A write job runs on the writer thread inside the batch transaction. It returns a value for
+    // its `done` callback, or an Error (its savepoint is then rolled back).
+    using Job = std::function<Result<QVariant>(QSqlDatabase &db)>;
+    using Done = std::function<void(const Result<QVariant> &result)>;
+
+    explicit Database(Metrics *metrics = nullptr, QObject *parent = nullptr);
+    ~Database() override;
+
+    // Opens (and migrates) dataDir/confab.db.
+    Result<bool> open(const QString &dataDir);
+    void close();
+
+    // Queues a write; `done` is called on `context`'s thread after commit (or failure).
+    // If `context` is destroyed first, `done` is not called (the write still happens).
+    void write(Job job, QObject *context, Done done);
+    // Blocks until every queued write is committed (shutdown, tests).
+    void flush();
+
+    QSqlDatabase reader() const;
+    QString path() const { return m_path; }
+    QString epoch() const { return m_epoch; }
+    int schemaVersion() const { return m_schemaVersion; }
+    bool isWritable() const; // the writer is running and its last commit succeeded
+
+private:
+    QString m_path;
+    QString m_connectionPrefix;
+    QString m_epoch;
+    int m_schemaVersion = 0;
+    Metrics *m_metrics;
+    std::unique_ptr<StorageWriter> m_writer;
+};
+
+// Helpers for prepared statements: exec with bound values, Error on failure.
+Result<bool> execPrepared(QSqlQuery &query, const QVariantList &values = {});
+
+} // namespace confab::server

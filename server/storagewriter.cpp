@@ -1,0 +1,163 @@
+#include "storagewriter.h"
+
+#include "metrics.h"
+
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+
+using namespace Qt::StringLiterals;
+
+Q_DECLARE_LOGGING_CATEGORY(lcStorage)
+
+namespace confab::server {
+
+StorageWriter::StorageWriter(QString path, QString connectionName, Metrics *metrics)
+    : m_path(std::move(path))
+    , m_connectionName(std::move(connectionName))
+    , m_metrics(metrics)
+{
+    setObjectName(u"confab-storage-writer"_s);
+}
+
+StorageWriter::~StorageWriter()
+{
+    stop();
+}
+
+bool StorageWriter::startAndWait(QString *error)
+{
+    QMutexLocker lock(&m_mutex);
+    start();
+    while (!m_ready && m_openError.isEmpty())
+        m_started.wait(&m_mutex);
+    if (!m_openError.isEmpty()) {
+        *error = m_openError;
+        lock.unlock();
+        wait();
+        return false;
+    }
+    return true;
+}
+
+void StorageWriter::enqueue(Item item)
+{
+    QMutexLocker lock(&m_mutex);
+    m_queue.push_back(std::move(item));
+    m_wake.wakeOne();
+}
+
+void StorageWriter::waitUntilIdle()
+{
+    QMutexLocker lock(&m_mutex);
+    while (m_ready && (!m_queue.empty() || m_inFlight > 0))
+        m_idle.wait(&m_mutex);
+}
+
+void StorageWriter::stop()
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        m_stopping = true;
+        m_wake.wakeAll();
+    }
+    wait();
+}
+
+bool StorageWriter::lastCommitOk() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_ready && m_lastCommitOk;
+}
+
+void StorageWriter::run()
+{
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
+        db.setDatabaseName(m_path);
+        db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+        bool ok = db.open();
+        if (ok) {
+            QSqlQuery q(db);
+            // FULL: an acknowledged event survives power loss as well as a crash.
+            ok = q.exec(u"PRAGMA synchronous=FULL"_s) && q.exec(u"PRAGMA foreign_keys=ON"_s);
+        }
+        {
+            QMutexLocker lock(&m_mutex);
+            if (!ok)
+                m_openError = db.lastError().text();
+            else
+                m_ready = true;
+            m_started.wakeAll();
+        }
+        if (ok) {
+            std::deque<Item> batch;
+            for (;;) {
+                {
+                    QMutexLocker lock(&m_mutex);
+                    while (m_queue.empty() && !m_stopping)
+                        m_wake.wait(&m_mutex);
+                    if (m_queue.empty() && m_stopping)
+                        break;
+                    // Take what has queued up, up to a bound: under load batches grow by
+                    // themselves while the previous commit's fsync is running.
+                    while (!m_queue.empty() && batch.size() < kMaxBatch) {
+                        batch.push_back(std::move(m_queue.front()));
+                        m_queue.pop_front();
+                    }
+                    m_inFlight = int(batch.size());
+                }
+                runBatch(db, batch);
+                batch.clear();
+                QMutexLocker lock(&m_mutex);
+                m_inFlight = 0;
+                if (m_queue.empty())
+                    m_idle.wakeAll();
+            }
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+    QMutexLocker lock(&m_mutex);
+    m_ready = false;
+    m_idle.wakeAll();
+}
+
+void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
+{
+    QSqlQuery tx(db);
+    std::vector<Result<QVariant>> results;
+    results.reserve(batch.size());
+    bool ok = tx.exec(u"BEGIN IMMEDIATE"_s); // take the write lock up front, no upgrade deadlock
+    if (ok) {
+        for (auto &item : batch) {
+            tx.exec(u"SAVEPOINT job"_s);
+            Result<QVariant> r = item.job(db);
+            if (!r.ok())
+                tx.exec(u"ROLLBACK TO job"_s);
+            tx.exec(u"RELEASE job"_s);
+            results.push_back(std::move(r));
+        }
+        ok = tx.exec(u"COMMIT"_s);
+        if (!ok)
+            tx.exec(u"ROLLBACK"_s);
+    }
+    if (!ok)
+        qCCritical(lcStorage) << "commit failed:" << tx.lastError().text();
+    {
+        QMutexLocker lock(&m_mutex);
+        m_lastCommitOk = ok;
+    }
+    if (m_metrics) {
+        m_metrics->observe(u"confab_storage_commit_batch_size"_s, double(batch.size()));
+        m_metrics->inc(ok ? u"confab_storage_commits_total"_s : u"confab_storage_commit_failures_total"_s);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+        if (ok)
+            batch[i].complete(std::move(results[i]));
+        else
+            batch[i].complete(makeError(ErrorCode::Internal, u"storage commit failed"_s));
+    }
+}
+
+} // namespace confab::server
