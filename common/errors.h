@@ -54,6 +54,7 @@ struct Error
     ErrorCode code = ErrorCode::Internal;
     QString message;
     QString field; // the offending field, when there is one ("rooms[3].lastSeq")
+    int retryAfterSeconds = 0; // rate_limited: sent as the Retry-After header, not in the body
 
     // {"code": "...", "message": "...", "field": "..."}
     QJsonObject toJson() const;

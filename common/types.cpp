@@ -197,11 +197,16 @@ std::optional<Error> validateEventContent(EventType type, const QJsonObject &con
     JsonReader r(content, path);
     switch (type) {
     case EventType::Message:
-        r.text(u"body", messageBodyRule());
-        break;
     case EventType::Edit:
-        r.id(u"targetId");
-        r.text(u"body", messageBodyRule());
+        if (type == EventType::Edit)
+            r.id(u"targetId");
+        // A deleted message, and every edit of it, is redacted: its body is erased.
+        if (r.optionalBoolean(u"redacted").value_or(false)) {
+            if (r.has(u"body"))
+                r.fail(ErrorCode::InvalidValue, u"a redacted event has no body"_s, u"body");
+        } else {
+            r.text(u"body", messageBodyRule());
+        }
         break;
     case EventType::Delete:
         r.id(u"targetId");

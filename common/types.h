@@ -65,8 +65,8 @@ struct Member
 };
 
 enum class EventType {
-    Message,     // {body}
-    Edit,        // {targetId, body}
+    Message,     // {body} or, once deleted, {redacted: true}
+    Edit,        // {targetId, body} or, once its message is deleted, {targetId, redacted: true}
     Delete,      // {targetId}
     MemberJoin,  // {userId[, invitedBy]}
     MemberLeave, // {userId}
@@ -90,6 +90,7 @@ struct RoomEvent
     QString clientMsgId; // the sender's idempotency key (message events only)
 
     QString body() const { return content.value(QLatin1StringView("body")).toString(); }
+    bool isRedacted() const { return content.value(QLatin1StringView("redacted")).toBool(); }
     qint64 targetId() const
     {
         return qint64(content.value(QLatin1StringView("targetId")).toDouble());

@@ -1,14 +1,18 @@
 #include "confabserver.h"
 
+#include "apiroutes.h"
 #include "connectionguard.h"
 #include "database.h"
+#include "eventbus.h"
+#include "messageservice.h"
+#include "realtimehub.h"
+#include "roomservice.h"
+#include "userservice.h"
 #include "httpfrontend.h"
 #include "protocollimits.h"
 
 #include <QJsonObject>
 #include <QLoggingCategory>
-#include <QWebSocket>
-#include <QWebSocketServer>
 
 using namespace Qt::StringLiterals;
 
@@ -16,7 +20,7 @@ Q_LOGGING_CATEGORY(lcServer, "confab.server", QtInfoMsg)
 
 namespace confab::server {
 
-ConfabServer::ConfabServer(ServerConfig config, QObject *parent)
+ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
 {
@@ -28,8 +32,18 @@ ConfabServer::ConfabServer(ServerConfig config, QObject *parent)
     m_database = new Database(&m_metrics, this);
     m_guard = new ConnectionGuard(limits, &m_metrics, this);
     m_http = new HttpFrontend(&m_metrics, this);
-    m_webSockets = new QWebSocketServer(u"confab"_s, QWebSocketServer::NonSecureMode, this);
+    m_ctx = ServerContext{m_database, &m_metrics, m_config, std::move(clock)};
+    m_bus = new LocalEventBus(this);
+    m_users = new UserService(m_ctx,
+                              m_config.passwordCost == u"minimal" ? PasswordHasher::Cost::Minimal
+                                                                  : PasswordHasher::Cost::Interactive,
+                              this);
+    m_rooms = new RoomService(m_ctx, m_bus, this);
+    m_messages = new MessageService(m_ctx, m_bus, this);
+    m_hub = new RealtimeHub(m_ctx, m_users, m_messages, m_bus, this);
+    connect(m_guard, &ConnectionGuard::webSocketRequested, m_hub, &RealtimeHub::acceptSocket);
     registerHealthRoutes();
+    registerApiRoutes(m_http->router(), m_users, m_rooms, m_messages);
 }
 
 ConfabServer::~ConfabServer() = default;
@@ -74,7 +88,8 @@ Result<quint16> ConfabServer::start()
 void ConfabServer::stop()
 {
     m_guard->stopAccepting();
-    m_database->flush(); // every accepted write is committed before we exit
+    m_database->flush(); // every accepted write is committed and answered before we exit
+    m_hub->closeAll();   // "going away"
 }
 
 } // namespace confab::server

@@ -4,25 +4,29 @@
 
 #include "metrics.h"
 #include "result.h"
-#include "serverconfig.h"
+#include "servercontext.h"
 
 #include <QObject>
 
 #include <memory>
 
-class QWebSocketServer;
-
 namespace confab::server {
 
 class ConnectionGuard;
 class Database;
+class EventBus;
 class HttpFrontend;
+class MessageService;
+class RealtimeHub;
+class RoomService;
+class UserService;
 
 class ConfabServer : public QObject
 {
     Q_OBJECT
 public:
-    explicit ConfabServer(ServerConfig config, QObject *parent = nullptr);
+    // `clock` is injectable for tests (ms since the epoch).
+    explicit ConfabServer(ServerConfig config, Clock clock = systemNowMs, QObject *parent = nullptr);
     ~ConfabServer() override;
 
     // Opens storage, then binds the listener; returns the bound port (useful with port 0).
@@ -34,6 +38,8 @@ public:
     const ServerConfig &config() const { return m_config; }
     Metrics &metrics() { return m_metrics; }
     Database &database() { return *m_database; }
+    UserService &users() { return *m_users; }
+    RealtimeHub &hub() { return *m_hub; }
 
 private:
     void registerHealthRoutes();
@@ -41,9 +47,14 @@ private:
     ServerConfig m_config;
     Metrics m_metrics;
     Database *m_database = nullptr;
+    ServerContext m_ctx;
+    EventBus *m_bus = nullptr;
+    UserService *m_users = nullptr;
+    RoomService *m_rooms = nullptr;
+    MessageService *m_messages = nullptr;
+    RealtimeHub *m_hub = nullptr;
     ConnectionGuard *m_guard = nullptr;
     HttpFrontend *m_http = nullptr;
-    QWebSocketServer *m_webSockets = nullptr;
     quint16 m_port = 0;
 };
 

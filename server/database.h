@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace confab::server {
 
@@ -45,6 +46,31 @@ public:
     // Queues a write; `done` is called on `context`'s thread after commit (or failure).
     // If `context` is destroyed first, `done` is not called (the write still happens).
     void write(Job job, QObject *context, Done done);
+    // Typed form of write(): `job` returns Result<T>; `done` gets the job's error, the commit's
+    // error, or the value once committed.
+    template<typename T, typename JobFn, typename DoneFn>
+    void writeTyped(JobFn job, QObject *context, DoneFn done)
+    {
+        auto slot = std::make_shared<std::optional<Result<T>>>();
+        write(
+            [job = std::move(job), slot](QSqlDatabase &db) -> Result<QVariant> {
+                Result<T> r = job(db);
+                const bool ok = r.ok();
+                std::optional<Error> err = ok ? std::nullopt : std::optional<Error>(r.error());
+                slot->emplace(std::move(r));
+                if (!ok)
+                    return *err;
+                return QVariant(true);
+            },
+            context,
+            [slot, done = std::move(done)](const Result<QVariant> &r) {
+                if (!r.ok() && (!*slot || (*slot)->ok()))
+                    done(Result<T>(r.error())); // the commit itself failed
+                else
+                    done(std::move(**slot));
+            });
+    }
+
     // Blocks until every queued write is committed (shutdown, tests).
     void flush();
 

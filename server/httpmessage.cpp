@@ -172,6 +172,8 @@ void HttpResponder::sendError(const Error &error) const
     QList<QPair<QByteArray, QByteArray>> extra;
     if (error.code == ErrorCode::Unauthorized || error.code == ErrorCode::InvalidCredentials)
         extra.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
+    if (error.retryAfterSeconds > 0)
+        extra.append(qMakePair(QByteArray("Retry-After"), QByteArray::number(error.retryAfterSeconds)));
     send(httpStatusFor(error.code), "application/json",
          QJsonDocument(error.toBody()).toJson(QJsonDocument::Compact), extra);
 }

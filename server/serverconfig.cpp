@@ -32,6 +32,7 @@ const QList<Option> &options()
         {u"request-timeout-ms"_s, u"CONFAB_REQUEST_TIMEOUT_MS"_s, u"Time for a request to arrive whole (default 10000)."_s, u"ms"_s},
         {u"heartbeat-ms"_s, u"CONFAB_HEARTBEAT_MS"_s, u"WebSocket ping interval (default 15000)."_s, u"ms"_s},
         {u"session-ttl-days"_s, u"CONFAB_SESSION_TTL_DAYS"_s, u"Lifetime of a login session (default 30)."_s, u"days"_s},
+        {u"password-cost"_s, u"CONFAB_PASSWORD_COST"_s, u"argon2id cost: interactive (default) or minimal (tests and benchmarks only)."_s, u"cost"_s},
     };
     return opts;
 }
@@ -129,6 +130,10 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
         } else if (o.name == u"heartbeat-ms") {
             if (!toInt(v, 100, 3600000, &cfg.heartbeatMs))
                 return bad();
+        } else if (o.name == u"password-cost") {
+            if (v != u"interactive" && v != u"minimal")
+                return bad();
+            cfg.passwordCost = v;
         } else if (o.name == u"session-ttl-days") {
             if (!toInt(v, 1, 3650, &cfg.sessionTtlDays))
                 return bad();

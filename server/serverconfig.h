@@ -27,6 +27,9 @@ struct ServerConfig
     int authTimeoutMs = 5000; // an unauthenticated WebSocket is closed after this
     // Sessions
     int sessionTtlDays = 30;
+    // argon2id cost: "interactive" (libsodium's interactive limits) or "minimal" (tests and
+    // benchmarks only: registering thousands of users would otherwise take minutes).
+    QString passwordCost = QStringLiteral("interactive");
 
     // Parses `arguments` (argv, program name first). On --help/--version the parser exits.
     static Result<ServerConfig> load(const QStringList &arguments,

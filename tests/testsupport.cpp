@@ -36,6 +36,7 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
     cfg.listen = QHostAddress::LocalHost;
     cfg.port = 0;
     cfg.dataDir = m_dir.path();
+    cfg.passwordCost = QStringLiteral("minimal"); // argon2id at minimum cost: tests register many users
     if (tweak)
         tweak(cfg);
     m_server = std::make_unique<server::ConfabServer>(cfg);

@@ -1,0 +1,157 @@
+#include "messageservice.h"
+
+#include "database.h"
+#include "eventbus.h"
+#include "metrics.h"
+#include "roomstore.h"
+
+#include <QSqlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace confab::server {
+
+namespace {
+
+struct SendOutcome
+{
+    SendAck ack;
+    std::optional<RoomEvent> event; // empty for a duplicate
+};
+
+// The message `eventId` in `roomId`, if it exists and is not deleted.
+Result<RoomEvent> liveMessage(QSqlDatabase &db, qint64 roomId, qint64 eventId)
+{
+    auto target = roomstore::event(db, roomId, eventId);
+    if (!target)
+        return target;
+    if (target->type != EventType::Message || target->isRedacted())
+        return makeError(ErrorCode::EventNotFound,
+                         u"no message %1 in room %2"_s.arg(eventId).arg(roomId));
+    return target;
+}
+
+} // namespace
+
+MessageService::MessageService(const ServerContext &ctx, EventBus *bus, QObject *parent)
+    : QObject(parent)
+    , m_ctx(ctx)
+    , m_bus(bus)
+{
+    m_ctx.metrics->defineCounter(u"confab_messages_total"_s,
+                                 u"Messages accepted, by outcome (new or duplicate)"_s,
+                                 {u"outcome"_s});
+}
+
+void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsgId,
+                          const QString &body, std::function<void(Result<SendAck>)> done)
+{
+    const qint64 now = m_ctx.now();
+    m_ctx.database->writeTyped<SendOutcome>(
+        [=](QSqlDatabase &db) -> Result<SendOutcome> {
+            // A retried send returns the original ack: the unique key (sender, clientMsgId) is
+            // the authority, not memory, so this holds across restarts.
+            QSqlQuery q(db);
+            q.prepare(u"SELECT id, room_id, seq, ts FROM events WHERE sender_id = ?"
+                      u" AND client_msg_id = ?"_s);
+            if (auto r = execPrepared(q, {userId, clientMsgId}); !r)
+                return r.error();
+            if (q.next()) {
+                if (q.value(1).toLongLong() != roomId)
+                    return makeError(ErrorCode::Conflict,
+                                     u"clientMsgId was already used in another room"_s,
+                                     u"clientMsgId"_s);
+                return SendOutcome{SendAck{clientMsgId, q.value(0).toLongLong(), roomId,
+                                           q.value(2).toLongLong(), q.value(3).toLongLong(), true},
+                                   std::nullopt};
+            }
+            auto room = roomstore::room(db, roomId);
+            if (!room)
+                return room.error();
+            if (auto err = roomstore::checkMember(db, roomId, userId))
+                return *err;
+            auto ev = roomstore::append(db, roomId, EventType::Message, userId,
+                                        {{u"body"_s, body}}, now, clientMsgId);
+            if (!ev)
+                return ev.error();
+            return SendOutcome{SendAck{clientMsgId, ev->id, roomId, ev->seq, ev->ts, false},
+                               ev.value()};
+        },
+        this,
+        [this, done](Result<SendOutcome> r) {
+            if (!r)
+                return done(r.error());
+            m_ctx.metrics->inc(u"confab_messages_total"_s,
+                               {r->event ? u"new"_s : u"duplicate"_s});
+            if (r->event)
+                m_bus->publish({*r->event});
+            done(r->ack);
+        });
+}
+
+void MessageService::commitEvent(std::function<Result<RoomEvent>(QSqlDatabase &)> job,
+                                 std::function<void(Result<RoomEvent>)> done)
+{
+    m_ctx.database->writeTyped<RoomEvent>(std::move(job), this,
+                                          [this, done](Result<RoomEvent> r) {
+                                              if (r)
+                                                  m_bus->publish({r.value()});
+                                              done(std::move(r));
+                                          });
+}
+
+void MessageService::edit(qint64 userId, qint64 roomId, qint64 eventId, const QString &body,
+                          std::function<void(Result<RoomEvent>)> done)
+{
+    const qint64 now = m_ctx.now();
+    commitEvent(
+        [=](QSqlDatabase &db) -> Result<RoomEvent> {
+            if (auto room = roomstore::room(db, roomId); !room)
+                return room.error();
+            if (auto err = roomstore::checkMember(db, roomId, userId))
+                return *err;
+            auto target = liveMessage(db, roomId, eventId);
+            if (!target)
+                return target.error();
+            if (target->senderId != userId)
+                return makeError(ErrorCode::Forbidden, u"only the author can edit a message"_s);
+            return roomstore::append(db, roomId, EventType::Edit, userId,
+                                     {{u"targetId"_s, eventId}, {u"body"_s, body}}, now);
+        },
+        std::move(done));
+}
+
+void MessageService::remove(qint64 userId, qint64 roomId, qint64 eventId,
+                            std::function<void(Result<RoomEvent>)> done)
+{
+    const qint64 now = m_ctx.now();
+    commitEvent(
+        [=](QSqlDatabase &db) -> Result<RoomEvent> {
+            if (auto room = roomstore::room(db, roomId); !room)
+                return room.error();
+            const auto role = roomstore::role(db, roomId, userId);
+            if (!role)
+                return makeError(ErrorCode::NotMember, u"you are not in this room"_s);
+            auto target = liveMessage(db, roomId, eventId);
+            if (!target)
+                return target.error();
+            if (target->senderId != userId && *role == MemberRole::Member)
+                return makeError(ErrorCode::Forbidden,
+                                 u"only the author, the owner or an admin can delete a message"_s);
+            // Redact: erase the body of the message and of every edit of it.
+            QSqlQuery q(db);
+            q.prepare(u"UPDATE events SET content = '{\"redacted\":true}' WHERE id = ?"_s);
+            if (auto r = execPrepared(q, {eventId}); !r)
+                return r.error();
+            q.prepare(u"UPDATE events SET content = json_object('targetId', ?, 'redacted', json('true'))"
+                      u" WHERE room_id = ? AND type = 'edit'"
+                      u" AND json_extract(content, '$.targetId') = ?"_s);
+            if (auto r = execPrepared(q, {eventId, roomId, eventId}); !r)
+                return r.error();
+            return roomstore::append(db, roomId, EventType::Delete, userId,
+                                     {{u"targetId"_s, eventId}}, now);
+        },
+        std::move(done));
+}
+
+} // namespace confab::server

@@ -1,0 +1,36 @@
+// MessageService: send (idempotent per user and clientMsgId), edit and delete. Each is
+// validated and committed with its event; the answer comes only after commit; the event is
+// then published on the EventBus for delivery ("persist synchronously, broadcast async").
+#pragma once
+
+#include "requests.h"
+#include "servercontext.h"
+
+#include <QObject>
+#include <QSqlDatabase>
+
+namespace confab::server {
+
+class EventBus;
+
+class MessageService : public QObject
+{
+    Q_OBJECT
+public:
+    MessageService(const ServerContext &ctx, EventBus *bus, QObject *parent = nullptr);
+
+    void send(qint64 userId, qint64 roomId, const QString &clientMsgId, const QString &body,
+              std::function<void(Result<SendAck>)> done);
+    void edit(qint64 userId, qint64 roomId, qint64 eventId, const QString &body,
+              std::function<void(Result<RoomEvent>)> done);
+    void remove(qint64 userId, qint64 roomId, qint64 eventId,
+                std::function<void(Result<RoomEvent>)> done);
+
+private:
+    void commitEvent(std::function<Result<RoomEvent>(QSqlDatabase &)> job,
+                     std::function<void(Result<RoomEvent>)> done);
+    ServerContext m_ctx;
+    EventBus *m_bus;
+};
+
+} // namespace confab::server

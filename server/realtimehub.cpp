@@ -1,0 +1,449 @@
+#include "realtimehub.h"
+
+#include "database.h"
+#include "eventbus.h"
+#include "messageservice.h"
+#include "metrics.h"
+#include "protocollimits.h"
+#include "roomstore.h"
+#include "userservice.h"
+
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+#include <deque>
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+Q_LOGGING_CATEGORY(lcHub, "confab.server.hub", QtInfoMsg)
+
+namespace confab::server {
+
+struct RealtimeHub::Connection
+{
+    QWebSocket *ws = nullptr;
+    qint64 userId = 0;
+    QByteArray tokenHash;
+    bool resumed = false; // live events flow only after the resume was answered
+    bool away = false;
+    bool closing = false;
+    qint64 lastSeenMs = 0;
+    std::deque<RoomEvent> held;       // live events waiting for the resume
+    QHash<qint64, qint64> deliveredSeq; // roomId → newest seq sent on this connection
+};
+
+RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageService *messages,
+                         EventBus *bus, QObject *parent)
+    : QObject(parent)
+    , m_ctx(ctx)
+    , m_users(users)
+    , m_messages(messages)
+    , m_server(new QWebSocketServer(u"confab"_s, QWebSocketServer::NonSecureMode, this))
+    , m_heartbeat(new QTimer(this))
+    , m_typingSweep(new QTimer(this))
+{
+    m_server->setMaxPendingConnections(1 << 20);
+    connect(m_server, &QWebSocketServer::newConnection, this, &RealtimeHub::onNewConnection);
+    connect(bus, &EventBus::published, this, &RealtimeHub::deliver);
+    connect(users, &UserService::sessionRevoked, this, &RealtimeHub::closeSessions);
+
+    connect(m_heartbeat, &QTimer::timeout, this, &RealtimeHub::heartbeat);
+    m_heartbeat->start(std::chrono::milliseconds(m_ctx.config.heartbeatMs));
+    connect(m_typingSweep, &QTimer::timeout, this, &RealtimeHub::expireTyping);
+    m_typingSweep->start(500ms);
+
+    auto *m = m_ctx.metrics;
+    m->defineComputedGauge(u"confab_ws_connections"_s, u"Open WebSocket connections"_s,
+                           [this] { return double(connectionCount()); });
+    m->defineComputedGauge(u"confab_users_online"_s, u"Users with at least one authenticated connection"_s,
+                           [this] { return double(onlineUserCount()); });
+    m->defineCounter(u"confab_events_committed_total"_s, u"Room events committed and published"_s);
+    m->defineCounter(u"confab_deliveries_total"_s, u"Room events written to WebSocket connections"_s);
+    m->defineHistogram(u"confab_delivery_latency_seconds"_s,
+                       u"From accepting a message to writing it to a recipient's socket"_s,
+                       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+    m->defineCounter(u"confab_ws_errors_total"_s, u"Error frames sent, by code"_s, {u"code"_s});
+    m->defineCounter(u"confab_ws_closed_total"_s, u"Connections closed by the server, by reason"_s,
+                     {u"reason"_s});
+}
+
+RealtimeHub::~RealtimeHub()
+{
+    for (auto &c : m_connections)
+        c->ws->disconnect(this);
+}
+
+void RealtimeHub::acceptSocket(QTcpSocket *socket)
+{
+    m_server->handleConnection(socket);
+}
+
+void RealtimeHub::onNewConnection()
+{
+    while (QWebSocket *ws = m_server->nextPendingConnection()) {
+        ws->setParent(this);
+        ws->setMaxAllowedIncomingFrameSize(limits::FrameBytesMax);
+        ws->setMaxAllowedIncomingMessageSize(limits::FrameBytesMax);
+        auto c = std::make_shared<Connection>();
+        c->ws = ws;
+        c->lastSeenMs = m_ctx.now();
+        m_connections.insert(ws, c);
+        Connection *raw = c.get();
+        connect(ws, &QWebSocket::textMessageReceived, this,
+                [this, raw](const QString &text) { onText(raw, text); });
+        connect(ws, &QWebSocket::binaryMessageReceived, this, [this, raw](const QByteArray &) {
+            sendError(raw, {}, makeError(ErrorCode::InvalidJson, u"frames are JSON text"_s));
+        });
+        connect(ws, &QWebSocket::pong, this, [this, raw] { raw->lastSeenMs = m_ctx.now(); });
+        connect(ws, &QWebSocket::disconnected, this, [this, raw] { onClosed(raw); });
+
+        const QByteArray auth = ws->request().rawHeader("Authorization");
+        if (auth.startsWith("Bearer ")) {
+            authenticate(raw, QString::fromLatin1(auth.mid(7).trimmed()), {});
+        } else {
+            QTimer::singleShot(std::chrono::milliseconds(m_ctx.config.authTimeoutMs), ws,
+                               [this, raw] {
+                                   if (!raw->userId && !raw->closing) {
+                                       raw->closing = true;
+                                       m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"auth_timeout"_s});
+                                       raw->ws->close(QWebSocketProtocol::CloseCode(CloseAuthTimeout),
+                                                      u"authenticate within %1 ms"_s.arg(m_ctx.config.authTimeoutMs));
+                                   }
+                               });
+        }
+    }
+}
+
+void RealtimeHub::onClosed(Connection *c)
+{
+    QWebSocket *ws = c->ws;
+    const qint64 userId = c->userId;
+    if (userId) {
+        auto &list = m_byUser[userId];
+        list.removeAll(c);
+        if (list.isEmpty())
+            m_byUser.remove(userId);
+    }
+    m_connections.remove(ws); // destroys the Connection
+    ws->deleteLater();
+    if (userId)
+        broadcastPresence(userId);
+}
+
+void RealtimeHub::closeAll()
+{
+    for (auto &c : m_connections) {
+        c->closing = true;
+        c->ws->close(QWebSocketProtocol::CloseCodeGoingAway, u"server shutting down"_s);
+    }
+}
+
+void RealtimeHub::closeSessions(const QByteArray &tokenHash)
+{
+    for (auto &c : m_connections) {
+        if (c->tokenHash == tokenHash && !c->closing) {
+            c->closing = true;
+            c->ws->close(QWebSocketProtocol::CloseCode(CloseUnauthorized), u"logged out"_s);
+        }
+    }
+}
+
+void RealtimeHub::onText(Connection *c, const QString &text)
+{
+    c->lastSeenMs = m_ctx.now();
+    if (c->closing)
+        return;
+    QString requestId;
+    const QByteArray bytes = text.toUtf8();
+    auto frame = parseClientFrame(bytes, &requestId);
+    if (!frame)
+        return sendError(c, requestId, frame.error());
+    handle(c, frame.value());
+}
+
+void RealtimeHub::authenticate(Connection *c, const QString &token, const QString &requestId)
+{
+    const auto session = m_users->authenticate(token);
+    if (!session) {
+        c->closing = true;
+        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"unauthorized"_s});
+        sendError(c, requestId, makeError(ErrorCode::Unauthorized, u"invalid or expired token"_s));
+        c->ws->close(QWebSocketProtocol::CloseCode(CloseUnauthorized), u"unauthorized"_s);
+        return;
+    }
+    auto user = m_users->user(session->userId);
+    if (!user)
+        return sendError(c, requestId, user.error());
+    c->userId = session->userId;
+    c->tokenHash = session->tokenHash;
+    m_byUser[c->userId].append(c);
+
+    HelloFrame hello;
+    hello.user = user.value();
+    hello.serverVersion = QStringLiteral(CONFAB_VERSION);
+    hello.protocol = limits::ProtocolVersion;
+    hello.epoch = m_ctx.database->epoch();
+    hello.heartbeatMs = m_ctx.config.heartbeatMs;
+    hello.rooms = roomstore::cursorsOf(m_ctx.database->reader(), c->userId);
+    sendFrame(c, {requestId, hello});
+    broadcastPresence(c->userId);
+}
+
+void RealtimeHub::handle(Connection *c, const ClientFrame &frame)
+{
+    if (const auto *auth = std::get_if<AuthFrame>(&frame.payload)) {
+        if (c->userId)
+            return sendError(c, frame.id, makeError(ErrorCode::BadRequest, u"already authenticated"_s));
+        return authenticate(c, auth->token, frame.id);
+    }
+    if (!c->userId)
+        return sendError(c, frame.id,
+                         makeError(ErrorCode::Unauthorized, u"send an auth frame first"_s));
+    if (const auto *f = std::get_if<SendFrame>(&frame.payload))
+        return handleSend(c, frame.id, *f);
+    if (const auto *f = std::get_if<ResumeFrame>(&frame.payload))
+        return handleResume(c, frame.id, *f);
+    if (const auto *f = std::get_if<TypingFrame>(&frame.payload))
+        return handleTyping(c, *f);
+    if (const auto *f = std::get_if<PresenceFrame>(&frame.payload))
+        return handlePresence(c, *f);
+    if (const auto *f = std::get_if<PingFrame>(&frame.payload))
+        return sendFrame(c, {frame.id, PongFrame{f->ts}});
+}
+
+void RealtimeHub::handleSend(Connection *c, const QString &id, const SendFrame &f)
+{
+    if (!f.traceparent.isEmpty())
+        qCInfo(lcHub).noquote() << "send room" << f.roomId << "user" << c->userId
+                                << u"traceparent="_s + f.traceparent;
+    QPointer<QWebSocket> ws(c->ws);
+    m_messages->send(c->userId, f.roomId, f.clientMsgId, f.body,
+                     [this, ws, id](Result<SendAck> r) {
+                         const auto it = ws ? m_connections.constFind(ws) : m_connections.constEnd();
+                         if (it == m_connections.constEnd())
+                             return; // the sender left; the message is stored and delivered anyway
+                         if (!r)
+                             return sendError(it->get(), id, r.error());
+                         sendFrame(it->get(), {id, AckFrame{r.value()}});
+                     });
+}
+
+void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFrame &f)
+{
+    QSqlDatabase db = m_ctx.database->reader();
+    const bool epochChanged = !f.epoch.isEmpty() && f.epoch != m_ctx.database->epoch();
+    ResumedFrame resumed;
+    for (const RoomCursor &cursor : f.rooms) {
+        ResumeResult result{cursor.roomId, ResumeStatus::Replayed, 0, 0};
+        auto room = roomstore::room(db, cursor.roomId);
+        if (!room || !roomstore::role(db, cursor.roomId, c->userId)) {
+            result.status = ResumeStatus::Forbidden;
+        } else if (epochChanged || cursor.lastSeq > room->lastSeq
+                   || room->lastSeq - cursor.lastSeq > limits::ResumeReplayMax) {
+            result.status = ResumeStatus::Reset;
+            c->deliveredSeq[cursor.roomId] = room->lastSeq;
+        } else if (room->lastSeq > cursor.lastSeq) {
+            auto events = roomstore::range(db, cursor.roomId, cursor.lastSeq, room->lastSeq,
+                                           limits::ResumeReplayMax);
+            if (!events) {
+                sendError(c, id, events.error());
+                continue;
+            }
+            for (const RoomEvent &e : events.value())
+                send(c, QString::fromUtf8(encodeServerFrame({{}, EventFrame{e}})));
+            result.fromSeq = cursor.lastSeq + 1;
+            result.toSeq = room->lastSeq;
+            c->deliveredSeq[cursor.roomId] = room->lastSeq;
+        } else {
+            c->deliveredSeq[cursor.roomId] = room->lastSeq;
+        }
+        resumed.rooms.append(result);
+    }
+    sendFrame(c, {id, resumed});
+    c->resumed = true;
+    std::deque<RoomEvent> held;
+    held.swap(c->held);
+    for (const RoomEvent &e : held)
+        deliverTo(c, e, QString::fromUtf8(encodeServerFrame({{}, EventFrame{e}})));
+}
+
+void RealtimeHub::handleTyping(Connection *c, const TypingFrame &f)
+{
+    if (!membersOf(f.roomId).contains(c->userId))
+        return; // typing is best effort: silently ignore rooms the user is not in
+    const auto key = qMakePair(f.roomId, c->userId);
+    const bool wasActive = m_typing.contains(key);
+    if (f.active)
+        m_typing.insert(key, m_ctx.now() + kTypingTimeoutMs);
+    else
+        m_typing.remove(key);
+    if (f.active != wasActive)
+        broadcastTyping(f.roomId, c->userId, f.active);
+}
+
+void RealtimeHub::handlePresence(Connection *c, const PresenceFrame &f)
+{
+    c->away = f.status == PresenceStatus::Away;
+    broadcastPresence(c->userId);
+}
+
+const QSet<qint64> &RealtimeHub::membersOf(qint64 roomId)
+{
+    auto it = m_members.find(roomId);
+    if (it == m_members.end()) {
+        const QList<qint64> ids = roomstore::memberIds(m_ctx.database->reader(), roomId);
+        it = m_members.insert(roomId, QSet<qint64>(ids.begin(), ids.end()));
+    }
+    return *it;
+}
+
+void RealtimeHub::deliver(const QList<RoomEvent> &events)
+{
+    for (const RoomEvent &e : events) {
+        m_ctx.metrics->inc(u"confab_events_committed_total"_s);
+        // Keep the membership view in step with the log. A joining user receives its own join;
+        // a leaving user still receives its leave.
+        QSet<qint64> recipients = membersOf(e.roomId);
+        if (e.type == EventType::MemberJoin) {
+            m_members[e.roomId].insert(e.subjectUserId());
+            recipients.insert(e.subjectUserId());
+        } else if (e.type == EventType::MemberLeave) {
+            m_members[e.roomId].remove(e.subjectUserId());
+        } else if (e.type == EventType::RoomDelete) {
+            m_members.remove(e.roomId);
+        }
+        const QString text = QString::fromUtf8(encodeServerFrame({{}, EventFrame{e}}));
+        for (qint64 userId : std::as_const(recipients)) {
+            const auto it = m_byUser.constFind(userId);
+            if (it == m_byUser.constEnd())
+                continue;
+            for (Connection *c : *it)
+                deliverTo(c, e, text);
+        }
+    }
+}
+
+void RealtimeHub::deliverTo(Connection *c, const RoomEvent &event, const QString &text)
+{
+    if (c->closing)
+        return;
+    if (!c->resumed) {
+        c->held.push_back(event);
+        if (int(c->held.size()) > kMaxHeldEvents) {
+            c->closing = true;
+            m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"no_resume"_s});
+            c->ws->close(QWebSocketProtocol::CloseCode(CloseSlowConsumer), u"send resume"_s);
+        }
+        return;
+    }
+    qint64 &delivered = c->deliveredSeq[event.roomId];
+    if (event.seq <= delivered)
+        return; // already sent by the replay
+    delivered = event.seq;
+    send(c, text);
+    m_ctx.metrics->inc(u"confab_deliveries_total"_s);
+    m_ctx.metrics->observe(u"confab_delivery_latency_seconds"_s,
+                           double(qMax<qint64>(0, m_ctx.now() - event.ts)) / 1000.0);
+}
+
+void RealtimeHub::send(Connection *c, const QString &text)
+{
+    if (c->closing)
+        return;
+    c->ws->sendTextMessage(text);
+    if (c->ws->bytesToWrite() > kMaxPendingBytes) {
+        // A consumer that cannot keep up is cut, not buffered without bound; it resumes later.
+        c->closing = true;
+        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"slow_consumer"_s});
+        qCInfo(lcHub) << "closing slow consumer, user" << c->userId;
+        c->ws->close(QWebSocketProtocol::CloseCode(CloseSlowConsumer), u"slow consumer"_s);
+        QTimer::singleShot(2s, c->ws, &QWebSocket::abort);
+    }
+}
+
+void RealtimeHub::sendFrame(Connection *c, const ServerFrame &frame)
+{
+    send(c, QString::fromUtf8(encodeServerFrame(frame)));
+}
+
+void RealtimeHub::sendError(Connection *c, const QString &id, const Error &error)
+{
+    m_ctx.metrics->inc(u"confab_ws_errors_total"_s, {errorCodeName(error.code)});
+    sendFrame(c, {id, ErrorFrame{error}});
+}
+
+PresenceStatus RealtimeHub::presenceOf(qint64 userId) const
+{
+    const auto it = m_byUser.constFind(userId);
+    if (it == m_byUser.constEnd() || it->isEmpty())
+        return PresenceStatus::Offline;
+    for (const Connection *c : *it) {
+        if (!c->away)
+            return PresenceStatus::Online;
+    }
+    return PresenceStatus::Away;
+}
+
+void RealtimeHub::broadcastPresence(qint64 userId)
+{
+    const PresenceStatus now = presenceOf(userId);
+    const PresenceStatus before = m_lastPresence.value(userId, PresenceStatus::Offline);
+    if (now == before)
+        return;
+    if (now == PresenceStatus::Offline)
+        m_lastPresence.remove(userId);
+    else
+        m_lastPresence.insert(userId, now);
+    const QString text = QString::fromUtf8(encodeServerFrame({{}, PresenceNotice{userId, now}}));
+    for (const auto &list : std::as_const(m_byUser)) {
+        for (Connection *c : list)
+            send(c, text);
+    }
+}
+
+void RealtimeHub::broadcastTyping(qint64 roomId, qint64 userId, bool active)
+{
+    const QString text = QString::fromUtf8(encodeServerFrame({{}, TypingNotice{roomId, userId, active}}));
+    for (qint64 member : membersOf(roomId)) {
+        if (member == userId)
+            continue;
+        for (Connection *c : m_byUser.value(member))
+            send(c, text);
+    }
+}
+
+void RealtimeHub::expireTyping()
+{
+    const qint64 now = m_ctx.now();
+    QList<QPair<qint64, qint64>> expired;
+    for (auto it = m_typing.cbegin(); it != m_typing.cend(); ++it) {
+        if (it.value() <= now)
+            expired.append(it.key());
+    }
+    for (const auto &key : expired) {
+        m_typing.remove(key);
+        broadcastTyping(key.first, key.second, false);
+    }
+}
+
+void RealtimeHub::heartbeat()
+{
+    const qint64 now = m_ctx.now();
+    const qint64 deadline = 2 * qint64(m_ctx.config.heartbeatMs);
+    for (auto &c : m_connections) {
+        if (now - c->lastSeenMs > deadline) {
+            m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"heartbeat"_s});
+            c->closing = true;
+            c->ws->abort(); // a dead peer cannot take part in a close handshake
+            continue;
+        }
+        c->ws->ping();
+    }
+}
+
+} // namespace confab::server

@@ -1,0 +1,97 @@
+// RealtimeHub: the WebSocket side of the server (docs/protocol.md, "WebSocket").
+//
+//  - authenticates each socket (bearer on the upgrade, or an `auth` frame within authTimeoutMs);
+//  - delivers committed room events from the EventBus to the online members, serialized once per
+//    broadcast; live events are held for a connection until its `resume` has been answered, and
+//    a per-room high-water mark makes every event reach a connection at most once, in seq order;
+//  - `send` → MessageService → `ack` after commit; typing (expires by itself) and presence;
+//  - liveness: pings every heartbeatMs, a peer silent for two intervals is dropped;
+//  - bounded memory: a connection whose unsent data passes kMaxPendingBytes is closed (4409).
+#pragma once
+
+#include "frames.h"
+#include "servercontext.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSet>
+
+#include <memory>
+
+class QTcpSocket;
+class QTimer;
+class QWebSocket;
+class QWebSocketServer;
+
+namespace confab::server {
+
+class EventBus;
+class MessageService;
+class UserService;
+
+class RealtimeHub : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr qint64 kMaxPendingBytes = 4 * 1024 * 1024;
+    static constexpr int kMaxHeldEvents = 10000;
+    static constexpr int kTypingTimeoutMs = 6000;
+
+    enum CloseCode {
+        CloseUnauthorized = 4401,
+        CloseAuthTimeout = 4408,
+        CloseSlowConsumer = 4409,
+    };
+
+    RealtimeHub(const ServerContext &ctx, UserService *users, MessageService *messages,
+                EventBus *bus, QObject *parent = nullptr);
+    ~RealtimeHub() override;
+
+    // A socket whose WebSocket upgrade request the ConnectionGuard validated.
+    void acceptSocket(QTcpSocket *socket);
+    // Closes every connection with 1001 "going away" (shutdown).
+    void closeAll();
+
+    int connectionCount() const { return int(m_connections.size()); }
+    int onlineUserCount() const { return int(m_byUser.size()); }
+
+private:
+    struct Connection;
+
+    void onNewConnection();
+    void onText(Connection *c, const QString &text);
+    void onClosed(Connection *c);
+    void authenticate(Connection *c, const QString &token, const QString &requestId);
+    void handle(Connection *c, const ClientFrame &frame);
+    void handleSend(Connection *c, const QString &id, const SendFrame &f);
+    void handleResume(Connection *c, const QString &id, const ResumeFrame &f);
+    void handleTyping(Connection *c, const TypingFrame &f);
+    void handlePresence(Connection *c, const PresenceFrame &f);
+
+    void deliver(const QList<RoomEvent> &events);
+    void deliverTo(Connection *c, const RoomEvent &event, const QString &text);
+    void send(Connection *c, const QString &text);
+    void sendFrame(Connection *c, const ServerFrame &frame);
+    void sendError(Connection *c, const QString &id, const Error &error);
+    void broadcastPresence(qint64 userId);
+    void broadcastTyping(qint64 roomId, qint64 userId, bool active);
+    PresenceStatus presenceOf(qint64 userId) const;
+    const QSet<qint64> &membersOf(qint64 roomId);
+    void heartbeat();
+    void expireTyping();
+    void closeSessions(const QByteArray &tokenHash);
+
+    ServerContext m_ctx;
+    UserService *m_users;
+    MessageService *m_messages;
+    QWebSocketServer *m_server;
+    QTimer *m_heartbeat;
+    QTimer *m_typingSweep;
+    QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
+    QHash<qint64, QList<Connection *>> m_byUser; // authenticated connections per user
+    QHash<qint64, QSet<qint64>> m_members;       // roomId → userIds, loaded on first use
+    QHash<QPair<qint64, qint64>, qint64> m_typing; // (roomId, userId) → expiry (ms)
+    QHash<qint64, PresenceStatus> m_lastPresence;
+};
+
+} // namespace confab::server

@@ -1,0 +1,49 @@
+// RoomService: rooms and membership. Every change is committed together with its event in the
+// room's log, then published on the EventBus ("commit, then notify members").
+#pragma once
+
+#include "requests.h"
+#include "servercontext.h"
+
+#include <QObject>
+
+namespace confab::server {
+
+class EventBus;
+
+class RoomService : public QObject
+{
+    Q_OBJECT
+public:
+    RoomService(const ServerContext &ctx, EventBus *bus, QObject *parent = nullptr);
+
+    void create(qint64 userId, const CreateRoomRequest &req, std::function<void(Result<Room>)> done);
+    void update(qint64 userId, qint64 roomId, const RoomPatch &patch,
+                std::function<void(Result<Room>)> done);
+    void remove(qint64 userId, qint64 roomId, std::function<void(Result<bool>)> done);
+    void join(qint64 userId, qint64 roomId, std::function<void(Result<Room>)> done);
+    void leave(qint64 userId, qint64 roomId, std::function<void(Result<bool>)> done);
+    void invite(qint64 userId, qint64 roomId, qint64 targetId,
+                std::function<void(Result<Member>)> done);
+    struct Direct
+    {
+        Room room;
+        bool created = false;
+    };
+    void openDirect(qint64 userId, qint64 otherId, std::function<void(Result<Direct>)> done);
+
+    Result<Room> get(qint64 userId, qint64 roomId) const;
+    Result<QList<Member>> members(qint64 userId, qint64 roomId) const;
+    QList<Room> list(qint64 userId, QList<qint64> *joined) const;
+    Result<EventPage> history(qint64 userId, qint64 roomId, std::optional<qint64> after,
+                              std::optional<qint64> before, int limit) const;
+
+private:
+    template<typename T, typename JobFn, typename DoneFn>
+    void commit(JobFn job, DoneFn done);
+
+    ServerContext m_ctx;
+    EventBus *m_bus;
+};
+
+} // namespace confab::server

@@ -1,0 +1,266 @@
+#include "roomstore.h"
+
+#include "database.h"
+
+#include <QJsonDocument>
+#include <QSqlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace confab::server::roomstore {
+
+namespace {
+
+const QString kRoomColumns =
+    u"r.id, r.name, r.topic, r.visibility, r.owner_id, r.created_at, r.last_seq,"
+    u" (SELECT COUNT(*) FROM members m WHERE m.room_id = r.id)"_s;
+const QString kEventColumns =
+    u"id, room_id, seq, type, sender_id, ts, content, client_msg_id"_s;
+
+Room roomFromRow(const QSqlQuery &q)
+{
+    Room r;
+    r.id = q.value(0).toLongLong();
+    r.name = q.value(1).toString();
+    r.topic = q.value(2).toString();
+    const QString vis = q.value(3).toString();
+    r.visibility = vis == u"private" ? RoomVisibility::Private
+        : vis == u"direct"           ? RoomVisibility::Direct
+                                     : RoomVisibility::Public;
+    r.ownerId = q.value(4).toLongLong();
+    r.createdAt = q.value(5).toLongLong();
+    r.lastSeq = q.value(6).toLongLong();
+    r.memberCount = q.value(7).toInt();
+    return r;
+}
+
+} // namespace
+
+Result<Room> room(QSqlDatabase db, qint64 roomId)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT "_s + kRoomColumns + u" FROM rooms r WHERE r.id = ? AND r.deleted = 0"_s);
+    if (auto r = execPrepared(q, {roomId}); !r)
+        return r.error();
+    if (!q.next())
+        return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
+    return roomFromRow(q);
+}
+
+std::optional<MemberRole> role(QSqlDatabase db, qint64 roomId, qint64 userId)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT role FROM members WHERE room_id = ? AND user_id = ?"_s);
+    if (!execPrepared(q, {roomId, userId}) || !q.next())
+        return std::nullopt;
+    MemberRole r;
+    if (!roleFromName(q.value(0).toString(), &r))
+        return std::nullopt;
+    return r;
+}
+
+std::optional<Error> checkMember(QSqlDatabase db, qint64 roomId, qint64 userId)
+{
+    if (role(db, roomId, userId))
+        return std::nullopt;
+    return makeError(ErrorCode::NotMember, u"you are not a member of room %1"_s.arg(roomId),
+                     u"roomId"_s);
+}
+
+std::optional<Error> checkCanRead(QSqlDatabase db, const Room &r, qint64 userId)
+{
+    if (r.visibility == RoomVisibility::Public)
+        return std::nullopt;
+    return checkMember(db, r.id, userId);
+}
+
+QList<Member> members(QSqlDatabase db, qint64 roomId)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at"
+              u" FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?"
+              u" ORDER BY m.joined_at, m.user_id"_s);
+    QList<Member> out;
+    if (!execPrepared(q, {roomId}))
+        return out;
+    while (q.next()) {
+        Member m;
+        m.userId = q.value(0).toLongLong();
+        m.username = q.value(1).toString();
+        m.displayName = q.value(2).toString();
+        roleFromName(q.value(3).toString(), &m.role);
+        m.joinedAt = q.value(4).toLongLong();
+        out.append(m);
+    }
+    return out;
+}
+
+QList<qint64> memberIds(QSqlDatabase db, qint64 roomId)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT user_id FROM members WHERE room_id = ?"_s);
+    QList<qint64> out;
+    if (execPrepared(q, {roomId})) {
+        while (q.next())
+            out.append(q.value(0).toLongLong());
+    }
+    return out;
+}
+
+QList<RoomCursor> cursorsOf(QSqlDatabase db, qint64 userId)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT r.id, r.last_seq FROM members m JOIN rooms r ON r.id = m.room_id"
+              u" WHERE m.user_id = ? AND r.deleted = 0 ORDER BY r.id"_s);
+    QList<RoomCursor> out;
+    if (execPrepared(q, {userId})) {
+        while (q.next())
+            out.append({q.value(0).toLongLong(), q.value(1).toLongLong()});
+    }
+    return out;
+}
+
+QList<Room> visibleRooms(QSqlDatabase db, qint64 userId, QList<qint64> *joined)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT "_s + kRoomColumns
+              + u", EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?)"
+                u" AS joined FROM rooms r WHERE r.deleted = 0 AND (r.visibility = 'public' OR"
+                u" EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?))"
+                u" ORDER BY r.id"_s);
+    QList<Room> out;
+    if (!execPrepared(q, {userId, userId}))
+        return out;
+    while (q.next()) {
+        out.append(roomFromRow(q));
+        if (q.value(8).toBool())
+            joined->append(out.last().id);
+    }
+    return out;
+}
+
+Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
+                         const QJsonObject &content, qint64 ts, const QString &clientMsgId)
+{
+    QSqlQuery q(db);
+    q.prepare(u"UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? AND deleted = 0"
+              u" RETURNING last_seq"_s);
+    if (auto r = execPrepared(q, {roomId}); !r)
+        return r.error();
+    if (!q.next())
+        return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
+    RoomEvent e;
+    e.roomId = roomId;
+    e.seq = q.value(0).toLongLong();
+    q.finish();
+    e.type = type;
+    e.senderId = senderId;
+    e.ts = ts;
+    e.content = content;
+    e.clientMsgId = clientMsgId;
+    QSqlQuery ins(db);
+    ins.prepare(u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id)"
+                u" VALUES (?, ?, ?, ?, ?, ?, ?)"_s);
+    if (auto r = execPrepared(ins, {roomId, e.seq, eventTypeName(type), senderId, ts,
+                                    QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
+                                    clientMsgId.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                                          : QVariant(clientMsgId)});
+        !r)
+        return r.error();
+    e.id = ins.lastInsertId().toLongLong();
+    return e;
+}
+
+Result<std::optional<RoomEvent>> addMember(QSqlDatabase &db, qint64 roomId, qint64 userId,
+                                           MemberRole r, qint64 ts, qint64 invitedBy)
+{
+    if (role(db, roomId, userId))
+        return std::optional<RoomEvent>();
+    QSqlQuery q(db);
+    q.prepare(u"INSERT INTO members (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)"_s);
+    if (auto res = execPrepared(q, {roomId, userId, roleName(r), ts}); !res)
+        return res.error();
+    QJsonObject content{{u"userId"_s, userId}};
+    if (invitedBy)
+        content.insert(u"invitedBy"_s, invitedBy);
+    auto ev = append(db, roomId, EventType::MemberJoin, invitedBy ? invitedBy : userId, content, ts);
+    if (!ev)
+        return ev.error();
+    return std::optional<RoomEvent>(ev.value());
+}
+
+RoomEvent eventFromRow(const QSqlQuery &q)
+{
+    RoomEvent e;
+    e.id = q.value(0).toLongLong();
+    e.roomId = q.value(1).toLongLong();
+    e.seq = q.value(2).toLongLong();
+    eventTypeFromName(q.value(3).toString(), &e.type);
+    e.senderId = q.value(4).toLongLong();
+    e.ts = q.value(5).toLongLong();
+    e.content = QJsonDocument::fromJson(q.value(6).toString().toUtf8()).object();
+    e.clientMsgId = q.value(7).toString();
+    return e;
+}
+
+Result<RoomEvent> event(QSqlDatabase db, qint64 roomId, qint64 eventId)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT "_s + kEventColumns + u" FROM events WHERE id = ? AND room_id = ?"_s);
+    if (auto r = execPrepared(q, {eventId, roomId}); !r)
+        return r.error();
+    if (!q.next())
+        return makeError(ErrorCode::EventNotFound, u"no message %1 in room %2"_s.arg(eventId).arg(roomId));
+    return eventFromRow(q);
+}
+
+Result<QList<RoomEvent>> range(QSqlDatabase db, qint64 roomId, qint64 afterSeq, qint64 toSeq,
+                               int limit)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT "_s + kEventColumns
+              + u" FROM events WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"_s);
+    if (auto r = execPrepared(q, {roomId, afterSeq, toSeq, limit}); !r)
+        return r.error();
+    QList<RoomEvent> out;
+    while (q.next())
+        out.append(eventFromRow(q));
+    return out;
+}
+
+Result<EventPage> page(QSqlDatabase db, qint64 roomId, std::optional<qint64> after,
+                       std::optional<qint64> before, int limit)
+{
+    auto r = room(db, roomId);
+    if (!r)
+        return r.error();
+    EventPage p;
+    p.roomId = roomId;
+    p.lastSeq = r->lastSeq;
+    QSqlQuery q(db);
+    if (after) {
+        q.prepare(u"SELECT "_s + kEventColumns
+                  + u" FROM events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?"_s);
+        if (auto res = execPrepared(q, {roomId, *after, limit + 1}); !res)
+            return res.error();
+        while (q.next())
+            p.events.append(eventFromRow(q));
+        p.hasMore = p.events.size() > limit;
+        if (p.hasMore)
+            p.events.removeLast();
+    } else {
+        const qint64 upper = before ? *before : r->lastSeq + 1;
+        q.prepare(u"SELECT "_s + kEventColumns
+                  + u" FROM events WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"_s);
+        if (auto res = execPrepared(q, {roomId, upper, limit + 1}); !res)
+            return res.error();
+        while (q.next())
+            p.events.prepend(eventFromRow(q));
+        p.hasMore = p.events.size() > limit;
+        if (p.hasMore)
+            p.events.removeFirst();
+    }
+    return p;
+}
+
+} // namespace confab::server::roomstore

@@ -1,0 +1,31 @@
+// ServerContext: what every service needs — storage, metrics, configuration and the clock.
+// The clock is injected so tests can move time (session expiry, typing, rate limits).
+#pragma once
+
+#include "serverconfig.h"
+
+#include <QDateTime>
+
+#include <functional>
+
+namespace confab::server {
+
+class Database;
+class Metrics;
+
+using Clock = std::function<qint64()>; // ms since the epoch, UTC; must be thread-safe
+
+inline qint64 systemNowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+struct ServerContext
+{
+    Database *database = nullptr;
+    Metrics *metrics = nullptr;
+    ServerConfig config;
+    Clock now = systemNowMs;
+};
+
+} // namespace confab::server

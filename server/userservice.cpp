@@ -1,0 +1,242 @@
+#include "userservice.h"
+
+#include "database.h"
+#include "metrics.h"
+
+#include <QCryptographicHash>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <sodium.h>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcUsers, "confab.server.users", QtInfoMsg)
+
+namespace confab::server {
+
+namespace {
+
+const QString kUserColumns = u"id, username, display_name, status_text, created_at"_s;
+
+QString newToken()
+{
+    unsigned char bytes[32];
+    randombytes_buf(bytes, sizeof bytes);
+    return QString::fromLatin1(
+        QByteArray(reinterpret_cast<const char *>(bytes), sizeof bytes)
+            .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+Result<User> readUser(QSqlDatabase db, qint64 id)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT "_s + kUserColumns + u" FROM users WHERE id = ?"_s);
+    if (auto r = execPrepared(q, {id}); !r)
+        return r.error();
+    if (!q.next())
+        return makeError(ErrorCode::UserNotFound, u"no user %1"_s.arg(id));
+    return userFromRow(q);
+}
+
+} // namespace
+
+User userFromRow(const QSqlQuery &q, int first)
+{
+    User u;
+    u.id = q.value(first).toLongLong();
+    u.username = q.value(first + 1).toString();
+    u.displayName = q.value(first + 2).toString();
+    u.statusText = q.value(first + 3).toString();
+    u.createdAt = q.value(first + 4).toLongLong();
+    return u;
+}
+
+UserService::UserService(const ServerContext &ctx, PasswordHasher::Cost cost, QObject *parent)
+    : QObject(parent)
+    , m_ctx(ctx)
+    , m_hasher(new PasswordHasher(cost, this))
+    , m_limiter(ctx.now)
+{
+    m_ctx.metrics->defineCounter(u"confab_logins_total"_s, u"Login attempts by outcome"_s,
+                                 {u"outcome"_s});
+}
+
+QByteArray UserService::hashToken(const QString &token)
+{
+    return QCryptographicHash::hash(token.toLatin1(), QCryptographicHash::Sha256);
+}
+
+void UserService::registerUser(const RegisterRequest &req, const QString &address,
+                               std::function<void(Result<User>)> done)
+{
+    Q_UNUSED(address);
+    m_hasher->hash(req.password, this, [this, req, done](const QByteArray &encoded) {
+        if (encoded.isEmpty())
+            return done(makeError(ErrorCode::Internal, u"password hashing failed"_s));
+        const qint64 now = m_ctx.now();
+        m_ctx.database->write(
+            [req, encoded, now](QSqlDatabase &db) -> Result<QVariant> {
+                QSqlQuery q(db);
+                q.prepare(u"SELECT 1 FROM users WHERE username = ?"_s);
+                if (auto r = execPrepared(q, {req.username}); !r)
+                    return r.error();
+                if (q.next())
+                    return makeError(ErrorCode::UsernameTaken,
+                                     u"the username '%1' is taken"_s.arg(req.username),
+                                     u"username"_s);
+                // An empty QString binds as NULL in QtSql: text columns take COALESCE(?, '').
+                q.prepare(u"INSERT INTO users (username, password_hash, display_name, created_at)"
+                          u" VALUES (?, ?, COALESCE(?, ''), ?)"_s);
+                if (auto r = execPrepared(q, {req.username, QString::fromLatin1(encoded),
+                                              req.displayName, now});
+                    !r)
+                    return r.error();
+                return q.lastInsertId();
+            },
+            this,
+            [this, done](const Result<QVariant> &r) {
+                if (!r)
+                    return done(r.error());
+                done(user(r.value().toLongLong()));
+            });
+    });
+}
+
+void UserService::login(const LoginRequest &req, const QString &address,
+                        std::function<void(Result<LoginResponse>)> done)
+{
+    if (const int wait = m_limiter.retryAfterSeconds(req.username, address); wait > 0) {
+        m_ctx.metrics->inc(u"confab_logins_total"_s, {u"rate_limited"_s});
+        Error e = makeError(ErrorCode::RateLimited,
+                            u"too many failed logins; try again in %1 s"_s.arg(wait));
+        e.retryAfterSeconds = wait;
+        return done(e);
+    }
+    QSqlQuery q(m_ctx.database->reader());
+    q.prepare(u"SELECT id, password_hash FROM users WHERE username = ?"_s);
+    if (auto r = execPrepared(q, {req.username}); !r)
+        return done(r.error());
+    const bool found = q.next();
+    const qint64 userId = found ? q.value(0).toLongLong() : 0;
+    const QByteArray encoded = found ? q.value(1).toString().toLatin1() : QByteArray();
+
+    m_hasher->verify(req.password, encoded, this,
+                     [this, req, address, userId, done](bool ok) {
+        if (!ok) {
+            m_limiter.recordFailure(req.username, address);
+            m_ctx.metrics->inc(u"confab_logins_total"_s, {u"failed"_s});
+            return done(makeError(ErrorCode::InvalidCredentials,
+                                  u"wrong username or password"_s));
+        }
+        m_limiter.recordSuccess(req.username);
+        const QString token = newToken();
+        const QByteArray tokenHash = hashToken(token);
+        const qint64 now = m_ctx.now();
+        const qint64 expires = now + qint64(m_ctx.config.sessionTtlDays) * 24 * 3600 * 1000;
+        m_ctx.database->write(
+            [userId, tokenHash, device = req.deviceName, now, expires](QSqlDatabase &db)
+                -> Result<QVariant> {
+                QSqlQuery ins(db);
+                ins.prepare(u"INSERT INTO sessions (token_hash, user_id, device, created_at,"
+                            u" expires_at) VALUES (?, ?, COALESCE(?, ''), ?, ?)"_s);
+                if (auto r = execPrepared(ins, {tokenHash, userId, device, now, expires}); !r)
+                    return r.error();
+                return QVariant(true);
+            },
+            this,
+            [this, token, expires, userId, done](const Result<QVariant> &r) {
+                if (!r)
+                    return done(r.error());
+                auto u = user(userId);
+                if (!u)
+                    return done(u.error());
+                m_ctx.metrics->inc(u"confab_logins_total"_s, {u"ok"_s});
+                done(LoginResponse{token, expires, u.value()});
+            });
+    });
+}
+
+void UserService::logout(const Session &session, std::function<void(Result<bool>)> done)
+{
+    m_ctx.database->write(
+        [hash = session.tokenHash](QSqlDatabase &db) -> Result<QVariant> {
+            QSqlQuery q(db);
+            q.prepare(u"UPDATE sessions SET revoked = 1 WHERE token_hash = ?"_s);
+            if (auto r = execPrepared(q, {hash}); !r)
+                return r.error();
+            return QVariant(true);
+        },
+        this,
+        [this, hash = session.tokenHash, done](const Result<QVariant> &r) {
+            if (!r)
+                return done(r.error());
+            emit sessionRevoked(hash);
+            done(true);
+        });
+}
+
+void UserService::updateProfile(qint64 userId, const ProfilePatch &patch,
+                                std::function<void(Result<User>)> done)
+{
+    m_ctx.database->write(
+        [userId, patch](QSqlDatabase &db) -> Result<QVariant> {
+            QSqlQuery q(db);
+            q.prepare(u"UPDATE users SET display_name = COALESCE(?, display_name),"
+                      u" status_text = COALESCE(?, status_text) WHERE id = ?"_s);
+            const auto opt = [](const std::optional<QString> &v) {
+                return v ? QVariant(*v) : QVariant(QMetaType::fromType<QString>());
+            };
+            if (auto r = execPrepared(q, {opt(patch.displayName), opt(patch.statusText), userId}); !r)
+                return r.error();
+            return QVariant(true);
+        },
+        this,
+        [this, userId, done](const Result<QVariant> &r) {
+            if (!r)
+                return done(r.error());
+            auto u = user(userId);
+            if (u)
+                emit userUpdated(u.value());
+            done(u);
+        });
+}
+
+std::optional<Session> UserService::authenticate(const QString &token) const
+{
+    if (token.isEmpty())
+        return std::nullopt;
+    const QByteArray hash = hashToken(token);
+    QSqlQuery q(m_ctx.database->reader());
+    q.prepare(u"SELECT user_id FROM sessions WHERE token_hash = ? AND revoked = 0"
+              u" AND expires_at > ?"_s);
+    if (!execPrepared(q, {hash, m_ctx.now()}) || !q.next())
+        return std::nullopt;
+    return Session{q.value(0).toLongLong(), hash};
+}
+
+Result<User> UserService::user(qint64 id) const
+{
+    return readUser(m_ctx.database->reader(), id);
+}
+
+QList<User> UserService::listUsers(const QString &prefix, int limit) const
+{
+    QSqlQuery q(m_ctx.database->reader());
+    // Prefix match on username or display name; LIKE wildcards in the input are escaped.
+    QString escaped = prefix;
+    escaped.replace(u"\\"_s, u"\\\\"_s).replace(u"%"_s, u"\\%"_s).replace(u"_"_s, u"\\_"_s);
+    q.prepare(u"SELECT "_s + kUserColumns
+              + u" FROM users WHERE username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\'"
+                u" ORDER BY username LIMIT ?"_s);
+    QList<User> users;
+    const QString pattern = escaped + u'%';
+    if (!execPrepared(q, {pattern, pattern, limit}))
+        return users;
+    while (q.next())
+        users.append(userFromRow(q));
+    return users;
+}
+
+} // namespace confab::server

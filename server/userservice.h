@@ -1,0 +1,60 @@
+// UserService: accounts, login sessions and profiles.
+// Passwords: argon2id (PasswordHasher, off the event loop). Sessions: 256-bit random opaque
+// tokens, stored only as SHA-256 hashes with an expiry; a user may hold several (one per device);
+// logout revokes the one presented.
+#pragma once
+
+#include "loginlimiter.h"
+#include "passwordhasher.h"
+#include "requests.h"
+#include "servercontext.h"
+
+#include <QObject>
+
+#include <optional>
+
+class QSqlQuery;
+
+namespace confab::server {
+
+struct Session
+{
+    qint64 userId = 0;
+    QByteArray tokenHash;
+};
+
+class UserService : public QObject
+{
+    Q_OBJECT
+public:
+    UserService(const ServerContext &ctx, PasswordHasher::Cost cost, QObject *parent = nullptr);
+
+    void registerUser(const RegisterRequest &req, const QString &address,
+                      std::function<void(Result<User>)> done);
+    void login(const LoginRequest &req, const QString &address,
+               std::function<void(Result<LoginResponse>)> done);
+    void logout(const Session &session, std::function<void(Result<bool>)> done);
+    void updateProfile(qint64 userId, const ProfilePatch &patch,
+                       std::function<void(Result<User>)> done);
+
+    // Synchronous reads (WAL reader; never wait for the writer).
+    std::optional<Session> authenticate(const QString &token) const;
+    Result<User> user(qint64 id) const;
+    QList<User> listUsers(const QString &prefix, int limit) const;
+
+    static QByteArray hashToken(const QString &token);
+
+signals:
+    void sessionRevoked(const QByteArray &tokenHash);
+    void userUpdated(const confab::User &user);
+
+private:
+    ServerContext m_ctx;
+    PasswordHasher *m_hasher;
+    LoginLimiter m_limiter;
+};
+
+// Reads a user row (id, username, display_name, status_text, created_at).
+User userFromRow(const QSqlQuery &q, int first = 0);
+
+} // namespace confab::server
