@@ -64,6 +64,10 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "confab-server: %s\n", qPrintable(port.error().message));
         return 1;
     }
+    // Always printed (not subject to log filtering): scripts and tests read the bound port here.
+    std::fprintf(stderr, "confab-server %s listening on http://%s:%u (data in %s)\n", CONFAB_VERSION,
+                 qPrintable(config->listen.toString()), unsigned(port.value()),
+                 qPrintable(config->dataDir));
     installSignalHandlers(&server);
     return app.exec();
 }

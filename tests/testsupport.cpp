@@ -1,6 +1,8 @@
 #include "testsupport.h"
 
+#include <QElapsedTimer>
 #include <QEventLoop>
+#include <QTest>
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QSignalSpy>
@@ -39,7 +41,8 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
     cfg.passwordCost = QStringLiteral("minimal"); // argon2id at minimum cost: tests register many users
     if (tweak)
         tweak(cfg);
-    m_server = std::make_unique<server::ConfabServer>(cfg);
+    m_server = std::make_unique<server::ConfabServer>(
+        cfg, [skew = m_skew] { return server::systemNowMs() + skew->load(); });
     const auto started = m_server->start();
     m_ok = started.ok();
     if (!m_ok)
@@ -80,6 +83,128 @@ HttpResult TestServer::request(const QByteArray &method, const QString &path,
 HttpResult TestServer::post(const QString &path, const QJsonObject &body, const QString &token)
 {
     return request("POST", path, QJsonDocument(body).toJson(QJsonDocument::Compact), token);
+}
+
+HttpResult TestServer::patch(const QString &path, const QJsonObject &body, const QString &token)
+{
+    return request("PATCH", path, QJsonDocument(body).toJson(QJsonDocument::Compact), token);
+}
+
+TestServer::Account TestServer::signUp(const QString &username)
+{
+    const auto reg = post(u"/api/v1/auth/register"_s,
+                          {{u"username"_s, username}, {u"password"_s, u"password123"_s}});
+    if (reg.status != 201)
+        return {};
+    const auto login = post(u"/api/v1/auth/login"_s,
+                            {{u"username"_s, username}, {u"password"_s, u"password123"_s}});
+    if (login.status != 200)
+        return {};
+    return {login.json().value(u"user"_s).toObject().value(u"id"_s).toInteger(),
+            login.json().value(u"token"_s).toString()};
+}
+
+qint64 TestServer::createRoom(const QString &token, const QString &name, const QString &visibility)
+{
+    const auto r = post(u"/api/v1/rooms"_s, {{u"name"_s, name}, {u"visibility"_s, visibility}}, token);
+    return r.status == 201 ? r.json().value(u"id"_s).toInteger() : 0;
+}
+
+WsClient::WsClient(quint16 port, const QString &bearer)
+{
+    connect(&m_ws, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        auto f = parseServerFrame(text.toUtf8());
+        if (f)
+            frames.append(f.value());
+        else
+            qWarning("unparseable server frame: %s (%s)", qPrintable(text),
+                     qPrintable(f.error().message));
+    });
+    connect(&m_ws, &QWebSocket::disconnected, this, [this] {
+        m_closed = true;
+        m_closeCode = m_ws.closeCode();
+    });
+    QNetworkRequest req(QUrl(u"ws://127.0.0.1:%1/api/v1/ws"_s.arg(port)));
+    if (!bearer.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + bearer.toLatin1());
+    m_ws.open(req);
+}
+
+bool WsClient::waitConnected(int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (m_ws.state() != QAbstractSocket::ConnectedState && !m_closed && t.elapsed() < timeoutMs)
+        QTest::qWait(5);
+    return m_ws.state() == QAbstractSocket::ConnectedState;
+}
+
+void WsClient::sendFrame(const ClientFrame &frame)
+{
+    m_ws.sendTextMessage(QString::fromUtf8(encodeClientFrame(frame)));
+}
+
+qsizetype WsClient::waitFor(const std::function<bool(const ServerFrame &)> &pred, int timeoutMs,
+                            qsizetype from)
+{
+    QElapsedTimer t;
+    t.start();
+    for (;;) {
+        for (qsizetype i = from; i < frames.size(); ++i) {
+            if (pred(frames[i]))
+                return i;
+        }
+        if (t.elapsed() > timeoutMs || m_closed)
+            return -1;
+        QTest::qWait(2);
+    }
+}
+
+bool WsClient::login(const QString &token)
+{
+    if (!waitConnected())
+        return false;
+    sendFrame({{}, AuthFrame{token}});
+    return waitFor([](const ServerFrame &f) { return std::holds_alternative<HelloFrame>(f.payload); }) >= 0;
+}
+
+std::optional<ResumedFrame> WsClient::resume(const QList<RoomCursor> &rooms, const QString &epoch)
+{
+    const QString id = u"resume-%1"_s.arg(++m_nextId);
+    sendFrame({id, ResumeFrame{epoch, rooms}});
+    const auto i = waitFor([&](const ServerFrame &f) {
+        return f.id == id && std::holds_alternative<ResumedFrame>(f.payload);
+    });
+    if (i < 0)
+        return std::nullopt;
+    return std::get<ResumedFrame>(frames[i].payload);
+}
+
+std::optional<SendAck> WsClient::send(qint64 roomId, const QString &clientMsgId,
+                                      const QString &body, Error *error)
+{
+    const QString id = u"send-%1"_s.arg(++m_nextId);
+    sendFrame({id, SendFrame{roomId, clientMsgId, body, {}}});
+    const auto i = waitFor([&](const ServerFrame &f) { return f.id == id; });
+    if (i < 0)
+        return std::nullopt;
+    if (const auto *ack = std::get_if<AckFrame>(&frames[i].payload))
+        return ack->ack;
+    if (error) {
+        if (const auto *err = std::get_if<ErrorFrame>(&frames[i].payload))
+            *error = err->error;
+    }
+    return std::nullopt;
+}
+
+QList<RoomEvent> WsClient::events() const
+{
+    QList<RoomEvent> out;
+    for (const auto &f : frames) {
+        if (const auto *e = std::get_if<EventFrame>(&f.payload))
+            out.append(e->event);
+    }
+    return out;
 }
 
 QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs)

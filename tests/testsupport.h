@@ -9,7 +9,11 @@
 #include <QNetworkAccessManager>
 #include <QTemporaryDir>
 #include <QUrl>
+#include <QWebSocket>
 
+#include "frames.h"
+
+#include <atomic>
 #include <memory>
 
 namespace confab::test {
@@ -45,12 +49,61 @@ public:
         return request("GET", path, {}, token);
     }
     HttpResult post(const QString &path, const QJsonObject &body, const QString &token = {});
+    HttpResult patch(const QString &path, const QJsonObject &body, const QString &token = {});
+
+    struct Account
+    {
+        qint64 id = 0;
+        QString token;
+    };
+    // Registers `username` (password "password123") and logs in; QFAIL-free: id 0 on failure.
+    Account signUp(const QString &username);
+    // Creates a room as `owner`; returns its id (0 on failure).
+    qint64 createRoom(const QString &token, const QString &name, const QString &visibility = QStringLiteral("public"));
+
+    // Moves the server's clock forward.
+    void advanceClock(qint64 ms) { *m_skew += ms; }
 
 private:
+    std::shared_ptr<std::atomic<qint64>> m_skew = std::make_shared<std::atomic<qint64>>(0);
     QTemporaryDir m_dir;
     std::unique_ptr<server::ConfabServer> m_server;
     QNetworkAccessManager m_nam;
     bool m_ok = false;
+};
+
+// A WebSocket client for tests: records every server frame, parsed.
+class WsClient : public QObject
+{
+    Q_OBJECT
+public:
+    explicit WsClient(quint16 port, const QString &bearer = {});
+    bool waitConnected(int timeoutMs = 5000);
+    void sendFrame(const ClientFrame &frame);
+    void sendRaw(const QString &text) { m_ws.sendTextMessage(text); }
+    // Authenticates with an auth frame and waits for hello.
+    bool login(const QString &token);
+    // Sends resume and waits for resumed; returns the resumed frame.
+    std::optional<ResumedFrame> resume(const QList<RoomCursor> &rooms, const QString &epoch = {});
+    // Waits until a frame satisfying `pred` has arrived (searching from `from`); its index or -1.
+    qsizetype waitFor(const std::function<bool(const ServerFrame &)> &pred, int timeoutMs = 5000,
+                      qsizetype from = 0);
+    // Sends a message and waits for its ack (or error).
+    std::optional<SendAck> send(qint64 roomId, const QString &clientMsgId, const QString &body,
+                                Error *error = nullptr);
+    QList<RoomEvent> events() const; // every `event` frame received, in order
+    QList<ServerFrame> frames;
+    QWebSocket &socket() { return m_ws; }
+    bool isClosed() const { return m_closed; }
+    int closeCode() const { return m_closeCode; }
+    void close() { m_ws.close(); }
+    void abort() { m_ws.abort(); }
+
+private:
+    QWebSocket m_ws;
+    bool m_closed = false;
+    int m_closeCode = 0;
+    int m_nextId = 0;
 };
 
 // Sends raw bytes to 127.0.0.1:port and returns everything the server sends back until it

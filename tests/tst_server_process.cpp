@@ -1,0 +1,196 @@
+// The real confab-server binary, run with QProcess: no acknowledged message is lost or doubled
+// by SIGKILL mid-burst, and SIGTERM stops it cleanly with exit code 0.
+#include "testsupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTest>
+
+using namespace confab;
+using namespace confab::test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+class ServerProcess
+{
+public:
+    explicit ServerProcess(const QString &dataDir)
+    {
+        m_proc.setProgram(QStringLiteral(CONFAB_SERVER_BINARY));
+        m_proc.setArguments({u"--port"_s, u"0"_s, u"--data-dir"_s, dataDir,
+                             u"--password-cost"_s, u"minimal"_s});
+        m_proc.setProcessChannelMode(QProcess::SeparateChannels);
+        m_proc.start();
+    }
+    ~ServerProcess()
+    {
+        if (m_proc.state() != QProcess::NotRunning) {
+            m_proc.kill();
+            m_proc.waitForFinished(5000);
+        }
+    }
+    // Waits for "listening on 127.0.0.1:PORT" on stderr.
+    quint16 waitForPort()
+    {
+        static const QRegularExpression re(u"listening on http://[0-9.]+:(\\d+)"_s);
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 10000 && m_proc.state() != QProcess::NotRunning) {
+            m_proc.waitForReadyRead(100);
+            m_log += QString::fromUtf8(m_proc.readAllStandardError());
+            const auto m = re.match(m_log);
+            if (m.hasMatch())
+                return quint16(m.captured(1).toUInt());
+        }
+        return 0;
+    }
+    QProcess &process() { return m_proc; }
+    QString log() { return m_log + QString::fromUtf8(m_proc.readAllStandardError()); }
+
+private:
+    QProcess m_proc;
+    QString m_log;
+};
+
+struct Http
+{
+    explicit Http(quint16 p) : port(p) { }
+    quint16 port;
+    QNetworkAccessManager nam;
+    QJsonObject call(const QByteArray &method, const QString &path, const QJsonObject &body = {},
+                     const QString &token = {}, int *status = nullptr)
+    {
+        QNetworkRequest req(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path)));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
+        if (!token.isEmpty())
+            req.setRawHeader("Authorization", "Bearer " + token.toLatin1());
+        QNetworkReply *reply = nam.sendCustomRequest(
+            req, method, body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson());
+        QEventLoop loop;
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        if (status)
+            *status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QJsonObject out = QJsonDocument::fromJson(reply->readAll()).object();
+        reply->deleteLater();
+        return out;
+    }
+};
+
+// Every event of the room, oldest first, through REST pages.
+QList<RoomEvent> allEvents(Http &http, qint64 room, const QString &token)
+{
+    QList<RoomEvent> out;
+    qint64 after = 0;
+    for (;;) {
+        const auto page = EventPage::fromJson(
+            http.call("GET", u"/api/v1/rooms/%1/events?after=%2&limit=200"_s.arg(room).arg(after), {}, token));
+        if (!page || page->events.isEmpty())
+            break;
+        out.append(page->events);
+        after = page->events.last().seq;
+        if (!page->hasMore)
+            break;
+    }
+    return out;
+}
+
+} // namespace
+
+class tst_ServerProcess : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void sigkillMidBurstLosesNoAcknowledgedMessage();
+    void sigtermStopsCleanlyWithExitCodeZero();
+};
+
+void tst_ServerProcess::sigkillMidBurstLosesNoAcknowledgedMessage()
+{
+    QTemporaryDir dir;
+    QString token;
+    qint64 room = 0;
+    QSet<QString> acked;
+    {
+        ServerProcess server(dir.path());
+        const quint16 port = server.waitForPort();
+        QVERIFY2(port, qPrintable(server.log()));
+        Http http(port);
+        int status = 0;
+        http.call("POST", u"/api/v1/auth/register"_s,
+                  {{u"username"_s, u"crash"_s}, {u"password"_s, u"password123"_s}}, {}, &status);
+        QCOMPARE(status, 201);
+        token = http.call("POST", u"/api/v1/auth/login"_s,
+                          {{u"username"_s, u"crash"_s}, {u"password"_s, u"password123"_s}})
+                    .value(u"token"_s).toString();
+        room = http.call("POST", u"/api/v1/rooms"_s, {{u"name"_s, u"burst"_s}}, token)
+                   .value(u"id"_s).toInteger();
+        QVERIFY(room);
+
+        WsClient ws(port);
+        QVERIFY(ws.login(token));
+        const int total = 2000;
+        for (int i = 0; i < total; ++i)
+            ws.sendFrame({u"r%1"_s.arg(i), SendFrame{room, u"msg-%1"_s.arg(i), u"burst %1"_s.arg(i), {}}});
+        // Kill the server while acks are still coming in.
+        QTRY_VERIFY_WITH_TIMEOUT(ws.frames.size() > 100, 10000);
+        server.process().kill();
+        QVERIFY(server.process().waitForFinished(5000));
+        QTest::qWait(50);
+        for (const auto &f : ws.frames) {
+            if (const auto *ack = std::get_if<AckFrame>(&f.payload))
+                acked.insert(ack->ack.clientMsgId);
+        }
+        QVERIFY(acked.size() > 0);
+        QVERIFY2(acked.size() < total, "the burst finished before the kill; nothing was tested");
+    }
+    ServerProcess again(dir.path());
+    const quint16 port = again.waitForPort();
+    QVERIFY2(port, qPrintable(again.log()));
+    Http http(port);
+    const QList<RoomEvent> events = allEvents(http, room, token);
+    QHash<QString, int> seen;
+    qint64 expectSeq = 1;
+    for (const RoomEvent &e : events) {
+        QCOMPARE(e.seq, expectSeq++); // gap-free after recovery
+        if (e.type == EventType::Message)
+            ++seen[e.clientMsgId];
+    }
+    for (const QString &id : std::as_const(acked))
+        QVERIFY2(seen.value(id) == 1, qPrintable(id + u" acknowledged but not stored exactly once"_s));
+    for (auto it = seen.cbegin(); it != seen.cend(); ++it)
+        QCOMPARE(it.value(), 1); // nothing doubled, acknowledged or not
+}
+
+void tst_ServerProcess::sigtermStopsCleanlyWithExitCodeZero()
+{
+    QTemporaryDir dir;
+    ServerProcess server(dir.path());
+    const quint16 port = server.waitForPort();
+    QVERIFY(port);
+    Http http(port);
+    int status = 0;
+    http.call("POST", u"/api/v1/auth/register"_s,
+              {{u"username"_s, u"term"_s}, {u"password"_s, u"password123"_s}}, {}, &status);
+    QCOMPARE(status, 201);
+    const QString token = http.call("POST", u"/api/v1/auth/login"_s,
+                                    {{u"username"_s, u"term"_s}, {u"password"_s, u"password123"_s}})
+                              .value(u"token"_s).toString();
+    WsClient ws(port);
+    QVERIFY(ws.login(token));
+    server.process().terminate(); // SIGTERM
+    QVERIFY(server.process().waitForFinished(10000));
+    QCOMPARE(server.process().exitStatus(), QProcess::NormalExit);
+    QCOMPARE(server.process().exitCode(), 0);
+    QTRY_VERIFY(ws.isClosed());
+    QCOMPARE(ws.closeCode(), int(QWebSocketProtocol::CloseCodeGoingAway));
+}
+
+QTEST_GUILESS_MAIN(tst_ServerProcess)
+#include "tst_server_process.moc"
