@@ -23,6 +23,7 @@ namespace confab::server {
 ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_cache(&m_metrics)
 {
     ConnectionGuard::Limits limits;
     limits.headerBytes = limits::HttpHeaderBytesMax;
@@ -32,8 +33,12 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     m_database = new Database(&m_metrics, this);
     m_guard = new ConnectionGuard(limits, &m_metrics, this);
     m_http = new HttpFrontend(&m_metrics, this);
-    m_ctx = ServerContext{m_database, &m_metrics, m_config, std::move(clock)};
+    m_ctx = ServerContext{m_database, &m_metrics, &m_cache, m_config, std::move(clock)};
     m_bus = new LocalEventBus(this);
+    // The cache learns of each event before the hub delivers it.
+    connect(m_bus, &EventBus::published, this, [this](const QList<RoomEvent> &events) {
+        m_cache.apply(events);
+    });
     m_users = new UserService(m_ctx,
                               m_config.passwordCost == u"minimal" ? PasswordHasher::Cost::Minimal
                                                                   : PasswordHasher::Cost::Interactive,

@@ -10,6 +10,8 @@
 
 #include <memory>
 
+#include "eventcache.h"
+
 namespace confab::server {
 
 class ConnectionGuard;
@@ -38,6 +40,7 @@ public:
     const ServerConfig &config() const { return m_config; }
     Metrics &metrics() { return m_metrics; }
     Database &database() { return *m_database; }
+    EventCache &cache() { return m_cache; }
     UserService &users() { return *m_users; }
     RealtimeHub &hub() { return *m_hub; }
 
@@ -47,6 +50,7 @@ private:
     ServerConfig m_config;
     Metrics m_metrics;
     Database *m_database = nullptr;
+    EventCache m_cache;
     ServerContext m_ctx;
     EventBus *m_bus = nullptr;
     UserService *m_users = nullptr;

@@ -2,6 +2,7 @@
 
 #include "database.h"
 #include "eventbus.h"
+#include "eventcache.h"
 #include "messageservice.h"
 #include "metrics.h"
 #include "protocollimits.h"
@@ -248,8 +249,12 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
             result.status = ResumeStatus::Reset;
             c->deliveredSeq[cursor.roomId] = room->lastSeq;
         } else if (room->lastSeq > cursor.lastSeq) {
-            auto events = roomstore::range(db, cursor.roomId, cursor.lastSeq, room->lastSeq,
-                                           limits::ResumeReplayMax);
+            Result<QList<RoomEvent>> events = makeError(ErrorCode::Internal, {});
+            if (auto cached = m_ctx.cache->range(cursor.roomId, cursor.lastSeq, room->lastSeq))
+                events = *cached;
+            else
+                events = roomstore::range(db, cursor.roomId, cursor.lastSeq, room->lastSeq,
+                                          limits::ResumeReplayMax);
             if (!events) {
                 sendError(c, id, events.error());
                 continue;

@@ -2,6 +2,7 @@
 
 #include "database.h"
 #include "eventbus.h"
+#include "eventcache.h"
 #include "roomstore.h"
 
 #include <QSqlQuery>
@@ -285,9 +286,15 @@ void RoomService::openDirect(qint64 userId, qint64 otherId, std::function<void(R
 Result<Room> RoomService::get(qint64 userId, qint64 roomId) const
 {
     QSqlDatabase db = m_ctx.database->reader();
-    auto room = roomstore::room(db, roomId);
-    if (!room)
-        return room;
+    Result<Room> room = makeError(ErrorCode::RoomNotFound, {});
+    if (auto cached = m_ctx.cache->room(roomId)) {
+        room = *cached;
+    } else {
+        room = roomstore::room(db, roomId);
+        if (!room)
+            return room;
+        m_ctx.cache->putRoom(room.value());
+    }
     if (auto err = roomstore::checkCanRead(db, room.value(), userId))
         return *err;
     return room;
@@ -312,6 +319,24 @@ Result<EventPage> RoomService::history(qint64 userId, qint64 roomId, std::option
     auto room = get(userId, roomId);
     if (!room)
         return room.error();
+    EventPage page;
+    page.roomId = roomId;
+    page.lastSeq = room->lastSeq;
+    if (after) {
+        const qint64 to = qMin(room->lastSeq, *after + limit);
+        if (auto events = m_ctx.cache->range(roomId, *after, to)) {
+            page.events = *events;
+            page.hasMore = room->lastSeq > to;
+            return page;
+        }
+    } else {
+        bool hasMore = false;
+        if (auto events = m_ctx.cache->before(roomId, before.value_or(room->lastSeq + 1), limit, &hasMore)) {
+            page.events = *events;
+            page.hasMore = hasMore;
+            return page;
+        }
+    }
     return roomstore::page(m_ctx.database->reader(), roomId, after, before, limit);
 }
 

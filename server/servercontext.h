@@ -11,6 +11,7 @@
 namespace confab::server {
 
 class Database;
+class EventCache;
 class Metrics;
 
 using Clock = std::function<qint64()>; // ms since the epoch, UTC; must be thread-safe
@@ -24,6 +25,7 @@ struct ServerContext
 {
     Database *database = nullptr;
     Metrics *metrics = nullptr;
+    EventCache *cache = nullptr;
     ServerConfig config;
     Clock now = systemNowMs;
 };

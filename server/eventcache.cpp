@@ -1,0 +1,146 @@
+#include "eventcache.h"
+
+#include "metrics.h"
+
+using namespace Qt::StringLiterals;
+
+namespace confab::server {
+
+EventCache::EventCache(Metrics *metrics, int eventsPerRoom, int maxRooms)
+    : m_metrics(metrics)
+    , m_eventsPerRoom(eventsPerRoom)
+    , m_maxRooms(maxRooms)
+{
+    if (m_metrics) {
+        m_metrics->defineCounter(u"confab_cache_hits_total"_s, u"Cache lookups answered from memory"_s,
+                                 {u"kind"_s});
+        m_metrics->defineCounter(u"confab_cache_misses_total"_s, u"Cache lookups that went to the database"_s,
+                                 {u"kind"_s});
+    }
+}
+
+void EventCache::count(bool hit, const QString &kind)
+{
+    ++(hit ? m_hits : m_misses);
+    if (m_metrics)
+        m_metrics->inc(hit ? u"confab_cache_hits_total"_s : u"confab_cache_misses_total"_s, {kind});
+}
+
+void EventCache::touch(qint64 roomId)
+{
+    if (auto it = m_lruPos.find(roomId); it != m_lruPos.end())
+        m_lru.erase(*it);
+    m_lru.push_front(roomId);
+    m_lruPos.insert(roomId, m_lru.begin());
+    while (int(m_lru.size()) > m_maxRooms) {
+        const qint64 victim = m_lru.back();
+        m_lru.pop_back();
+        m_lruPos.remove(victim);
+        m_logs.remove(victim);
+        m_rooms.remove(victim);
+    }
+}
+
+EventCache::RoomLog *EventCache::log(qint64 roomId)
+{
+    auto it = m_logs.find(roomId);
+    return it == m_logs.end() ? nullptr : &*it;
+}
+
+void EventCache::apply(const QList<RoomEvent> &events)
+{
+    for (const RoomEvent &e : events) {
+        RoomLog &l = m_logs[e.roomId];
+        touch(e.roomId);
+        if (!l.events.empty() && l.events.back().seq + 1 != e.seq)
+            l.events.clear(); // would leave a gap: restart the run here
+        l.events.push_back(e);
+        while (int(l.events.size()) > m_eventsPerRoom)
+            l.events.pop_front();
+
+        if (e.type == EventType::Delete) {
+            const qint64 target = e.targetId();
+            for (RoomEvent &c : l.events) {
+                if (c.id == target && c.type == EventType::Message)
+                    c.content = QJsonObject{{u"redacted"_s, true}};
+                else if (c.type == EventType::Edit && c.targetId() == target)
+                    c.content = QJsonObject{{u"targetId"_s, target}, {u"redacted"_s, true}};
+            }
+        }
+        // Metadata: lastSeq moves with every event; anything else about the room is re-read.
+        auto room = m_rooms.find(e.roomId);
+        if (room != m_rooms.end()) {
+            if (e.type == EventType::Message || e.type == EventType::Edit
+                || e.type == EventType::Delete)
+                room->lastSeq = e.seq;
+            else
+                m_rooms.erase(room);
+        }
+        if (e.type == EventType::RoomDelete) {
+            m_logs.remove(e.roomId);
+            m_rooms.remove(e.roomId);
+        }
+    }
+}
+
+std::optional<QList<RoomEvent>> EventCache::range(qint64 roomId, qint64 afterSeq, qint64 toSeq)
+{
+    RoomLog *l = log(roomId);
+    if (toSeq <= afterSeq) {
+        count(true, u"range"_s);
+        return QList<RoomEvent>{};
+    }
+    if (!l || l->events.empty() || l->events.front().seq > afterSeq + 1
+        || l->events.back().seq < toSeq) {
+        count(false, u"range"_s);
+        return std::nullopt;
+    }
+    touch(roomId);
+    QList<RoomEvent> out;
+    const qint64 first = l->events.front().seq;
+    for (qint64 seq = afterSeq + 1; seq <= toSeq; ++seq)
+        out.append(l->events[size_t(seq - first)]);
+    count(true, u"range"_s);
+    return out;
+}
+
+std::optional<QList<RoomEvent>> EventCache::before(qint64 roomId, qint64 beforeSeq, int limit,
+                                                   bool *hasMore)
+{
+    RoomLog *l = log(roomId);
+    const qint64 upper = beforeSeq - 1; // newest seq wanted
+    const qint64 lower = qMax<qint64>(1, upper - limit + 1);
+    // Exact only when the cached run covers [lower, upper] entirely.
+    if (!l || l->events.empty() || upper > l->events.back().seq || lower < l->events.front().seq
+        || upper < lower) {
+        count(false, u"page"_s);
+        return std::nullopt;
+    }
+    const qint64 first = l->events.front().seq;
+    touch(roomId);
+    QList<RoomEvent> out;
+    for (qint64 seq = lower; seq <= upper; ++seq)
+        out.append(l->events[size_t(seq - first)]);
+    *hasMore = lower > 1;
+    count(true, u"page"_s);
+    return out;
+}
+
+std::optional<Room> EventCache::room(qint64 roomId)
+{
+    const auto it = m_rooms.constFind(roomId);
+    if (it == m_rooms.constEnd()) {
+        count(false, u"room"_s);
+        return std::nullopt;
+    }
+    count(true, u"room"_s);
+    return *it;
+}
+
+void EventCache::putRoom(const Room &room)
+{
+    m_rooms.insert(room.id, room);
+    touch(room.id);
+}
+
+} // namespace confab::server

@@ -1,0 +1,64 @@
+// EventCache: recent events per room and room metadata, in memory, bounded.
+//
+// Fed from the EventBus in commit order, so it holds each room's newest events as a contiguous
+// run of seqs (a run that would get a gap is restarted). History pages and resume replays are
+// served from it when it covers the requested range; otherwise the caller reads the database.
+// It stays exact under deletes: a delete redacts the cached message and its edits, as the
+// database does. Hits and misses are counted per kind.
+#pragma once
+
+#include "types.h"
+
+#include <QHash>
+#include <QList>
+
+#include <deque>
+#include <list>
+#include <optional>
+
+namespace confab::server {
+
+class Metrics;
+
+class EventCache
+{
+public:
+    EventCache(Metrics *metrics, int eventsPerRoom = 256, int maxRooms = 512);
+
+    // Applies committed events (in commit order).
+    void apply(const QList<RoomEvent> &events);
+
+    // Events with afterSeq < seq <= toSeq if the cache holds all of them, else nullopt (a miss).
+    std::optional<QList<RoomEvent>> range(qint64 roomId, qint64 afterSeq, qint64 toSeq);
+    // The newest `limit` events below `beforeSeq`, oldest first, and whether older ones exist;
+    // nullopt when the cache cannot answer exactly.
+    std::optional<QList<RoomEvent>> before(qint64 roomId, qint64 beforeSeq, int limit, bool *hasMore);
+
+    // Room metadata; put() after a database read, invalidated by the room's own events.
+    std::optional<Room> room(qint64 roomId);
+    void putRoom(const Room &room);
+
+    qint64 hits() const { return m_hits; }
+    qint64 misses() const { return m_misses; }
+
+private:
+    struct RoomLog
+    {
+        std::deque<RoomEvent> events; // contiguous seqs, ascending
+    };
+    void touch(qint64 roomId);
+    void count(bool hit, const QString &kind);
+    RoomLog *log(qint64 roomId);
+
+    Metrics *m_metrics;
+    int m_eventsPerRoom;
+    int m_maxRooms;
+    QHash<qint64, RoomLog> m_logs;
+    std::list<qint64> m_lru; // most recently used first
+    QHash<qint64, std::list<qint64>::iterator> m_lruPos;
+    QHash<qint64, Room> m_rooms;
+    qint64 m_hits = 0;
+    qint64 m_misses = 0;
+};
+
+} // namespace confab::server
