@@ -1,0 +1,128 @@
+// The hub's liveness and memory bounds against peers that misbehave at the TCP level:
+// a peer that never answers pings is dropped; a consumer that stops reading is cut, not buffered.
+#include "realtimehub.h"
+#include "testsupport.h"
+
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace confab;
+using namespace confab::test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// A client-to-server (masked) text frame.
+QByteArray maskedTextFrame(const QByteArray &payload)
+{
+    QByteArray f;
+    f.append(char(0x81));
+    if (payload.size() < 126) {
+        f.append(char(0x80 | payload.size()));
+    } else {
+        f.append(char(0x80 | 126));
+        f.append(char((payload.size() >> 8) & 0xff));
+        f.append(char(payload.size() & 0xff));
+    }
+    const char mask[4] = {0x11, 0x22, 0x33, 0x44};
+    f.append(mask, 4);
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        f.append(char(payload[i] ^ mask[i % 4]));
+    return f;
+}
+
+// Performs the WebSocket handshake by hand with a bearer token; the socket is then left alone.
+std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QString &token)
+{
+    auto sock = std::make_unique<QTcpSocket>();
+    sock->connectToHost(QHostAddress::LocalHost, port);
+    if (!sock->waitForConnected(3000))
+        return nullptr;
+    sock->write("GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer "
+                + token.toLatin1() + "\r\n\r\n");
+    QByteArray head;
+    QElapsedTimer t;
+    t.start();
+    while (!head.contains("\r\n\r\n") && t.elapsed() < 3000) {
+        QTest::qWait(5);
+        head += sock->read(1); // byte by byte: leave later frames unread
+    }
+    if (!head.startsWith("HTTP/1.1 101"))
+        return nullptr;
+    return sock;
+}
+
+} // namespace
+
+class tst_HubLimits : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void silentPeerIsDroppedByHeartbeat();
+    void answeringPeerIsKept();
+    void consumerThatStopsReadingIsCut();
+};
+
+void tst_HubLimits::silentPeerIsDroppedByHeartbeat()
+{
+    TestServer s([](server::ServerConfig &c) { c.heartbeatMs = 100; });
+    const auto a = s.signUp(u"silent"_s);
+    auto sock = rawWebSocket(s.port(), a.token);
+    QVERIFY(sock);
+    QTRY_COMPARE_WITH_TIMEOUT(s.server().metrics().counterValue(u"confab_ws_closed_total"_s, {u"heartbeat"_s}),
+                              1.0, 3000);
+    QTRY_COMPARE(s.server().metrics().gaugeValue(u"confab_ws_connections"_s), 0.0);
+}
+
+void tst_HubLimits::answeringPeerIsKept()
+{
+    TestServer s([](server::ServerConfig &c) { c.heartbeatMs = 100; });
+    const auto a = s.signUp(u"chatty"_s);
+    WsClient w(s.port()); // QWebSocket answers pings by itself
+    QVERIFY(w.login(a.token));
+    QTest::qWait(600);
+    QVERIFY(!w.isClosed());
+    QCOMPARE(s.server().metrics().counterValue(u"confab_ws_closed_total"_s, {u"heartbeat"_s}), 0.0);
+}
+
+void tst_HubLimits::consumerThatStopsReadingIsCut()
+{
+    TestServer s;
+    const auto writer = s.signUp(u"writer"_s);
+    const auto sleeper = s.signUp(u"sleeper"_s);
+    const qint64 room = s.createRoom(writer.token, u"firehose"_s);
+    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, sleeper.token).status, 200);
+
+    auto sock = rawWebSocket(s.port(), sleeper.token);
+    QVERIFY(sock);
+    sock->write(maskedTextFrame(R"({"type":"resume","rooms":[]})"));
+    sock->flush();
+    // From now on nothing is read: the kernel buffers fill, then the server's own.
+    sock->setReadBufferSize(1);
+
+    WsClient w(s.port());
+    QVERIFY(w.login(writer.token));
+    QVERIFY(w.resume({}));
+    const QString body(4000, u'x');
+    int sent = 0;
+    const auto cut = [&] {
+        return s.server().metrics().counterValue(u"confab_ws_closed_total"_s, {u"slow_consumer"_s});
+    };
+    QElapsedTimer t;
+    t.start();
+    while (cut() < 1 && sent < 20000 && t.elapsed() < 30000) {
+        for (int i = 0; i < 200; ++i, ++sent)
+            w.sendFrame({{}, SendFrame{room, u"f%1"_s.arg(sent), body, {}}});
+        QTest::qWait(20);
+    }
+    QCOMPARE(cut(), 1.0);
+    // The writer, a good consumer, was not cut and keeps receiving.
+    QVERIFY(!w.isClosed());
+    QVERIFY(w.send(room, u"after"_s, u"still flowing"_s));
+}
+
+QTEST_GUILESS_MAIN(tst_HubLimits)
+#include "tst_hub_limits.moc"
