@@ -26,8 +26,7 @@ std::optional<Session> authed(UserService *users, const HttpRequest &req, const 
 }
 
 // Parses the body as T; answers 400 and returns nullopt on any codec error.
-template<typename T>
-std::optional<T> body(const HttpRequest &req, const HttpResponder &res)
+template<typename T> std::optional<T> body(const HttpRequest &req, const HttpResponder &res)
 {
     auto object = parseJsonObject(req.body, limits::HttpBodyBytesMax);
     if (!object) {
@@ -68,6 +67,33 @@ std::optional<qint64> queryInt(const HttpRequest &req, const QString &name, qint
     return v;
 }
 
+using AuthedHandler = std::function<void(const Session &, HttpRequest &, const HttpResponder &)>;
+using RoomHandler
+    = std::function<void(const Session &, qint64 roomId, HttpRequest &, const HttpResponder &)>;
+
+// A route that needs a valid bearer token (401 otherwise).
+void authedRoute(Router &router, UserService *users, const QByteArray &method, const QString &path,
+                 AuthedHandler handler)
+{
+    router.add(method, kApi + path,
+               [users, handler = std::move(handler)](HttpRequest &req, const HttpResponder &res) {
+                   if (const auto s = authed(users, req, res))
+                       handler(*s, req, res);
+               });
+}
+
+// A route under /rooms/{id}: a valid token and a well-formed room id (404 otherwise).
+void roomRoute(Router &router, UserService *users, const QByteArray &method, const QString &path,
+               RoomHandler handler)
+{
+    authedRoute(router, users, method, u"/rooms/{id}"_s + path,
+                [handler = std::move(handler)](const Session &s, HttpRequest &req,
+                                               const HttpResponder &res) {
+                    if (const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound))
+                        handler(s, id, req, res);
+                });
+}
+
 template<typename T>
 auto replyWith(const HttpResponder &res, int status, std::function<QJsonObject(const T &)> toJson)
 {
@@ -80,253 +106,186 @@ auto replyWith(const HttpResponder &res, int status, std::function<QJsonObject(c
 
 void registerAuthRoutes(Router &router, UserService *users)
 {
-    router.add("POST", kApi + u"/auth/register"_s, [users](HttpRequest &req, const HttpResponder &res) {
-        const auto r = body<RegisterRequest>(req, res);
-        if (!r)
-            return;
-        users->registerUser(*r, req.peer.toString(), replyWith<User>(res, 201, [](const User &u) {
-                                return QJsonObject{{u"user"_s, u.toJson()}};
-                            }));
-    });
-    router.add("POST", kApi + u"/auth/login"_s, [users](HttpRequest &req, const HttpResponder &res) {
-        const auto r = body<LoginRequest>(req, res);
-        if (!r)
-            return;
-        users->login(*r, req.peer.toString(),
-                     replyWith<LoginResponse>(res, 200, [](const LoginResponse &l) { return l.toJson(); }));
-    });
-    router.add("POST", kApi + u"/auth/logout"_s, [users](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        users->logout(*s, [res](Result<bool> r) {
-            if (!r)
-                return res.sendError(r.error());
-            res.send(204, "application/json", {});
-        });
-    });
+    router.add("POST", kApi + u"/auth/register"_s,
+               [users](HttpRequest &req, const HttpResponder &res) {
+                   if (const auto r = body<RegisterRequest>(req, res))
+                       users->registerUser(*r, req.peer.toString(),
+                                           replyWith<User>(res, 201, [](const User &u) {
+                                               return QJsonObject { { u"user"_s, u.toJson() } };
+                                           }));
+               });
+    router.add("POST", kApi + u"/auth/login"_s,
+               [users](HttpRequest &req, const HttpResponder &res) {
+                   if (const auto r = body<LoginRequest>(req, res))
+                       users->login(*r, req.peer.toString(),
+                                    replyWith<LoginResponse>(res, 200, [](const LoginResponse &l) {
+                                        return l.toJson();
+                                    }));
+               });
+    authedRoute(router, users, "POST", u"/auth/logout"_s,
+                [users](const Session &s, HttpRequest &, const HttpResponder &res) {
+                    users->logout(s, [res](Result<bool> r) {
+                        r ? res.send(204, "application/json", {}) : res.sendError(r.error());
+                    });
+                });
 }
 
 void registerUserRoutes(Router &router, UserService *users, RoomService *rooms)
 {
-    router.add("GET", kApi + u"/users/me"_s, [users](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const auto u = users->user(s->userId);
-        u ? res.sendJson(200, u->toJson()) : res.sendError(u.error());
-    });
-    router.add("PATCH", kApi + u"/users/me"_s, [users](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const auto patch = body<ProfilePatch>(req, res);
-        if (!patch)
-            return;
-        users->updateProfile(s->userId, *patch,
-                             replyWith<User>(res, 200, [](const User &u) { return u.toJson(); }));
-    });
-    router.add("GET", kApi + u"/users/{id}"_s, [users](HttpRequest &req, const HttpResponder &res) {
-        if (!authed(users, req, res))
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::UserNotFound);
-        if (!id)
-            return;
-        const auto u = users->user(id);
-        u ? res.sendJson(200, u->toJson()) : res.sendError(u.error());
-    });
-    router.add("GET", kApi + u"/users"_s, [users](HttpRequest &req, const HttpResponder &res) {
-        if (!authed(users, req, res))
-            return;
-        std::optional<Error> err;
-        const int limit = int(queryInt(req, u"limit"_s, 1, limits::PageSizeMax, &err)
-                                  .value_or(limits::PageSizeDefault));
-        const QString q = req.query.queryItemValue(u"q"_s, QUrl::FullyDecoded);
-        if (!err)
-            err = checkTextValue(q, {0, limits::UsernameMax, TextKind::Line}, u"q"_s);
-        if (err)
-            return res.sendError(*err);
-        res.sendJson(200, QJsonObject{{u"users"_s, toJsonArray(users->listUsers(q, limit))}});
-    });
-    router.add("POST", kApi + u"/users/{id}/dm"_s, [users, rooms](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::UserNotFound);
-        if (!id)
-            return;
-        rooms->openDirect(s->userId, id, [res](Result<RoomService::Direct> r) {
-            if (!r)
-                return res.sendError(r.error());
-            res.sendJson(r->created ? 201 : 200, r->room.toJson());
-        });
-    });
+    const auto userJson = [](const User &u) { return u.toJson(); };
+    authedRoute(router, users, "GET", u"/users/me"_s,
+                [users](const Session &s, HttpRequest &, const HttpResponder &res) {
+                    const auto u = users->user(s.userId);
+                    u ? res.sendJson(200, u->toJson()) : res.sendError(u.error());
+                });
+    authedRoute(router, users, "PATCH", u"/users/me"_s,
+                [users, userJson](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    if (const auto patch = body<ProfilePatch>(req, res))
+                        users->updateProfile(s.userId, *patch, replyWith<User>(res, 200, userJson));
+                });
+    authedRoute(router, users, "GET", u"/users/{id}"_s,
+                [users](const Session &, HttpRequest &req, const HttpResponder &res) {
+                    if (const qint64 id = pathId(req, res, u"id"_s, ErrorCode::UserNotFound)) {
+                        const auto u = users->user(id);
+                        u ? res.sendJson(200, u->toJson()) : res.sendError(u.error());
+                    }
+                });
+    authedRoute(router, users, "GET", u"/users"_s,
+                [users](const Session &, HttpRequest &req, const HttpResponder &res) {
+                    std::optional<Error> err;
+                    const int limit = int(queryInt(req, u"limit"_s, 1, limits::PageSizeMax, &err)
+                                              .value_or(limits::PageSizeDefault));
+                    const QString q = req.query.queryItemValue(u"q"_s, QUrl::FullyDecoded);
+                    if (!err)
+                        err = checkTextValue(q, { 0, limits::UsernameMax, TextKind::Line }, u"q"_s);
+                    if (err)
+                        return res.sendError(*err);
+                    res.sendJson(
+                        200,
+                        QJsonObject { { u"users"_s, toJsonArray(users->listUsers(q, limit)) } });
+                });
+    authedRoute(router, users, "POST", u"/users/{id}/dm"_s,
+                [rooms](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    const qint64 id = pathId(req, res, u"id"_s, ErrorCode::UserNotFound);
+                    if (!id)
+                        return;
+                    rooms->openDirect(s.userId, id, [res](Result<RoomService::Direct> r) {
+                        r ? res.sendJson(r->created ? 201 : 200, r->room.toJson())
+                          : res.sendError(r.error());
+                    });
+                });
 }
 
 void registerRoomRoutes(Router &router, UserService *users, RoomService *rooms)
 {
     const auto roomJson = [](const Room &r) { return r.toJson(); };
-    router.add("GET", kApi + u"/rooms"_s, [users, rooms](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        QList<qint64> joined;
-        const QList<Room> list = rooms->list(s->userId, &joined);
-        QJsonArray ids;
-        for (qint64 id : joined)
-            ids.append(id);
-        res.sendJson(200, QJsonObject{{u"rooms"_s, toJsonArray(list)}, {u"joined"_s, ids}});
-    });
-    router.add("POST", kApi + u"/rooms"_s, [users, rooms, roomJson](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const auto r = body<CreateRoomRequest>(req, res);
-        if (!r)
-            return;
-        rooms->create(s->userId, *r, replyWith<Room>(res, 201, roomJson));
-    });
-    router.add("GET", kApi + u"/rooms/{id}"_s, [users, rooms](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        if (!id)
-            return;
-        const auto r = rooms->get(s->userId, id);
-        r ? res.sendJson(200, r->toJson()) : res.sendError(r.error());
-    });
-    router.add("PATCH", kApi + u"/rooms/{id}"_s, [users, rooms, roomJson](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        if (!id)
-            return;
-        const auto patch = body<RoomPatch>(req, res);
-        if (!patch)
-            return;
-        rooms->update(s->userId, id, *patch, replyWith<Room>(res, 200, roomJson));
-    });
-    router.add("DELETE", kApi + u"/rooms/{id}"_s, [users, rooms](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        if (!id)
-            return;
-        rooms->remove(s->userId, id, [res](Result<bool> r) {
+    const auto noContent = [](const HttpResponder &res) {
+        return [res](Result<bool> r) {
             r ? res.send(204, "application/json", {}) : res.sendError(r.error());
+        };
+    };
+    authedRoute(router, users, "GET", u"/rooms"_s,
+                [rooms](const Session &s, HttpRequest &, const HttpResponder &res) {
+                    QList<qint64> joined;
+                    const QList<Room> list = rooms->list(s.userId, &joined);
+                    QJsonArray ids;
+                    for (qint64 id : joined)
+                        ids.append(id);
+                    res.sendJson(
+                        200,
+                        QJsonObject { { u"rooms"_s, toJsonArray(list) }, { u"joined"_s, ids } });
+                });
+    authedRoute(router, users, "POST", u"/rooms"_s,
+                [rooms, roomJson](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    if (const auto r = body<CreateRoomRequest>(req, res))
+                        rooms->create(s.userId, *r, replyWith<Room>(res, 201, roomJson));
+                });
+    roomRoute(router, users, "GET", {},
+              [rooms](const Session &s, qint64 id, HttpRequest &, const HttpResponder &res) {
+                  const auto r = rooms->get(s.userId, id);
+                  r ? res.sendJson(200, r->toJson()) : res.sendError(r.error());
+              });
+    roomRoute(
+        router, users, "PATCH", {},
+        [rooms, roomJson](const Session &s, qint64 id, HttpRequest &req, const HttpResponder &res) {
+            if (const auto patch = body<RoomPatch>(req, res))
+                rooms->update(s.userId, id, *patch, replyWith<Room>(res, 200, roomJson));
         });
-    });
-    router.add("POST", kApi + u"/rooms/{id}/join"_s, [users, rooms, roomJson](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        if (!id)
-            return;
-        rooms->join(s->userId, id, replyWith<Room>(res, 200, roomJson));
-    });
-    router.add("POST", kApi + u"/rooms/{id}/leave"_s, [users, rooms](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        if (!id)
-            return;
-        rooms->leave(s->userId, id, [res](Result<bool> r) {
-            r ? res.send(204, "application/json", {}) : res.sendError(r.error());
+    roomRoute(
+        router, users, "DELETE", {},
+        [rooms, noContent](const Session &s, qint64 id, HttpRequest &, const HttpResponder &res) {
+            rooms->remove(s.userId, id, noContent(res));
         });
-    });
-    router.add("POST", kApi + u"/rooms/{id}/invite"_s, [users, rooms](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        if (!id)
-            return;
-        const auto inv = body<InviteRequest>(req, res);
-        if (!inv)
-            return;
-        rooms->invite(s->userId, id, inv->userId,
-                      replyWith<Member>(res, 200, [](const Member &m) { return m.toJson(); }));
-    });
-    router.add("GET", kApi + u"/rooms/{id}/members"_s, [users, rooms](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        if (!id)
-            return;
-        const auto m = rooms->members(s->userId, id);
-        m ? res.sendJson(200, QJsonObject{{u"members"_s, toJsonArray(m.value())}})
-          : res.sendError(m.error());
-    });
-    router.add("GET", kApi + u"/rooms/{id}/events"_s, [users, rooms](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        if (!id)
-            return;
-        std::optional<Error> err;
-        const auto after = queryInt(req, u"after"_s, 0, limits::MaxSafeInteger, &err);
-        const auto before = queryInt(req, u"before"_s, 1, limits::MaxSafeInteger, &err);
-        const int limit = int(queryInt(req, u"limit"_s, 1, limits::PageSizeMax, &err)
-                                  .value_or(limits::PageSizeDefault));
-        if (!err && after && before)
-            err = makeError(ErrorCode::InvalidValue, u"give either after or before, not both"_s,
-                            u"before"_s);
-        if (err)
-            return res.sendError(*err);
-        const auto page = rooms->history(s->userId, id, after, before, limit);
-        page ? res.sendJson(200, page->toJson()) : res.sendError(page.error());
-    });
+    roomRoute(
+        router, users, "POST", u"/join"_s,
+        [rooms, roomJson](const Session &s, qint64 id, HttpRequest &, const HttpResponder &res) {
+            rooms->join(s.userId, id, replyWith<Room>(res, 200, roomJson));
+        });
+    roomRoute(
+        router, users, "POST", u"/leave"_s,
+        [rooms, noContent](const Session &s, qint64 id, HttpRequest &, const HttpResponder &res) {
+            rooms->leave(s.userId, id, noContent(res));
+        });
+    roomRoute(router, users, "POST", u"/invite"_s,
+              [rooms](const Session &s, qint64 id, HttpRequest &req, const HttpResponder &res) {
+                  if (const auto inv = body<InviteRequest>(req, res))
+                      rooms->invite(
+                          s.userId, id, inv->userId,
+                          replyWith<Member>(res, 200, [](const Member &m) { return m.toJson(); }));
+              });
+    roomRoute(router, users, "GET", u"/members"_s,
+              [rooms](const Session &s, qint64 id, HttpRequest &, const HttpResponder &res) {
+                  const auto m = rooms->members(s.userId, id);
+                  m ? res.sendJson(200, QJsonObject { { u"members"_s, toJsonArray(m.value()) } })
+                    : res.sendError(m.error());
+              });
+    roomRoute(router, users, "GET", u"/events"_s,
+              [rooms](const Session &s, qint64 id, HttpRequest &req, const HttpResponder &res) {
+                  std::optional<Error> err;
+                  const auto after = queryInt(req, u"after"_s, 0, limits::MaxSafeInteger, &err);
+                  const auto before = queryInt(req, u"before"_s, 1, limits::MaxSafeInteger, &err);
+                  const int limit = int(queryInt(req, u"limit"_s, 1, limits::PageSizeMax, &err)
+                                            .value_or(limits::PageSizeDefault));
+                  if (!err && after && before)
+                      err = makeError(ErrorCode::InvalidValue,
+                                      u"give either after or before, not both"_s, u"before"_s);
+                  if (err)
+                      return res.sendError(*err);
+                  const auto page = rooms->history(s.userId, id, after, before, limit);
+                  page ? res.sendJson(200, page->toJson()) : res.sendError(page.error());
+              });
 }
 
 void registerMessageRoutes(Router &router, UserService *users, MessageService *messages)
 {
-    router.add("POST", kApi + u"/rooms/{id}/messages"_s, [users, messages](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        if (!id)
-            return;
-        const auto m = body<SendMessageRequest>(req, res);
-        if (!m)
-            return;
-        messages->send(s->userId, id, m->clientMsgId, m->body, [res](Result<SendAck> r) {
-            if (!r)
-                return res.sendError(r.error());
-            res.sendJson(r->duplicate ? 200 : 201, r->toJson());
-        });
-    });
+    roomRoute(router, users, "POST", u"/messages"_s,
+              [messages](const Session &s, qint64 id, HttpRequest &req, const HttpResponder &res) {
+                  const auto m = body<SendMessageRequest>(req, res);
+                  if (!m)
+                      return;
+                  messages->send(s.userId, id, m->clientMsgId, m->body, [res](Result<SendAck> r) {
+                      r ? res.sendJson(r->duplicate ? 200 : 201, r->toJson())
+                        : res.sendError(r.error());
+                  });
+              });
     const auto eventJson = [](const RoomEvent &e) { return e.toJson(); };
-    router.add("PATCH", kApi + u"/rooms/{id}/messages/{eventId}"_s, [users, messages, eventJson](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        const qint64 eventId = id ? pathId(req, res, u"eventId"_s, ErrorCode::EventNotFound) : 0;
-        if (!id || !eventId)
-            return;
-        const auto e = body<EditMessageRequest>(req, res);
-        if (!e)
-            return;
-        messages->edit(s->userId, id, eventId, e->body, replyWith<RoomEvent>(res, 200, eventJson));
-    });
-    router.add("DELETE", kApi + u"/rooms/{id}/messages/{eventId}"_s, [users, messages, eventJson](HttpRequest &req, const HttpResponder &res) {
-        const auto s = authed(users, req, res);
-        if (!s)
-            return;
-        const qint64 id = pathId(req, res, u"id"_s, ErrorCode::RoomNotFound);
-        const qint64 eventId = id ? pathId(req, res, u"eventId"_s, ErrorCode::EventNotFound) : 0;
-        if (!id || !eventId)
-            return;
-        messages->remove(s->userId, id, eventId, replyWith<RoomEvent>(res, 200, eventJson));
-    });
+    roomRoute(router, users, "PATCH", u"/messages/{eventId}"_s,
+              [messages, eventJson](const Session &s, qint64 id, HttpRequest &req,
+                                    const HttpResponder &res) {
+                  const qint64 eventId = pathId(req, res, u"eventId"_s, ErrorCode::EventNotFound);
+                  if (!eventId)
+                      return;
+                  if (const auto e = body<EditMessageRequest>(req, res))
+                      messages->edit(s.userId, id, eventId, e->body,
+                                     replyWith<RoomEvent>(res, 200, eventJson));
+              });
+    roomRoute(
+        router, users, "DELETE", u"/messages/{eventId}"_s,
+        [messages, eventJson](const Session &s, qint64 id, HttpRequest &req,
+                              const HttpResponder &res) {
+            if (const qint64 eventId = pathId(req, res, u"eventId"_s, ErrorCode::EventNotFound))
+                messages->remove(s.userId, id, eventId, replyWith<RoomEvent>(res, 200, eventJson));
+        });
 }
 
 } // namespace
