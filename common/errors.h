@@ -9,21 +9,21 @@ namespace confab {
 
 enum class ErrorCode {
     // 400: the input itself is wrong
-    InvalidJson,    // not JSON, or not the JSON shape expected (e.g. not an object)
-    InvalidUtf8,    // bytes are not UTF-8, or a string holds unpaired surrogates
-    MissingField,   // a required field is absent
-    WrongType,      // a field has the wrong JSON type
-    InvalidValue,   // right type, value outside what is allowed (range, pattern, enum)
-    TooLong,        // a string is longer than its limit
-    UnknownType,    // unknown frame `type` or event `type`
-    BadRequest,     // anything else the server cannot accept as sent
+    InvalidJson, // not JSON, or not the JSON shape expected (e.g. not an object)
+    InvalidUtf8, // bytes are not UTF-8, or a string holds unpaired surrogates
+    MissingField, // a required field is absent
+    WrongType, // a field has the wrong JSON type
+    InvalidValue, // right type, value outside what is allowed (range, pattern, enum)
+    TooLong, // a string is longer than its limit
+    UnknownType, // unknown frame `type` or event `type`
+    BadRequest, // anything else the server cannot accept as sent
     // 401 / 403
-    Unauthorized,        // no, malformed, expired or revoked credentials
-    InvalidCredentials,  // login with a wrong username or password
-    Forbidden,           // authenticated, but not allowed to do this
-    NotMember,           // the room exists, the caller is not in it
+    Unauthorized, // no, malformed, expired or revoked credentials
+    InvalidCredentials, // login with a wrong username or password
+    Forbidden, // authenticated, but not allowed to do this
+    NotMember, // the room exists, the caller is not in it
     // 404 / 405 / 409
-    NotFound,          // no such route
+    NotFound, // no such route
     RoomNotFound,
     UserNotFound,
     EventNotFound,
@@ -31,12 +31,12 @@ enum class ErrorCode {
     UsernameTaken,
     Conflict,
     // transport and load
-    RequestTimeout,      // 408
-    LengthRequired,      // 411
-    PayloadTooLarge,     // 413 (WebSocket: close 1009)
-    HeadersTooLarge,     // 431
-    RateLimited,         // 429
-    TooManyConnections,  // 503 from the connection guard
+    RequestTimeout, // 408
+    LengthRequired, // 411
+    PayloadTooLarge, // 413 (WebSocket: close 1009)
+    HeadersTooLarge, // 431
+    RateLimited, // 429
+    TooManyConnections, // 503 from the connection guard
     // 5xx
     Internal,
     Unavailable,

@@ -12,16 +12,15 @@ namespace confab {
 
 namespace {
 
-template<class... Ts>
-struct Overloaded : Ts...
+template<class... Ts> struct Overloaded : Ts...
 {
     using Ts::operator()...;
 };
 
-constexpr TextRule kRequestIdRule{1, limits::RequestIdMax, TextKind::Line};
-constexpr TextRule kTokenRule{1, limits::TokenMax, TextKind::Token};
-constexpr TextRule kEpochRule{0, 64, TextKind::Token};
-constexpr TextRule kTraceparentRule{0, limits::TraceparentMax, TextKind::Line};
+constexpr TextRule kRequestIdRule { 1, limits::RequestIdMax, TextKind::Line };
+constexpr TextRule kTokenRule { 1, limits::TokenMax, TextKind::Token };
+constexpr TextRule kEpochRule { 0, 64, TextKind::Token };
+constexpr TextRule kTraceparentRule { 0, limits::TraceparentMax, TextKind::Line };
 
 QByteArray compact(const QJsonObject &o)
 {
@@ -32,7 +31,7 @@ QJsonArray cursorsToJson(const QList<RoomCursor> &cursors)
 {
     QJsonArray a;
     for (const auto &c : cursors)
-        a.append(QJsonObject{{u"roomId"_s, c.roomId}, {u"lastSeq"_s, c.lastSeq}});
+        a.append(QJsonObject { { u"roomId"_s, c.roomId }, { u"lastSeq"_s, c.lastSeq } });
     return a;
 }
 
@@ -54,7 +53,6 @@ Result<QList<RoomCursor>> cursorsFromJson(const QJsonArray &array, const QString
     }
     return out;
 }
-
 
 bool presenceFromName(QStringView name, PresenceStatus *out)
 {
@@ -104,7 +102,7 @@ Result<ClientPayload> parseClientPayload(const QString &type, JsonReader &r)
     }
     if (type == u"presence") {
         PresenceFrame f;
-        const QString s = r.oneOf(u"status", {u"online", u"away"});
+        const QString s = r.oneOf(u"status", { u"online", u"away" });
         if (!r.ok())
             return r.error();
         presenceFromName(s, &f.status);
@@ -120,7 +118,7 @@ Result<ClientPayload> parseClientPayload(const QString &type, JsonReader &r)
 
 Result<QString> readType(JsonReader &r)
 {
-    const QString type = r.text(u"type", {1, 32, TextKind::Line});
+    const QString type = r.text(u"type", { 1, 32, TextKind::Line });
     if (!r.ok())
         return r.error();
     return type;
@@ -139,8 +137,7 @@ QString resumeStatusName(ResumeStatus s)
     return {};
 }
 
-template<typename T>
-Result<T> nested(JsonReader &r, QStringView key)
+template<typename T> Result<T> nested(JsonReader &r, QStringView key)
 {
     const QJsonObject o = r.object(key);
     if (!r.ok())
@@ -158,7 +155,7 @@ Result<ServerPayload> parseServerPayload(const QString &type, JsonReader &r)
 {
     if (type == u"hello") {
         HelloFrame f;
-        f.serverVersion = r.text(u"serverVersion", {1, 64, TextKind::Line});
+        f.serverVersion = r.text(u"serverVersion", { 1, 64, TextKind::Line });
         f.protocol = int(r.integer(u"protocol", 1, 1000));
         f.epoch = r.text(u"epoch", kEpochRule);
         f.heartbeatMs = int(r.integer(u"heartbeatMs", 0, 3600 * 1000));
@@ -177,13 +174,13 @@ Result<ServerPayload> parseServerPayload(const QString &type, JsonReader &r)
         auto ack = nested<SendAck>(r, u"ack");
         if (!ack)
             return ack.error();
-        return Result<ServerPayload>(AckFrame{std::move(ack).value()});
+        return Result<ServerPayload>(AckFrame { std::move(ack).value() });
     }
     if (type == u"event") {
         auto ev = nested<RoomEvent>(r, u"event");
         if (!ev)
             return ev.error();
-        return Result<ServerPayload>(EventFrame{std::move(ev).value()});
+        return Result<ServerPayload>(EventFrame { std::move(ev).value() });
     }
     if (type == u"resumed") {
         const QJsonArray rooms = r.array(u"rooms", limits::ResumeRoomsMax);
@@ -197,7 +194,7 @@ Result<ServerPayload> parseServerPayload(const QString &type, JsonReader &r)
             JsonReader rr(rooms.at(i).toObject(), path);
             ResumeResult res;
             res.roomId = rr.id(u"roomId");
-            const QString status = rr.oneOf(u"status", {u"replayed", u"reset", u"forbidden"});
+            const QString status = rr.oneOf(u"status", { u"replayed", u"reset", u"forbidden" });
             res.fromSeq = rr.integer(u"fromSeq", 0, limits::MaxSafeInteger);
             res.toSeq = rr.integer(u"toSeq", 0, limits::MaxSafeInteger);
             if (!rr.ok())
@@ -219,7 +216,7 @@ Result<ServerPayload> parseServerPayload(const QString &type, JsonReader &r)
     if (type == u"presence") {
         PresenceNotice f;
         f.userId = r.id(u"userId");
-        const QString s = r.oneOf(u"status", {u"online", u"away", u"offline"});
+        const QString s = r.oneOf(u"status", { u"online", u"away", u"offline" });
         if (!r.ok())
             return r.error();
         presenceFromName(s, &f.status);
@@ -260,7 +257,7 @@ QString presenceName(PresenceStatus s)
 
 QString frameTypeName(const ClientPayload &p)
 {
-    return std::visit(Overloaded{
+    return std::visit(Overloaded {
                           [](const AuthFrame &) { return u"auth"_s; },
                           [](const SendFrame &) { return u"send"_s; },
                           [](const ResumeFrame &) { return u"resume"_s; },
@@ -273,7 +270,7 @@ QString frameTypeName(const ClientPayload &p)
 
 QString frameTypeName(const ServerPayload &p)
 {
-    return std::visit(Overloaded{
+    return std::visit(Overloaded {
                           [](const HelloFrame &) { return u"hello"_s; },
                           [](const AckFrame &) { return u"ack"_s; },
                           [](const EventFrame &) { return u"event"_s; },
@@ -289,29 +286,33 @@ QString frameTypeName(const ServerPayload &p)
 QByteArray encodeClientFrame(const ClientFrame &frame)
 {
     QJsonObject o = std::visit(
-        Overloaded{
-            [](const AuthFrame &f) { return QJsonObject{{u"token"_s, f.token}}; },
+        Overloaded {
+            [](const AuthFrame &f) {
+                return QJsonObject { { u"token"_s, f.token } };
+            },
             [](const SendFrame &f) {
-                QJsonObject o{{u"roomId"_s, f.roomId},
-                              {u"clientMsgId"_s, f.clientMsgId},
-                              {u"body"_s, f.body}};
+                QJsonObject o { { u"roomId"_s, f.roomId },
+                                { u"clientMsgId"_s, f.clientMsgId },
+                                { u"body"_s, f.body } };
                 if (!f.traceparent.isEmpty())
                     o.insert(u"traceparent"_s, f.traceparent);
                 return o;
             },
             [](const ResumeFrame &f) {
-                QJsonObject o{{u"rooms"_s, cursorsToJson(f.rooms)}};
+                QJsonObject o { { u"rooms"_s, cursorsToJson(f.rooms) } };
                 if (!f.epoch.isEmpty())
                     o.insert(u"epoch"_s, f.epoch);
                 return o;
             },
             [](const TypingFrame &f) {
-                return QJsonObject{{u"roomId"_s, f.roomId}, {u"active"_s, f.active}};
+                return QJsonObject { { u"roomId"_s, f.roomId }, { u"active"_s, f.active } };
             },
             [](const PresenceFrame &f) {
-                return QJsonObject{{u"status"_s, presenceName(f.status)}};
+                return QJsonObject { { u"status"_s, presenceName(f.status) } };
             },
-            [](const PingFrame &f) { return QJsonObject{{u"ts"_s, f.ts}}; },
+            [](const PingFrame &f) {
+                return QJsonObject { { u"ts"_s, f.ts } };
+            },
         },
         frame.payload);
     o.insert(u"type"_s, frameTypeName(frame.payload));
@@ -345,36 +346,45 @@ Result<ClientFrame> parseClientFrame(QByteArrayView data, QString *requestId)
 QByteArray encodeServerFrame(const ServerFrame &frame)
 {
     QJsonObject o = std::visit(
-        Overloaded{
+        Overloaded {
             [](const HelloFrame &f) {
-                return QJsonObject{{u"user"_s, f.user.toJson()},
-                                   {u"serverVersion"_s, f.serverVersion},
-                                   {u"protocol"_s, f.protocol},
-                                   {u"epoch"_s, f.epoch},
-                                   {u"heartbeatMs"_s, f.heartbeatMs},
-                                   {u"rooms"_s, cursorsToJson(f.rooms)}};
+                return QJsonObject {
+                    { u"user"_s, f.user.toJson() },      { u"serverVersion"_s, f.serverVersion },
+                    { u"protocol"_s, f.protocol },       { u"epoch"_s, f.epoch },
+                    { u"heartbeatMs"_s, f.heartbeatMs }, { u"rooms"_s, cursorsToJson(f.rooms) }
+                };
             },
-            [](const AckFrame &f) { return QJsonObject{{u"ack"_s, f.ack.toJson()}}; },
-            [](const EventFrame &f) { return QJsonObject{{u"event"_s, f.event.toJson()}}; },
+            [](const AckFrame &f) {
+                return QJsonObject { { u"ack"_s, f.ack.toJson() } };
+            },
+            [](const EventFrame &f) {
+                return QJsonObject { { u"event"_s, f.event.toJson() } };
+            },
             [](const ResumedFrame &f) {
                 QJsonArray rooms;
                 for (const auto &r : f.rooms) {
-                    rooms.append(QJsonObject{{u"roomId"_s, r.roomId},
-                                             {u"status"_s, resumeStatusName(r.status)},
-                                             {u"fromSeq"_s, r.fromSeq},
-                                             {u"toSeq"_s, r.toSeq}});
+                    rooms.append(QJsonObject { { u"roomId"_s, r.roomId },
+                                               { u"status"_s, resumeStatusName(r.status) },
+                                               { u"fromSeq"_s, r.fromSeq },
+                                               { u"toSeq"_s, r.toSeq } });
                 }
-                return QJsonObject{{u"rooms"_s, rooms}};
+                return QJsonObject { { u"rooms"_s, rooms } };
             },
             [](const TypingNotice &f) {
-                return QJsonObject{
-                    {u"roomId"_s, f.roomId}, {u"userId"_s, f.userId}, {u"active"_s, f.active}};
+                return QJsonObject { { u"roomId"_s, f.roomId },
+                                     { u"userId"_s, f.userId },
+                                     { u"active"_s, f.active } };
             },
             [](const PresenceNotice &f) {
-                return QJsonObject{{u"userId"_s, f.userId}, {u"status"_s, presenceName(f.status)}};
+                return QJsonObject { { u"userId"_s, f.userId },
+                                     { u"status"_s, presenceName(f.status) } };
             },
-            [](const PongFrame &f) { return QJsonObject{{u"ts"_s, f.ts}}; },
-            [](const ErrorFrame &f) { return QJsonObject{{u"error"_s, f.error.toJson()}}; },
+            [](const PongFrame &f) {
+                return QJsonObject { { u"ts"_s, f.ts } };
+            },
+            [](const ErrorFrame &f) {
+                return QJsonObject { { u"error"_s, f.error.toJson() } };
+            },
         },
         frame.payload);
     o.insert(u"type"_s, frameTypeName(frame.payload));

@@ -52,8 +52,8 @@ struct PingFrame
     qint64 ts = 0;
 };
 
-using ClientPayload =
-    std::variant<AuthFrame, SendFrame, ResumeFrame, TypingFrame, PresenceFrame, PingFrame>;
+using ClientPayload
+    = std::variant<AuthFrame, SendFrame, ResumeFrame, TypingFrame, PresenceFrame, PingFrame>;
 
 struct ClientFrame
 {
@@ -73,8 +73,8 @@ struct HelloFrame
     User user;
     QString serverVersion;
     int protocol = 1;
-    QString epoch;         // changes when the server's history was reset: resync from scratch
-    int heartbeatMs = 0;   // the server pings this often; a client may too
+    QString epoch; // changes when the server's history was reset: resync from scratch
+    int heartbeatMs = 0; // the server pings this often; a client may too
     QList<RoomCursor> rooms; // rooms the user is in, with their newest seq
 };
 struct AckFrame
@@ -87,7 +87,7 @@ struct EventFrame
 };
 enum class ResumeStatus {
     Replayed, // every missed event was sent before this frame, in order
-    Reset,    // too far behind (or unknown epoch): fetch history over REST
+    Reset, // too far behind (or unknown epoch): fetch history over REST
     Forbidden // not a member (any more): drop the room
 };
 struct ResumeResult
@@ -95,7 +95,7 @@ struct ResumeResult
     qint64 roomId = 0;
     ResumeStatus status = ResumeStatus::Replayed;
     qint64 fromSeq = 0; // first replayed seq (0: none)
-    qint64 toSeq = 0;   // last replayed seq (0: none)
+    qint64 toSeq = 0; // last replayed seq (0: none)
 };
 struct ResumedFrame
 {

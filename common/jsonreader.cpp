@@ -23,8 +23,9 @@ Result<QJsonObject> parseJsonObject(QByteArrayView bytes, qint64 maxBytes)
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(bytes.toByteArray(), &err);
     if (err.error != QJsonParseError::NoError) {
-        return makeError(ErrorCode::InvalidJson,
-                         u"not valid JSON at offset %1: %2"_s.arg(err.offset).arg(err.errorString()));
+        return makeError(
+            ErrorCode::InvalidJson,
+            u"not valid JSON at offset %1: %2"_s.arg(err.offset).arg(err.errorString()));
     }
     if (!doc.isObject())
         return makeError(ErrorCode::InvalidJson, u"expected a JSON object"_s);
@@ -78,8 +79,8 @@ std::optional<Error> checkTextValue(const QString &value, TextRule rule, const Q
             [[fallthrough]];
         case TextKind::Line:
             if (c.category() == QChar::Other_Control)
-                return makeError(ErrorCode::InvalidValue,
-                                 u"control characters are not allowed"_s, field);
+                return makeError(ErrorCode::InvalidValue, u"control characters are not allowed"_s,
+                                 field);
             break;
         }
     }

@@ -19,9 +19,9 @@ namespace confab {
 
 // What a string field may contain.
 enum class TextKind {
-    Line,       // one line: no control characters at all
-    Multiline,  // message text: newlines and tabs allowed, other control characters not
-    Token,      // opaque ASCII token: [A-Za-z0-9_-]
+    Line, // one line: no control characters at all
+    Multiline, // message text: newlines and tabs allowed, other control characters not
+    Token, // opaque ASCII token: [A-Za-z0-9_-]
 };
 
 struct TextRule

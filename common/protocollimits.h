@@ -34,9 +34,9 @@ inline constexpr int ResumeRoomsMax = 1000;
 inline constexpr int ResumeReplayMax = 1000;
 
 // Transport.
-inline constexpr qint64 FrameBytesMax = 64 * 1024;       // one WebSocket message
-inline constexpr qint64 HttpHeaderBytesMax = 16 * 1024;  // request line + headers
-inline constexpr qint64 HttpBodyBytesMax = 64 * 1024;    // Content-Length cap
+inline constexpr qint64 FrameBytesMax = 64 * 1024; // one WebSocket message
+inline constexpr qint64 HttpHeaderBytesMax = 16 * 1024; // request line + headers
+inline constexpr qint64 HttpBodyBytesMax = 64 * 1024; // Content-Length cap
 
 // JSON numbers are IEEE doubles: ids and seqs stay within the exactly representable range.
 inline constexpr qint64 MaxSafeInteger = (qint64(1) << 53) - 1;

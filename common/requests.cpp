@@ -19,7 +19,7 @@ void insertIf(QJsonObject &o, const QString &key, const std::optional<QString> &
 
 QJsonObject RegisterRequest::toJson() const
 {
-    QJsonObject o{{u"username"_s, username}, {u"password"_s, password}};
+    QJsonObject o { { u"username"_s, username }, { u"password"_s, password } };
     if (!displayName.isEmpty())
         o.insert(u"displayName"_s, displayName);
     return o;
@@ -41,7 +41,7 @@ Result<RegisterRequest> RegisterRequest::fromJson(const QJsonObject &o)
 
 QJsonObject LoginRequest::toJson() const
 {
-    QJsonObject o{{u"username"_s, username}, {u"password"_s, password}};
+    QJsonObject o { { u"username"_s, username }, { u"password"_s, password } };
     if (!deviceName.isEmpty())
         o.insert(u"deviceName"_s, deviceName);
     return o;
@@ -52,9 +52,9 @@ Result<LoginRequest> LoginRequest::fromJson(const QJsonObject &o)
     JsonReader r(o);
     LoginRequest req;
     // Login does not re-check the username pattern: a wrong name is just wrong credentials.
-    req.username = r.text(u"username", {1, limits::UsernameMax, TextKind::Line});
-    req.password = r.text(u"password", {1, limits::PasswordMax, TextKind::Line});
-    req.deviceName = r.optionalText(u"deviceName", {0, limits::DeviceNameMax, TextKind::Line})
+    req.username = r.text(u"username", { 1, limits::UsernameMax, TextKind::Line });
+    req.password = r.text(u"password", { 1, limits::PasswordMax, TextKind::Line });
+    req.deviceName = r.optionalText(u"deviceName", { 0, limits::DeviceNameMax, TextKind::Line })
                          .value_or(QString());
     if (!r.ok())
         return r.error();
@@ -63,14 +63,14 @@ Result<LoginRequest> LoginRequest::fromJson(const QJsonObject &o)
 
 QJsonObject LoginResponse::toJson() const
 {
-    return {{u"token"_s, token}, {u"expiresAt"_s, expiresAt}, {u"user"_s, user.toJson()}};
+    return { { u"token"_s, token }, { u"expiresAt"_s, expiresAt }, { u"user"_s, user.toJson() } };
 }
 
 Result<LoginResponse> LoginResponse::fromJson(const QJsonObject &o)
 {
     JsonReader r(o);
     LoginResponse resp;
-    resp.token = r.text(u"token", {16, limits::TokenMax, TextKind::Token});
+    resp.token = r.text(u"token", { 16, limits::TokenMax, TextKind::Token });
     resp.expiresAt = r.integer(u"expiresAt", 0, limits::MaxSafeInteger);
     const QJsonObject user = r.object(u"user");
     if (!r.ok())
@@ -109,7 +109,9 @@ Result<ProfilePatch> ProfilePatch::fromJson(const QJsonObject &o)
 
 QJsonObject CreateRoomRequest::toJson() const
 {
-    return {{u"name"_s, name}, {u"topic"_s, topic}, {u"visibility"_s, visibilityName(visibility)}};
+    return { { u"name"_s, name },
+             { u"topic"_s, topic },
+             { u"visibility"_s, visibilityName(visibility) } };
 }
 
 Result<CreateRoomRequest> CreateRoomRequest::fromJson(const QJsonObject &o)
@@ -118,8 +120,8 @@ Result<CreateRoomRequest> CreateRoomRequest::fromJson(const QJsonObject &o)
     CreateRoomRequest req;
     req.name = r.text(u"name", roomNameRule());
     req.topic = r.optionalText(u"topic", topicRule()).value_or(QString());
-    const QString vis = r.has(u"visibility") ? r.oneOf(u"visibility", {u"public", u"private"})
-                                             : u"public"_s;
+    const QString vis
+        = r.has(u"visibility") ? r.oneOf(u"visibility", { u"public", u"private" }) : u"public"_s;
     if (!r.ok())
         return r.error();
     req.visibility = vis == u"private" ? RoomVisibility::Private : RoomVisibility::Public;
@@ -149,7 +151,7 @@ Result<RoomPatch> RoomPatch::fromJson(const QJsonObject &o)
 
 QJsonObject InviteRequest::toJson() const
 {
-    return {{u"userId"_s, userId}};
+    return { { u"userId"_s, userId } };
 }
 
 Result<InviteRequest> InviteRequest::fromJson(const QJsonObject &o)
@@ -164,7 +166,7 @@ Result<InviteRequest> InviteRequest::fromJson(const QJsonObject &o)
 
 QJsonObject SendMessageRequest::toJson() const
 {
-    return {{u"clientMsgId"_s, clientMsgId}, {u"body"_s, body}};
+    return { { u"clientMsgId"_s, clientMsgId }, { u"body"_s, body } };
 }
 
 Result<SendMessageRequest> SendMessageRequest::fromJson(const QJsonObject &o)
@@ -180,7 +182,7 @@ Result<SendMessageRequest> SendMessageRequest::fromJson(const QJsonObject &o)
 
 QJsonObject EditMessageRequest::toJson() const
 {
-    return {{u"body"_s, body}};
+    return { { u"body"_s, body } };
 }
 
 Result<EditMessageRequest> EditMessageRequest::fromJson(const QJsonObject &o)
@@ -195,8 +197,12 @@ Result<EditMessageRequest> EditMessageRequest::fromJson(const QJsonObject &o)
 
 QJsonObject SendAck::toJson() const
 {
-    return {{u"clientMsgId"_s, clientMsgId}, {u"eventId"_s, eventId}, {u"roomId"_s, roomId},
-            {u"seq"_s, seq},                 {u"ts"_s, ts},           {u"duplicate"_s, duplicate}};
+    return { { u"clientMsgId"_s, clientMsgId },
+             { u"eventId"_s, eventId },
+             { u"roomId"_s, roomId },
+             { u"seq"_s, seq },
+             { u"ts"_s, ts },
+             { u"duplicate"_s, duplicate } };
 }
 
 Result<SendAck> SendAck::fromJson(const QJsonObject &o)
@@ -216,10 +222,10 @@ Result<SendAck> SendAck::fromJson(const QJsonObject &o)
 
 QJsonObject EventPage::toJson() const
 {
-    return {{u"roomId"_s, roomId},
-            {u"events"_s, toJsonArray(events)},
-            {u"hasMore"_s, hasMore},
-            {u"lastSeq"_s, lastSeq}};
+    return { { u"roomId"_s, roomId },
+             { u"events"_s, toJsonArray(events) },
+             { u"hasMore"_s, hasMore },
+             { u"lastSeq"_s, lastSeq } };
 }
 
 Result<EventPage> EventPage::fromJson(const QJsonObject &o)

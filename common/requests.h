@@ -51,7 +51,8 @@ struct CreateRoomRequest
 {
     QString name;
     QString topic;
-    RoomVisibility visibility = RoomVisibility::Public; // public or private; direct via users/{id}/dm
+    RoomVisibility visibility
+        = RoomVisibility::Public; // public or private; direct via users/{id}/dm
 
     QJsonObject toJson() const;
     static Result<CreateRoomRequest> fromJson(const QJsonObject &o);
@@ -112,8 +113,8 @@ struct EventPage
 {
     qint64 roomId = 0;
     QList<RoomEvent> events; // ascending seq
-    bool hasMore = false;    // more events exist beyond this page in the requested direction
-    qint64 lastSeq = 0;      // the room's newest seq when the page was read
+    bool hasMore = false; // more events exist beyond this page in the requested direction
+    qint64 lastSeq = 0; // the room's newest seq when the page was read
 
     QJsonObject toJson() const;
     static Result<EventPage> fromJson(const QJsonObject &o);

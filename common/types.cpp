@@ -9,14 +9,38 @@ using namespace Qt::StringLiterals;
 
 namespace confab {
 
-TextRule usernameRule() { return {limits::UsernameMin, limits::UsernameMax, TextKind::Line}; }
-TextRule passwordRule() { return {limits::PasswordMin, limits::PasswordMax, TextKind::Line}; }
-TextRule displayNameRule() { return {0, limits::DisplayNameMax, TextKind::Line}; }
-TextRule statusTextRule() { return {0, limits::StatusTextMax, TextKind::Line}; }
-TextRule roomNameRule() { return {1, limits::RoomNameMax, TextKind::Line}; }
-TextRule topicRule() { return {0, limits::TopicMax, TextKind::Line}; }
-TextRule messageBodyRule() { return {1, limits::MessageBodyMax, TextKind::Multiline}; }
-TextRule clientMsgIdRule() { return {1, limits::ClientMsgIdMax, TextKind::Token}; }
+TextRule usernameRule()
+{
+    return { limits::UsernameMin, limits::UsernameMax, TextKind::Line };
+}
+TextRule passwordRule()
+{
+    return { limits::PasswordMin, limits::PasswordMax, TextKind::Line };
+}
+TextRule displayNameRule()
+{
+    return { 0, limits::DisplayNameMax, TextKind::Line };
+}
+TextRule statusTextRule()
+{
+    return { 0, limits::StatusTextMax, TextKind::Line };
+}
+TextRule roomNameRule()
+{
+    return { 1, limits::RoomNameMax, TextKind::Line };
+}
+TextRule topicRule()
+{
+    return { 0, limits::TopicMax, TextKind::Line };
+}
+TextRule messageBodyRule()
+{
+    return { 1, limits::MessageBodyMax, TextKind::Multiline };
+}
+TextRule clientMsgIdRule()
+{
+    return { 1, limits::ClientMsgIdMax, TextKind::Token };
+}
 
 std::optional<Error> checkUsername(const QString &username, const QString &field)
 {
@@ -42,32 +66,34 @@ std::optional<Error> checkUsername(const QString &username, const QString &field
 
 namespace {
 
-template<typename E>
-struct NameTable
+template<typename E> struct NameTable
 {
     E value;
     QStringView name;
 };
 
 constexpr NameTable<RoomVisibility> kVisibilities[] = {
-    {RoomVisibility::Public, u"public"},
-    {RoomVisibility::Private, u"private"},
-    {RoomVisibility::Direct, u"direct"},
+    { RoomVisibility::Public, u"public" },
+    { RoomVisibility::Private, u"private" },
+    { RoomVisibility::Direct, u"direct" },
 };
 constexpr NameTable<MemberRole> kRoles[] = {
-    {MemberRole::Owner, u"owner"},
-    {MemberRole::Admin, u"admin"},
-    {MemberRole::Member, u"member"},
+    { MemberRole::Owner, u"owner" },
+    { MemberRole::Admin, u"admin" },
+    { MemberRole::Member, u"member" },
 };
 constexpr NameTable<EventType> kEventTypes[] = {
-    {EventType::Message, u"message"},         {EventType::Edit, u"edit"},
-    {EventType::Delete, u"delete"},           {EventType::MemberJoin, u"member_join"},
-    {EventType::MemberLeave, u"member_leave"}, {EventType::RoomCreate, u"room_create"},
-    {EventType::RoomUpdate, u"room_update"},   {EventType::RoomDelete, u"room_delete"},
+    { EventType::Message, u"message" },
+    { EventType::Edit, u"edit" },
+    { EventType::Delete, u"delete" },
+    { EventType::MemberJoin, u"member_join" },
+    { EventType::MemberLeave, u"member_leave" },
+    { EventType::RoomCreate, u"room_create" },
+    { EventType::RoomUpdate, u"room_update" },
+    { EventType::RoomDelete, u"room_delete" },
 };
 
-template<typename E, size_t N>
-QString nameOf(const NameTable<E> (&table)[N], E value)
+template<typename E, size_t N> QString nameOf(const NameTable<E> (&table)[N], E value)
 {
     for (const auto &entry : table) {
         if (entry.value == value)
@@ -95,10 +121,22 @@ qint64 timestamp(JsonReader &r, QStringView key)
 
 } // namespace
 
-QString visibilityName(RoomVisibility v) { return nameOf(kVisibilities, v); }
-QString roleName(MemberRole r) { return nameOf(kRoles, r); }
-bool roleFromName(QStringView name, MemberRole *out) { return valueOf(kRoles, name, out); }
-QString eventTypeName(EventType t) { return nameOf(kEventTypes, t); }
+QString visibilityName(RoomVisibility v)
+{
+    return nameOf(kVisibilities, v);
+}
+QString roleName(MemberRole r)
+{
+    return nameOf(kRoles, r);
+}
+bool roleFromName(QStringView name, MemberRole *out)
+{
+    return valueOf(kRoles, name, out);
+}
+QString eventTypeName(EventType t)
+{
+    return nameOf(kEventTypes, t);
+}
 bool eventTypeFromName(QStringView name, EventType *out)
 {
     return valueOf(kEventTypes, name, out);
@@ -108,11 +146,11 @@ bool eventTypeFromName(QStringView name, EventType *out)
 
 QJsonObject User::toJson() const
 {
-    return {{u"id"_s, id},
-            {u"username"_s, username},
-            {u"displayName"_s, displayName},
-            {u"statusText"_s, statusText},
-            {u"createdAt"_s, createdAt}};
+    return { { u"id"_s, id },
+             { u"username"_s, username },
+             { u"displayName"_s, displayName },
+             { u"statusText"_s, statusText },
+             { u"createdAt"_s, createdAt } };
 }
 
 Result<User> User::fromJson(const QJsonObject &o)
@@ -135,14 +173,10 @@ Result<User> User::fromJson(const QJsonObject &o)
 
 QJsonObject Room::toJson() const
 {
-    return {{u"id"_s, id},
-            {u"name"_s, name},
-            {u"topic"_s, topic},
-            {u"visibility"_s, visibilityName(visibility)},
-            {u"ownerId"_s, ownerId},
-            {u"createdAt"_s, createdAt},
-            {u"lastSeq"_s, lastSeq},
-            {u"memberCount"_s, memberCount}};
+    return { { u"id"_s, id },           { u"name"_s, name },
+             { u"topic"_s, topic },     { u"visibility"_s, visibilityName(visibility) },
+             { u"ownerId"_s, ownerId }, { u"createdAt"_s, createdAt },
+             { u"lastSeq"_s, lastSeq }, { u"memberCount"_s, memberCount } };
 }
 
 Result<Room> Room::fromJson(const QJsonObject &o)
@@ -152,7 +186,7 @@ Result<Room> Room::fromJson(const QJsonObject &o)
     room.id = r.id(u"id");
     room.name = r.text(u"name", roomNameRule());
     room.topic = r.text(u"topic", topicRule());
-    const QString vis = r.oneOf(u"visibility", {u"public", u"private", u"direct"});
+    const QString vis = r.oneOf(u"visibility", { u"public", u"private", u"direct" });
     room.ownerId = r.integer(u"ownerId", 0, limits::MaxSafeInteger);
     room.createdAt = timestamp(r, u"createdAt");
     room.lastSeq = r.integer(u"lastSeq", 0, limits::MaxSafeInteger);
@@ -167,11 +201,11 @@ Result<Room> Room::fromJson(const QJsonObject &o)
 
 QJsonObject Member::toJson() const
 {
-    return {{u"userId"_s, userId},
-            {u"username"_s, username},
-            {u"displayName"_s, displayName},
-            {u"role"_s, roleName(role)},
-            {u"joinedAt"_s, joinedAt}};
+    return { { u"userId"_s, userId },
+             { u"username"_s, username },
+             { u"displayName"_s, displayName },
+             { u"role"_s, roleName(role) },
+             { u"joinedAt"_s, joinedAt } };
 }
 
 Result<Member> Member::fromJson(const QJsonObject &o)
@@ -181,7 +215,7 @@ Result<Member> Member::fromJson(const QJsonObject &o)
     m.userId = r.id(u"userId");
     m.username = r.text(u"username", usernameRule());
     m.displayName = r.text(u"displayName", displayNameRule());
-    const QString role = r.oneOf(u"role", {u"owner", u"admin", u"member"});
+    const QString role = r.oneOf(u"role", { u"owner", u"admin", u"member" });
     m.joinedAt = timestamp(r, u"joinedAt");
     if (!r.ok())
         return r.error();
@@ -221,7 +255,7 @@ std::optional<Error> validateEventContent(EventType type, const QJsonObject &con
     case EventType::RoomCreate:
         r.text(u"name", roomNameRule());
         r.text(u"topic", topicRule());
-        r.oneOf(u"visibility", {u"public", u"private", u"direct"});
+        r.oneOf(u"visibility", { u"public", u"private", u"direct" });
         break;
     case EventType::RoomUpdate:
         r.optionalText(u"name", roomNameRule());
@@ -239,13 +273,13 @@ std::optional<Error> validateEventContent(EventType type, const QJsonObject &con
 
 QJsonObject RoomEvent::toJson() const
 {
-    QJsonObject o{{u"id"_s, id},
-                  {u"roomId"_s, roomId},
-                  {u"seq"_s, seq},
-                  {u"type"_s, eventTypeName(type)},
-                  {u"senderId"_s, senderId},
-                  {u"ts"_s, ts},
-                  {u"content"_s, content}};
+    QJsonObject o { { u"id"_s, id },
+                    { u"roomId"_s, roomId },
+                    { u"seq"_s, seq },
+                    { u"type"_s, eventTypeName(type) },
+                    { u"senderId"_s, senderId },
+                    { u"ts"_s, ts },
+                    { u"content"_s, content } };
     if (!clientMsgId.isEmpty())
         o.insert(u"clientMsgId"_s, clientMsgId);
     return o;
@@ -258,7 +292,7 @@ Result<RoomEvent> RoomEvent::fromJson(const QJsonObject &o)
     e.id = r.id(u"id");
     e.roomId = r.id(u"roomId");
     e.seq = r.id(u"seq");
-    const QString type = r.text(u"type", {1, 32, TextKind::Token});
+    const QString type = r.text(u"type", { 1, 32, TextKind::Token });
     e.senderId = r.id(u"senderId");
     e.ts = timestamp(r, u"ts");
     e.content = r.object(u"content");

@@ -39,7 +39,7 @@ struct Room
     RoomVisibility visibility = RoomVisibility::Public;
     qint64 ownerId = 0;
     qint64 createdAt = 0;
-    qint64 lastSeq = 0;   // seq of the newest event in the room's log
+    qint64 lastSeq = 0; // seq of the newest event in the room's log
     int memberCount = 0;
 
     QJsonObject toJson() const;
@@ -65,14 +65,14 @@ struct Member
 };
 
 enum class EventType {
-    Message,     // {body} or, once deleted, {redacted: true}
-    Edit,        // {targetId, body} or, once its message is deleted, {targetId, redacted: true}
-    Delete,      // {targetId}
-    MemberJoin,  // {userId[, invitedBy]}
+    Message, // {body} or, once deleted, {redacted: true}
+    Edit, // {targetId, body} or, once its message is deleted, {targetId, redacted: true}
+    Delete, // {targetId}
+    MemberJoin, // {userId[, invitedBy]}
     MemberLeave, // {userId}
-    RoomCreate,  // {name, topic, visibility}
-    RoomUpdate,  // {name?, topic?} (at least one)
-    RoomDelete,  // {}
+    RoomCreate, // {name, topic, visibility}
+    RoomUpdate, // {name?, topic?} (at least one)
+    RoomDelete, // {}
 };
 QString eventTypeName(EventType t);
 bool eventTypeFromName(QStringView name, EventType *out);
@@ -80,12 +80,12 @@ bool eventTypeFromName(QStringView name, EventType *out);
 // One entry of a room's append-only log. `seq` is gap-free and strictly increasing per room.
 struct RoomEvent
 {
-    qint64 id = 0;       // server-wide unique event id
+    qint64 id = 0; // server-wide unique event id
     qint64 roomId = 0;
     qint64 seq = 0;
     EventType type = EventType::Message;
     qint64 senderId = 0;
-    qint64 ts = 0;       // commit time, ms since the epoch, UTC
+    qint64 ts = 0; // commit time, ms since the epoch, UTC
     QJsonObject content; // shape depends on `type`, validated by validateEventContent
     QString clientMsgId; // the sender's idempotency key (message events only)
 
@@ -121,8 +121,7 @@ TextRule clientMsgIdRule();
 // Usernames: 3-32 of [a-z0-9._-], starting with a letter.
 std::optional<Error> checkUsername(const QString &username, const QString &field);
 
-template<typename T>
-QJsonArray toJsonArray(const QList<T> &items)
+template<typename T> QJsonArray toJsonArray(const QList<T> &items)
 {
     QJsonArray a;
     for (const auto &item : items)
@@ -131,8 +130,7 @@ QJsonArray toJsonArray(const QList<T> &items)
 }
 
 // Parses every element of `array` with T::fromJson; the first bad element decides the error.
-template<typename T>
-Result<QList<T>> listFromJson(const QJsonValue &value, const QString &field)
+template<typename T> Result<QList<T>> listFromJson(const QJsonValue &value, const QString &field)
 {
     if (!value.isArray())
         return makeError(ErrorCode::WrongType, QStringLiteral("must be an array"), field);

@@ -4,12 +4,12 @@
 #include "connectionguard.h"
 #include "database.h"
 #include "eventbus.h"
+#include "httpfrontend.h"
 #include "messageservice.h"
+#include "protocollimits.h"
 #include "realtimehub.h"
 #include "roomservice.h"
 #include "userservice.h"
-#include "httpfrontend.h"
-#include "protocollimits.h"
 
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -33,16 +33,16 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     m_database = new Database(&m_metrics, this);
     m_guard = new ConnectionGuard(limits, &m_metrics, this);
     m_http = new HttpFrontend(&m_metrics, this);
-    m_ctx = ServerContext{m_database, &m_metrics, &m_cache, m_config, std::move(clock)};
+    m_ctx = ServerContext { m_database, &m_metrics, &m_cache, m_config, std::move(clock) };
     m_bus = new LocalEventBus(this);
     // The cache learns of each event before the hub delivers it.
-    connect(m_bus, &EventBus::published, this, [this](const QList<RoomEvent> &events) {
-        m_cache.apply(events);
-    });
-    m_users = new UserService(m_ctx,
-                              m_config.passwordCost == u"minimal" ? PasswordHasher::Cost::Minimal
-                                                                  : PasswordHasher::Cost::Interactive,
-                              this);
+    connect(m_bus, &EventBus::published, this,
+            [this](const QList<RoomEvent> &events) { m_cache.apply(events); });
+    m_users
+        = new UserService(m_ctx,
+                          m_config.passwordCost == u"minimal" ? PasswordHasher::Cost::Minimal
+                                                              : PasswordHasher::Cost::Interactive,
+                          this);
     m_rooms = new RoomService(m_ctx, m_bus, this);
     m_messages = new MessageService(m_ctx, m_bus, this);
     m_hub = new RealtimeHub(m_ctx, m_users, m_messages, m_bus, this);
@@ -57,16 +57,17 @@ void ConfabServer::registerHealthRoutes()
 {
     auto &r = m_http->router();
     r.add("GET", u"/healthz"_s, [](HttpRequest &, const HttpResponder &res) {
-        res.sendJson(200, QJsonObject{{u"status"_s, u"ok"_s},
-                                      {u"version"_s, QStringLiteral(CONFAB_VERSION)},
-                                      {u"protocol"_s, limits::ProtocolVersion}});
+        res.sendJson(200,
+                     QJsonObject { { u"status"_s, u"ok"_s },
+                                   { u"version"_s, QStringLiteral(CONFAB_VERSION) },
+                                   { u"protocol"_s, limits::ProtocolVersion } });
     });
     r.add("GET", u"/readyz"_s, [this](HttpRequest &, const HttpResponder &res) {
         if (!m_guard->isListening())
             return res.sendError(makeError(ErrorCode::Unavailable, u"not accepting connections"_s));
         if (!m_database->isWritable())
             return res.sendError(makeError(ErrorCode::Unavailable, u"storage is not writable"_s));
-        res.sendJson(200, QJsonObject{{u"status"_s, u"ready"_s}});
+        res.sendJson(200, QJsonObject { { u"status"_s, u"ready"_s } });
     });
     r.add("GET", u"/metrics"_s, [this](HttpRequest &, const HttpResponder &res) {
         res.send(200, "text/plain; version=0.0.4; charset=utf-8", m_metrics.render());
@@ -85,8 +86,8 @@ Result<quint16> ConfabServer::start()
     }
     m_http->bind(m_guard);
     m_port = m_guard->serverPort();
-    qCInfo(lcServer).noquote() << "listening on" << m_config.listen.toString() + u':'
-            + QString::number(m_port);
+    qCInfo(lcServer).noquote() << "listening on"
+                               << m_config.listen.toString() + u':' + QString::number(m_port);
     return m_port;
 }
 
@@ -94,7 +95,7 @@ void ConfabServer::stop()
 {
     m_guard->stopAccepting();
     m_database->flush(); // every accepted write is committed and answered before we exit
-    m_hub->closeAll();   // "going away"
+    m_hub->closeAll(); // "going away"
 }
 
 } // namespace confab::server

@@ -28,7 +28,8 @@ class ConfabServer : public QObject
     Q_OBJECT
 public:
     // `clock` is injectable for tests (ms since the epoch).
-    explicit ConfabServer(ServerConfig config, Clock clock = systemNowMs, QObject *parent = nullptr);
+    explicit ConfabServer(ServerConfig config, Clock clock = systemNowMs,
+                          QObject *parent = nullptr);
     ~ConfabServer() override;
 
     // Opens storage, then binds the listener; returns the bound port (useful with port 0).

@@ -77,14 +77,22 @@ RequestHead parseHead(QByteArrayView head)
 QByteArray reasonPhrase(int status)
 {
     switch (status) {
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 408:
+        return "Request Timeout";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Payload Too Large";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Error";
     }
 }
 
@@ -100,7 +108,7 @@ ConnectionGuard::ConnectionGuard(Limits limits, Metrics *metrics, QObject *paren
     if (m_metrics) {
         m_metrics->defineCounter(u"confab_guard_rejections_total"_s,
                                  u"Connections or requests refused by the connection guard"_s,
-                                 {u"reason"_s});
+                                 { u"reason"_s });
         m_metrics->defineComputedGauge(u"confab_tcp_connections"_s,
                                        u"Open TCP connections (HTTP, SSE and WebSocket)"_s,
                                        [this] { return double(m_open); });
@@ -133,8 +141,7 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
     });
 
     if (count > m_limits.maxConnectionsPerAddress) {
-        reject(socket, ErrorCode::TooManyConnections,
-               u"too many connections from your address"_s);
+        reject(socket, ErrorCode::TooManyConnections, u"too many connections from your address"_s);
         return;
     }
 
@@ -180,7 +187,8 @@ void ConnectionGuard::inspect(QTcpSocket *socket)
 
     const qint64 total = end + 4 + h.contentLength;
     if (available < total) {
-        if (h.expectContinue && available == end + 4 && !socket->property("confab_continued").toBool()) {
+        if (h.expectContinue && available == end + 4
+            && !socket->property("confab_continued").toBool()) {
             socket->setProperty("confab_continued", true);
             socket->write("HTTP/1.1 100 Continue\r\n\r\n");
         }
@@ -206,7 +214,7 @@ void ConnectionGuard::reject(QTcpSocket *socket, ErrorCode code, const QString &
 {
     qCInfo(lcGuard) << "rejecting" << socket->peerAddress().toString() << errorCodeName(code);
     if (m_metrics)
-        m_metrics->inc(u"confab_guard_rejections_total"_s, {errorCodeName(code)});
+        m_metrics->inc(u"confab_guard_rejections_total"_s, { errorCodeName(code) });
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
     delete socket->findChild<QTimer *>(QString::fromLatin1(kPendingTimerName),
                                        Qt::FindDirectChildrenOnly);
@@ -218,8 +226,8 @@ void ConnectionGuard::rejectWithError(QTcpSocket *socket, const Error &error)
     const int status = httpStatusFor(error.code);
     const QByteArray body = QJsonDocument(error.toBody()).toJson(QJsonDocument::Compact);
     QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
-        + "\r\nContent-Type: application/json\r\nContent-Length: "
-        + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
+        + "\r\nConnection: close\r\n\r\n" + body;
     socket->write(response);
 
     // Lingering close: discard (never buffer) what the peer still sends, half-close once the

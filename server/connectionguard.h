@@ -35,7 +35,7 @@ public:
     {
         qint64 headerBytes = 16 * 1024;
         qint64 bodyBytes = 64 * 1024;
-        std::chrono::milliseconds requestTimeout{10000};
+        std::chrono::milliseconds requestTimeout { 10000 };
         int maxConnectionsPerAddress = 512;
         QByteArray webSocketPath = "/api/v1/ws";
     };

@@ -44,7 +44,7 @@ Database::Database(Metrics *metrics, QObject *parent)
     if (m_metrics) {
         m_metrics->defineHistogram(u"confab_storage_commit_batch_size"_s,
                                    u"Write jobs per committed transaction"_s,
-                                   {1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
+                                   { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512 });
         m_metrics->defineCounter(u"confab_storage_commits_total"_s, u"Committed write batches"_s);
         m_metrics->defineCounter(u"confab_storage_commit_failures_total"_s,
                                  u"Write batches that failed to commit"_s);
@@ -79,8 +79,7 @@ Result<bool> Database::open(const QString &dataDir)
     if (version > schema::latestVersion()) {
         return makeError(ErrorCode::Unavailable,
                          u"%1 has schema version %2, but this confab-server knows only up to %3; "
-                         u"run a newer confab-server (refusing to start)"_s
-                             .arg(m_path)
+                         u"run a newer confab-server (refusing to start)"_s.arg(m_path)
                              .arg(version)
                              .arg(schema::latestVersion()));
     }
@@ -112,11 +111,12 @@ Result<bool> Database::open(const QString &dataDir)
         m_epoch = QString::number(QRandomGenerator::system()->generate64(), 36);
         QSqlQuery ins(db);
         ins.prepare(u"INSERT INTO meta (key, value) VALUES ('epoch', ?)"_s);
-        if (auto r = execPrepared(ins, {m_epoch}); !r)
+        if (auto r = execPrepared(ins, { m_epoch }); !r)
             return r.error();
     }
 
-    m_writer = std::make_unique<StorageWriter>(m_path, m_connectionPrefix + u"-writer"_s, m_metrics);
+    m_writer
+        = std::make_unique<StorageWriter>(m_path, m_connectionPrefix + u"-writer"_s, m_metrics);
     QString error;
     if (!m_writer->startAndWait(&error)) {
         m_writer.reset();
@@ -150,7 +150,7 @@ void Database::write(Job job, QObject *context, Done done)
     QPointer<QObject> guard(context);
     // Completion hops to this object's thread first; only there is `guard` checked, so a
     // context deleted in the meantime is never touched from the writer thread.
-    m_writer->enqueue({std::move(job), [this, guard, done = std::move(done)](Result<QVariant> r) {
+    m_writer->enqueue({ std::move(job), [this, guard, done = std::move(done)](Result<QVariant> r) {
                            QMetaObject::invokeMethod(
                                this,
                                [guard, done, r = std::move(r)] {
@@ -158,7 +158,7 @@ void Database::write(Job job, QObject *context, Done done)
                                        done(r);
                                },
                                Qt::QueuedConnection);
-                       }});
+                       } });
 }
 
 void Database::flush()

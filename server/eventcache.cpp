@@ -12,10 +12,10 @@ EventCache::EventCache(Metrics *metrics, int eventsPerRoom, int maxRooms)
     , m_maxRooms(maxRooms)
 {
     if (m_metrics) {
-        m_metrics->defineCounter(u"confab_cache_hits_total"_s, u"Cache lookups answered from memory"_s,
-                                 {u"kind"_s});
-        m_metrics->defineCounter(u"confab_cache_misses_total"_s, u"Cache lookups that went to the database"_s,
-                                 {u"kind"_s});
+        m_metrics->defineCounter(u"confab_cache_hits_total"_s,
+                                 u"Cache lookups answered from memory"_s, { u"kind"_s });
+        m_metrics->defineCounter(u"confab_cache_misses_total"_s,
+                                 u"Cache lookups that went to the database"_s, { u"kind"_s });
     }
 }
 
@@ -23,7 +23,8 @@ void EventCache::count(bool hit, const QString &kind)
 {
     ++(hit ? m_hits : m_misses);
     if (m_metrics)
-        m_metrics->inc(hit ? u"confab_cache_hits_total"_s : u"confab_cache_misses_total"_s, {kind});
+        m_metrics->inc(hit ? u"confab_cache_hits_total"_s : u"confab_cache_misses_total"_s,
+                       { kind });
 }
 
 void EventCache::touch(qint64 roomId)
@@ -62,9 +63,9 @@ void EventCache::apply(const QList<RoomEvent> &events)
             const qint64 target = e.targetId();
             for (RoomEvent &c : l.events) {
                 if (c.id == target && c.type == EventType::Message)
-                    c.content = QJsonObject{{u"redacted"_s, true}};
+                    c.content = QJsonObject { { u"redacted"_s, true } };
                 else if (c.type == EventType::Edit && c.targetId() == target)
-                    c.content = QJsonObject{{u"targetId"_s, target}, {u"redacted"_s, true}};
+                    c.content = QJsonObject { { u"targetId"_s, target }, { u"redacted"_s, true } };
             }
         }
         // Metadata: lastSeq moves with every event; anything else about the room is re-read.
@@ -88,7 +89,7 @@ std::optional<QList<RoomEvent>> EventCache::range(qint64 roomId, qint64 afterSeq
     RoomLog *l = log(roomId);
     if (toSeq <= afterSeq) {
         count(true, u"range"_s);
-        return QList<RoomEvent>{};
+        return QList<RoomEvent> {};
     }
     if (!l || l->events.empty() || l->events.front().seq > afterSeq + 1
         || l->events.back().seq < toSeq) {

@@ -32,7 +32,8 @@ public:
     std::optional<QList<RoomEvent>> range(qint64 roomId, qint64 afterSeq, qint64 toSeq);
     // The newest `limit` events below `beforeSeq`, oldest first, and whether older ones exist;
     // nullopt when the cache cannot answer exactly.
-    std::optional<QList<RoomEvent>> before(qint64 roomId, qint64 beforeSeq, int limit, bool *hasMore);
+    std::optional<QList<RoomEvent>> before(qint64 roomId, qint64 beforeSeq, int limit,
+                                           bool *hasMore);
 
     // Room metadata; put() after a database read, invalidated by the room's own events.
     std::optional<Room> room(qint64 roomId);

@@ -19,32 +19,35 @@ HttpFrontend::HttpFrontend(Metrics *metrics, QObject *parent)
 {
     m_metrics->defineCounter(u"confab_http_requests_total"_s,
                              u"HTTP requests answered, by route, method and status"_s,
-                             {u"route"_s, u"method"_s, u"status"_s});
-    m_metrics->defineHistogram(u"confab_http_request_duration_seconds"_s,
-                               u"Time from a complete request to its answer"_s,
-                               {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1});
+                             { u"route"_s, u"method"_s, u"status"_s });
+    m_metrics->defineHistogram(
+        u"confab_http_request_duration_seconds"_s, u"Time from a complete request to its answer"_s,
+        { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1 });
 }
 
 bool HttpFrontend::handleRequest(const QHttpServerRequest &qrequest, QTcpSocket *socket)
 {
     HttpRequest request = HttpRequest::from(qrequest);
     const Router::Match match = m_router.match(request.method, request.path);
-    request.route = match.handler ? match.route : (match.allowed.isEmpty() ? u"unmatched"_s : match.route);
+    request.route
+        = match.handler ? match.route : (match.allowed.isEmpty() ? u"unmatched"_s : match.route);
     request.params = match.params;
 
     QElapsedTimer timer;
     timer.start();
     const QString tp = request.traceparent();
-    HttpResponder responder(socket, [metrics = m_metrics, route = request.route,
-                                     method = QString::fromLatin1(request.method), timer, tp,
-                                     path = request.path](int status) {
-        metrics->inc(u"confab_http_requests_total"_s, {route, method, QString::number(status)});
-        metrics->observe(u"confab_http_request_duration_seconds"_s, timer.nsecsElapsed() / 1e9);
-        if (tp.isEmpty())
-            qCDebug(lcHttp).noquote() << method << path << status;
-        else
-            qCInfo(lcHttp).noquote() << method << path << status << u"traceparent="_s + tp;
-    });
+    HttpResponder responder(
+        socket,
+        [metrics = m_metrics, route = request.route, method = QString::fromLatin1(request.method),
+         timer, tp, path = request.path](int status) {
+            metrics->inc(u"confab_http_requests_total"_s,
+                         { route, method, QString::number(status) });
+            metrics->observe(u"confab_http_request_duration_seconds"_s, timer.nsecsElapsed() / 1e9);
+            if (tp.isEmpty())
+                qCDebug(lcHttp).noquote() << method << path << status;
+            else
+                qCInfo(lcHttp).noquote() << method << path << status << u"traceparent="_s + tp;
+        });
 
     if (!match.handler) {
         if (!match.allowed.isEmpty()) {
@@ -63,8 +66,8 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &qrequest, QTcpSocket 
 
 void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    HttpResponder(socket, {}).sendError(
-        makeError(ErrorCode::NotFound, u"no such endpoint: "_s + request.url().path()));
+    HttpResponder(socket, {})
+        .sendError(makeError(ErrorCode::NotFound, u"no such endpoint: "_s + request.url().path()));
 }
 
 } // namespace confab::server

@@ -14,16 +14,26 @@ namespace {
 QByteArray methodName(QHttpServerRequest::Method m)
 {
     switch (m) {
-    case QHttpServerRequest::Method::Get: return "GET";
-    case QHttpServerRequest::Method::Put: return "PUT";
-    case QHttpServerRequest::Method::Delete: return "DELETE";
-    case QHttpServerRequest::Method::Post: return "POST";
-    case QHttpServerRequest::Method::Head: return "HEAD";
-    case QHttpServerRequest::Method::Options: return "OPTIONS";
-    case QHttpServerRequest::Method::Patch: return "PATCH";
-    case QHttpServerRequest::Method::Connect: return "CONNECT";
-    case QHttpServerRequest::Method::Trace: return "TRACE";
-    default: return "UNKNOWN";
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    case QHttpServerRequest::Method::Connect:
+        return "CONNECT";
+    case QHttpServerRequest::Method::Trace:
+        return "TRACE";
+    default:
+        return "UNKNOWN";
     }
 }
 
@@ -53,7 +63,8 @@ QByteArray HttpRequest::header(QByteArrayView name) const
 QString HttpRequest::bearerToken() const
 {
     const QByteArray auth = header("authorization").trimmed();
-    if (auth.size() < 8 || QByteArrayView(auth).first(7).compare("Bearer ", Qt::CaseInsensitive) != 0)
+    if (auth.size() < 8
+        || QByteArrayView(auth).first(7).compare("Bearer ", Qt::CaseInsensitive) != 0)
         return {};
     const QByteArray token = auth.mid(7).trimmed();
     if (token.isEmpty() || token.size() > 128)
@@ -78,23 +89,40 @@ qint64 HttpRequest::idParam(const QString &name) const
 QByteArray statusReason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Payload Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
@@ -173,7 +201,8 @@ void HttpResponder::sendError(const Error &error) const
     if (error.code == ErrorCode::Unauthorized || error.code == ErrorCode::InvalidCredentials)
         extra.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
     if (error.retryAfterSeconds > 0)
-        extra.append(qMakePair(QByteArray("Retry-After"), QByteArray::number(error.retryAfterSeconds)));
+        extra.append(
+            qMakePair(QByteArray("Retry-After"), QByteArray::number(error.retryAfterSeconds)));
     send(httpStatusFor(error.code), "application/json",
          QJsonDocument(error.toBody()).toJson(QJsonDocument::Compact), extra);
 }

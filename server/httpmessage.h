@@ -26,18 +26,18 @@ namespace confab::server {
 struct HttpRequest
 {
     QByteArray method; // "GET", "POST", ...
-    QString path;      // decoded path, no query
+    QString path; // decoded path, no query
     QUrlQuery query;
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body;
     QHostAddress peer;
     QHash<QString, QString> params; // route parameters: {id} → "42"
-    QString route;                  // the matched route pattern, for metrics and logs
+    QString route; // the matched route pattern, for metrics and logs
 
     static HttpRequest from(const QHttpServerRequest &request);
     QByteArray header(QByteArrayView name) const; // case-insensitive, first match
-    QString bearerToken() const;                  // empty when absent or malformed
-    QString traceparent() const;                  // W3C traceparent, empty when absent/invalid
+    QString bearerToken() const; // empty when absent or malformed
+    QString traceparent() const; // W3C traceparent, empty when absent/invalid
     // A route parameter that must be a positive id; 0 when not.
     qint64 idParam(const QString &name) const;
 };

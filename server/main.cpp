@@ -65,8 +65,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     // Always printed (not subject to log filtering): scripts and tests read the bound port here.
-    std::fprintf(stderr, "confab-server %s listening on http://%s:%u (data in %s)\n", CONFAB_VERSION,
-                 qPrintable(config->listen.toString()), unsigned(port.value()),
+    std::fprintf(stderr, "confab-server %s listening on http://%s:%u (data in %s)\n",
+                 CONFAB_VERSION, qPrintable(config->listen.toString()), unsigned(port.value()),
                  qPrintable(config->dataDir));
     installSignalHandlers(&server);
     return app.exec();

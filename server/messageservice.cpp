@@ -40,7 +40,7 @@ MessageService::MessageService(const ServerContext &ctx, EventBus *bus, QObject 
 {
     m_ctx.metrics->defineCounter(u"confab_messages_total"_s,
                                  u"Messages accepted, by outcome (new or duplicate)"_s,
-                                 {u"outcome"_s});
+                                 { u"outcome"_s });
 }
 
 void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsgId,
@@ -54,16 +54,17 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
             QSqlQuery q(db);
             q.prepare(u"SELECT id, room_id, seq, ts FROM events WHERE sender_id = ?"
                       u" AND client_msg_id = ?"_s);
-            if (auto r = execPrepared(q, {userId, clientMsgId}); !r)
+            if (auto r = execPrepared(q, { userId, clientMsgId }); !r)
                 return r.error();
             if (q.next()) {
                 if (q.value(1).toLongLong() != roomId)
                     return makeError(ErrorCode::Conflict,
                                      u"clientMsgId was already used in another room"_s,
                                      u"clientMsgId"_s);
-                return SendOutcome{SendAck{clientMsgId, q.value(0).toLongLong(), roomId,
-                                           q.value(2).toLongLong(), q.value(3).toLongLong(), true},
-                                   std::nullopt};
+                return SendOutcome { SendAck { clientMsgId, q.value(0).toLongLong(), roomId,
+                                               q.value(2).toLongLong(), q.value(3).toLongLong(),
+                                               true },
+                                     std::nullopt };
             }
             auto room = roomstore::room(db, roomId);
             if (!room)
@@ -71,20 +72,20 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
             if (auto err = roomstore::checkMember(db, roomId, userId))
                 return *err;
             auto ev = roomstore::append(db, roomId, EventType::Message, userId,
-                                        {{u"body"_s, body}}, now, clientMsgId);
+                                        { { u"body"_s, body } }, now, clientMsgId);
             if (!ev)
                 return ev.error();
-            return SendOutcome{SendAck{clientMsgId, ev->id, roomId, ev->seq, ev->ts, false},
-                               ev.value()};
+            return SendOutcome { SendAck { clientMsgId, ev->id, roomId, ev->seq, ev->ts, false },
+                                 ev.value() };
         },
         this,
         [this, done](Result<SendOutcome> r) {
             if (!r)
                 return done(r.error());
             m_ctx.metrics->inc(u"confab_messages_total"_s,
-                               {r->event ? u"new"_s : u"duplicate"_s});
+                               { r->event ? u"new"_s : u"duplicate"_s });
             if (r->event)
-                m_bus->publish({*r->event});
+                m_bus->publish({ *r->event });
             done(r->ack);
         });
 }
@@ -92,12 +93,11 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
 void MessageService::commitEvent(std::function<Result<RoomEvent>(QSqlDatabase &)> job,
                                  std::function<void(Result<RoomEvent>)> done)
 {
-    m_ctx.database->writeTyped<RoomEvent>(std::move(job), this,
-                                          [this, done](Result<RoomEvent> r) {
-                                              if (r)
-                                                  m_bus->publish({r.value()});
-                                              done(std::move(r));
-                                          });
+    m_ctx.database->writeTyped<RoomEvent>(std::move(job), this, [this, done](Result<RoomEvent> r) {
+        if (r)
+            m_bus->publish({ r.value() });
+        done(std::move(r));
+    });
 }
 
 void MessageService::edit(qint64 userId, qint64 roomId, qint64 eventId, const QString &body,
@@ -116,7 +116,7 @@ void MessageService::edit(qint64 userId, qint64 roomId, qint64 eventId, const QS
             if (target->senderId != userId)
                 return makeError(ErrorCode::Forbidden, u"only the author can edit a message"_s);
             return roomstore::append(db, roomId, EventType::Edit, userId,
-                                     {{u"targetId"_s, eventId}, {u"body"_s, body}}, now);
+                                     { { u"targetId"_s, eventId }, { u"body"_s, body } }, now);
         },
         std::move(done));
 }
@@ -141,15 +141,16 @@ void MessageService::remove(qint64 userId, qint64 roomId, qint64 eventId,
             // Redact: erase the body of the message and of every edit of it.
             QSqlQuery q(db);
             q.prepare(u"UPDATE events SET content = '{\"redacted\":true}' WHERE id = ?"_s);
-            if (auto r = execPrepared(q, {eventId}); !r)
+            if (auto r = execPrepared(q, { eventId }); !r)
                 return r.error();
-            q.prepare(u"UPDATE events SET content = json_object('targetId', ?, 'redacted', json('true'))"
-                      u" WHERE room_id = ? AND type = 'edit'"
-                      u" AND json_extract(content, '$.targetId') = ?"_s);
-            if (auto r = execPrepared(q, {eventId, roomId, eventId}); !r)
+            q.prepare(
+                u"UPDATE events SET content = json_object('targetId', ?, 'redacted', json('true'))"
+                u" WHERE room_id = ? AND type = 'edit'"
+                u" AND json_extract(content, '$.targetId') = ?"_s);
+            if (auto r = execPrepared(q, { eventId, roomId, eventId }); !r)
                 return r.error();
             return roomstore::append(db, roomId, EventType::Delete, userId,
-                                     {{u"targetId"_s, eventId}}, now);
+                                     { { u"targetId"_s, eventId } }, now);
         },
         std::move(done));
 }

@@ -36,10 +36,13 @@ void PasswordHasher::hash(const QString &password, QObject *context,
     QThreadPool::globalInstance()->start([this, password, guard, done] {
         const QByteArray encoded = hashBlocking(password);
         // Hop to this object's thread; only there is `guard` checked.
-        QMetaObject::invokeMethod(this, [guard, done, encoded] {
-            if (guard)
-                done(encoded);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [guard, done, encoded] {
+                if (guard)
+                    done(encoded);
+            },
+            Qt::QueuedConnection);
     });
 }
 
@@ -52,15 +55,18 @@ void PasswordHasher::verify(const QString &password, const QByteArray &encoded, 
     QThreadPool::globalInstance()->start([this, password, target, real, guard, done] {
         const QByteArray utf8 = password.toUtf8();
         const bool ok = real
-            && crypto_pwhash_str_verify(target.constData(), utf8.constData(),
-                                        quint64(utf8.size()))
+            && crypto_pwhash_str_verify(target.constData(), utf8.constData(), quint64(utf8.size()))
                 == 0;
-        if (!real)
-            [[maybe_unused]] const int decoy = crypto_pwhash_str_verify(target.constData(), utf8.constData(), quint64(utf8.size()));
-        QMetaObject::invokeMethod(this, [guard, done, ok] {
-            if (guard)
-                done(ok);
-        }, Qt::QueuedConnection);
+        if (!real) [[maybe_unused]]
+            const int decoy = crypto_pwhash_str_verify(target.constData(), utf8.constData(),
+                                                       quint64(utf8.size()));
+        QMetaObject::invokeMethod(
+            this,
+            [guard, done, ok] {
+                if (guard)
+                    done(ok);
+            },
+            Qt::QueuedConnection);
     });
 }
 

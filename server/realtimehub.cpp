@@ -34,7 +34,7 @@ struct RealtimeHub::Connection
     bool away = false;
     bool closing = false;
     qint64 lastSeenMs = 0;
-    std::deque<RoomEvent> held;       // live events waiting for the resume
+    std::deque<RoomEvent> held; // live events waiting for the resume
     QHash<qint64, qint64> deliveredSeq; // roomId → newest seq sent on this connection
 };
 
@@ -61,16 +61,18 @@ RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageSe
     auto *m = m_ctx.metrics;
     m->defineComputedGauge(u"confab_ws_connections"_s, u"Open WebSocket connections"_s,
                            [this] { return double(connectionCount()); });
-    m->defineComputedGauge(u"confab_users_online"_s, u"Users with at least one authenticated connection"_s,
+    m->defineComputedGauge(u"confab_users_online"_s,
+                           u"Users with at least one authenticated connection"_s,
                            [this] { return double(onlineUserCount()); });
     m->defineCounter(u"confab_events_committed_total"_s, u"Room events committed and published"_s);
-    m->defineCounter(u"confab_deliveries_total"_s, u"Room events written to WebSocket connections"_s);
+    m->defineCounter(u"confab_deliveries_total"_s,
+                     u"Room events written to WebSocket connections"_s);
     m->defineHistogram(u"confab_delivery_latency_seconds"_s,
                        u"From accepting a message to writing it to a recipient's socket"_s,
-                       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
-    m->defineCounter(u"confab_ws_errors_total"_s, u"Error frames sent, by code"_s, {u"code"_s});
+                       { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 });
+    m->defineCounter(u"confab_ws_errors_total"_s, u"Error frames sent, by code"_s, { u"code"_s });
     m->defineCounter(u"confab_ws_closed_total"_s, u"Connections closed by the server, by reason"_s,
-                     {u"reason"_s});
+                     { u"reason"_s });
 }
 
 RealtimeHub::~RealtimeHub()
@@ -107,15 +109,16 @@ void RealtimeHub::onNewConnection()
         if (auth.startsWith("Bearer ")) {
             authenticate(raw, QString::fromLatin1(auth.mid(7).trimmed()), {});
         } else {
-            QTimer::singleShot(std::chrono::milliseconds(m_ctx.config.authTimeoutMs), ws,
-                               [this, raw] {
-                                   if (!raw->userId && !raw->closing) {
-                                       raw->closing = true;
-                                       m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"auth_timeout"_s});
-                                       raw->ws->close(QWebSocketProtocol::CloseCode(CloseAuthTimeout),
-                                                      u"authenticate within %1 ms"_s.arg(m_ctx.config.authTimeoutMs));
-                                   }
-                               });
+            QTimer::singleShot(
+                std::chrono::milliseconds(m_ctx.config.authTimeoutMs), ws, [this, raw] {
+                    if (!raw->userId && !raw->closing) {
+                        raw->closing = true;
+                        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"auth_timeout"_s });
+                        raw->ws->close(
+                            QWebSocketProtocol::CloseCode(CloseAuthTimeout),
+                            u"authenticate within %1 ms"_s.arg(m_ctx.config.authTimeoutMs));
+                    }
+                });
         }
     }
 }
@@ -172,7 +175,7 @@ void RealtimeHub::authenticate(Connection *c, const QString &token, const QStrin
     const auto session = m_users->authenticate(token);
     if (!session) {
         c->closing = true;
-        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"unauthorized"_s});
+        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"unauthorized"_s });
         sendError(c, requestId, makeError(ErrorCode::Unauthorized, u"invalid or expired token"_s));
         c->ws->close(QWebSocketProtocol::CloseCode(CloseUnauthorized), u"unauthorized"_s);
         return;
@@ -191,7 +194,7 @@ void RealtimeHub::authenticate(Connection *c, const QString &token, const QStrin
     hello.epoch = m_ctx.database->epoch();
     hello.heartbeatMs = m_ctx.config.heartbeatMs;
     hello.rooms = roomstore::cursorsOf(m_ctx.database->reader(), c->userId);
-    sendFrame(c, {requestId, hello});
+    sendFrame(c, { requestId, hello });
     broadcastPresence(c->userId);
 }
 
@@ -199,7 +202,8 @@ void RealtimeHub::handle(Connection *c, const ClientFrame &frame)
 {
     if (const auto *auth = std::get_if<AuthFrame>(&frame.payload)) {
         if (c->userId)
-            return sendError(c, frame.id, makeError(ErrorCode::BadRequest, u"already authenticated"_s));
+            return sendError(c, frame.id,
+                             makeError(ErrorCode::BadRequest, u"already authenticated"_s));
         return authenticate(c, auth->token, frame.id);
     }
     if (!c->userId)
@@ -214,7 +218,7 @@ void RealtimeHub::handle(Connection *c, const ClientFrame &frame)
     if (const auto *f = std::get_if<PresenceFrame>(&frame.payload))
         return handlePresence(c, *f);
     if (const auto *f = std::get_if<PingFrame>(&frame.payload))
-        return sendFrame(c, {frame.id, PongFrame{f->ts}});
+        return sendFrame(c, { frame.id, PongFrame { f->ts } });
 }
 
 void RealtimeHub::handleSend(Connection *c, const QString &id, const SendFrame &f)
@@ -223,15 +227,14 @@ void RealtimeHub::handleSend(Connection *c, const QString &id, const SendFrame &
         qCInfo(lcHub).noquote() << "send room" << f.roomId << "user" << c->userId
                                 << u"traceparent="_s + f.traceparent;
     QPointer<QWebSocket> ws(c->ws);
-    m_messages->send(c->userId, f.roomId, f.clientMsgId, f.body,
-                     [this, ws, id](Result<SendAck> r) {
-                         const auto it = ws ? m_connections.constFind(ws) : m_connections.constEnd();
-                         if (it == m_connections.constEnd())
-                             return; // the sender left; the message is stored and delivered anyway
-                         if (!r)
-                             return sendError(it->get(), id, r.error());
-                         sendFrame(it->get(), {id, AckFrame{r.value()}});
-                     });
+    m_messages->send(c->userId, f.roomId, f.clientMsgId, f.body, [this, ws, id](Result<SendAck> r) {
+        const auto it = ws ? m_connections.constFind(ws) : m_connections.constEnd();
+        if (it == m_connections.constEnd())
+            return; // the sender left; the message is stored and delivered anyway
+        if (!r)
+            return sendError(it->get(), id, r.error());
+        sendFrame(it->get(), { id, AckFrame { r.value() } });
+    });
 }
 
 void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFrame &f)
@@ -240,7 +243,7 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
     const bool epochChanged = !f.epoch.isEmpty() && f.epoch != m_ctx.database->epoch();
     ResumedFrame resumed;
     for (const RoomCursor &cursor : f.rooms) {
-        ResumeResult result{cursor.roomId, ResumeStatus::Replayed, 0, 0};
+        ResumeResult result { cursor.roomId, ResumeStatus::Replayed, 0, 0 };
         auto room = roomstore::room(db, cursor.roomId);
         if (!room || !roomstore::role(db, cursor.roomId, c->userId)) {
             result.status = ResumeStatus::Forbidden;
@@ -260,7 +263,7 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
                 continue;
             }
             for (const RoomEvent &e : events.value())
-                send(c, QString::fromUtf8(encodeServerFrame({{}, EventFrame{e}})));
+                send(c, QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } })));
             result.fromSeq = cursor.lastSeq + 1;
             result.toSeq = room->lastSeq;
             c->deliveredSeq[cursor.roomId] = room->lastSeq;
@@ -269,12 +272,12 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
         }
         resumed.rooms.append(result);
     }
-    sendFrame(c, {id, resumed});
+    sendFrame(c, { id, resumed });
     c->resumed = true;
     std::deque<RoomEvent> held;
     held.swap(c->held);
     for (const RoomEvent &e : held)
-        deliverTo(c, e, QString::fromUtf8(encodeServerFrame({{}, EventFrame{e}})));
+        deliverTo(c, e, QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } })));
 }
 
 void RealtimeHub::handleTyping(Connection *c, const TypingFrame &f)
@@ -322,7 +325,7 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
         } else if (e.type == EventType::RoomDelete) {
             m_members.remove(e.roomId);
         }
-        const QString text = QString::fromUtf8(encodeServerFrame({{}, EventFrame{e}}));
+        const QString text = QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } }));
         for (qint64 userId : std::as_const(recipients)) {
             const auto it = m_byUser.constFind(userId);
             if (it == m_byUser.constEnd())
@@ -341,7 +344,7 @@ void RealtimeHub::deliverTo(Connection *c, const RoomEvent &event, const QString
         c->held.push_back(event);
         if (int(c->held.size()) > kMaxHeldEvents) {
             c->closing = true;
-            m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"no_resume"_s});
+            m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"no_resume"_s });
             c->ws->close(QWebSocketProtocol::CloseCode(CloseSlowConsumer), u"send resume"_s);
         }
         return;
@@ -364,7 +367,7 @@ void RealtimeHub::send(Connection *c, const QString &text)
     if (c->ws->bytesToWrite() > kMaxPendingBytes) {
         // A consumer that cannot keep up is cut, not buffered without bound; it resumes later.
         c->closing = true;
-        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"slow_consumer"_s});
+        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"slow_consumer"_s });
         qCInfo(lcHub) << "closing slow consumer, user" << c->userId;
         c->ws->close(QWebSocketProtocol::CloseCode(CloseSlowConsumer), u"slow consumer"_s);
         QTimer::singleShot(2s, c->ws, &QWebSocket::abort);
@@ -378,8 +381,8 @@ void RealtimeHub::sendFrame(Connection *c, const ServerFrame &frame)
 
 void RealtimeHub::sendError(Connection *c, const QString &id, const Error &error)
 {
-    m_ctx.metrics->inc(u"confab_ws_errors_total"_s, {errorCodeName(error.code)});
-    sendFrame(c, {id, ErrorFrame{error}});
+    m_ctx.metrics->inc(u"confab_ws_errors_total"_s, { errorCodeName(error.code) });
+    sendFrame(c, { id, ErrorFrame { error } });
 }
 
 PresenceStatus RealtimeHub::presenceOf(qint64 userId) const
@@ -404,7 +407,8 @@ void RealtimeHub::broadcastPresence(qint64 userId)
         m_lastPresence.remove(userId);
     else
         m_lastPresence.insert(userId, now);
-    const QString text = QString::fromUtf8(encodeServerFrame({{}, PresenceNotice{userId, now}}));
+    const QString text
+        = QString::fromUtf8(encodeServerFrame({ {}, PresenceNotice { userId, now } }));
     for (const auto &list : std::as_const(m_byUser)) {
         for (Connection *c : list)
             send(c, text);
@@ -413,7 +417,8 @@ void RealtimeHub::broadcastPresence(qint64 userId)
 
 void RealtimeHub::broadcastTyping(qint64 roomId, qint64 userId, bool active)
 {
-    const QString text = QString::fromUtf8(encodeServerFrame({{}, TypingNotice{roomId, userId, active}}));
+    const QString text
+        = QString::fromUtf8(encodeServerFrame({ {}, TypingNotice { roomId, userId, active } }));
     for (qint64 member : membersOf(roomId)) {
         if (member == userId)
             continue;
@@ -442,7 +447,7 @@ void RealtimeHub::heartbeat()
     const qint64 deadline = 2 * qint64(m_ctx.config.heartbeatMs);
     for (auto &c : m_connections) {
         if (now - c->lastSeenMs > deadline) {
-            m_ctx.metrics->inc(u"confab_ws_closed_total"_s, {u"heartbeat"_s});
+            m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"heartbeat"_s });
             c->closing = true;
             c->ws->abort(); // a dead peer cannot take part in a close handshake
             continue;

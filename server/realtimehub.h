@@ -89,7 +89,7 @@ private:
     QTimer *m_typingSweep;
     QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
     QHash<qint64, QList<Connection *>> m_byUser; // authenticated connections per user
-    QHash<qint64, QSet<qint64>> m_members;       // roomId → userIds, loaded on first use
+    QHash<qint64, QSet<qint64>> m_members; // roomId → userIds, loaded on first use
     QHash<QPair<qint64, qint64>, qint64> m_typing; // (roomId, userId) → expiry (ms)
     QHash<qint64, PresenceStatus> m_lastPresence;
 };

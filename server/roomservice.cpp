@@ -14,8 +14,7 @@ namespace confab::server {
 namespace {
 
 // What a write job hands back: its value plus the events it appended, in order.
-template<typename T>
-struct Outcome
+template<typename T> struct Outcome
 {
     T value;
     QList<RoomEvent> events;
@@ -33,14 +32,14 @@ RoomService::RoomService(const ServerContext &ctx, EventBus *bus, QObject *paren
 template<typename T, typename JobFn, typename DoneFn>
 void RoomService::commit(JobFn job, DoneFn done)
 {
-    m_ctx.database->writeTyped<Outcome<T>>(
-        std::move(job), this, [this, done = std::move(done)](Result<Outcome<T>> r) {
-            if (!r)
-                return done(Result<T>(r.error()));
-            if (!r->events.isEmpty())
-                m_bus->publish(r->events);
-            done(Result<T>(std::move(r).value().value));
-        });
+    m_ctx.database->writeTyped<Outcome<T>>(std::move(job), this,
+                                           [this, done = std::move(done)](Result<Outcome<T>> r) {
+                                               if (!r)
+                                                   return done(Result<T>(r.error()));
+                                               if (!r->events.isEmpty())
+                                                   m_bus->publish(r->events);
+                                               done(Result<T>(std::move(r).value().value));
+                                           });
 }
 
 void RoomService::create(qint64 userId, const CreateRoomRequest &req,
@@ -52,17 +51,18 @@ void RoomService::create(qint64 userId, const CreateRoomRequest &req,
             QSqlQuery q(db);
             q.prepare(u"INSERT INTO rooms (name, topic, visibility, owner_id, created_at)"
                       u" VALUES (?, COALESCE(?, ''), ?, ?, ?)"_s);
-            if (auto r = execPrepared(q, {req.name, req.topic, visibilityName(req.visibility),
-                                          userId, now});
+            if (auto r = execPrepared(
+                    q, { req.name, req.topic, visibilityName(req.visibility), userId, now });
                 !r)
                 return r.error();
             const qint64 roomId = q.lastInsertId().toLongLong();
             Outcome<Room> out;
-            auto created = roomstore::append(
-                db, roomId, EventType::RoomCreate, userId,
-                {{u"name"_s, req.name}, {u"topic"_s, req.topic},
-                 {u"visibility"_s, visibilityName(req.visibility)}},
-                now);
+            auto created
+                = roomstore::append(db, roomId, EventType::RoomCreate, userId,
+                                    { { u"name"_s, req.name },
+                                      { u"topic"_s, req.topic },
+                                      { u"visibility"_s, visibilityName(req.visibility) } },
+                                    now);
             if (!created)
                 return created.error();
             out.events.append(created.value());
@@ -96,8 +96,9 @@ void RoomService::update(qint64 userId, qint64 roomId, const RoomPatch &patch,
                                  u"only the owner or an admin can change the room"_s);
             QSqlQuery q(db);
             q.prepare(u"UPDATE rooms SET name = ?, topic = COALESCE(?, '') WHERE id = ?"_s);
-            if (auto r = execPrepared(q, {patch.name.value_or(room->name),
-                                          patch.topic.value_or(room->topic), roomId});
+            if (auto r = execPrepared(
+                    q,
+                    { patch.name.value_or(room->name), patch.topic.value_or(room->topic), roomId });
                 !r)
                 return r.error();
             QJsonObject content;
@@ -111,7 +112,7 @@ void RoomService::update(qint64 userId, qint64 roomId, const RoomPatch &patch,
             auto updated = roomstore::room(db, roomId);
             if (!updated)
                 return updated.error();
-            return Outcome<Room>{updated.value(), {ev.value()}};
+            return Outcome<Room> { updated.value(), { ev.value() } };
         },
         std::move(done));
 }
@@ -131,9 +132,9 @@ void RoomService::remove(qint64 userId, qint64 roomId, std::function<void(Result
                 return ev.error();
             QSqlQuery q(db);
             q.prepare(u"UPDATE rooms SET deleted = 1 WHERE id = ?"_s);
-            if (auto r = execPrepared(q, {roomId}); !r)
+            if (auto r = execPrepared(q, { roomId }); !r)
                 return r.error();
-            return Outcome<bool>{true, {ev.value()}};
+            return Outcome<bool> { true, { ev.value() } };
         },
         std::move(done));
 }
@@ -182,13 +183,13 @@ void RoomService::leave(qint64 userId, qint64 roomId, std::function<void(Result<
                                  u"the owner cannot leave; delete the room instead"_s);
             QSqlQuery q(db);
             q.prepare(u"DELETE FROM members WHERE room_id = ? AND user_id = ?"_s);
-            if (auto r = execPrepared(q, {roomId, userId}); !r)
+            if (auto r = execPrepared(q, { roomId, userId }); !r)
                 return r.error();
             auto ev = roomstore::append(db, roomId, EventType::MemberLeave, userId,
-                                        {{u"userId"_s, userId}}, now);
+                                        { { u"userId"_s, userId } }, now);
             if (!ev)
                 return ev.error();
-            return Outcome<bool>{true, {ev.value()}};
+            return Outcome<bool> { true, { ev.value() } };
         },
         std::move(done));
 }
@@ -208,7 +209,7 @@ void RoomService::invite(qint64 userId, qint64 roomId, qint64 targetId,
                 return makeError(ErrorCode::Forbidden, u"direct rooms take no invitations"_s);
             QSqlQuery q(db);
             q.prepare(u"SELECT 1 FROM users WHERE id = ?"_s);
-            if (!execPrepared(q, {targetId}) || !q.next())
+            if (!execPrepared(q, { targetId }) || !q.next())
                 return makeError(ErrorCode::UserNotFound, u"no user %1"_s.arg(targetId),
                                  u"userId"_s);
             Outcome<Member> out;
@@ -226,7 +227,8 @@ void RoomService::invite(qint64 userId, qint64 roomId, qint64 targetId,
         std::move(done));
 }
 
-void RoomService::openDirect(qint64 userId, qint64 otherId, std::function<void(Result<Direct>)> done)
+void RoomService::openDirect(qint64 userId, qint64 otherId,
+                             std::function<void(Result<Direct>)> done)
 {
     const qint64 now = m_ctx.now();
     commit<Direct>(
@@ -237,7 +239,7 @@ void RoomService::openDirect(qint64 userId, qint64 otherId, std::function<void(R
             QSqlQuery q(db);
             q.prepare(u"SELECT username FROM users WHERE id IN (?, ?) ORDER BY id"_s);
             QStringList names;
-            if (execPrepared(q, {userId, otherId})) {
+            if (execPrepared(q, { userId, otherId })) {
                 while (q.next())
                     names.append(q.value(0).toString());
             }
@@ -245,30 +247,31 @@ void RoomService::openDirect(qint64 userId, qint64 otherId, std::function<void(R
                 return makeError(ErrorCode::UserNotFound, u"no user %1"_s.arg(otherId), u"id"_s);
             const QString key = u"%1:%2"_s.arg(qMin(userId, otherId)).arg(qMax(userId, otherId));
             q.prepare(u"SELECT id FROM rooms WHERE dm_key = ? AND deleted = 0"_s);
-            if (auto r = execPrepared(q, {key}); !r)
+            if (auto r = execPrepared(q, { key }); !r)
                 return r.error();
             Outcome<Direct> out;
             if (q.next()) {
                 auto room = roomstore::room(db, q.value(0).toLongLong());
                 if (!room)
                     return room.error();
-                out.value = {room.value(), false};
+                out.value = { room.value(), false };
                 return out;
             }
             const QString name = names.join(u", "_s);
             q.prepare(u"INSERT INTO rooms (name, visibility, owner_id, created_at, dm_key)"
                       u" VALUES (?, 'direct', ?, ?, ?)"_s);
-            if (auto r = execPrepared(q, {name, userId, now, key}); !r)
+            if (auto r = execPrepared(q, { name, userId, now, key }); !r)
                 return r.error();
             const qint64 roomId = q.lastInsertId().toLongLong();
             auto created = roomstore::append(db, roomId, EventType::RoomCreate, userId,
-                                             {{u"name"_s, name}, {u"topic"_s, QString()},
-                                              {u"visibility"_s, u"direct"_s}},
+                                             { { u"name"_s, name },
+                                               { u"topic"_s, QString() },
+                                               { u"visibility"_s, u"direct"_s } },
                                              now);
             if (!created)
                 return created.error();
             out.events.append(created.value());
-            for (qint64 member : {userId, otherId}) {
+            for (qint64 member : { userId, otherId }) {
                 auto ev = roomstore::addMember(db, roomId, member, MemberRole::Member, now);
                 if (!ev)
                     return ev.error();
@@ -277,7 +280,7 @@ void RoomService::openDirect(qint64 userId, qint64 otherId, std::function<void(R
             auto room = roomstore::room(db, roomId);
             if (!room)
                 return room.error();
-            out.value = {room.value(), true};
+            out.value = { room.value(), true };
             return out;
         },
         std::move(done));
@@ -331,7 +334,8 @@ Result<EventPage> RoomService::history(qint64 userId, qint64 roomId, std::option
         }
     } else {
         bool hasMore = false;
-        if (auto events = m_ctx.cache->before(roomId, before.value_or(room->lastSeq + 1), limit, &hasMore)) {
+        if (auto events
+            = m_ctx.cache->before(roomId, before.value_or(room->lastSeq + 1), limit, &hasMore)) {
             page.events = *events;
             page.hasMore = hasMore;
             return page;

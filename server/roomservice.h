@@ -17,7 +17,8 @@ class RoomService : public QObject
 public:
     RoomService(const ServerContext &ctx, EventBus *bus, QObject *parent = nullptr);
 
-    void create(qint64 userId, const CreateRoomRequest &req, std::function<void(Result<Room>)> done);
+    void create(qint64 userId, const CreateRoomRequest &req,
+                std::function<void(Result<Room>)> done);
     void update(qint64 userId, qint64 roomId, const RoomPatch &patch,
                 std::function<void(Result<Room>)> done);
     void remove(qint64 userId, qint64 roomId, std::function<void(Result<bool>)> done);
@@ -39,8 +40,7 @@ public:
                               std::optional<qint64> before, int limit) const;
 
 private:
-    template<typename T, typename JobFn, typename DoneFn>
-    void commit(JobFn job, DoneFn done);
+    template<typename T, typename JobFn, typename DoneFn> void commit(JobFn job, DoneFn done);
 
     ServerContext m_ctx;
     EventBus *m_bus;

@@ -11,11 +11,10 @@ namespace confab::server::roomstore {
 
 namespace {
 
-const QString kRoomColumns =
-    u"r.id, r.name, r.topic, r.visibility, r.owner_id, r.created_at, r.last_seq,"
-    u" (SELECT COUNT(*) FROM members m WHERE m.room_id = r.id)"_s;
-const QString kEventColumns =
-    u"id, room_id, seq, type, sender_id, ts, content, client_msg_id"_s;
+const QString kRoomColumns
+    = u"r.id, r.name, r.topic, r.visibility, r.owner_id, r.created_at, r.last_seq,"
+      u" (SELECT COUNT(*) FROM members m WHERE m.room_id = r.id)"_s;
+const QString kEventColumns = u"id, room_id, seq, type, sender_id, ts, content, client_msg_id"_s;
 
 Room roomFromRow(const QSqlQuery &q)
 {
@@ -40,7 +39,7 @@ Result<Room> room(QSqlDatabase db, qint64 roomId)
 {
     QSqlQuery q(db);
     q.prepare(u"SELECT "_s + kRoomColumns + u" FROM rooms r WHERE r.id = ? AND r.deleted = 0"_s);
-    if (auto r = execPrepared(q, {roomId}); !r)
+    if (auto r = execPrepared(q, { roomId }); !r)
         return r.error();
     if (!q.next())
         return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
@@ -51,7 +50,7 @@ std::optional<MemberRole> role(QSqlDatabase db, qint64 roomId, qint64 userId)
 {
     QSqlQuery q(db);
     q.prepare(u"SELECT role FROM members WHERE room_id = ? AND user_id = ?"_s);
-    if (!execPrepared(q, {roomId, userId}) || !q.next())
+    if (!execPrepared(q, { roomId, userId }) || !q.next())
         return std::nullopt;
     MemberRole r;
     if (!roleFromName(q.value(0).toString(), &r))
@@ -81,7 +80,7 @@ QList<Member> members(QSqlDatabase db, qint64 roomId)
               u" FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?"
               u" ORDER BY m.joined_at, m.user_id"_s);
     QList<Member> out;
-    if (!execPrepared(q, {roomId}))
+    if (!execPrepared(q, { roomId }))
         return out;
     while (q.next()) {
         Member m;
@@ -100,7 +99,7 @@ QList<qint64> memberIds(QSqlDatabase db, qint64 roomId)
     QSqlQuery q(db);
     q.prepare(u"SELECT user_id FROM members WHERE room_id = ?"_s);
     QList<qint64> out;
-    if (execPrepared(q, {roomId})) {
+    if (execPrepared(q, { roomId })) {
         while (q.next())
             out.append(q.value(0).toLongLong());
     }
@@ -113,9 +112,9 @@ QList<RoomCursor> cursorsOf(QSqlDatabase db, qint64 userId)
     q.prepare(u"SELECT r.id, r.last_seq FROM members m JOIN rooms r ON r.id = m.room_id"
               u" WHERE m.user_id = ? AND r.deleted = 0 ORDER BY r.id"_s);
     QList<RoomCursor> out;
-    if (execPrepared(q, {userId})) {
+    if (execPrepared(q, { userId })) {
         while (q.next())
-            out.append({q.value(0).toLongLong(), q.value(1).toLongLong()});
+            out.append({ q.value(0).toLongLong(), q.value(1).toLongLong() });
     }
     return out;
 }
@@ -129,7 +128,7 @@ QList<Room> visibleRooms(QSqlDatabase db, qint64 userId, QList<qint64> *joined)
                 u" EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?))"
                 u" ORDER BY r.id"_s);
     QList<Room> out;
-    if (!execPrepared(q, {userId, userId}))
+    if (!execPrepared(q, { userId, userId }))
         return out;
     while (q.next()) {
         out.append(roomFromRow(q));
@@ -145,7 +144,7 @@ Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64
     QSqlQuery q(db);
     q.prepare(u"UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? AND deleted = 0"
               u" RETURNING last_seq"_s);
-    if (auto r = execPrepared(q, {roomId}); !r)
+    if (auto r = execPrepared(q, { roomId }); !r)
         return r.error();
     if (!q.next())
         return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
@@ -161,10 +160,12 @@ Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64
     QSqlQuery ins(db);
     ins.prepare(u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id)"
                 u" VALUES (?, ?, ?, ?, ?, ?, ?)"_s);
-    if (auto r = execPrepared(ins, {roomId, e.seq, eventTypeName(type), senderId, ts,
-                                    QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
-                                    clientMsgId.isEmpty() ? QVariant(QMetaType::fromType<QString>())
-                                                          : QVariant(clientMsgId)});
+    if (auto r
+        = execPrepared(ins,
+                       { roomId, e.seq, eventTypeName(type), senderId, ts,
+                         QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
+                         clientMsgId.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                               : QVariant(clientMsgId) });
         !r)
         return r.error();
     e.id = ins.lastInsertId().toLongLong();
@@ -178,12 +179,13 @@ Result<std::optional<RoomEvent>> addMember(QSqlDatabase &db, qint64 roomId, qint
         return std::optional<RoomEvent>();
     QSqlQuery q(db);
     q.prepare(u"INSERT INTO members (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)"_s);
-    if (auto res = execPrepared(q, {roomId, userId, roleName(r), ts}); !res)
+    if (auto res = execPrepared(q, { roomId, userId, roleName(r), ts }); !res)
         return res.error();
-    QJsonObject content{{u"userId"_s, userId}};
+    QJsonObject content { { u"userId"_s, userId } };
     if (invitedBy)
         content.insert(u"invitedBy"_s, invitedBy);
-    auto ev = append(db, roomId, EventType::MemberJoin, invitedBy ? invitedBy : userId, content, ts);
+    auto ev
+        = append(db, roomId, EventType::MemberJoin, invitedBy ? invitedBy : userId, content, ts);
     if (!ev)
         return ev.error();
     return std::optional<RoomEvent>(ev.value());
@@ -207,10 +209,11 @@ Result<RoomEvent> event(QSqlDatabase db, qint64 roomId, qint64 eventId)
 {
     QSqlQuery q(db);
     q.prepare(u"SELECT "_s + kEventColumns + u" FROM events WHERE id = ? AND room_id = ?"_s);
-    if (auto r = execPrepared(q, {eventId, roomId}); !r)
+    if (auto r = execPrepared(q, { eventId, roomId }); !r)
         return r.error();
     if (!q.next())
-        return makeError(ErrorCode::EventNotFound, u"no message %1 in room %2"_s.arg(eventId).arg(roomId));
+        return makeError(ErrorCode::EventNotFound,
+                         u"no message %1 in room %2"_s.arg(eventId).arg(roomId));
     return eventFromRow(q);
 }
 
@@ -220,7 +223,7 @@ Result<QList<RoomEvent>> range(QSqlDatabase db, qint64 roomId, qint64 afterSeq, 
     QSqlQuery q(db);
     q.prepare(u"SELECT "_s + kEventColumns
               + u" FROM events WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"_s);
-    if (auto r = execPrepared(q, {roomId, afterSeq, toSeq, limit}); !r)
+    if (auto r = execPrepared(q, { roomId, afterSeq, toSeq, limit }); !r)
         return r.error();
     QList<RoomEvent> out;
     while (q.next())
@@ -241,7 +244,7 @@ Result<EventPage> page(QSqlDatabase db, qint64 roomId, std::optional<qint64> aft
     if (after) {
         q.prepare(u"SELECT "_s + kEventColumns
                   + u" FROM events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?"_s);
-        if (auto res = execPrepared(q, {roomId, *after, limit + 1}); !res)
+        if (auto res = execPrepared(q, { roomId, *after, limit + 1 }); !res)
             return res.error();
         while (q.next())
             p.events.append(eventFromRow(q));
@@ -252,7 +255,7 @@ Result<EventPage> page(QSqlDatabase db, qint64 roomId, std::optional<qint64> aft
         const qint64 upper = before ? *before : r->lastSeq + 1;
         q.prepare(u"SELECT "_s + kEventColumns
                   + u" FROM events WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"_s);
-        if (auto res = execPrepared(q, {roomId, upper, limit + 1}); !res)
+        if (auto res = execPrepared(q, { roomId, upper, limit + 1 }); !res)
             return res.error();
         while (q.next())
             p.events.prepend(eventFromRow(q));

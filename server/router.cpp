@@ -29,7 +29,7 @@ bool matches(const QStringList &pattern, const QStringList &path, QHash<QString,
 
 void Router::add(const QByteArray &method, const QString &pattern, Handler handler)
 {
-    m_routes.push_back({method, pattern, split(pattern), std::move(handler)});
+    m_routes.push_back({ method, pattern, split(pattern), std::move(handler) });
 }
 
 Router::Match Router::match(const QByteArray &method, const QString &path) const

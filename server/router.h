@@ -22,8 +22,8 @@ public:
     {
         const Handler *handler = nullptr;
         QHash<QString, QString> params;
-        QString route;            // pattern of the matched route
-        QByteArrayList allowed;   // methods allowed on the path, when only the method mismatched
+        QString route; // pattern of the matched route
+        QByteArrayList allowed; // methods allowed on the path, when only the method mismatched
     };
     Match match(const QByteArray &method, const QString &path) const;
 

@@ -6,7 +6,7 @@ namespace confab::server::schema {
 
 const QList<QStringList> &migrations()
 {
-    static const QList<QStringList> all{
+    static const QList<QStringList> all {
         // 1: users, sessions, rooms, members, the per-room event log
         {
             u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,

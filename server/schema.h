@@ -8,6 +8,9 @@ namespace confab::server::schema {
 
 // Each migration is a list of statements run in one transaction.
 const QList<QStringList> &migrations();
-inline int latestVersion() { return int(migrations().size()); }
+inline int latestVersion()
+{
+    return int(migrations().size());
+}
 
 } // namespace confab::server::schema

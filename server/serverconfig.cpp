@@ -15,24 +15,33 @@ namespace {
 
 struct Option
 {
-    QString name;     // flag and INI key: --max-conns-per-address, max-conns-per-address
-    QString env;      // CONFAB_MAX_CONNS_PER_ADDRESS
+    QString name; // flag and INI key: --max-conns-per-address, max-conns-per-address
+    QString env; // CONFAB_MAX_CONNS_PER_ADDRESS
     QString help;
     QString valueName;
 };
 
 const QList<Option> &options()
 {
-    static const QList<Option> opts{
-        {u"listen"_s, u"CONFAB_LISTEN"_s, u"Address to listen on (default 127.0.0.1)."_s, u"address"_s},
-        {u"port"_s, u"CONFAB_PORT"_s, u"TCP port for HTTP and WebSocket (default 7080; 0 picks a free one)."_s, u"port"_s},
-        {u"data-dir"_s, u"CONFAB_DATA_DIR"_s, u"Directory for the SQLite database."_s, u"dir"_s},
-        {u"log-level"_s, u"CONFAB_LOG_LEVEL"_s, u"error, warning, info or debug (default info)."_s, u"level"_s},
-        {u"max-conns-per-address"_s, u"CONFAB_MAX_CONNS_PER_ADDRESS"_s, u"Open connections allowed from one address (default 512)."_s, u"n"_s},
-        {u"request-timeout-ms"_s, u"CONFAB_REQUEST_TIMEOUT_MS"_s, u"Time for a request to arrive whole (default 10000)."_s, u"ms"_s},
-        {u"heartbeat-ms"_s, u"CONFAB_HEARTBEAT_MS"_s, u"WebSocket ping interval (default 15000)."_s, u"ms"_s},
-        {u"session-ttl-days"_s, u"CONFAB_SESSION_TTL_DAYS"_s, u"Lifetime of a login session (default 30)."_s, u"days"_s},
-        {u"password-cost"_s, u"CONFAB_PASSWORD_COST"_s, u"argon2id cost: interactive (default) or minimal (tests and benchmarks only)."_s, u"cost"_s},
+    static const QList<Option> opts {
+        { u"listen"_s, u"CONFAB_LISTEN"_s, u"Address to listen on (default 127.0.0.1)."_s,
+          u"address"_s },
+        { u"port"_s, u"CONFAB_PORT"_s,
+          u"TCP port for HTTP and WebSocket (default 7080; 0 picks a free one)."_s, u"port"_s },
+        { u"data-dir"_s, u"CONFAB_DATA_DIR"_s, u"Directory for the SQLite database."_s, u"dir"_s },
+        { u"log-level"_s, u"CONFAB_LOG_LEVEL"_s, u"error, warning, info or debug (default info)."_s,
+          u"level"_s },
+        { u"max-conns-per-address"_s, u"CONFAB_MAX_CONNS_PER_ADDRESS"_s,
+          u"Open connections allowed from one address (default 512)."_s, u"n"_s },
+        { u"request-timeout-ms"_s, u"CONFAB_REQUEST_TIMEOUT_MS"_s,
+          u"Time for a request to arrive whole (default 10000)."_s, u"ms"_s },
+        { u"heartbeat-ms"_s, u"CONFAB_HEARTBEAT_MS"_s,
+          u"WebSocket ping interval (default 15000)."_s, u"ms"_s },
+        { u"session-ttl-days"_s, u"CONFAB_SESSION_TTL_DAYS"_s,
+          u"Lifetime of a login session (default 30)."_s, u"days"_s },
+        { u"password-cost"_s, u"CONFAB_PASSWORD_COST"_s,
+          u"argon2id cost: interactive (default) or minimal (tests and benchmarks only)."_s,
+          u"cost"_s },
     };
     return opts;
 }
@@ -75,8 +84,8 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
     parser.process(arguments);
 
     ServerConfig cfg;
-    cfg.configFile = parser.isSet(configOption) ? parser.value(configOption)
-                                                : env.value(u"CONFAB_CONFIG"_s);
+    cfg.configFile
+        = parser.isSet(configOption) ? parser.value(configOption) : env.value(u"CONFAB_CONFIG"_s);
     std::unique_ptr<QSettings> ini;
     if (!cfg.configFile.isEmpty()) {
         if (!QFileInfo::exists(cfg.configFile))
@@ -101,9 +110,7 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
         if (!value)
             continue;
         const QString &v = *value;
-        const auto bad = [&] {
-            return configError(u"invalid value '%1' for %2"_s.arg(v, o.name));
-        };
+        const auto bad = [&] { return configError(u"invalid value '%1' for %2"_s.arg(v, o.name)); };
         if (o.name == u"listen") {
             if (!cfg.listen.setAddress(v == u"localhost" ? u"127.0.0.1"_s : v))
                 return bad();
@@ -117,7 +124,7 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
                 return bad();
             cfg.dataDir = v;
         } else if (o.name == u"log-level") {
-            static const QStringList levels{u"error"_s, u"warning"_s, u"info"_s, u"debug"_s};
+            static const QStringList levels { u"error"_s, u"warning"_s, u"info"_s, u"debug"_s };
             if (!levels.contains(v))
                 return bad();
             cfg.logLevel = v;

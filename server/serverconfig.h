@@ -15,7 +15,7 @@ struct ServerConfig
 {
     QHostAddress listen = QHostAddress::LocalHost;
     quint16 port = 7080;
-    QString dataDir;            // default: $XDG_DATA_HOME/confab-server
+    QString dataDir; // default: $XDG_DATA_HOME/confab-server
     QString logLevel = QStringLiteral("info"); // error | warning | info | debug
     QString configFile;
 
@@ -23,7 +23,7 @@ struct ServerConfig
     int maxConnectionsPerAddress = 512;
     int requestTimeoutMs = 10000; // a request must arrive whole within this time
     // Realtime
-    int heartbeatMs = 15000;  // server pings each socket this often
+    int heartbeatMs = 15000; // server pings each socket this often
     int authTimeoutMs = 5000; // an unauthenticated WebSocket is closed after this
     // Sessions
     int sessionTtlDays = 30;

@@ -150,7 +150,8 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
     }
     if (m_metrics) {
         m_metrics->observe(u"confab_storage_commit_batch_size"_s, double(batch.size()));
-        m_metrics->inc(ok ? u"confab_storage_commits_total"_s : u"confab_storage_commit_failures_total"_s);
+        m_metrics->inc(ok ? u"confab_storage_commits_total"_s
+                          : u"confab_storage_commit_failures_total"_s);
     }
     for (size_t i = 0; i < batch.size(); ++i) {
         if (ok)

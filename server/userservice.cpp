@@ -33,7 +33,7 @@ Result<User> readUser(QSqlDatabase db, qint64 id)
 {
     QSqlQuery q(db);
     q.prepare(u"SELECT "_s + kUserColumns + u" FROM users WHERE id = ?"_s);
-    if (auto r = execPrepared(q, {id}); !r)
+    if (auto r = execPrepared(q, { id }); !r)
         return r.error();
     if (!q.next())
         return makeError(ErrorCode::UserNotFound, u"no user %1"_s.arg(id));
@@ -60,7 +60,7 @@ UserService::UserService(const ServerContext &ctx, PasswordHasher::Cost cost, QO
     , m_limiter(ctx.now)
 {
     m_ctx.metrics->defineCounter(u"confab_logins_total"_s, u"Login attempts by outcome"_s,
-                                 {u"outcome"_s});
+                                 { u"outcome"_s });
 }
 
 QByteArray UserService::hashToken(const QString &token)
@@ -80,7 +80,7 @@ void UserService::registerUser(const RegisterRequest &req, const QString &addres
             [req, encoded, now](QSqlDatabase &db) -> Result<QVariant> {
                 QSqlQuery q(db);
                 q.prepare(u"SELECT 1 FROM users WHERE username = ?"_s);
-                if (auto r = execPrepared(q, {req.username}); !r)
+                if (auto r = execPrepared(q, { req.username }); !r)
                     return r.error();
                 if (q.next())
                     return makeError(ErrorCode::UsernameTaken,
@@ -89,8 +89,8 @@ void UserService::registerUser(const RegisterRequest &req, const QString &addres
                 // An empty QString binds as NULL in QtSql: text columns take COALESCE(?, '').
                 q.prepare(u"INSERT INTO users (username, password_hash, display_name, created_at)"
                           u" VALUES (?, ?, COALESCE(?, ''), ?)"_s);
-                if (auto r = execPrepared(q, {req.username, QString::fromLatin1(encoded),
-                                              req.displayName, now});
+                if (auto r = execPrepared(
+                        q, { req.username, QString::fromLatin1(encoded), req.displayName, now });
                     !r)
                     return r.error();
                 return q.lastInsertId();
@@ -108,7 +108,7 @@ void UserService::login(const LoginRequest &req, const QString &address,
                         std::function<void(Result<LoginResponse>)> done)
 {
     if (const int wait = m_limiter.retryAfterSeconds(req.username, address); wait > 0) {
-        m_ctx.metrics->inc(u"confab_logins_total"_s, {u"rate_limited"_s});
+        m_ctx.metrics->inc(u"confab_logins_total"_s, { u"rate_limited"_s });
         Error e = makeError(ErrorCode::RateLimited,
                             u"too many failed logins; try again in %1 s"_s.arg(wait));
         e.retryAfterSeconds = wait;
@@ -116,19 +116,17 @@ void UserService::login(const LoginRequest &req, const QString &address,
     }
     QSqlQuery q(m_ctx.database->reader());
     q.prepare(u"SELECT id, password_hash FROM users WHERE username = ?"_s);
-    if (auto r = execPrepared(q, {req.username}); !r)
+    if (auto r = execPrepared(q, { req.username }); !r)
         return done(r.error());
     const bool found = q.next();
     const qint64 userId = found ? q.value(0).toLongLong() : 0;
     const QByteArray encoded = found ? q.value(1).toString().toLatin1() : QByteArray();
 
-    m_hasher->verify(req.password, encoded, this,
-                     [this, req, address, userId, done](bool ok) {
+    m_hasher->verify(req.password, encoded, this, [this, req, address, userId, done](bool ok) {
         if (!ok) {
             m_limiter.recordFailure(req.username, address);
-            m_ctx.metrics->inc(u"confab_logins_total"_s, {u"failed"_s});
-            return done(makeError(ErrorCode::InvalidCredentials,
-                                  u"wrong username or password"_s));
+            m_ctx.metrics->inc(u"confab_logins_total"_s, { u"failed"_s });
+            return done(makeError(ErrorCode::InvalidCredentials, u"wrong username or password"_s));
         }
         m_limiter.recordSuccess(req.username);
         const QString token = newToken();
@@ -136,12 +134,12 @@ void UserService::login(const LoginRequest &req, const QString &address,
         const qint64 now = m_ctx.now();
         const qint64 expires = now + qint64(m_ctx.config.sessionTtlDays) * 24 * 3600 * 1000;
         m_ctx.database->write(
-            [userId, tokenHash, device = req.deviceName, now, expires](QSqlDatabase &db)
-                -> Result<QVariant> {
+            [userId, tokenHash, device = req.deviceName, now,
+             expires](QSqlDatabase &db) -> Result<QVariant> {
                 QSqlQuery ins(db);
                 ins.prepare(u"INSERT INTO sessions (token_hash, user_id, device, created_at,"
                             u" expires_at) VALUES (?, ?, COALESCE(?, ''), ?, ?)"_s);
-                if (auto r = execPrepared(ins, {tokenHash, userId, device, now, expires}); !r)
+                if (auto r = execPrepared(ins, { tokenHash, userId, device, now, expires }); !r)
                     return r.error();
                 return QVariant(true);
             },
@@ -152,8 +150,8 @@ void UserService::login(const LoginRequest &req, const QString &address,
                 auto u = user(userId);
                 if (!u)
                     return done(u.error());
-                m_ctx.metrics->inc(u"confab_logins_total"_s, {u"ok"_s});
-                done(LoginResponse{token, expires, u.value()});
+                m_ctx.metrics->inc(u"confab_logins_total"_s, { u"ok"_s });
+                done(LoginResponse { token, expires, u.value() });
             });
     });
 }
@@ -164,7 +162,7 @@ void UserService::logout(const Session &session, std::function<void(Result<bool>
         [hash = session.tokenHash](QSqlDatabase &db) -> Result<QVariant> {
             QSqlQuery q(db);
             q.prepare(u"UPDATE sessions SET revoked = 1 WHERE token_hash = ?"_s);
-            if (auto r = execPrepared(q, {hash}); !r)
+            if (auto r = execPrepared(q, { hash }); !r)
                 return r.error();
             return QVariant(true);
         },
@@ -188,7 +186,8 @@ void UserService::updateProfile(qint64 userId, const ProfilePatch &patch,
             const auto opt = [](const std::optional<QString> &v) {
                 return v ? QVariant(*v) : QVariant(QMetaType::fromType<QString>());
             };
-            if (auto r = execPrepared(q, {opt(patch.displayName), opt(patch.statusText), userId}); !r)
+            if (auto r = execPrepared(q, { opt(patch.displayName), opt(patch.statusText), userId });
+                !r)
                 return r.error();
             return QVariant(true);
         },
@@ -211,9 +210,9 @@ std::optional<Session> UserService::authenticate(const QString &token) const
     QSqlQuery q(m_ctx.database->reader());
     q.prepare(u"SELECT user_id FROM sessions WHERE token_hash = ? AND revoked = 0"
               u" AND expires_at > ?"_s);
-    if (!execPrepared(q, {hash, m_ctx.now()}) || !q.next())
+    if (!execPrepared(q, { hash, m_ctx.now() }) || !q.next())
         return std::nullopt;
-    return Session{q.value(0).toLongLong(), hash};
+    return Session { q.value(0).toLongLong(), hash };
 }
 
 Result<User> UserService::user(qint64 id) const
@@ -232,7 +231,7 @@ QList<User> UserService::listUsers(const QString &prefix, int limit) const
                 u" ORDER BY username LIMIT ?"_s);
     QList<User> users;
     const QString pattern = escaped + u'%';
-    if (!execPrepared(q, {pattern, pattern, limit}))
+    if (!execPrepared(q, { pattern, pattern, limit }))
         return users;
     while (q.next())
         users.append(userFromRow(q));

@@ -2,11 +2,11 @@
 
 #include <QElapsedTimer>
 #include <QEventLoop>
-#include <QTest>
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QSignalSpy>
 #include <QTcpSocket>
+#include <QTest>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -38,7 +38,8 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
     cfg.listen = QHostAddress::LocalHost;
     cfg.port = 0;
     cfg.dataDir = m_dir.path();
-    cfg.passwordCost = QStringLiteral("minimal"); // argon2id at minimum cost: tests register many users
+    cfg.passwordCost
+        = QStringLiteral("minimal"); // argon2id at minimum cost: tests register many users
     if (tweak)
         tweak(cfg);
     m_server = std::make_unique<server::ConfabServer>(
@@ -93,20 +94,21 @@ HttpResult TestServer::patch(const QString &path, const QJsonObject &body, const
 TestServer::Account TestServer::signUp(const QString &username)
 {
     const auto reg = post(u"/api/v1/auth/register"_s,
-                          {{u"username"_s, username}, {u"password"_s, u"password123"_s}});
+                          { { u"username"_s, username }, { u"password"_s, u"password123"_s } });
     if (reg.status != 201)
         return {};
     const auto login = post(u"/api/v1/auth/login"_s,
-                            {{u"username"_s, username}, {u"password"_s, u"password123"_s}});
+                            { { u"username"_s, username }, { u"password"_s, u"password123"_s } });
     if (login.status != 200)
         return {};
-    return {login.json().value(u"user"_s).toObject().value(u"id"_s).toInteger(),
-            login.json().value(u"token"_s).toString()};
+    return { login.json().value(u"user"_s).toObject().value(u"id"_s).toInteger(),
+             login.json().value(u"token"_s).toString() };
 }
 
 qint64 TestServer::createRoom(const QString &token, const QString &name, const QString &visibility)
 {
-    const auto r = post(u"/api/v1/rooms"_s, {{u"name"_s, name}, {u"visibility"_s, visibility}}, token);
+    const auto r
+        = post(u"/api/v1/rooms"_s, { { u"name"_s, name }, { u"visibility"_s, visibility } }, token);
     return r.status == 201 ? r.json().value(u"id"_s).toInteger() : 0;
 }
 
@@ -164,14 +166,16 @@ bool WsClient::login(const QString &token)
 {
     if (!waitConnected())
         return false;
-    sendFrame({{}, AuthFrame{token}});
-    return waitFor([](const ServerFrame &f) { return std::holds_alternative<HelloFrame>(f.payload); }) >= 0;
+    sendFrame({ {}, AuthFrame { token } });
+    return waitFor(
+               [](const ServerFrame &f) { return std::holds_alternative<HelloFrame>(f.payload); })
+        >= 0;
 }
 
 std::optional<ResumedFrame> WsClient::resume(const QList<RoomCursor> &rooms, const QString &epoch)
 {
     const QString id = u"resume-%1"_s.arg(++m_nextId);
-    sendFrame({id, ResumeFrame{epoch, rooms}});
+    sendFrame({ id, ResumeFrame { epoch, rooms } });
     const auto i = waitFor([&](const ServerFrame &f) {
         return f.id == id && std::holds_alternative<ResumedFrame>(f.payload);
     });
@@ -184,7 +188,7 @@ std::optional<SendAck> WsClient::send(qint64 roomId, const QString &clientMsgId,
                                       const QString &body, Error *error)
 {
     const QString id = u"send-%1"_s.arg(++m_nextId);
-    sendFrame({id, SendFrame{roomId, clientMsgId, body, {}}});
+    sendFrame({ id, SendFrame { roomId, clientMsgId, body, {} } });
     const auto i = waitFor([&](const ServerFrame &f) { return f.id == id; });
     if (i < 0)
         return std::nullopt;
@@ -216,8 +220,7 @@ QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs)
     socket.write(bytes);
     QByteArray received;
     QEventLoop loop;
-    QObject::connect(&socket, &QTcpSocket::readyRead, &loop,
-                     [&] { received += socket.readAll(); });
+    QObject::connect(&socket, &QTcpSocket::readyRead, &loop, [&] { received += socket.readAll(); });
     QObject::connect(&socket, &QTcpSocket::disconnected, &loop, &QEventLoop::quit);
     QObject::connect(&socket, &QTcpSocket::errorOccurred, &loop, &QEventLoop::quit);
     QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);

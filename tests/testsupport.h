@@ -59,7 +59,8 @@ public:
     // Registers `username` (password "password123") and logs in; QFAIL-free: id 0 on failure.
     Account signUp(const QString &username);
     // Creates a room as `owner`; returns its id (0 on failure).
-    qint64 createRoom(const QString &token, const QString &name, const QString &visibility = QStringLiteral("public"));
+    qint64 createRoom(const QString &token, const QString &name,
+                      const QString &visibility = QStringLiteral("public"));
 
     // Moves the server's clock forward.
     void advanceClock(qint64 ms) { *m_skew += ms; }

@@ -21,7 +21,7 @@ QString rooms(qint64 id, const QString &rest = {})
 
 QJsonObject msg(const QString &cid, const QString &body)
 {
-    return {{u"clientMsgId"_s, cid}, {u"body"_s, body}};
+    return { { u"clientMsgId"_s, cid }, { u"body"_s, body } };
 }
 
 QList<qint64> seqs(const QJsonArray &events)
@@ -60,14 +60,16 @@ void tst_Api::registerLoginMeLogout()
 {
     TestServer s;
     const auto reg = s.post(api + u"/auth/register"_s,
-                            {{u"username"_s, u"alice"_s}, {u"password"_s, u"password123"_s},
-                             {u"displayName"_s, u"Alice A."_s}});
+                            { { u"username"_s, u"alice"_s },
+                              { u"password"_s, u"password123"_s },
+                              { u"displayName"_s, u"Alice A."_s } });
     QCOMPARE(reg.status, 201);
     QCOMPARE(reg.json()[u"user"_s][u"displayName"_s].toString(), u"Alice A."_s);
     QVERIFY(!reg.body.contains("password"));
 
-    const auto login = s.post(api + u"/auth/login"_s,
-                              {{u"username"_s, u"alice"_s}, {u"password"_s, u"password123"_s}});
+    const auto login
+        = s.post(api + u"/auth/login"_s,
+                 { { u"username"_s, u"alice"_s }, { u"password"_s, u"password123"_s } });
     QCOMPARE(login.status, 200);
     const QString token = login.json()[u"token"_s].toString();
     QVERIFY(token.size() >= 40);
@@ -84,11 +86,12 @@ void tst_Api::registerLoginMeLogout()
     QCOMPARE(after.header("www-authenticate"), "Bearer"_ba);
 
     const auto wrong = s.post(api + u"/auth/login"_s,
-                              {{u"username"_s, u"alice"_s}, {u"password"_s, u"nope-nope"_s}});
+                              { { u"username"_s, u"alice"_s }, { u"password"_s, u"nope-nope"_s } });
     QCOMPARE(wrong.status, 401);
     QCOMPARE(wrong.errorCode(), u"invalid_credentials"_s);
-    const auto unknown = s.post(api + u"/auth/login"_s,
-                                {{u"username"_s, u"nobody"_s}, {u"password"_s, u"password123"_s}});
+    const auto unknown
+        = s.post(api + u"/auth/login"_s,
+                 { { u"username"_s, u"nobody"_s }, { u"password"_s, u"password123"_s } });
     QCOMPARE(unknown.errorCode(), u"invalid_credentials"_s); // same answer: no user enumeration
 }
 
@@ -97,11 +100,11 @@ void tst_Api::usernamesAreUniqueAndValidated()
     TestServer s;
     QVERIFY(s.signUp(u"bob"_s).id);
     const auto dup = s.post(api + u"/auth/register"_s,
-                            {{u"username"_s, u"bob"_s}, {u"password"_s, u"password123"_s}});
+                            { { u"username"_s, u"bob"_s }, { u"password"_s, u"password123"_s } });
     QCOMPARE(dup.status, 409);
     QCOMPARE(dup.errorCode(), u"username_taken"_s);
     const auto bad = s.post(api + u"/auth/register"_s,
-                            {{u"username"_s, u"Bob!"_s}, {u"password"_s, u"password123"_s}});
+                            { { u"username"_s, u"Bob!"_s }, { u"password"_s, u"password123"_s } });
     QCOMPARE(bad.status, 400);
     QCOMPARE(bad.json()[u"error"_s][u"field"_s].toString(), u"username"_s);
 }
@@ -112,19 +115,20 @@ void tst_Api::loginFailuresAreRateLimited()
     QVERIFY(s.signUp(u"carol"_s).id);
     for (int i = 0; i < 5; ++i) {
         QCOMPARE(s.post(api + u"/auth/login"_s,
-                        {{u"username"_s, u"carol"_s}, {u"password"_s, u"wrong-password"_s}})
+                        { { u"username"_s, u"carol"_s }, { u"password"_s, u"wrong-password"_s } })
                      .status,
                  401);
     }
-    const auto limited = s.post(api + u"/auth/login"_s,
-                                {{u"username"_s, u"carol"_s}, {u"password"_s, u"password123"_s}});
+    const auto limited
+        = s.post(api + u"/auth/login"_s,
+                 { { u"username"_s, u"carol"_s }, { u"password"_s, u"password123"_s } });
     QCOMPARE(limited.status, 429);
     QCOMPARE(limited.errorCode(), u"rate_limited"_s);
     QVERIFY(limited.header("retry-after").toInt() > 0);
     // The window passes: the right password works again.
     s.advanceClock(16 * 60 * 1000);
     QCOMPARE(s.post(api + u"/auth/login"_s,
-                    {{u"username"_s, u"carol"_s}, {u"password"_s, u"password123"_s}})
+                    { { u"username"_s, u"carol"_s }, { u"password"_s, u"password123"_s } })
                  .status,
              200);
 }
@@ -143,8 +147,9 @@ void tst_Api::severalDevicesHaveIndependentSessions()
     TestServer s;
     const auto phone = s.signUp(u"erin"_s);
     const auto laptop = s.post(api + u"/auth/login"_s,
-                               {{u"username"_s, u"erin"_s}, {u"password"_s, u"password123"_s},
-                                {u"deviceName"_s, u"laptop"_s}});
+                               { { u"username"_s, u"erin"_s },
+                                 { u"password"_s, u"password123"_s },
+                                 { u"deviceName"_s, u"laptop"_s } });
     const QString laptopToken = laptop.json()[u"token"_s].toString();
     QVERIFY(laptopToken != phone.token);
     QCOMPARE(s.request("POST", api + u"/auth/logout"_s, {}, phone.token).status, 204);
@@ -158,7 +163,7 @@ void tst_Api::profileAndUserList()
     const auto a = s.signUp(u"frank"_s);
     s.signUp(u"fiona"_s);
     s.signUp(u"george"_s);
-    const auto p = s.patch(api + u"/users/me"_s, {{u"statusText"_s, u"at lunch"_s}}, a.token);
+    const auto p = s.patch(api + u"/users/me"_s, { { u"statusText"_s, u"at lunch"_s } }, a.token);
     QCOMPARE(p.status, 200);
     QCOMPARE(p.json()[u"statusText"_s].toString(), u"at lunch"_s);
     QCOMPARE(s.get(api + u"/users/%1"_s.arg(a.id), a.token).json()[u"statusText"_s].toString(),
@@ -175,9 +180,9 @@ void tst_Api::roomLifeCycle()
     TestServer s;
     const auto owner = s.signUp(u"olive"_s);
     const auto guest = s.signUp(u"gus"_s);
-    const auto created = s.post(api + u"/rooms"_s,
-                                {{u"name"_s, u"general"_s}, {u"topic"_s, u"all things"_s}},
-                                owner.token);
+    const auto created
+        = s.post(api + u"/rooms"_s,
+                 { { u"name"_s, u"general"_s }, { u"topic"_s, u"all things"_s } }, owner.token);
     QCOMPARE(created.status, 201);
     const qint64 id = created.json()[u"id"_s].toInteger();
     QCOMPARE(created.json()[u"lastSeq"_s].toInteger(), 2); // room_create + member_join
@@ -188,17 +193,16 @@ void tst_Api::roomLifeCycle()
     QCOMPARE(members.size(), 2);
     QCOMPARE(members[0].toObject()[u"role"_s].toString(), u"owner"_s);
 
-    const auto upd = s.patch(rooms(id), {{u"topic"_s, u"new topic"_s}}, owner.token);
+    const auto upd = s.patch(rooms(id), { { u"topic"_s, u"new topic"_s } }, owner.token);
     QCOMPARE(upd.status, 200);
     QCOMPARE(upd.json()[u"topic"_s].toString(), u"new topic"_s);
-    QCOMPARE(s.patch(rooms(id), {{u"topic"_s, u"mine now"_s}}, guest.token).errorCode(),
+    QCOMPARE(s.patch(rooms(id), { { u"topic"_s, u"mine now"_s } }, guest.token).errorCode(),
              u"forbidden"_s);
 
     const auto listing = s.get(api + u"/rooms"_s, guest.token).json();
     QCOMPARE(listing[u"joined"_s].toArray().size(), 1);
 
-    QCOMPARE(s.request("POST", rooms(id, u"/leave"_s), {}, owner.token).errorCode(),
-             u"conflict"_s);
+    QCOMPARE(s.request("POST", rooms(id, u"/leave"_s), {}, owner.token).errorCode(), u"conflict"_s);
     QCOMPARE(s.request("POST", rooms(id, u"/leave"_s), {}, guest.token).status, 204);
     QCOMPARE(s.request("POST", rooms(id, u"/leave"_s), {}, guest.token).errorCode(),
              u"not_member"_s);
@@ -207,9 +211,10 @@ void tst_Api::roomLifeCycle()
     QStringList types;
     for (const auto &e : events)
         types.append(e.toObject()[u"type"_s].toString());
-    QCOMPARE(types, (QStringList{u"room_create"_s, u"member_join"_s, u"member_join"_s,
-                                 u"room_update"_s, u"member_leave"_s}));
-    QCOMPARE(seqs(events), (QList<qint64>{1, 2, 3, 4, 5}));
+    QCOMPARE(types,
+             (QStringList { u"room_create"_s, u"member_join"_s, u"member_join"_s, u"room_update"_s,
+                            u"member_leave"_s }));
+    QCOMPARE(seqs(events), (QList<qint64> { 1, 2, 3, 4, 5 }));
 
     QCOMPARE(s.request("DELETE", rooms(id), {}, guest.token).errorCode(), u"forbidden"_s);
     QCOMPARE(s.request("DELETE", rooms(id), {}, owner.token).status, 204);
@@ -224,21 +229,24 @@ void tst_Api::historyPagesBothWays()
     const auto a = s.signUp(u"hank"_s);
     const qint64 id = s.createRoom(a.token, u"log"_s);
     for (int i = 0; i < 12; ++i)
-        QCOMPARE(s.post(rooms(id, u"/messages"_s), msg(u"m%1"_s.arg(i), u"n%1"_s.arg(i)), a.token).status, 201);
+        QCOMPARE(s.post(rooms(id, u"/messages"_s), msg(u"m%1"_s.arg(i), u"n%1"_s.arg(i)), a.token)
+                     .status,
+                 201);
     // 14 events: room_create, member_join, 12 messages.
     auto newest = s.get(rooms(id, u"/events?limit=5"_s), a.token).json();
-    QCOMPARE(seqs(newest[u"events"_s].toArray()), (QList<qint64>{10, 11, 12, 13, 14}));
+    QCOMPARE(seqs(newest[u"events"_s].toArray()), (QList<qint64> { 10, 11, 12, 13, 14 }));
     QVERIFY(newest[u"hasMore"_s].toBool());
     QCOMPARE(newest[u"lastSeq"_s].toInteger(), 14);
     auto older = s.get(rooms(id, u"/events?before=10&limit=5"_s), a.token).json();
-    QCOMPARE(seqs(older[u"events"_s].toArray()), (QList<qint64>{5, 6, 7, 8, 9}));
+    QCOMPARE(seqs(older[u"events"_s].toArray()), (QList<qint64> { 5, 6, 7, 8, 9 }));
     auto oldest = s.get(rooms(id, u"/events?before=5&limit=5"_s), a.token).json();
-    QCOMPARE(seqs(oldest[u"events"_s].toArray()), (QList<qint64>{1, 2, 3, 4}));
+    QCOMPARE(seqs(oldest[u"events"_s].toArray()), (QList<qint64> { 1, 2, 3, 4 }));
     QVERIFY(!oldest[u"hasMore"_s].toBool());
     auto after = s.get(rooms(id, u"/events?after=11"_s), a.token).json();
-    QCOMPARE(seqs(after[u"events"_s].toArray()), (QList<qint64>{12, 13, 14}));
+    QCOMPARE(seqs(after[u"events"_s].toArray()), (QList<qint64> { 12, 13, 14 }));
     QVERIFY(!after[u"hasMore"_s].toBool());
-    QCOMPARE(s.get(rooms(id, u"/events?after=1&before=5"_s), a.token).errorCode(), u"invalid_value"_s);
+    QCOMPARE(s.get(rooms(id, u"/events?after=1&before=5"_s), a.token).errorCode(),
+             u"invalid_value"_s);
     QCOMPARE(s.get(rooms(id, u"/events?limit=0"_s), a.token).errorCode(), u"invalid_value"_s);
     QCOMPARE(s.get(rooms(id, u"/events?limit=201"_s), a.token).errorCode(), u"invalid_value"_s);
     QCOMPARE(s.get(rooms(id, u"/events?after=abc"_s), a.token).errorCode(), u"invalid_value"_s);
@@ -271,11 +279,13 @@ void tst_Api::editAndDeleteAreEventsAndDeleteRedacts()
     const auto b = s.signUp(u"liam"_s);
     const qint64 id = s.createRoom(a.token, u"r"_s);
     s.request("POST", rooms(id, u"/join"_s), {}, b.token);
-    const qint64 eventId = s.post(rooms(id, u"/messages"_s), msg(u"c1"_s, u"secret typo"_s), a.token)
-                               .json()[u"eventId"_s].toInteger();
+    const qint64 eventId
+        = s.post(rooms(id, u"/messages"_s), msg(u"c1"_s, u"secret typo"_s), a.token)
+              .json()[u"eventId"_s]
+              .toInteger();
     const QString path = rooms(id, u"/messages/%1"_s.arg(eventId));
-    QCOMPARE(s.patch(path, {{u"body"_s, u"fixed"_s}}, b.token).errorCode(), u"forbidden"_s);
-    const auto edit = s.patch(path, {{u"body"_s, u"secret fixed"_s}}, a.token);
+    QCOMPARE(s.patch(path, { { u"body"_s, u"fixed"_s } }, b.token).errorCode(), u"forbidden"_s);
+    const auto edit = s.patch(path, { { u"body"_s, u"secret fixed"_s } }, a.token);
     QCOMPARE(edit.status, 200);
     QCOMPARE(edit.json()[u"type"_s].toString(), u"edit"_s);
     QCOMPARE(s.request("DELETE", path, {}, b.token).errorCode(), u"forbidden"_s);
@@ -283,7 +293,8 @@ void tst_Api::editAndDeleteAreEventsAndDeleteRedacts()
     QCOMPARE(del.status, 200);
     QCOMPARE(del.json()[u"type"_s].toString(), u"delete"_s);
     QCOMPARE(s.request("DELETE", path, {}, a.token).errorCode(), u"event_not_found"_s);
-    QCOMPARE(s.patch(path, {{u"body"_s, u"again"_s}}, a.token).errorCode(), u"event_not_found"_s);
+    QCOMPARE(s.patch(path, { { u"body"_s, u"again"_s } }, a.token).errorCode(),
+             u"event_not_found"_s);
     // The bodies are gone from storage: neither the message nor its edit still says "secret".
     const auto history = s.get(rooms(id, u"/events"_s), a.token);
     QVERIFY(!history.body.contains("secret"));
@@ -298,9 +309,12 @@ void tst_Api::authorizationMatrix()
     const auto outsider = s.signUp(u"oscar"_s);
     const qint64 priv = s.createRoom(owner.token, u"secret"_s, u"private"_s);
     QVERIFY(priv);
-    QCOMPARE(s.post(rooms(priv, u"/invite"_s), {{u"userId"_s, member.id}}, owner.token).status, 200);
-    const qint64 eventId = s.post(rooms(priv, u"/messages"_s), msg(u"c"_s, u"inside"_s), member.token)
-                               .json()[u"eventId"_s].toInteger();
+    QCOMPARE(s.post(rooms(priv, u"/invite"_s), { { u"userId"_s, member.id } }, owner.token).status,
+             200);
+    const qint64 eventId
+        = s.post(rooms(priv, u"/messages"_s), msg(u"c"_s, u"inside"_s), member.token)
+              .json()[u"eventId"_s]
+              .toInteger();
     QVERIFY(eventId);
     const qint64 lastSeq = s.get(rooms(priv), owner.token).json()[u"lastSeq"_s].toInteger();
 
@@ -308,23 +322,30 @@ void tst_Api::authorizationMatrix()
     QCOMPARE(s.get(rooms(priv), outsider.token).errorCode(), u"not_member"_s);
     QCOMPARE(s.get(rooms(priv, u"/events"_s), outsider.token).errorCode(), u"not_member"_s);
     QCOMPARE(s.get(rooms(priv, u"/members"_s), outsider.token).errorCode(), u"not_member"_s);
-    QCOMPARE(s.post(rooms(priv, u"/messages"_s), msg(u"x"_s, u"let me in"_s), outsider.token).errorCode(),
+    QCOMPARE(s.post(rooms(priv, u"/messages"_s), msg(u"x"_s, u"let me in"_s), outsider.token)
+                 .errorCode(),
              u"not_member"_s);
-    QCOMPARE(s.request("POST", rooms(priv, u"/join"_s), {}, outsider.token).errorCode(), u"forbidden"_s);
-    QCOMPARE(s.post(rooms(priv, u"/invite"_s), {{u"userId"_s, outsider.id}}, outsider.token).errorCode(),
+    QCOMPARE(s.request("POST", rooms(priv, u"/join"_s), {}, outsider.token).errorCode(),
+             u"forbidden"_s);
+    QCOMPARE(s.post(rooms(priv, u"/invite"_s), { { u"userId"_s, outsider.id } }, outsider.token)
+                 .errorCode(),
              u"not_member"_s);
-    QCOMPARE(s.patch(rooms(priv, u"/messages/%1"_s.arg(eventId)), {{u"body"_s, u"x"_s}}, outsider.token)
+    QCOMPARE(s.patch(rooms(priv, u"/messages/%1"_s.arg(eventId)), { { u"body"_s, u"x"_s } },
+                     outsider.token)
                  .errorCode(),
              u"not_member"_s);
     QVERIFY(!s.get(api + u"/rooms"_s, outsider.token).body.contains("secret"));
     // The owner (not the author) may delete, the member may not edit others' messages... here
     // the member is the author; the owner cannot edit it.
-    QCOMPARE(s.patch(rooms(priv, u"/messages/%1"_s.arg(eventId)), {{u"body"_s, u"x"_s}}, owner.token)
-                 .errorCode(),
-             u"forbidden"_s);
+    QCOMPARE(
+        s.patch(rooms(priv, u"/messages/%1"_s.arg(eventId)), { { u"body"_s, u"x"_s } }, owner.token)
+            .errorCode(),
+        u"forbidden"_s);
     // Nothing above changed the room.
     QCOMPARE(s.get(rooms(priv), owner.token).json()[u"lastSeq"_s].toInteger(), lastSeq);
-    QCOMPARE(s.request("DELETE", rooms(priv, u"/messages/%1"_s.arg(eventId)), {}, owner.token).status, 200);
+    QCOMPARE(
+        s.request("DELETE", rooms(priv, u"/messages/%1"_s.arg(eventId)), {}, owner.token).status,
+        200);
     // Unauthenticated: 401 everywhere.
     QCOMPARE(s.get(rooms(priv)).status, 401);
     QCOMPARE(s.get(api + u"/rooms"_s, u"not-a-token"_s).status, 401);
@@ -345,7 +366,8 @@ void tst_Api::directRoomsAreCreatedOnce()
              u"invalid_value"_s);
     const qint64 dm = first.json()[u"id"_s].toInteger();
     const auto c = s.signUp(u"rita"_s);
-    QCOMPARE(s.post(rooms(dm, u"/invite"_s), {{u"userId"_s, c.id}}, a.token).errorCode(), u"forbidden"_s);
+    QCOMPARE(s.post(rooms(dm, u"/invite"_s), { { u"userId"_s, c.id } }, a.token).errorCode(),
+             u"forbidden"_s);
     QCOMPARE(s.get(rooms(dm, u"/events"_s), c.token).errorCode(), u"not_member"_s);
 }
 
@@ -356,14 +378,14 @@ void tst_Api::badInputIsRefusedAndChangesNothing_data()
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("code");
-    const auto row = [](const char *name, QByteArray m, QString p, QByteArray b, int st, QString c) {
-        QTest::newRow(name) << m << p << b << st << c;
-    };
+    const auto row = [](const char *name, QByteArray m, QString p, QByteArray b, int st,
+                        QString c) { QTest::newRow(name) << m << p << b << st << c; };
     const QString msgs = u"/api/v1/rooms/{room}/messages"_s;
     row("invalid json", "POST", msgs, "{not json", 400, u"invalid_json"_s);
     row("json array", "POST", msgs, "[1,2]", 400, u"invalid_json"_s);
     row("empty body", "POST", msgs, "", 400, u"invalid_json"_s);
-    row("invalid utf8", "POST", msgs, "{\"clientMsgId\":\"a\",\"body\":\"\xff\"}", 400, u"invalid_utf8"_s);
+    row("invalid utf8", "POST", msgs, "{\"clientMsgId\":\"a\",\"body\":\"\xff\"}", 400,
+        u"invalid_utf8"_s);
     row("body wrong type", "POST", msgs, R"({"clientMsgId":"a","body":5})", 400, u"wrong_type"_s);
     row("body missing", "POST", msgs, R"({"clientMsgId":"a"})", 400, u"missing_field"_s);
     row("body too long", "POST", msgs,
@@ -372,14 +394,16 @@ void tst_Api::badInputIsRefusedAndChangesNothing_data()
         R"({"clientMsgId":"a","body":"x"})", 404, u"room_not_found"_s);
     row("room id not a number", "GET", u"/api/v1/rooms/abc"_s, "", 404, u"room_not_found"_s);
     row("room id negative", "GET", u"/api/v1/rooms/-1/events"_s, "", 404, u"room_not_found"_s);
-    row("room id huge", "GET", u"/api/v1/rooms/99999999999999999999"_s, "", 404, u"room_not_found"_s);
+    row("room id huge", "GET", u"/api/v1/rooms/99999999999999999999"_s, "", 404,
+        u"room_not_found"_s);
     row("unknown message", "PATCH", u"/api/v1/rooms/{room}/messages/777"_s, R"({"body":"x"})", 404,
         u"event_not_found"_s);
     row("edit a non-message", "PATCH", u"/api/v1/rooms/{room}/messages/1"_s, R"({"body":"x"})", 404,
         u"event_not_found"_s);
-    row("create room nameless", "POST", u"/api/v1/rooms"_s, R"({"topic":"t"})", 400, u"missing_field"_s);
-    row("create room visibility", "POST", u"/api/v1/rooms"_s, R"({"name":"n","visibility":"secret"})",
-        400, u"invalid_value"_s);
+    row("create room nameless", "POST", u"/api/v1/rooms"_s, R"({"topic":"t"})", 400,
+        u"missing_field"_s);
+    row("create room visibility", "POST", u"/api/v1/rooms"_s,
+        R"({"name":"n","visibility":"secret"})", 400, u"invalid_value"_s);
     row("patch room empty", "PATCH", u"/api/v1/rooms/{room}"_s, "{}", 400, u"missing_field"_s);
     row("invite unknown user", "POST", u"/api/v1/rooms/{room}/invite"_s, R"({"userId":999})", 404,
         u"user_not_found"_s);
@@ -403,7 +427,8 @@ void tst_Api::badInputIsRefusedAndChangesNothing()
     const qint64 room = s.createRoom(a.token, u"r"_s);
     const auto before = s.get(rooms(room, u"/events"_s), a.token).body;
     const auto meBefore = s.get(api + u"/users/me"_s, a.token).body;
-    const auto r = s.request(method, path.replace(u"{room}"_s, QString::number(room)), body, a.token);
+    const auto r
+        = s.request(method, path.replace(u"{room}"_s, QString::number(room)), body, a.token);
     QCOMPARE(r.status, status);
     QCOMPARE(r.errorCode(), code);
     QVERIFY(!r.json()[u"error"_s][u"message"_s].toString().isEmpty());
@@ -421,7 +446,8 @@ void tst_Api::everythingSurvivesARestart()
         const auto a = s.signUp(u"tina"_s);
         token = a.token;
         room = s.createRoom(token, u"persist"_s);
-        QCOMPARE(s.post(rooms(room, u"/messages"_s), msg(u"c1"_s, u"still here"_s), token).status, 201);
+        QCOMPARE(s.post(rooms(room, u"/messages"_s), msg(u"c1"_s, u"still here"_s), token).status,
+                 201);
     }
     TestServer s([&](server::ServerConfig &c) { c.dataDir = dir.path(); });
     const auto page = s.get(rooms(room, u"/events"_s), token); // the session survived too

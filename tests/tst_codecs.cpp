@@ -67,7 +67,8 @@ void tst_Codecs::malformedClientFrames_data()
     row("nested junk 2000 deep", QByteArray(2000, '[') + QByteArray(2000, ']'),
         ErrorCode::InvalidJson);
     // encoding and size
-    row("invalid utf8 in string", "{\"type\":\"send\",\"body\":\"\xff\xfe\"}", ErrorCode::InvalidUtf8);
+    row("invalid utf8 in string", "{\"type\":\"send\",\"body\":\"\xff\xfe\"}",
+        ErrorCode::InvalidUtf8);
     row("invalid utf8 overlong", "{\"type\":\"ping\",\"x\":\"\xc0\xaf\"}", ErrorCode::InvalidUtf8);
     row("lone surrogate escape", sendWithBody("\\ud800"), ErrorCode::InvalidUtf8, u"body"_s);
     row("frame over 64 KiB", sendWithBody(big(int(limits::FrameBytesMax))),
@@ -79,8 +80,7 @@ void tst_Codecs::malformedClientFrames_data()
     row("unknown type", R"({"type":"launch_missiles"})", ErrorCode::UnknownType, u"type"_s);
     row("type case matters", R"({"type":"SEND"})", ErrorCode::UnknownType, u"type"_s);
     row("id is object", R"({"type":"ping","id":{"a":1}})", ErrorCode::WrongType, u"id"_s);
-    row("id too long", R"({"type":"ping","id":")" + big(65) + R"("})", ErrorCode::TooLong,
-        u"id"_s);
+    row("id too long", R"({"type":"ping","id":")" + big(65) + R"("})", ErrorCode::TooLong, u"id"_s);
     // auth
     row("auth without token", R"({"type":"auth"})", ErrorCode::MissingField, u"token"_s);
     row("auth token with spaces", R"({"type":"auth","token":"a b"})", ErrorCode::InvalidValue,
@@ -107,8 +107,9 @@ void tst_Codecs::malformedClientFrames_data()
     row("send body control char", sendWithBody("a\\u0007b"), ErrorCode::InvalidValue, u"body"_s);
     row("send missing clientMsgId", R"({"type":"send","roomId":1,"body":"x"})",
         ErrorCode::MissingField, u"clientMsgId"_s);
-    row("send clientMsgId bad chars", R"({"type":"send","roomId":1,"clientMsgId":"a/b","body":"x"})",
-        ErrorCode::InvalidValue, u"clientMsgId"_s);
+    row("send clientMsgId bad chars",
+        R"({"type":"send","roomId":1,"clientMsgId":"a/b","body":"x"})", ErrorCode::InvalidValue,
+        u"clientMsgId"_s);
     row("send clientMsgId too long",
         R"({"type":"send","roomId":1,"clientMsgId":")" + big(65) + R"(","body":"x"})",
         ErrorCode::TooLong, u"clientMsgId"_s);
@@ -155,10 +156,10 @@ void tst_Codecs::malformedRestBodies_data()
     QTest::addColumn<QByteArray>("input");
     QTest::addColumn<ErrorCode>("code");
     QTest::addColumn<QString>("field");
-    const auto row = [](const char *name, const char *kind, QByteArray in, ErrorCode code,
-                        QString field) {
-        QTest::newRow(name) << QString::fromLatin1(kind) << in << code << field;
-    };
+    const auto row
+        = [](const char *name, const char *kind, QByteArray in, ErrorCode code, QString field) {
+              QTest::newRow(name) << QString::fromLatin1(kind) << in << code << field;
+          };
     row("register uppercase", "register", R"({"username":"Alice","password":"secret123"})",
         ErrorCode::InvalidValue, u"username"_s);
     row("register starts with digit", "register", R"({"username":"1al","password":"secret123"})",
@@ -180,8 +181,7 @@ void tst_Codecs::malformedRestBodies_data()
     row("room empty name", "room", R"({"name":""})", ErrorCode::InvalidValue, u"name"_s);
     row("room direct not creatable", "room", R"({"name":"x","visibility":"direct"})",
         ErrorCode::InvalidValue, u"visibility"_s);
-    row("room name with newline", "room", R"({"name":"a\nb"})", ErrorCode::InvalidValue,
-        u"name"_s);
+    row("room name with newline", "room", R"({"name":"a\nb"})", ErrorCode::InvalidValue, u"name"_s);
     row("room patch nothing", "roompatch", R"({"other":1})", ErrorCode::MissingField, u"name"_s);
     row("invite userId zero", "invite", R"({"userId":0})", ErrorCode::InvalidValue, u"userId"_s);
     row("message body bool", "message", R"({"clientMsgId":"c","body":true})", ErrorCode::WrongType,
@@ -245,9 +245,11 @@ void tst_Codecs::malformedServerFrames_data()
     row("event seq zero",
         R"({"type":"event","event":{"id":1,"roomId":1,"seq":0,"type":"delete","senderId":1,"ts":0,"content":{"targetId":3}}})",
         ErrorCode::InvalidValue, u"event.seq"_s);
-    row("ack without eventId", R"({"type":"ack","ack":{"clientMsgId":"c","roomId":1,"seq":1,"ts":1,"duplicate":false}})",
+    row("ack without eventId",
+        R"({"type":"ack","ack":{"clientMsgId":"c","roomId":1,"seq":1,"ts":1,"duplicate":false}})",
         ErrorCode::MissingField, u"ack.eventId"_s);
-    row("resumed bad status", R"({"type":"resumed","rooms":[{"roomId":1,"status":"maybe","fromSeq":0,"toSeq":0}]})",
+    row("resumed bad status",
+        R"({"type":"resumed","rooms":[{"roomId":1,"status":"maybe","fromSeq":0,"toSeq":0}]})",
         ErrorCode::InvalidValue, u"rooms[0].status"_s);
     row("error without code", R"({"type":"error","error":{"message":"x"}})",
         ErrorCode::InvalidValue, u"error"_s);
@@ -274,13 +276,15 @@ void tst_Codecs::requestIdIsKnownEvenWhenTheFrameIsRejected()
 
 void tst_Codecs::clientFramesRoundTrip()
 {
-    const QList<ClientFrame> frames{
-        {u"a1"_s, AuthFrame{u"tok_en-123"_s}},
-        {u"s1"_s, SendFrame{42, u"c-1"_s, u"héllo 👋\nworld"_s, u"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"_s}},
-        {{}, ResumeFrame{u"ep0ch"_s, {{1, 10}, {2, 0}}}},
-        {{}, TypingFrame{3, true}},
-        {{}, PresenceFrame{PresenceStatus::Away}},
-        {u"p"_s, PingFrame{123456}},
+    const QList<ClientFrame> frames {
+        { u"a1"_s, AuthFrame { u"tok_en-123"_s } },
+        { u"s1"_s,
+          SendFrame { 42, u"c-1"_s, u"héllo 👋\nworld"_s,
+                      u"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"_s } },
+        { {}, ResumeFrame { u"ep0ch"_s, { { 1, 10 }, { 2, 0 } } } },
+        { {}, TypingFrame { 3, true } },
+        { {}, PresenceFrame { PresenceStatus::Away } },
+        { u"p"_s, PingFrame { 123456 } },
     };
     for (const auto &frame : frames) {
         const QByteArray wire = encodeClientFrame(frame);
@@ -293,46 +297,67 @@ void tst_Codecs::clientFramesRoundTrip()
 
 void tst_Codecs::serverFramesRoundTrip()
 {
-    User alice{7, u"alice"_s, u"Alice A."_s, u"at lunch"_s, 1700000000000};
-    RoomEvent msg{100, 3, 12, EventType::Message, 7, 1700000000123,
-                  QJsonObject{{u"body"_s, u"hi <b>there</b>"_s}}, u"cid-1"_s};
-    RoomEvent edit{101, 3, 13, EventType::Edit, 7, 1700000000200,
-                   QJsonObject{{u"targetId"_s, 100}, {u"body"_s, u"hi"_s}}, {}};
-    const QList<ServerFrame> frames{
-        {{}, HelloFrame{alice, u"0.1.0"_s, 1, u"e1"_s, 15000, {{3, 13}}}},
-        {u"s1"_s, AckFrame{SendAck{u"cid-1"_s, 100, 3, 12, 1700000000123, false}}},
-        {{}, EventFrame{msg}},
-        {{}, EventFrame{edit}},
-        {{}, ResumedFrame{{{3, ResumeStatus::Replayed, 11, 13}, {4, ResumeStatus::Reset, 0, 0}}}},
-        {{}, TypingNotice{3, 7, true}},
-        {{}, PresenceNotice{7, PresenceStatus::Offline}},
-        {u"p"_s, PongFrame{5}},
-        {u"x"_s, ErrorFrame{makeError(ErrorCode::NotMember, u"not in room"_s, u"roomId"_s)}},
+    User alice { 7, u"alice"_s, u"Alice A."_s, u"at lunch"_s, 1700000000000 };
+    RoomEvent msg { 100,
+                    3,
+                    12,
+                    EventType::Message,
+                    7,
+                    1700000000123,
+                    QJsonObject { { u"body"_s, u"hi <b>there</b>"_s } },
+                    u"cid-1"_s };
+    RoomEvent edit { 101,
+                     3,
+                     13,
+                     EventType::Edit,
+                     7,
+                     1700000000200,
+                     QJsonObject { { u"targetId"_s, 100 }, { u"body"_s, u"hi"_s } },
+                     {} };
+    const QList<ServerFrame> frames {
+        { {}, HelloFrame { alice, u"0.1.0"_s, 1, u"e1"_s, 15000, { { 3, 13 } } } },
+        { u"s1"_s, AckFrame { SendAck { u"cid-1"_s, 100, 3, 12, 1700000000123, false } } },
+        { {}, EventFrame { msg } },
+        { {}, EventFrame { edit } },
+        { {},
+          ResumedFrame {
+              { { 3, ResumeStatus::Replayed, 11, 13 }, { 4, ResumeStatus::Reset, 0, 0 } } } },
+        { {}, TypingNotice { 3, 7, true } },
+        { {}, PresenceNotice { 7, PresenceStatus::Offline } },
+        { u"p"_s, PongFrame { 5 } },
+        { u"x"_s, ErrorFrame { makeError(ErrorCode::NotMember, u"not in room"_s, u"roomId"_s) } },
     };
     for (const auto &frame : frames) {
         const QByteArray wire = encodeServerFrame(frame);
         const auto parsed = parseServerFrame(wire);
-        QVERIFY2(parsed.ok(), qPrintable(parsed.ok() ? QString() : parsed.error().message + u' ' + parsed.error().field));
+        QVERIFY2(parsed.ok(),
+                 qPrintable(parsed.ok() ? QString()
+                                        : parsed.error().message + u' ' + parsed.error().field));
         QCOMPARE(frameTypeName(parsed->payload), frameTypeName(frame.payload));
         QCOMPARE(encodeServerFrame(*parsed), wire);
     }
-    const auto ev = parseServerFrame(encodeServerFrame({{}, EventFrame{msg}}));
+    const auto ev = parseServerFrame(encodeServerFrame({ {}, EventFrame { msg } }));
     QVERIFY(ev.ok());
     QCOMPARE(std::get<EventFrame>(ev->payload).event, msg);
 }
 
 void tst_Codecs::typesRoundTrip()
 {
-    const Room room{5, u"general"_s, u"all things"_s, RoomVisibility::Private, 7, 1, 99, 3};
+    const Room room { 5, u"general"_s, u"all things"_s, RoomVisibility::Private, 7, 1, 99, 3 };
     QCOMPARE(Room::fromJson(room.toJson()).value(), room);
-    const Member m{7, u"alice"_s, u"Alice"_s, MemberRole::Admin, 2};
+    const Member m { 7, u"alice"_s, u"Alice"_s, MemberRole::Admin, 2 };
     QCOMPARE(Member::fromJson(m.toJson()).value(), m);
-    EventPage page{5, {}, true, 99};
-    page.events.append(RoomEvent{1, 5, 1, EventType::RoomCreate, 7, 1,
-                                 QJsonObject{{u"name"_s, u"general"_s},
-                                             {u"topic"_s, u""_s},
-                                             {u"visibility"_s, u"public"_s}},
-                                 {}});
+    EventPage page { 5, {}, true, 99 };
+    page.events.append(RoomEvent { 1,
+                                   5,
+                                   1,
+                                   EventType::RoomCreate,
+                                   7,
+                                   1,
+                                   QJsonObject { { u"name"_s, u"general"_s },
+                                                 { u"topic"_s, u""_s },
+                                                 { u"visibility"_s, u"public"_s } },
+                                   {} });
     const auto back = EventPage::fromJson(page.toJson());
     QVERIFY(back.ok());
     QCOMPARE(back->events, page.events);
@@ -345,9 +370,10 @@ void tst_Codecs::lengthsCountCodePointsNotBytes()
     QString body;
     for (int i = 0; i < limits::MessageBodyMax; ++i)
         body += u"😀"_s;
-    QVERIFY(parseClientFrame(encodeClientFrame({{}, SendFrame{1, u"c"_s, body, {}}})).ok());
+    QVERIFY(parseClientFrame(encodeClientFrame({ {}, SendFrame { 1, u"c"_s, body, {} } })).ok());
     body += u"😀"_s;
-    const auto tooLong = parseClientFrame(encodeClientFrame({{}, SendFrame{1, u"c"_s, body, {}}}));
+    const auto tooLong
+        = parseClientFrame(encodeClientFrame({ {}, SendFrame { 1, u"c"_s, body, {} } }));
     QVERIFY(!tooLong.ok());
     QCOMPARE(tooLong.error().code, ErrorCode::TooLong);
 }

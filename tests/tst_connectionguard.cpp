@@ -144,7 +144,7 @@ void tst_ConnectionGuard::rejectionsAreCountedInMetrics()
     TestServer s;
     rawExchange(s.port(), "POST /x HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n");
     QCOMPARE(s.server().metrics().counterValue(u"confab_guard_rejections_total"_s,
-                                               {u"payload_too_large"_s}),
+                                               { u"payload_too_large"_s }),
              1.0);
 }
 

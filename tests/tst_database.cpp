@@ -20,7 +20,7 @@ Database::Job insertUser(const QString &name)
     return [name](QSqlDatabase &db) -> Result<QVariant> {
         QSqlQuery q(db);
         q.prepare(u"INSERT INTO users (username, password_hash, created_at) VALUES (?, 'x', 1)"_s);
-        if (auto r = execPrepared(q, {name}); !r)
+        if (auto r = execPrepared(q, { name }); !r)
             return r.error();
         return q.lastInsertId();
     };
@@ -119,7 +119,7 @@ void tst_Database::failingJobRollsBackAloneInItsBatch()
     db.write(halfThenFail, this, record);
     db.write(insertUser(u"carol"_s), this, record);
     db.flush();
-    QCOMPARE(outcomes, (QList<bool>{true, false, false, true}));
+    QCOMPARE(outcomes, (QList<bool> { true, false, false, true }));
     QCOMPARE(countUsers(db), 2);
     QSqlQuery q(db.reader());
     q.exec(u"SELECT COUNT(*) FROM users WHERE username = 'ghost'"_s);

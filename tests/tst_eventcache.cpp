@@ -12,7 +12,8 @@ namespace {
 
 RoomEvent message(qint64 room, qint64 seq, const QString &body = u"hi"_s)
 {
-    return RoomEvent{room * 1000 + seq, room, seq, EventType::Message, 1, seq, {{u"body"_s, body}}, {}};
+    return RoomEvent { room * 1000 + seq,       room, seq, EventType::Message, 1, seq,
+                       { { u"body"_s, body } }, {} };
 }
 
 QList<qint64> seqs(const QList<RoomEvent> &events)
@@ -43,11 +44,11 @@ void tst_EventCache::servesContiguousRangesAndCountsHits()
     Metrics m;
     EventCache c(&m);
     for (qint64 s = 1; s <= 10; ++s)
-        c.apply({message(1, s)});
+        c.apply({ message(1, s) });
     const auto r = c.range(1, 4, 7);
     QVERIFY(r);
-    QCOMPARE(seqs(*r), (QList<qint64>{5, 6, 7}));
-    QCOMPARE(m.counterValue(u"confab_cache_hits_total"_s, {u"range"_s}), 1.0);
+    QCOMPARE(seqs(*r), (QList<qint64> { 5, 6, 7 }));
+    QCOMPARE(m.counterValue(u"confab_cache_hits_total"_s, { u"range"_s }), 1.0);
 }
 
 void tst_EventCache::missesWhatItDoesNotHold()
@@ -55,32 +56,32 @@ void tst_EventCache::missesWhatItDoesNotHold()
     Metrics m;
     EventCache c(&m);
     for (qint64 s = 5; s <= 10; ++s)
-        c.apply({message(1, s)});
-    QVERIFY(!c.range(1, 2, 8));  // starts before the cached run
+        c.apply({ message(1, s) });
+    QVERIFY(!c.range(1, 2, 8)); // starts before the cached run
     QVERIFY(!c.range(1, 8, 12)); // ends after it
-    QVERIFY(!c.range(2, 0, 1));  // unknown room
-    QCOMPARE(m.counterValue(u"confab_cache_misses_total"_s, {u"range"_s}), 3.0);
+    QVERIFY(!c.range(2, 0, 1)); // unknown room
+    QCOMPARE(m.counterValue(u"confab_cache_misses_total"_s, { u"range"_s }), 3.0);
 }
 
 void tst_EventCache::aGapRestartsTheRun()
 {
     EventCache c(nullptr);
-    c.apply({message(1, 1), message(1, 2)});
-    c.apply({message(1, 5)}); // 3 and 4 never reached the cache
+    c.apply({ message(1, 1), message(1, 2) });
+    c.apply({ message(1, 5) }); // 3 and 4 never reached the cache
     QVERIFY(!c.range(1, 0, 5));
     QVERIFY(!c.range(1, 2, 5));
-    QCOMPARE(seqs(*c.range(1, 4, 5)), QList<qint64>{5});
+    QCOMPARE(seqs(*c.range(1, 4, 5)), QList<qint64> { 5 });
 }
 
 void tst_EventCache::staysBoundedPerRoomAndInRooms()
 {
     EventCache c(nullptr, 8, 3);
     for (qint64 s = 1; s <= 20; ++s)
-        c.apply({message(1, s)});
+        c.apply({ message(1, s) });
     QVERIFY(!c.range(1, 11, 20)); // only 8 kept: 13..20
     QCOMPARE(seqs(*c.range(1, 12, 20)).size(), 8);
     for (qint64 room = 2; room <= 4; ++room)
-        c.apply({message(room, 1)});
+        c.apply({ message(room, 1) });
     QVERIFY(!c.range(1, 19, 20)); // room 1 was the least recently used of four
     QVERIFY(c.range(4, 0, 1));
 }
@@ -89,10 +90,17 @@ void tst_EventCache::deleteRedactsMessageAndItsEdits()
 {
     EventCache c(nullptr);
     const RoomEvent m = message(1, 1, u"secret"_s);
-    RoomEvent edit{2001, 1, 2, EventType::Edit, 1, 2, {{u"targetId"_s, m.id}, {u"body"_s, u"secret 2"_s}}, {}};
-    RoomEvent del{2002, 1, 3, EventType::Delete, 1, 3, {{u"targetId"_s, m.id}}, {}};
-    c.apply({m, edit});
-    c.apply({del});
+    RoomEvent edit { 2001,
+                     1,
+                     2,
+                     EventType::Edit,
+                     1,
+                     2,
+                     { { u"targetId"_s, m.id }, { u"body"_s, u"secret 2"_s } },
+                     {} };
+    RoomEvent del { 2002, 1, 3, EventType::Delete, 1, 3, { { u"targetId"_s, m.id } }, {} };
+    c.apply({ m, edit });
+    c.apply({ del });
     const auto r = c.range(1, 0, 3);
     QVERIFY(r);
     QVERIFY(r->at(0).isRedacted());
@@ -107,13 +115,13 @@ void tst_EventCache::pagesBackwardsOnlyWhenExact()
 {
     EventCache c(nullptr, 10, 10);
     for (qint64 s = 1; s <= 25; ++s)
-        c.apply({message(1, s)}); // holds 16..25
+        c.apply({ message(1, s) }); // holds 16..25
     bool more = false;
     const auto newest = c.before(1, 26, 5, &more);
     QVERIFY(newest);
-    QCOMPARE(seqs(*newest), (QList<qint64>{21, 22, 23, 24, 25}));
+    QCOMPARE(seqs(*newest), (QList<qint64> { 21, 22, 23, 24, 25 }));
     QVERIFY(more);
-    QVERIFY(c.before(1, 21, 5, &more));  // 16..20, still inside
+    QVERIFY(c.before(1, 21, 5, &more)); // 16..20, still inside
     QVERIFY(!c.before(1, 20, 5, &more)); // would need 15
     QVERIFY(!c.before(1, 27, 5, &more)); // past what it knows
 }

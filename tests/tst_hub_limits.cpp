@@ -24,7 +24,7 @@ QByteArray maskedTextFrame(const QByteArray &payload)
         f.append(char((payload.size() >> 8) & 0xff));
         f.append(char(payload.size() & 0xff));
     }
-    const char mask[4] = {0x11, 0x22, 0x33, 0x44};
+    const char mask[4] = { 0x11, 0x22, 0x33, 0x44 };
     f.append(mask, 4);
     for (qsizetype i = 0; i < payload.size(); ++i)
         f.append(char(payload[i] ^ mask[i % 4]));
@@ -72,8 +72,9 @@ void tst_HubLimits::silentPeerIsDroppedByHeartbeat()
     const auto a = s.signUp(u"silent"_s);
     auto sock = rawWebSocket(s.port(), a.token);
     QVERIFY(sock);
-    QTRY_COMPARE_WITH_TIMEOUT(s.server().metrics().counterValue(u"confab_ws_closed_total"_s, {u"heartbeat"_s}),
-                              1.0, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        s.server().metrics().counterValue(u"confab_ws_closed_total"_s, { u"heartbeat"_s }), 1.0,
+        3000);
     QTRY_COMPARE(s.server().metrics().gaugeValue(u"confab_ws_connections"_s), 0.0);
 }
 
@@ -85,7 +86,8 @@ void tst_HubLimits::answeringPeerIsKept()
     QVERIFY(w.login(a.token));
     QTest::qWait(600);
     QVERIFY(!w.isClosed());
-    QCOMPARE(s.server().metrics().counterValue(u"confab_ws_closed_total"_s, {u"heartbeat"_s}), 0.0);
+    QCOMPARE(s.server().metrics().counterValue(u"confab_ws_closed_total"_s, { u"heartbeat"_s }),
+             0.0);
 }
 
 void tst_HubLimits::consumerThatStopsReadingIsCut()
@@ -94,7 +96,8 @@ void tst_HubLimits::consumerThatStopsReadingIsCut()
     const auto writer = s.signUp(u"writer"_s);
     const auto sleeper = s.signUp(u"sleeper"_s);
     const qint64 room = s.createRoom(writer.token, u"firehose"_s);
-    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, sleeper.token).status, 200);
+    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, sleeper.token).status,
+             200);
 
     auto sock = rawWebSocket(s.port(), sleeper.token);
     QVERIFY(sock);
@@ -109,13 +112,14 @@ void tst_HubLimits::consumerThatStopsReadingIsCut()
     const QString body(4000, u'x');
     int sent = 0;
     const auto cut = [&] {
-        return s.server().metrics().counterValue(u"confab_ws_closed_total"_s, {u"slow_consumer"_s});
+        return s.server().metrics().counterValue(u"confab_ws_closed_total"_s,
+                                                 { u"slow_consumer"_s });
     };
     QElapsedTimer t;
     t.start();
     while (cut() < 1 && sent < 20000 && t.elapsed() < 30000) {
         for (int i = 0; i < 200; ++i, ++sent)
-            w.sendFrame({{}, SendFrame{room, u"f%1"_s.arg(sent), body, {}}});
+            w.sendFrame({ {}, SendFrame { room, u"f%1"_s.arg(sent), body, {} } });
         QTest::qWait(20);
     }
     QCOMPARE(cut(), 1.0);

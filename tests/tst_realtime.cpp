@@ -31,8 +31,7 @@ QStringList bodiesIn(const QList<RoomEvent> &events, qint64 roomId)
     return out;
 }
 
-template<typename T>
-bool is(const ServerFrame &f)
+template<typename T> bool is(const ServerFrame &f)
 {
     return std::holds_alternative<T>(f.payload);
 }
@@ -73,12 +72,13 @@ void tst_Realtime::twoUsersSeeEachOthersMessagesLiveAndInOrder()
     WsClient wa(s.port()), wb(s.port());
     QVERIFY(wa.login(a.token));
     QVERIFY(wb.login(b.token));
-    QVERIFY(wa.resume({{room, 3}}));
-    QVERIFY(wb.resume({{room, 3}}));
+    QVERIFY(wa.resume({ { room, 3 } }));
+    QVERIFY(wb.resume({ { room, 3 } }));
     for (int i = 0; i < 20; ++i) {
         WsClient &from = i % 2 ? wb : wa;
         // Fire without waiting: order on the wire is the order of commit.
-        from.sendFrame({u"s%1"_s.arg(i), SendFrame{room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}}});
+        from.sendFrame(
+            { u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
     }
     QTRY_COMPARE(bodiesIn(wa.events(), room).size(), 20);
     QTRY_COMPARE(bodiesIn(wb.events(), room).size(), 20);
@@ -137,13 +137,16 @@ void tst_Realtime::liveEventsWaitForResume()
     const qint64 room = s.createRoom(a.token, u"r"_s);
     WsClient w(s.port());
     QVERIFY(w.login(a.token));
-    QCOMPARE(s.post(u"/api/v1/rooms/%1/messages"_s.arg(room), {{u"clientMsgId"_s, u"x"_s}, {u"body"_s, u"early"_s}}, a.token).status, 201);
+    QCOMPARE(s.post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                    { { u"clientMsgId"_s, u"x"_s }, { u"body"_s, u"early"_s } }, a.token)
+                 .status,
+             201);
     QTest::qWait(100);
     QVERIFY(w.events().isEmpty()); // held back until resume
-    const auto resumed = w.resume({{room, 2}});
+    const auto resumed = w.resume({ { room, 2 } });
     QVERIFY(resumed);
-    QTRY_COMPARE(bodiesIn(w.events(), room), QStringList{u"early"_s});
-    QCOMPARE(seqsIn(w.events(), room), QList<qint64>{3}); // once, not replayed and then live
+    QTRY_COMPARE(bodiesIn(w.events(), room), QStringList { u"early"_s });
+    QCOMPARE(seqsIn(w.events(), room), QList<qint64> { 3 }); // once, not replayed and then live
 }
 
 void tst_Realtime::resumeReplaysExactlyTheGap()
@@ -156,28 +159,28 @@ void tst_Realtime::resumeReplaysExactlyTheGap()
     {
         WsClient wb(s.port());
         QVERIFY(wb.login(b.token));
-        QVERIFY(wb.resume({{room, 3}}));
+        QVERIFY(wb.resume({ { room, 3 } }));
     } // b disconnects
     WsClient wa(s.port());
     QVERIFY(wa.login(a.token));
-    QVERIFY(wa.resume({{room, 3}}));
+    QVERIFY(wa.resume({ { room, 3 } }));
     for (int i = 0; i < 5; ++i)
         QVERIFY(wa.send(room, u"g%1"_s.arg(i), u"missed %1"_s.arg(i)));
     // b comes back holding seq 3: exactly 4..8 arrive, in order, before `resumed`.
     WsClient wb(s.port());
     QVERIFY(wb.login(b.token));
-    const auto resumed = wb.resume({{room, 3}});
+    const auto resumed = wb.resume({ { room, 3 } });
     QVERIFY(resumed);
     QCOMPARE(resumed->rooms.size(), 1);
     QCOMPARE(resumed->rooms[0].status, ResumeStatus::Replayed);
     QCOMPARE(resumed->rooms[0].fromSeq, 4);
     QCOMPARE(resumed->rooms[0].toSeq, 8);
-    QCOMPARE(seqsIn(wb.events(), room), (QList<qint64>{4, 5, 6, 7, 8}));
+    QCOMPARE(seqsIn(wb.events(), room), (QList<qint64> { 4, 5, 6, 7, 8 }));
     // And then live ones.
     QVERIFY(wa.send(room, u"g5"_s, u"live"_s));
-    QTRY_COMPARE(seqsIn(wb.events(), room), (QList<qint64>{4, 5, 6, 7, 8, 9}));
+    QTRY_COMPARE(seqsIn(wb.events(), room), (QList<qint64> { 4, 5, 6, 7, 8, 9 }));
     // Nothing missed: resume again from 9 replays nothing.
-    const auto nothing = wb.resume({{room, 9}});
+    const auto nothing = wb.resume({ { room, 9 } });
     QCOMPARE(nothing->rooms[0].fromSeq, 0);
 }
 
@@ -190,15 +193,15 @@ void tst_Realtime::resumeWhileOthersKeepSendingHasNoGapOrDuplicate()
     s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, b.token); // seq 3
     WsClient wa(s.port());
     QVERIFY(wa.login(a.token));
-    QVERIFY(wa.resume({{room, 3}}));
+    QVERIFY(wa.resume({ { room, 3 } }));
     for (int i = 0; i < 30; ++i)
-        wa.sendFrame({{}, SendFrame{room, u"pre%1"_s.arg(i), u"pre"_s, {}}});
+        wa.sendFrame({ {}, SendFrame { room, u"pre%1"_s.arg(i), u"pre"_s, {} } });
     // b connects and resumes while a's burst is still being committed and more follows.
     WsClient wb(s.port());
     QVERIFY(wb.login(b.token));
-    wb.sendFrame({u"r"_s, ResumeFrame{{}, {{room, 3}}}});
+    wb.sendFrame({ u"r"_s, ResumeFrame { {}, { { room, 3 } } } });
     for (int i = 0; i < 30; ++i)
-        wa.sendFrame({{}, SendFrame{room, u"post%1"_s.arg(i), u"post"_s, {}}});
+        wa.sendFrame({ {}, SendFrame { room, u"post%1"_s.arg(i), u"post"_s, {} } });
     QList<qint64> expected;
     for (qint64 seq = 4; seq <= 63; ++seq)
         expected.append(seq);
@@ -214,11 +217,11 @@ void tst_Realtime::resumeFarBehindOrOtherEpochSaysReset()
     const qint64 room = s.createRoom(a.token, u"r"_s);
     WsClient w(s.port());
     QVERIFY(w.login(a.token));
-    auto r = w.resume({{room, 0}}, u"someotherepoch"_s);
+    auto r = w.resume({ { room, 0 } }, u"someotherepoch"_s);
     QVERIFY(r);
     QCOMPARE(r->rooms[0].status, ResumeStatus::Reset);
     QVERIFY(w.events().isEmpty());
-    r = w.resume({{room, 99}}); // ahead of the server: its history is not ours
+    r = w.resume({ { room, 99 } }); // ahead of the server: its history is not ours
     QCOMPARE(r->rooms[0].status, ResumeStatus::Reset);
 }
 
@@ -233,7 +236,7 @@ void tst_Realtime::resumeOfARoomYouLeftIsForbidden()
     s.request("POST", u"/api/v1/rooms/%1/leave"_s.arg(room), {}, b.token);
     WsClient w(s.port());
     QVERIFY(w.login(b.token));
-    const auto r = w.resume({{room, 1}, {priv, 0}, {777, 0}});
+    const auto r = w.resume({ { room, 1 }, { priv, 0 }, { 777, 0 } });
     QVERIFY(r);
     QCOMPARE(r->rooms.size(), 3);
     for (const auto &res : r->rooms)
@@ -252,16 +255,16 @@ void tst_Realtime::nonMembersReceiveNothing()
     QVERIFY(wo.resume({}));
     WsClient wa(s.port());
     QVERIFY(wa.login(a.token));
-    QVERIFY(wa.resume({{priv, 2}}));
+    QVERIFY(wa.resume({ { priv, 2 } }));
     QVERIFY(wa.send(priv, u"c"_s, u"private words"_s));
     Error err;
     QVERIFY(!wo.send(priv, u"c2"_s, u"let me in"_s, &err));
     QCOMPARE(err.code, ErrorCode::NotMember);
-    wo.sendFrame({{}, TypingFrame{priv, true}});
+    wo.sendFrame({ {}, TypingFrame { priv, true } });
     QTest::qWait(100);
     for (const auto &f : wo.frames)
         QVERIFY(!is<EventFrame>(f) && !is<TypingNotice>(f));
-    QCOMPARE(seqsIn(wa.events(), priv), QList<qint64>{3});
+    QCOMPARE(seqsIn(wa.events(), priv), QList<qint64> { 3 });
 }
 
 void tst_Realtime::typingReachesOthersAndExpires()
@@ -274,17 +277,20 @@ void tst_Realtime::typingReachesOthersAndExpires()
     WsClient wa(s.port()), wb(s.port());
     QVERIFY(wa.login(a.token));
     QVERIFY(wb.login(b.token));
-    wa.sendFrame({{}, TypingFrame{room, true}});
+    wa.sendFrame({ {}, TypingFrame { room, true } });
     const auto on = wb.waitFor([&](const ServerFrame &f) {
         const auto *t = std::get_if<TypingNotice>(&f.payload);
         return t && t->userId == a.id && t->active;
     });
     QVERIFY(on >= 0);
     s.advanceClock(server::RealtimeHub::kTypingTimeoutMs + 100);
-    QVERIFY(wb.waitFor([&](const ServerFrame &f) {
-        const auto *t = std::get_if<TypingNotice>(&f.payload);
-        return t && t->userId == a.id && !t->active;
-    }, 3000, on + 1) >= 0);
+    QVERIFY(wb.waitFor(
+                [&](const ServerFrame &f) {
+                    const auto *t = std::get_if<TypingNotice>(&f.payload);
+                    return t && t->userId == a.id && !t->active;
+                },
+                3000, on + 1)
+            >= 0);
     for (const auto &f : wa.frames)
         QVERIFY(!is<TypingNotice>(f)); // not echoed to the typist
 }
@@ -297,10 +303,12 @@ void tst_Realtime::presenceFollowsConnections()
     WsClient wb(s.port());
     QVERIFY(wb.login(b.token));
     const auto statusOf = [&](PresenceStatus st, qsizetype from = 0) {
-        return wb.waitFor([&](const ServerFrame &f) {
-            const auto *p = std::get_if<PresenceNotice>(&f.payload);
-            return p && p->userId == a.id && p->status == st;
-        }, 3000, from);
+        return wb.waitFor(
+            [&](const ServerFrame &f) {
+                const auto *p = std::get_if<PresenceNotice>(&f.payload);
+                return p && p->userId == a.id && p->status == st;
+            },
+            3000, from);
     };
     auto phone = std::make_unique<WsClient>(s.port());
     QVERIFY(phone->login(a.token));
@@ -308,12 +316,12 @@ void tst_Realtime::presenceFollowsConnections()
     QVERIFY(online >= 0);
     WsClient laptop(s.port());
     QVERIFY(laptop.login(a.token));
-    phone->sendFrame({{}, PresenceFrame{PresenceStatus::Away}});
+    phone->sendFrame({ {}, PresenceFrame { PresenceStatus::Away } });
     QTest::qWait(100);
     // One device away, the other not: still online, so no notice.
     for (qsizetype i = online + 1; i < wb.frames.size(); ++i)
         QVERIFY(!is<PresenceNotice>(wb.frames[i]));
-    laptop.sendFrame({{}, PresenceFrame{PresenceStatus::Away}});
+    laptop.sendFrame({ {}, PresenceFrame { PresenceStatus::Away } });
     const auto away = statusOf(PresenceStatus::Away, online + 1); // all devices away
     QVERIFY(away >= 0);
     phone.reset();
@@ -334,25 +342,31 @@ void tst_Realtime::badFramesGetErrorFramesAndChangeNothing()
     QVERIFY(i >= 0);
     QCOMPARE(std::get<ErrorFrame>(w.frames[i].payload).error.code, ErrorCode::Unauthorized);
     QVERIFY(w.login(a.token));
-    const QList<QPair<QString, ErrorCode>> cases{
-        {u"{garbage"_s, ErrorCode::InvalidJson},
-        {uR"({"id":"b1","type":"warp"})"_s, ErrorCode::UnknownType},
-        {uR"({"id":"b2","type":"send","roomId":"1","clientMsgId":"c","body":"x"})"_s, ErrorCode::WrongType},
-        {uR"({"id":"b3","type":"send","roomId":%1,"clientMsgId":"c","body":""})"_s.arg(room), ErrorCode::InvalidValue},
-        {uR"({"id":"b4","type":"resume","rooms":"all"})"_s, ErrorCode::WrongType},
-        {uR"({"id":"b5","type":"auth","token":"again"})"_s, ErrorCode::BadRequest},
+    const QList<QPair<QString, ErrorCode>> cases {
+        { u"{garbage"_s, ErrorCode::InvalidJson },
+        { uR"({"id":"b1","type":"warp"})"_s, ErrorCode::UnknownType },
+        { uR"({"id":"b2","type":"send","roomId":"1","clientMsgId":"c","body":"x"})"_s,
+          ErrorCode::WrongType },
+        { uR"({"id":"b3","type":"send","roomId":%1,"clientMsgId":"c","body":""})"_s.arg(room),
+          ErrorCode::InvalidValue },
+        { uR"({"id":"b4","type":"resume","rooms":"all"})"_s, ErrorCode::WrongType },
+        { uR"({"id":"b5","type":"auth","token":"again"})"_s, ErrorCode::BadRequest },
     };
     for (const auto &[text, code] : cases) {
         const auto before = w.frames.size();
         w.sendRaw(text);
-        const auto at = w.waitFor([](const ServerFrame &f) { return is<ErrorFrame>(f); }, 3000, before);
+        const auto at
+            = w.waitFor([](const ServerFrame &f) { return is<ErrorFrame>(f); }, 3000, before);
         QVERIFY2(at >= 0, qPrintable(text));
-        QCOMPARE(errorCodeName(std::get<ErrorFrame>(w.frames[at].payload).error.code), errorCodeName(code));
+        QCOMPARE(errorCodeName(std::get<ErrorFrame>(w.frames[at].payload).error.code),
+                 errorCodeName(code));
         if (text.contains(u"\"id\""_s))
             QVERIFY(!w.frames[at].id.isEmpty()); // answers name the frame they answer
     }
     w.socket().sendBinaryMessage("\x01\x02");
-    QVERIFY(w.waitFor([](const ServerFrame &f) { return is<ErrorFrame>(f); }, 3000, w.frames.size() - 1) >= 0);
+    QVERIFY(
+        w.waitFor([](const ServerFrame &f) { return is<ErrorFrame>(f); }, 3000, w.frames.size() - 1)
+        >= 0);
     QVERIFY(!w.isClosed());
     QCOMPARE(s.get(u"/api/v1/rooms/%1"_s.arg(room), a.token).json()[u"lastSeq"_s].toInteger(), 2);
 }
@@ -366,7 +380,7 @@ void tst_Realtime::unauthenticatedSocketIsClosedAfterTimeout()
     QCOMPARE(w.closeCode(), int(server::RealtimeHub::CloseAuthTimeout));
     WsClient bad(s.port());
     QVERIFY(bad.waitConnected());
-    bad.sendFrame({{}, AuthFrame{u"not-a-real-token"_s}});
+    bad.sendFrame({ {}, AuthFrame { u"not-a-real-token"_s } });
     QTRY_VERIFY(bad.isClosed());
     QCOMPARE(bad.closeCode(), int(server::RealtimeHub::CloseUnauthorized));
 }
@@ -399,7 +413,7 @@ void tst_Realtime::pingIsAnsweredWithPong()
     const auto a = s.signUp(u"vic"_s);
     WsClient w(s.port());
     QVERIFY(w.login(a.token));
-    w.sendFrame({u"p1"_s, PingFrame{42}});
+    w.sendFrame({ u"p1"_s, PingFrame { 42 } });
     const auto i = w.waitFor([](const ServerFrame &f) { return f.id == u"p1"; });
     QVERIFY(i >= 0);
     QCOMPARE(std::get<PongFrame>(w.frames[i].payload).ts, 42);

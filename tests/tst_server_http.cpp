@@ -66,9 +66,11 @@ void tst_ServerHttp::metricsCountRequestsByRouteAndStatus()
     const auto r = s.get(u"/metrics"_s);
     QCOMPARE(r.status, 200);
     QVERIFY(r.header("content-type").startsWith("text/plain"));
-    QVERIFY2(r.body.contains(R"(confab_http_requests_total{route="/healthz",method="GET",status="200"} 2)"),
+    QVERIFY2(r.body.contains(
+                 R"(confab_http_requests_total{route="/healthz",method="GET",status="200"} 2)"),
              r.body.constData());
-    QVERIFY(r.body.contains(R"(confab_http_requests_total{route="unmatched",method="GET",status="404"} 1)"));
+    QVERIFY(r.body.contains(
+        R"(confab_http_requests_total{route="unmatched",method="GET",status="404"} 1)"));
     QVERIFY(r.body.contains("# TYPE confab_http_request_duration_seconds histogram"));
 }
 
@@ -77,7 +79,8 @@ void tst_ServerHttp::everyResponseClosesItsConnection()
     TestServer s;
     // Two pipelined requests on one connection: the server answers the first and closes.
     const QByteArray resp = rawExchange(
-        s.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.port(),
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     QCOMPARE(rawStatus(resp), 200);
     QVERIFY(resp.contains("Connection: close"));
     QCOMPARE(resp.count("HTTP/1.1 200"), 1);

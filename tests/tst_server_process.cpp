@@ -22,8 +22,8 @@ public:
     explicit ServerProcess(const QString &dataDir)
     {
         m_proc.setProgram(QStringLiteral(CONFAB_SERVER_BINARY));
-        m_proc.setArguments({u"--port"_s, u"0"_s, u"--data-dir"_s, dataDir,
-                             u"--password-cost"_s, u"minimal"_s});
+        m_proc.setArguments(
+            { u"--port"_s, u"0"_s, u"--data-dir"_s, dataDir, u"--password-cost"_s, u"minimal"_s });
         m_proc.setProcessChannelMode(QProcess::SeparateChannels);
         m_proc.start();
     }
@@ -59,7 +59,10 @@ private:
 
 struct Http
 {
-    explicit Http(quint16 p) : port(p) { }
+    explicit Http(quint16 p)
+        : port(p)
+    {
+    }
     quint16 port;
     QNetworkAccessManager nam;
     QJsonObject call(const QByteArray &method, const QString &path, const QJsonObject &body = {},
@@ -89,7 +92,8 @@ QList<RoomEvent> allEvents(Http &http, qint64 room, const QString &token)
     qint64 after = 0;
     for (;;) {
         const auto page = EventPage::fromJson(
-            http.call("GET", u"/api/v1/rooms/%1/events?after=%2&limit=200"_s.arg(room).arg(after), {}, token));
+            http.call("GET", u"/api/v1/rooms/%1/events?after=%2&limit=200"_s.arg(room).arg(after),
+                      {}, token));
         if (!page || page->events.isEmpty())
             break;
         out.append(page->events);
@@ -124,20 +128,24 @@ void tst_ServerProcess::sigkillMidBurstLosesNoAcknowledgedMessage()
         Http http(port);
         int status = 0;
         http.call("POST", u"/api/v1/auth/register"_s,
-                  {{u"username"_s, u"crash"_s}, {u"password"_s, u"password123"_s}}, {}, &status);
+                  { { u"username"_s, u"crash"_s }, { u"password"_s, u"password123"_s } }, {},
+                  &status);
         QCOMPARE(status, 201);
         token = http.call("POST", u"/api/v1/auth/login"_s,
-                          {{u"username"_s, u"crash"_s}, {u"password"_s, u"password123"_s}})
-                    .value(u"token"_s).toString();
-        room = http.call("POST", u"/api/v1/rooms"_s, {{u"name"_s, u"burst"_s}}, token)
-                   .value(u"id"_s).toInteger();
+                          { { u"username"_s, u"crash"_s }, { u"password"_s, u"password123"_s } })
+                    .value(u"token"_s)
+                    .toString();
+        room = http.call("POST", u"/api/v1/rooms"_s, { { u"name"_s, u"burst"_s } }, token)
+                   .value(u"id"_s)
+                   .toInteger();
         QVERIFY(room);
 
         WsClient ws(port);
         QVERIFY(ws.login(token));
         const int total = 2000;
         for (int i = 0; i < total; ++i)
-            ws.sendFrame({u"r%1"_s.arg(i), SendFrame{room, u"msg-%1"_s.arg(i), u"burst %1"_s.arg(i), {}}});
+            ws.sendFrame({ u"r%1"_s.arg(i),
+                           SendFrame { room, u"msg-%1"_s.arg(i), u"burst %1"_s.arg(i), {} } });
         // Kill the server while acks are still coming in.
         QTRY_VERIFY_WITH_TIMEOUT(ws.frames.size() > 100, 10000);
         server.process().kill();
@@ -163,7 +171,8 @@ void tst_ServerProcess::sigkillMidBurstLosesNoAcknowledgedMessage()
             ++seen[e.clientMsgId];
     }
     for (const QString &id : std::as_const(acked))
-        QVERIFY2(seen.value(id) == 1, qPrintable(id + u" acknowledged but not stored exactly once"_s));
+        QVERIFY2(seen.value(id) == 1,
+                 qPrintable(id + u" acknowledged but not stored exactly once"_s));
     for (auto it = seen.cbegin(); it != seen.cend(); ++it)
         QCOMPARE(it.value(), 1); // nothing doubled, acknowledged or not
 }
@@ -177,11 +186,13 @@ void tst_ServerProcess::sigtermStopsCleanlyWithExitCodeZero()
     Http http(port);
     int status = 0;
     http.call("POST", u"/api/v1/auth/register"_s,
-              {{u"username"_s, u"term"_s}, {u"password"_s, u"password123"_s}}, {}, &status);
+              { { u"username"_s, u"term"_s }, { u"password"_s, u"password123"_s } }, {}, &status);
     QCOMPARE(status, 201);
-    const QString token = http.call("POST", u"/api/v1/auth/login"_s,
-                                    {{u"username"_s, u"term"_s}, {u"password"_s, u"password123"_s}})
-                              .value(u"token"_s).toString();
+    const QString token
+        = http.call("POST", u"/api/v1/auth/login"_s,
+                    { { u"username"_s, u"term"_s }, { u"password"_s, u"password123"_s } })
+              .value(u"token"_s)
+              .toString();
     WsClient ws(port);
     QVERIFY(ws.login(token));
     server.process().terminate(); // SIGTERM

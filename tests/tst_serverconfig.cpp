@@ -21,7 +21,7 @@ private slots:
 
 void tst_ServerConfig::defaultsServeOnLoopback()
 {
-    const auto cfg = ServerConfig::load({u"confab-server"_s}, QProcessEnvironment());
+    const auto cfg = ServerConfig::load({ u"confab-server"_s }, QProcessEnvironment());
     QVERIFY(cfg.ok());
     QCOMPARE(cfg->listen, QHostAddress(QHostAddress::LocalHost));
     QCOMPARE(cfg->port, quint16(7080));
@@ -42,31 +42,33 @@ void tst_ServerConfig::flagBeatsEnvironmentBeatsIniBeatsDefault()
     QProcessEnvironment env;
     env.insert(u"CONFAB_PORT"_s, u"3333"_s);
     env.insert(u"CONFAB_HEARTBEAT_MS"_s, u"4444"_s);
-    const auto cfg = ServerConfig::load({u"confab-server"_s, u"--config"_s, ini, u"--port"_s, u"5555"_s}, env);
+    const auto cfg = ServerConfig::load(
+        { u"confab-server"_s, u"--config"_s, ini, u"--port"_s, u"5555"_s }, env);
     QVERIFY(cfg.ok());
-    QCOMPARE(cfg->port, quint16(5555));    // flag
-    QCOMPARE(cfg->heartbeatMs, 4444);      // environment over INI
-    QCOMPARE(cfg->logLevel, u"debug"_s);   // INI over default
+    QCOMPARE(cfg->port, quint16(5555)); // flag
+    QCOMPARE(cfg->heartbeatMs, 4444); // environment over INI
+    QCOMPARE(cfg->logLevel, u"debug"_s); // INI over default
     QCOMPARE(cfg->dataDir, u"/from/ini"_s);
-    QCOMPARE(cfg->sessionTtlDays, 30);     // default
+    QCOMPARE(cfg->sessionTtlDays, 30); // default
 }
 
 void tst_ServerConfig::invalidValuesAreRefusedWithTheirName()
 {
     QProcessEnvironment env;
     env.insert(u"CONFAB_PORT"_s, u"70000"_s);
-    auto cfg = ServerConfig::load({u"confab-server"_s}, env);
+    auto cfg = ServerConfig::load({ u"confab-server"_s }, env);
     QVERIFY(!cfg.ok());
     QVERIFY(cfg.error().message.contains(u"port"_s));
-    cfg = ServerConfig::load({u"confab-server"_s, u"--listen"_s, u"not-an-address"_s}, {});
+    cfg = ServerConfig::load({ u"confab-server"_s, u"--listen"_s, u"not-an-address"_s }, {});
     QVERIFY(!cfg.ok());
-    cfg = ServerConfig::load({u"confab-server"_s, u"--log-level"_s, u"chatty"_s}, {});
+    cfg = ServerConfig::load({ u"confab-server"_s, u"--log-level"_s, u"chatty"_s }, {});
     QVERIFY(!cfg.ok());
 }
 
 void tst_ServerConfig::missingConfigFileIsAnError()
 {
-    const auto cfg = ServerConfig::load({u"confab-server"_s, u"--config"_s, u"/nonexistent.ini"_s}, {});
+    const auto cfg
+        = ServerConfig::load({ u"confab-server"_s, u"--config"_s, u"/nonexistent.ini"_s }, {});
     QVERIFY(!cfg.ok());
     QVERIFY(cfg.error().message.contains(u"does not exist"_s));
 }

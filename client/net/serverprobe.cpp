@@ -30,7 +30,7 @@ void ServerProbe::probe()
         if (!object)
             return emit unreachable(u"not a Confab server: "_s + object.error().message);
         JsonReader r(*object);
-        const QString version = r.text(u"version", {1, 64, TextKind::Line});
+        const QString version = r.text(u"version", { 1, 64, TextKind::Line });
         const int protocol = int(r.integer(u"protocol", 1, 1000));
         if (!r.ok())
             return emit unreachable(u"not a Confab server: "_s + r.error().message);

@@ -16,7 +16,8 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(u"Confab desktop chat client"_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption serverOption(u"server"_s, u"Server URL (default http://127.0.0.1:7080)."_s,
+    const QCommandLineOption serverOption(u"server"_s,
+                                          u"Server URL (default http://127.0.0.1:7080)."_s,
                                           u"url"_s, u"http://127.0.0.1:7080"_s);
     parser.addOption(serverOption);
     parser.process(app);

@@ -32,9 +32,8 @@ MainWindow::MainWindow(ServerProbe *probe, QWidget *parent)
     connect(probe, &ServerProbe::reachable, this, [this](const QString &version, int protocol) {
         m_status->setText(u"Online: Confab %1 (protocol %2)"_s.arg(version).arg(protocol));
     });
-    connect(probe, &ServerProbe::unreachable, this, [this](const QString &reason) {
-        m_status->setText(u"Offline: "_s + reason);
-    });
+    connect(probe, &ServerProbe::unreachable, this,
+            [this](const QString &reason) { m_status->setText(u"Offline: "_s + reason); });
     auto *timer = new QTimer(this);
     connect(timer, &QTimer::timeout, probe, &ServerProbe::probe);
     timer->start(5000);
