@@ -48,23 +48,12 @@ void RoomService::create(qint64 userId, const CreateRoomRequest &req,
     const qint64 now = m_ctx.now();
     commit<Room>(
         [userId, req, now](QSqlDatabase &db) -> Result<Outcome<Room>> {
-            QSqlQuery q(db);
-            q.prepare(u"INSERT INTO rooms (name, topic, visibility, owner_id, created_at)"
-                      u" VALUES (?, COALESCE(?, ''), ?, ?, ?)"_s);
-            if (auto r = execPrepared(
-                    q, { req.name, req.topic, visibilityName(req.visibility), userId, now });
-                !r)
-                return r.error();
-            const qint64 roomId = q.lastInsertId().toLongLong();
-            Outcome<Room> out;
             auto created
-                = roomstore::append(db, roomId, EventType::RoomCreate, userId,
-                                    { { u"name"_s, req.name },
-                                      { u"topic"_s, req.topic },
-                                      { u"visibility"_s, visibilityName(req.visibility) } },
-                                    now);
+                = roomstore::createRoom(db, req.name, req.topic, req.visibility, userId, now);
             if (!created)
                 return created.error();
+            const qint64 roomId = created->roomId;
+            Outcome<Room> out;
             out.events.append(created.value());
             auto joined = roomstore::addMember(db, roomId, userId, MemberRole::Owner, now);
             if (!joined)
@@ -258,18 +247,11 @@ void RoomService::openDirect(qint64 userId, qint64 otherId,
                 return out;
             }
             const QString name = names.join(u", "_s);
-            q.prepare(u"INSERT INTO rooms (name, visibility, owner_id, created_at, dm_key)"
-                      u" VALUES (?, 'direct', ?, ?, ?)"_s);
-            if (auto r = execPrepared(q, { name, userId, now, key }); !r)
-                return r.error();
-            const qint64 roomId = q.lastInsertId().toLongLong();
-            auto created = roomstore::append(db, roomId, EventType::RoomCreate, userId,
-                                             { { u"name"_s, name },
-                                               { u"topic"_s, QString() },
-                                               { u"visibility"_s, u"direct"_s } },
-                                             now);
+            auto created
+                = roomstore::createRoom(db, name, {}, RoomVisibility::Direct, userId, now, key);
             if (!created)
                 return created.error();
+            const qint64 roomId = created->roomId;
             out.events.append(created.value());
             for (qint64 member : { userId, otherId }) {
                 auto ev = roomstore::addMember(db, roomId, member, MemberRole::Member, now);

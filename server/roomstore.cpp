@@ -172,6 +172,28 @@ Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64
     return e;
 }
 
+Result<RoomEvent> createRoom(QSqlDatabase &db, const QString &name, const QString &topic,
+                             RoomVisibility visibility, qint64 ownerId, qint64 ts,
+                             const QString &dmKey)
+{
+    QSqlQuery q(db);
+    // An empty QString binds as NULL in QtSql: text columns take COALESCE(?, '').
+    q.prepare(u"INSERT INTO rooms (name, topic, visibility, owner_id, created_at, dm_key)"
+              u" VALUES (?, COALESCE(?, ''), ?, ?, ?, ?)"_s);
+    if (auto r = execPrepared(
+            q,
+            { name, topic, visibilityName(visibility), ownerId, ts,
+              dmKey.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(dmKey) });
+        !r)
+        return r.error();
+    const qint64 roomId = q.lastInsertId().toLongLong();
+    return append(db, roomId, EventType::RoomCreate, ownerId,
+                  { { u"name"_s, name },
+                    { u"topic"_s, topic.isNull() ? u""_s : topic },
+                    { u"visibility"_s, visibilityName(visibility) } },
+                  ts);
+}
+
 Result<std::optional<RoomEvent>> addMember(QSqlDatabase &db, qint64 roomId, qint64 userId,
                                            MemberRole r, qint64 ts, qint64 invitedBy)
 {

@@ -28,6 +28,10 @@ QList<qint64> memberIds(QSqlDatabase db, qint64 roomId);
 QList<RoomCursor> cursorsOf(QSqlDatabase db, qint64 userId);
 QList<Room> visibleRooms(QSqlDatabase db, qint64 userId, QList<qint64> *joined);
 
+// Inserts a room and appends its room_create event (seq 1); returns that event.
+Result<RoomEvent> createRoom(QSqlDatabase &db, const QString &name, const QString &topic,
+                             RoomVisibility visibility, qint64 ownerId, qint64 ts,
+                             const QString &dmKey = {});
 // Appends one event to the room's log with the next seq (inside the current transaction).
 Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
                          const QJsonObject &content, qint64 ts, const QString &clientMsgId = {});
