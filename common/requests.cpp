@@ -164,6 +164,22 @@ Result<InviteRequest> InviteRequest::fromJson(const QJsonObject &o)
     return req;
 }
 
+QJsonObject RoleChangeRequest::toJson() const
+{
+    return { { u"role"_s, roleName(role) } };
+}
+
+Result<RoleChangeRequest> RoleChangeRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    const QString role = r.oneOf(u"role", { u"admin", u"member" });
+    if (!r.ok())
+        return r.error();
+    RoleChangeRequest req;
+    roleFromName(role, &req.role);
+    return req;
+}
+
 QJsonObject SendMessageRequest::toJson() const
 {
     return { { u"clientMsgId"_s, clientMsgId }, { u"body"_s, body } };

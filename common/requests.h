@@ -76,6 +76,15 @@ struct InviteRequest
     static Result<InviteRequest> fromJson(const QJsonObject &o);
 };
 
+// PATCH rooms/{id}/members/{userId} (owner only)
+struct RoleChangeRequest
+{
+    MemberRole role = MemberRole::Member; // admin or member
+
+    QJsonObject toJson() const;
+    static Result<RoleChangeRequest> fromJson(const QJsonObject &o);
+};
+
 struct SendMessageRequest
 {
     QString clientMsgId;

@@ -91,6 +91,7 @@ constexpr NameTable<EventType> kEventTypes[] = {
     { EventType::RoomCreate, u"room_create" },
     { EventType::RoomUpdate, u"room_update" },
     { EventType::RoomDelete, u"room_delete" },
+    { EventType::MemberRole, u"member_role" },
 };
 
 template<typename E, size_t N> QString nameOf(const NameTable<E> (&table)[N], E value)
@@ -264,6 +265,10 @@ std::optional<Error> validateEventContent(EventType type, const QJsonObject &con
             r.fail(ErrorCode::MissingField, u"a room update names a new name or topic"_s, u"name");
         break;
     case EventType::RoomDelete:
+        break;
+    case EventType::MemberRole:
+        r.id(u"userId");
+        r.oneOf(u"role", { u"admin", u"member" });
         break;
     }
     if (!r.ok())

@@ -73,6 +73,7 @@ enum class EventType {
     RoomCreate, // {name, topic, visibility}
     RoomUpdate, // {name?, topic?} (at least one)
     RoomDelete, // {}
+    MemberRole, // {userId, role}: role is admin or member; set by the owner
 };
 QString eventTypeName(EventType t);
 bool eventTypeFromName(QStringView name, EventType *out);

@@ -239,6 +239,16 @@ void registerRoomRoutes(Router &router, UserService *users, RoomService *rooms)
                   m ? res.sendJson(200, QJsonObject { { u"members"_s, toJsonArray(m.value()) } })
                     : res.sendError(m.error());
               });
+    roomRoute(router, users, "PATCH", u"/members/{userId}"_s,
+              [rooms](const Session &s, qint64 id, HttpRequest &req, const HttpResponder &res) {
+                  const qint64 target = pathId(req, res, u"userId"_s, ErrorCode::UserNotFound);
+                  if (!target)
+                      return;
+                  if (const auto change = body<RoleChangeRequest>(req, res))
+                      rooms->setRole(
+                          s.userId, id, target, change->role,
+                          replyWith<Member>(res, 200, [](const Member &m) { return m.toJson(); }));
+              });
     roomRoute(router, users, "GET", u"/events"_s,
               [rooms](const Session &s, qint64 id, HttpRequest &req, const HttpResponder &res) {
                   std::optional<Error> err;

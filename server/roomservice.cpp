@@ -216,6 +216,45 @@ void RoomService::invite(qint64 userId, qint64 roomId, qint64 targetId,
         std::move(done));
 }
 
+void RoomService::setRole(qint64 userId, qint64 roomId, qint64 targetId, MemberRole role,
+                          std::function<void(Result<Member>)> done)
+{
+    const qint64 now = m_ctx.now();
+    commit<Member>(
+        [=](QSqlDatabase &db) -> Result<Outcome<Member>> {
+            auto room = roomstore::room(db, roomId);
+            if (!room)
+                return room.error();
+            if (room->ownerId != userId || room->visibility == RoomVisibility::Direct)
+                return makeError(ErrorCode::Forbidden, u"only the owner can change roles"_s);
+            const auto current = roomstore::role(db, roomId, targetId);
+            if (!current)
+                return makeError(ErrorCode::NotMember,
+                                 u"user %1 is not in this room"_s.arg(targetId), u"userId"_s);
+            if (*current == MemberRole::Owner)
+                return makeError(ErrorCode::Conflict, u"the owner's role cannot change"_s);
+            Outcome<Member> out;
+            if (*current != role) {
+                QSqlQuery q(db);
+                q.prepare(u"UPDATE members SET role = ? WHERE room_id = ? AND user_id = ?"_s);
+                if (auto r = execPrepared(q, { roleName(role), roomId, targetId }); !r)
+                    return r.error();
+                auto ev = roomstore::append(
+                    db, roomId, EventType::MemberRole, userId,
+                    { { u"userId"_s, targetId }, { u"role"_s, roleName(role) } }, now);
+                if (!ev)
+                    return ev.error();
+                out.events.append(ev.value());
+            }
+            for (const Member &m : roomstore::members(db, roomId)) {
+                if (m.userId == targetId)
+                    out.value = m;
+            }
+            return out;
+        },
+        std::move(done));
+}
+
 void RoomService::openDirect(qint64 userId, qint64 otherId,
                              std::function<void(Result<Direct>)> done)
 {

@@ -26,6 +26,9 @@ public:
     void leave(qint64 userId, qint64 roomId, std::function<void(Result<bool>)> done);
     void invite(qint64 userId, qint64 roomId, qint64 targetId,
                 std::function<void(Result<Member>)> done);
+    // Owner only: make a member an admin, or an admin a member again.
+    void setRole(qint64 userId, qint64 roomId, qint64 targetId, MemberRole role,
+                 std::function<void(Result<Member>)> done);
     struct Direct
     {
         Room room;

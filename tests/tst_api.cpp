@@ -51,6 +51,7 @@ private slots:
     void editAndDeleteAreEventsAndDeleteRedacts();
     void authorizationMatrix();
     void directRoomsAreCreatedOnce();
+    void ownerMakesAdminsAndAdminsModerate();
     void badInputIsRefusedAndChangesNothing_data();
     void badInputIsRefusedAndChangesNothing();
     void everythingSurvivesARestart();
@@ -369,6 +370,47 @@ void tst_Api::directRoomsAreCreatedOnce()
     QCOMPARE(s.post(rooms(dm, u"/invite"_s), { { u"userId"_s, c.id } }, a.token).errorCode(),
              u"forbidden"_s);
     QCOMPARE(s.get(rooms(dm, u"/events"_s), c.token).errorCode(), u"not_member"_s);
+}
+
+void tst_Api::ownerMakesAdminsAndAdminsModerate()
+{
+    TestServer s;
+    const auto owner = s.signUp(u"uri"_s);
+    const auto mod = s.signUp(u"val"_s);
+    const auto user = s.signUp(u"wes"_s);
+    const qint64 id = s.createRoom(owner.token, u"moderated"_s);
+    s.request("POST", rooms(id, u"/join"_s), {}, mod.token);
+    s.request("POST", rooms(id, u"/join"_s), {}, user.token);
+    const qint64 msgId = s.post(rooms(id, u"/messages"_s), msg(u"c"_s, u"spam"_s), user.token)
+                             .json()[u"eventId"_s]
+                             .toInteger();
+    const QString modPath = rooms(id, u"/members/%1"_s.arg(mod.id));
+    // Before promotion the member can do neither.
+    QCOMPARE(s.patch(rooms(id), { { u"topic"_s, u"t"_s } }, mod.token).errorCode(), u"forbidden"_s);
+    QCOMPARE(
+        s.request("DELETE", rooms(id, u"/messages/%1"_s.arg(msgId)), {}, mod.token).errorCode(),
+        u"forbidden"_s);
+    // Only the owner grants roles; the owner's own role is fixed.
+    QCOMPARE(s.patch(modPath, { { u"role"_s, u"admin"_s } }, user.token).errorCode(),
+             u"forbidden"_s);
+    QCOMPARE(s.patch(rooms(id, u"/members/%1"_s.arg(owner.id)), { { u"role"_s, u"member"_s } },
+                     owner.token)
+                 .errorCode(),
+             u"conflict"_s);
+    QCOMPARE(s.patch(modPath, { { u"role"_s, u"owner"_s } }, owner.token).errorCode(),
+             u"invalid_value"_s);
+    const auto promoted = s.patch(modPath, { { u"role"_s, u"admin"_s } }, owner.token);
+    QCOMPARE(promoted.status, 200);
+    QCOMPARE(promoted.json()[u"role"_s].toString(), u"admin"_s);
+    QCOMPARE(s.patch(rooms(id), { { u"topic"_s, u"rules apply"_s } }, mod.token).status, 200);
+    QCOMPARE(s.request("DELETE", rooms(id, u"/messages/%1"_s.arg(msgId)), {}, mod.token).status,
+             200);
+    // The role change is an event in the room's log.
+    const auto events = s.get(rooms(id, u"/events"_s), owner.token).json()[u"events"_s].toArray();
+    bool found = false;
+    for (const auto &e : events)
+        found |= e.toObject()[u"type"_s].toString() == u"member_role"_s;
+    QVERIFY(found);
 }
 
 void tst_Api::badInputIsRefusedAndChangesNothing_data()

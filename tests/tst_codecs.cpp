@@ -187,6 +187,8 @@ void tst_Codecs::malformedRestBodies_data()
     row("message body bool", "message", R"({"clientMsgId":"c","body":true})", ErrorCode::WrongType,
         u"body"_s);
     row("edit body missing", "edit", R"({})", ErrorCode::MissingField, u"body"_s);
+    row("role owner not grantable", "role", R"({"role":"owner"})", ErrorCode::InvalidValue,
+        u"role"_s);
 }
 
 void tst_Codecs::malformedRestBodies()
@@ -218,6 +220,8 @@ void tst_Codecs::malformedRestBodies()
         check(SendMessageRequest::fromJson(*object));
     else if (kind == u"edit")
         check(EditMessageRequest::fromJson(*object));
+    else if (kind == u"role")
+        check(RoleChangeRequest::fromJson(*object));
     else
         QFAIL("unknown kind");
     QVERIFY2(err.has_value(), "malformed body was accepted");
@@ -245,6 +249,12 @@ void tst_Codecs::malformedServerFrames_data()
     row("event seq zero",
         R"({"type":"event","event":{"id":1,"roomId":1,"seq":0,"type":"delete","senderId":1,"ts":0,"content":{"targetId":3}}})",
         ErrorCode::InvalidValue, u"event.seq"_s);
+    row("member_role with owner role",
+        R"({"type":"event","event":{"id":1,"roomId":1,"seq":3,"type":"member_role","senderId":1,"ts":0,"content":{"userId":2,"role":"owner"}}})",
+        ErrorCode::InvalidValue, u"event.content.role"_s);
+    row("redacted message with a body",
+        R"({"type":"event","event":{"id":1,"roomId":1,"seq":3,"type":"message","senderId":1,"ts":0,"content":{"redacted":true,"body":"x"}}})",
+        ErrorCode::InvalidValue, u"event.content.body"_s);
     row("ack without eventId",
         R"({"type":"ack","ack":{"clientMsgId":"c","roomId":1,"seq":1,"ts":1,"duplicate":false}})",
         ErrorCode::MissingField, u"ack.eventId"_s);
