@@ -123,7 +123,9 @@ void ConnectionGuard::stopAccepting()
 
 void ConnectionGuard::incomingConnection(qintptr descriptor)
 {
-    auto *socket = new QTcpSocket;
+    // Parented to the guard: a socket still here (or mid-handshake) when the server is
+    // destroyed dies with it. Later owners delete or reparent it as usual.
+    auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
         return;
