@@ -49,6 +49,27 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     connect(m_guard, &ConnectionGuard::webSocketRequested, m_hub, &RealtimeHub::acceptSocket);
     registerHealthRoutes();
     registerApiRoutes(m_http->router(), m_users, m_rooms, m_messages);
+    m_http->router().add(
+        "GET", u"/api/v1/events"_s, [this](HttpRequest &req, const HttpResponder &res) {
+            const auto session = m_users->authenticate(req.bearerToken());
+            if (!session)
+                return res.sendError(
+                    makeError(ErrorCode::Unauthorized, u"a valid bearer token is required"_s));
+            std::optional<qint64> last;
+            const QByteArray header = req.header("last-event-id");
+            const QString value = header.isEmpty() ? req.query.queryItemValue(u"lastEventId"_s)
+                                                   : QString::fromLatin1(header);
+            if (!value.isEmpty()) {
+                bool ok = false;
+                const qint64 id = value.toLongLong(&ok);
+                if (!ok || id < 0)
+                    return res.sendError(makeError(ErrorCode::InvalidValue,
+                                                   u"Last-Event-ID must be an event id"_s,
+                                                   u"Last-Event-ID"_s));
+                last = id;
+            }
+            m_hub->acceptSse(session->userId, session->tokenHash, res, last);
+        });
 }
 
 ConfabServer::~ConfabServer() = default;

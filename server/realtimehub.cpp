@@ -11,6 +11,7 @@
 
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QSqlQuery>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QWebSocket>
@@ -27,7 +28,9 @@ namespace confab::server {
 
 struct RealtimeHub::Connection
 {
-    QWebSocket *ws = nullptr;
+    QWebSocket *ws = nullptr; // WebSocket connections
+    bool isSse = false; // SSE streams write through `sse` instead
+    HttpResponder sse;
     qint64 userId = 0;
     QByteArray tokenHash;
     bool resumed = false; // live events flow only after the resume was answered
@@ -64,6 +67,8 @@ RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageSe
     m->defineComputedGauge(u"confab_users_online"_s,
                            u"Users with at least one authenticated connection"_s,
                            [this] { return double(onlineUserCount()); });
+    m->defineComputedGauge(u"confab_sse_streams"_s, u"Open SSE event streams (fallback)"_s,
+                           [this] { return double(sseStreamCount()); });
     m->defineCounter(u"confab_events_committed_total"_s, u"Room events committed and published"_s);
     m->defineCounter(u"confab_deliveries_total"_s,
                      u"Room events written to WebSocket connections"_s);
@@ -141,19 +146,87 @@ void RealtimeHub::onClosed(Connection *c)
 
 void RealtimeHub::closeAll()
 {
-    for (auto &c : m_connections) {
-        c->closing = true;
-        c->ws->close(QWebSocketProtocol::CloseCodeGoingAway, u"server shutting down"_s);
+    const auto all = m_connections.values() + m_sse.values();
+    for (const auto &c : all)
+        closeWith(c.get(), QWebSocketProtocol::CloseCodeGoingAway, u"server shutting down"_s, {});
+}
+
+void RealtimeHub::closeWith(Connection *c, int code, const QString &reason,
+                            const QString &metricReason)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    if (!metricReason.isEmpty())
+        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { metricReason });
+    if (c->isSse) {
+        c->sse.writeChunk("event: close\ndata: {\"code\":" + QByteArray::number(code)
+                          + ",\"reason\":\"" + reason.toUtf8() + "\"}\n\n");
+        c->sse.endStream();
+        return;
     }
+    c->ws->close(QWebSocketProtocol::CloseCode(code), reason);
+}
+
+void RealtimeHub::acceptSse(qint64 userId, const QByteArray &tokenHash,
+                            const HttpResponder &responder, std::optional<qint64> lastEventId)
+{
+    QTcpSocket *socket = responder.socket();
+    if (!socket
+        || !responder.beginStream(
+            200, "text/event-stream",
+            { { "Cache-Control", "no-cache" }, { "X-Accel-Buffering", "no" } }))
+        return;
+    auto c = std::make_shared<Connection>();
+    c->isSse = true;
+    c->sse = responder;
+    c->userId = userId;
+    c->tokenHash = tokenHash;
+    m_sse.insert(socket, c);
+    Connection *raw = c.get();
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket, raw] {
+        m_sse.remove(socket);
+        auto &list = m_byUser[raw->userId];
+        list.removeAll(raw);
+        if (list.isEmpty())
+            m_byUser.remove(raw->userId);
+        broadcastPresence(raw->userId);
+    });
+    m_byUser[userId].append(raw);
+
+    if (lastEventId) {
+        // Everything of the user's rooms after the last event the client saw, in commit order.
+        QSqlQuery q(m_ctx.database->reader());
+        q.prepare(u"SELECT e.id, e.room_id, e.seq, e.type, e.sender_id, e.ts, e.content,"
+                  u" e.client_msg_id FROM events e JOIN members m ON m.room_id = e.room_id"
+                  u" WHERE m.user_id = ? AND e.id > ? ORDER BY e.id LIMIT ?"_s);
+        QList<RoomEvent> replay;
+        if (execPrepared(q, { userId, *lastEventId, limits::ResumeReplayMax + 1 })) {
+            while (q.next())
+                replay.append(roomstore::eventFromRow(q));
+        }
+        if (replay.size() > limits::ResumeReplayMax) {
+            // Too far behind: the client reloads its rooms over REST.
+            c->sse.writeChunk("event: reset\ndata: {}\n\n");
+            for (const RoomCursor &cur : roomstore::cursorsOf(m_ctx.database->reader(), userId))
+                c->deliveredSeq[cur.roomId] = cur.lastSeq;
+        } else {
+            for (const RoomEvent &e : replay) {
+                send(raw, QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } })), e.id);
+                c->deliveredSeq[e.roomId] = qMax(c->deliveredSeq.value(e.roomId), e.seq);
+            }
+        }
+    }
+    c->resumed = true;
+    broadcastPresence(userId);
 }
 
 void RealtimeHub::closeSessions(const QByteArray &tokenHash)
 {
-    for (auto &c : m_connections) {
-        if (c->tokenHash == tokenHash && !c->closing) {
-            c->closing = true;
-            c->ws->close(QWebSocketProtocol::CloseCode(CloseUnauthorized), u"logged out"_s);
-        }
+    const auto all = m_connections.values() + m_sse.values();
+    for (const auto &c : all) {
+        if (c->tokenHash == tokenHash)
+            closeWith(c.get(), CloseUnauthorized, u"logged out"_s, {});
     }
 }
 
@@ -342,35 +415,41 @@ void RealtimeHub::deliverTo(Connection *c, const RoomEvent &event, const QString
         return;
     if (!c->resumed) {
         c->held.push_back(event);
-        if (int(c->held.size()) > kMaxHeldEvents) {
-            c->closing = true;
-            m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"no_resume"_s });
-            c->ws->close(QWebSocketProtocol::CloseCode(CloseSlowConsumer), u"send resume"_s);
-        }
+        if (int(c->held.size()) > kMaxHeldEvents)
+            closeWith(c, CloseSlowConsumer, u"send resume"_s, u"no_resume"_s);
         return;
     }
     qint64 &delivered = c->deliveredSeq[event.roomId];
     if (event.seq <= delivered)
         return; // already sent by the replay
     delivered = event.seq;
-    send(c, text);
+    send(c, text, event.id);
     m_ctx.metrics->inc(u"confab_deliveries_total"_s);
     m_ctx.metrics->observe(u"confab_delivery_latency_seconds"_s,
                            double(qMax<qint64>(0, m_ctx.now() - event.ts)) / 1000.0);
 }
 
-void RealtimeHub::send(Connection *c, const QString &text)
+void RealtimeHub::send(Connection *c, const QString &text, qint64 eventId)
 {
     if (c->closing)
         return;
-    c->ws->sendTextMessage(text);
-    if (c->ws->bytesToWrite() > kMaxPendingBytes) {
+    qint64 pending = 0;
+    if (c->isSse) {
+        // An SSE message carries the same JSON frame as the WebSocket; room events get an id
+        // for Last-Event-ID.
+        const QByteArray id = eventId ? "id: " + QByteArray::number(eventId) + '\n' : QByteArray();
+        c->sse.writeChunk(id + "data: " + text.toUtf8() + "\n\n");
+        pending = c->sse.pendingBytes();
+    } else {
+        c->ws->sendTextMessage(text);
+        pending = c->ws->bytesToWrite();
+    }
+    if (pending > kMaxPendingBytes) {
         // A consumer that cannot keep up is cut, not buffered without bound; it resumes later.
-        c->closing = true;
-        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"slow_consumer"_s });
         qCInfo(lcHub) << "closing slow consumer, user" << c->userId;
-        c->ws->close(QWebSocketProtocol::CloseCode(CloseSlowConsumer), u"slow consumer"_s);
-        QTimer::singleShot(2s, c->ws, &QWebSocket::abort);
+        closeWith(c, CloseSlowConsumer, u"slow consumer"_s, u"slow_consumer"_s);
+        if (!c->isSse)
+            QTimer::singleShot(2s, c->ws, &QWebSocket::abort);
     }
 }
 
@@ -443,6 +522,10 @@ void RealtimeHub::expireTyping()
 
 void RealtimeHub::heartbeat()
 {
+    for (const auto &c : std::as_const(m_sse)) {
+        if (!c->closing)
+            c->sse.writeChunk(": keepalive\n\n");
+    }
     const qint64 now = m_ctx.now();
     const qint64 deadline = 2 * qint64(m_ctx.config.heartbeatMs);
     for (auto &c : m_connections) {

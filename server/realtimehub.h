@@ -10,6 +10,7 @@
 #pragma once
 
 #include "frames.h"
+#include "httpmessage.h"
 #include "servercontext.h"
 
 #include <QHash>
@@ -49,10 +50,15 @@ public:
 
     // A socket whose WebSocket upgrade request the ConnectionGuard validated.
     void acceptSocket(QTcpSocket *socket);
+    // GET /api/v1/events (SSE fallback): streams the user's room events; with `lastEventId`,
+    // first every event of the user's rooms with a larger id, in order.
+    void acceptSse(qint64 userId, const QByteArray &tokenHash, const HttpResponder &responder,
+                   std::optional<qint64> lastEventId);
     // Closes every connection with 1001 "going away" (shutdown).
     void closeAll();
 
     int connectionCount() const { return int(m_connections.size()); }
+    int sseStreamCount() const { return int(m_sse.size()); }
     int onlineUserCount() const { return int(m_byUser.size()); }
 
 private:
@@ -70,7 +76,8 @@ private:
 
     void deliver(const QList<RoomEvent> &events);
     void deliverTo(Connection *c, const RoomEvent &event, const QString &text);
-    void send(Connection *c, const QString &text);
+    void send(Connection *c, const QString &text, qint64 eventId = 0);
+    void closeWith(Connection *c, int code, const QString &reason, const QString &metricReason);
     void sendFrame(Connection *c, const ServerFrame &frame);
     void sendError(Connection *c, const QString &id, const Error &error);
     void broadcastPresence(qint64 userId);
@@ -88,6 +95,7 @@ private:
     QTimer *m_heartbeat;
     QTimer *m_typingSweep;
     QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
+    QHash<QObject *, std::shared_ptr<Connection>> m_sse; // keyed by the stream's socket
     QHash<qint64, QList<Connection *>> m_byUser; // authenticated connections per user
     QHash<qint64, QSet<qint64>> m_members; // roomId → userIds, loaded on first use
     QHash<QPair<qint64, qint64>, qint64> m_typing; // (roomId, userId) → expiry (ms)
