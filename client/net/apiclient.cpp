@@ -32,8 +32,7 @@ struct ApiClient::Attempt
 namespace {
 
 // Parses a typed answer from a JSON object with T::fromJson.
-template<typename T>
-ApiClient::JsonDone typed(std::function<void(Result<T>)> done)
+template<typename T> ApiClient::JsonDone typed(std::function<void(Result<T>)> done)
 {
     return [done = std::move(done)](Result<QJsonObject> r) {
         if (!r)
@@ -69,7 +68,7 @@ bool neverReachedServer(QNetworkReply::NetworkError e)
 } // namespace
 
 ApiClient::ApiClient(QUrl server, QObject *parent)
-    : ApiClient(std::move(server), Options{}, parent)
+    : ApiClient(std::move(server), Options {}, parent)
 {
 }
 
@@ -94,13 +93,13 @@ QString ApiClient::newTraceparent()
 void ApiClient::call(const QByteArray &method, const QString &path, const QJsonObject &body,
                      Idempotency idempotency, JsonDone done)
 {
-    auto a = std::make_shared<Attempt>(Attempt{
-        method, path,
-        body.isEmpty() && method != "POST" && method != "PATCH"
-            ? QByteArray()
-            : QJsonDocument(body).toJson(QJsonDocument::Compact),
-        idempotency, std::move(done), Backoff(m_options.retry, m_options.clock, m_options.random),
-        0 });
+    auto a = std::make_shared<Attempt>(
+        Attempt { method, path,
+                  body.isEmpty() && method != "POST" && method != "PATCH"
+                      ? QByteArray()
+                      : QJsonDocument(body).toJson(QJsonDocument::Compact),
+                  idempotency, std::move(done),
+                  Backoff(m_options.retry, m_options.clock, m_options.random), 0 });
     attempt(std::move(a));
 }
 
@@ -132,43 +131,45 @@ void ApiClient::attempt(std::shared_ptr<Attempt> a)
     QElapsedTimer rtt;
     rtt.start();
     QNetworkReply *reply = m_nam.sendCustomRequest(req, a->method, a->body);
-    connect(reply, &QNetworkReply::finished, this, [this, a, reply, rtt, gen = admission.generation] {
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QByteArray bytes = reply->readAll();
-        emit requestFinished(status, rtt.elapsed());
-        // The breaker judges the server, not the request: any 4xx means it is up and working.
-        m_breaker.record(gen, status != 0 && status < 500);
+    connect(
+        reply, &QNetworkReply::finished, this, [this, a, reply, rtt, gen = admission.generation] {
+            reply->deleteLater();
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QByteArray bytes = reply->readAll();
+            emit requestFinished(status, rtt.elapsed());
+            // The breaker judges the server, not the request: any 4xx means it is up and working.
+            m_breaker.record(gen, status != 0 && status < 500);
 
-        if (status >= 200 && status < 300) {
-            if (bytes.isEmpty())
-                return a->done(QJsonObject{});
-            auto object = parseJsonObject(bytes, 16 * limits::HttpBodyBytesMax);
-            return a->done(object);
-        }
-        Error error;
-        const auto object = parseJsonObject(bytes, limits::HttpBodyBytesMax);
-        if (!object || !Error::fromJson(object->value(u"error"_s).toObject(), &error))
-            error = makeError(status ? ErrorCode::Internal : ErrorCode::Unavailable,
-                              status ? u"HTTP %1"_s.arg(status) : reply->errorString());
+            if (status >= 200 && status < 300) {
+                if (bytes.isEmpty())
+                    return a->done(QJsonObject {});
+                auto object = parseJsonObject(bytes, 16 * limits::HttpBodyBytesMax);
+                return a->done(object);
+            }
+            Error error;
+            const auto object = parseJsonObject(bytes, limits::HttpBodyBytesMax);
+            if (!object || !Error::fromJson(object->value(u"error"_s).toObject(), &error))
+                error = makeError(status ? ErrorCode::Internal : ErrorCode::Unavailable,
+                                  status ? u"HTTP %1"_s.arg(status) : reply->errorString());
 
-        const bool retryable = isRetryableStatus(status)
-            && (a->idempotency == Idempotency::Safe || neverReachedServer(reply->error()));
-        if (!retryable)
-            return a->done(error);
-        std::optional<std::chrono::milliseconds> wait;
-        bool seconds = false;
-        const int retryAfter = reply->rawHeader("Retry-After").toInt(&seconds);
-        if (seconds && retryAfter > 0)
-            wait = a->backoff.next(std::chrono::seconds(retryAfter));
-        else
-            wait = a->backoff.next();
-        if (!wait)
-            return a->done(error); // MaxElapsedTime reached: give up with the last error
-        qCDebug(lcApi) << a->method << a->path << "retry" << a->number << "in" << wait->count() << "ms";
-        emit retryScheduled(a->number, *wait, a->path);
-        QTimer::singleShot(*wait, this, [this, a] { attempt(a); });
-    });
+            const bool retryable = isRetryableStatus(status)
+                && (a->idempotency == Idempotency::Safe || neverReachedServer(reply->error()));
+            if (!retryable)
+                return a->done(error);
+            std::optional<std::chrono::milliseconds> wait;
+            bool seconds = false;
+            const int retryAfter = reply->rawHeader("Retry-After").toInt(&seconds);
+            if (seconds && retryAfter > 0)
+                wait = a->backoff.next(std::chrono::seconds(retryAfter));
+            else
+                wait = a->backoff.next();
+            if (!wait)
+                return a->done(error); // MaxElapsedTime reached: give up with the last error
+            qCDebug(lcApi) << a->method << a->path << "retry" << a->number << "in" << wait->count()
+                           << "ms";
+            emit retryScheduled(a->number, *wait, a->path);
+            QTimer::singleShot(*wait, this, [this, a] { attempt(a); });
+        });
 }
 
 void ApiClient::registerUser(const RegisterRequest &req, std::function<void(Result<User>)> done)
@@ -217,27 +218,30 @@ void ApiClient::users(const QString &prefix, std::function<void(Result<QList<Use
 
 void ApiClient::openDirect(qint64 userId, std::function<void(Result<Room>)> done)
 {
-    call("POST", u"/users/%1/dm"_s.arg(userId), {}, Idempotency::Safe, typed<Room>(std::move(done)));
+    call("POST", u"/users/%1/dm"_s.arg(userId), {}, Idempotency::Safe,
+         typed<Room>(std::move(done)));
 }
 
 void ApiClient::rooms(std::function<void(Result<RoomList>)> done)
 {
-    call("GET", u"/rooms"_s, {}, Idempotency::Safe, [done = std::move(done)](Result<QJsonObject> r) {
-        if (!r)
-            return done(r.error());
-        auto rooms = listFromJson<Room>(r->value(u"rooms"_s), u"rooms"_s);
-        if (!rooms)
-            return done(rooms.error());
-        RoomList out{ rooms.value(), {} };
-        for (const auto &id : r->value(u"joined"_s).toArray())
-            out.joined.append(id.toInteger());
-        done(out);
-    });
+    call("GET", u"/rooms"_s, {}, Idempotency::Safe,
+         [done = std::move(done)](Result<QJsonObject> r) {
+             if (!r)
+                 return done(r.error());
+             auto rooms = listFromJson<Room>(r->value(u"rooms"_s), u"rooms"_s);
+             if (!rooms)
+                 return done(rooms.error());
+             RoomList out { rooms.value(), {} };
+             for (const auto &id : r->value(u"joined"_s).toArray())
+                 out.joined.append(id.toInteger());
+             done(out);
+         });
 }
 
 void ApiClient::createRoom(const CreateRoomRequest &req, std::function<void(Result<Room>)> done)
 {
-    call("POST", u"/rooms"_s, req.toJson(), Idempotency::OnlyIfUnsent, typed<Room>(std::move(done)));
+    call("POST", u"/rooms"_s, req.toJson(), Idempotency::OnlyIfUnsent,
+         typed<Room>(std::move(done)));
 }
 
 void ApiClient::room(qint64 id, std::function<void(Result<Room>)> done)
@@ -245,7 +249,8 @@ void ApiClient::room(qint64 id, std::function<void(Result<Room>)> done)
     call("GET", u"/rooms/%1"_s.arg(id), {}, Idempotency::Safe, typed<Room>(std::move(done)));
 }
 
-void ApiClient::updateRoom(qint64 id, const RoomPatch &patch, std::function<void(Result<Room>)> done)
+void ApiClient::updateRoom(qint64 id, const RoomPatch &patch,
+                           std::function<void(Result<Room>)> done)
 {
     call("PATCH", u"/rooms/%1"_s.arg(id), patch.toJson(), Idempotency::Safe,
          typed<Room>(std::move(done)));
@@ -268,8 +273,8 @@ void ApiClient::leave(qint64 id, std::function<void(Result<bool>)> done)
 
 void ApiClient::invite(qint64 id, qint64 userId, std::function<void(Result<Member>)> done)
 {
-    call("POST", u"/rooms/%1/invite"_s.arg(id), InviteRequest{ userId }.toJson(), Idempotency::Safe,
-         typed<Member>(std::move(done)));
+    call("POST", u"/rooms/%1/invite"_s.arg(id), InviteRequest { userId }.toJson(),
+         Idempotency::Safe, typed<Member>(std::move(done)));
 }
 
 void ApiClient::members(qint64 id, std::function<void(Result<QList<Member>>)> done)
@@ -301,7 +306,8 @@ void ApiClient::editMessage(qint64 roomId, qint64 eventId, const QString &body,
                             std::function<void(Result<RoomEvent>)> done)
 {
     call("PATCH", u"/rooms/%1/messages/%2"_s.arg(roomId).arg(eventId),
-         EditMessageRequest{ body }.toJson(), Idempotency::Safe, typed<RoomEvent>(std::move(done)));
+         EditMessageRequest { body }.toJson(), Idempotency::Safe,
+         typed<RoomEvent>(std::move(done)));
 }
 
 void ApiClient::deleteMessage(qint64 roomId, qint64 eventId,

@@ -29,12 +29,13 @@ class ApiClient : public QObject
 public:
     struct Options
     {
-        std::chrono::milliseconds transferTimeout{ 10000 };
+        std::chrono::milliseconds transferTimeout { 10000 };
         Backoff::Settings retry; // Confab defaults: 100 ms … 5 s, give up after 1 min
-        CircuitBreaker::Settings breaker{ QStringLiteral("api"), 3, std::chrono::seconds(10),
-                                          std::chrono::seconds(30), {} };
-        CircuitBreaker::Clock clock;  // tests: fake monotonic time for breaker and backoff
-        Backoff::Random random;       // tests: seeded jitter
+        CircuitBreaker::Settings breaker {
+            QStringLiteral("api"), 3, std::chrono::seconds(10), std::chrono::seconds(30), {}
+        };
+        CircuitBreaker::Clock clock; // tests: fake monotonic time for breaker and backoff
+        Backoff::Random random; // tests: seeded jitter
     };
 
     enum class Idempotency { Safe, OnlyIfUnsent };
@@ -76,8 +77,8 @@ public:
     void invite(qint64 id, qint64 userId, std::function<void(Result<Member>)> done);
     void members(qint64 id, std::function<void(Result<QList<Member>>)> done);
     // History: `after` (catch up) or `before` (scroll back); neither: the newest page.
-    void events(qint64 roomId, std::optional<qint64> after, std::optional<qint64> before,
-                int limit, std::function<void(Result<EventPage>)> done);
+    void events(qint64 roomId, std::optional<qint64> after, std::optional<qint64> before, int limit,
+                std::function<void(Result<EventPage>)> done);
     void sendMessage(qint64 roomId, const SendMessageRequest &req,
                      std::function<void(Result<SendAck>)> done);
     void editMessage(qint64 roomId, qint64 eventId, const QString &body,

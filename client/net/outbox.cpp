@@ -16,7 +16,8 @@ namespace confab::client {
 
 namespace {
 
-const QString kColumns = u"local_id, client_msg_id, room_id, body, state, error, created_at, attempts"_s;
+const QString kColumns
+    = u"local_id, client_msg_id, room_id, body, state, error, created_at, attempts"_s;
 
 Outbox::Item itemFromRow(const QSqlQuery &q)
 {
@@ -54,7 +55,8 @@ Result<bool> Outbox::open()
     QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connection);
     db.setDatabaseName(m_path);
     if (!db.open())
-        return makeError(ErrorCode::Unavailable, u"cannot open outbox %1: %2"_s.arg(m_path, db.lastError().text()));
+        return makeError(ErrorCode::Unavailable,
+                         u"cannot open outbox %1: %2"_s.arg(m_path, db.lastError().text()));
     QSqlQuery q(db);
     const bool ok = q.exec(u"PRAGMA journal_mode=WAL"_s) && q.exec(u"PRAGMA synchronous=FULL"_s)
         && q.exec(u"CREATE TABLE IF NOT EXISTS outbox ("
@@ -65,7 +67,8 @@ Result<bool> Outbox::open()
         // A send interrupted by a crash or exit is simply pending again.
         && q.exec(u"UPDATE outbox SET state = 0 WHERE state = 1"_s);
     if (!ok)
-        return makeError(ErrorCode::Unavailable, u"cannot prepare outbox: "_s + q.lastError().text());
+        return makeError(ErrorCode::Unavailable,
+                         u"cannot prepare outbox: "_s + q.lastError().text());
     return true;
 }
 
@@ -84,7 +87,8 @@ Result<Outbox::Item> Outbox::enqueue(qint64 roomId, const QString &body)
     q.addBindValue(body);
     q.addBindValue(it.createdAt);
     if (!q.exec())
-        return makeError(ErrorCode::Internal, u"cannot store the message: "_s + q.lastError().text());
+        return makeError(ErrorCode::Internal,
+                         u"cannot store the message: "_s + q.lastError().text());
     it.localId = q.lastInsertId().toLongLong();
     emit itemChanged(it);
     return it;
@@ -117,7 +121,8 @@ QList<Outbox::Item> Outbox::all() const
 std::optional<Outbox::Item> Outbox::head(qint64 roomId) const
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(u"SELECT "_s + kColumns + u" FROM outbox WHERE room_id = ? ORDER BY local_id LIMIT 1"_s);
+    q.prepare(u"SELECT "_s + kColumns
+              + u" FROM outbox WHERE room_id = ? ORDER BY local_id LIMIT 1"_s);
     q.addBindValue(roomId);
     if (!q.exec() || !q.next())
         return std::nullopt;
@@ -151,7 +156,8 @@ std::optional<Outbox::Item> Outbox::item(qint64 localId) const
 void Outbox::setState(qint64 localId, State state, const QString &error, bool countAttempt)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(u"UPDATE outbox SET state = ?, error = ?, attempts = attempts + ? WHERE local_id = ?"_s);
+    q.prepare(
+        u"UPDATE outbox SET state = ?, error = ?, attempts = attempts + ? WHERE local_id = ?"_s);
     q.addBindValue(int(state));
     q.addBindValue(error.isNull() ? u""_s : error);
     q.addBindValue(countAttempt ? 1 : 0);
@@ -162,10 +168,22 @@ void Outbox::setState(qint64 localId, State state, const QString &error, bool co
         emit itemChanged(*it);
 }
 
-void Outbox::markSending(qint64 localId) { setState(localId, State::Sending, {}, true); }
-void Outbox::markPending(qint64 localId) { setState(localId, State::Pending, {}, false); }
-void Outbox::markFailed(qint64 localId, const QString &reason) { setState(localId, State::Failed, reason, false); }
-void Outbox::retry(qint64 localId) { setState(localId, State::Pending, {}, false); }
+void Outbox::markSending(qint64 localId)
+{
+    setState(localId, State::Sending, {}, true);
+}
+void Outbox::markPending(qint64 localId)
+{
+    setState(localId, State::Pending, {}, false);
+}
+void Outbox::markFailed(qint64 localId, const QString &reason)
+{
+    setState(localId, State::Failed, reason, false);
+}
+void Outbox::retry(qint64 localId)
+{
+    setState(localId, State::Pending, {}, false);
+}
 
 void Outbox::markAcknowledged(qint64 localId, const SendAck &ack)
 {
@@ -187,7 +205,8 @@ void Outbox::discard(qint64 localId)
     emit discarded(localId);
 }
 
-OutboxPump::OutboxPump(Outbox *outbox, Transport transport, Backoff::Settings retry, QObject *parent)
+OutboxPump::OutboxPump(Outbox *outbox, Transport transport, Backoff::Settings retry,
+                       QObject *parent)
     : QObject(parent)
     , m_outbox(outbox)
     , m_transport(std::move(transport))

@@ -55,10 +55,10 @@ public:
     QList<qint64> rooms() const; // rooms with messages waiting
 
     void markSending(qint64 localId);
-    void markPending(qint64 localId);                       // transient failure: try again
+    void markPending(qint64 localId); // transient failure: try again
     void markFailed(qint64 localId, const QString &reason); // permanent failure
     void markAcknowledged(qint64 localId, const SendAck &ack);
-    void retry(qint64 localId);   // a failed message goes back to pending
+    void retry(qint64 localId); // a failed message goes back to pending
     void discard(qint64 localId); // the user gives up on it
 
 signals:
@@ -79,7 +79,8 @@ class OutboxPump : public QObject
 {
     Q_OBJECT
 public:
-    using Transport = std::function<void(const Outbox::Item &, std::function<void(Result<SendAck>)>)>;
+    using Transport
+        = std::function<void(const Outbox::Item &, std::function<void(Result<SendAck>)>)>;
 
     OutboxPump(Outbox *outbox, Transport transport, Backoff::Settings retry = {},
                QObject *parent = nullptr);
@@ -95,7 +96,7 @@ private:
     Transport m_transport;
     Backoff::Settings m_retry;
     QHash<qint64, Backoff> m_backoff; // per room
-    QSet<qint64> m_inFlight;          // rooms with a send under way or scheduled
+    QSet<qint64> m_inFlight; // rooms with a send under way or scheduled
 };
 
 } // namespace confab::client

@@ -23,18 +23,20 @@ qint64 nowMs()
 } // namespace
 
 RealtimeConnection::RealtimeConnection(QUrl server, ApiClient *api, QObject *parent)
-    : RealtimeConnection(std::move(server), api, Options {}, parent)
+    : RealtimeConnection(std::move(server), api, Options {}, nullptr, parent)
 {
 }
 
 RealtimeConnection::RealtimeConnection(QUrl server, ApiClient *api, Options options,
-                                       QObject *parent)
+                                       RoomSequencer *sequencer, QObject *parent)
     : QObject(parent)
     , m_server(std::move(server))
     , m_api(api)
     , m_options(options)
     , m_backoff(options.reconnect)
+    , m_sequencer(sequencer ? sequencer : new RoomSequencer(api, this))
 {
+    connect(m_sequencer, &RoomSequencer::eventReady, this, &RealtimeConnection::eventReceived);
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &RealtimeConnection::connectSocket);
     connect(&m_heartbeat, &QTimer::timeout, this, [this] {
@@ -124,6 +126,8 @@ void RealtimeConnection::connectSocket()
             return;
         m_heartbeat.stop();
         failPending(makeError(ErrorCode::Unavailable, u"connection lost"_s));
+        if (m_state != State::Online)
+            emit connectFailed();
         if (socket->closeCode() == 4401) {
             qCWarning(lcRealtime) << "the server refused the session token";
         }
@@ -198,7 +202,7 @@ void RealtimeConnection::onText(const QString &text)
     if (const auto *hello = std::get_if<HelloFrame>(&f.payload))
         return onHello(*hello);
     if (const auto *ev = std::get_if<EventFrame>(&f.payload))
-        return onEvent(ev->event);
+        return m_sequencer->accept(ev->event);
     if (const auto *res = std::get_if<ResumedFrame>(&f.payload))
         return onResumed(*res);
     if (const auto *ack = std::get_if<AckFrame>(&f.payload)) {
@@ -223,8 +227,7 @@ void RealtimeConnection::onHello(const HelloFrame &hello)
 {
     if (!m_epoch.isEmpty() && hello.epoch != m_epoch) {
         // The server's history is not the one our cursors refer to.
-        m_cursors.clear();
-        m_held.clear();
+        m_sequencer->clear();
         emit historyReset();
     }
     m_epoch = hello.epoch;
@@ -239,12 +242,13 @@ void RealtimeConnection::onHello(const HelloFrame &hello)
     QSet<qint64> listed;
     for (const RoomCursor &room : hello.rooms) {
         // A room we hold nothing of starts from now; its history is fetched when opened.
-        if (!m_cursors.contains(room.roomId))
-            m_cursors.insert(room.roomId, room.lastSeq);
-        resume.rooms.append({ room.roomId, m_cursors.value(room.roomId) });
+        if (!m_sequencer->knows(room.roomId))
+            m_sequencer->setCursor(room.roomId, room.lastSeq);
+        resume.rooms.append({ room.roomId, m_sequencer->cursor(room.roomId) });
         listed.insert(room.roomId);
     }
-    for (auto it = m_cursors.cbegin(); it != m_cursors.cend(); ++it) {
+    const auto cursors = m_sequencer->cursors();
+    for (auto it = cursors.cbegin(); it != cursors.cend(); ++it) {
         if (!listed.contains(it.key()))
             resume.rooms.append({ it.key(), it.value() }); // the server will say "forbidden"
     }
@@ -255,84 +259,16 @@ void RealtimeConnection::onResumed(const ResumedFrame &frame)
 {
     for (const ResumeResult &r : frame.rooms) {
         if (r.status == ResumeStatus::Reset) {
-            m_cursors.remove(r.roomId);
-            m_held.remove(r.roomId);
+            m_sequencer->forget(r.roomId);
             emit roomReset(r.roomId);
         } else if (r.status == ResumeStatus::Forbidden) {
-            m_cursors.remove(r.roomId);
-            m_held.remove(r.roomId);
+            m_sequencer->forget(r.roomId);
             emit roomForbidden(r.roomId);
         }
     }
     m_backoff.reset();
     setState(State::Online);
     emit resumed();
-}
-
-void RealtimeConnection::onEvent(const RoomEvent &event)
-{
-    const qint64 room = event.roomId;
-    if (!m_cursors.contains(room)) {
-        // A room we did not know (just joined, or reset): its first event is the baseline.
-        m_cursors.insert(room, event.seq - 1);
-    }
-    const qint64 cursor = m_cursors.value(room);
-    if (event.seq <= cursor)
-        return; // already delivered
-    m_held[room].emplace(event.seq, event);
-    if (event.seq == cursor + 1)
-        deliverInOrder(room);
-    else
-        fillGap(room);
-}
-
-void RealtimeConnection::deliverInOrder(qint64 roomId)
-{
-    auto held = m_held.find(roomId);
-    if (held == m_held.end())
-        return;
-    qint64 &cursor = m_cursors[roomId];
-    while (!held->empty()) {
-        auto first = held->begin();
-        if (first->first <= cursor) {
-            held->erase(first);
-            continue;
-        }
-        if (first->first != cursor + 1)
-            break;
-        const RoomEvent event = first->second;
-        held->erase(first);
-        cursor = event.seq;
-        emit eventReceived(event);
-    }
-    if (held->empty())
-        m_held.erase(held);
-}
-
-void RealtimeConnection::fillGap(qint64 roomId)
-{
-    if (m_filling.contains(roomId) || !m_api)
-        return;
-    m_filling.insert(roomId);
-    const qint64 after = m_cursors.value(roomId);
-    qCInfo(lcRealtime) << "room" << roomId << "has a gap after seq" << after << ": fetching it";
-    QPointer<RealtimeConnection> self(this);
-    m_api->events(roomId, after, {}, 200, [this, self, roomId](Result<EventPage> page) {
-        if (!self)
-            return;
-        m_filling.remove(roomId);
-        if (page) {
-            for (const RoomEvent &e : page->events) {
-                if (e.seq > m_cursors.value(roomId))
-                    m_held[roomId].emplace(e.seq, e);
-            }
-            deliverInOrder(roomId);
-        }
-        const auto held = m_held.constFind(roomId);
-        if (held != m_held.constEnd() && !held->empty()
-            && held->begin()->first > m_cursors.value(roomId) + 1)
-            QTimer::singleShot(page ? 0 : 1000, this, [this, roomId] { fillGap(roomId); });
-    });
 }
 
 } // namespace confab::client

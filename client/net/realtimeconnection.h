@@ -15,6 +15,7 @@
 
 #include "backoff.h"
 #include "frames.h"
+#include "roomsequencer.h"
 
 #include <QHash>
 #include <QObject>
@@ -46,13 +47,16 @@ public:
     };
 
     RealtimeConnection(QUrl server, ApiClient *api, QObject *parent = nullptr);
-    RealtimeConnection(QUrl server, ApiClient *api, Options options, QObject *parent = nullptr);
+    // `sequencer`: shared with other transports; when null the connection makes its own.
+    RealtimeConnection(QUrl server, ApiClient *api, Options options,
+                       RoomSequencer *sequencer = nullptr, QObject *parent = nullptr);
     ~RealtimeConnection() override;
 
     void setToken(const QString &token) { m_token = token; }
     // Cursors (newest seq held per room) and epoch, e.g. from the local cache at start-up.
-    void setCursor(qint64 roomId, qint64 lastSeq) { m_cursors[roomId] = lastSeq; }
-    qint64 cursor(qint64 roomId) const { return m_cursors.value(roomId); }
+    void setCursor(qint64 roomId, qint64 lastSeq) { m_sequencer->setCursor(roomId, lastSeq); }
+    qint64 cursor(qint64 roomId) const { return m_sequencer->cursor(roomId); }
+    RoomSequencer *sequencer() const { return m_sequencer; }
     void setEpoch(const QString &epoch) { m_epoch = epoch; }
     QString epoch() const { return m_epoch; }
 
@@ -70,6 +74,8 @@ public:
 
 signals:
     void stateChanged(confab::client::RealtimeConnection::State state);
+    // A connection attempt ended before the session was resumed.
+    void connectFailed();
     void helloReceived(const confab::HelloFrame &hello);
     void eventReceived(const confab::RoomEvent &event); // in seq order per room, once
     void resumed();
@@ -86,10 +92,7 @@ private:
     void setState(State s);
     void onText(const QString &text);
     void onHello(const HelloFrame &hello);
-    void onEvent(const RoomEvent &event);
     void onResumed(const ResumedFrame &frame);
-    void deliverInOrder(qint64 roomId);
-    void fillGap(qint64 roomId);
     void failPending(const Error &error);
 
     QUrl m_server;
@@ -106,9 +109,7 @@ private:
     qint64 m_lastHeardMs = 0;
     int m_reconnects = 0;
     int m_nextId = 0;
-    QHash<qint64, qint64> m_cursors; // roomId → newest seq delivered
-    QHash<qint64, std::map<qint64, RoomEvent>> m_held; // events waiting for a gap fill
-    QSet<qint64> m_filling; // rooms with a gap fetch under way
+    RoomSequencer *m_sequencer;
     QHash<QString, std::function<void(Result<SendAck>)>> m_pending; // send id → callback
 };
 
