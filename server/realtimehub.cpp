@@ -184,13 +184,16 @@ void RealtimeHub::acceptSse(qint64 userId, const QByteArray &tokenHash,
     c->tokenHash = tokenHash;
     m_sse.insert(socket, c);
     Connection *raw = c.get();
-    connect(socket, &QTcpSocket::disconnected, this, [this, socket, raw] {
-        m_sse.remove(socket);
-        auto &list = m_byUser[raw->userId];
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket, raw, userId] {
+        // Keep the Connection alive until it is unlinked everywhere.
+        const std::shared_ptr<Connection> gone = m_sse.take(socket);
+        if (!gone)
+            return;
+        auto &list = m_byUser[userId];
         list.removeAll(raw);
         if (list.isEmpty())
-            m_byUser.remove(raw->userId);
-        broadcastPresence(raw->userId);
+            m_byUser.remove(userId);
+        broadcastPresence(userId);
     });
     m_byUser[userId].append(raw);
 
