@@ -1,0 +1,186 @@
+#include "chatclient.h"
+
+#include <QLoggingCategory>
+#include <QNetworkInformation>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcChat, "confab.client.chat", QtInfoMsg)
+
+namespace confab::client {
+
+QString ConnectionState::modeName(Mode m)
+{
+    switch (m) {
+    case Mode::Offline:
+        return u"offline"_s;
+    case Mode::Connecting:
+        return u"connecting"_s;
+    case Mode::Degraded:
+        return u"degraded"_s;
+    case Mode::Online:
+        return u"online"_s;
+    }
+    return {};
+}
+
+ChatClient::ChatClient(QUrl server, QString token, QString outboxPath, Options options,
+                       QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_api(server, options.api, this)
+    , m_sequencer(&m_api, this)
+    , m_realtime(server, &m_api, options.realtime, &m_sequencer, this)
+    , m_sse(server, &m_sequencer, options.sse, this)
+    , m_outbox(std::move(outboxPath), this)
+    , m_pump(
+          &m_outbox,
+          [this](const Outbox::Item &item, auto done) { sendItem(item, std::move(done)); },
+          options.outboxRetry, this)
+{
+    m_api.setToken(token);
+    m_realtime.setToken(token);
+    m_sse.setToken(token);
+    connect(&m_sequencer, &RoomSequencer::eventReady, this, &ChatClient::eventReceived);
+    connect(&m_realtime, &RealtimeConnection::roomReset, this, &ChatClient::roomReset);
+    connect(&m_realtime, &RealtimeConnection::historyReset, this, &ChatClient::historyReset);
+    connect(&m_sse, &SseConnection::historyReset, this, &ChatClient::historyReset);
+    connect(&m_realtime, &RealtimeConnection::connectFailed, this, &ChatClient::onRealtimeFailure);
+    connect(&m_realtime, &RealtimeConnection::resumed, this, [this] {
+        m_wsFailures = 0;
+        if (m_sse.isRunning()) {
+            qCInfo(lcChat) << "WebSocket works again: leaving the SSE fallback";
+            m_sse.stop();
+        }
+        m_pump.pump();
+        updateState();
+    });
+    connect(&m_realtime, &RealtimeConnection::stateChanged, this, &ChatClient::updateState);
+    connect(&m_realtime, &RealtimeConnection::roundTrip, this, [this](qint64 ms) {
+        m_state.roundTripMs = ms;
+        updateState();
+    });
+    connect(&m_sse, &SseConnection::opened, this, [this] {
+        m_pump.pump();
+        updateState();
+    });
+    connect(&m_sse, &SseConnection::closed, this, &ChatClient::updateState);
+    connect(&m_api.breaker(), &CircuitBreaker::stateChanged, this, &ChatClient::updateState);
+    connect(&m_api, &ApiClient::retryScheduled, this, [this] {
+        ++m_state.retries;
+        updateState();
+    });
+    // Outbox messages whose send failed are retried by the pump; this also picks up whatever
+    // was typed while nothing could be sent.
+    connect(&m_tick, &QTimer::timeout, this, [this] {
+        m_pump.pump();
+        updateState();
+    });
+    // Network back or machine awake: do not wait for the backoff.
+    if (options.watchNetwork && QNetworkInformation::loadDefaultBackend()) {
+        connect(QNetworkInformation::instance(), &QNetworkInformation::reachabilityChanged, this,
+                [this](QNetworkInformation::Reachability r) {
+                    if (r == QNetworkInformation::Reachability::Online)
+                        retryNow();
+                });
+    }
+}
+
+ChatClient::~ChatClient()
+{
+    // Members die in reverse order and some signal while dying (the connection going offline):
+    // nothing may reach this half-destroyed object, and it tells nobody anything any more.
+    blockSignals(true);
+    stop();
+    for (QObject *member : std::initializer_list<QObject *> {
+             &m_api, &m_api.breaker(), &m_sequencer, &m_realtime, &m_sse, &m_tick })
+        member->disconnect(this);
+}
+
+Result<bool> ChatClient::start()
+{
+    auto opened = m_outbox.open();
+    if (!opened)
+        return opened;
+    m_running = true;
+    m_realtime.start();
+    m_tick.start(1000);
+    m_pump.pump();
+    updateState();
+    return true;
+}
+
+void ChatClient::stop()
+{
+    m_running = false;
+    m_tick.stop();
+    m_realtime.stop();
+    m_sse.stop();
+    updateState();
+}
+
+void ChatClient::retryNow()
+{
+    m_realtime.reconnectNow();
+    m_pump.pump();
+}
+
+Result<Outbox::Item> ChatClient::send(qint64 roomId, const QString &body)
+{
+    auto item = m_outbox.enqueue(roomId, body);
+    if (item)
+        m_pump.pump();
+    return item;
+}
+
+void ChatClient::sendItem(const Outbox::Item &item, std::function<void(Result<SendAck>)> done)
+{
+    if (m_realtime.state() == RealtimeConnection::State::Online)
+        m_realtime.send({ item.roomId, item.clientMsgId, item.body, ApiClient::newTraceparent() },
+                        std::move(done));
+    else
+        m_api.sendMessage(item.roomId, { item.clientMsgId, item.body }, std::move(done));
+}
+
+void ChatClient::onRealtimeFailure()
+{
+    ++m_wsFailures;
+    if (m_wsFailures < m_options.sseAfterFailures || m_sse.isRunning() || !m_running)
+        return;
+    // Is it the WebSocket that is blocked, or the whole server that is away? Ask over HTTP.
+    m_api.me([this](Result<User> r) {
+        if (r && m_running && !m_sse.isRunning()
+            && m_realtime.state() != RealtimeConnection::State::Online) {
+            qCInfo(lcChat) << "WebSocket failed" << m_wsFailures
+                           << "times while HTTP works: receiving over SSE";
+            m_sse.start();
+            updateState();
+        }
+    });
+}
+
+void ChatClient::updateState()
+{
+    ConnectionState s = m_state;
+    s.breaker = m_api.breaker().state();
+    s.reconnects = m_realtime.reconnects();
+    s.nextRetryIn = std::chrono::milliseconds(0);
+    if (!m_running)
+        s.mode = ConnectionState::Mode::Offline;
+    else if (m_realtime.state() == RealtimeConnection::State::Online)
+        s.mode = ConnectionState::Mode::Online;
+    else if (m_sse.isOpen())
+        s.mode = ConnectionState::Mode::Degraded;
+    else if (s.breaker == CircuitBreaker::State::Open)
+        s.mode = ConnectionState::Mode::Offline;
+    else
+        s.mode = ConnectionState::Mode::Connecting;
+    if (s.mode == ConnectionState::Mode::Connecting || s.mode == ConnectionState::Mode::Offline)
+        s.nextRetryIn = m_realtime.nextRetryIn();
+    if (s == m_state)
+        return;
+    m_state = s;
+    emit connectionStateChanged(s);
+}
+
+} // namespace confab::client

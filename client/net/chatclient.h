@@ -1,0 +1,97 @@
+// ChatClient: the network layer for one account, as the UI sees it.
+//
+// It owns the ApiClient (REST, breaker, retries), the RoomSequencer, the RealtimeConnection
+// (WebSocket), the SseConnection (fallback) and the Outbox, and decides between them:
+//  - online:     WebSocket resumed; sends go over it;
+//  - degraded:   the WebSocket failed `sseAfterFailures` times in a row while HTTP works: events
+//                arrive over SSE, sends go over REST; the WebSocket keeps being retried and takes
+//                over again as soon as it works;
+//  - connecting: neither is up; the next WebSocket attempt is due in nextRetryIn;
+//  - offline:    stopped, or the server is unreachable over HTTP too (the breaker is open).
+// A message typed in any state goes to the outbox first and is delivered when possible.
+#pragma once
+
+#include "apiclient.h"
+#include "outbox.h"
+#include "realtimeconnection.h"
+#include "roomsequencer.h"
+#include "sseconnection.h"
+
+#include <QObject>
+
+namespace confab::client {
+
+struct ConnectionState
+{
+    enum class Mode { Offline, Connecting, Degraded, Online };
+    Mode mode = Mode::Offline;
+    std::chrono::milliseconds nextRetryIn { 0 };
+    CircuitBreaker::State breaker = CircuitBreaker::State::Closed;
+    int reconnects = 0;
+    int retries = 0; // REST retries scheduled
+    qint64 roundTripMs = -1;
+
+    static QString modeName(Mode m);
+    friend bool operator==(const ConnectionState &, const ConnectionState &) = default;
+};
+
+class ChatClient : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        ApiClient::Options api;
+        RealtimeConnection::Options realtime;
+        SseConnection::Options sse;
+        Backoff::Settings outboxRetry;
+        int sseAfterFailures = 3;
+        // Reconnect at once when the OS reports the network back (QNetworkInformation; on Linux
+        // through NetworkManager over D-Bus).
+        bool watchNetwork = true;
+    };
+
+    // `outboxPath`: the account's outbox file.
+    ChatClient(QUrl server, QString token, QString outboxPath, Options options,
+               QObject *parent = nullptr);
+
+    ~ChatClient() override;
+
+    Result<bool> start();
+    void stop();
+    void retryNow(); // "retry now" in the status bar
+
+    // Typed by the user: stored in the outbox, then delivered in order.
+    Result<Outbox::Item> send(qint64 roomId, const QString &body);
+
+    ConnectionState connectionState() const { return m_state; }
+    ApiClient &api() { return m_api; }
+    RealtimeConnection &realtime() { return m_realtime; }
+    Outbox &outbox() { return m_outbox; }
+    RoomSequencer &sequencer() { return m_sequencer; }
+
+signals:
+    void eventReceived(const confab::RoomEvent &event); // in order per room, once
+    void connectionStateChanged(const confab::client::ConnectionState &state);
+    void roomReset(qint64 roomId);
+    void historyReset();
+
+private:
+    void updateState();
+    void onRealtimeFailure();
+    void sendItem(const Outbox::Item &item, std::function<void(Result<SendAck>)> done);
+
+    Options m_options;
+    ApiClient m_api;
+    RoomSequencer m_sequencer;
+    RealtimeConnection m_realtime;
+    SseConnection m_sse;
+    Outbox m_outbox;
+    OutboxPump m_pump;
+    QTimer m_tick;
+    ConnectionState m_state;
+    int m_wsFailures = 0;
+    bool m_running = false;
+};
+
+} // namespace confab::client

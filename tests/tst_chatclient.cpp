@@ -1,0 +1,141 @@
+// ChatClient: the transport choice and the connection state a user sees.
+#include "chatclient.h"
+#include "faultproxy.h"
+#include "testsupport.h"
+
+#include <QJsonArray>
+#include <QTcpServer>
+#include <QTest>
+
+using namespace confab;
+using namespace confab::client;
+using namespace confab::test;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+using Mode = ConnectionState::Mode;
+
+namespace {
+
+ChatClient::Options fast()
+{
+    ChatClient::Options o;
+    o.api.transferTimeout = 1500ms;
+    o.api.retry.maxElapsedTime = 2000ms;
+    o.realtime.reconnect.initialInterval = 50ms;
+    o.realtime.reconnect.maxInterval = 300ms;
+    o.realtime.connectTimeout = 2000ms;
+    o.sse.reconnect.initialInterval = 50ms;
+    o.sse.reconnect.maxInterval = 300ms;
+    o.outboxRetry.initialInterval = 50ms;
+    o.outboxRetry.maxInterval = 300ms;
+    // Tests do not depend on the machine having NetworkManager on D-Bus.
+    o.watchNetwork = false;
+    return o;
+}
+
+struct Recorder
+{
+    QStringList bodies;
+    QList<Mode> modes;
+    explicit Recorder(ChatClient &c)
+    {
+        QObject::connect(&c, &ChatClient::eventReceived, &c, [this](const RoomEvent &e) {
+            if (e.type == EventType::Message)
+                bodies.append(e.body());
+        });
+        QObject::connect(&c, &ChatClient::connectionStateChanged, &c,
+                         [this](const ConnectionState &s) {
+                             if (modes.isEmpty() || modes.last() != s.mode)
+                                 modes.append(s.mode);
+                         });
+    }
+};
+
+QStringList serverMessages(TestServer &s, qint64 room, const QString &token)
+{
+    QStringList out;
+    const auto events = s.get(u"/api/v1/rooms/%1/events?after=0&limit=200"_s.arg(room), token)
+                            .json()[u"events"_s]
+                            .toArray();
+    for (const auto &e : events) {
+        if (e.toObject()[u"type"_s].toString() == u"message"_s)
+            out.append(e.toObject()[u"content"_s][u"body"_s].toString());
+    }
+    return out;
+}
+
+} // namespace
+
+class tst_ChatClient : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void blockedUpgradesDegradeToSseAndRecover();
+    void serverAwayShowsConnectingWithTheNextRetry();
+};
+
+void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
+{
+    TestServer server([](server::ServerConfig &c) { c.heartbeatMs = 500; });
+    FaultProxy proxy(server.port());
+    proxy.setMode(FaultProxy::Mode::RefuseUpgrades);
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 room = server.createRoom(alice.token, u"general"_s);
+    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    QTemporaryDir dir;
+    ChatClient a(QUrl(u"http://127.0.0.1:%1"_s.arg(proxy.port())), alice.token,
+                 dir.filePath(u"a.db"_s), fast());
+    ChatClient b(server.url({}), bob.token, dir.filePath(u"b.db"_s), fast());
+    Recorder ra(a), rb(b);
+    QVERIFY(a.start().ok());
+    QVERIFY(b.start().ok());
+    QTRY_COMPARE(b.connectionState().mode, Mode::Online);
+    QTRY_COMPARE_WITH_TIMEOUT(a.connectionState().mode, Mode::Degraded, 10000);
+
+    QVERIFY(b.send(room, u"b1"_s).ok());
+    QVERIFY(a.send(room, u"a1"_s).ok()); // over REST
+    QVERIFY(b.send(room, u"b2"_s).ok());
+    QTRY_COMPARE(serverMessages(server, room, alice.token).size(), 3);
+    const QStringList three = serverMessages(server, room, alice.token);
+    QTRY_COMPARE(ra.bodies, three); // received over SSE
+    QTRY_COMPARE(rb.bodies, three);
+
+    proxy.setMode(FaultProxy::Mode::Pass); // the proxy lets upgrades through again
+    QTRY_COMPARE_WITH_TIMEOUT(a.connectionState().mode, Mode::Online, 10000);
+    QVERIFY(b.send(room, u"b3"_s).ok());
+    QVERIFY(a.send(room, u"a2"_s).ok()); // over the WebSocket now
+    QTRY_COMPARE(serverMessages(server, room, alice.token).size(), 5);
+    const QStringList truth = serverMessages(server, room, alice.token);
+    QTRY_COMPARE(ra.bodies, truth);
+    QTRY_COMPARE(rb.bodies, truth);
+    QTest::qWait(300);
+    QCOMPARE(ra.bodies, truth); // nothing twice across the switch
+    QVERIFY(ra.modes.contains(Mode::Degraded));
+    QCOMPARE(ra.modes.last(), Mode::Online);
+}
+
+void tst_ChatClient::serverAwayShowsConnectingWithTheNextRetry()
+{
+    quint16 port;
+    {
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        port = probe.serverPort();
+    }
+    QTemporaryDir dir;
+    ChatClient c(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), u"token"_s, dir.filePath(u"o.db"_s),
+                 fast());
+    QVERIFY(c.start().ok());
+    QTRY_VERIFY(c.connectionState().reconnects >= 2);
+    QCOMPARE(c.connectionState().mode, Mode::Connecting);
+    // What the user typed meanwhile is safe in the outbox.
+    QVERIFY(c.send(1, u"typed while away"_s).ok());
+    QCOMPARE(c.outbox().all().size(), 1);
+    c.stop();
+    QCOMPARE(c.connectionState().mode, Mode::Offline);
+}
+
+QTEST_GUILESS_MAIN(tst_ChatClient)
+#include "tst_chatclient.moc"
