@@ -73,6 +73,7 @@ class tst_ChatClient : public QObject
 private slots:
     void blockedUpgradesDegradeToSseAndRecover();
     void serverAwayShowsConnectingWithTheNextRetry();
+    void aRestartedClientResumesFromItsCache();
 };
 
 void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
@@ -86,8 +87,8 @@ void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
     server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
     QTemporaryDir dir;
     ChatClient a(QUrl(u"http://127.0.0.1:%1"_s.arg(proxy.port())), alice.token,
-                 dir.filePath(u"a.db"_s), fast());
-    ChatClient b(server.url({}), bob.token, dir.filePath(u"b.db"_s), fast());
+                 dir.filePath(u"alice"_s), fast());
+    ChatClient b(server.url({}), bob.token, dir.filePath(u"bob"_s), fast());
     Recorder ra(a), rb(b);
     QVERIFY(a.start().ok());
     QVERIFY(b.start().ok());
@@ -125,7 +126,7 @@ void tst_ChatClient::serverAwayShowsConnectingWithTheNextRetry()
         port = probe.serverPort();
     }
     QTemporaryDir dir;
-    ChatClient c(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), u"token"_s, dir.filePath(u"o.db"_s),
+    ChatClient c(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), u"token"_s, dir.filePath(u"someone"_s),
                  fast());
     QVERIFY(c.start().ok());
     QTRY_VERIFY(c.connectionState().reconnects >= 2);
@@ -135,6 +136,50 @@ void tst_ChatClient::serverAwayShowsConnectingWithTheNextRetry()
     QCOMPARE(c.outbox().all().size(), 1);
     c.stop();
     QCOMPARE(c.connectionState().mode, Mode::Offline);
+}
+
+void tst_ChatClient::aRestartedClientResumesFromItsCache()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"ann"_s);
+    const auto bob = server.signUp(u"bea"_s);
+    const qint64 room = server.createRoom(alice.token, u"general"_s);
+    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    QTemporaryDir dir;
+    const auto say = [&](const QString &body) {
+        QCOMPARE(server
+                     .post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                           { { u"clientMsgId"_s, body }, { u"body"_s, body } }, bob.token)
+                     .status,
+                 201);
+    };
+    {
+        ChatClient a(server.url({}), alice.token, dir.filePath(u"ann"_s), fast());
+        Recorder ra(a);
+        QVERIFY(a.start().ok());
+        QTRY_COMPARE(a.connectionState().mode, Mode::Online);
+        say(u"b1"_s);
+        QTRY_COMPARE(ra.bodies, QStringList { u"b1"_s });
+    } // the app quits
+    say(u"b2"_s);
+    say(u"b3"_s);
+    ChatClient a(server.url({}), alice.token, dir.filePath(u"ann"_s), fast());
+    Recorder ra(a);
+    QVERIFY(a.start().ok());
+    // Before any network: the last known history is there, marked stale.
+    QVERIFY(a.cache().isStale());
+    QCOMPARE(a.cache().history(room, 50)->last().body(), u"b1"_s);
+    QTRY_COMPARE(ra.bodies, (QStringList { u"b2"_s, u"b3"_s })); // exactly what was missed
+    QVERIFY(!a.cache().isStale());
+    QStringList cached;
+    const auto history = a.cache().history(room, 50);
+    QVERIFY(history);
+    for (const auto &e : *history) {
+        if (e.type == EventType::Message)
+            cached.append(e.body());
+    }
+    QCOMPARE(cached, (QStringList { u"b1"_s, u"b2"_s, u"b3"_s }));
+    QVERIFY(a.cache().hits() >= 2);
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)

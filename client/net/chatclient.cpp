@@ -1,5 +1,6 @@
 #include "chatclient.h"
 
+#include <QDir>
 #include <QLoggingCategory>
 #include <QNetworkInformation>
 
@@ -24,7 +25,7 @@ QString ConnectionState::modeName(Mode m)
     return {};
 }
 
-ChatClient::ChatClient(QUrl server, QString token, QString outboxPath, Options options,
+ChatClient::ChatClient(QUrl server, QString token, const QString &accountDir, Options options,
                        QObject *parent)
     : QObject(parent)
     , m_options(options)
@@ -32,7 +33,8 @@ ChatClient::ChatClient(QUrl server, QString token, QString outboxPath, Options o
     , m_sequencer(&m_api, this)
     , m_realtime(server, &m_api, options.realtime, &m_sequencer, this)
     , m_sse(server, &m_sequencer, options.sse, this)
-    , m_outbox(std::move(outboxPath), this)
+    , m_outbox((QDir().mkpath(accountDir), QDir(accountDir).filePath(u"outbox.db"_s)), this)
+    , m_cache(QDir(accountDir).filePath(u"cache.db"_s), 500, this)
     , m_pump(
           &m_outbox,
           [this](const Outbox::Item &item, auto done) { sendItem(item, std::move(done)); },
@@ -41,13 +43,28 @@ ChatClient::ChatClient(QUrl server, QString token, QString outboxPath, Options o
     m_api.setToken(token);
     m_realtime.setToken(token);
     m_sse.setToken(token);
-    connect(&m_sequencer, &RoomSequencer::eventReady, this, &ChatClient::eventReceived);
-    connect(&m_realtime, &RealtimeConnection::roomReset, this, &ChatClient::roomReset);
-    connect(&m_realtime, &RealtimeConnection::historyReset, this, &ChatClient::historyReset);
-    connect(&m_sse, &SseConnection::historyReset, this, &ChatClient::historyReset);
+    connect(&m_sequencer, &RoomSequencer::eventReady, this, [this](const RoomEvent &e) {
+        m_cache.applyEvent(e); // on disk before anyone shows it
+        emit eventReceived(e);
+    });
+    connect(&m_realtime, &RealtimeConnection::helloReceived, this,
+            [this](const HelloFrame &hello) { m_cache.setEpoch(hello.epoch); });
+    const auto forget = [this](qint64 roomId) {
+        m_cache.forgetRoom(roomId);
+        emit roomReset(roomId);
+    };
+    connect(&m_realtime, &RealtimeConnection::roomReset, this, forget);
+    connect(&m_realtime, &RealtimeConnection::roomForbidden, this, forget);
+    const auto reset = [this] {
+        m_cache.clear();
+        emit historyReset();
+    };
+    connect(&m_realtime, &RealtimeConnection::historyReset, this, reset);
+    connect(&m_sse, &SseConnection::historyReset, this, reset);
     connect(&m_realtime, &RealtimeConnection::connectFailed, this, &ChatClient::onRealtimeFailure);
     connect(&m_realtime, &RealtimeConnection::resumed, this, [this] {
         m_wsFailures = 0;
+        m_cache.markFresh();
         if (m_sse.isRunning()) {
             qCInfo(lcChat) << "WebSocket works again: leaving the SSE fallback";
             m_sse.stop();
@@ -102,6 +119,14 @@ Result<bool> ChatClient::start()
     auto opened = m_outbox.open();
     if (!opened)
         return opened;
+    opened = m_cache.open();
+    if (!opened)
+        return opened;
+    // Resume exactly where the last run stopped.
+    const auto cursors = m_cache.cursors();
+    for (auto it = cursors.cbegin(); it != cursors.cend(); ++it)
+        m_sequencer.setCursor(it.key(), it.value());
+    m_realtime.setEpoch(m_cache.epoch());
     m_running = true;
     m_realtime.start();
     m_tick.start(1000);

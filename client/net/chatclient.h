@@ -12,6 +12,7 @@
 #pragma once
 
 #include "apiclient.h"
+#include "localcache.h"
 #include "outbox.h"
 #include "realtimeconnection.h"
 #include "roomsequencer.h"
@@ -51,8 +52,8 @@ public:
         bool watchNetwork = true;
     };
 
-    // `outboxPath`: the account's outbox file.
-    ChatClient(QUrl server, QString token, QString outboxPath, Options options,
+    // `accountDir`: where this account's outbox and local cache live (created if needed).
+    ChatClient(QUrl server, QString token, const QString &accountDir, Options options,
                QObject *parent = nullptr);
 
     ~ChatClient() override;
@@ -68,13 +69,14 @@ public:
     ApiClient &api() { return m_api; }
     RealtimeConnection &realtime() { return m_realtime; }
     Outbox &outbox() { return m_outbox; }
+    LocalCache &cache() { return m_cache; }
     RoomSequencer &sequencer() { return m_sequencer; }
 
 signals:
     void eventReceived(const confab::RoomEvent &event); // in order per room, once
     void connectionStateChanged(const confab::client::ConnectionState &state);
-    void roomReset(qint64 roomId);
-    void historyReset();
+    void roomReset(qint64 roomId); // reload it over REST
+    void historyReset(); // the local cache was cleared: reload everything
 
 private:
     void updateState();
@@ -87,6 +89,7 @@ private:
     RealtimeConnection m_realtime;
     SseConnection m_sse;
     Outbox m_outbox;
+    LocalCache m_cache;
     OutboxPump m_pump;
     QTimer m_tick;
     ConnectionState m_state;

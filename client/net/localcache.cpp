@@ -1,0 +1,247 @@
+#include "localcache.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+using namespace Qt::StringLiterals;
+
+namespace confab::client {
+
+namespace {
+
+QString toText(const QJsonObject &o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+QJsonObject fromText(const QString &s)
+{
+    return QJsonDocument::fromJson(s.toUtf8()).object();
+}
+
+} // namespace
+
+LocalCache::LocalCache(QString path, int historyPerRoom, QObject *parent)
+    : QObject(parent)
+    , m_path(std::move(path))
+    , m_connection(u"confab-cache-"_s + QUuid::createUuid().toString(QUuid::Id128))
+    , m_historyPerRoom(historyPerRoom)
+{
+}
+
+LocalCache::~LocalCache()
+{
+    if (QSqlDatabase::contains(m_connection)) {
+        QSqlDatabase::database(m_connection, false).close();
+        QSqlDatabase::removeDatabase(m_connection);
+    }
+}
+
+Result<bool> LocalCache::open()
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connection);
+    db.setDatabaseName(m_path);
+    if (!db.open())
+        return makeError(ErrorCode::Unavailable,
+                         u"cannot open cache %1: %2"_s.arg(m_path, db.lastError().text()));
+    QSqlQuery q(db);
+    for (
+        const QString &sql : {
+            u"PRAGMA journal_mode=WAL"_s,
+            u"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+            u"CREATE TABLE IF NOT EXISTS rooms (id INTEGER PRIMARY KEY, json TEXT NOT NULL)"_s,
+            u"CREATE TABLE IF NOT EXISTS members (room_id INTEGER PRIMARY KEY, json TEXT NOT NULL)"_s,
+            u"CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, room_id INTEGER NOT NULL,"
+            u" seq INTEGER NOT NULL, json TEXT NOT NULL, UNIQUE (room_id, seq))"_s,
+            u"CREATE TABLE IF NOT EXISTS cursors (room_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)"_s,
+        }) {
+        if (!q.exec(sql))
+            return makeError(ErrorCode::Unavailable,
+                             u"cannot prepare cache: "_s + q.lastError().text());
+    }
+    return true;
+}
+
+void LocalCache::putRooms(const QList<Room> &rooms)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    db.transaction();
+    QSqlQuery q(db);
+    q.exec(u"DELETE FROM rooms"_s);
+    q.prepare(u"INSERT INTO rooms (id, json) VALUES (?, ?)"_s);
+    for (const Room &r : rooms) {
+        q.addBindValue(r.id);
+        q.addBindValue(toText(r.toJson()));
+        q.exec();
+    }
+    db.commit();
+}
+
+std::optional<QList<Room>> LocalCache::rooms()
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    QList<Room> out;
+    if (q.exec(u"SELECT json FROM rooms ORDER BY id"_s)) {
+        while (q.next()) {
+            if (auto r = Room::fromJson(fromText(q.value(0).toString())))
+                out.append(r.value());
+        }
+    }
+    if (out.isEmpty()) {
+        ++m_misses;
+        return std::nullopt;
+    }
+    ++m_hits;
+    return out;
+}
+
+void LocalCache::putMembers(qint64 roomId, const QList<Member> &members)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"INSERT OR REPLACE INTO members (room_id, json) VALUES (?, ?)"_s);
+    q.addBindValue(roomId);
+    q.addBindValue(
+        QString::fromUtf8(QJsonDocument(toJsonArray(members)).toJson(QJsonDocument::Compact)));
+    q.exec();
+}
+
+std::optional<QList<Member>> LocalCache::members(qint64 roomId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"SELECT json FROM members WHERE room_id = ?"_s);
+    q.addBindValue(roomId);
+    if (q.exec() && q.next()) {
+        auto list = listFromJson<Member>(
+            QJsonDocument::fromJson(q.value(0).toString().toUtf8()).array(), u"members"_s);
+        if (list) {
+            ++m_hits;
+            return list.value();
+        }
+    }
+    ++m_misses;
+    return std::nullopt;
+}
+
+void LocalCache::applyEvent(const RoomEvent &event)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    db.transaction();
+    QSqlQuery q(db);
+    q.prepare(u"INSERT OR IGNORE INTO events (id, room_id, seq, json) VALUES (?, ?, ?, ?)"_s);
+    q.addBindValue(event.id);
+    q.addBindValue(event.roomId);
+    q.addBindValue(event.seq);
+    q.addBindValue(toText(event.toJson()));
+    q.exec();
+    if (event.type == EventType::Delete) {
+        // Redact the message and its edits, as the server did.
+        const qint64 target = event.targetId();
+        QSqlQuery sel(db);
+        sel.prepare(u"SELECT id, json FROM events WHERE room_id = ?"_s);
+        sel.addBindValue(event.roomId);
+        sel.exec();
+        QList<QPair<qint64, QString>> updates;
+        while (sel.next()) {
+            auto e = RoomEvent::fromJson(fromText(sel.value(1).toString()));
+            if (!e)
+                continue;
+            RoomEvent ev = e.value();
+            if (ev.id == target && ev.type == EventType::Message)
+                ev.content = QJsonObject { { u"redacted"_s, true } };
+            else if (ev.type == EventType::Edit && ev.targetId() == target)
+                ev.content = QJsonObject { { u"targetId"_s, target }, { u"redacted"_s, true } };
+            else
+                continue;
+            updates.append({ ev.id, toText(ev.toJson()) });
+        }
+        QSqlQuery upd(db);
+        upd.prepare(u"UPDATE events SET json = ? WHERE id = ?"_s);
+        for (const auto &[id, json] : updates) {
+            upd.addBindValue(json);
+            upd.addBindValue(id);
+            upd.exec();
+        }
+    }
+    q.prepare(u"DELETE FROM events WHERE room_id = ? AND seq <= ?"_s);
+    q.addBindValue(event.roomId);
+    q.addBindValue(event.seq - m_historyPerRoom);
+    q.exec();
+    q.prepare(u"INSERT INTO cursors (room_id, seq) VALUES (?, ?) ON CONFLICT(room_id)"
+              u" DO UPDATE SET seq = MAX(seq, excluded.seq)"_s);
+    q.addBindValue(event.roomId);
+    q.addBindValue(event.seq);
+    q.exec();
+    db.commit();
+}
+
+std::optional<QList<RoomEvent>> LocalCache::history(qint64 roomId, int limit)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"SELECT json FROM events WHERE room_id = ? ORDER BY seq DESC LIMIT ?"_s);
+    q.addBindValue(roomId);
+    q.addBindValue(limit);
+    QList<RoomEvent> out;
+    if (q.exec()) {
+        while (q.next()) {
+            if (auto e = RoomEvent::fromJson(fromText(q.value(0).toString())))
+                out.prepend(e.value());
+        }
+    }
+    if (out.isEmpty()) {
+        ++m_misses;
+        return std::nullopt;
+    }
+    ++m_hits;
+    return out;
+}
+
+QHash<qint64, qint64> LocalCache::cursors() const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    QHash<qint64, qint64> out;
+    if (q.exec(u"SELECT room_id, seq FROM cursors"_s)) {
+        while (q.next())
+            out.insert(q.value(0).toLongLong(), q.value(1).toLongLong());
+    }
+    return out;
+}
+
+QString LocalCache::epoch() const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (q.exec(u"SELECT value FROM meta WHERE key = 'epoch'"_s) && q.next())
+        return q.value(0).toString();
+    return {};
+}
+
+void LocalCache::setEpoch(const QString &epoch)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?)"_s);
+    q.addBindValue(epoch);
+    q.exec();
+}
+
+void LocalCache::forgetRoom(qint64 roomId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    for (const QString &table : { u"events"_s, u"cursors"_s, u"members"_s }) {
+        q.prepare(u"DELETE FROM %1 WHERE room_id = ?"_s.arg(table));
+        q.addBindValue(roomId);
+        q.exec();
+    }
+}
+
+void LocalCache::clear()
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    for (const QString &table : { u"events"_s, u"cursors"_s, u"members"_s, u"rooms"_s })
+        q.exec(u"DELETE FROM "_s + table);
+    m_stale = true;
+}
+
+} // namespace confab::client

@@ -1,0 +1,59 @@
+// LocalCache: what the client knows, on disk per account (SQLite), so it opens instantly with
+// the last known state and reads history while the server is away:
+//  - rooms, members, and the newest `historyPerRoom` events of each room (edits and deletes
+//    applied: a deleted message is redacted here too);
+//  - the per-room cursors and the server epoch, so a restarted client resumes exactly where it
+//    stopped instead of from "now".
+// Everything read from it is stale until the caller marks fresh data (markFresh); hits and
+// misses are counted for the diagnostics.
+#pragma once
+
+#include "types.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <optional>
+
+namespace confab::client {
+
+class LocalCache : public QObject
+{
+    Q_OBJECT
+public:
+    explicit LocalCache(QString path, int historyPerRoom = 500, QObject *parent = nullptr);
+    ~LocalCache() override;
+
+    Result<bool> open();
+
+    void putRooms(const QList<Room> &rooms);
+    std::optional<QList<Room>> rooms();
+    void putMembers(qint64 roomId, const QList<Member> &members);
+    std::optional<QList<Member>> members(qint64 roomId);
+
+    // Applies a delivered event: stored (once), edits/deletes applied, the cursor advanced.
+    void applyEvent(const RoomEvent &event);
+    // The newest `limit` cached events of a room, oldest first (nullopt: nothing cached).
+    std::optional<QList<RoomEvent>> history(qint64 roomId, int limit);
+
+    QHash<qint64, qint64> cursors() const;
+    QString epoch() const;
+    void setEpoch(const QString &epoch);
+    void forgetRoom(qint64 roomId);
+    void clear(); // the server's history was replaced
+
+    bool isStale() const { return m_stale; }
+    void markFresh() { m_stale = false; }
+    qint64 hits() const { return m_hits; }
+    qint64 misses() const { return m_misses; }
+
+private:
+    QString m_path;
+    QString m_connection;
+    int m_historyPerRoom;
+    bool m_stale = true;
+    qint64 m_hits = 0;
+    qint64 m_misses = 0;
+};
+
+} // namespace confab::client
