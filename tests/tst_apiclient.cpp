@@ -91,6 +91,9 @@ void tst_ApiClient::typedCallsRoundTrip()
     const auto members = wait<QList<Member>>([&](auto done) { api.members(room->id, done); });
     QVERIFY(members.ok());
     QCOMPARE(members->size(), 1);
+    const auto demoted = wait<Member>(
+        [&](auto done) { api.setRole(room->id, login->user.id, MemberRole::Admin, done); });
+    QCOMPARE(demoted.error().code, ErrorCode::Conflict); // the owner's role is fixed
     QVERIFY(wait<bool>([&](auto done) { api.logout(done); }).ok());
     const auto after = wait<User>([&](auto done) { api.me(done); });
     QCOMPARE(after.error().code, ErrorCode::Unauthorized);

@@ -130,6 +130,7 @@ private slots:
     void thirtySecondsOfDroppedTraffic();
     void everyConnectionResetMidBurst();
     void blockedUpgradesStillSendOverRest();
+    void aStalledNetworkDeliversLateButExactlyOnce();
 };
 
 void tst_Resilience::thirtySecondsOfDroppedTraffic()
@@ -192,6 +193,25 @@ void tst_Resilience::blockedUpgradesStillSendOverRest()
     const QStringList expected { u"r0"_s, u"r1"_s, u"r2"_s, u"r3"_s, u"r4"_s };
     QCOMPARE(serverMessages(s.server, s.room, s.alice.token), expected);
     QTRY_COMPARE(s.b->received, expected);
+}
+
+void tst_Resilience::aStalledNetworkDeliversLateButExactlyOnce()
+{
+    Scenario s;
+    QTRY_COMPARE(s.a->conn.state(), RealtimeConnection::State::Online);
+    s.proxy.setMode(FaultProxy::Mode::Stall); // bytes are held, not lost
+    s.a->type(s.room, u"s1"_s);
+    s.b->type(s.room, u"t1"_s);
+    s.a->type(s.room, u"s2"_s);
+    QTest::qWait(3000); // long enough for heartbeats to give up on the stalled connection
+    s.proxy.setMode(FaultProxy::Mode::Pass); // the held bytes arrive late, all at once
+    QTRY_VERIFY_WITH_TIMEOUT(s.a->outbox.all().isEmpty(), 15000);
+    const QStringList truth = serverMessages(s.server, s.room, s.alice.token);
+    QCOMPARE(truth.size(), 3);
+    QCOMPARE(truth.count(u"s1"_s), 1); // a send stalled mid-flight and retried is stored once
+    QVERIFY(truth.indexOf(u"s1"_s) < truth.indexOf(u"s2"_s)); // typed order kept
+    QTRY_COMPARE_WITH_TIMEOUT(s.a->received, truth, 10000);
+    QTRY_COMPARE(s.b->received, truth);
 }
 
 QTEST_GUILESS_MAIN(tst_Resilience)

@@ -283,6 +283,13 @@ void ApiClient::members(qint64 id, std::function<void(Result<QList<Member>>)> do
          list<Member>(u"members"_s, std::move(done)));
 }
 
+void ApiClient::setRole(qint64 id, qint64 userId, MemberRole role,
+                        std::function<void(Result<Member>)> done)
+{
+    call("PATCH", u"/rooms/%1/members/%2"_s.arg(id).arg(userId),
+         RoleChangeRequest { role }.toJson(), Idempotency::Safe, typed<Member>(std::move(done)));
+}
+
 void ApiClient::events(qint64 roomId, std::optional<qint64> after, std::optional<qint64> before,
                        int limit, std::function<void(Result<EventPage>)> done)
 {

@@ -76,6 +76,8 @@ public:
     void leave(qint64 id, std::function<void(Result<bool>)> done);
     void invite(qint64 id, qint64 userId, std::function<void(Result<Member>)> done);
     void members(qint64 id, std::function<void(Result<QList<Member>>)> done);
+    void setRole(qint64 id, qint64 userId, MemberRole role,
+                 std::function<void(Result<Member>)> done);
     // History: `after` (catch up) or `before` (scroll back); neither: the newest page.
     void events(qint64 roomId, std::optional<qint64> after, std::optional<qint64> before, int limit,
                 std::function<void(Result<EventPage>)> done);
