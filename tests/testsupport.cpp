@@ -112,6 +112,26 @@ qint64 TestServer::createRoom(const QString &token, const QString &name, const Q
     return r.status == 201 ? r.json().value(u"id"_s).toInteger() : 0;
 }
 
+QStringList TestServer::messageBodies(qint64 room, const QString &token)
+{
+    QStringList out;
+    qint64 after = 0;
+    for (;;) {
+        const auto page = EventPage::fromJson(
+            get(u"/api/v1/rooms/%1/events?after=%2&limit=200"_s.arg(room).arg(after), token)
+                .json());
+        if (!page || page->events.isEmpty())
+            return out;
+        for (const RoomEvent &e : page->events) {
+            if (e.type == EventType::Message)
+                out.append(e.body());
+        }
+        after = page->events.last().seq;
+        if (!page->hasMore)
+            return out;
+    }
+}
+
 WsClient::WsClient(quint16 port, const QString &bearer)
 {
     connect(&m_ws, &QWebSocket::textMessageReceived, this, [this](const QString &text) {

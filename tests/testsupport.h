@@ -62,6 +62,9 @@ public:
     qint64 createRoom(const QString &token, const QString &name,
                       const QString &visibility = QStringLiteral("public"));
 
+    // The bodies of every message event in `room`, in seq order (what the server holds).
+    QStringList messageBodies(qint64 room, const QString &token);
+
     // Moves the server's clock forward.
     void advanceClock(qint64 ms) { *m_skew += ms; }
 

@@ -51,19 +51,6 @@ struct Recorder
     }
 };
 
-QStringList serverMessages(TestServer &s, qint64 room, const QString &token)
-{
-    QStringList out;
-    const auto events = s.get(u"/api/v1/rooms/%1/events?after=0&limit=200"_s.arg(room), token)
-                            .json()[u"events"_s]
-                            .toArray();
-    for (const auto &e : events) {
-        if (e.toObject()[u"type"_s].toString() == u"message"_s)
-            out.append(e.toObject()[u"content"_s][u"body"_s].toString());
-    }
-    return out;
-}
-
 } // namespace
 
 class tst_ChatClient : public QObject
@@ -98,8 +85,8 @@ void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
     QVERIFY(b.send(room, u"b1"_s).ok());
     QVERIFY(a.send(room, u"a1"_s).ok()); // over REST
     QVERIFY(b.send(room, u"b2"_s).ok());
-    QTRY_COMPARE(serverMessages(server, room, alice.token).size(), 3);
-    const QStringList three = serverMessages(server, room, alice.token);
+    QTRY_COMPARE(server.messageBodies(room, alice.token).size(), 3);
+    const QStringList three = server.messageBodies(room, alice.token);
     QTRY_COMPARE(ra.bodies, three); // received over SSE
     QTRY_COMPARE(rb.bodies, three);
 
@@ -107,8 +94,8 @@ void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
     QTRY_COMPARE_WITH_TIMEOUT(a.connectionState().mode, Mode::Online, 10000);
     QVERIFY(b.send(room, u"b3"_s).ok());
     QVERIFY(a.send(room, u"a2"_s).ok()); // over the WebSocket now
-    QTRY_COMPARE(serverMessages(server, room, alice.token).size(), 5);
-    const QStringList truth = serverMessages(server, room, alice.token);
+    QTRY_COMPARE(server.messageBodies(room, alice.token).size(), 5);
+    const QStringList truth = server.messageBodies(room, alice.token);
     QTRY_COMPARE(ra.bodies, truth);
     QTRY_COMPARE(rb.bodies, truth);
     QTest::qWait(300);

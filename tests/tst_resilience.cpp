@@ -86,19 +86,6 @@ struct Participant
     QStringList received; // message bodies, in delivery order
 };
 
-QStringList serverMessages(TestServer &s, qint64 room, const QString &token)
-{
-    QStringList out;
-    const auto events = s.get(u"/api/v1/rooms/%1/events?after=0&limit=200"_s.arg(room), token)
-                            .json()[u"events"_s]
-                            .toArray();
-    for (const auto &e : events) {
-        if (e.toObject()[u"type"_s].toString() == u"message"_s)
-            out.append(e.toObject()[u"content"_s][u"body"_s].toString());
-    }
-    return out;
-}
-
 struct Scenario
 {
     TestServer server { [](server::ServerConfig &c) { c.heartbeatMs = 500; } };
@@ -154,7 +141,7 @@ void tst_Resilience::thirtySecondsOfDroppedTraffic()
 
     s.proxy.setMode(FaultProxy::Mode::Pass);
     QTRY_VERIFY_WITH_TIMEOUT(s.a->outbox.all().isEmpty(), 15000);
-    const QStringList truth = serverMessages(s.server, s.room, s.alice.token);
+    const QStringList truth = s.server.messageBodies(s.room, s.alice.token);
     QCOMPARE(truth.size(), 5);
     QCOMPARE(truth.indexOf(u"a1"_s) + 1, truth.indexOf(u"a2"_s)); // typed order kept
     QTRY_COMPARE_WITH_TIMEOUT(s.a->received, truth, 10000);
@@ -175,7 +162,7 @@ void tst_Resilience::everyConnectionResetMidBurst()
     QStringList expected;
     for (int i = 0; i < 60; ++i)
         expected.append(u"m%1"_s.arg(i));
-    QCOMPARE(serverMessages(s.server, s.room, s.alice.token), expected);
+    QCOMPARE(s.server.messageBodies(s.room, s.alice.token), expected);
     QTRY_COMPARE_WITH_TIMEOUT(s.a->received, expected, 10000);
     QTRY_COMPARE(s.b->received, expected);
     QVERIFY(s.a->conn.reconnects() >= 2);
@@ -191,7 +178,7 @@ void tst_Resilience::blockedUpgradesStillSendOverRest()
         s.a->type(s.room, u"r%1"_s.arg(i));
     QTRY_VERIFY_WITH_TIMEOUT(s.a->outbox.all().isEmpty(), 10000);
     const QStringList expected { u"r0"_s, u"r1"_s, u"r2"_s, u"r3"_s, u"r4"_s };
-    QCOMPARE(serverMessages(s.server, s.room, s.alice.token), expected);
+    QCOMPARE(s.server.messageBodies(s.room, s.alice.token), expected);
     QTRY_COMPARE(s.b->received, expected);
 }
 
@@ -206,7 +193,7 @@ void tst_Resilience::aStalledNetworkDeliversLateButExactlyOnce()
     QTest::qWait(3000); // long enough for heartbeats to give up on the stalled connection
     s.proxy.setMode(FaultProxy::Mode::Pass); // the held bytes arrive late, all at once
     QTRY_VERIFY_WITH_TIMEOUT(s.a->outbox.all().isEmpty(), 15000);
-    const QStringList truth = serverMessages(s.server, s.room, s.alice.token);
+    const QStringList truth = s.server.messageBodies(s.room, s.alice.token);
     QCOMPARE(truth.size(), 3);
     QCOMPARE(truth.count(u"s1"_s), 1); // a send stalled mid-flight and retried is stored once
     QVERIFY(truth.indexOf(u"s1"_s) < truth.indexOf(u"s2"_s)); // typed order kept

@@ -1,24 +1,10 @@
 #include "backoff.h"
 
-#include <QElapsedTimer>
+#include "monotonicclock.h"
 
 #include <cmath>
 
 namespace confab::client {
-
-namespace {
-
-qint64 monotonicNow()
-{
-    static QElapsedTimer timer = [] {
-        QElapsedTimer t;
-        t.start();
-        return t;
-    }();
-    return timer.elapsed();
-}
-
-} // namespace
 
 Backoff::Backoff()
     : Backoff(Settings {})
@@ -27,7 +13,7 @@ Backoff::Backoff()
 
 Backoff::Backoff(Settings settings, Clock clock, Random random)
     : m_settings(settings)
-    , m_clock(clock ? std::move(clock) : Clock(monotonicNow))
+    , m_clock(clock ? std::move(clock) : Clock(monotonicMs))
     , m_random(random ? std::move(random)
                       : Random([] { return QRandomGenerator::global()->generateDouble(); }))
     , m_current(double(settings.initialInterval.count()))

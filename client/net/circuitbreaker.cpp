@@ -1,29 +1,15 @@
 #include "circuitbreaker.h"
 
-#include <QElapsedTimer>
+#include "monotonicclock.h"
 
 using namespace Qt::StringLiterals;
 
 namespace confab::client {
 
-namespace {
-
-qint64 monotonicNow()
-{
-    static QElapsedTimer timer = [] {
-        QElapsedTimer t;
-        t.start();
-        return t;
-    }();
-    return timer.elapsed() + 1; // never 0: 0 means "no expiry"
-}
-
-} // namespace
-
 CircuitBreaker::CircuitBreaker(Settings settings, Clock clock, QObject *parent)
     : QObject(parent)
     , m_settings(std::move(settings))
-    , m_clock(clock ? std::move(clock) : Clock(monotonicNow))
+    , m_clock(clock ? std::move(clock) : Clock(monotonicMs))
 {
     if (m_settings.maxRequests == 0)
         m_settings.maxRequests = 1;
