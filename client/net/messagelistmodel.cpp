@@ -1,0 +1,225 @@
+#include "messagelistmodel.h"
+
+using namespace Qt::StringLiterals;
+
+namespace confab::client {
+
+MessageListModel::MessageListModel(qint64 roomId, QObject *parent)
+    : QAbstractListModel(parent)
+    , m_roomId(roomId)
+{
+}
+
+int MessageListModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+QVariant MessageListModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row &r = m_rows.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+    case BodyRole:
+        return r.deleted ? QString() : r.body;
+    case EventIdRole:
+        return r.eventId;
+    case SeqRole:
+        return r.seq;
+    case SenderIdRole:
+        return r.senderId;
+    case TimestampRole:
+        return r.ts;
+    case EditedRole:
+        return r.edited;
+    case DeletedRole:
+        return r.deleted;
+    case StateRole:
+        return QVariant::fromValue(r.state);
+    case ErrorRole:
+        return r.error;
+    case ClientMsgIdRole:
+        return r.clientMsgId;
+    case LocalIdRole:
+        return r.localId;
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> MessageListModel::roleNames() const
+{
+    return { { EventIdRole, "eventId" },   { SeqRole, "seq" },
+             { SenderIdRole, "senderId" }, { BodyRole, "body" },
+             { TimestampRole, "ts" },      { EditedRole, "edited" },
+             { DeletedRole, "deleted" },   { StateRole, "state" },
+             { ErrorRole, "error" },       { ClientMsgIdRole, "clientMsgId" },
+             { LocalIdRole, "localId" } };
+}
+
+MessageListModel::Row MessageListModel::rowFor(const RoomEvent &message) const
+{
+    Row r;
+    r.eventId = message.id;
+    r.seq = message.seq;
+    r.senderId = message.senderId;
+    r.body = message.body();
+    r.ts = message.ts;
+    r.deleted = message.isRedacted();
+    r.clientMsgId = message.clientMsgId;
+    if (const auto it = m_changes.constFind(message.id); it != m_changes.constEnd()) {
+        if (it->body) {
+            r.body = *it->body;
+            r.edited = true;
+        }
+        r.deleted = r.deleted || it->deleted;
+    }
+    return r;
+}
+
+int MessageListModel::rowOfEvent(qint64 eventId) const
+{
+    for (int i = 0; i < m_sentCount; ++i) {
+        if (m_rows[i].eventId == eventId)
+            return i;
+    }
+    return -1;
+}
+
+int MessageListModel::rowOfPending(const QString &clientMsgId, qint64 localId) const
+{
+    for (int i = m_sentCount; i < m_rows.size(); ++i) {
+        if ((!clientMsgId.isEmpty() && m_rows[i].clientMsgId == clientMsgId)
+            || (localId && m_rows[i].localId == localId))
+            return i;
+    }
+    return -1;
+}
+
+void MessageListModel::insertSent(int at, const Row &row)
+{
+    beginInsertRows({}, at, at);
+    m_rows.insert(at, row);
+    ++m_sentCount;
+    endInsertRows();
+}
+
+void MessageListModel::applyChange(const RoomEvent &e)
+{
+    const qint64 target = e.targetId();
+    Change &c = m_changes[target];
+    if (e.type == EventType::Edit && !e.isRedacted())
+        c.body = e.body();
+    if (e.type == EventType::Delete)
+        c.deleted = true;
+    const int row = rowOfEvent(target);
+    if (row < 0)
+        return; // not loaded: applied when it is
+    Row &r = m_rows[row];
+    if (c.body) {
+        r.body = *c.body;
+        r.edited = true;
+    }
+    r.deleted = r.deleted || c.deleted;
+    const QModelIndex i = index(row);
+    emit dataChanged(i, i, { Qt::DisplayRole, BodyRole, EditedRole, DeletedRole });
+}
+
+void MessageListModel::appendEvent(const RoomEvent &event)
+{
+    if (event.roomId != m_roomId || m_seen.contains(event.id))
+        return;
+    m_seen.insert(event.id);
+    if (event.type == EventType::Edit || event.type == EventType::Delete)
+        return applyChange(event);
+    if (event.type != EventType::Message)
+        return;
+    // The echo of our own pending message replaces it.
+    if (const int pending = rowOfPending(event.clientMsgId, 0);
+        pending >= 0 && !event.clientMsgId.isEmpty()) {
+        beginRemoveRows({}, pending, pending);
+        m_rows.removeAt(pending);
+        endRemoveRows();
+    }
+    int at = m_sentCount;
+    while (at > 0 && m_rows[at - 1].seq > event.seq)
+        --at; // keep seq order even if an older event arrives late
+    insertSent(at, rowFor(event));
+}
+
+void MessageListModel::prependHistory(const QList<RoomEvent> &events)
+{
+    // Changes first: an edit in this page may target a message in this page.
+    for (const RoomEvent &e : events) {
+        if (e.roomId == m_roomId && !m_seen.contains(e.id)
+            && (e.type == EventType::Edit || e.type == EventType::Delete)) {
+            m_seen.insert(e.id);
+            applyChange(e);
+        }
+    }
+    QList<Row> rows;
+    const qint64 oldest = oldestSeq();
+    for (const RoomEvent &e : events) {
+        if (e.roomId != m_roomId || e.type != EventType::Message || m_seen.contains(e.id))
+            continue;
+        if (oldest && e.seq > oldest)
+            continue; // newer than the top: it comes (or came) live
+        m_seen.insert(e.id);
+        rows.append(rowFor(e));
+    }
+    if (rows.isEmpty())
+        return;
+    beginInsertRows({}, 0, int(rows.size()) - 1);
+    m_rows = rows + m_rows;
+    m_sentCount += int(rows.size());
+    endInsertRows();
+}
+
+void MessageListModel::upsertPending(const Outbox::Item &item)
+{
+    if (item.roomId != m_roomId)
+        return;
+    Row r;
+    r.body = item.body;
+    r.ts = item.createdAt;
+    r.clientMsgId = item.clientMsgId;
+    r.localId = item.localId;
+    r.error = item.error;
+    r.state = item.state == Outbox::State::Failed ? MessageState::Failed
+        : item.state == Outbox::State::Sending    ? MessageState::Sending
+                                                  : MessageState::Pending;
+    if (const int row = rowOfPending(item.clientMsgId, item.localId); row >= 0) {
+        m_rows[row] = r;
+        const QModelIndex i = index(row);
+        emit dataChanged(i, i, { StateRole, ErrorRole });
+        return;
+    }
+    // Already delivered (the echo came first)? Then there is nothing pending to show.
+    for (int i = 0; i < m_sentCount; ++i) {
+        if (m_rows[i].clientMsgId == item.clientMsgId)
+            return;
+    }
+    const int at = int(m_rows.size());
+    beginInsertRows({}, at, at);
+    m_rows.append(r);
+    endInsertRows();
+}
+
+void MessageListModel::removePending(qint64 localId)
+{
+    const int row = rowOfPending({}, localId);
+    if (row < 0)
+        return;
+    beginRemoveRows({}, row, row);
+    m_rows.removeAt(row);
+    endRemoveRows();
+}
+
+qint64 MessageListModel::oldestSeq() const
+{
+    return m_sentCount > 0 ? m_rows.first().seq : 0;
+}
+
+} // namespace confab::client

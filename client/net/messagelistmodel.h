@@ -1,0 +1,91 @@
+// MessageListModel: one room's timeline for a view, oldest first.
+//
+// Rows are messages: sent ones in seq order, then the user's pending and failed ones (from the
+// outbox) at the bottom. Edits and deletes are not rows: they change the message they target
+// (also when it is loaded later, from history). History pages are inserted at the top, live
+// events at the bottom of the sent block; an event already shown is ignored; when the echo of a
+// pending message arrives (same clientMsgId) the pending row becomes the sent one.
+#pragma once
+
+#include "outbox.h"
+#include "types.h"
+
+#include <QAbstractListModel>
+#include <QHash>
+#include <QSet>
+
+namespace confab::client {
+
+class MessageListModel : public QAbstractListModel
+{
+    Q_OBJECT
+public:
+    enum Role {
+        EventIdRole = Qt::UserRole + 1,
+        SeqRole,
+        SenderIdRole,
+        BodyRole,
+        TimestampRole,
+        EditedRole,
+        DeletedRole,
+        StateRole, // MessageState
+        ErrorRole,
+        ClientMsgIdRole,
+        LocalIdRole,
+    };
+    enum class MessageState { Sent, Pending, Sending, Failed };
+    Q_ENUM(MessageState)
+
+    explicit MessageListModel(qint64 roomId, QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    qint64 roomId() const { return m_roomId; }
+    // A live event (any type) of this room, in seq order.
+    void appendEvent(const RoomEvent &event);
+    // An older page (ascending seq), shown above what is loaded.
+    void prependHistory(const QList<RoomEvent> &events);
+    // The user's unsent message as the outbox holds it (added or updated).
+    void upsertPending(const Outbox::Item &item);
+    void removePending(qint64 localId);
+
+    qint64 oldestSeq() const; // 0 when nothing is loaded
+    qint64 sentCount() const { return m_sentCount; }
+
+private:
+    struct Row
+    {
+        qint64 eventId = 0;
+        qint64 seq = 0;
+        qint64 senderId = 0;
+        QString body;
+        qint64 ts = 0;
+        bool edited = false;
+        bool deleted = false;
+        MessageState state = MessageState::Sent;
+        QString error;
+        QString clientMsgId;
+        qint64 localId = 0;
+    };
+    struct Change
+    {
+        std::optional<QString> body; // newest edit
+        bool deleted = false;
+    };
+
+    Row rowFor(const RoomEvent &message) const;
+    void applyChange(const RoomEvent &editOrDelete);
+    int rowOfEvent(qint64 eventId) const;
+    int rowOfPending(const QString &clientMsgId, qint64 localId) const;
+    void insertSent(int at, const Row &row);
+
+    qint64 m_roomId;
+    QList<Row> m_rows; // [0, m_sentCount): sent by seq; then pending
+    int m_sentCount = 0;
+    QSet<qint64> m_seen; // every event id applied (messages, edits, deletes)
+    QHash<qint64, Change> m_changes; // target message id → edits/deletes seen so far
+};
+
+} // namespace confab::client

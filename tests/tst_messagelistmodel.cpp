@@ -1,0 +1,198 @@
+// MessageListModel under QAbstractItemModelTester: insertions at both ends, dedupe, edits and
+// deletes, and pending messages turning into sent ones.
+#include "messagelistmodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace confab;
+using namespace confab::client;
+using namespace Qt::StringLiterals;
+using State = MessageListModel::MessageState;
+
+namespace {
+
+constexpr qint64 kRoom = 3;
+
+RoomEvent message(qint64 seq, const QString &body, const QString &clientMsgId = {},
+                  qint64 sender = 2)
+{
+    return RoomEvent {
+        1000 + seq, kRoom, seq, EventType::Message, sender, seq * 10, { { u"body"_s, body } },
+        clientMsgId
+    };
+}
+
+RoomEvent edit(qint64 seq, qint64 target, const QString &body)
+{
+    return RoomEvent { 1000 + seq,
+                       kRoom,
+                       seq,
+                       EventType::Edit,
+                       2,
+                       seq * 10,
+                       { { u"targetId"_s, target }, { u"body"_s, body } },
+                       {} };
+}
+
+RoomEvent removal(qint64 seq, qint64 target)
+{
+    return RoomEvent {
+        1000 + seq, kRoom, seq, EventType::Delete, 2, seq * 10, { { u"targetId"_s, target } }, {}
+    };
+}
+
+QStringList bodies(const MessageListModel &m)
+{
+    QStringList out;
+    for (int i = 0; i < m.rowCount(); ++i)
+        out.append(m.index(i).data(MessageListModel::BodyRole).toString());
+    return out;
+}
+
+State stateAt(const MessageListModel &m, int row)
+{
+    return m.index(row).data(MessageListModel::StateRole).value<State>();
+}
+
+Outbox::Item pending(qint64 localId, const QString &cid, const QString &body,
+                     Outbox::State st = Outbox::State::Pending)
+{
+    Outbox::Item it;
+    it.localId = localId;
+    it.clientMsgId = cid;
+    it.roomId = kRoom;
+    it.body = body;
+    it.state = st;
+    return it;
+}
+
+} // namespace
+
+class tst_MessageListModel : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void liveEventsAppendInOrderOnce();
+    void historyGoesOnTopWithoutDuplicates();
+    void editsAndDeletesChangeTheirTarget();
+    void anEditSeenBeforeItsMessageStillApplies();
+    void pendingStaysBelowSentAndTheEchoReplacesIt();
+    void anEchoBeforeTheOutboxUpdateLeavesNoGhost();
+    void otherRoomsAndNonMessagesAreNotRows();
+};
+
+void tst_MessageListModel::liveEventsAppendInOrderOnce()
+{
+    MessageListModel m(kRoom);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m.appendEvent(message(1, u"a"_s));
+    m.appendEvent(message(2, u"b"_s));
+    m.appendEvent(message(2, u"b"_s)); // delivered twice: shown once
+    m.appendEvent(message(4, u"d"_s));
+    m.appendEvent(message(3, u"c"_s)); // late: still in seq order
+    QCOMPARE(bodies(m), (QStringList { u"a"_s, u"b"_s, u"c"_s, u"d"_s }));
+}
+
+void tst_MessageListModel::historyGoesOnTopWithoutDuplicates()
+{
+    MessageListModel m(kRoom);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m.appendEvent(message(10, u"ten"_s));
+    m.appendEvent(message(11, u"eleven"_s));
+    QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
+    m.prependHistory({ message(7, u"seven"_s), message(8, u"eight"_s), message(9, u"nine"_s),
+                       message(10, u"ten"_s) });
+    QCOMPARE(bodies(m), (QStringList { u"seven"_s, u"eight"_s, u"nine"_s, u"ten"_s, u"eleven"_s }));
+    QCOMPARE(inserted.size(), 1); // one insertion of three rows at the top
+    QCOMPARE(inserted.first().at(1).toInt(), 0);
+    QCOMPARE(inserted.first().at(2).toInt(), 2);
+    QCOMPARE(m.oldestSeq(), 7);
+}
+
+void tst_MessageListModel::editsAndDeletesChangeTheirTarget()
+{
+    MessageListModel m(kRoom);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const RoomEvent first = message(1, u"helo"_s);
+    m.appendEvent(first);
+    m.appendEvent(message(2, u"other"_s));
+    QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+    m.appendEvent(edit(3, first.id, u"hello"_s));
+    QCOMPARE(m.rowCount(), 2); // an edit is not a row
+    QCOMPARE(bodies(m).first(), u"hello"_s);
+    QVERIFY(m.index(0).data(MessageListModel::EditedRole).toBool());
+    QCOMPARE(changed.size(), 1);
+    m.appendEvent(removal(4, first.id));
+    QVERIFY(m.index(0).data(MessageListModel::DeletedRole).toBool());
+    QCOMPARE(bodies(m).first(), QString()); // nothing of a deleted message is shown
+}
+
+void tst_MessageListModel::anEditSeenBeforeItsMessageStillApplies()
+{
+    MessageListModel m(kRoom);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m.appendEvent(message(20, u"newest"_s));
+    m.appendEvent(edit(21, 1005, u"fixed typo"_s)); // targets seq 5, not loaded yet
+    m.prependHistory({ message(5, u"fixd typo"_s), message(6, u"six"_s) });
+    QCOMPARE(bodies(m), (QStringList { u"fixed typo"_s, u"six"_s, u"newest"_s }));
+    QVERIFY(m.index(0).data(MessageListModel::EditedRole).toBool());
+}
+
+void tst_MessageListModel::pendingStaysBelowSentAndTheEchoReplacesIt()
+{
+    MessageListModel m(kRoom);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m.appendEvent(message(1, u"hi"_s));
+    m.upsertPending(pending(1, u"c1"_s, u"mine 1"_s));
+    m.upsertPending(pending(2, u"c2"_s, u"mine 2"_s));
+    m.appendEvent(message(2, u"theirs"_s)); // arrives while mine are pending: above them
+    QCOMPARE(bodies(m), (QStringList { u"hi"_s, u"theirs"_s, u"mine 1"_s, u"mine 2"_s }));
+    QCOMPARE(stateAt(m, 2), State::Pending);
+
+    QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+    m.upsertPending(pending(1, u"c1"_s, u"mine 1"_s, Outbox::State::Sending));
+    QCOMPARE(stateAt(m, 2), State::Sending);
+    Outbox::Item failed = pending(2, u"c2"_s, u"mine 2"_s, Outbox::State::Failed);
+    failed.error = u"you are not in room 3"_s;
+    m.upsertPending(failed);
+    QCOMPARE(stateAt(m, 3), State::Failed);
+    QCOMPARE(m.index(3).data(MessageListModel::ErrorRole).toString(), u"you are not in room 3"_s);
+    QCOMPARE(changed.size(), 2);
+
+    m.appendEvent(message(3, u"mine 1"_s, u"c1"_s, 7)); // the echo
+    QCOMPARE(bodies(m), (QStringList { u"hi"_s, u"theirs"_s, u"mine 1"_s, u"mine 2"_s }));
+    QCOMPARE(stateAt(m, 2), State::Sent);
+    QCOMPARE(m.index(2).data(MessageListModel::SeqRole).toLongLong(), 3);
+    m.removePending(1); // the outbox's ack after the echo: nothing left to remove
+    QCOMPARE(m.rowCount(), 4);
+    m.removePending(2); // discarded by the user
+    QCOMPARE(bodies(m), (QStringList { u"hi"_s, u"theirs"_s, u"mine 1"_s }));
+}
+
+void tst_MessageListModel::anEchoBeforeTheOutboxUpdateLeavesNoGhost()
+{
+    MessageListModel m(kRoom);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m.appendEvent(message(1, u"fast"_s, u"c9"_s, 7));
+    m.upsertPending(pending(9, u"c9"_s, u"fast"_s, Outbox::State::Sending)); // late update
+    QCOMPARE(m.rowCount(), 1);
+    QCOMPARE(stateAt(m, 0), State::Sent);
+}
+
+void tst_MessageListModel::otherRoomsAndNonMessagesAreNotRows()
+{
+    MessageListModel m(kRoom);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    RoomEvent elsewhere = message(1, u"x"_s);
+    elsewhere.roomId = 99;
+    m.appendEvent(elsewhere);
+    m.appendEvent(
+        RoomEvent { 5000, kRoom, 1, EventType::MemberJoin, 2, 0, { { u"userId"_s, 2 } }, {} });
+    QCOMPARE(m.rowCount(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_MessageListModel)
+#include "tst_messagelistmodel.moc"
