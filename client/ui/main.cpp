@@ -1,11 +1,16 @@
 // confab: thin executable around confab_client_ui.
-#include "mainwindow.h"
-#include "serverprobe.h"
+#include "chatclient.h"
+#include "chatwindow.h"
+#include "logindialog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QStandardPaths>
+#include <QUrl>
 
 using namespace Qt::StringLiterals;
+using namespace confab::client;
 
 int main(int argc, char *argv[])
 {
@@ -22,8 +27,18 @@ int main(int argc, char *argv[])
     parser.addOption(serverOption);
     parser.process(app);
 
-    confab::client::ServerProbe probe(QUrl(parser.value(serverOption)));
-    confab::client::MainWindow window(&probe);
+    LoginDialog login(parser.value(serverOption));
+    if (login.exec() != QDialog::Accepted)
+        return 0;
+    const QUrl server(login.server());
+    // Outbox and cache per server and account.
+    const QString accountDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
+        + u'/' + server.host() + u'_' + QString::number(server.port(80)) + u'/'
+        + login.user().username;
+    ChatClient client(server, login.token(), accountDir, ChatClient::Options {});
+    if (!client.start())
+        return 1;
+    ChatWindow window(&client);
     window.show();
     return app.exec();
 }
