@@ -107,7 +107,7 @@ Result<quint16> ConfabServer::start()
     }
     m_http->bind(m_guard);
     m_port = m_guard->serverPort();
-    qCInfo(lcServer).noquote() << "listening on"
+    qCDebug(lcServer).noquote() << "listening on"
                                << m_config.listen.toString() + u':' + QString::number(m_port);
     return m_port;
 }
