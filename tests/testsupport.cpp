@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
@@ -229,6 +230,13 @@ QList<RoomEvent> WsClient::events() const
             out.append(e->event);
     }
     return out;
+}
+
+quint16 freeLocalPort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
 }
 
 QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs)

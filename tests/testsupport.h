@@ -110,6 +110,10 @@ private:
     int m_nextId = 0;
 };
 
+// A port on 127.0.0.1 that nothing listens on right now (for a server to be started, stopped
+// and started again on the same address).
+quint16 freeLocalPort();
+
 // Sends raw bytes to 127.0.0.1:port and returns everything the server sends back until it
 // closes the connection or `timeoutMs` passes.
 QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs = 5000);

@@ -24,13 +24,6 @@ Result<T> wait(const std::function<void(std::function<void(Result<T>)>)> &start)
     return *out;
 }
 
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
 ApiClient::Options fastRetries()
 {
     ApiClient::Options o;
@@ -114,7 +107,7 @@ void tst_ApiClient::permanentErrorsComeBackAtOnce()
 
 void tst_ApiClient::unreachableServerIsRetriedThenGivenUp()
 {
-    ApiClient api(QUrl(u"http://127.0.0.1:%1"_s.arg(freePort())), fastRetries());
+    ApiClient api(QUrl(u"http://127.0.0.1:%1"_s.arg(freeLocalPort())), fastRetries());
     QSignalSpy retries(&api, &ApiClient::retryScheduled);
     const auto r = wait<User>([&](auto done) { api.me(done); });
     QCOMPARE(r.error().code, ErrorCode::Unavailable);
@@ -125,7 +118,7 @@ void tst_ApiClient::breakerOpensAndFailsFast()
 {
     auto options = fastRetries();
     options.retry.maxElapsedTime = 1ms; // one attempt per call
-    ApiClient api(QUrl(u"http://127.0.0.1:%1"_s.arg(freePort())), options);
+    ApiClient api(QUrl(u"http://127.0.0.1:%1"_s.arg(freeLocalPort())), options);
     QSignalSpy finished(&api, &ApiClient::requestFinished);
     for (int i = 0; i < 6; ++i)
         QVERIFY(!wait<User>([&](auto done) { api.me(done); }).ok());
@@ -143,7 +136,7 @@ void tst_ApiClient::breakerRecoversWhenTheServerReturns()
     auto options = fastRetries();
     options.retry.maxElapsedTime = 1ms;
     options.clock = [&] { return now; };
-    const quint16 port = freePort();
+    const quint16 port = freeLocalPort();
     ApiClient api(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
     for (int i = 0; i < 6; ++i)
         (void)wait<User>([&](auto done) { api.me(done); });

@@ -1,5 +1,6 @@
 // ChatClient: the transport choice and the connection state a user sees.
 #include "chatclient.h"
+#include "clientoptions.h"
 #include "faultproxy.h"
 #include "testsupport.h"
 
@@ -15,23 +16,6 @@ using namespace std::chrono_literals;
 using Mode = ConnectionState::Mode;
 
 namespace {
-
-ChatClient::Options fast()
-{
-    ChatClient::Options o;
-    o.api.transferTimeout = 1500ms;
-    o.api.retry.maxElapsedTime = 2000ms;
-    o.realtime.reconnect.initialInterval = 50ms;
-    o.realtime.reconnect.maxInterval = 300ms;
-    o.realtime.connectTimeout = 2000ms;
-    o.sse.reconnect.initialInterval = 50ms;
-    o.sse.reconnect.maxInterval = 300ms;
-    o.outboxRetry.initialInterval = 50ms;
-    o.outboxRetry.maxInterval = 300ms;
-    // Tests do not depend on the machine having NetworkManager on D-Bus.
-    o.watchNetwork = false;
-    return o;
-}
 
 struct Recorder
 {
@@ -74,8 +58,8 @@ void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
     server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
     QTemporaryDir dir;
     ChatClient a(QUrl(u"http://127.0.0.1:%1"_s.arg(proxy.port())), alice.token,
-                 dir.filePath(u"alice"_s), fast());
-    ChatClient b(server.url({}), bob.token, dir.filePath(u"bob"_s), fast());
+                 dir.filePath(u"alice"_s), fastChatClientOptions());
+    ChatClient b(server.url({}), bob.token, dir.filePath(u"bob"_s), fastChatClientOptions());
     Recorder ra(a), rb(b);
     QVERIFY(a.start().ok());
     QVERIFY(b.start().ok());
@@ -106,15 +90,10 @@ void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
 
 void tst_ChatClient::serverAwayShowsConnectingWithTheNextRetry()
 {
-    quint16 port;
-    {
-        QTcpServer probe;
-        probe.listen(QHostAddress::LocalHost, 0);
-        port = probe.serverPort();
-    }
+    const quint16 port = freeLocalPort();
     QTemporaryDir dir;
     ChatClient c(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), u"token"_s, dir.filePath(u"someone"_s),
-                 fast());
+                 fastChatClientOptions());
     QVERIFY(c.start().ok());
     QTRY_VERIFY(c.connectionState().reconnects >= 2);
     QCOMPARE(c.connectionState().mode, Mode::Connecting);
@@ -141,7 +120,7 @@ void tst_ChatClient::aRestartedClientResumesFromItsCache()
                  201);
     };
     {
-        ChatClient a(server.url({}), alice.token, dir.filePath(u"ann"_s), fast());
+        ChatClient a(server.url({}), alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
         Recorder ra(a);
         QVERIFY(a.start().ok());
         QTRY_COMPARE(a.connectionState().mode, Mode::Online);
@@ -150,7 +129,7 @@ void tst_ChatClient::aRestartedClientResumesFromItsCache()
     } // the app quits
     say(u"b2"_s);
     say(u"b3"_s);
-    ChatClient a(server.url({}), alice.token, dir.filePath(u"ann"_s), fast());
+    ChatClient a(server.url({}), alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
     Recorder ra(a);
     QVERIFY(a.start().ok());
     // Before any network: the last known history is there, marked stale.

@@ -2,6 +2,7 @@
 // real client.
 #include "chatclient.h"
 #include "chatwindow.h"
+#include "clientoptions.h"
 #include "logindialog.h"
 #include "messagelistmodel.h"
 #include "testsupport.h"
@@ -22,20 +23,6 @@ using namespace std::chrono_literals;
 using State = MessageListModel::MessageState;
 
 namespace {
-
-ChatClient::Options fast()
-{
-    ChatClient::Options o;
-    o.api.transferTimeout = 1500ms;
-    o.api.retry.maxElapsedTime = 2000ms;
-    o.realtime.reconnect.initialInterval = 50ms;
-    o.realtime.reconnect.maxInterval = 300ms;
-    o.realtime.connectTimeout = 2000ms;
-    o.outboxRetry.initialInterval = 50ms;
-    o.outboxRetry.maxInterval = 300ms;
-    o.watchNetwork = false;
-    return o;
-}
 
 int rowWithBody(const MessageListModel *m, const QString &body)
 {
@@ -66,12 +53,7 @@ private slots:
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
 {
     QTemporaryDir serverDir, clientDir;
-    quint16 port;
-    {
-        QTcpServer probe;
-        probe.listen(QHostAddress::LocalHost, 0);
-        port = probe.serverPort();
-    }
+    const quint16 port = freeLocalPort();
     const auto config = [&](server::ServerConfig &c) {
         c.dataDir = serverDir.path();
         c.port = port;
@@ -82,7 +64,8 @@ void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
     const qint64 room = server->createRoom(alice.token, u"general"_s);
     server->request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
 
-    ChatClient client(server->url({}), alice.token, clientDir.filePath(u"alice"_s), fast());
+    ChatClient client(server->url({}), alice.token, clientDir.filePath(u"alice"_s),
+                      fastChatClientOptions());
     QVERIFY(client.start().ok());
     ChatWindow window(&client);
     window.show();

@@ -129,12 +129,7 @@ void tst_RealtimeConnection::catchesUpExactlyAfterBeingAway()
 void tst_RealtimeConnection::reconnectsAcrossAServerRestart()
 {
     QTemporaryDir dir;
-    quint16 port;
-    {
-        QTcpServer probe;
-        probe.listen(QHostAddress::LocalHost, 0);
-        port = probe.serverPort();
-    }
+    const quint16 port = freeLocalPort();
     const auto config = [&](server::ServerConfig &c) {
         c.dataDir = dir.path();
         c.port = port;
