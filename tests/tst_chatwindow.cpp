@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTcpServer>
@@ -48,6 +49,7 @@ class tst_ChatWindow : public QObject
 private slots:
     void typeSendReceiveAndSurviveAServerRestart();
     void loginDialogRegistersLogsInAndShowsErrors();
+    void aNewcomerCanJoinAndCreateRooms();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -150,6 +152,35 @@ void tst_ChatWindow::loginDialogRegistersLogsInAndShowsErrors()
     QCOMPARE(again.errorLabel()->text(), u"wrong username or password"_s);
     QVERIFY(again.isVisible());
     QVERIFY(again.loginButton()->isEnabled()); // ready for another try
+}
+
+void tst_ChatWindow::aNewcomerCanJoinAndCreateRooms()
+{
+    TestServer server;
+    const auto owner = server.signUp(u"olga"_s);
+    const qint64 lobby = server.createRoom(owner.token, u"lobby"_s);
+    server.createRoom(owner.token, u"secret"_s, u"private"_s);
+    const auto newcomer = server.signUp(u"nina"_s);
+    QTemporaryDir dir;
+    ChatClient client(server.url({}), newcomer.token, dir.filePath(u"nina"_s),
+                      fastChatClientOptions());
+    QVERIFY(client.start().ok());
+    ChatWindow window(&client);
+    window.show();
+    // Public rooms are listed to join; private ones are not.
+    QTRY_COMPARE(window.roomList()->count(), 1);
+    QCOMPARE(window.roomList()->item(0)->text(), u"lobby"_s);
+    QVERIFY(window.roomList()->item(0)->font().italic());
+    window.roomList()->setCurrentRow(0); // selecting it joins it
+    QTRY_COMPARE(window.currentRoom(), lobby);
+    QTRY_VERIFY(
+        server.get(u"/api/v1/rooms/%1/members"_s.arg(lobby), newcomer.token).body.contains("nina"));
+    QTRY_VERIFY(!window.roomList()->item(0)->font().italic());
+
+    window.createRoom(u"ninas corner"_s);
+    QTRY_COMPARE(window.roomList()->count(), 2);
+    QTRY_VERIFY(window.currentRoom() != lobby);
+    QCOMPARE(window.roomList()->currentItem()->text(), u"ninas corner"_s);
 }
 
 QTEST_MAIN(tst_ChatWindow)

@@ -4,10 +4,12 @@
 #include "messagelistmodel.h"
 #include "protocollimits.h"
 
+#include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListView>
 #include <QListWidget>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -63,8 +65,22 @@ ChatWindow::ChatWindow(ChatClient *client, QWidget *parent)
                 modelFor(item.roomId)->removePending(item.localId);
             });
     connect(m_rooms, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
-        if (item)
-            openRoom(item->data(Qt::UserRole).toLongLong());
+        if (!item)
+            return;
+        const qint64 id = item->data(Qt::UserRole).toLongLong();
+        if (item->data(Qt::UserRole + 1).toBool())
+            openRoom(id);
+        else
+            joinAndOpen(id); // a public room listed for discovery
+    });
+    auto *newRoom = menuBar()->addMenu(tr("&Room"))->addAction(tr("&New room…"));
+    newRoom->setShortcut(QKeySequence::New);
+    connect(newRoom, &QAction::triggered, this, [this] {
+        bool ok = false;
+        const QString name
+            = QInputDialog::getText(this, tr("New room"), tr("Name"), QLineEdit::Normal, {}, &ok);
+        if (ok && !name.trimmed().isEmpty())
+            createRoom(name.trimmed());
     });
     showState(m_client->connectionState());
     refreshRooms();
@@ -104,6 +120,27 @@ void ChatWindow::openRoom(qint64 roomId)
     m_composer->setFocus();
 }
 
+void ChatWindow::createRoom(const QString &name)
+{
+    m_client->api().createRoom({ name, {}, RoomVisibility::Public }, [this](Result<Room> r) {
+        if (!r)
+            return statusBar()->showMessage(r.error().message, 5000);
+        m_room = r->id;
+        openRoom(r->id);
+        refreshRooms();
+    });
+}
+
+void ChatWindow::joinAndOpen(qint64 roomId)
+{
+    m_client->api().join(roomId, [this](Result<Room> r) {
+        if (!r)
+            return statusBar()->showMessage(r.error().message, 5000);
+        openRoom(r->id);
+        refreshRooms();
+    });
+}
+
 void ChatWindow::refreshRooms()
 {
     m_client->api().rooms([this](Result<ApiClient::RoomList> r) {
@@ -112,13 +149,23 @@ void ChatWindow::refreshRooms()
         const qint64 current = m_room;
         m_rooms->blockSignals(true);
         m_rooms->clear();
-        for (const Room &room : r->rooms) {
-            if (!r->joined.contains(room.id))
-                continue;
-            auto *item = new QListWidgetItem(room.name, m_rooms); // plain text, never HTML
-            item->setData(Qt::UserRole, room.id);
-            if (room.id == current)
-                m_rooms->setCurrentItem(item);
+        // Joined rooms first; then public rooms one may join, in italics.
+        for (const bool joined : { true, false }) {
+            for (const Room &room : r->rooms) {
+                if (r->joined.contains(room.id) != joined)
+                    continue;
+                auto *item = new QListWidgetItem(room.name, m_rooms); // plain text, never HTML
+                item->setData(Qt::UserRole, room.id);
+                item->setData(Qt::UserRole + 1, joined);
+                if (!joined) {
+                    QFont italic = item->font();
+                    italic.setItalic(true);
+                    item->setFont(italic);
+                    item->setToolTip(tr("Not joined: select to join"));
+                }
+                if (room.id == current)
+                    m_rooms->setCurrentItem(item);
+            }
         }
         m_rooms->blockSignals(false);
     });

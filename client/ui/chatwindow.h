@@ -27,6 +27,9 @@ public:
     ~ChatWindow() override;
 
     void openRoom(qint64 roomId);
+    // Creates a public room and opens it (the "New room…" action asks for the name).
+    void createRoom(const QString &name);
+    QListWidget *roomList() const { return m_rooms; }
     qint64 currentRoom() const { return m_room; }
     MessageListModel *timeline() const;
     QPlainTextEdit *composer() const { return m_composer; }
@@ -36,6 +39,7 @@ public:
 
 private:
     void refreshRooms();
+    void joinAndOpen(qint64 roomId);
     void sendComposed();
     void showState(const ConnectionState &state);
     MessageListModel *modelFor(qint64 roomId);
