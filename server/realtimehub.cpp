@@ -390,25 +390,24 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
 {
     for (const RoomEvent &e : events) {
         m_ctx.metrics->inc(u"confab_events_committed_total"_s);
-        // Keep the membership view in step with the log. A joining user receives its own join;
-        // a leaving user still receives its leave.
-        QSet<qint64> recipients = membersOf(e.roomId);
+        // Keep the membership view in step with the log: a join counts before delivery (the
+        // joiner receives it), a leave or delete after (the leaver still receives it).
         if (e.type == EventType::MemberJoin) {
+            membersOf(e.roomId);
             m_members[e.roomId].insert(e.subjectUserId());
-            recipients.insert(e.subjectUserId());
-        } else if (e.type == EventType::MemberLeave) {
-            m_members[e.roomId].remove(e.subjectUserId());
-        } else if (e.type == EventType::RoomDelete) {
-            m_members.remove(e.roomId);
         }
         const QString text = QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } }));
-        for (qint64 userId : std::as_const(recipients)) {
-            const auto it = m_byUser.constFind(userId);
-            if (it == m_byUser.constEnd())
-                continue;
-            for (Connection *c : *it)
+        for (qint64 userId : membersOf(e.roomId)) { // no copy: delivery never changes membership
+            // A shared copy (a refcount): a connection closing during delivery may change
+            // m_byUser without invalidating this loop.
+            const QList<Connection *> connections = m_byUser.value(userId);
+            for (Connection *c : connections)
                 deliverTo(c, e, text);
         }
+        if (e.type == EventType::MemberLeave)
+            m_members[e.roomId].remove(e.subjectUserId());
+        else if (e.type == EventType::RoomDelete)
+            m_members.remove(e.roomId);
     }
 }
 

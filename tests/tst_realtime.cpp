@@ -52,6 +52,7 @@ private slots:
     void resumeFarBehindOrOtherEpochSaysReset();
     void resumeOfARoomYouLeftIsForbidden();
     void nonMembersReceiveNothing();
+    void joinersSeeTheirJoinLeaversTheirLeaveAndNothingAfter();
     void typingReachesOthersAndExpires();
     void presenceFollowsConnections();
     void badFramesGetErrorFramesAndChangeNothing();
@@ -265,6 +266,29 @@ void tst_Realtime::nonMembersReceiveNothing()
     for (const auto &f : wo.frames)
         QVERIFY(!is<EventFrame>(f) && !is<TypingNotice>(f));
     QCOMPARE(seqsIn(wa.events(), priv), QList<qint64> { 3 });
+}
+
+void tst_Realtime::joinersSeeTheirJoinLeaversTheirLeaveAndNothingAfter()
+{
+    TestServer s;
+    const auto a = s.signUp(u"joe"_s);
+    const auto b = s.signUp(u"kay"_s);
+    const qint64 room = s.createRoom(a.token, u"r"_s);
+    WsClient wb(s.port());
+    QVERIFY(wb.login(b.token));
+    QVERIFY(wb.resume({}));
+    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, b.token).status, 200);
+    QTRY_COMPARE(seqsIn(wb.events(), room), QList<qint64> { 3 }); // its own member_join
+    QCOMPARE(wb.events().last().type, EventType::MemberJoin);
+    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/leave"_s.arg(room), {}, b.token).status, 204);
+    QTRY_COMPARE(seqsIn(wb.events(), room), (QList<qint64> { 3, 4 })); // its own member_leave
+    QCOMPARE(wb.events().last().type, EventType::MemberLeave);
+    QCOMPARE(s.post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                    { { u"clientMsgId"_s, u"x"_s }, { u"body"_s, u"after"_s } }, a.token)
+                 .status,
+             201);
+    QTest::qWait(100);
+    QCOMPARE(seqsIn(wb.events(), room), (QList<qint64> { 3, 4 })); // and nothing after it
 }
 
 void tst_Realtime::typingReachesOthersAndExpires()
