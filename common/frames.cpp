@@ -54,19 +54,6 @@ Result<QList<RoomCursor>> cursorsFromJson(const QJsonArray &array, const QString
     return out;
 }
 
-bool presenceFromName(QStringView name, PresenceStatus *out)
-{
-    if (name == u"online")
-        *out = PresenceStatus::Online;
-    else if (name == u"away")
-        *out = PresenceStatus::Away;
-    else if (name == u"offline")
-        *out = PresenceStatus::Offline;
-    else
-        return false;
-    return true;
-}
-
 Result<ClientPayload> parseClientPayload(const QString &type, JsonReader &r)
 {
     if (type == u"auth") {
@@ -241,19 +228,6 @@ Result<ServerPayload> parseServerPayload(const QString &type, JsonReader &r)
 }
 
 } // namespace
-
-QString presenceName(PresenceStatus s)
-{
-    switch (s) {
-    case PresenceStatus::Online:
-        return u"online"_s;
-    case PresenceStatus::Away:
-        return u"away"_s;
-    case PresenceStatus::Offline:
-        return u"offline"_s;
-    }
-    return {};
-}
 
 QString frameTypeName(const ClientPayload &p)
 {

@@ -10,9 +10,6 @@
 
 namespace confab {
 
-enum class PresenceStatus { Online, Away, Offline };
-QString presenceName(PresenceStatus s);
-
 struct RoomCursor
 {
     qint64 roomId = 0;

@@ -200,13 +200,37 @@ Result<Room> Room::fromJson(const QJsonObject &o)
 
 // --- Member -----------------------------------------------------------------------------------
 
+QString presenceName(PresenceStatus s)
+{
+    switch (s) {
+    case PresenceStatus::Online:
+        return u"online"_s;
+    case PresenceStatus::Away:
+        return u"away"_s;
+    case PresenceStatus::Offline:
+        return u"offline"_s;
+    }
+    return {};
+}
+
+bool presenceFromName(QStringView name, PresenceStatus *out)
+{
+    if (name == u"online")
+        *out = PresenceStatus::Online;
+    else if (name == u"away")
+        *out = PresenceStatus::Away;
+    else if (name == u"offline")
+        *out = PresenceStatus::Offline;
+    else
+        return false;
+    return true;
+}
+
 QJsonObject Member::toJson() const
 {
-    return { { u"userId"_s, userId },
-             { u"username"_s, username },
-             { u"displayName"_s, displayName },
-             { u"role"_s, roleName(role) },
-             { u"joinedAt"_s, joinedAt } };
+    return { { u"userId"_s, userId },           { u"username"_s, username },
+             { u"displayName"_s, displayName }, { u"role"_s, roleName(role) },
+             { u"joinedAt"_s, joinedAt },       { u"presence"_s, presenceName(presence) } };
 }
 
 Result<Member> Member::fromJson(const QJsonObject &o)
@@ -218,9 +242,13 @@ Result<Member> Member::fromJson(const QJsonObject &o)
     m.displayName = r.text(u"displayName", displayNameRule());
     const QString role = r.oneOf(u"role", { u"owner", u"admin", u"member" });
     m.joinedAt = timestamp(r, u"joinedAt");
+    const QString presence = r.has(u"presence")
+        ? r.oneOf(u"presence", { u"online", u"away", u"offline" })
+        : u"offline"_s;
     if (!r.ok())
         return r.error();
     roleFromName(role, &m.role);
+    presenceFromName(presence, &m.presence);
     return m;
 }
 

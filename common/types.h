@@ -51,6 +51,12 @@ enum class MemberRole { Owner, Admin, Member };
 QString roleName(MemberRole r);
 bool roleFromName(QStringView name, MemberRole *out);
 
+// A user's presence: online with at least one connection not away, away when every connection is
+// away, offline with none.
+enum class PresenceStatus { Online, Away, Offline };
+QString presenceName(PresenceStatus s);
+bool presenceFromName(QStringView name, PresenceStatus *out);
+
 struct Member
 {
     qint64 userId = 0;
@@ -58,6 +64,7 @@ struct Member
     QString displayName;
     MemberRole role = MemberRole::Member;
     qint64 joinedAt = 0;
+    PresenceStatus presence = PresenceStatus::Offline; // as the server saw it when listing
 
     QJsonObject toJson() const;
     static Result<Member> fromJson(const QJsonObject &o);

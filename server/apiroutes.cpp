@@ -176,7 +176,8 @@ void registerUserRoutes(Router &router, UserService *users, RoomService *rooms)
                 });
 }
 
-void registerRoomRoutes(Router &router, UserService *users, RoomService *rooms)
+void registerRoomRoutes(Router &router, UserService *users, RoomService *rooms,
+                        const std::function<PresenceStatus(qint64)> &presenceOf)
 {
     const auto roomJson = [](const Room &r) { return r.toJson(); };
     const auto noContent = [](const HttpResponder &res) {
@@ -233,12 +234,16 @@ void registerRoomRoutes(Router &router, UserService *users, RoomService *rooms)
                           s.userId, id, inv->userId,
                           replyWith<Member>(res, 200, [](const Member &m) { return m.toJson(); }));
               });
-    roomRoute(router, users, "GET", u"/members"_s,
-              [rooms](const Session &s, qint64 id, HttpRequest &, const HttpResponder &res) {
-                  const auto m = rooms->members(s.userId, id);
-                  m ? res.sendJson(200, QJsonObject { { u"members"_s, toJsonArray(m.value()) } })
-                    : res.sendError(m.error());
-              });
+    roomRoute(
+        router, users, "GET", u"/members"_s,
+        [rooms, presenceOf](const Session &s, qint64 id, HttpRequest &, const HttpResponder &res) {
+            auto m = rooms->members(s.userId, id);
+            if (!m)
+                return res.sendError(m.error());
+            for (Member &member : m.value())
+                member.presence = presenceOf(member.userId);
+            res.sendJson(200, QJsonObject { { u"members"_s, toJsonArray(m.value()) } });
+        });
     roomRoute(router, users, "PATCH", u"/members/{userId}"_s,
               [rooms](const Session &s, qint64 id, HttpRequest &req, const HttpResponder &res) {
                   const qint64 target = pathId(req, res, u"userId"_s, ErrorCode::UserNotFound);
@@ -301,11 +306,12 @@ void registerMessageRoutes(Router &router, UserService *users, MessageService *m
 } // namespace
 
 void registerApiRoutes(Router &router, UserService *users, RoomService *rooms,
-                       MessageService *messages)
+                       MessageService *messages,
+                       std::function<PresenceStatus(qint64 userId)> presenceOf)
 {
     registerAuthRoutes(router, users);
     registerUserRoutes(router, users, rooms);
-    registerRoomRoutes(router, users, rooms);
+    registerRoomRoutes(router, users, rooms, presenceOf);
     registerMessageRoutes(router, users, messages);
 }
 

@@ -1,6 +1,10 @@
 // ApiRoutes: protocol v1's REST endpoints (docs/protocol.md) mapped onto the services.
 #pragma once
 
+#include "types.h"
+
+#include <functional>
+
 namespace confab::server {
 
 class MessageService;
@@ -8,7 +12,9 @@ class RoomService;
 class Router;
 class UserService;
 
+// `presenceOf` fills in each member's presence in member lists (the realtime hub knows it).
 void registerApiRoutes(Router &router, UserService *users, RoomService *rooms,
-                       MessageService *messages);
+                       MessageService *messages,
+                       std::function<PresenceStatus(qint64 userId)> presenceOf);
 
 } // namespace confab::server

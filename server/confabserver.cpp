@@ -3,6 +3,7 @@
 #include "apiroutes.h"
 #include "connectionguard.h"
 #include "database.h"
+#include "discoveryresponder.h"
 #include "eventbus.h"
 #include "httpfrontend.h"
 #include "messageservice.h"
@@ -13,6 +14,7 @@
 
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QSysInfo>
 
 using namespace Qt::StringLiterals;
 
@@ -48,7 +50,8 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     m_hub = new RealtimeHub(m_ctx, m_users, m_messages, m_bus, this);
     connect(m_guard, &ConnectionGuard::webSocketRequested, m_hub, &RealtimeHub::acceptSocket);
     registerHealthRoutes();
-    registerApiRoutes(m_http->router(), m_users, m_rooms, m_messages);
+    registerApiRoutes(m_http->router(), m_users, m_rooms, m_messages,
+                      [hub = m_hub](qint64 userId) { return hub->presenceOf(userId); });
     m_http->router().add(
         "GET", u"/api/v1/events"_s, [this](HttpRequest &req, const HttpResponder &res) {
             const auto session = m_users->authenticate(req.bearerToken());
@@ -107,9 +110,29 @@ Result<quint16> ConfabServer::start()
     }
     m_http->bind(m_guard);
     m_port = m_guard->serverPort();
+    if (m_config.discovery) {
+        discovery::Announcement a { m_config.name.isEmpty() ? QSysInfo::machineHostName()
+                                                            : m_config.name,
+                                    m_port, QStringLiteral(CONFAB_VERSION),
+                                    limits::ProtocolVersion };
+        m_discovery = new DiscoveryResponder(a, &m_metrics, this);
+        // A server on loopback answers this machine only; any other listener the whole LAN
+        // (broadcasts reach only sockets bound to the wildcard address).
+        const QHostAddress where = m_config.listen.isLoopback() ? m_config.listen
+            : m_config.listen.protocol() == QAbstractSocket::IPv6Protocol
+            ? QHostAddress(QHostAddress::AnyIPv6)
+            : QHostAddress(QHostAddress::AnyIPv4);
+        if (auto bound = m_discovery->start(where, m_config.discoveryPort); !bound)
+            qCWarning(lcServer).noquote() << bound.error().message << "(discovery off)";
+    }
     qCDebug(lcServer).noquote() << "listening on"
-                               << m_config.listen.toString() + u':' + QString::number(m_port);
+                                << m_config.listen.toString() + u':' + QString::number(m_port);
     return m_port;
+}
+
+quint16 ConfabServer::discoveryPort() const
+{
+    return m_discovery ? m_discovery->port() : 0;
 }
 
 void ConfabServer::stop()

@@ -15,6 +15,7 @@
 namespace confab::server {
 
 class ConnectionGuard;
+class DiscoveryResponder;
 class Database;
 class EventBus;
 class HttpFrontend;
@@ -38,6 +39,7 @@ public:
     void stop();
 
     quint16 port() const { return m_port; }
+    quint16 discoveryPort() const; // 0 when discovery is off or could not bind
     const ServerConfig &config() const { return m_config; }
     Metrics &metrics() { return m_metrics; }
     Database &database() { return *m_database; }
@@ -60,6 +62,7 @@ private:
     RealtimeHub *m_hub = nullptr;
     ConnectionGuard *m_guard = nullptr;
     HttpFrontend *m_http = nullptr;
+    DiscoveryResponder *m_discovery = nullptr;
     quint16 m_port = 0;
 };
 

@@ -60,6 +60,7 @@ public:
     int connectionCount() const { return int(m_connections.size()); }
     int sseStreamCount() const { return int(m_sse.size()); }
     int onlineUserCount() const { return int(m_byUser.size()); }
+    PresenceStatus presenceOf(qint64 userId) const;
 
 private:
     struct Connection;
@@ -82,7 +83,6 @@ private:
     void sendError(Connection *c, const QString &id, const Error &error);
     void broadcastPresence(qint64 userId);
     void broadcastTyping(qint64 roomId, qint64 userId, bool active);
-    PresenceStatus presenceOf(qint64 userId) const;
     const QSet<qint64> &membersOf(qint64 roomId);
     void heartbeat();
     void expireTyping();

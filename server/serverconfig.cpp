@@ -39,6 +39,12 @@ const QList<Option> &options()
           u"WebSocket ping interval (default 15000)."_s, u"ms"_s },
         { u"session-ttl-days"_s, u"CONFAB_SESSION_TTL_DAYS"_s,
           u"Lifetime of a login session (default 30)."_s, u"days"_s },
+        { u"discovery"_s, u"CONFAB_DISCOVERY"_s,
+          u"Answer LAN discovery queries: on (default) or off."_s, u"on|off"_s },
+        { u"discovery-port"_s, u"CONFAB_DISCOVERY_PORT"_s,
+          u"UDP port for LAN discovery (default 7081)."_s, u"port"_s },
+        { u"name"_s, u"CONFAB_NAME"_s, u"Server name shown to clients (default: host name)."_s,
+          u"name"_s },
         { u"password-cost"_s, u"CONFAB_PASSWORD_COST"_s,
           u"argon2id cost: interactive (default) or minimal (tests and benchmarks only)."_s,
           u"cost"_s },
@@ -141,6 +147,19 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
             if (v != u"interactive" && v != u"minimal")
                 return bad();
             cfg.passwordCost = v;
+        } else if (o.name == u"discovery") {
+            if (v != u"on" && v != u"off")
+                return bad();
+            cfg.discovery = v == u"on";
+        } else if (o.name == u"discovery-port") {
+            int p;
+            if (!toInt(v, 0, 65535, &p))
+                return bad();
+            cfg.discoveryPort = quint16(p);
+        } else if (o.name == u"name") {
+            if (v.trimmed().isEmpty() || v.size() > 64)
+                return bad();
+            cfg.name = v.trimmed();
         } else if (o.name == u"session-ttl-days") {
             if (!toInt(v, 1, 3650, &cfg.sessionTtlDays))
                 return bad();

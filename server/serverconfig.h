@@ -25,6 +25,10 @@ struct ServerConfig
     // Realtime
     int heartbeatMs = 15000; // server pings each socket this often
     int authTimeoutMs = 5000; // an unauthenticated WebSocket is closed after this
+    // LAN discovery (docs/protocol.md, "LAN discovery"): answered on the listen address's network.
+    bool discovery = true;
+    quint16 discoveryPort = 7081;
+    QString name; // default: the host name
     // Sessions
     int sessionTtlDays = 30;
     // argon2id cost: "interactive" (libsodium's interactive limits) or "minimal" (tests and

@@ -39,6 +39,7 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
     cfg.listen = QHostAddress::LocalHost;
     cfg.port = 0;
     cfg.dataDir = m_dir.path();
+    cfg.discoveryPort = 0; // never the shared default port in parallel tests
     cfg.passwordCost
         = QStringLiteral("minimal"); // argon2id at minimum cost: tests register many users
     if (tweak)

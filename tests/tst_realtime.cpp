@@ -348,9 +348,26 @@ void tst_Realtime::presenceFollowsConnections()
     laptop.sendFrame({ {}, PresenceFrame { PresenceStatus::Away } });
     const auto away = statusOf(PresenceStatus::Away, online + 1); // all devices away
     QVERIFY(away >= 0);
+    // A member list fetched now (what a client opening the room sees) carries presence too.
+    const qint64 room = s.createRoom(b.token, u"lobby"_s);
+    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, a.token).status, 200);
+    const auto presenceIn = [&] {
+        QMap<QString, QString> out;
+        const auto list = s.get(u"/api/v1/rooms/%1/members"_s.arg(room), b.token)
+                              .json()
+                              .value(u"members"_s)
+                              .toArray();
+        for (const auto &m : list)
+            out.insert(m[u"username"_s].toString(), m[u"presence"_s].toString());
+        return out;
+    };
+    QCOMPARE(presenceIn(),
+             (QMap<QString, QString> { { u"quin"_s, u"away"_s }, { u"ray"_s, u"online"_s } }));
     phone.reset();
     laptop.close();
     QVERIFY(statusOf(PresenceStatus::Offline, away + 1) >= 0);
+    QCOMPARE(presenceIn(),
+             (QMap<QString, QString> { { u"quin"_s, u"offline"_s }, { u"ray"_s, u"online"_s } }));
 }
 
 void tst_Realtime::badFramesGetErrorFramesAndChangeNothing()

@@ -1,5 +1,6 @@
 #include "chatclient.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QLoggingCategory>
 #include <QNetworkInformation>
@@ -75,8 +76,30 @@ ChatClient::ChatClient(QUrl server, QString token, const QString &accountDir, Op
     connect(&m_realtime, &RealtimeConnection::stateChanged, this, &ChatClient::updateState);
     connect(&m_realtime, &RealtimeConnection::roundTrip, this, [this](qint64 ms) {
         m_state.roundTripMs = ms;
+        addRoundTrip(ms, true);
         updateState();
     });
+    connect(&m_api, &ApiClient::requestFinished, this, [this](int status, qint64 ms) {
+        ++m_diag.httpRequests;
+        if (status == 0 || status >= 500)
+            ++m_diag.httpErrors;
+        else
+            addRoundTrip(ms, false);
+        if (status == 401 && !m_api.token().isEmpty())
+            emit sessionExpired();
+    });
+    connect(&m_api.breaker(), &CircuitBreaker::stateChanged, this,
+            [this](CircuitBreaker::State from, CircuitBreaker::State to) {
+                ++m_diag.breakerChangeCount;
+                m_diag.breakerChanges.append({ QDateTime::currentMSecsSinceEpoch(), from, to });
+                if (m_diag.breakerChanges.size() > Diagnostics::MaxBreakerChanges)
+                    m_diag.breakerChanges.removeFirst();
+            });
+    connect(&m_realtime, &RealtimeConnection::sessionRefused, this, &ChatClient::sessionExpired);
+    connect(&m_realtime, &RealtimeConnection::typingChanged, this, &ChatClient::typingChanged);
+    connect(&m_sse, &SseConnection::typingChanged, this, &ChatClient::typingChanged);
+    connect(&m_realtime, &RealtimeConnection::presenceChanged, this, &ChatClient::presenceChanged);
+    connect(&m_sse, &SseConnection::presenceChanged, this, &ChatClient::presenceChanged);
     connect(&m_sse, &SseConnection::opened, this, [this] {
         m_pump.pump();
         updateState();
@@ -165,6 +188,39 @@ void ChatClient::sendItem(const Outbox::Item &item, std::function<void(Result<Se
                         std::move(done));
     else
         m_api.sendMessage(item.roomId, { item.clientMsgId, item.body }, std::move(done));
+}
+
+void ChatClient::setTyping(qint64 roomId, bool active)
+{
+    if (m_realtime.state() == RealtimeConnection::State::Online)
+        m_realtime.sendTyping(roomId, active);
+}
+
+void ChatClient::addRoundTrip(qint64 ms, bool webSocket)
+{
+    m_diag.roundTrips.append({ QDateTime::currentMSecsSinceEpoch(), ms, webSocket });
+    if (m_diag.roundTrips.size() > Diagnostics::MaxSamples)
+        m_diag.roundTrips.removeFirst();
+}
+
+Diagnostics ChatClient::diagnostics() const
+{
+    Diagnostics d = m_diag;
+    d.reconnects = m_state.reconnects;
+    d.retries = m_state.retries;
+    d.cacheHits = m_cache.hits();
+    d.cacheMisses = m_cache.misses();
+    switch (m_state.mode) {
+    case ConnectionState::Mode::Online:
+        d.transport = u"WebSocket"_s;
+        break;
+    case ConnectionState::Mode::Degraded:
+        d.transport = u"SSE + REST"_s;
+        break;
+    default:
+        d.transport = u"none"_s;
+    }
+    return d;
 }
 
 void ChatClient::onRealtimeFailure()

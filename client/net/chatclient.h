@@ -36,6 +36,35 @@ struct ConnectionState
     friend bool operator==(const ConnectionState &, const ConnectionState &) = default;
 };
 
+// The network layer's figures for the diagnostics panel (Help → Connection diagnostics).
+struct Diagnostics
+{
+    struct Sample
+    {
+        qint64 atMs = 0; // wall clock, ms since the epoch
+        qint64 rttMs = 0;
+        bool webSocket = true; // false: an HTTP request's round trip
+    };
+    struct BreakerChange
+    {
+        qint64 atMs = 0;
+        CircuitBreaker::State from = CircuitBreaker::State::Closed;
+        CircuitBreaker::State to = CircuitBreaker::State::Closed;
+    };
+    static constexpr int MaxSamples = 300;
+    static constexpr int MaxBreakerChanges = 50;
+    QList<Sample> roundTrips; // oldest first, at most MaxSamples
+    QList<BreakerChange> breakerChanges; // oldest first, at most MaxBreakerChanges
+    int breakerChangeCount = 0;
+    int reconnects = 0;
+    int retries = 0;
+    int httpRequests = 0;
+    int httpErrors = 0; // no answer, or a 5xx
+    qint64 cacheHits = 0;
+    qint64 cacheMisses = 0;
+    QString transport; // "WebSocket", "SSE + REST", "none"
+};
+
 class ChatClient : public QObject
 {
     Q_OBJECT
@@ -66,6 +95,9 @@ public:
     Result<Outbox::Item> send(qint64 roomId, const QString &body);
 
     ConnectionState connectionState() const { return m_state; }
+    Diagnostics diagnostics() const;
+    // Tells the room's other members that the user is typing (WebSocket only; best effort).
+    void setTyping(qint64 roomId, bool active);
     ApiClient &api() { return m_api; }
     RealtimeConnection &realtime() { return m_realtime; }
     Outbox &outbox() { return m_outbox; }
@@ -77,9 +109,14 @@ signals:
     void connectionStateChanged(const confab::client::ConnectionState &state);
     void roomReset(qint64 roomId); // reload it over REST
     void historyReset(); // the local cache was cleared: reload everything
+    void typingChanged(qint64 roomId, qint64 userId, bool active);
+    void presenceChanged(qint64 userId, confab::PresenceStatus status);
+    // The server refused the token (expired or revoked): only this sends the user to log in.
+    void sessionExpired();
 
 private:
     void updateState();
+    void addRoundTrip(qint64 ms, bool webSocket);
     void onRealtimeFailure();
     void sendItem(const Outbox::Item &item, std::function<void(Result<SendAck>)> done);
 
@@ -95,6 +132,7 @@ private:
     ConnectionState m_state;
     int m_wsFailures = 0;
     bool m_running = false;
+    Diagnostics m_diag;
 };
 
 } // namespace confab::client

@@ -56,6 +56,12 @@ RealtimeConnection::~RealtimeConnection()
     stop();
 }
 
+void RealtimeConnection::ping()
+{
+    if (m_socket && m_state == State::Online)
+        m_socket->ping();
+}
+
 void RealtimeConnection::start()
 {
     if (m_running)
@@ -130,6 +136,7 @@ void RealtimeConnection::connectSocket()
             emit connectFailed();
         if (socket->closeCode() == 4401) {
             qCWarning(lcRealtime) << "the server refused the session token";
+            emit sessionRefused();
         }
         scheduleReconnect();
     });

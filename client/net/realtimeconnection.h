@@ -70,6 +70,7 @@ public:
 
     void send(const SendFrame &frame, std::function<void(Result<SendAck>)> done);
     void sendTyping(qint64 roomId, bool active);
+    void ping(); // a WebSocket ping now (its pong emits roundTrip)
     void sendPresence(PresenceStatus status);
 
 signals:
@@ -85,6 +86,7 @@ signals:
     void typingChanged(qint64 roomId, qint64 userId, bool active);
     void presenceChanged(qint64 userId, confab::PresenceStatus status);
     void roundTrip(qint64 ms);
+    void sessionRefused(); // closed with 4401: the token is unknown, expired or revoked
 
 private:
     void connectSocket();

@@ -1,0 +1,163 @@
+#include "clientsettings.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+using namespace Qt::StringLiterals;
+
+namespace confab::client {
+
+namespace {
+
+QString accountGroup(const QString &key)
+{
+    // QSettings keys may not contain '/' or '\\': hex keeps any URL and username safe.
+    return u"account-"_s + QString::fromLatin1(key.toUtf8().toHex());
+}
+
+constexpr int MaxServers = 20;
+
+} // namespace
+
+QString SavedAccount::key() const
+{
+    return server.adjusted(QUrl::StripTrailingSlash | QUrl::RemovePath).toString() + u'|'
+        + username;
+}
+
+ClientSettings::ClientSettings(const QString &path)
+    : m_settings(path.isEmpty() ? std::make_unique<QSettings>()
+                                : std::make_unique<QSettings>(path, QSettings::IniFormat))
+{
+}
+
+QList<QUrl> ClientSettings::servers() const
+{
+    QList<QUrl> out;
+    const QStringList list = m_settings->value(u"servers"_s).toStringList();
+    for (const QString &s : list) {
+        const QUrl url(s);
+        if (url.isValid() && !url.host().isEmpty())
+            out.append(url);
+    }
+    return out;
+}
+
+void ClientSettings::rememberServer(const QUrl &server)
+{
+    const QString s = server.adjusted(QUrl::StripTrailingSlash | QUrl::RemovePath).toString();
+    QStringList list = m_settings->value(u"servers"_s).toStringList();
+    list.removeAll(s);
+    list.prepend(s);
+    while (list.size() > MaxServers)
+        list.removeLast();
+    m_settings->setValue(u"servers"_s, list);
+}
+
+QList<SavedAccount> ClientSettings::accounts() const
+{
+    QList<SavedAccount> out;
+    const QJsonArray array
+        = QJsonDocument::fromJson(m_settings->value(u"accounts"_s).toByteArray()).array();
+    for (const QJsonValue &v : array) {
+        const QJsonObject o = v.toObject();
+        SavedAccount a { QUrl(o.value(u"server"_s).toString()), o.value(u"username"_s).toString(),
+                         o.value(u"userId"_s).toInteger(), o.value(u"lastUsedMs"_s).toInteger() };
+        if (a.server.isValid() && !a.username.isEmpty())
+            out.append(a);
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto &a, const auto &b) { return a.lastUsedMs > b.lastUsedMs; });
+    return out;
+}
+
+void ClientSettings::rememberAccount(const SavedAccount &account)
+{
+    QList<SavedAccount> list = accounts();
+    list.removeIf([&](const SavedAccount &a) { return a.key() == account.key(); });
+    SavedAccount a = account;
+    a.lastUsedMs = std::max(QDateTime::currentMSecsSinceEpoch(),
+                            list.isEmpty() ? 0 : list.first().lastUsedMs + 1);
+    list.prepend(a);
+    QJsonArray array;
+    for (const SavedAccount &s : std::as_const(list))
+        array.append(QJsonObject { { u"server"_s, s.server.toString() },
+                                   { u"username"_s, s.username },
+                                   { u"userId"_s, s.userId },
+                                   { u"lastUsedMs"_s, s.lastUsedMs } });
+    m_settings->setValue(u"accounts"_s, QJsonDocument(array).toJson(QJsonDocument::Compact));
+    rememberServer(account.server);
+}
+
+void ClientSettings::forgetAccount(const QString &key)
+{
+    QList<SavedAccount> list = accounts();
+    list.removeIf([&](const SavedAccount &a) { return a.key() == key; });
+    QJsonArray array;
+    for (const SavedAccount &s : std::as_const(list))
+        array.append(QJsonObject { { u"server"_s, s.server.toString() },
+                                   { u"username"_s, s.username },
+                                   { u"userId"_s, s.userId },
+                                   { u"lastUsedMs"_s, s.lastUsedMs } });
+    m_settings->setValue(u"accounts"_s, QJsonDocument(array).toJson(QJsonDocument::Compact));
+    m_settings->remove(accountGroup(key));
+}
+
+std::optional<SavedAccount> ClientSettings::lastAccount() const
+{
+    const auto list = accounts();
+    if (list.isEmpty())
+        return std::nullopt;
+    return list.first();
+}
+
+qint64 ClientSettings::lastRoom(const QString &accountKey) const
+{
+    return m_settings->value(accountGroup(accountKey) + u"/lastRoom"_s).toLongLong();
+}
+
+void ClientSettings::setLastRoom(const QString &accountKey, qint64 roomId)
+{
+    m_settings->setValue(accountGroup(accountKey) + u"/lastRoom"_s, roomId);
+}
+
+QSet<qint64> ClientSettings::mutedRooms(const QString &accountKey) const
+{
+    QSet<qint64> out;
+    const QStringList list
+        = m_settings->value(accountGroup(accountKey) + u"/muted"_s).toStringList();
+    for (const QString &s : list)
+        out.insert(s.toLongLong());
+    return out;
+}
+
+void ClientSettings::setMuted(const QString &accountKey, qint64 roomId, bool muted)
+{
+    QSet<qint64> set = mutedRooms(accountKey);
+    muted ? void(set.insert(roomId)) : void(set.remove(roomId));
+    QStringList list;
+    for (qint64 id : std::as_const(set))
+        list.append(QString::number(id));
+    list.sort();
+    m_settings->setValue(accountGroup(accountKey) + u"/muted"_s, list);
+}
+
+QByteArray ClientSettings::windowGeometry() const
+{
+    return m_settings->value(u"window/geometry"_s).toByteArray();
+}
+
+QByteArray ClientSettings::windowState() const
+{
+    return m_settings->value(u"window/state"_s).toByteArray();
+}
+
+void ClientSettings::setWindow(const QByteArray &geometry, const QByteArray &state)
+{
+    m_settings->setValue(u"window/geometry"_s, geometry);
+    m_settings->setValue(u"window/state"_s, state);
+}
+
+} // namespace confab::client

@@ -1,0 +1,127 @@
+#include "landiscovery.h"
+
+#include <QLoggingCategory>
+#include <QNetworkDatagram>
+#include <QNetworkInterface>
+#include <QUdpSocket>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcLan, "confab.client.discovery", QtInfoMsg)
+
+namespace confab::client {
+
+LanDiscovery::LanDiscovery(QObject *parent)
+    : LanDiscovery(Options {}, parent)
+{
+}
+
+LanDiscovery::LanDiscovery(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_socket(new QUdpSocket(this))
+{
+    m_timer.setInterval(m_options.interval);
+    connect(&m_timer, &QTimer::timeout, this, &LanDiscovery::query);
+    connect(m_socket, &QUdpSocket::readyRead, this, &LanDiscovery::readPending);
+    m_clock.start();
+}
+
+void LanDiscovery::start()
+{
+    if (m_socket->state() != QAbstractSocket::BoundState
+        && !m_socket->bind(QHostAddress::AnyIPv4, 0)) {
+        qCWarning(lcLan) << "cannot bind a UDP socket:" << m_socket->errorString();
+        return;
+    }
+    query();
+    m_timer.start();
+}
+
+void LanDiscovery::stop()
+{
+    m_timer.stop();
+}
+
+QList<DiscoveredServer> LanDiscovery::servers() const
+{
+    QList<DiscoveredServer> out;
+    for (const Seen &s : m_seen)
+        out.append(s.server);
+    std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
+        return std::pair(a.name.toLower(), a.url.toString())
+            < std::pair(b.name.toLower(), b.url.toString());
+    });
+    return out;
+}
+
+void LanDiscovery::query()
+{
+    // Forget servers that stopped answering.
+    const qint64 now = m_clock.elapsed();
+    const qint64 expiry = 3 * m_options.interval.count();
+    bool changed = false;
+    for (auto it = m_seen.begin(); it != m_seen.end();) {
+        if (now - it->lastHeardMs > expiry) {
+            it = m_seen.erase(it);
+            changed = true;
+        } else {
+            ++it;
+        }
+    }
+    if (changed)
+        emit serversChanged();
+
+    const QByteArray q = discovery::encodeQuery();
+    QList<QHostAddress> targets { QHostAddress(QHostAddress::LocalHost) };
+    if (m_options.broadcast) {
+        targets.append(QHostAddress(QHostAddress::Broadcast));
+        const auto interfaces = QNetworkInterface::allInterfaces();
+        for (const QNetworkInterface &i : interfaces) {
+            if (!(i.flags() & QNetworkInterface::IsUp)
+                || !(i.flags() & QNetworkInterface::CanBroadcast))
+                continue;
+            for (const QNetworkAddressEntry &e : i.addressEntries()) {
+                if (!e.broadcast().isNull() && !targets.contains(e.broadcast()))
+                    targets.append(e.broadcast());
+            }
+        }
+    }
+    for (const QHostAddress &to : std::as_const(targets))
+        m_socket->writeDatagram(q, to, m_options.port);
+}
+
+void LanDiscovery::readPending()
+{
+    bool changed = false;
+    while (m_socket->hasPendingDatagrams()) {
+        const QNetworkDatagram d = m_socket->receiveDatagram(discovery::QueryBytes);
+        const auto a = discovery::parseAnnouncement(d.data());
+        if (!a) {
+            qCDebug(lcLan) << "ignored a datagram from" << d.senderAddress() << a.error().message;
+            continue;
+        }
+        QHostAddress from = d.senderAddress();
+        if (from.protocol() == QAbstractSocket::IPv6Protocol) {
+            bool ok = false;
+            const quint32 v4 = from.toIPv4Address(&ok); // ::ffff:a.b.c.d
+            if (ok)
+                from = QHostAddress(v4);
+        }
+        QUrl url;
+        url.setScheme(u"http"_s);
+        url.setHost(from.toString());
+        url.setPort(a->port);
+        Seen &seen = m_seen[url];
+        const DiscoveredServer server { url, a->name, a->version };
+        if (!(seen.server == server)) {
+            seen.server = server;
+            changed = true;
+        }
+        seen.lastHeardMs = m_clock.elapsed();
+    }
+    if (changed)
+        emit serversChanged();
+}
+
+} // namespace confab::client

@@ -1,0 +1,66 @@
+// LanDiscovery: finds Confab servers on the local network (common/discovery.h).
+//
+// While running it broadcasts a query every `interval` to each IPv4 interface's broadcast
+// address and to this machine, and lists every server that answers, keyed by URL. A server
+// not heard for three intervals is dropped from the list.
+#pragma once
+
+#include "discovery.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+
+class QUdpSocket;
+
+namespace confab::client {
+
+struct DiscoveredServer
+{
+    QUrl url; // http://address:port
+    QString name;
+    QString version;
+    friend bool operator==(const DiscoveredServer &, const DiscoveredServer &) = default;
+};
+
+class LanDiscovery : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        quint16 port = discovery::DefaultPort;
+        std::chrono::milliseconds interval { 3000 };
+        bool broadcast = true; // false: ask only this machine (tests)
+    };
+
+    explicit LanDiscovery(QObject *parent = nullptr);
+    LanDiscovery(Options options, QObject *parent = nullptr);
+
+    void start();
+    void stop();
+    QList<DiscoveredServer> servers() const;
+
+signals:
+    void serversChanged();
+
+private:
+    void query();
+    void readPending();
+
+    Options m_options;
+    QUdpSocket *m_socket;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    struct Seen
+    {
+        DiscoveredServer server;
+        qint64 lastHeardMs = 0;
+    };
+    QHash<QUrl, Seen> m_seen;
+};
+
+} // namespace confab::client

@@ -1,0 +1,141 @@
+// LAN discovery: a real server's responder and the client's LanDiscovery over real UDP sockets.
+#include "discovery.h"
+#include "landiscovery.h"
+#include "metrics.h"
+#include "testsupport.h"
+
+#include <QNetworkDatagram>
+#include <QSignalSpy>
+#include <QTest>
+#include <QUdpSocket>
+
+using namespace Qt::StringLiterals;
+using namespace confab;
+using namespace confab::client;
+using namespace confab::test;
+
+class TestDiscovery : public QObject
+{
+    Q_OBJECT
+
+private:
+    // Sends `datagram` to the server's discovery port; returns what came back within `waitMs`.
+    static QList<QByteArray> ask(quint16 port, const QByteArray &datagram, int waitMs = 300)
+    {
+        QUdpSocket s;
+        s.bind(QHostAddress::LocalHost, 0);
+        s.writeDatagram(datagram, QHostAddress::LocalHost, port);
+        QList<QByteArray> answers;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < waitMs) {
+            QTest::qWait(20); // the server runs on this thread: let it work
+            while (s.hasPendingDatagrams())
+                answers.append(s.receiveDatagram().data());
+        }
+        return answers;
+    }
+
+private slots:
+    void codecRoundTrip()
+    {
+        const QByteArray q = discovery::encodeQuery();
+        QCOMPARE(q.size(), discovery::QueryBytes);
+        QVERIFY(discovery::isQuery(q));
+        const discovery::Announcement a { u"Büro <b>chat</b>"_s, 7080, u"0.1.0"_s, 1 };
+        const QByteArray bytes = discovery::encodeAnnouncement(a);
+        QVERIFY(bytes.size() < discovery::QueryBytes); // never more than the query
+        const auto parsed = discovery::parseAnnouncement(bytes);
+        QVERIFY(parsed);
+        QCOMPARE(*parsed, a);
+        // Hostile answers are refused, not half-read.
+        QVERIFY(!discovery::parseAnnouncement("{\"type\":\"confab.server\",\"v\":1}"));
+        QVERIFY(!discovery::parseAnnouncement(
+            R"({"type":"confab.server","v":1,"name":"x","port":70000,"version":"1","protocol":1})"));
+        QVERIFY(!discovery::parseAnnouncement("not json"));
+    }
+
+    void clientFindsServer()
+    {
+        TestServer server([](server::ServerConfig &c) { c.name = u"Team room"_s; });
+        QVERIFY(server.ok());
+        const quint16 port = server.server().discoveryPort();
+        QVERIFY(port != 0);
+        LanDiscovery lan({ port, std::chrono::milliseconds(200), false });
+        QSignalSpy changed(&lan, &LanDiscovery::serversChanged);
+        lan.start();
+        QTRY_COMPARE(lan.servers().size(), 1);
+        const DiscoveredServer found = lan.servers().first();
+        QCOMPARE(found.name, u"Team room"_s);
+        QCOMPARE(found.url, QUrl(u"http://127.0.0.1:%1"_s.arg(server.port())));
+        QCOMPARE(found.version, QStringLiteral(CONFAB_VERSION));
+        // The URL it found really is the server.
+        QCOMPARE(server.get(u"/healthz"_s).status, 200);
+        // Repeated answers do not repeat the entry or re-announce an unchanged list.
+        QTest::qWait(500);
+        QCOMPARE(lan.servers().size(), 1);
+        QCOMPARE(changed.size(), 1);
+    }
+
+    void vanishedServerIsDropped()
+    {
+        auto server = std::make_unique<TestServer>();
+        const quint16 port = server->server().discoveryPort();
+        LanDiscovery lan({ port, std::chrono::milliseconds(100), false });
+        lan.start();
+        QTRY_COMPARE(lan.servers().size(), 1);
+        server.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(lan.servers().size(), 0, 3000);
+    }
+
+    void shortOrForeignDatagramsGetNoAnswer()
+    {
+        TestServer server;
+        const quint16 port = server.server().discoveryPort();
+        // A valid query gets exactly one answer, no larger than the query.
+        auto answers = ask(port, discovery::encodeQuery());
+        QCOMPARE(answers.size(), 1);
+        QVERIFY(answers.first().size() <= discovery::QueryBytes);
+        // Short (amplification bait), malformed, or other protocols: silence.
+        QVERIFY(ask(port, R"({"type":"confab.discover","v":1})").isEmpty());
+        QVERIFY(ask(port, QByteArray(600, 'x')).isEmpty());
+        QByteArray other = discovery::encodeQuery();
+        other.replace("confab.discover", "confab.discovex");
+        QVERIFY(ask(port, other).isEmpty());
+        const auto metrics = server.get(u"/metrics"_s).body;
+        QVERIFY(metrics.contains("confab_discovery_queries_total{outcome=\"ignored\"} 3"));
+        QVERIFY(metrics.contains("confab_discovery_queries_total{outcome=\"answered\"} 1"));
+    }
+
+    void answersAreRateLimited()
+    {
+        TestServer server;
+        const quint16 port = server.server().discoveryPort();
+        QUdpSocket s;
+        s.bind(QHostAddress::LocalHost, 0);
+        const QByteArray q = discovery::encodeQuery();
+        for (int i = 0; i < 200; ++i)
+            s.writeDatagram(q, QHostAddress::LocalHost, port);
+        int answers = 0;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 500) {
+            QTest::qWait(20); // the server runs on this thread: let it work
+            while (s.hasPendingDatagrams()) {
+                s.receiveDatagram();
+                ++answers;
+            }
+        }
+        QVERIFY2(answers > 0 && answers <= 50 * 2, qPrintable(QString::number(answers)));
+    }
+
+    void discoveryOff()
+    {
+        TestServer server([](server::ServerConfig &c) { c.discovery = false; });
+        QVERIFY(server.ok());
+        QCOMPARE(server.server().discoveryPort(), quint16(0));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDiscovery)
+#include "tst_discovery.moc"
