@@ -3,16 +3,23 @@
 #include "chatclient.h"
 #include "chatwindow.h"
 #include "clientoptions.h"
+#include "clientsettings.h"
+#include "diagnosticsdialog.h"
+#include "dialogs.h"
 #include "logindialog.h"
+#include "messagedelegate.h"
 #include "messagelistmodel.h"
 #include "testsupport.h"
 
 #include <QApplication>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListView>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
+#include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
 
@@ -40,6 +47,48 @@ State stateOf(const MessageListModel *m, const QString &body)
     return row < 0 ? State::Failed : m->index(row).data(MessageListModel::StateRole).value<State>();
 }
 
+QListWidgetItem *itemWithText(QListWidget *list, const QString &prefix)
+{
+    for (int i = 0; i < list->count(); ++i) {
+        if (list->item(i)->text().startsWith(prefix))
+            return list->item(i);
+    }
+    return nullptr;
+}
+
+bool sawEvent(WsClient &ws, const std::function<bool(const RoomEvent &)> &pred)
+{
+    return ws.waitFor(
+               [&](const ServerFrame &f) {
+                   const auto *e = std::get_if<EventFrame>(&f.payload);
+                   return e && pred(e->event);
+               },
+               5000)
+        >= 0;
+}
+
+// One user's client and window against a server.
+struct Session
+{
+    Session(TestServer &server, const TestServer::Account &account, const QString &username,
+            const QString &dir, ChatWindow::Options options = {})
+        : Session(server.url({}), account, username, dir, options)
+    {
+    }
+    Session(const QUrl &server, const TestServer::Account &account, const QString &username,
+            const QString &dir, ChatWindow::Options options = {})
+        : client(server, account.token, dir, fastChatClientOptions())
+    {
+        options.self = User { account.id, username, {}, {}, 0 };
+        options.trayIcon = false;
+        ok = client.start().ok();
+        window = std::make_unique<ChatWindow>(&client, options);
+    }
+    ChatClient client;
+    std::unique_ptr<ChatWindow> window;
+    bool ok = false;
+};
+
 } // namespace
 
 class tst_ChatWindow : public QObject
@@ -50,6 +99,17 @@ private slots:
     void typeSendReceiveAndSurviveAServerRestart();
     void loginDialogRegistersLogsInAndShowsErrors();
     void aNewcomerCanJoinAndCreateRooms();
+    void messageViewShowsSendersGroupingAndMarkers();
+    void upEditsYourLastMessage();
+    void failedMessageCanBeRetriedOrDiscarded();
+    void scrollingUpLoadsHistoryOnDemand();
+    void membersPresenceAndTyping();
+    void unreadMentionsNotificationsAndMute();
+    void profileDirectMessageTopicAndLeave();
+    void restartRestoresLastRoomAndGeometryWhileServerIsAway();
+    void diagnosticsPanelShowsTheNetworkFigures();
+    void loginDialogListsLanServersAndRemembersAccounts();
+    void dialogsCollectWhatTheySay();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -181,6 +241,463 @@ void tst_ChatWindow::aNewcomerCanJoinAndCreateRooms()
     QTRY_COMPARE(window.roomList()->count(), 2);
     QTRY_VERIFY(window.currentRoom() != lobby);
     QCOMPARE(window.roomList()->currentItem()->text(), u"ninas corner"_s);
+}
+
+void tst_ChatWindow::messageViewShowsSendersGroupingAndMarkers()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 room = server.createRoom(alice.token, u"general"_s);
+    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    QVERIFY(a.ok);
+    a.window->show();
+    a.window->openRoom(room);
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    QVERIFY(wb.resume({ { room, 3 } }));
+    const auto first = wb.send(room, u"b1"_s, u"first from bob"_s);
+    QVERIFY(first);
+    QVERIFY(wb.send(room, u"b2"_s, u"second from bob"_s));
+    QVERIFY(wb.send(room, u"b3"_s, u"<b>not bold</b> @alice look"_s));
+    MessageListModel *m = a.window->timeline();
+    QTRY_COMPARE(m->rowCount(), 3);
+    MessageDelegate *d = a.window->delegate();
+    // The first row names the sender; the next ones from him within minutes are grouped.
+    QTRY_VERIFY(d->headerText(m->index(0)).startsWith(u"bob  "_s));
+    QVERIFY(d->isGrouped(m->index(1)));
+    QVERIFY(d->headerText(m->index(1)).isEmpty());
+    // User text is shown as it was typed (never as HTML), and a mention of me is marked.
+    QCOMPARE(d->bodyText(m->index(2)), u"<b>not bold</b> @alice look"_s);
+    QVERIFY(d->mentionsSelf(m->index(2)));
+    QVERIFY(!d->mentionsSelf(m->index(0)));
+    // Edits and deletes show as markers.
+    QCOMPARE(server
+                 .patch(u"/api/v1/rooms/%1/messages/%2"_s.arg(room).arg(first->eventId),
+                        { { u"body"_s, u"first, edited"_s } }, bob.token)
+                 .status,
+             200);
+    QCOMPARE(server
+                 .request("DELETE",
+                          u"/api/v1/rooms/%1/messages/%2"_s.arg(room).arg(first->eventId + 1), {},
+                          bob.token)
+                 .status,
+             200);
+    QTRY_COMPARE(d->statusText(m->index(0)), u"(edited)"_s);
+    QCOMPARE(d->bodyText(m->index(0)), u"first, edited"_s);
+    QTRY_COMPARE(d->bodyText(m->index(1)), u"This message was deleted."_s);
+    // My own message after Bob's starts a new group under my name.
+    QTest::keyClicks(a.window->composer(), u"mine"_s);
+    QTest::keyClick(a.window->composer(), Qt::Key_Return);
+    QTRY_COMPARE(m->rowCount(), 4);
+    QVERIFY(d->headerText(m->index(3)).startsWith(u"alice  "_s));
+    // It paints (every state), and measured text is cached: repainting measures nothing new.
+    QVERIFY(!a.window->messageView()->grab().isNull());
+    const int measured = d->measurements();
+    QVERIFY(measured > 0);
+    a.window->messageView()->viewport()->repaint();
+    QVERIFY(!a.window->messageView()->grab().isNull());
+    QCOMPARE(d->measurements(), measured);
+}
+
+void tst_ChatWindow::upEditsYourLastMessage()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 room = server.createRoom(alice.token, u"general"_s);
+    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->show();
+    a.window->openRoom(room);
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    QVERIFY(wb.resume({ { room, 3 } }));
+    QPlainTextEdit *composer = a.window->composer();
+    QTest::keyClicks(composer, u"teh typo"_s);
+    QTest::keyClick(composer, Qt::Key_Return);
+    QTRY_COMPARE(stateOf(a.window->timeline(), u"teh typo"_s), State::Sent);
+    QVERIFY(wb.send(room, u"b1"_s, u"bob speaks in between"_s)); // not Alice's: not edited
+    QTRY_VERIFY(rowWithBody(a.window->timeline(), u"bob speaks in between"_s) >= 0);
+
+    // Up, then Escape: nothing changes, the composer is empty again.
+    QTest::keyClick(composer, Qt::Key_Up);
+    QCOMPARE(composer->toPlainText(), u"teh typo"_s);
+    QVERIFY(a.window->isEditing());
+    QTest::keyClick(composer, Qt::Key_Escape);
+    QVERIFY(!a.window->isEditing());
+    QVERIFY(composer->toPlainText().isEmpty());
+
+    // Up, fix it, Enter: Bob sees the edit; Alice's view shows it edited, in place.
+    QTest::keyClick(composer, Qt::Key_Up);
+    QVERIFY(a.window->editingLabel()->isVisibleTo(a.window.get()));
+    composer->selectAll();
+    QTest::keyClicks(composer, u"the typo"_s);
+    QTest::keyClick(composer, Qt::Key_Return);
+    QVERIFY(composer->toPlainText().isEmpty());
+    QVERIFY(sawEvent(wb, [](const RoomEvent &e) {
+        return e.type == EventType::Edit && e.body() == u"the typo"_s;
+    }));
+    QTRY_VERIFY(rowWithBody(a.window->timeline(), u"the typo"_s) >= 0);
+    const int row = rowWithBody(a.window->timeline(), u"the typo"_s);
+    QVERIFY(a.window->timeline()->index(row).data(MessageListModel::EditedRole).toBool());
+    QCOMPARE(a.window->timeline()->rowCount(), 2); // an edit is not a new message
+    QCOMPARE(server.messageBodies(room, alice.token),
+             (QStringList { u"teh typo"_s, u"bob speaks in between"_s }));
+}
+
+void tst_ChatWindow::failedMessageCanBeRetriedOrDiscarded()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto olga = server.signUp(u"olga"_s);
+    const qint64 mine = server.createRoom(alice.token, u"mine"_s);
+    const qint64 other = server.createRoom(olga.token, u"other"_s);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->show();
+    a.window->openRoom(mine);
+    // Sent to a room Alice is not in: the server refuses for good, the message shows failed.
+    QVERIFY(a.client.send(other, u"please let me in"_s));
+    QVERIFY(a.client.send(other, u"held back behind it"_s));
+    MessageListModel *m = a.window->modelFor(other);
+    QTRY_COMPARE(stateOf(m, u"please let me in"_s), State::Failed);
+    const QModelIndex failed = m->index(rowWithBody(m, u"please let me in"_s));
+    QVERIFY(a.window->delegate()->statusText(failed).startsWith(u"not sent: "_s));
+    QVERIFY(stateOf(m, u"held back behind it"_s) != State::Sent); // order is kept
+    // Discard the second, join, retry the first: it is delivered, once.
+    a.window->discardMessage(m->index(rowWithBody(m, u"held back behind it"_s))
+                                 .data(MessageListModel::LocalIdRole)
+                                 .toLongLong());
+    QTRY_COMPARE(rowWithBody(m, u"held back behind it"_s), -1);
+    QCOMPARE(server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(other), {}, alice.token).status,
+             200);
+    a.window->retryMessage(failed.data(MessageListModel::LocalIdRole).toLongLong());
+    QTRY_COMPARE(stateOf(m, u"please let me in"_s), State::Sent);
+    QCOMPARE(server.messageBodies(other, olga.token), QStringList { u"please let me in"_s });
+    QVERIFY(a.client.outbox().all().isEmpty());
+}
+
+void tst_ChatWindow::scrollingUpLoadsHistoryOnDemand()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 room = server.createRoom(alice.token, u"long"_s);
+    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    constexpr int Count = 420;
+    for (int i = 0; i < Count; ++i)
+        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
+    QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s419"_s; }, 20000) >= 0);
+
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->show();
+    a.window->openRoom(room);
+    MessageListModel *m = a.window->timeline();
+    QTRY_VERIFY(m->rowCount() > 0);
+    QVERIFY(m->rowCount() < Count); // lazily: only the newest page at first
+    QCOMPARE(m->index(m->rowCount() - 1).data(MessageListModel::BodyRole).toString(), u"m419"_s);
+    // The user scrolls to the top: an older page arrives above, and what was on screen stays on
+    // screen (the view does not jump to the new top).
+    QScrollBar *bar = a.window->messageView()->verticalScrollBar();
+    const int before = m->rowCount();
+    QTRY_VERIFY(bar->maximum() > 0);
+    bar->setValue(0);
+    QTRY_VERIFY(m->rowCount() > before);
+    QTRY_VERIFY(bar->value() > 0);
+    // Again and again: older pages arrive until the first message.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            bar->setValue(0);
+            return m->reachedStart() && m->rowCount() == Count;
+        }(),
+        20000);
+    for (int i = 0; i < Count; ++i)
+        QCOMPARE(m->index(i).data(MessageListModel::BodyRole).toString(), u"m%1"_s.arg(i));
+}
+
+void tst_ChatWindow::membersPresenceAndTyping()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 room = server.createRoom(alice.token, u"general"_s);
+    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->show();
+    QTRY_VERIFY(a.window->statusLabel()->text().startsWith(u"Online"_s));
+    a.window->openRoom(room);
+    const auto presenceOf = [&](const QString &name) {
+        QListWidgetItem *item = itemWithText(a.window->memberList(), name);
+        return item ? item->data(Qt::UserRole + 1).toString() : QString();
+    };
+    QTRY_COMPARE(presenceOf(u"alice"_s), u"online"_s);
+    QCOMPARE(presenceOf(u"bob"_s), u"offline"_s);
+    auto wb = std::make_unique<WsClient>(server.port());
+    QVERIFY(wb->login(bob.token));
+    QTRY_COMPARE(presenceOf(u"bob"_s), u"online"_s);
+    // Bob types: Alice sees it; his message ends it.
+    wb->sendFrame({ {}, TypingFrame { room, true } });
+    QTRY_COMPARE(a.window->typingLabel()->text(), u"bob is typing…"_s);
+    QVERIFY(wb->send(room, u"b1"_s, u"done typing"_s));
+    QTRY_VERIFY(a.window->typingLabel()->text().isEmpty());
+    // Alice types: Bob is told (once, not per key).
+    QTest::keyClicks(a.window->composer(), u"abc"_s);
+    const auto typingFrames = [&] {
+        int n = 0;
+        for (const auto &f : wb->frames) {
+            const auto *t = std::get_if<TypingNotice>(&f.payload);
+            n += t && t->userId == alice.id && t->active;
+        }
+        return n;
+    };
+    QTRY_COMPARE(typingFrames(), 1);
+    QTest::qWait(200);
+    QCOMPARE(typingFrames(), 1);
+    // Bob leaves: his dot goes grey.
+    wb.reset();
+    QTRY_COMPARE(presenceOf(u"bob"_s), u"offline"_s);
+}
+
+void tst_ChatWindow::unreadMentionsNotificationsAndMute()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 here = server.createRoom(alice.token, u"here"_s);
+    const qint64 there = server.createRoom(alice.token, u"there"_s);
+    for (qint64 r : { here, there })
+        server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(r), {}, bob.token);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    // The window is not focused (not even shown): every message is news.
+    QSignalSpy notified(a.window.get(), &ChatWindow::notificationRequested);
+    a.window->openRoom(here);
+    QTRY_VERIFY(itemWithText(a.window->roomList(), u"there"_s));
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    QVERIFY(wb.send(there, u"b1"_s, u"news over there"_s));
+    QTRY_COMPARE(a.window->unreadCount(there), 1);
+    QCOMPARE(itemWithText(a.window->roomList(), u"there"_s)->text(), u"there (1)"_s);
+    QVERIFY(itemWithText(a.window->roomList(), u"there"_s)->font().bold());
+    QTRY_COMPARE(notified.size(), 1);
+    QCOMPARE(notified[0][0].toLongLong(), there);
+    QCOMPARE(notified[0][2].toString(), u"news over there"_s);
+    QCOMPARE(a.window->windowTitle(), u"(1) Confab"_s);
+
+    // Muted: counted, but silent; a mention still gets through, and is highlighted.
+    a.window->setMuted(there, true);
+    QVERIFY(wb.send(there, u"b2"_s, u"chatter"_s));
+    QTRY_COMPARE(a.window->unreadCount(there), 2);
+    QTest::qWait(100);
+    QCOMPARE(notified.size(), 1);
+    QVERIFY(wb.send(there, u"b3"_s, u"@alice can you look?"_s));
+    QTRY_COMPARE(notified.size(), 2);
+    QVERIFY(notified[1][3].toBool()); // a mention
+    QVERIFY(a.window->hasMention(there));
+    QCOMPARE(itemWithText(a.window->roomList(), u"@ there"_s)->text(), u"@ there (3)"_s);
+    // Opening the room reads it.
+    a.window->openRoom(there);
+    QCOMPARE(a.window->unreadCount(there), 0);
+    QVERIFY(!a.window->hasMention(there));
+    QCOMPARE(a.window->windowTitle(), u"Confab"_s);
+}
+
+void tst_ChatWindow::profileDirectMessageTopicAndLeave()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 room = server.createRoom(alice.token, u"general"_s);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->show();
+    a.window->openRoom(room);
+
+    ProfilePatch profile;
+    profile.displayName = u"Alice A."_s;
+    profile.statusText = u"in the lab"_s;
+    a.window->updateProfile(profile);
+    QTRY_COMPARE(a.window->self().displayName, u"Alice A."_s);
+    QCOMPARE(server.get(u"/api/v1/users/me"_s, alice.token).json()[u"statusText"_s].toString(),
+             u"in the lab"_s);
+
+    RoomPatch topic;
+    topic.topic = u"weekly <i>plans</i>"_s;
+    a.window->updateRoom(room, topic);
+    QTRY_COMPARE(a.window->topicLabel()->text(), u"weekly <i>plans</i>"_s);
+    QCOMPARE(a.window->topicLabel()->textFormat(), Qt::PlainText);
+    // Changed elsewhere: the header follows.
+    QCOMPARE(
+        server
+            .patch(u"/api/v1/rooms/%1"_s.arg(room), { { u"topic"_s, u"new topic"_s } }, alice.token)
+            .status,
+        200);
+    QTRY_COMPARE(a.window->topicLabel()->text(), u"new topic"_s);
+
+    a.window->openDirect(bob.id);
+    QTRY_VERIFY(a.window->currentRoom() != room);
+    const qint64 dm = a.window->currentRoom();
+    QTRY_VERIFY(itemWithText(a.window->roomList(), u"@bob"_s));
+    QCOMPARE(a.window->titleLabel()->text(), u"@bob"_s);
+    QTest::keyClicks(a.window->composer(), u"psst"_s);
+    QTest::keyClick(a.window->composer(), Qt::Key_Return);
+    QTRY_COMPARE(server.messageBodies(dm, bob.token), QStringList { u"psst"_s });
+
+    // Leaving Bob's room: it stays listed (it is public), as a room to join.
+    const qint64 bobs = server.createRoom(bob.token, u"bobs place"_s);
+    a.window->joinRoom(bobs);
+    QTRY_COMPARE(a.window->currentRoom(), bobs);
+    a.window->leaveRoom(bobs);
+    QTRY_COMPARE(a.window->currentRoom(), 0);
+    QVERIFY(
+        !server.get(u"/api/v1/rooms/%1/members"_s.arg(bobs), bob.token).body.contains("\"alice\""));
+    QTRY_VERIFY(itemWithText(a.window->roomList(), u"bobs place"_s)
+                && itemWithText(a.window->roomList(), u"bobs place"_s)->font().italic());
+}
+
+void tst_ChatWindow::restartRestoresLastRoomAndGeometryWhileServerIsAway()
+{
+    QTemporaryDir serverDir, clientDir;
+    auto server = std::make_unique<TestServer>(
+        [&](server::ServerConfig &c) { c.dataDir = serverDir.path(); });
+    const auto alice = server->signUp(u"alice"_s);
+    server->createRoom(alice.token, u"first"_s);
+    const qint64 second = server->createRoom(alice.token, u"second"_s);
+    ClientSettings settings(clientDir.filePath(u"confab.ini"_s));
+    ChatWindow::Options o;
+    o.settings = &settings;
+    o.accountKey = u"test|alice"_s;
+    {
+        Session a(*server, alice, u"alice"_s, clientDir.filePath(u"a"_s), o);
+        a.window->show();
+        QTRY_COMPARE(a.window->roomList()->count(), 2);
+        a.window->openRoom(second);
+        QTest::keyClicks(a.window->composer(), u"remember me"_s);
+        QTest::keyClick(a.window->composer(), Qt::Key_Return);
+        QTRY_COMPARE(stateOf(a.window->timeline(), u"remember me"_s), State::Sent);
+        a.window->resize(720, 510);
+        a.window->close();
+    }
+    const QUrl url = server->url({});
+    server.reset(); // the server is away when the app starts again
+    Session again(url, alice, u"alice"_s, clientDir.filePath(u"a"_s), o);
+    QVERIFY(again.ok);
+    again.window->show();
+    // Straight from the local cache: the rooms, the last room open, its messages, the size.
+    QCOMPARE(again.window->roomList()->count(), 2);
+    QCOMPARE(again.window->currentRoom(), second);
+    QVERIFY(rowWithBody(again.window->timeline(), u"remember me"_s) >= 0);
+    QCOMPARE(again.window->size(), QSize(720, 510));
+    QTRY_VERIFY(!again.window->statusLabel()->text().startsWith(u"Online"_s));
+    // Typing still works: it waits in the outbox.
+    QTest::keyClicks(again.window->composer(), u"while away"_s);
+    QTest::keyClick(again.window->composer(), Qt::Key_Return);
+    QTRY_COMPARE(stateOf(again.window->timeline(), u"while away"_s), State::Pending);
+}
+
+void tst_ChatWindow::diagnosticsPanelShowsTheNetworkFigures()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->show();
+    QTRY_VERIFY(a.window->statusLabel()->text().startsWith(u"Online"_s));
+    DiagnosticsDialog *d = a.window->showDiagnostics();
+    QVERIFY(d->isVisible());
+    // The panel pings: round trips appear in the plot and the figures.
+    QTRY_VERIFY(d->plot()->sampleCount() > 0);
+    d->refresh();
+    const QString figures = d->figuresText();
+    QVERIFY2(figures.contains(u"Connection: online (transport: WebSocket)"_s), qPrintable(figures));
+    QVERIFY(figures.contains(u"Reconnects: 0"_s));
+    QVERIFY(figures.contains(u"Circuit breaker: closed, state changes: 0"_s));
+    QVERIFY(figures.contains(u"Local cache: "_s));
+    QVERIFY(!d->plot()->grab().isNull());
+    QVERIFY(a.client.diagnostics().httpRequests > 0);
+    QCOMPARE(a.window->showDiagnostics(), d); // one panel, not a new one per click
+}
+
+void tst_ChatWindow::loginDialogListsLanServersAndRemembersAccounts()
+{
+    TestServer server([](server::ServerConfig &c) { c.name = u"Lab server"_s; });
+    QTemporaryDir dir;
+    ClientSettings settings(dir.filePath(u"confab.ini"_s));
+    settings.rememberAccount({ QUrl(u"http://10.9.8.7:7080"_s), u"oldname"_s, 5, 0 });
+    settings.rememberAccount({ server.url({}), u"carol"_s, 6, 0 });
+    settings.rememberServer(QUrl(u"http://10.9.8.7:7080"_s));
+    LoginDialog::Options o;
+    o.settings = &settings;
+    o.discovery = { server.server().discoveryPort(), std::chrono::milliseconds(200), false };
+    LoginDialog dialog(o);
+    dialog.show();
+    const QString address = u"127.0.0.1:%1"_s.arg(server.port());
+    QTRY_VERIFY(itemWithText(dialog.serverList(), u"Lab server — "_s + address));
+    QVERIFY(itemWithText(dialog.serverList(), u"10.9.8.7:7080 (used before)"_s));
+    // Each server is listed once, found or remembered.
+    QCOMPARE(dialog.serverList()->count(), 2);
+    dialog.serverList()->setCurrentItem(itemWithText(dialog.serverList(), u"10.9.8.7"_s));
+    QCOMPARE(dialog.serverEdit()->text(), u"10.9.8.7:7080"_s);
+    QCOMPARE(dialog.usernameEdit()->text(), u"oldname"_s);
+    dialog.serverList()->setCurrentItem(itemWithText(dialog.serverList(), u"Lab server"_s));
+    QCOMPARE(dialog.serverEdit()->text(), address);
+    QCOMPARE(dialog.usernameEdit()->text(), u"carol"_s);
+    // A typed address without a port means Confab's port.
+    dialog.serverEdit()->setText(u"chat.example"_s);
+    QCOMPARE(dialog.server(), u"http://chat.example:7080"_s);
+}
+
+void tst_ChatWindow::dialogsCollectWhatTheySay()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    server.signUp(u"bob"_s);
+    server.signUp(u"bobby"_s);
+    server.signUp(u"carl"_s);
+    ApiClient api(server.url({}));
+    api.setToken(alice.token);
+    DirectMessageDialog dm(&api, alice.id);
+    dm.show();
+    dm.searchEdit()->setText(u"bo"_s);
+    QTRY_COMPARE(dm.list()->count(), 2);
+    QCOMPARE(dm.list()->item(0)->text(), u"bob"_s);
+    QVERIFY(dm.selectedUser() != 0);
+    dm.searchEdit()->setText(u"alice"_s); // not yourself
+    QTRY_COMPARE(dm.list()->count(), 0);
+
+    Room r1;
+    r1.id = 11;
+    r1.name = u"design"_s;
+    Room r2;
+    r2.id = 12;
+    r2.name = u"games"_s;
+    JoinRoomDialog join({ r1, r2 });
+    QCOMPARE(join.selectedRoom(), 11);
+    join.filterEdit()->setText(u"gam"_s);
+    join.list()->setCurrentRow(1);
+    QCOMPARE(join.selectedRoom(), 12);
+
+    CreateRoomDialog create;
+    QTest::keyClicks(create.nameEdit(), u"  new room "_s);
+    QCOMPARE(create.request().name, u"new room"_s);
+    QCOMPARE(create.request().visibility, RoomVisibility::Public);
+
+    User me;
+    me.username = u"alice"_s;
+    me.displayName = u"Alice"_s;
+    ProfileDialog profile(me);
+    QVERIFY(!profile.patch().displayName && !profile.patch().statusText); // nothing changed
+    profile.statusEdit()->setText(u"busy"_s);
+    QCOMPARE(profile.patch().statusText, std::optional<QString>(u"busy"_s));
+    QVERIFY(!profile.patch().displayName);
 }
 
 QTEST_MAIN(tst_ChatWindow)

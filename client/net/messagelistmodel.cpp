@@ -79,10 +79,25 @@ MessageListModel::Row MessageListModel::rowFor(const RoomEvent &message) const
     return r;
 }
 
+int MessageListModel::rowOfSeq(qint64 seq) const
+{
+    const auto begin = m_rows.cbegin();
+    const auto end = begin + m_sentCount;
+    const auto it
+        = std::lower_bound(begin, end, seq, [](const Row &r, qint64 s) { return r.seq < s; });
+    return it != end && it->seq == seq ? int(it - begin) : -1;
+}
+
 int MessageListModel::rowOfEvent(qint64 eventId) const
 {
-    for (int i = 0; i < m_sentCount; ++i) {
-        if (m_rows[i].eventId == eventId)
+    const auto it = m_seqOf.constFind(eventId);
+    return it == m_seqOf.constEnd() ? -1 : rowOfSeq(*it);
+}
+
+int MessageListModel::lastOwnMessageRow(qint64 selfId) const
+{
+    for (int i = m_sentCount - 1; i >= 0; --i) {
+        if (m_rows[i].senderId == selfId && !m_rows[i].deleted)
             return i;
     }
     return -1;
@@ -100,6 +115,9 @@ int MessageListModel::rowOfPending(const QString &clientMsgId, qint64 localId) c
 
 void MessageListModel::insertSent(int at, const Row &row)
 {
+    m_seqOf.insert(row.eventId, row.seq);
+    if (!row.clientMsgId.isEmpty())
+        m_delivered.insert(row.clientMsgId);
     beginInsertRows({}, at, at);
     m_rows.insert(at, row);
     ++m_sentCount;
@@ -171,8 +189,15 @@ void MessageListModel::prependHistory(const QList<RoomEvent> &events)
     }
     if (rows.isEmpty())
         return;
+    for (const Row &r : std::as_const(rows)) {
+        m_seqOf.insert(r.eventId, r.seq);
+        if (!r.clientMsgId.isEmpty())
+            m_delivered.insert(r.clientMsgId);
+    }
     beginInsertRows({}, 0, int(rows.size()) - 1);
-    m_rows = rows + m_rows;
+    // QList keeps free space at its front: prepending a page costs the page, not the timeline.
+    for (auto it = rows.crbegin(); it != rows.crend(); ++it)
+        m_rows.prepend(*it);
     m_sentCount += int(rows.size());
     endInsertRows();
 }
@@ -197,10 +222,8 @@ void MessageListModel::upsertPending(const Outbox::Item &item)
         return;
     }
     // Already delivered (the echo came first)? Then there is nothing pending to show.
-    for (int i = 0; i < m_sentCount; ++i) {
-        if (m_rows[i].clientMsgId == item.clientMsgId)
-            return;
-    }
+    if (m_delivered.contains(item.clientMsgId))
+        return;
     const int at = int(m_rows.size());
     beginInsertRows({}, at, at);
     m_rows.append(r);

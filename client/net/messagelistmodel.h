@@ -53,6 +53,11 @@ public:
 
     qint64 oldestSeq() const; // 0 when nothing is loaded
     qint64 sentCount() const { return m_sentCount; }
+    // The newest message of `selfId` not deleted (Up edits it), or -1.
+    int lastOwnMessageRow(qint64 selfId) const;
+    // Set when history has been loaded back to the room's first event.
+    bool reachedStart() const { return m_reachedStart; }
+    void setReachedStart(bool reached) { m_reachedStart = reached; }
 
 private:
     struct Row
@@ -78,6 +83,7 @@ private:
     Row rowFor(const RoomEvent &message) const;
     void applyChange(const RoomEvent &editOrDelete);
     int rowOfEvent(qint64 eventId) const;
+    int rowOfSeq(qint64 seq) const;
     int rowOfPending(const QString &clientMsgId, qint64 localId) const;
     void insertSent(int at, const Row &row);
 
@@ -86,6 +92,9 @@ private:
     int m_sentCount = 0;
     QSet<qint64> m_seen; // every event id applied (messages, edits, deletes)
     QHash<qint64, Change> m_changes; // target message id → edits/deletes seen so far
+    QHash<qint64, qint64> m_seqOf; // loaded message id → seq (rows are in seq order)
+    QSet<QString> m_delivered; // clientMsgIds of loaded messages
+    bool m_reachedStart = false;
 };
 
 } // namespace confab::client

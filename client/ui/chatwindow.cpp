@@ -1,62 +1,197 @@
 #include "chatwindow.h"
 
 #include "chatclient.h"
+#include "clientsettings.h"
+#include "diagnosticsdialog.h"
+#include "dialogs.h"
+#include "icons.h"
+#include "messagedelegate.h"
 #include "messagelistmodel.h"
 #include "protocollimits.h"
 
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QGuiApplication>
 #include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListView>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
 
 namespace confab::client {
 
+namespace {
+
+constexpr int HistoryPage = 100;
+constexpr qint64 TypingResendMs = 3000; // tell the room again while still typing
+constexpr qint64 TypingShowMs = 6000; // the server expires typing after 6 s too
+constexpr int OlderThresholdPx = 300; // load more when this close to the top
+
+qint64 monotonicMs()
+{
+    static QElapsedTimer clock = [] {
+        QElapsedTimer t;
+        t.start();
+        return t;
+    }();
+    return clock.elapsed();
+}
+
+enum RoomRoles { RoomIdRole = Qt::UserRole, JoinedRole, NameRole };
+
+} // namespace
+
 ChatWindow::ChatWindow(ChatClient *client, QWidget *parent)
+    : ChatWindow(client, Options {}, parent)
+{
+}
+
+ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     : QMainWindow(parent)
     , m_client(client)
+    , m_options(std::move(options))
+    , m_self(m_options.self)
     , m_rooms(new QListWidget(this))
+    , m_title(new QLabel(this))
+    , m_topic(new QLabel(this))
     , m_view(new QListView(this))
+    , m_delegate(new MessageDelegate([this](qint64 id) { return displayName(id); }, this))
+    , m_typingLabel(new QLabel(this))
+    , m_editingLabel(new QLabel(this))
     , m_composer(new QPlainTextEdit(this))
+    , m_members(new QListWidget(this))
+    , m_split(new QSplitter(this))
     , m_status(new QLabel(this))
     , m_retry(new QPushButton(tr("Retry now"), this))
 {
     setWindowTitle(u"Confab"_s);
-    auto *right = new QWidget(this);
-    auto *layout = new QVBoxLayout(right);
+    setWindowIcon(appIcon());
+    if (m_self.id)
+        m_names.insert(m_self.id,
+                       m_self.displayName.isEmpty() ? m_self.username : m_self.displayName);
+    m_delegate->setSelf(m_self.id, m_self.username);
+    if (m_options.settings)
+        m_muted = m_options.settings->mutedRooms(m_options.accountKey);
+
+    // Left: rooms.
+    m_rooms->setAccessibleName(tr("Rooms"));
+    m_rooms->setMinimumWidth(150);
+
+    // Middle: header, timeline, typing line, composer.
+    auto *middle = new QWidget(this);
+    auto *layout = new QVBoxLayout(middle);
     layout->setContentsMargins(0, 0, 0, 0);
-    m_view->setWordWrap(true);
+    layout->setSpacing(2);
+    for (QLabel *l : { m_title, m_topic, m_typingLabel, m_editingLabel })
+        l->setTextFormat(Qt::PlainText); // user text is never HTML
+    QFont titleFont = m_title->font();
+    titleFont.setBold(true);
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
+    m_title->setFont(titleFont);
+    m_title->setContentsMargins(6, 4, 6, 0);
+    m_topic->setContentsMargins(6, 0, 6, 4);
+    m_topic->setWordWrap(false);
+    m_topic->setForegroundRole(QPalette::PlaceholderText);
+    m_view->setAccessibleName(tr("Messages"));
+    m_view->setItemDelegate(m_delegate);
+    m_view->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    m_view->setResizeMode(QListView::Adjust);
     m_view->setUniformItemSizes(false);
-    m_composer->setPlaceholderText(tr("Message (Enter sends, Shift+Enter for a new line)"));
-    m_composer->setMaximumHeight(90);
+    m_view->setWordWrap(true);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->installEventFilter(this);
+    m_typingLabel->setContentsMargins(6, 0, 6, 0);
+    m_typingLabel->setForegroundRole(QPalette::PlaceholderText);
+    m_editingLabel->setContentsMargins(6, 0, 6, 0);
+    m_editingLabel->hide();
+    m_composer->setAccessibleName(tr("Message composer"));
+    m_composer->setPlaceholderText(
+        tr("Message (Enter sends, Shift+Enter new line, Up edits your last message)"));
+    m_composer->setMaximumHeight(100);
+    m_composer->setTabChangesFocus(true);
     m_composer->installEventFilter(this);
+    layout->addWidget(m_title);
+    layout->addWidget(m_topic);
     layout->addWidget(m_view, 1);
+    layout->addWidget(m_typingLabel);
+    layout->addWidget(m_editingLabel);
     layout->addWidget(m_composer);
-    auto *split = new QSplitter(this);
-    split->addWidget(m_rooms);
-    split->addWidget(right);
-    split->setStretchFactor(1, 1);
-    setCentralWidget(split);
+
+    // Right: members.
+    m_members->setAccessibleName(tr("Members"));
+    m_members->setMinimumWidth(120);
+
+    m_split->addWidget(m_rooms);
+    m_split->addWidget(middle);
+    m_split->addWidget(m_members);
+    m_split->setStretchFactor(1, 1);
+    m_split->setSizes({ 200, 560, 160 });
+    setCentralWidget(m_split);
     m_status->setTextFormat(Qt::PlainText);
     statusBar()->addWidget(m_status, 1);
     statusBar()->addPermanentWidget(m_retry);
-    resize(900, 600);
+    resize(960, 640);
+    buildMenus();
+
+    if (m_options.trayIcon && QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(appIcon(), this);
+        m_tray->setToolTip(u"Confab"_s);
+        auto *menu = new QMenu(this);
+        menu->addAction(tr("Show Confab"), this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
+        menu->addAction(tr("Quit"), qApp, &QApplication::quit);
+        m_tray->setContextMenu(menu);
+        connect(m_tray, &QSystemTrayIcon::activated, this, [this](auto reason) {
+            if (reason == QSystemTrayIcon::Trigger) {
+                showNormal();
+                raise();
+                activateWindow();
+            }
+        });
+        connect(this, &ChatWindow::notificationRequested, m_tray,
+                [this](qint64, const QString &title, const QString &body, bool) {
+                    m_tray->showMessage(title, body, QSystemTrayIcon::Information, 5000);
+                });
+        m_tray->show();
+    }
 
     connect(m_retry, &QPushButton::clicked, m_client, &ChatClient::retryNow);
     connect(m_client, &ChatClient::connectionStateChanged, this, &ChatWindow::showState);
-    connect(m_client, &ChatClient::eventReceived, this, [this](const RoomEvent &e) {
-        modelFor(e.roomId)->appendEvent(e);
-        if (e.type == EventType::MemberJoin || e.type == EventType::RoomUpdate)
-            refreshRooms();
+    connect(m_client, &ChatClient::eventReceived, this, &ChatWindow::onEvent);
+    connect(m_client, &ChatClient::roomReset, this, [this](qint64 roomId) {
+        // The server says this room's history was replaced (or we lost access): start over.
+        delete m_models.take(roomId);
+        if (roomId == m_room)
+            openRoom(roomId);
+        refreshRooms();
+    });
+    connect(m_client, &ChatClient::historyReset, this, [this] {
+        const qint64 current = m_room;
+        m_view->setModel(nullptr);
+        qDeleteAll(m_models);
+        m_models.clear();
+        if (current)
+            openRoom(current);
+        refreshRooms();
     });
     connect(&m_client->outbox(), &Outbox::itemChanged, this,
             [this](const Outbox::Item &item) { modelFor(item.roomId)->upsertPending(item); });
@@ -64,29 +199,165 @@ ChatWindow::ChatWindow(ChatClient *client, QWidget *parent)
             [this](const Outbox::Item &item, const SendAck &) {
                 modelFor(item.roomId)->removePending(item.localId);
             });
+    connect(&m_client->outbox(), &Outbox::discarded, this, [this](qint64 localId) {
+        for (MessageListModel *m : std::as_const(m_models))
+            m->removePending(localId);
+    });
+    connect(m_client, &ChatClient::typingChanged, this,
+            [this](qint64 roomId, qint64 userId, bool active) {
+                if (userId == m_self.id)
+                    return;
+                if (active)
+                    m_typing[roomId].insert(userId, monotonicMs() + TypingShowMs);
+                else
+                    m_typing[roomId].remove(userId);
+                showTyping();
+            });
+    m_typingTimer.setInterval(1000);
+    connect(&m_typingTimer, &QTimer::timeout, this, &ChatWindow::showTyping);
+    m_typingTimer.start();
+    connect(m_client, &ChatClient::presenceChanged, this,
+            [this](qint64 userId, PresenceStatus status) {
+                m_presence.insert(userId, status);
+                showMembers();
+            });
     connect(m_rooms, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
         if (!item)
             return;
-        const qint64 id = item->data(Qt::UserRole).toLongLong();
-        if (item->data(Qt::UserRole + 1).toBool())
+        const qint64 id = item->data(RoomIdRole).toLongLong();
+        if (id == m_room)
+            return;
+        if (item->data(JoinedRole).toBool())
             openRoom(id);
         else
-            joinAndOpen(id); // a public room listed for discovery
+            joinRoom(id); // a public room listed for discovery
     });
-    auto *newRoom = menuBar()->addMenu(tr("&Room"))->addAction(tr("&New room…"));
-    newRoom->setShortcut(QKeySequence::New);
-    connect(newRoom, &QAction::triggered, this, [this] {
-        bool ok = false;
-        const QString name
-            = QInputDialog::getText(this, tr("New room"), tr("Name"), QLineEdit::Normal, {}, &ok);
-        if (ok && !name.trimmed().isEmpty())
-            createRoom(name.trimmed());
+    connect(m_view, &QListView::customContextMenuRequested, this, &ChatWindow::showMessageMenu);
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+        if (value < OlderThresholdPx)
+            loadOlder();
+    });
+    connect(m_composer, &QPlainTextEdit::textChanged, this, &ChatWindow::onComposerChanged);
+
+    if (m_options.settings) {
+        restoreGeometry(m_options.settings->windowGeometry());
+        m_split->restoreState(m_options.settings->windowState());
+        m_restoreRoom = m_options.settings->lastRoom(m_options.accountKey);
+    }
+    // What this device knew last time, at once (also when the server is away)...
+    if (const auto cached = m_client->cache().rooms()) {
+        QList<qint64> joined;
+        for (const Room &r : *cached)
+            joined.append(r.id);
+        showRooms(*cached, joined);
+    }
+    // ...then the server's view.
+    refreshRooms();
+    m_client->api().me([this](Result<User> me) {
+        if (!me)
+            return;
+        m_self = me.value();
+        m_names.insert(m_self.id,
+                       m_self.displayName.isEmpty() ? m_self.username : m_self.displayName);
+        m_delegate->setSelf(m_self.id, m_self.username);
+        m_view->viewport()->update();
     });
     showState(m_client->connectionState());
-    refreshRooms();
+    updateBadge();
 }
 
-ChatWindow::~ChatWindow() = default;
+ChatWindow::~ChatWindow()
+{
+    m_view->setModel(nullptr);
+}
+
+void ChatWindow::buildMenus()
+{
+    const auto add = [this](QMenu *menu, const QString &text, const QKeySequence &key, auto slot) {
+        QAction *a = menu->addAction(text);
+        a->setShortcut(key);
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    QMenu *confab = menuBar()->addMenu(tr("&Confab"));
+    add(confab, tr("&Profile…"), QKeySequence(u"Ctrl+,"_s), [this] {
+        ProfileDialog dialog(m_self, this);
+        if (dialog.exec() == QDialog::Accepted)
+            updateProfile(dialog.patch());
+    });
+    add(confab, tr("Log &out"), QKeySequence(), [this] { emit logoutRequested(); });
+    confab->addSeparator();
+    add(confab, tr("&Quit"), QKeySequence::Quit, [] { QApplication::quit(); });
+
+    QMenu *room = menuBar()->addMenu(tr("&Room"));
+    add(room, tr("&New room…"), QKeySequence::New, [this] {
+        CreateRoomDialog dialog(this);
+        if (dialog.exec() == QDialog::Accepted)
+            createRoom(dialog.request());
+    });
+    add(room, tr("&Join room…"), QKeySequence(u"Ctrl+J"_s), [this] {
+        QList<Room> open;
+        for (const Room &r : std::as_const(m_roomInfo)) {
+            if (!m_joined.contains(r.id) && r.visibility == RoomVisibility::Public)
+                open.append(r);
+        }
+        std::sort(open.begin(), open.end(),
+                  [](const Room &a, const Room &b) { return a.name.toLower() < b.name.toLower(); });
+        JoinRoomDialog dialog(open, this);
+        if (dialog.exec() == QDialog::Accepted && dialog.selectedRoom())
+            joinRoom(dialog.selectedRoom());
+    });
+    add(room, tr("&Direct message…"), QKeySequence(u"Ctrl+D"_s), [this] {
+        DirectMessageDialog dialog(&m_client->api(), m_self.id, this);
+        if (dialog.exec() == QDialog::Accepted && dialog.selectedUser())
+            openDirect(dialog.selectedUser());
+    });
+    room->addSeparator();
+    add(room, tr("Room &settings…"), QKeySequence(u"Ctrl+Shift+S"_s), [this] {
+        if (!m_roomInfo.contains(m_room))
+            return;
+        RoomSettingsDialog dialog(m_roomInfo.value(m_room), this);
+        if (dialog.exec() == QDialog::Accepted)
+            updateRoom(m_room, dialog.patch());
+    });
+    m_muteAction = add(room, tr("&Mute room"), QKeySequence(u"Ctrl+Shift+M"_s),
+                       [this](bool checked) { setMuted(m_room, checked); });
+    m_muteAction->setCheckable(true);
+    add(room, tr("&Leave room"), QKeySequence(u"Ctrl+Shift+L"_s), [this] {
+        if (!m_room)
+            return;
+        if (QMessageBox::question(this, tr("Leave room"),
+                                  tr("Leave “%1”?").arg(roomTitle(m_roomInfo.value(m_room))))
+            == QMessageBox::Yes)
+            leaveRoom(m_room);
+    });
+
+    QMenu *go = menuBar()->addMenu(tr("&Go"));
+    add(go, tr("&Find room"), QKeySequence(u"Ctrl+K"_s), [this] { m_rooms->setFocus(); });
+    add(go, tr("&Previous room"), QKeySequence(u"Alt+Up"_s),
+        [this] { m_rooms->setCurrentRow(std::max(0, m_rooms->currentRow() - 1)); });
+    add(go, tr("&Next room"), QKeySequence(u"Alt+Down"_s), [this] {
+        m_rooms->setCurrentRow(std::min(m_rooms->count() - 1, m_rooms->currentRow() + 1));
+    });
+    add(go, tr("&Messages"), QKeySequence(u"Ctrl+Shift+H"_s), [this] { m_view->setFocus(); });
+    add(go, tr("&Composer"), QKeySequence(u"Ctrl+L"_s), [this] { m_composer->setFocus(); });
+    QAction *members = add(go, tr("Show &members"), QKeySequence(u"Ctrl+M"_s),
+                           [this](bool checked) { m_members->setVisible(checked); });
+    members->setCheckable(true);
+    members->setChecked(true);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    add(help, tr("Connection &diagnostics"), QKeySequence(u"Ctrl+Shift+D"_s),
+        [this] { showDiagnostics(); });
+    add(help, tr("&Retry now"), QKeySequence(u"F5"_s), [this] { m_client->retryNow(); });
+    add(help, tr("&About Confab"), QKeySequence(), [this] {
+        QMessageBox::about(
+            this, tr("About Confab"),
+            tr("Confab %1: self-hosted chat for your LAN.").arg(QStringLiteral(CONFAB_VERSION)));
+    });
+}
+
+// --- rooms ------------------------------------------------------------------------------------
 
 MessageListModel *ChatWindow::modelFor(qint64 roomId)
 {
@@ -98,6 +369,15 @@ MessageListModel *ChatWindow::modelFor(qint64 roomId)
             model->prependHistory(*cached);
         for (const Outbox::Item &item : m_client->outbox().items(roomId))
             model->upsertPending(item);
+        connect(model, &QAbstractItemModel::rowsAboutToBeInserted, m_view,
+                [this, model](const QModelIndex &, int first) {
+                    // New messages at the bottom: follow them if the user was at the bottom.
+                    if (m_view->model() != model || first == 0)
+                        return;
+                    QScrollBar *bar = m_view->verticalScrollBar();
+                    if (bar->maximum() - bar->value() < 80)
+                        QTimer::singleShot(0, m_view, [this] { m_view->scrollToBottom(); });
+                });
     }
     return model;
 }
@@ -109,36 +389,174 @@ MessageListModel *ChatWindow::timeline() const
 
 void ChatWindow::openRoom(qint64 roomId)
 {
+    if (roomId != m_room) {
+        stopTyping();
+        cancelEditing();
+    }
     m_room = roomId;
     MessageListModel *model = modelFor(roomId);
-    m_view->setModel(model);
-    m_client->api().events(roomId, {}, {}, limits::PageSizeDefault,
-                           [this, model](Result<EventPage> page) {
-                               if (page)
-                                   model->prependHistory(page->events);
-                           });
+    if (m_view->model() != model)
+        m_view->setModel(model);
+    m_view->scrollToBottom();
+    if (QListWidgetItem *item = roomItem(roomId)) {
+        m_rooms->blockSignals(true);
+        m_rooms->setCurrentItem(item);
+        m_rooms->blockSignals(false);
+    }
+    if (m_options.settings)
+        m_options.settings->setLastRoom(m_options.accountKey, roomId);
+    m_muteAction->setChecked(isMuted(roomId));
+    markRead(roomId);
+    showHeader();
+    showTyping();
+    m_client->api().events(roomId, {}, {}, HistoryPage, [this, model](Result<EventPage> page) {
+        if (!page)
+            return;
+        model->prependHistory(page->events);
+        if (!page->hasMore)
+            model->setReachedStart(true);
+        if (m_view->model() == model)
+            m_view->scrollToBottom();
+    });
+    loadMembers(roomId);
     m_composer->setFocus();
+}
+
+void ChatWindow::loadOlder()
+{
+    MessageListModel *model = timeline();
+    if (!model || model->reachedStart() || m_loadingOlder.contains(m_room))
+        return;
+    const qint64 oldest = model->oldestSeq();
+    if (oldest == 1) {
+        model->setReachedStart(true);
+        return;
+    }
+    if (oldest == 0)
+        return; // the newest page is on its way
+    const qint64 roomId = m_room;
+    m_loadingOlder.insert(roomId);
+    m_client->api().events(roomId, {}, oldest, HistoryPage,
+                           [this, model, roomId](Result<EventPage> page) {
+                               m_loadingOlder.remove(roomId);
+                               if (!page || !m_models.contains(roomId))
+                                   return;
+                               if (!page->hasMore)
+                                   model->setReachedStart(true);
+                               // Keep what the user looks at in place while rows appear above it.
+                               QScrollBar *bar = m_view->verticalScrollBar();
+                               const bool visible = m_view->model() == model;
+                               const int fromBottom = bar->maximum() - bar->value();
+                               model->prependHistory(page->events);
+                               if (visible) {
+                                   m_view->doItemsLayout();
+                                   bar->setValue(bar->maximum() - fromBottom);
+                               }
+                           });
 }
 
 void ChatWindow::createRoom(const QString &name)
 {
-    m_client->api().createRoom({ name, {}, RoomVisibility::Public }, [this](Result<Room> r) {
+    createRoom(CreateRoomRequest { name, {}, RoomVisibility::Public });
+}
+
+void ChatWindow::createRoom(const CreateRoomRequest &request)
+{
+    m_client->api().createRoom(request, [this](Result<Room> r) {
         if (!r)
-            return statusBar()->showMessage(r.error().message, 5000);
-        m_room = r->id;
+            return statusBar()->showMessage(r.error().message, 8000);
+        m_roomInfo.insert(r->id, r.value());
+        m_joined.insert(r->id);
         openRoom(r->id);
         refreshRooms();
     });
 }
 
-void ChatWindow::joinAndOpen(qint64 roomId)
+void ChatWindow::joinRoom(qint64 roomId)
 {
     m_client->api().join(roomId, [this](Result<Room> r) {
         if (!r)
-            return statusBar()->showMessage(r.error().message, 5000);
+            return statusBar()->showMessage(r.error().message, 8000);
+        m_roomInfo.insert(r->id, r.value());
+        m_joined.insert(r->id);
         openRoom(r->id);
         refreshRooms();
     });
+}
+
+void ChatWindow::leaveRoom(qint64 roomId)
+{
+    m_client->api().leave(roomId, [this, roomId](Result<bool> r) {
+        if (!r)
+            return statusBar()->showMessage(r.error().message, 8000);
+        m_joined.remove(roomId);
+        m_unread.remove(roomId);
+        m_mentions.remove(roomId);
+        if (m_room == roomId) {
+            m_view->setModel(nullptr);
+            m_room = 0;
+            showHeader();
+            showMembers();
+        }
+        delete m_models.take(roomId);
+        m_client->cache().forgetRoom(roomId);
+        refreshRooms();
+        updateBadge();
+    });
+}
+
+void ChatWindow::openDirect(qint64 userId)
+{
+    m_client->api().openDirect(userId, [this](Result<Room> r) {
+        if (!r)
+            return statusBar()->showMessage(r.error().message, 8000);
+        m_roomInfo.insert(r->id, r.value());
+        m_joined.insert(r->id);
+        openRoom(r->id);
+        refreshRooms();
+    });
+}
+
+void ChatWindow::updateProfile(const ProfilePatch &patch)
+{
+    if (!patch.displayName && !patch.statusText)
+        return;
+    m_client->api().updateProfile(patch, [this](Result<User> r) {
+        if (!r)
+            return statusBar()->showMessage(r.error().message, 8000);
+        m_self = r.value();
+        m_names.insert(m_self.id,
+                       m_self.displayName.isEmpty() ? m_self.username : m_self.displayName);
+        m_view->viewport()->update();
+        statusBar()->showMessage(tr("Profile saved"), 3000);
+    });
+}
+
+void ChatWindow::updateRoom(qint64 roomId, const RoomPatch &patch)
+{
+    if (!patch.name && !patch.topic)
+        return;
+    m_client->api().updateRoom(roomId, patch, [this](Result<Room> r) {
+        if (!r)
+            return statusBar()->showMessage(r.error().message, 8000);
+        m_roomInfo.insert(r->id, r.value());
+        showHeader();
+        refreshRooms();
+    });
+}
+
+void ChatWindow::setMuted(qint64 roomId, bool muted)
+{
+    if (!roomId)
+        return;
+    muted ? void(m_muted.insert(roomId)) : void(m_muted.remove(roomId));
+    if (m_options.settings)
+        m_options.settings->setMuted(m_options.accountKey, roomId, muted);
+    if (roomId == m_room)
+        m_muteAction->setChecked(muted);
+    if (QListWidgetItem *item = roomItem(roomId))
+        updateRoomItem(item);
+    updateBadge();
 }
 
 void ChatWindow::refreshRooms()
@@ -146,30 +564,338 @@ void ChatWindow::refreshRooms()
     m_client->api().rooms([this](Result<ApiClient::RoomList> r) {
         if (!r)
             return;
-        const qint64 current = m_room;
-        m_rooms->blockSignals(true);
-        m_rooms->clear();
-        // Joined rooms first; then public rooms one may join, in italics.
-        for (const bool joined : { true, false }) {
-            for (const Room &room : r->rooms) {
-                if (r->joined.contains(room.id) != joined)
-                    continue;
-                auto *item = new QListWidgetItem(room.name, m_rooms); // plain text, never HTML
-                item->setData(Qt::UserRole, room.id);
-                item->setData(Qt::UserRole + 1, joined);
-                if (!joined) {
-                    QFont italic = item->font();
-                    italic.setItalic(true);
-                    item->setFont(italic);
-                    item->setToolTip(tr("Not joined: select to join"));
-                }
-                if (room.id == current)
-                    m_rooms->setCurrentItem(item);
-            }
+        QList<Room> joined;
+        for (const Room &room : r->rooms) {
+            if (r->joined.contains(room.id))
+                joined.append(room);
         }
-        m_rooms->blockSignals(false);
+        m_client->cache().putRooms(joined); // for the next start, and for offline starts
+        showRooms(r->rooms, r->joined);
     });
 }
+
+QString ChatWindow::roomTitle(const Room &room) const
+{
+    if (room.visibility != RoomVisibility::Direct)
+        return room.name;
+    // Direct rooms are named after both people: show the other one.
+    QStringList names = room.name.split(u", "_s);
+    if (names.size() == 2 && !m_self.username.isEmpty())
+        names.removeOne(m_self.username);
+    return u"@"_s + names.join(u", "_s);
+}
+
+void ChatWindow::showRooms(const QList<Room> &rooms, const QList<qint64> &joined)
+{
+    m_joined = QSet<qint64>(joined.cbegin(), joined.cend());
+    for (const Room &room : rooms)
+        m_roomInfo.insert(room.id, room);
+    m_rooms->blockSignals(true);
+    m_rooms->clear();
+    // Joined rooms first (direct conversations after rooms); then public rooms one may join.
+    QList<Room> sorted = rooms;
+    std::stable_sort(sorted.begin(), sorted.end(), [&](const Room &a, const Room &b) {
+        const auto rank = [&](const Room &r) {
+            return !m_joined.contains(r.id) ? 2 : r.visibility == RoomVisibility::Direct ? 1 : 0;
+        };
+        return rank(a) < rank(b);
+    });
+    for (const Room &room : std::as_const(sorted)) {
+        auto *item = new QListWidgetItem(m_rooms);
+        item->setData(RoomIdRole, room.id);
+        item->setData(JoinedRole, m_joined.contains(room.id));
+        item->setData(NameRole, roomTitle(room));
+        updateRoomItem(item);
+        if (room.id == m_room)
+            m_rooms->setCurrentItem(item);
+    }
+    m_rooms->blockSignals(false);
+    if (!m_roomsLoaded && !m_room) {
+        // The room open when the app last closed; else the first joined room.
+        qint64 restore = m_restoreRoom && m_joined.contains(m_restoreRoom) ? m_restoreRoom : 0;
+        for (int i = 0; !restore && i < m_rooms->count(); ++i) {
+            if (m_rooms->item(i)->data(JoinedRole).toBool())
+                restore = m_rooms->item(i)->data(RoomIdRole).toLongLong();
+        }
+        if (restore)
+            openRoom(restore);
+    }
+    m_roomsLoaded = m_roomsLoaded || !rooms.isEmpty();
+    showHeader();
+}
+
+QListWidgetItem *ChatWindow::roomItem(qint64 roomId) const
+{
+    for (int i = 0; i < m_rooms->count(); ++i) {
+        if (m_rooms->item(i)->data(RoomIdRole).toLongLong() == roomId)
+            return m_rooms->item(i);
+    }
+    return nullptr;
+}
+
+void ChatWindow::updateRoomItem(QListWidgetItem *item)
+{
+    const qint64 id = item->data(RoomIdRole).toLongLong();
+    const bool joined = item->data(JoinedRole).toBool();
+    const int unread = m_unread.value(id);
+    const bool mention = m_mentions.contains(id);
+    QString text = item->data(NameRole).toString(); // plain text, never HTML
+    if (mention)
+        text = u"@ "_s + text;
+    if (unread)
+        text += u" (%1)"_s.arg(unread);
+    item->setText(text);
+    QFont font = m_rooms->font();
+    font.setItalic(!joined);
+    font.setBold(unread > 0 && !isMuted(id));
+    item->setFont(font);
+    QStringList tips;
+    if (!joined)
+        tips << tr("Not joined: select to join");
+    if (isMuted(id))
+        tips << tr("Muted: only mentions notify");
+    if (mention)
+        tips << tr("You were mentioned");
+    item->setToolTip(tips.join(u'\n'));
+    item->setIcon(isMuted(id) ? mutedIcon() : QIcon());
+    item->setForeground(mention ? m_rooms->palette().color(QPalette::Highlight)
+                                : m_rooms->palette().color(isMuted(id) ? QPalette::PlaceholderText
+                                                                       : QPalette::Text));
+}
+
+void ChatWindow::showHeader()
+{
+    const Room room = m_roomInfo.value(m_room);
+    m_title->setText(m_room ? roomTitle(room) : tr("No room selected"));
+    const QString topic = room.topic.simplified();
+    m_topic->setText(topic.isEmpty() ? QString() : topic);
+    m_topic->setToolTip(room.topic);
+    m_topic->setVisible(!topic.isEmpty());
+    setWindowTitle(totalUnread() ? u"(%1) Confab"_s.arg(totalUnread()) : u"Confab"_s);
+}
+
+// --- members, names, presence, typing --------------------------------------------------------
+
+QString ChatWindow::displayName(qint64 userId)
+{
+    if (const auto it = m_names.constFind(userId); it != m_names.constEnd())
+        return *it;
+    if (userId && !m_nameRequests.contains(userId)) {
+        m_nameRequests.insert(userId); // ask once; the view repaints when the name arrives
+        m_client->api().user(userId, [this, userId](Result<User> r) {
+            if (!r)
+                return void(m_nameRequests.remove(userId));
+            m_names.insert(userId, r->displayName.isEmpty() ? r->username : r->displayName);
+            m_view->viewport()->update();
+        });
+    }
+    return {};
+}
+
+void ChatWindow::loadMembers(qint64 roomId)
+{
+    const auto remember = [this, roomId](const QList<Member> &members) {
+        m_roomMembers.insert(roomId, members);
+        for (const Member &m : members)
+            m_names.insert(m.userId, m.displayName.isEmpty() ? m.username : m.displayName);
+        if (roomId == m_room) {
+            showMembers();
+            m_view->viewport()->update();
+        }
+    };
+    if (const auto cached = m_client->cache().members(roomId))
+        remember(*cached);
+    m_client->api().members(roomId, [this, roomId, remember](Result<QList<Member>> r) {
+        if (!r)
+            return;
+        for (const Member &m : r.value())
+            m_presence.insert(m.userId, m.presence);
+        m_client->cache().putMembers(roomId, r.value());
+        remember(r.value());
+    });
+}
+
+void ChatWindow::showMembers()
+{
+    m_members->clear();
+    QList<Member> members = m_roomMembers.value(m_room);
+    const auto rank = [this](const Member &m) {
+        switch (m_presence.value(m.userId, PresenceStatus::Offline)) {
+        case PresenceStatus::Online:
+            return 0;
+        case PresenceStatus::Away:
+            return 1;
+        case PresenceStatus::Offline:
+            break;
+        }
+        return 2;
+    };
+    std::stable_sort(members.begin(), members.end(), [&](const Member &a, const Member &b) {
+        return std::pair(rank(a), a.username) < std::pair(rank(b), b.username);
+    });
+    for (const Member &m : std::as_const(members)) {
+        const PresenceStatus p = m_presence.value(m.userId, PresenceStatus::Offline);
+        QString text = m.displayName.isEmpty() ? m.username : m.displayName;
+        if (m.role != MemberRole::Member)
+            text += u" · "_s + roleName(m.role);
+        auto *item = new QListWidgetItem(presenceIcon(p), text, m_members);
+        item->setData(Qt::UserRole, m.userId);
+        item->setData(Qt::UserRole + 1, presenceName(p));
+        item->setToolTip(u"@"_s + m.username + u" — "_s + presenceName(p));
+    }
+}
+
+void ChatWindow::showTyping()
+{
+    const qint64 now = monotonicMs();
+    QStringList names;
+    for (auto room = m_typing.begin(); room != m_typing.end(); ++room) {
+        for (auto it = room->begin(); it != room->end();) {
+            if (it.value() < now) {
+                it = room->erase(it);
+                continue;
+            }
+            if (room.key() == m_room)
+                names.append(displayName(it.key()));
+            ++it;
+        }
+    }
+    names.removeAll(QString());
+    names.sort();
+    QString text;
+    if (names.size() == 1)
+        text = tr("%1 is typing…").arg(names.first());
+    else if (names.size() == 2)
+        text = tr("%1 and %2 are typing…").arg(names[0], names[1]);
+    else if (names.size() > 2)
+        text = tr("Several people are typing…");
+    m_typingLabel->setText(text);
+}
+
+void ChatWindow::onComposerChanged()
+{
+    if (!m_room || isEditing())
+        return;
+    const bool typing = !m_composer->toPlainText().trimmed().isEmpty();
+    const qint64 now = monotonicMs();
+    if (typing && (m_typingSentMs == 0 || now - m_typingSentMs > TypingResendMs)) {
+        m_client->setTyping(m_room, true);
+        m_typingSentMs = now;
+    } else if (!typing) {
+        stopTyping();
+    }
+}
+
+void ChatWindow::stopTyping()
+{
+    if (m_typingSentMs && m_room)
+        m_client->setTyping(m_room, false);
+    m_typingSentMs = 0;
+}
+
+// --- events, unread, notifications -----------------------------------------------------------
+
+void ChatWindow::onEvent(const RoomEvent &e)
+{
+    modelFor(e.roomId)->appendEvent(e);
+    m_typing[e.roomId].remove(e.senderId); // a message ends the sender's typing
+    switch (e.type) {
+    case EventType::Message: {
+        if (e.senderId == m_self.id)
+            break;
+        const bool mention = !m_self.username.isEmpty()
+            && e.body().contains(u'@' + m_self.username, Qt::CaseInsensitive);
+        const bool seen = e.roomId == m_room && isActiveWindow();
+        if (!seen) {
+            ++m_unread[e.roomId];
+            if (mention)
+                m_mentions.insert(e.roomId);
+            if (QListWidgetItem *item = roomItem(e.roomId))
+                updateRoomItem(item);
+            updateBadge();
+        }
+        if (!isActiveWindow() && (mention || !isMuted(e.roomId))) {
+            const QString room = roomTitle(m_roomInfo.value(e.roomId));
+            const QString who = displayName(e.senderId);
+            const QString title = mention ? tr("%1 mentioned you in %2").arg(who, room)
+                                          : (who.isEmpty() ? room : who + u" — "_s + room);
+            emit notificationRequested(e.roomId, title, e.body().left(200), mention);
+        }
+        break;
+    }
+    case EventType::MemberJoin:
+    case EventType::MemberLeave:
+    case EventType::MemberRole:
+        if (m_roomMembers.contains(e.roomId))
+            loadMembers(e.roomId);
+        if (e.subjectUserId() == m_self.id || e.senderId == m_self.id)
+            refreshRooms();
+        break;
+    case EventType::RoomUpdate:
+        refreshRooms();
+        m_client->api().room(e.roomId, [this](Result<Room> r) {
+            if (r) {
+                m_roomInfo.insert(r->id, r.value());
+                showHeader();
+            }
+        });
+        break;
+    default:
+        break;
+    }
+    showTyping();
+}
+
+void ChatWindow::markRead(qint64 roomId)
+{
+    if (!m_unread.remove(roomId) && !m_mentions.remove(roomId))
+        return;
+    m_mentions.remove(roomId);
+    if (QListWidgetItem *item = roomItem(roomId))
+        updateRoomItem(item);
+    updateBadge();
+}
+
+int ChatWindow::totalUnread() const
+{
+    int total = 0;
+    for (auto it = m_unread.cbegin(); it != m_unread.cend(); ++it) {
+        if (!isMuted(it.key()) || m_mentions.contains(it.key()))
+            total += it.value();
+    }
+    return total;
+}
+
+void ChatWindow::updateBadge()
+{
+    const int unread = totalUnread();
+    setWindowTitle(unread ? u"(%1) Confab"_s.arg(unread) : u"Confab"_s);
+    if (m_tray) {
+        m_tray->setIcon(badgeIcon(unread));
+        m_tray->setToolTip(unread ? tr("Confab: %n unread", nullptr, unread) : u"Confab"_s);
+    }
+}
+
+void ChatWindow::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::ActivationChange && isActiveWindow() && m_room)
+        markRead(m_room);
+    QMainWindow::changeEvent(event);
+}
+
+void ChatWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_options.settings) {
+        m_options.settings->setWindow(saveGeometry(), m_split->saveState());
+        if (m_room)
+            m_options.settings->setLastRoom(m_options.accountKey, m_room);
+        m_options.settings->sync();
+    }
+    stopTyping();
+    QMainWindow::closeEvent(event);
+}
+
+// --- composing, editing, message actions ----------------------------------------------------
 
 bool ChatWindow::eventFilter(QObject *watched, QEvent *event)
 {
@@ -178,6 +904,27 @@ bool ChatWindow::eventFilter(QObject *watched, QEvent *event)
         if ((key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter)
             && !(key->modifiers() & Qt::ShiftModifier)) {
             sendComposed();
+            return true;
+        }
+        if (key->key() == Qt::Key_Up && key->modifiers() == Qt::NoModifier
+            && m_composer->toPlainText().isEmpty()) {
+            return editLastMessage();
+        }
+        if (key->key() == Qt::Key_Escape && isEditing()) {
+            cancelEditing();
+            return true;
+        }
+    }
+    if (watched == m_view && event->type() == QEvent::KeyPress) {
+        auto *key = static_cast<QKeyEvent *>(event);
+        const QModelIndex index = m_view->currentIndex();
+        if (key->key() == Qt::Key_Delete && index.isValid()) {
+            const auto state
+                = index.data(MessageListModel::StateRole).value<MessageListModel::MessageState>();
+            if (state != MessageListModel::MessageState::Sent)
+                discardMessage(index.data(MessageListModel::LocalIdRole).toLongLong());
+            else if (index.data(MessageListModel::SenderIdRole).toLongLong() == m_self.id)
+                deleteMessage(index.data(MessageListModel::EventIdRole).toLongLong());
             return true;
         }
     }
@@ -190,12 +937,131 @@ void ChatWindow::sendComposed()
     if (text.isEmpty() || !m_room)
         return;
     if (auto err = checkTextValue(text, messageBodyRule(), u"body"_s)) {
-        QMessageBox::warning(this, tr("Message not sent"), err->message);
+        QMessageBox::warning(this, tr("Message not sent"),
+                             tr("%1 (%2 of at most %3 characters). Nothing was lost: the text "
+                                "is still in the composer.")
+                                 .arg(err->message)
+                                 .arg(text.toUcs4().size())
+                                 .arg(limits::MessageBodyMax));
         return; // the text stays in the composer
     }
+    if (isEditing()) {
+        const qint64 eventId = m_editingEventId;
+        const QString draft = m_draftBeforeEdit;
+        m_client->api().editMessage(m_room, eventId, text, [this, text](Result<RoomEvent> r) {
+            if (!r) {
+                statusBar()->showMessage(tr("Edit not saved: %1").arg(r.error().message), 8000);
+                if (m_composer->toPlainText().isEmpty())
+                    m_composer->setPlainText(text); // keep the words; try again later
+            }
+        });
+        m_editingEventId = 0;
+        m_editingLabel->hide();
+        m_composer->setPlainText(draft);
+        return;
+    }
+    stopTyping();
     if (m_client->send(m_room, text))
         m_composer->clear();
 }
+
+bool ChatWindow::editLastMessage()
+{
+    MessageListModel *model = timeline();
+    if (!model || !m_self.id)
+        return false;
+    const int row = model->lastOwnMessageRow(m_self.id);
+    if (row < 0)
+        return false;
+    const QModelIndex index = model->index(row);
+    m_draftBeforeEdit = m_composer->toPlainText();
+    m_editingEventId = index.data(MessageListModel::EventIdRole).toLongLong();
+    m_editingLabel->setText(tr("Editing your message: Enter saves, Escape cancels"));
+    m_editingLabel->show();
+    m_composer->setPlainText(index.data(MessageListModel::BodyRole).toString());
+    m_composer->moveCursor(QTextCursor::End);
+    m_view->scrollTo(index);
+    return true;
+}
+
+void ChatWindow::cancelEditing()
+{
+    if (!isEditing())
+        return;
+    m_editingEventId = 0;
+    m_editingLabel->hide();
+    m_composer->setPlainText(m_draftBeforeEdit);
+    m_draftBeforeEdit.clear();
+}
+
+void ChatWindow::retryMessage(qint64 localId)
+{
+    m_client->outbox().retry(localId);
+    m_client->retryNow();
+}
+
+void ChatWindow::discardMessage(qint64 localId)
+{
+    m_client->outbox().discard(localId);
+}
+
+void ChatWindow::deleteMessage(qint64 eventId)
+{
+    if (!m_room || !eventId)
+        return;
+    m_client->api().deleteMessage(m_room, eventId, [this](Result<RoomEvent> r) {
+        if (!r)
+            statusBar()->showMessage(tr("Not deleted: %1").arg(r.error().message), 8000);
+    });
+}
+
+void ChatWindow::showMessageMenu(const QPoint &pos)
+{
+    const QModelIndex index
+        = m_view->indexAt(pos).isValid() ? m_view->indexAt(pos) : m_view->currentIndex();
+    if (!index.isValid())
+        return;
+    const auto state
+        = index.data(MessageListModel::StateRole).value<MessageListModel::MessageState>();
+    const qint64 localId = index.data(MessageListModel::LocalIdRole).toLongLong();
+    const qint64 eventId = index.data(MessageListModel::EventIdRole).toLongLong();
+    const bool mine = state != MessageListModel::MessageState::Sent
+        || index.data(MessageListModel::SenderIdRole).toLongLong() == m_self.id;
+    QMenu menu(this);
+    menu.addAction(tr("&Copy text"), this, [index] {
+        QGuiApplication::clipboard()->setText(index.data(MessageListModel::BodyRole).toString());
+    });
+    if (state == MessageListModel::MessageState::Failed)
+        menu.addAction(tr("&Retry"), this, [this, localId] { retryMessage(localId); });
+    if (state != MessageListModel::MessageState::Sent)
+        menu.addAction(tr("&Discard"), this, [this, localId] { discardMessage(localId); });
+    if (state == MessageListModel::MessageState::Sent && mine
+        && !index.data(MessageListModel::DeletedRole).toBool()) {
+        menu.addAction(tr("&Edit"), this, [this, index, eventId] {
+            m_draftBeforeEdit = m_composer->toPlainText();
+            m_editingEventId = eventId;
+            m_editingLabel->setText(tr("Editing your message: Enter saves, Escape cancels"));
+            m_editingLabel->show();
+            m_composer->setPlainText(index.data(MessageListModel::BodyRole).toString());
+            m_composer->setFocus();
+        });
+        menu.addAction(tr("De&lete"), this, [this, eventId] { deleteMessage(eventId); });
+    }
+    menu.exec(m_view->viewport()->mapToGlobal(pos));
+}
+
+DiagnosticsDialog *ChatWindow::showDiagnostics()
+{
+    if (!m_diagnostics) {
+        m_diagnostics = new DiagnosticsDialog(m_client, this);
+        m_diagnostics->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_diagnostics->show();
+    m_diagnostics->raise();
+    return m_diagnostics;
+}
+
+// --- connection state ------------------------------------------------------------------------
 
 void ChatWindow::showState(const ConnectionState &s)
 {
@@ -217,6 +1083,10 @@ void ChatWindow::showState(const ConnectionState &s)
         break;
     }
     text += tr(" · server breaker %1").arg(CircuitBreaker::stateName(s.breaker));
+    if (s.mode == ConnectionState::Mode::Online && s.roundTripMs >= 0)
+        text += tr(" · %1 ms").arg(s.roundTripMs);
+    if (s.mode != ConnectionState::Mode::Online)
+        text += tr(" · messages you send are kept and delivered when possible");
     m_status->setText(text);
     m_retry->setVisible(s.mode != ConnectionState::Mode::Online);
 }

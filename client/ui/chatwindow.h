@@ -1,21 +1,41 @@
-// ChatWindow: rooms on the left, the selected room's timeline, a composer, and a status bar that
-// tells the truth about the connection. Everything network-related goes through ChatClient.
+// ChatWindow: rooms on the left (unread counts, mentions, muted), the selected room's header
+// (name, topic), timeline, typing line and composer in the middle, its members with presence on
+// the right, and a status bar that tells the truth about the connection. Everything
+// network-related goes through ChatClient; the window never goes back to the login dialog on its
+// own (only a refused session token does that, through sessionExpired()).
 #pragma once
+
+#include "types.h"
 
 #include <QHash>
 #include <QMainWindow>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
 
 #include <memory>
 
 class QLabel;
 class QListView;
 class QListWidget;
+class QListWidgetItem;
 class QPlainTextEdit;
 class QPushButton;
+class QSplitter;
+class QSystemTrayIcon;
+
+namespace confab {
+struct ProfilePatch;
+struct RoomPatch;
+struct CreateRoomRequest;
+} // namespace confab
 
 namespace confab::client {
 
 class ChatClient;
+class ClientSettings;
+class DiagnosticsDialog;
+class MessageDelegate;
 class MessageListModel;
 struct ConnectionState;
 
@@ -23,35 +43,130 @@ class ChatWindow : public QMainWindow
 {
     Q_OBJECT
 public:
+    struct Options
+    {
+        ClientSettings *settings = nullptr; // last room, muted rooms, geometry (none: not kept)
+        QString accountKey; // SavedAccount::key()
+        User self; // who is logged in (refreshed from the server when it answers)
+        bool trayIcon = true; // when the platform has a system tray
+    };
+
     explicit ChatWindow(ChatClient *client, QWidget *parent = nullptr);
+    ChatWindow(ChatClient *client, Options options, QWidget *parent = nullptr);
     ~ChatWindow() override;
 
+    // What the menus and keys do, callable directly.
     void openRoom(qint64 roomId);
-    // Creates a public room and opens it (the "New room…" action asks for the name).
-    void createRoom(const QString &name);
+    void createRoom(const QString &name); // public room, no topic
+    void createRoom(const CreateRoomRequest &request);
+    void joinRoom(qint64 roomId);
+    void leaveRoom(qint64 roomId);
+    void openDirect(qint64 userId);
+    void updateProfile(const ProfilePatch &patch);
+    void updateRoom(qint64 roomId, const RoomPatch &patch);
+    void setMuted(qint64 roomId, bool muted);
+    bool isMuted(qint64 roomId) const { return m_muted.contains(roomId); }
+    void retryMessage(qint64 localId);
+    void discardMessage(qint64 localId);
+    void deleteMessage(qint64 eventId);
+    bool editLastMessage(); // Up in an empty composer
+    void cancelEditing();
+    void loadOlder(); // one page of history above what is loaded
+    DiagnosticsDialog *showDiagnostics();
+
+    // For tests and accessibility.
     QListWidget *roomList() const { return m_rooms; }
+    QListWidget *memberList() const { return m_members; }
+    QListView *messageView() const { return m_view; }
+    MessageDelegate *delegate() const { return m_delegate; }
     qint64 currentRoom() const { return m_room; }
     MessageListModel *timeline() const;
+    MessageListModel *modelFor(qint64 roomId);
     QPlainTextEdit *composer() const { return m_composer; }
     QLabel *statusLabel() const { return m_status; }
+    QLabel *titleLabel() const { return m_title; }
+    QLabel *topicLabel() const { return m_topic; }
+    QLabel *typingLabel() const { return m_typingLabel; }
+    QLabel *editingLabel() const { return m_editingLabel; }
+    int unreadCount(qint64 roomId) const { return m_unread.value(roomId); }
+    bool hasMention(qint64 roomId) const { return m_mentions.contains(roomId); }
+    int totalUnread() const;
+    bool isEditing() const { return m_editingEventId != 0; }
+    const User &self() const { return m_self; }
+    QString displayName(qint64 userId);
+    QSystemTrayIcon *trayIcon() const { return m_tray; }
 
     bool eventFilter(QObject *watched, QEvent *event) override;
 
+signals:
+    // A message or mention the user should hear about (window not focused, room not muted, or a
+    // mention). The tray shows it; tests watch it.
+    void notificationRequested(qint64 roomId, const QString &title, const QString &body,
+                               bool mention);
+    void logoutRequested();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
 private:
+    void buildMenus();
     void refreshRooms();
-    void joinAndOpen(qint64 roomId);
+    void showRooms(const QList<Room> &rooms, const QList<qint64> &joined);
+    void updateRoomItem(QListWidgetItem *item);
+    QListWidgetItem *roomItem(qint64 roomId) const;
+    QString roomTitle(const Room &room) const;
+    void showHeader();
+    void loadMembers(qint64 roomId);
+    void showMembers();
+    void onEvent(const RoomEvent &event);
     void sendComposed();
+    void onComposerChanged();
+    void showTyping();
     void showState(const ConnectionState &state);
-    MessageListModel *modelFor(qint64 roomId);
+    void showMessageMenu(const QPoint &pos);
+    void updateBadge();
+    void markRead(qint64 roomId);
+    void stopTyping();
 
     ChatClient *m_client;
+    Options m_options;
+    User m_self;
     QListWidget *m_rooms;
+    QLabel *m_title;
+    QLabel *m_topic;
     QListView *m_view;
+    MessageDelegate *m_delegate;
+    QLabel *m_typingLabel;
+    QLabel *m_editingLabel;
     QPlainTextEdit *m_composer;
+    QListWidget *m_members;
+    QSplitter *m_split;
     QLabel *m_status;
     QPushButton *m_retry;
+    QSystemTrayIcon *m_tray = nullptr;
+    QAction *m_muteAction = nullptr;
+    QPointer<DiagnosticsDialog> m_diagnostics;
+
     qint64 m_room = 0;
     QHash<qint64, MessageListModel *> m_models;
+    QHash<qint64, Room> m_roomInfo;
+    QSet<qint64> m_joined;
+    QHash<qint64, int> m_unread;
+    QSet<qint64> m_mentions;
+    QSet<qint64> m_muted;
+    QHash<qint64, QList<Member>> m_roomMembers;
+    QHash<qint64, QString> m_names; // user id → display name (or username)
+    QSet<qint64> m_nameRequests;
+    QHash<qint64, PresenceStatus> m_presence;
+    QHash<qint64, QHash<qint64, qint64>> m_typing; // room → user → expiry (ms, monotonic)
+    QTimer m_typingTimer;
+    qint64 m_typingSentMs = 0; // when we last told the room we are typing (0: not typing)
+    qint64 m_editingEventId = 0;
+    QString m_draftBeforeEdit;
+    QSet<qint64> m_loadingOlder;
+    bool m_roomsLoaded = false;
+    qint64 m_restoreRoom = 0;
 };
 
 } // namespace confab::client

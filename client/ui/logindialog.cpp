@@ -1,11 +1,14 @@
 #include "logindialog.h"
 
 #include "apiclient.h"
+#include "clientsettings.h"
+#include "icons.h"
 
 #include <QFormLayout>
 #include <QHostInfo>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -13,44 +16,146 @@ using namespace Qt::StringLiterals;
 
 namespace confab::client {
 
+namespace {
+
+QString addressOf(const QUrl &url)
+{
+    return url.host() + u':' + QString::number(url.port(80));
+}
+
+// Someone is waiting at the dialog: give up after a few seconds and say why, instead of the
+// minute of retries the chat window uses.
+ApiClient::Options dialogApiOptions()
+{
+    ApiClient::Options o;
+    o.retry.maxElapsedTime = std::chrono::milliseconds(4000);
+    o.transferTimeout = std::chrono::milliseconds(8000);
+    return o;
+}
+
+} // namespace
+
 LoginDialog::LoginDialog(const QString &server, QWidget *parent)
+    : LoginDialog(Options { server, {}, nullptr, false, {}, {} }, parent)
+{
+}
+
+LoginDialog::LoginDialog(Options options, QWidget *parent)
     : QDialog(parent)
-    , m_server(new QLineEdit(server, this))
-    , m_username(new QLineEdit(this))
+    , m_options(std::move(options))
+    , m_servers(new QListWidget(this))
+    , m_server(new QLineEdit(m_options.server, this))
+    , m_username(new QLineEdit(m_options.username, this))
     , m_password(new QLineEdit(this))
-    , m_login(new QPushButton(tr("Log in"), this))
-    , m_register(new QPushButton(tr("Create account"), this))
+    , m_login(new QPushButton(tr("&Log in"), this))
+    , m_register(new QPushButton(tr("&Create account"), this))
     , m_error(new QLabel(this))
 {
     setWindowTitle(tr("Connect to Confab"));
+    setWindowIcon(appIcon());
     m_password->setEchoMode(QLineEdit::Password);
+    m_server->setPlaceholderText(tr("address:port, e.g. 192.168.1.20:7080"));
     m_error->setTextFormat(Qt::PlainText);
     m_error->setWordWrap(true);
+    m_servers->setAccessibleName(tr("Servers"));
+    m_servers->setMaximumHeight(120);
+    auto *serversLabel = new QLabel(tr("&Servers on your network and used before"), this);
+    serversLabel->setBuddy(m_servers);
     auto *form = new QFormLayout;
-    form->addRow(tr("Server"), m_server);
-    form->addRow(tr("Username"), m_username);
-    form->addRow(tr("Password"), m_password);
+    form->addRow(tr("Ser&ver"), m_server);
+    form->addRow(tr("&Username"), m_username);
+    form->addRow(tr("&Password"), m_password);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_register);
     buttons->addStretch();
     buttons->addWidget(m_login);
     m_login->setDefault(true);
     auto *layout = new QVBoxLayout(this);
+    if (!m_options.notice.isEmpty()) {
+        auto *notice = new QLabel(m_options.notice, this);
+        notice->setTextFormat(Qt::PlainText);
+        notice->setWordWrap(true);
+        layout->addWidget(notice);
+    }
+    layout->addWidget(serversLabel);
+    layout->addWidget(m_servers);
     layout->addLayout(form);
     layout->addWidget(m_error);
     layout->addLayout(buttons);
     connect(m_login, &QPushButton::clicked, this, &LoginDialog::logIn);
     connect(m_register, &QPushButton::clicked, this, &LoginDialog::signUp);
+    connect(m_servers, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
+        if (item)
+            choose(item->data(Qt::UserRole).toUrl());
+    });
+    if (m_options.discover) {
+        m_discovery = new LanDiscovery(m_options.discovery, this);
+        connect(m_discovery, &LanDiscovery::serversChanged, this, &LoginDialog::showServers);
+        m_discovery->start();
+    }
+    showServers();
+    if (!m_server->text().isEmpty() && m_username->text().isEmpty())
+        choose(QUrl(server())); // fills in the username used there last
+    (m_username->text().isEmpty() ? m_username : m_password)->setFocus();
 }
 
 LoginDialog::~LoginDialog() = default;
+
+void LoginDialog::showServers()
+{
+    const QUrl selected
+        = m_servers->currentItem() ? m_servers->currentItem()->data(Qt::UserRole).toUrl() : QUrl();
+    m_servers->blockSignals(true);
+    m_servers->clear();
+    QList<QUrl> listed;
+    if (m_discovery) {
+        for (const DiscoveredServer &s : m_discovery->servers()) {
+            auto *item = new QListWidgetItem(
+                tr("%1 — %2 (on your network)").arg(s.name, addressOf(s.url)), m_servers);
+            item->setData(Qt::UserRole, s.url);
+            item->setToolTip(tr("Confab %1").arg(s.version));
+            listed.append(s.url);
+        }
+    }
+    if (m_options.settings) {
+        for (const QUrl &url : m_options.settings->servers()) {
+            if (listed.contains(url))
+                continue;
+            auto *item = new QListWidgetItem(tr("%1 (used before)").arg(addressOf(url)), m_servers);
+            item->setData(Qt::UserRole, url);
+            listed.append(url);
+        }
+    }
+    for (int i = 0; i < m_servers->count(); ++i) {
+        if (m_servers->item(i)->data(Qt::UserRole).toUrl() == selected)
+            m_servers->setCurrentRow(i);
+    }
+    m_servers->blockSignals(false);
+    m_servers->setVisible(m_servers->count() > 0);
+}
+
+void LoginDialog::choose(const QUrl &server)
+{
+    m_server->setText(addressOf(server));
+    if (!m_options.settings)
+        return;
+    for (const SavedAccount &a : m_options.settings->accounts()) {
+        if (addressOf(a.server) == addressOf(server)) {
+            m_username->setText(a.username);
+            return;
+        }
+    }
+}
 
 QString LoginDialog::server() const
 {
     QString s = m_server->text().trimmed();
     if (!s.contains(u"://"_s))
         s.prepend(u"http://"_s); // a typed address always works: "192.168.1.20:7080"
-    return s;
+    QUrl url(s);
+    if (url.port() == -1 && url.scheme() == u"http"_s)
+        url.setPort(7080); // Confab's default port, not HTTP's
+    return url.adjusted(QUrl::StripTrailingSlash).toString();
 }
 
 void LoginDialog::setBusy(bool busy)
@@ -69,8 +174,11 @@ void LoginDialog::fail(const QString &message)
 
 void LoginDialog::logIn()
 {
+    const QUrl url(server());
+    if (!url.isValid() || url.host().isEmpty())
+        return fail(tr("Type the server's address, e.g. 192.168.1.20:7080"));
     setBusy(true);
-    m_api = std::make_unique<ApiClient>(QUrl(server()));
+    m_api = std::make_unique<ApiClient>(url, dialogApiOptions());
     LoginRequest req { m_username->text().trimmed(), m_password->text(),
                        QHostInfo::localHostName() };
     m_api->login(req, [this](Result<LoginResponse> r) {
@@ -78,14 +186,19 @@ void LoginDialog::logIn()
             return fail(r.error().message);
         m_token = r->token;
         m_user = r->user;
+        if (m_discovery)
+            m_discovery->stop();
         accept();
     });
 }
 
 void LoginDialog::signUp()
 {
+    const QUrl url(server());
+    if (!url.isValid() || url.host().isEmpty())
+        return fail(tr("Type the server's address, e.g. 192.168.1.20:7080"));
     setBusy(true);
-    m_api = std::make_unique<ApiClient>(QUrl(server()));
+    m_api = std::make_unique<ApiClient>(url, dialogApiOptions());
     RegisterRequest req { m_username->text().trimmed(), m_password->text(), {} };
     m_api->registerUser(req, [this](Result<User> r) {
         if (!r)

@@ -1,29 +1,46 @@
-// LoginDialog: server address, username and password; logs in (or registers, then logs in).
+// LoginDialog: pick a server (found on the LAN, used before, or typed), then log in or create
+// an account. On success it holds the token and the user; the caller stores them.
 #pragma once
 
+#include "landiscovery.h"
 #include "requests.h"
 
 #include <QDialog>
 
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QPushButton;
 
 namespace confab::client {
 
 class ApiClient;
+class ClientSettings;
 
 class LoginDialog : public QDialog
 {
     Q_OBJECT
 public:
+    struct Options
+    {
+        QString server; // prefilled address
+        QString username; // prefilled username
+        ClientSettings *settings = nullptr; // remembered servers and accounts
+        bool discover = true; // look for servers on the LAN
+        LanDiscovery::Options discovery;
+        QString notice; // shown above the form (e.g. "your session expired")
+    };
+
     explicit LoginDialog(const QString &server, QWidget *parent = nullptr);
+    explicit LoginDialog(Options options, QWidget *parent = nullptr);
     ~LoginDialog() override;
 
     QString server() const;
     QString token() const { return m_token; }
     User user() const { return m_user; }
 
+    QListWidget *serverList() const { return m_servers; }
+    QLineEdit *serverEdit() const { return m_server; }
     QLineEdit *usernameEdit() const { return m_username; }
     QLineEdit *passwordEdit() const { return m_password; }
     QPushButton *loginButton() const { return m_login; }
@@ -35,7 +52,12 @@ private:
     void signUp();
     void setBusy(bool busy);
     void fail(const QString &message);
+    void showServers();
+    void choose(const QUrl &server);
 
+    Options m_options;
+    LanDiscovery *m_discovery = nullptr;
+    QListWidget *m_servers;
     QLineEdit *m_server;
     QLineEdit *m_username;
     QLineEdit *m_password;

@@ -1,44 +1,144 @@
 // confab: thin executable around confab_client_ui.
+//
+// Start-up: the account used last, with its token from the keychain (or the private file),
+// opens the chat window at once, even when the server is away (history from the local cache).
+// Without one, or when the server refuses the token, the login dialog asks.
 #include "chatclient.h"
 #include "chatwindow.h"
+#include "clientsettings.h"
 #include "logindialog.h"
+#include "tokenstore.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QEventLoop>
+#include <QMessageBox>
+#include <QPointer>
 #include <QStandardPaths>
 #include <QUrl>
 
 using namespace Qt::StringLiterals;
+using namespace confab;
 using namespace confab::client;
+
+namespace {
+
+QString accountDir(const SavedAccount &a)
+{
+    // Outbox and cache per server and account.
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + u'/'
+        + a.server.host() + u'_' + QString::number(a.server.port(80)) + u'/' + a.username;
+}
+
+std::optional<QString> readToken(TokenStore &tokens, const QString &key)
+{
+    std::optional<QString> token;
+    QEventLoop loop;
+    bool done = false;
+    tokens.read(key, [&](std::optional<QString> t) {
+        token = std::move(t);
+        done = true;
+        loop.quit();
+    });
+    if (!done)
+        loop.exec();
+    return token;
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
     QApplication::setApplicationName(u"confab"_s);
+    QApplication::setApplicationDisplayName(u"Confab"_s);
     QApplication::setApplicationVersion(QStringLiteral(CONFAB_VERSION));
+    QApplication::setDesktopFileName(u"confab"_s);
     QCommandLineParser parser;
     parser.setApplicationDescription(u"Confab desktop chat client"_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption serverOption(u"server"_s,
-                                          u"Server URL (default http://127.0.0.1:7080)."_s,
-                                          u"url"_s, u"http://127.0.0.1:7080"_s);
-    parser.addOption(serverOption);
+    const QCommandLineOption serverOption(
+        u"server"_s, u"Server address to offer in the connect dialog (e.g. 127.0.0.1:7080)."_s,
+        u"url"_s);
+    const QCommandLineOption loginOption(u"login"_s,
+                                         u"Show the connect dialog even if an account is saved."_s);
+    const QCommandLineOption noKeychainOption(
+        u"no-keychain"_s, u"Keep session tokens in a private file, not the OS keychain."_s);
+    parser.addOptions({ serverOption, loginOption, noKeychainOption });
     parser.process(app);
 
-    LoginDialog login(parser.value(serverOption));
-    if (login.exec() != QDialog::Accepted)
-        return 0;
-    const QUrl server(login.server());
-    // Outbox and cache per server and account.
-    const QString accountDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
-        + u'/' + server.host() + u'_' + QString::number(server.port(80)) + u'/'
-        + login.user().username;
-    ChatClient client(server, login.token(), accountDir, ChatClient::Options {});
-    if (!client.start())
-        return 1;
-    ChatWindow window(&client);
-    window.show();
-    return app.exec();
+    ClientSettings settings;
+    TokenStore tokens(QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
+                          + u"/tokens"_s,
+                      !parser.isSet(noKeychainOption));
+    app.setQuitOnLastWindowClosed(true);
+
+    std::optional<SavedAccount> account = settings.lastAccount();
+    QString token;
+    if (account && !parser.isSet(loginOption)
+        && (!parser.isSet(serverOption)
+            || QUrl::fromUserInput(parser.value(serverOption)).port(80)
+                == account->server.port(80))) {
+        if (auto t = readToken(tokens, account->key()))
+            token = *t;
+    }
+    QString notice;
+    for (;;) {
+        if (token.isEmpty()) {
+            LoginDialog::Options o;
+            o.server = parser.isSet(serverOption) ? parser.value(serverOption)
+                : account                         ? account->server.authority()
+                                                  : u"127.0.0.1:7080"_s;
+            o.username = account ? account->username : QString();
+            o.settings = &settings;
+            o.notice = notice;
+            LoginDialog login(o);
+            if (login.exec() != QDialog::Accepted)
+                return 0;
+            account
+                = SavedAccount { QUrl(login.server()), login.user().username, login.user().id, 0 };
+            token = login.token();
+            settings.rememberAccount(*account);
+            tokens.write(account->key(), token, [](bool ok, TokenStore::Backend where) {
+                if (!ok)
+                    qWarning("could not store the session token: you will log in next time");
+                else if (where == TokenStore::Backend::File)
+                    qInfo("no keychain service: the session token is in a file only you can read");
+            });
+        }
+        settings.rememberAccount(*account);
+        ChatClient client(account->server, token, accountDir(*account), ChatClient::Options {});
+        if (auto started = client.start(); !started) {
+            QMessageBox::critical(nullptr, u"Confab"_s, started.error().message);
+            return 1;
+        }
+        ChatWindow::Options wo;
+        wo.settings = &settings;
+        wo.accountKey = account->key();
+        wo.self = User { account->userId, account->username, {}, {}, 0 };
+        ChatWindow window(&client, wo);
+        enum class Next { Quit, Login } next = Next::Quit;
+        QObject::connect(&client, &ChatClient::sessionExpired, &window, [&] {
+            // Only a refused token leads back to the login dialog; a server away never does.
+            next = Next::Login;
+            notice = QObject::tr("Your session ended (expired or logged out elsewhere). "
+                                 "Log in again; unsent messages are kept.");
+            window.close();
+        });
+        QObject::connect(&window, &ChatWindow::logoutRequested, &window, [&] {
+            client.api().logout([](Result<bool>) {});
+            tokens.remove(account->key());
+            next = Next::Login;
+            notice.clear();
+            window.close();
+        });
+        window.show();
+        app.exec();
+        if (next == Next::Quit)
+            return 0;
+        tokens.remove(account->key());
+        token.clear();
+    }
 }
