@@ -103,6 +103,7 @@ private slots:
     void upEditsYourLastMessage();
     void failedMessageCanBeRetriedOrDiscarded();
     void scrollingUpLoadsHistoryOnDemand();
+    void aLongRoomScrollsBothWaysThroughABoundedWindow();
     void membersPresenceAndTyping();
     void unreadMentionsNotificationsAndMute();
     void profileDirectMessageTopicAndLeave();
@@ -422,6 +423,72 @@ void tst_ChatWindow::scrollingUpLoadsHistoryOnDemand()
         QCOMPARE(m->index(i).data(MessageListModel::BodyRole).toString(), u"m%1"_s.arg(i));
 }
 
+void tst_ChatWindow::aLongRoomScrollsBothWaysThroughABoundedWindow()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 room = server.createRoom(alice.token, u"long"_s);
+    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    QVERIFY(wb.resume({}));
+    constexpr int Count = 600;
+    for (int i = 0; i < Count; ++i)
+        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
+    QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s599"_s; }, 20000) >= 0);
+
+    QTemporaryDir dir;
+    ChatWindow::Options o;
+    o.timelineWindow = 150;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s), o);
+    a.window->show();
+    a.window->openRoom(room);
+    MessageListModel *m = a.window->timeline();
+    QTRY_VERIFY(m->rowCount() > 0);
+    QScrollBar *bar = a.window->messageView()->verticalScrollBar();
+    // Up to the first message: every message passes through the view once, in order, and the
+    // model never holds more than its window.
+    QStringList seen;
+    const auto collect = [&] {
+        for (int i = m->rowCount() - 1; i >= 0; --i) {
+            const QString body = m->index(i).data(MessageListModel::BodyRole).toString();
+            if (!seen.contains(body))
+                seen.prepend(body);
+        }
+    };
+    int maxRows = 0;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            collect();
+            maxRows = std::max(maxRows, m->rowCount());
+            bar->setValue(0);
+            return m->reachedStart();
+        }(),
+        20000);
+    collect();
+    QVERIFY2(maxRows <= 150, qPrintable(QString::number(maxRows)));
+    QCOMPARE(seen.size(), Count);
+    QCOMPARE(m->index(0).data(MessageListModel::BodyRole).toString(), u"m0"_s);
+    QVERIFY(!m->atLive());
+    // Bob says something while Alice reads old history: she finds it at the end, once.
+    QVERIFY(wb.send(room, u"late"_s, u"said while you were reading"_s));
+    QTest::qWait(100);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            bar->setValue(bar->maximum());
+            return m->atLive();
+        }(),
+        20000);
+    QCOMPARE(m->index(m->rowCount() - 1).data(MessageListModel::BodyRole).toString(),
+             u"said while you were reading"_s);
+    QCOMPARE(m->index(m->rowCount() - 2).data(MessageListModel::BodyRole).toString(), u"m599"_s);
+    // Live again: the next message appears at once.
+    QVERIFY(wb.send(room, u"next"_s, u"and now live"_s));
+    QTRY_COMPARE(m->index(m->rowCount() - 1).data(MessageListModel::BodyRole).toString(),
+                 u"and now live"_s);
+}
+
 void tst_ChatWindow::membersPresenceAndTyping()
 {
     TestServer server;
@@ -571,6 +638,12 @@ void tst_ChatWindow::restartRestoresLastRoomAndGeometryWhileServerIsAway()
     const auto alice = server->signUp(u"alice"_s);
     server->createRoom(alice.token, u"first"_s);
     const qint64 second = server->createRoom(alice.token, u"second"_s);
+    {
+        // Said before Alice's client ever ran: she reads it as history, never live.
+        WsClient early(server->port());
+        QVERIFY(early.login(alice.token));
+        QVERIFY(early.send(second, u"e1"_s, u"said before the app ran"_s));
+    }
     ClientSettings settings(clientDir.filePath(u"confab.ini"_s));
     ChatWindow::Options o;
     o.settings = &settings;
@@ -595,6 +668,7 @@ void tst_ChatWindow::restartRestoresLastRoomAndGeometryWhileServerIsAway()
     QCOMPARE(again.window->roomList()->count(), 2);
     QCOMPARE(again.window->currentRoom(), second);
     QVERIFY(rowWithBody(again.window->timeline(), u"remember me"_s) >= 0);
+    QVERIFY(rowWithBody(again.window->timeline(), u"said before the app ran"_s) >= 0);
     QCOMPARE(again.window->size(), QSize(720, 510));
     QTRY_VERIFY(!again.window->statusLabel()->text().startsWith(u"Online"_s));
     // Typing still works: it waits in the outbox.

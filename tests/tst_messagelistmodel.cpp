@@ -82,6 +82,7 @@ private slots:
     void pendingStaysBelowSentAndTheEchoReplacesIt();
     void anEchoBeforeTheOutboxUpdateLeavesNoGhost();
     void otherRoomsAndNonMessagesAreNotRows();
+    void aWindowBoundsTheRowsAndLosesNothing();
 };
 
 void tst_MessageListModel::liveEventsAppendInOrderOnce()
@@ -196,3 +197,40 @@ void tst_MessageListModel::otherRoomsAndNonMessagesAreNotRows()
 
 QTEST_GUILESS_MAIN(tst_MessageListModel)
 #include "tst_messagelistmodel.moc"
+
+void tst_MessageListModel::aWindowBoundsTheRowsAndLosesNothing()
+{
+    MessageListModel m(kRoom);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m.setWindow(4);
+    for (int s = 7; s <= 10; ++s)
+        m.appendEvent(message(s, u"m%1"_s.arg(s)));
+    QVERIFY(m.atLive());
+    // Scrolling up past the window: the newest rows leave, live appends stop.
+    m.prependHistory({ message(5, u"m5"_s), message(6, u"m6"_s) });
+    QCOMPARE(bodies(m), (QStringList { u"m5"_s, u"m6"_s, u"m7"_s, u"m8"_s }));
+    QVERIFY(!m.atLive());
+    QCOMPARE(m.newestSeq(), 8);
+    m.appendEvent(message(11, u"m11 arrives while reading history"_s));
+    QCOMPARE(m.rowCount(), 4);
+    // An edit of a row that is not loaded still applies when it comes back.
+    m.appendEvent(edit(12, message(10, {}).id, u"m10 edited"_s));
+    // Scrolling down: newer pages come back below, the oldest leave; nothing lost or doubled.
+    m.appendHistory({ message(9, u"m9"_s), message(10, u"m10"_s) }, false);
+    QCOMPARE(bodies(m), (QStringList { u"m7"_s, u"m8"_s, u"m9"_s, u"m10 edited"_s }));
+    QVERIFY(!m.reachedStart());
+    QVERIFY(!m.atLive());
+    m.appendHistory({ message(10, u"m10"_s), message(11, u"m11 arrives while reading history"_s) },
+                    true);
+    QCOMPARE(bodies(m),
+             (QStringList { u"m8"_s, u"m9"_s, u"m10 edited"_s,
+                            u"m11 arrives while reading history"_s }));
+    QVERIFY(m.atLive());
+    // Live again: new messages append.
+    m.appendEvent(message(13, u"m13"_s));
+    QCOMPARE(bodies(m).last(), u"m13"_s);
+    QCOMPARE(m.rowCount(), 5); // live appends may pass the window until the next page load
+    // Scrolling up again reloads what left the window, once.
+    m.prependHistory({ message(6, u"m6"_s), message(7, u"m7"_s) });
+    QCOMPARE(bodies(m), (QStringList { u"m6"_s, u"m7"_s, u"m8"_s, u"m9"_s }));
+}

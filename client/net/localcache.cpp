@@ -178,6 +178,35 @@ void LocalCache::applyEvent(const RoomEvent &event)
     db.commit();
 }
 
+void LocalCache::putHistory(qint64 roomId, const QList<RoomEvent> &events)
+{
+    if (events.isEmpty())
+        return;
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    db.transaction();
+    QSqlQuery q(db);
+    // REPLACE: a page read from the server is at least as new as what is cached (redactions).
+    q.prepare(u"INSERT OR REPLACE INTO events (id, room_id, seq, json) VALUES (?, ?, ?, ?)"_s);
+    qint64 newest = 0;
+    for (const RoomEvent &e : events) {
+        if (e.roomId != roomId)
+            continue;
+        q.addBindValue(e.id);
+        q.addBindValue(e.roomId);
+        q.addBindValue(e.seq);
+        q.addBindValue(toText(e.toJson()));
+        q.exec();
+        newest = std::max(newest, e.seq);
+    }
+    q.prepare(u"DELETE FROM events WHERE room_id = ? AND seq <= "
+              u"(SELECT MAX(seq) FROM events WHERE room_id = ?) - ?"_s);
+    q.addBindValue(roomId);
+    q.addBindValue(roomId);
+    q.addBindValue(m_historyPerRoom);
+    q.exec();
+    db.commit();
+}
+
 std::optional<QList<RoomEvent>> LocalCache::history(qint64 roomId, int limit)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));

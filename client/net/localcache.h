@@ -33,6 +33,9 @@ public:
 
     // Applies a delivered event: stored (once), edits/deletes applied, the cursor advanced.
     void applyEvent(const RoomEvent &event);
+    // A page of history read over REST (the newest events of a room): kept for offline reading.
+    // Cursors do not move: only delivered events advance them.
+    void putHistory(qint64 roomId, const QList<RoomEvent> &events);
     // The newest `limit` cached events of a room, oldest first (nullopt: nothing cached).
     std::optional<QList<RoomEvent>> history(qint64 roomId, int limit);
 

@@ -161,6 +161,11 @@ void MessageListModel::appendEvent(const RoomEvent &event)
         m_rows.removeAt(pending);
         endRemoveRows();
     }
+    if (!m_atLive) {
+        // The window shows older history: this message is loaded with the newer pages.
+        m_seen.remove(event.id);
+        return;
+    }
     int at = m_sentCount;
     while (at > 0 && m_rows[at - 1].seq > event.seq)
         --at; // keep seq order even if an older event arrives late
@@ -200,6 +205,73 @@ void MessageListModel::prependHistory(const QList<RoomEvent> &events)
         m_rows.prepend(*it);
     m_sentCount += int(rows.size());
     endInsertRows();
+    if (m_sentCount > m_window) {
+        removeSent(m_window, m_sentCount); // the newest rows leave the window
+        m_atLive = false;
+    }
+}
+
+void MessageListModel::appendHistory(const QList<RoomEvent> &events, bool reachesLive)
+{
+    for (const RoomEvent &e : events) {
+        if (e.roomId == m_roomId && !m_seen.contains(e.id)
+            && (e.type == EventType::Edit || e.type == EventType::Delete)) {
+            m_seen.insert(e.id);
+            applyChange(e);
+        }
+    }
+    QList<Row> rows;
+    const qint64 newest = newestSeq();
+    for (const RoomEvent &e : events) {
+        if (e.roomId != m_roomId || e.type != EventType::Message || m_seen.contains(e.id)
+            || e.seq <= newest)
+            continue;
+        m_seen.insert(e.id);
+        rows.append(rowFor(e));
+    }
+    if (!rows.isEmpty()) {
+        for (const Row &r : std::as_const(rows)) {
+            m_seqOf.insert(r.eventId, r.seq);
+            if (!r.clientMsgId.isEmpty())
+                m_delivered.insert(r.clientMsgId);
+        }
+        beginInsertRows({}, m_sentCount, m_sentCount + int(rows.size()) - 1);
+        for (qsizetype i = 0; i < rows.size(); ++i)
+            m_rows.insert(m_sentCount + i, rows[i]);
+        m_sentCount += int(rows.size());
+        endInsertRows();
+    }
+    if (reachesLive)
+        m_atLive = true;
+    if (m_sentCount > m_window) {
+        removeSent(0, m_sentCount - m_window); // the oldest rows leave the window
+        m_reachedStart = false;
+    }
+}
+
+void MessageListModel::removeSent(int from, int to)
+{
+    if (from >= to)
+        return;
+    for (int i = from; i < to; ++i) {
+        const Row &r = m_rows[i];
+        m_seen.remove(r.eventId); // loaded again when the user scrolls back to it
+        m_seqOf.remove(r.eventId);
+    }
+    beginRemoveRows({}, from, to - 1);
+    m_rows.remove(from, to - from);
+    m_sentCount -= to - from;
+    endRemoveRows();
+}
+
+qint64 MessageListModel::newestSeq() const
+{
+    return m_sentCount > 0 ? m_rows[m_sentCount - 1].seq : 0;
+}
+
+int MessageListModel::rowOfEventId(qint64 eventId) const
+{
+    return rowOfEvent(eventId);
 }
 
 void MessageListModel::upsertPending(const Outbox::Item &item)

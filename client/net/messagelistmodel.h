@@ -45,13 +45,28 @@ public:
     qint64 roomId() const { return m_roomId; }
     // A live event (any type) of this room, in seq order.
     void appendEvent(const RoomEvent &event);
-    // An older page (ascending seq), shown above what is loaded.
+    // An older page (ascending seq), shown above what is loaded. When the model then holds more
+    // than window() messages, the newest leave it (it is no longer at the live end).
     void prependHistory(const QList<RoomEvent> &events);
+    // A newer page (ascending seq) below what is loaded, when scrolling back down;
+    // `reachesLive`: it ends at the room's newest event, so live events append again. When the
+    // model then holds more than window() messages, the oldest leave it.
+    void appendHistory(const QList<RoomEvent> &events, bool reachesLive);
     // The user's unsent message as the outbox holds it (added or updated).
     void upsertPending(const Outbox::Item &item);
     void removePending(qint64 localId);
 
     qint64 oldestSeq() const; // 0 when nothing is loaded
+    qint64 newestSeq() const; // of the newest loaded message; 0 when nothing is loaded
+    // At most this many messages are rows at a time (a 100,000-event room scrolls with a view
+    // that lays out a few thousand rows, not all of them).
+    static constexpr int DefaultWindow = 2000;
+    int window() const { return m_window; }
+    void setWindow(int rows) { m_window = std::max(rows, 2); }
+    // True when the newest loaded message is the room's newest: live events are appended. False
+    // after the newest rows left the window: live messages wait for appendHistory.
+    bool atLive() const { return m_atLive; }
+    int rowOfEventId(qint64 eventId) const; // -1 when not loaded
     qint64 sentCount() const { return m_sentCount; }
     // The newest message of `selfId` not deleted (Up edits it), or -1.
     int lastOwnMessageRow(qint64 selfId) const;
@@ -86,6 +101,7 @@ private:
     int rowOfSeq(qint64 seq) const;
     int rowOfPending(const QString &clientMsgId, qint64 localId) const;
     void insertSent(int at, const Row &row);
+    void removeSent(int from, int to); // rows [from, to) of the sent block
 
     qint64 m_roomId;
     QList<Row> m_rows; // [0, m_sentCount): sent by seq; then pending
@@ -95,6 +111,8 @@ private:
     QHash<qint64, qint64> m_seqOf; // loaded message id → seq (rows are in seq order)
     QSet<QString> m_delivered; // clientMsgIds of loaded messages
     bool m_reachedStart = false;
+    bool m_atLive = true;
+    int m_window = DefaultWindow;
 };
 
 } // namespace confab::client

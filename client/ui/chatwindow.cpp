@@ -91,6 +91,8 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     // Left: rooms.
     m_rooms->setAccessibleName(tr("Rooms"));
     m_rooms->setMinimumWidth(150);
+    m_rooms->setSpacing(2);
+    m_members->setSpacing(1);
 
     // Middle: header, timeline, typing line, composer.
     auto *middle = new QWidget(this);
@@ -236,6 +238,8 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
         if (value < OlderThresholdPx)
             loadOlder();
+        if (m_view->verticalScrollBar()->maximum() - value < OlderThresholdPx)
+            loadNewer();
     });
     connect(m_composer, &QPlainTextEdit::textChanged, this, &ChatWindow::onComposerChanged);
 
@@ -364,6 +368,7 @@ MessageListModel *ChatWindow::modelFor(qint64 roomId)
     auto *&model = m_models[roomId];
     if (!model) {
         model = new MessageListModel(roomId, this);
+        model->setWindow(m_options.timelineWindow);
         // What this device knew last time, at once; fresher history follows from the server.
         if (const auto cached = m_client->cache().history(roomId, 200))
             model->prependHistory(*cached);
@@ -372,7 +377,7 @@ MessageListModel *ChatWindow::modelFor(qint64 roomId)
         connect(model, &QAbstractItemModel::rowsAboutToBeInserted, m_view,
                 [this, model](const QModelIndex &, int first) {
                     // New messages at the bottom: follow them if the user was at the bottom.
-                    if (m_view->model() != model || first == 0)
+                    if (m_view->model() != model || first == 0 || !model->atLive())
                         return;
                     QScrollBar *bar = m_view->verticalScrollBar();
                     if (bar->maximum() - bar->value() < 80)
@@ -409,17 +414,41 @@ void ChatWindow::openRoom(qint64 roomId)
     markRead(roomId);
     showHeader();
     showTyping();
-    m_client->api().events(roomId, {}, {}, HistoryPage, [this, model](Result<EventPage> page) {
-        if (!page)
-            return;
-        model->prependHistory(page->events);
-        if (!page->hasMore)
-            model->setReachedStart(true);
-        if (m_view->model() == model)
-            m_view->scrollToBottom();
-    });
+    m_client->api().events(
+        roomId, {}, {}, HistoryPage, [this, model, roomId](Result<EventPage> page) {
+            if (!page)
+                return;
+            m_client->cache().putHistory(roomId, page->events); // readable next time, even offline
+            model->prependHistory(page->events);
+            if (!page->hasMore)
+                model->setReachedStart(true);
+            if (m_view->model() == model)
+                m_view->scrollToBottom();
+        });
     loadMembers(roomId);
     m_composer->setFocus();
+}
+
+ChatWindow::Anchor ChatWindow::anchor() const
+{
+    // The message at the top of the viewport and where it is: kept in place while rows come
+    // and go above or below it.
+    const QModelIndex top = m_view->indexAt(QPoint(4, 1));
+    if (!top.isValid())
+        return {};
+    return { top.data(MessageListModel::EventIdRole).toLongLong(), m_view->visualRect(top).top() };
+}
+
+void ChatWindow::restore(const Anchor &a, MessageListModel *model)
+{
+    if (m_view->model() != model)
+        return;
+    m_view->doItemsLayout();
+    const int row = a.eventId ? model->rowOfEventId(a.eventId) : -1;
+    if (row < 0)
+        return;
+    QScrollBar *bar = m_view->verticalScrollBar();
+    bar->setValue(bar->value() + m_view->visualRect(model->index(row)).top() - a.top);
 }
 
 void ChatWindow::loadOlder()
@@ -441,17 +470,29 @@ void ChatWindow::loadOlder()
                                m_loadingOlder.remove(roomId);
                                if (!page || !m_models.contains(roomId))
                                    return;
+                               const Anchor a = anchor();
+                               model->prependHistory(page->events);
                                if (!page->hasMore)
                                    model->setReachedStart(true);
-                               // Keep what the user looks at in place while rows appear above it.
-                               QScrollBar *bar = m_view->verticalScrollBar();
-                               const bool visible = m_view->model() == model;
-                               const int fromBottom = bar->maximum() - bar->value();
-                               model->prependHistory(page->events);
-                               if (visible) {
-                                   m_view->doItemsLayout();
-                                   bar->setValue(bar->maximum() - fromBottom);
-                               }
+                               restore(a, model);
+                           });
+}
+
+void ChatWindow::loadNewer()
+{
+    MessageListModel *model = timeline();
+    if (!model || model->atLive() || m_loadingNewer.contains(m_room))
+        return;
+    const qint64 roomId = m_room;
+    m_loadingNewer.insert(roomId);
+    m_client->api().events(roomId, model->newestSeq(), {}, HistoryPage,
+                           [this, model, roomId](Result<EventPage> page) {
+                               m_loadingNewer.remove(roomId);
+                               if (!page || !m_models.contains(roomId))
+                                   return;
+                               const Anchor a = anchor();
+                               model->appendHistory(page->events, !page->hasMore);
+                               restore(a, model);
                            });
 }
 
@@ -961,6 +1002,12 @@ void ChatWindow::sendComposed()
         return;
     }
     stopTyping();
+    if (MessageListModel *model = timeline(); model && !model->atLive()) {
+        // Reading old history: sending jumps back to the live end, where the message appears.
+        m_view->setModel(nullptr);
+        delete m_models.take(m_room);
+        openRoom(m_room);
+    }
     if (m_client->send(m_room, text))
         m_composer->clear();
 }

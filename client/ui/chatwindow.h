@@ -49,6 +49,7 @@ public:
         QString accountKey; // SavedAccount::key()
         User self; // who is logged in (refreshed from the server when it answers)
         bool trayIcon = true; // when the platform has a system tray
+        int timelineWindow = 2000; // messages held per room view (MessageListModel::window)
     };
 
     explicit ChatWindow(ChatClient *client, QWidget *parent = nullptr);
@@ -72,6 +73,7 @@ public:
     bool editLastMessage(); // Up in an empty composer
     void cancelEditing();
     void loadOlder(); // one page of history above what is loaded
+    void loadNewer(); // one page below, after scrolling back down (until the live end)
     DiagnosticsDialog *showDiagnostics();
 
     // For tests and accessibility.
@@ -128,6 +130,13 @@ private:
     void updateBadge();
     void markRead(qint64 roomId);
     void stopTyping();
+    struct Anchor
+    {
+        qint64 eventId = 0;
+        int top = 0;
+    };
+    Anchor anchor() const;
+    void restore(const Anchor &a, MessageListModel *model);
 
     ChatClient *m_client;
     Options m_options;
@@ -165,6 +174,7 @@ private:
     qint64 m_editingEventId = 0;
     QString m_draftBeforeEdit;
     QSet<qint64> m_loadingOlder;
+    QSet<qint64> m_loadingNewer;
     bool m_roomsLoaded = false;
     qint64 m_restoreRoom = 0;
 };

@@ -75,9 +75,12 @@ QString MessageDelegate::headerText(const QModelIndex &index) const
     const QString name = m_nameOf ? m_nameOf(sender) : QString();
     const QDateTime when
         = QDateTime::fromMSecsSinceEpoch(index.data(MessageListModel::TimestampRole).toLongLong());
-    const QString time = when.date() == QDate::currentDate()
-        ? QLocale().toString(when.time(), QLocale::ShortFormat)
-        : QLocale().toString(when, QLocale::ShortFormat);
+    // Hours and minutes in the user's locale (the C locale's short format has seconds).
+    QString format = QLocale().timeFormat(QLocale::ShortFormat);
+    format.remove(u":ss"_s);
+    QString time = QLocale().toString(when.time(), format);
+    if (when.date() != QDate::currentDate())
+        time = QLocale().toString(when.date(), QLocale::ShortFormat) + u' ' + time;
     return (name.isEmpty() ? tr("user %1").arg(sender) : name) + u"  "_s + time;
 }
 
@@ -114,39 +117,56 @@ bool MessageDelegate::mentionsSelf(const QModelIndex &index) const
     return body.contains(u'@' + m_selfName, Qt::CaseInsensitive);
 }
 
+int MessageDelegate::bodyHeight(const QFont &font, int width, const QModelIndex &index,
+                                const QString &body) const
+{
+    // The only costly part, measuring wrapped text, is cached per message, width and text.
+    const qint64 id = index.data(MessageListModel::EventIdRole).toLongLong();
+    const qint64 key = id ? id : -index.data(MessageListModel::LocalIdRole).toLongLong();
+    const size_t textHash = qHash(body);
+    if (const Measured *m = m_heights.object(key);
+        m && m->width == width && m->textHash == textHash)
+        return m->height;
+    ++m_measurements;
+    const int h = QFontMetrics(font)
+                      .boundingRect(QRect(0, 0, width, 1 << 20),
+                                    Qt::TextWordWrap | Qt::TextWrapAnywhere, body)
+                      .height();
+    m_heights.insert(key, new Measured { width, textHash, h });
+    return h;
+}
+
+bool MessageDelegate::hasStatus(const QModelIndex &index)
+{
+    if (index.data(MessageListModel::StateRole).value<State>() != State::Sent)
+        return true;
+    return index.data(MessageListModel::EditedRole).toBool()
+        && !index.data(MessageListModel::DeletedRole).toBool();
+}
+
 MessageDelegate::Layout MessageDelegate::layoutFor(const QStyleOptionViewItem &option,
                                                    const QModelIndex &index) const
 {
     Layout l;
     const int width = std::max(50, option.rect.width() - 2 * Margin);
-    const QString header = headerText(index);
-    const QString body = bodyText(index);
-    const QString status = statusText(index);
-    int y = option.rect.top() + (header.isEmpty() ? Gap : Margin / 2);
-    if (!header.isEmpty()) {
-        const int h = QFontMetrics(headerFont(option.font)).height();
+    if (option.font != m_metricsFont) {
+        // Line heights per font, not per row: a long timeline lays out without font work.
+        m_metricsFont = option.font;
+        m_headerHeight = QFontMetrics(headerFont(option.font)).height();
+        m_statusHeight = QFontMetrics(smallFont(option.font)).height();
+    }
+    const bool header = !isGrouped(index);
+    int y = option.rect.top() + (header ? Margin / 2 : Gap);
+    if (header) {
+        const int h = m_headerHeight;
         l.header = QRect(option.rect.left() + Margin, y, width, h);
         y += h + Gap;
     }
-    // The only costly part, measuring wrapped text, is cached.
-    const QString key = QString::number(index.data(MessageListModel::EventIdRole).toLongLong())
-        + u'/' + QString::number(index.data(MessageListModel::LocalIdRole).toLongLong()) + u'/'
-        + QString::number(width) + u'/' + QString::number(qHash(body));
-    int bodyHeight;
-    if (const int *cached = m_heights.object(key)) {
-        bodyHeight = *cached;
-    } else {
-        ++m_measurements;
-        bodyHeight = QFontMetrics(option.font)
-                         .boundingRect(QRect(0, 0, width, 1 << 20),
-                                       Qt::TextWordWrap | Qt::TextWrapAnywhere, body)
-                         .height();
-        m_heights.insert(key, new int(bodyHeight));
-    }
-    l.body = QRect(option.rect.left() + Margin, y, width, bodyHeight);
-    y += bodyHeight;
-    if (!status.isEmpty()) {
-        const int h = QFontMetrics(smallFont(option.font)).height();
+    const int bh = bodyHeight(option.font, width, index, bodyText(index));
+    l.body = QRect(option.rect.left() + Margin, y, width, bh);
+    y += bh;
+    if (hasStatus(index)) {
+        const int h = m_statusHeight;
         l.status = QRect(option.rect.left() + Margin, y + Gap, width, h);
         y += h + Gap;
     }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <QCache>
+#include <QFont>
 #include <QStyledItemDelegate>
 
 #include <functional>
@@ -44,13 +45,25 @@ private:
         QRect header, body, status;
         int height = 0;
     };
+    struct Measured
+    {
+        int width = 0;
+        size_t textHash = 0;
+        int height = 0;
+    };
     Layout layoutFor(const QStyleOptionViewItem &option, const QModelIndex &index) const;
+    int bodyHeight(const QFont &font, int width, const QModelIndex &index,
+                   const QString &body) const;
+    static bool hasStatus(const QModelIndex &index);
 
     NameOf m_nameOf;
     qint64 m_self = 0;
     QString m_selfName;
-    mutable QCache<QString, int> m_heights { 50000 };
+    mutable QCache<qint64, Measured> m_heights { 200000 }; // message → measured body
     mutable int m_measurements = 0;
+    mutable QFont m_metricsFont;
+    mutable int m_headerHeight = 0;
+    mutable int m_statusHeight = 0;
 };
 
 } // namespace confab::client
