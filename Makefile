@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 PORT       ?= 7080
 
-.PHONY: all deps configure build run test sanitize clean
+.PHONY: all deps configure build run test bench screenshot sanitize clean
 
 all: build
 
@@ -24,6 +24,14 @@ run: build
 
 test: build
 	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure --parallel $(JOBS)
+
+# Benchmarks (Release build); figures are recorded in docs/benchmarks.md.
+bench: build
+	@$(BUILD_DIR)/bench/confab-client-bench --events 100000 --runs 5
+
+# docs/screenshots/main-window.png under Xvfb (needs: apt install xvfb xauth).
+screenshot: build
+	@docs/screenshots/take.sh
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize:

@@ -26,8 +26,8 @@ namespace {
 
 QString accountDir(const SavedAccount &a)
 {
-    // Outbox and cache per server and account.
-    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + u'/'
+    // Outbox and cache per server and account: ~/.local/share/confab/HOST_PORT/USER.
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + u"/confab/"_s
         + a.server.host() + u'_' + QString::number(a.server.port(80)) + u'/' + a.username;
 }
 
@@ -69,10 +69,11 @@ int main(int argc, char *argv[])
     parser.addOptions({ serverOption, loginOption, noKeychainOption });
     parser.process(app);
 
-    ClientSettings settings;
-    TokenStore tokens(QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
-                          + u"/tokens"_s,
-                      !parser.isSet(noKeychainOption));
+    // ~/.config/confab/confab.conf and ~/.config/confab/tokens (the fallback token files).
+    const QString configDir
+        = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + u"/confab"_s;
+    ClientSettings settings(configDir + u"/confab.conf"_s);
+    TokenStore tokens(configDir + u"/tokens"_s, !parser.isSet(noKeychainOption));
     app.setQuitOnLastWindowClosed(true);
 
     std::optional<SavedAccount> account = settings.lastAccount();
