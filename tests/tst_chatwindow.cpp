@@ -159,6 +159,22 @@ void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
     QCOMPARE(window.composer()->toPlainText(), u"two\nlines"_s);
     window.composer()->clear();
 
+    // A long paste is fine up to the limit; over it, a clear message and nothing is lost.
+    const QString tooLong = QString(4001, u'x');
+    window.composer()->setPlainText(tooLong);
+    QTest::keyClick(window.composer(), Qt::Key_Return);
+    QVERIFY(window.noticeLabel()->isVisibleTo(&window));
+    QVERIFY2(window.noticeLabel()->text().contains(u"4001 of at most 4000"_s),
+             qPrintable(window.noticeLabel()->text()));
+    QCOMPARE(window.composer()->toPlainText(), tooLong);
+    QVERIFY(client.outbox().all().isEmpty());
+    const QString longest = QString(4000, u'y');
+    window.composer()->setPlainText(longest);
+    QTest::keyClick(window.composer(), Qt::Key_Return);
+    QVERIFY(!window.noticeLabel()->isVisibleTo(&window));
+    QVERIFY(window.composer()->toPlainText().isEmpty());
+    QTRY_COMPARE(stateOf(window.timeline(), longest), State::Sent);
+
     // Bob's message shows up in her view.
     QVERIFY(other.send(room, u"b1"_s, u"hi alice"_s));
     QTRY_VERIFY(rowWithBody(window.timeline(), u"hi alice"_s) >= 0);
@@ -179,7 +195,8 @@ void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
                               10000);
     QTRY_VERIFY(window.statusLabel()->text().startsWith(u"Online"_s));
     QCOMPARE(server->messageBodies(room, alice.token),
-             (QStringList { u"hello bob"_s, u"hi alice"_s, u"typed while away"_s }));
+             (QStringList { u"hello bob"_s, QString(4000, u'y'), u"hi alice"_s,
+                            u"typed while away"_s }));
     // Each message is one row: nothing doubled by the echo or the history fetch.
     for (const QString &body : { u"hello bob"_s, u"hi alice"_s, u"typed while away"_s }) {
         int count = 0;

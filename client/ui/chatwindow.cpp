@@ -73,6 +73,7 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     , m_delegate(new MessageDelegate([this](qint64 id) { return displayName(id); }, this))
     , m_typingLabel(new QLabel(this))
     , m_editingLabel(new QLabel(this))
+    , m_notice(new QLabel(this))
     , m_composer(new QPlainTextEdit(this))
     , m_members(new QListWidget(this))
     , m_split(new QSplitter(this))
@@ -99,7 +100,7 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     auto *layout = new QVBoxLayout(middle);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
-    for (QLabel *l : { m_title, m_topic, m_typingLabel, m_editingLabel })
+    for (QLabel *l : { m_title, m_topic, m_typingLabel, m_editingLabel, m_notice })
         l->setTextFormat(Qt::PlainText); // user text is never HTML
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
@@ -122,6 +123,9 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     m_typingLabel->setForegroundRole(QPalette::PlaceholderText);
     m_editingLabel->setContentsMargins(6, 0, 6, 0);
     m_editingLabel->hide();
+    m_notice->setContentsMargins(6, 0, 6, 0);
+    m_notice->setWordWrap(true);
+    m_notice->hide();
     m_composer->setAccessibleName(tr("Message composer"));
     m_composer->setPlaceholderText(
         tr("Message (Enter sends, Shift+Enter new line, Up edits your last message)"));
@@ -133,6 +137,7 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     layout->addWidget(m_view, 1);
     layout->addWidget(m_typingLabel);
     layout->addWidget(m_editingLabel);
+    layout->addWidget(m_notice);
     layout->addWidget(m_composer);
 
     // Right: members.
@@ -978,14 +983,16 @@ void ChatWindow::sendComposed()
     if (text.isEmpty() || !m_room)
         return;
     if (auto err = checkTextValue(text, messageBodyRule(), u"body"_s)) {
-        QMessageBox::warning(this, tr("Message not sent"),
-                             tr("%1 (%2 of at most %3 characters). Nothing was lost: the text "
-                                "is still in the composer.")
-                                 .arg(err->message)
-                                 .arg(text.toUcs4().size())
-                                 .arg(limits::MessageBodyMax));
+        // Said beside the composer, not in a modal box: the user shortens the text right there.
+        m_notice->setText(tr("Not sent: %1 (%2 of at most %3 characters). Nothing was lost: "
+                             "the text is still here.")
+                              .arg(err->message)
+                              .arg(text.toUcs4().size())
+                              .arg(limits::MessageBodyMax));
+        m_notice->show();
         return; // the text stays in the composer
     }
+    m_notice->hide();
     if (isEditing()) {
         const qint64 eventId = m_editingEventId;
         const QString draft = m_draftBeforeEdit;

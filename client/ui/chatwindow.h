@@ -90,6 +90,7 @@ public:
     QLabel *topicLabel() const { return m_topic; }
     QLabel *typingLabel() const { return m_typingLabel; }
     QLabel *editingLabel() const { return m_editingLabel; }
+    QLabel *noticeLabel() const { return m_notice; } // e.g. why a message was not sent
     int unreadCount(qint64 roomId) const { return m_unread.value(roomId); }
     bool hasMention(qint64 roomId) const { return m_mentions.contains(roomId); }
     int totalUnread() const;
@@ -148,6 +149,7 @@ private:
     MessageDelegate *m_delegate;
     QLabel *m_typingLabel;
     QLabel *m_editingLabel;
+    QLabel *m_notice;
     QPlainTextEdit *m_composer;
     QListWidget *m_members;
     QSplitter *m_split;
