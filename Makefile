@@ -27,6 +27,10 @@ test: build
 
 # Benchmarks (Release build); figures are recorded in docs/benchmarks.md.
 bench: build
+	@$(BUILD_DIR)/bench/confab-bench all --json | tee $(BUILD_DIR)/bench-server.txt
+	@sed -n '/^{/,/^}/p' $(BUILD_DIR)/bench-server.txt > $(BUILD_DIR)/bench-server.json
+	@$(BUILD_DIR)/bench/confab-bench plot $(BUILD_DIR)/bench-server.json $(BUILD_DIR)/bench-fanout.png
+	@echo "fan-out plot: $(BUILD_DIR)/bench-fanout.png"
 	@$(BUILD_DIR)/bench/confab-client-bench --events 100000 --runs 5
 
 # docs/screenshots/main-window.png under Xvfb (needs: apt install xvfb xauth).

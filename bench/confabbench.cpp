@@ -1,0 +1,783 @@
+// confab-bench: load tests for confab-server that speak protocol v1 for real (REST to register,
+// log in, create and join rooms; authenticated WebSockets to send and receive).
+//
+//   confab-bench fanout  [--members 100] [--rates 1000,2000,5000,10000,20000] [--seconds 5]
+//   confab-bench rooms   [--clients 1000] [--room-size 100] [--rates 1000,3000]
+//   confab-bench ingest  [--senders 50] [--seconds 5]
+//   confab-bench idle    [--connections 10000]
+//   confab-bench history [--events 1000000] [--pages 2000]
+//   confab-bench resume  [--clients 1000] [--room-size 100] [--messages 1000]
+//   confab-bench all     (the standard suite, `make bench`)
+//   confab-bench smoke   (every scenario, small: CI asserts 0 losses)
+//   confab-bench plot RESULTS.json OUT.png
+// Common options: --json, --threads N (load threads), --server PATH (default: confab-server
+// beside this binary or in ../server), --url http://HOST:PORT (use a running server; no server
+// CPU figures then), --no-pin.
+//
+// By default it starts its own confab-server (127.0.0.1, port 0, fresh data directory,
+// --password-cost minimal) pinned to CPU 0 with the load threads on the other CPUs, and reads
+// both processes' CPU from /proc. A step where the generator itself was saturated (its CPU near
+// 100% of its cores) is reported as such and its figures are not results.
+#include "wsload.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPainter>
+#include <QPainterPath>
+#include <QTemporaryDir>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+
+using namespace confab::bench;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+struct Options
+{
+    QString mode;
+    QStringList positional;
+    std::map<QString, QString> values;
+    bool json = false;
+    bool pin = true;
+
+    QString value(const QString &k, const QString &def) const
+    {
+        auto it = values.find(k);
+        return it == values.end() ? def : it->second;
+    }
+    int integer(const QString &k, int def) const { return value(k, QString::number(def)).toInt(); }
+    double number(const QString &k, double def) const
+    {
+        return value(k, QString::number(def)).toDouble();
+    }
+    QList<double> list(const QString &k, const QString &def) const
+    {
+        QList<double> out;
+        for (const QString &s : value(k, def).split(u','))
+            out.append(s.toDouble());
+        return out;
+    }
+};
+
+double pct(std::vector<uint32_t> &v, double p)
+{
+    if (v.empty())
+        return 0;
+    const size_t i = std::min(v.size() - 1, size_t(p / 100.0 * double(v.size())));
+    std::nth_element(v.begin(), v.begin() + long(i), v.end());
+    return double(v[i]) / 1000.0; // ms
+}
+
+double maxOf(const std::vector<uint32_t> &v)
+{
+    return v.empty() ? 0 : double(*std::max_element(v.begin(), v.end())) / 1000.0;
+}
+
+// --- the server under test ----------------------------------------------------------------------
+
+struct Server
+{
+    pid_t pid = 0;
+    std::string host = "127.0.0.1";
+    uint16_t port = 0;
+    QString dataDir;
+
+    bool start(const QString &binary, const QString &dir, bool pin, double *startMs = nullptr)
+    {
+        dataDir = dir;
+        const QByteArray logPath = (dir + u"/server.log"_s).toLocal8Bit();
+        ::unlink(logPath.constData());
+        const auto t0 = std::chrono::steady_clock::now();
+        pid = fork();
+        if (pid == 0) {
+            if (pin) {
+                cpu_set_t set;
+                CPU_ZERO(&set);
+                CPU_SET(0, &set);
+                sched_setaffinity(0, sizeof set, &set);
+            }
+            // The server says where it listens on stderr: into a log file the parent reads.
+            const int log = ::open(logPath.constData(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            dup2(log, 2);
+            const QByteArray bin = binary.toLocal8Bit();
+            const QByteArray data = dir.toLocal8Bit();
+            setenv("QT_LOGGING_RULES", "*.info=false", 1);
+            execl(bin.constData(), bin.constData(), "--listen", "127.0.0.1", "--port", "0",
+                  "--data-dir", data.constData(), "--password-cost", "minimal",
+                  "--max-conns-per-address", "100000", "--discovery", "off", "--log-level",
+                  "warning", static_cast<char *>(nullptr));
+            _exit(127);
+        }
+        std::string line;
+        for (int i = 0; i < 20000 && line.empty(); ++i) {
+            std::ifstream f(logPath.constData());
+            std::string l;
+            while (std::getline(f, l)) {
+                if (l.find("listening on") != std::string::npos)
+                    line = l;
+            }
+            if (line.empty()) {
+                int status;
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                    return false;
+                std::this_thread::sleep_for(std::chrono::microseconds(500));
+            }
+        }
+        const size_t p = line.find("http://127.0.0.1:");
+        if (p == std::string::npos)
+            return false;
+        port = uint16_t(std::stoi(line.substr(p + 17)));
+        if (startMs)
+            *startMs
+                = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                      .count();
+        return true;
+    }
+
+    void stop()
+    {
+        if (pid > 0) {
+            kill(pid, SIGTERM);
+            int status;
+            waitpid(pid, &status, 0);
+            pid = 0;
+        }
+    }
+    ~Server() { stop(); }
+};
+
+// --- REST over plain sockets (the server answers one request per connection) -------------------
+
+struct Http
+{
+    int status = 0;
+    QByteArray body;
+    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
+};
+
+Http request(const Server &s, const char *method, const QString &path, const QJsonObject &body = {},
+             const QString &token = {})
+{
+    Http r;
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(s.port);
+    inet_pton(AF_INET, s.host.c_str(), &addr.sin_addr);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return r;
+    }
+    const QByteArray payload
+        = body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
+    QByteArray req = QByteArray(method) + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: bench\r\n";
+    if (!token.isEmpty())
+        req += "Authorization: Bearer " + token.toUtf8() + "\r\n";
+    req += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(payload.size())
+        + "\r\nConnection: close\r\n\r\n" + payload;
+    ::send(fd, req.constData(), size_t(req.size()), MSG_NOSIGNAL);
+    QByteArray all;
+    char buf[16384];
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0)
+            break;
+        all.append(buf, n);
+        // Stop once the whole body is in (the server closes, but do not wait for it).
+        const int end = all.indexOf("\r\n\r\n");
+        if (end > 0) {
+            const int cl = all.toLower().indexOf("content-length:");
+            if (cl > 0 && cl < end) {
+                const int len
+                    = all.mid(cl + 15, all.indexOf("\r\n", cl) - cl - 15).trimmed().toInt();
+                if (all.size() >= end + 4 + len)
+                    break;
+            }
+        }
+    }
+    ::close(fd);
+    if (all.startsWith("HTTP/1.1 "))
+        r.status = all.mid(9, 3).toInt();
+    const int end = all.indexOf("\r\n\r\n");
+    if (end > 0)
+        r.body = all.mid(end + 4);
+    return r;
+}
+
+struct User
+{
+    qint64 id = 0;
+    QString token;
+};
+
+// Registers and logs in `n` users, a few at a time.
+std::vector<User> makeUsers(const Server &s, int n, const QString &prefix)
+{
+    std::vector<User> users { size_t(n) };
+    std::atomic<int> next { 0 };
+    std::vector<std::thread> pool;
+    for (int t = 0; t < 6; ++t) {
+        pool.emplace_back([&] {
+            for (int i = next++; i < n; i = next++) {
+                const QString name = prefix + QString::number(i);
+                request(s, "POST", u"/api/v1/auth/register"_s,
+                        { { u"username"_s, name }, { u"password"_s, u"password123"_s } });
+                const Http login
+                    = request(s, "POST", u"/api/v1/auth/login"_s,
+                              { { u"username"_s, name }, { u"password"_s, u"password123"_s } });
+                users[size_t(i)].token = login.json()[u"token"_s].toString();
+                users[size_t(i)].id = login.json()[u"user"_s][u"id"_s].toInteger();
+            }
+        });
+    }
+    for (auto &t : pool)
+        t.join();
+    return users;
+}
+
+qint64 createRoom(const Server &s, const User &owner, const QString &name)
+{
+    return request(s, "POST", u"/api/v1/rooms"_s, { { u"name"_s, name } }, owner.token)
+        .json()[u"id"_s]
+        .toInteger();
+}
+
+void joinAll(const Server &s, qint64 room, const std::vector<User> &users, size_t from, size_t to)
+{
+    std::atomic<size_t> next { from };
+    std::vector<std::thread> pool;
+    for (int t = 0; t < 6; ++t) {
+        pool.emplace_back([&] {
+            for (size_t i = next++; i < to; i = next++)
+                request(s, "POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, users[i].token);
+        });
+    }
+    for (auto &t : pool)
+        t.join();
+}
+
+qint64 lastSeq(const Server &s, qint64 room, const User &u)
+{
+    return request(s, "GET", u"/api/v1/rooms/%1"_s.arg(room), {}, u.token)
+        .json()[u"lastSeq"_s]
+        .toInteger();
+}
+
+// --- reporting
+// ------------------------------------------------------------------------------------
+
+struct Context
+{
+    Options opt;
+    Server server;
+    int threads = 1;
+    QJsonObject results;
+    bool failed = false; // a loss, or a scenario that could not run
+};
+
+struct Measured
+{
+    QJsonObject row;
+    bool saturated = false;
+    uint64_t losses = 0;
+};
+
+Measured measure(Context &ctx, WsLoad &load, double rate, double seconds, uint64_t expectPer,
+                 int maxInFlight = 0)
+{
+    const CpuSample sb = sampleCpu(ctx.server.pid), mb = sampleCpu(getpid());
+    const auto t0 = std::chrono::steady_clock::now();
+    StepStats s = load.step(rate, seconds, 5000, expectPer, maxInFlight);
+    const double wall
+        = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const CpuSample sa = sampleCpu(ctx.server.pid), ma = sampleCpu(getpid());
+    Measured m;
+    const uint64_t expected = s.acked * expectPer;
+    m.losses = expected > s.delivered ? expected - s.delivered : 0;
+    const double benchCpu = 100.0 * (ma.processSeconds - mb.processSeconds) / wall;
+    const double serverCpu = 100.0 * (sa.processSeconds - sb.processSeconds) / wall;
+    m.saturated = benchCpu > 90.0 * ctx.threads;
+    QJsonArray cores;
+    for (double c : coreBusy(mb, ma))
+        cores.append(std::round(c));
+    m.row = QJsonObject {
+        { u"rate"_s, rate },
+        { u"seconds"_s, seconds },
+        { u"sent"_s, qint64(s.sent) },
+        { u"acked"_s, qint64(s.acked) },
+        { u"ackedPerSecond"_s, double(s.acked) / seconds },
+        { u"delivered"_s, qint64(s.delivered) },
+        { u"deliveriesPerSecond"_s, double(s.delivered) / seconds },
+        { u"p50"_s, pct(s.deliverUs, 50) },
+        { u"p95"_s, pct(s.deliverUs, 95) },
+        { u"p99"_s, pct(s.deliverUs, 99) },
+        { u"max"_s, maxOf(s.deliverUs) },
+        { u"ackP50"_s, pct(s.ackUs, 50) },
+        { u"ackP99"_s, pct(s.ackUs, 99) },
+        { u"losses"_s, qint64(m.losses) },
+        { u"errors"_s, qint64(s.errors) },
+        { u"serverCpu"_s, std::round(serverCpu) },
+        { u"serverRssMiB"_s, double(sa.rssKiB) / 1024.0 },
+        { u"benchCpu"_s, std::round(benchCpu) },
+        { u"cores"_s, cores },
+        { u"saturated"_s, m.saturated },
+    };
+    if (m.losses || s.errors)
+        ctx.failed = true;
+    return m;
+}
+
+void printHeader()
+{
+    std::printf("%9s %11s %11s %8s %8s %8s %8s %8s %7s %6s %6s %7s\n", "msgs/s", "acked/s",
+                "deliv/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "ack p99", "losses", "srv%",
+                "gen%", "RSS MiB");
+}
+
+void printRow(const QJsonObject &r)
+{
+    std::printf("%9.0f %11.0f %11.0f %8.2f %8.2f %8.2f %8.2f %8.2f %7lld %6.0f %6.0f %7.1f%s\n",
+                r[u"rate"_s].toDouble(), r[u"ackedPerSecond"_s].toDouble(),
+                r[u"deliveriesPerSecond"_s].toDouble(), r[u"p50"_s].toDouble(),
+                r[u"p95"_s].toDouble(), r[u"p99"_s].toDouble(), r[u"max"_s].toDouble(),
+                r[u"ackP99"_s].toDouble(), r[u"losses"_s].toInteger(), r[u"serverCpu"_s].toDouble(),
+                r[u"benchCpu"_s].toDouble(), r[u"serverRssMiB"_s].toDouble(),
+                r[u"saturated"_s].toBool() ? "  (generator saturated: not a result)" : "");
+    std::fflush(stdout);
+}
+
+std::vector<ConnSpec> specsFor(const std::vector<User> &users, const std::vector<qint64> &roomOf,
+                               bool senders)
+{
+    std::vector<ConnSpec> specs;
+    for (size_t i = 0; i < users.size(); ++i)
+        specs.push_back({ users[i].token.toStdString(), roomOf[i], senders });
+    return specs;
+}
+
+bool connectAll(Context &ctx, WsLoad &load, const std::vector<ConnSpec> &specs)
+{
+    const size_t ready = load.connect(specs, 30000);
+    if (ready != specs.size()) {
+        std::fprintf(stderr, "only %zu of %zu connections came up (%zu closed)\n", ready,
+                     specs.size(), load.closedCount());
+        ctx.failed = true;
+        return false;
+    }
+    return true;
+}
+
+// --- scenarios -----------------------------------------------------------------------------------
+
+void fanout(Context &ctx, int members, const QList<double> &rates, double seconds)
+{
+    std::printf("\nfanout: %d members in one room, 100-byte bodies, every member sends\n", members);
+    const auto users = makeUsers(ctx.server, members, u"fan"_s);
+    const qint64 room = createRoom(ctx.server, users[0], u"fanout"_s);
+    joinAll(ctx.server, room, users, 1, users.size());
+    WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    if (!connectAll(ctx, load, specsFor(users, std::vector<qint64>(users.size(), room), true)))
+        return;
+    printHeader();
+    QJsonArray steps;
+    for (double rate : rates) {
+        const Measured m = measure(ctx, load, rate, seconds, uint64_t(members));
+        printRow(m.row);
+        steps.append(m.row);
+        if (m.row[u"p99"_s].toDouble() > 50.0)
+            break; // the ramp stops when p99 passes 50 ms
+    }
+    ctx.results[u"fanout"_s] = QJsonObject { { u"members"_s, members }, { u"steps"_s, steps } };
+}
+
+void rooms(Context &ctx, int clients, int roomSize, const QList<double> &rates, double seconds,
+           const QString &key)
+{
+    const int nRooms = std::max(1, clients / roomSize);
+    std::printf("\nrooms: %d clients in %d rooms of %d\n", clients, nRooms, roomSize);
+    const auto users = makeUsers(ctx.server, clients, key + u"u"_s);
+    std::vector<qint64> roomOf(users.size());
+    for (int r = 0; r < nRooms; ++r) {
+        const size_t first = size_t(r * roomSize);
+        const qint64 id = createRoom(ctx.server, users[first], key + QString::number(r));
+        joinAll(ctx.server, id, users, first + 1, first + size_t(roomSize));
+        for (size_t i = first; i < first + size_t(roomSize); ++i)
+            roomOf[i] = id;
+    }
+    WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    if (!connectAll(ctx, load, specsFor(users, roomOf, true)))
+        return;
+    printHeader();
+    QJsonArray steps;
+    for (double rate : rates) {
+        const Measured m = measure(ctx, load, rate, seconds, uint64_t(roomSize));
+        printRow(m.row);
+        steps.append(m.row);
+    }
+    ctx.results[key]
+        = QJsonObject { { u"clients"_s, clients }, { u"rooms"_s, nRooms }, { u"steps"_s, steps } };
+}
+
+void ingest(Context &ctx, int senders, double seconds)
+{
+    std::printf("\ningest: %d senders, each alone in its room (only its own echo), 64 in flight "
+                "each\n",
+                senders);
+    const auto users = makeUsers(ctx.server, senders, u"ing"_s);
+    std::vector<qint64> roomOf;
+    for (int i = 0; i < senders; ++i)
+        roomOf.push_back(createRoom(ctx.server, users[size_t(i)], u"ingest%1"_s.arg(i)));
+    WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    if (!connectAll(ctx, load, specsFor(users, roomOf, true)))
+        return;
+    printHeader();
+    const Measured m = measure(ctx, load, 0, seconds, 1, 64);
+    printRow(m.row);
+    ctx.results[u"ingest"_s] = QJsonObject { { u"senders"_s, senders }, { u"result"_s, m.row } };
+}
+
+void idle(Context &ctx, int connections)
+{
+    std::printf("\nidle: %d authenticated idle WebSocket connections\n", connections);
+    const int nUsers = std::min(connections, 200);
+    const auto users = makeUsers(ctx.server, nUsers, u"idle"_s);
+    const qint64 room = createRoom(ctx.server, users[0], u"idle"_s);
+    joinAll(ctx.server, room, users, 1, users.size());
+    std::vector<ConnSpec> specs;
+    for (int i = 0; i < connections; ++i)
+        specs.push_back({ users[size_t(i % nUsers)].token.toStdString(), room, false });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const uint64_t before = sampleCpu(ctx.server.pid).rssKiB;
+    WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    if (!connectAll(ctx, load, specs))
+        return;
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    const uint64_t after = sampleCpu(ctx.server.pid).rssKiB;
+    const double perConn = double(after - before) / connections;
+    std::printf("server RSS %.1f MiB before, %.1f MiB with %d connections: %.1f KiB each\n",
+                double(before) / 1024, double(after) / 1024, connections, perConn);
+    ctx.results[u"idle"_s] = QJsonObject { { u"connections"_s, connections },
+                                           { u"rssBeforeMiB"_s, double(before) / 1024 },
+                                           { u"rssAfterMiB"_s, double(after) / 1024 },
+                                           { u"kibPerConnection"_s, perConn } };
+}
+
+void history(Context &ctx, int events, int pages, const QString &serverBinary)
+{
+    std::printf("\nhistory: a room of %d events, 50-event pages at random positions\n", events);
+    const auto users = makeUsers(ctx.server, 20, u"hist"_s);
+    const qint64 room = createRoom(ctx.server, users[0], u"history"_s);
+    joinAll(ctx.server, room, users, 1, users.size());
+    {
+        // Seed through the protocol: 20 senders, 64 in flight each.
+        WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+        if (!connectAll(ctx, load, specsFor(users, std::vector<qint64>(users.size(), room), true)))
+            return;
+        int seeded = 0;
+        const auto t0 = std::chrono::steady_clock::now();
+        while (seeded < events) {
+            const StepStats s = load.step(0, 1.0, 2000, 0, 64);
+            seeded += int(s.acked);
+        }
+        const double secs
+            = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("seeded %d messages in %.1f s (%.0f acked msgs/s)\n", seeded, secs,
+                    seeded / secs);
+    }
+    const qint64 newest = lastSeq(ctx.server, room, users[0]);
+    std::mt19937_64 rng(7);
+    std::vector<uint32_t> us;
+    int bad = 0;
+    for (int i = 0; i < pages; ++i) {
+        const qint64 before = 2 + qint64(rng() % uint64_t(newest - 1));
+        const auto t0 = std::chrono::steady_clock::now();
+        const Http r
+            = request(ctx.server, "GET",
+                      u"/api/v1/rooms/%1/events?before=%2&limit=50"_s.arg(room).arg(before), {},
+                      users[0].token);
+        us.push_back(uint32_t(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count()));
+        bad += r.status != 200;
+    }
+    std::vector<uint32_t> copy = us;
+    std::printf("page latency (request to last byte, new TCP connection each): p50 %.2f ms, "
+                "p95 %.2f ms, p99 %.2f ms, max %.2f ms, %d errors\n",
+                pct(copy, 50), pct(copy, 95), pct(copy, 99), maxOf(us), bad);
+    if (bad)
+        ctx.failed = true;
+    // Restart on the big database: how long until it listens.
+    ctx.server.stop();
+    double startMs = 0;
+    std::vector<uint32_t> starts;
+    for (int i = 0; i < 3; ++i) {
+        if (!ctx.server.start(serverBinary, ctx.server.dataDir, ctx.opt.pin, &startMs))
+            break;
+        starts.push_back(uint32_t(startMs * 1000));
+        if (i < 2)
+            ctx.server.stop();
+    }
+    std::vector<uint32_t> sc = starts;
+    std::printf("server start on this database (exec to listening): median %.1f ms\n", pct(sc, 50));
+    ctx.results[u"history"_s] = QJsonObject {
+        { u"events"_s, qint64(newest) },
+        { u"pages"_s, pages },
+        { u"p50"_s, pct(copy, 50) },
+        { u"p95"_s, pct(copy, 95) },
+        { u"p99"_s, pct(copy, 99) },
+        { u"max"_s, maxOf(us) },
+        { u"errors"_s, bad },
+        { u"serverStartMs"_s, pct(sc, 50) },
+    };
+}
+
+void resumeStorm(Context &ctx, int clients, int roomSize, int messages)
+{
+    const int nRooms = std::max(1, clients / roomSize);
+    std::printf("\nresume storm: %d clients in %d rooms drop, %d messages are sent, all resume at "
+                "once\n",
+                clients, nRooms, messages);
+    const auto users = makeUsers(ctx.server, clients, u"rs"_s);
+    std::vector<qint64> roomOf(users.size());
+    std::vector<qint64> roomIds;
+    std::vector<User> senders;
+    for (int r = 0; r < nRooms; ++r) {
+        const size_t first = size_t(r * roomSize);
+        const qint64 id = createRoom(ctx.server, users[first], u"storm%1"_s.arg(r));
+        joinAll(ctx.server, id, users, first + 1, first + size_t(roomSize));
+        for (size_t i = first; i < first + size_t(roomSize); ++i)
+            roomOf[i] = id;
+        roomIds.push_back(id);
+        senders.push_back(users[first]);
+    }
+    WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    if (!connectAll(ctx, load, specsFor(users, roomOf, false)))
+        return;
+    // One message per room so every client holds a cursor.
+    WsLoad writer(ctx.server.host, ctx.server.port, 1);
+    std::vector<ConnSpec> wspecs;
+    for (size_t r = 0; r < senders.size(); ++r)
+        wspecs.push_back({ senders[r].token.toStdString(), roomIds[r], true });
+    if (!connectAll(ctx, writer, wspecs))
+        return;
+    writer.step(0, 0.2, 3000, 0, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::map<int64_t, int64_t> target;
+    const double ms = load.dropAndResume(
+        [&] {
+            // While everyone is away: `messages` messages, spread over the rooms.
+            int sent = 0;
+            while (sent < messages) {
+                const StepStats s = writer.step(0, 0.05, 3000, 0, 8);
+                sent += int(s.acked);
+            }
+            for (size_t r = 0; r < roomIds.size(); ++r)
+                target[roomIds[r]] = lastSeq(ctx.server, roomIds[r], senders[r]);
+        },
+        target, 60000);
+    std::printf("every client caught up after %.1f ms%s\n", ms, ms < 0 ? " (TIMED OUT)" : "");
+    if (ms < 0)
+        ctx.failed = true;
+    ctx.results[u"resume"_s] = QJsonObject { { u"clients"_s, clients },
+                                             { u"messages"_s, messages },
+                                             { u"caughtUpMs"_s, ms } };
+}
+
+// --- plot
+// ------------------------------------------------------------------------------------------
+
+int plot(const QString &in, const QString &out)
+{
+    QFile f(in);
+    if (!f.open(QIODevice::ReadOnly))
+        return 2;
+    const QJsonArray steps
+        = QJsonDocument::fromJson(f.readAll()).object()[u"fanout"_s][u"steps"_s].toArray();
+    QImage img(900, 520, QImage::Format_ARGB32);
+    img.fill(Qt::white);
+    QPainter p(&img);
+    p.setRenderHint(QPainter::Antialiasing);
+    const QRectF area(80, 40, 780, 400);
+    double maxX = 1, maxY = 1;
+    for (const auto &s : steps) {
+        maxX = std::max(maxX, s[u"deliveriesPerSecond"_s].toDouble());
+        maxY = std::max(maxY, s[u"p99"_s].toDouble());
+    }
+    maxX *= 1.1;
+    maxY = std::ceil(maxY * 1.2);
+    p.setPen(Qt::black);
+    p.drawRect(area);
+    p.drawText(QRectF(0, 5, 900, 30), Qt::AlignCenter,
+               u"confab fan-out: send→deliver latency against delivery rate"_s);
+    for (int i = 0; i <= 5; ++i) {
+        const double x = area.left() + area.width() * i / 5;
+        const double y = area.bottom() - area.height() * i / 5;
+        p.setPen(QColor(220, 220, 220));
+        p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
+        p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
+        p.setPen(Qt::black);
+        p.drawText(QRectF(x - 50, area.bottom() + 4, 100, 20), Qt::AlignCenter,
+                   QString::number(maxX * i / 5 / 1000, 'f', 0) + u"k"_s);
+        p.drawText(QRectF(0, y - 10, area.left() - 6, 20), Qt::AlignRight | Qt::AlignVCenter,
+                   QString::number(maxY * i / 5, 'f', 1) + u" ms"_s);
+    }
+    p.drawText(QRectF(area.left(), area.bottom() + 26, area.width(), 20), Qt::AlignCenter,
+               u"deliveries per second"_s);
+    const auto series = [&](const QString &key, QColor color, const QString &label, int row) {
+        QPainterPath path;
+        for (int i = 0; i < steps.size(); ++i) {
+            const QPointF pt(
+                area.left() + area.width() * steps[i][u"deliveriesPerSecond"_s].toDouble() / maxX,
+                area.bottom() - area.height() * steps[i][key].toDouble() / maxY);
+            i ? path.lineTo(pt) : path.moveTo(pt);
+            p.setPen(Qt::NoPen);
+            p.setBrush(color);
+            p.drawEllipse(pt, 3.5, 3.5);
+        }
+        p.setBrush(Qt::NoBrush);
+        p.setPen(QPen(color, 2));
+        p.drawPath(path);
+        p.drawLine(QPointF(area.left() + 20, area.top() + 20 + row * 20),
+                   QPointF(area.left() + 50, area.top() + 20 + row * 20));
+        p.setPen(Qt::black);
+        p.drawText(QPointF(area.left() + 58, area.top() + 25 + row * 20), label);
+    };
+    series(u"p50"_s, QColor(40, 110, 200), u"p50"_s, 0);
+    series(u"p99"_s, QColor(210, 60, 50), u"p99"_s, 1);
+    p.end();
+    return img.save(out) ? 0 : 2;
+}
+
+QString findServer(const Options &opt)
+{
+    if (!opt.value(u"server"_s, {}).isEmpty())
+        return opt.value(u"server"_s, {});
+    const QString dir = QCoreApplication::applicationDirPath();
+    for (const QString candidate :
+         { dir + u"/confab-server"_s, dir + u"/../server/confab-server"_s }) {
+        if (QFileInfo(candidate).isExecutable())
+            return QFileInfo(candidate).canonicalFilePath();
+    }
+    return u"confab-server"_s;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    Options opt;
+    for (int i = 1; i < argc; ++i) {
+        const QString a = QString::fromLocal8Bit(argv[i]);
+        if (a == u"--json")
+            opt.json = true;
+        else if (a == u"--no-pin")
+            opt.pin = false;
+        else if (a.startsWith(u"--") && i + 1 < argc)
+            opt.values[a.mid(2)] = QString::fromLocal8Bit(argv[++i]);
+        else if (opt.mode.isEmpty())
+            opt.mode = a;
+        else
+            opt.positional.append(a);
+    }
+    if (opt.mode == u"plot") {
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+        QGuiApplication app(argc, argv);
+        return plot(opt.positional.value(0), opt.positional.value(1));
+    }
+    QCoreApplication app(argc, argv);
+    static const QStringList modes { u"fanout"_s,  u"rooms"_s,  u"ingest"_s, u"idle"_s,
+                                     u"history"_s, u"resume"_s, u"all"_s,    u"smoke"_s };
+    if (!modes.contains(opt.mode)) {
+        std::fprintf(stderr,
+                     "usage: confab-bench fanout|rooms|ingest|idle|history|resume|all|smoke "
+                     "[options] | plot RESULTS.json OUT.png (see bench/confabbench.cpp)\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    Context ctx;
+    ctx.opt = opt;
+    const int cpus = int(std::thread::hardware_concurrency());
+    ctx.threads = opt.integer(u"threads"_s, std::max(1, cpus - 1));
+    if (opt.pin && cpus >= 2) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (int c = 1; c < cpus; ++c)
+            CPU_SET(c, &set);
+        sched_setaffinity(0, sizeof set, &set); // the server gets CPU 0
+    }
+    const QString serverBinary = findServer(opt);
+    QTemporaryDir data;
+    if (!ctx.server.start(serverBinary, data.path(), opt.pin && cpus >= 2)) {
+        std::fprintf(stderr, "could not start %s\n", qPrintable(serverBinary));
+        return 2;
+    }
+    std::printf("confab-bench: server pid %d on 127.0.0.1:%u, %d load thread(s), %d CPUs%s\n",
+                ctx.server.pid, ctx.server.port, ctx.threads, cpus,
+                opt.pin && cpus >= 2 ? " (server on CPU 0, generator on the others)" : "");
+    const double secs = opt.number(u"seconds"_s, 5);
+    const QString m = opt.mode;
+    if (m == u"smoke") {
+        // Every scenario, small and short: for CI, which asserts no loss and no error (speed is
+        // not judged on a shared CI machine).
+        const double s = opt.number(u"seconds"_s, 3);
+        fanout(ctx, 20, { 500, 1000 }, s);
+        rooms(ctx, 100, 20, { 500 }, s, u"rooms"_s);
+        ingest(ctx, 5, s);
+        idle(ctx, 200);
+        resumeStorm(ctx, 100, 20, 100);
+        history(ctx, 2000, 100, serverBinary);
+    } else {
+        if (m == u"fanout" || m == u"all")
+            fanout(ctx, opt.integer(u"members"_s, 100),
+                   opt.list(u"rates"_s, u"1000,2000,5000,10000,15000,20000"_s), secs);
+        if (m == u"rooms" || m == u"all") {
+            rooms(ctx, opt.integer(u"clients"_s, 1000), opt.integer(u"room-size"_s, 100),
+                  opt.list(u"rates"_s, u"1000,3000"_s), secs, u"rooms"_s);
+            if (m == u"all")
+                rooms(ctx, 5000, 100, { 2000 }, secs, u"roomsLarge"_s);
+        }
+        if (m == u"ingest" || m == u"all")
+            ingest(ctx, opt.integer(u"senders"_s, 50), secs);
+        if (m == u"idle" || m == u"all")
+            idle(ctx, opt.integer(u"connections"_s, 10000));
+        if (m == u"resume" || m == u"all")
+            resumeStorm(ctx, opt.integer(u"clients"_s, 1000), opt.integer(u"room-size"_s, 100),
+                        opt.integer(u"messages"_s, 1000));
+        if (m == u"history" || m == u"all")
+            history(ctx, opt.integer(u"events"_s, 1000000), opt.integer(u"pages"_s, 2000),
+                    serverBinary);
+    }
+    if (opt.json)
+        std::printf("%s\n", QJsonDocument(ctx.results).toJson(QJsonDocument::Indented).constData());
+    if (ctx.failed) {
+        std::fprintf(stderr, "confab-bench: FAILED (losses, errors, or a scenario did not run)\n");
+        return 1;
+    }
+    return 0;
+}

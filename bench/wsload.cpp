@@ -1,0 +1,738 @@
+#include "wsload.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <sstream>
+
+namespace confab::bench {
+
+uint64_t nowNs()
+{
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+namespace {
+
+bool find(std::string_view hay, std::string_view needle, size_t *at = nullptr)
+{
+    const size_t p = hay.find(needle);
+    if (at)
+        *at = p;
+    return p != std::string_view::npos;
+}
+
+// The unsigned integer right after `key` in `s` (e.g. key = "\"seq\":").
+bool numberAfter(std::string_view s, std::string_view key, uint64_t *out)
+{
+    size_t p;
+    if (!find(s, key, &p))
+        return false;
+    p += key.size();
+    uint64_t v = 0;
+    bool any = false;
+    while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+        v = v * 10 + uint64_t(s[p] - '0');
+        ++p;
+        any = true;
+    }
+    *out = v;
+    return any;
+}
+
+} // namespace
+
+struct Conn
+{
+    enum class State { Connecting, Handshake, Open, Closed };
+    int fd = -1;
+    State state = State::Closed;
+    ConnSpec spec;
+    uint32_t index = 0;
+    std::string in;
+    std::string out;
+    bool wantWrite = false;
+    uint32_t mask = 0x1234567;
+    bool resumed = false;
+    int64_t lastSeq = 0; // newest seq of its room received
+    bool resumeFromCursor = false;
+    uint64_t sentInStep = 0;
+    int inFlight = 0;
+    uint64_t nextId = 1;
+    std::unordered_map<uint64_t, std::pair<uint64_t, int>> pending; // id → send ns, step
+};
+
+struct WsLoad::Worker
+{
+    int index = 0;
+    int ep = -1;
+    int wake = -1;
+    std::thread thread;
+    std::string host;
+    uint16_t port = 0;
+    int bodyBytes = 100;
+    std::vector<std::unique_ptr<Conn>> conns;
+    std::mutex mutex;
+    std::deque<std::function<void()>> commands;
+    std::atomic<bool> stop { false };
+    std::atomic<size_t> ready { 0 };
+    std::atomic<size_t> closed { 0 };
+    // The current step (worker thread only, set by commands).
+    int step = 0;
+    bool sending = false;
+    double perSenderRate = 0;
+    uint64_t stepStart = 0;
+    int maxInFlight = 0;
+    StepStats stats;
+    uint64_t runTag = nowNs();
+    // Resume storm.
+    std::map<int64_t, int64_t> target;
+    std::atomic<size_t> caughtUp { 0 };
+
+    void post(std::function<void()> f)
+    {
+        {
+            std::lock_guard lock(mutex);
+            commands.push_back(std::move(f));
+        }
+        const uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(wake, &one, sizeof one);
+    }
+
+    template<typename T> T call(std::function<T()> f)
+    {
+        std::promise<T> p;
+        auto future = p.get_future();
+        post([&] { p.set_value(f()); });
+        return future.get();
+    }
+
+    void open(Conn &c)
+    {
+        c.in.clear();
+        c.out.clear();
+        c.wantWrite = false;
+        c.resumed = false;
+        c.inFlight = 0;
+        c.pending.clear();
+        c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int one = 1;
+        setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        sockaddr_in addr {};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+        const int r = ::connect(c.fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+        if (r < 0 && errno != EINPROGRESS) {
+            ::close(c.fd);
+            c.fd = -1;
+            c.state = Conn::State::Closed;
+            ++closed;
+            return;
+        }
+        c.state = Conn::State::Connecting;
+        epoll_event ev {};
+        ev.events = EPOLLIN | EPOLLOUT;
+        ev.data.ptr = &c;
+        epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+    }
+
+    void close(Conn &c, bool countClosed = true)
+    {
+        if (c.fd < 0)
+            return;
+        epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
+        linger l { 1, 0 }; // RST: a dropped network, not a polite close
+        setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        ::close(c.fd);
+        c.fd = -1;
+        if (c.resumed)
+            --ready;
+        c.resumed = false;
+        c.state = Conn::State::Closed;
+        if (countClosed)
+            ++closed;
+    }
+
+    void setWantWrite(Conn &c, bool want)
+    {
+        if (c.wantWrite == want)
+            return;
+        c.wantWrite = want;
+        epoll_event ev {};
+        ev.events = EPOLLIN | (want ? uint32_t(EPOLLOUT) : 0u);
+        ev.data.ptr = &c;
+        epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+    }
+
+    void flush(Conn &c)
+    {
+        while (!c.out.empty()) {
+            const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+            if (n > 0) {
+                c.out.erase(0, size_t(n));
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                setWantWrite(c, true);
+                return;
+            }
+            close(c);
+            return;
+        }
+        if (c.state == Conn::State::Open || c.state == Conn::State::Handshake)
+            setWantWrite(c, false);
+    }
+
+    void sendFrame(Conn &c, uint8_t opcode, std::string_view payload)
+    {
+        char header[14];
+        size_t h = 0;
+        header[h++] = char(0x80 | opcode);
+        if (payload.size() < 126) {
+            header[h++] = char(0x80 | payload.size());
+        } else if (payload.size() < 65536) {
+            header[h++] = char(0x80 | 126);
+            header[h++] = char(payload.size() >> 8);
+            header[h++] = char(payload.size() & 0xff);
+        } else {
+            header[h++] = char(0x80 | 127);
+            for (int i = 7; i >= 0; --i)
+                header[h++] = char((uint64_t(payload.size()) >> (8 * i)) & 0xff);
+        }
+        c.mask = c.mask * 1103515245u + 12345u;
+        const uint8_t m[4] = { uint8_t(c.mask), uint8_t(c.mask >> 8), uint8_t(c.mask >> 16),
+                               uint8_t(c.mask >> 24) };
+        std::memcpy(header + h, m, 4);
+        h += 4;
+        const size_t at = c.out.size();
+        c.out.append(header, h);
+        c.out.append(payload);
+        for (size_t i = 0; i < payload.size(); ++i)
+            c.out[at + h + i] = char(c.out[at + h + i] ^ m[i & 3]);
+    }
+
+    void sendMessage(Conn &c)
+    {
+        const uint64_t id = c.nextId++;
+        const uint64_t t = nowNs();
+        std::string body = "B" + std::to_string(step) + ":" + std::to_string(t) + ":";
+        if (int(body.size()) < bodyBytes)
+            body.append(size_t(bodyBytes) - body.size(), 'x');
+        std::string frame;
+        frame.reserve(body.size() + 160);
+        frame += R"({"type":"send","id":")";
+        frame += std::to_string(id);
+        frame += R"(","roomId":)";
+        frame += std::to_string(c.spec.room);
+        frame += R"(,"clientMsgId":")";
+        frame += std::to_string(runTag % 1000000000ull) + "-" + std::to_string(index) + "-"
+            + std::to_string(c.index) + "-" + std::to_string(id);
+        frame += R"(","body":")";
+        frame += body;
+        frame += R"("})";
+        sendFrame(c, 1, frame);
+        c.pending.emplace(id, std::make_pair(t, step));
+        ++c.inFlight;
+        ++c.sentInStep;
+        ++stats.sent;
+    }
+
+    void onText(Conn &c, std::string_view s)
+    {
+        if (find(s, R"("type":"event")")) {
+            uint64_t seq = 0;
+            if (numberAfter(s, R"("seq":)", &seq) && int64_t(seq) > c.lastSeq)
+                c.lastSeq = int64_t(seq);
+            size_t p;
+            if (find(s, R"("body":"B)", &p)) {
+                std::string_view rest = s.substr(p + 9);
+                const size_t colon = rest.find(':');
+                const int msgStep = std::atoi(std::string(rest.substr(0, colon)).c_str());
+                const uint64_t sentAt
+                    = std::strtoull(std::string(rest.substr(colon + 1, 20)).c_str(), nullptr, 10);
+                if (msgStep == step && sentAt) {
+                    ++stats.delivered;
+                    stats.deliverUs.push_back(uint32_t((nowNs() - sentAt) / 1000));
+                }
+            }
+            if (!target.empty() && c.resumed) {
+                if (auto it = target.find(c.spec.room);
+                    it != target.end() && c.lastSeq >= it->second && !c.resumeFromCursor) {
+                    c.resumeFromCursor = true; // counted once
+                    ++caughtUp;
+                }
+            }
+            return;
+        }
+        if (find(s, R"("type":"ack")") || find(s, R"("type":"error")")) {
+            const bool ack = find(s, R"("type":"ack")");
+            if (!ack)
+                ++stats.errors;
+            size_t p;
+            if (!find(s, R"("id":")", &p))
+                return;
+            const uint64_t id = std::strtoull(s.data() + p + 6, nullptr, 10);
+            auto it = c.pending.find(id);
+            if (it == c.pending.end())
+                return;
+            if (ack && it->second.second == step) {
+                ++stats.acked;
+                ++stats.ackedPerRoom[c.spec.room];
+                stats.ackUs.push_back(uint32_t((nowNs() - it->second.first) / 1000));
+            }
+            c.pending.erase(it);
+            --c.inFlight;
+            return;
+        }
+        if (find(s, R"("type":"hello")")) {
+            std::string resume = R"({"type":"resume","id":"r","rooms":[)";
+            if (c.resumeFromCursor && c.spec.room)
+                resume += R"({"roomId":)" + std::to_string(c.spec.room) + R"(,"lastSeq":)"
+                    + std::to_string(c.lastSeq) + "}";
+            resume += "]}";
+            c.resumeFromCursor = false;
+            sendFrame(c, 1, resume);
+            flush(c);
+            return;
+        }
+        if (find(s, R"("type":"resumed")")) {
+            c.resumed = true;
+            ++ready;
+            if (!target.empty()) {
+                if (auto it = target.find(c.spec.room);
+                    it != target.end() && c.lastSeq >= it->second && !c.resumeFromCursor) {
+                    c.resumeFromCursor = true;
+                    ++caughtUp;
+                }
+            }
+        }
+    }
+
+    void onReadable(Conn &c)
+    {
+        char buf[65536];
+        for (;;) {
+            const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+            if (n > 0) {
+                c.in.append(buf, size_t(n));
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;
+            close(c); // EOF or error
+            return;
+        }
+        size_t off = 0;
+        if (c.state == Conn::State::Handshake) {
+            const size_t end = c.in.find("\r\n\r\n");
+            if (end == std::string::npos)
+                return;
+            if (c.in.compare(0, 12, "HTTP/1.1 101") != 0) {
+                close(c);
+                return;
+            }
+            c.state = Conn::State::Open;
+            off = end + 4;
+        }
+        while (c.in.size() - off >= 2) {
+            const uint8_t b0 = uint8_t(c.in[off]);
+            const uint8_t b1 = uint8_t(c.in[off + 1]);
+            size_t h = 2;
+            uint64_t len = b1 & 0x7f;
+            if (len == 126) {
+                if (c.in.size() - off < 4)
+                    break;
+                len = (uint64_t(uint8_t(c.in[off + 2])) << 8) | uint8_t(c.in[off + 3]);
+                h = 4;
+            } else if (len == 127) {
+                if (c.in.size() - off < 10)
+                    break;
+                len = 0;
+                for (int i = 0; i < 8; ++i)
+                    len = (len << 8) | uint8_t(c.in[off + 2 + size_t(i)]);
+                h = 10;
+            }
+            if (c.in.size() - off < h + len)
+                break;
+            const std::string_view payload(c.in.data() + off + h, size_t(len));
+            const uint8_t opcode = b0 & 0x0f;
+            if (opcode == 1 || opcode == 0)
+                onText(c, payload);
+            else if (opcode == 9)
+                sendFrame(c, 10, payload);
+            else if (opcode == 8) {
+                close(c);
+                return;
+            }
+            off += h + size_t(len);
+        }
+        c.in.erase(0, off);
+        if (!c.out.empty())
+            flush(c);
+    }
+
+    void onEvent(Conn &c, uint32_t events)
+    {
+        if (c.state == Conn::State::Connecting) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            if (err) {
+                close(c);
+                return;
+            }
+            if (!(events & EPOLLOUT))
+                return;
+            c.state = Conn::State::Handshake;
+            c.out = "GET /api/v1/ws HTTP/1.1\r\nHost: " + host + ":" + std::to_string(port)
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                  "Authorization: Bearer "
+                + c.spec.token + "\r\n\r\n";
+            c.wantWrite = true;
+            flush(c);
+            return;
+        }
+        if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+            onReadable(c);
+        if (c.fd >= 0 && (events & EPOLLOUT))
+            flush(c);
+    }
+
+    void tick()
+    {
+        if (!sending)
+            return;
+        const uint64_t now = nowNs();
+        for (auto &cp : conns) {
+            Conn &c = *cp;
+            if (!c.spec.sender || !c.resumed)
+                continue;
+            uint64_t due;
+            if (perSenderRate > 0)
+                due = uint64_t(double(now - stepStart) / 1e9 * perSenderRate);
+            else
+                due = c.sentInStep + uint64_t(std::max(0, maxInFlight - c.inFlight));
+            int burst = 0;
+            while (c.sentInStep < due && burst < 64
+                   && (maxInFlight <= 0 || c.inFlight < maxInFlight)) {
+                sendMessage(c);
+                ++burst;
+            }
+            if (burst)
+                flush(c);
+        }
+    }
+
+    void run()
+    {
+        epoll_event events[512];
+        while (!stop.load(std::memory_order_relaxed)) {
+            const int n = epoll_wait(ep, events, 512, 1);
+            for (int i = 0; i < n; ++i) {
+                if (events[i].data.ptr == nullptr) {
+                    uint64_t v;
+                    [[maybe_unused]] auto r = ::read(wake, &v, sizeof v);
+                    std::deque<std::function<void()>> todo;
+                    {
+                        std::lock_guard lock(mutex);
+                        todo.swap(commands);
+                    }
+                    for (auto &f : todo)
+                        f();
+                    continue;
+                }
+                Conn *c = static_cast<Conn *>(events[i].data.ptr);
+                if (c->fd >= 0)
+                    onEvent(*c, events[i].events);
+            }
+            tick();
+        }
+        for (auto &c : conns)
+            close(*c, false);
+    }
+};
+
+WsLoad::WsLoad(std::string host, uint16_t port, int threads, int bodyBytes)
+    : m_host(std::move(host))
+    , m_port(port)
+    , m_bodyBytes(bodyBytes)
+{
+    rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    for (int i = 0; i < threads; ++i) {
+        auto w = std::make_unique<Worker>();
+        w->index = i;
+        w->host = m_host;
+        w->port = m_port;
+        w->bodyBytes = m_bodyBytes;
+        w->ep = epoll_create1(EPOLL_CLOEXEC);
+        w->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        epoll_event ev {};
+        ev.events = EPOLLIN;
+        ev.data.ptr = nullptr;
+        epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake, &ev);
+        Worker *raw = w.get();
+        w->thread = std::thread([raw] { raw->run(); });
+        m_workers.push_back(std::move(w));
+    }
+}
+
+WsLoad::~WsLoad()
+{
+    for (auto &w : m_workers) {
+        w->stop = true;
+        w->post([] {});
+        w->thread.join();
+        ::close(w->ep);
+        ::close(w->wake);
+    }
+}
+
+size_t WsLoad::connect(const std::vector<ConnSpec> &specs, int timeoutMs)
+{
+    const size_t before = readyCount();
+    // Open in batches so the server's accept queue is not the thing measured here.
+    const size_t batch = 200;
+    for (size_t from = 0; from < specs.size(); from += batch) {
+        for (size_t i = from; i < std::min(specs.size(), from + batch); ++i) {
+            Worker &w = *m_workers[i % m_workers.size()];
+            w.post([&w, spec = specs[i]] {
+                auto c = std::make_unique<Conn>();
+                c->spec = spec;
+                c->index = uint32_t(w.conns.size());
+                c->mask = uint32_t(nowNs()) ^ (c->index * 2654435761u);
+                w.conns.push_back(std::move(c));
+                w.open(*w.conns.back());
+            });
+        }
+        const auto deadline
+            = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+        while (readyCount() + closedCount() < before + std::min(specs.size(), from + batch)
+               && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return readyCount() - before;
+}
+
+size_t WsLoad::readyCount() const
+{
+    size_t n = 0;
+    for (const auto &w : m_workers)
+        n += w->ready.load();
+    return n;
+}
+
+size_t WsLoad::closedCount() const
+{
+    size_t n = 0;
+    for (const auto &w : m_workers)
+        n += w->closed.load();
+    return n;
+}
+
+StepStats WsLoad::step(double totalRate, double seconds, int drainMs, uint64_t expectPerMessage,
+                       int maxInFlight)
+{
+    static int stepNo = 0;
+    const int step = ++stepNo;
+    size_t senders = 0;
+    for (auto &w : m_workers) {
+        senders += w->call<size_t>([&w] {
+            size_t n = 0;
+            for (auto &c : w->conns)
+                n += c->spec.sender && c->resumed;
+            return n;
+        });
+    }
+    const uint64_t start = nowNs();
+    for (auto &w : m_workers) {
+        w->call<int>([&, start] {
+            w->step = step;
+            w->stats = StepStats {};
+            w->perSenderRate = senders && totalRate > 0 ? totalRate / double(senders) : 0;
+            w->maxInFlight = maxInFlight;
+            w->stepStart = start;
+            for (auto &c : w->conns)
+                c->sentInStep = 0;
+            w->sending = true;
+            return 0;
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(int64_t(seconds * 1e6)));
+    for (auto &w : m_workers)
+        w->call<int>([&w] {
+            w->sending = false;
+            return 0;
+        });
+    // Drain: until every acked message reached everyone expected, or the time is up.
+    const auto collect = [&] {
+        StepStats total;
+        for (auto &w : m_workers) {
+            const StepStats s = w->call<StepStats>([&w] { return w->stats; });
+            total.sent += s.sent;
+            total.acked += s.acked;
+            total.errors += s.errors;
+            total.delivered += s.delivered;
+            total.deliverUs.insert(total.deliverUs.end(), s.deliverUs.begin(), s.deliverUs.end());
+            total.ackUs.insert(total.ackUs.end(), s.ackUs.begin(), s.ackUs.end());
+            for (auto [room, n] : s.ackedPerRoom)
+                total.ackedPerRoom[room] += n;
+        }
+        return total;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drainMs);
+    StepStats total;
+    for (;;) {
+        uint64_t delivered = 0, acked = 0, sent = 0;
+        for (auto &w : m_workers) {
+            auto t = w->call<std::tuple<uint64_t, uint64_t, uint64_t>>([&w] {
+                return std::make_tuple(w->stats.delivered, w->stats.acked, w->stats.sent);
+            });
+            delivered += std::get<0>(t);
+            acked += std::get<1>(t);
+            sent += std::get<2>(t);
+        }
+        const bool done = acked >= sent && delivered >= acked * expectPerMessage;
+        if (done || std::chrono::steady_clock::now() >= deadline)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    total = collect();
+    return total;
+}
+
+double WsLoad::dropAndResume(const std::function<void()> &between,
+                             const std::map<int64_t, int64_t> &targetSeq, int timeoutMs)
+{
+    size_t total = 0;
+    for (auto &w : m_workers) {
+        total += w->call<size_t>([&w] {
+            for (auto &c : w->conns) {
+                w->close(*c, false);
+                c->resumeFromCursor = true;
+            }
+            return w->conns.size();
+        });
+    }
+    between();
+    const uint64_t start = nowNs();
+    for (auto &w : m_workers) {
+        w->call<int>([&w, targetSeq] {
+            w->target = targetSeq;
+            w->caughtUp = 0;
+            for (auto &c : w->conns)
+                w->open(*c);
+            return 0;
+        });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    for (;;) {
+        size_t done = 0;
+        for (auto &w : m_workers)
+            done += w->caughtUp.load();
+        if (done >= total)
+            break;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const double ms = double(nowNs() - start) / 1e6;
+    for (auto &w : m_workers)
+        w->call<int>([&w] {
+            w->target.clear();
+            for (auto &c : w->conns)
+                c->resumeFromCursor = false;
+            return 0;
+        });
+    return ms;
+}
+
+double WsLoad::cpuSeconds() const
+{
+    return sampleCpu(getpid()).processSeconds;
+}
+
+CpuSample sampleCpu(int pid)
+{
+    CpuSample s;
+    const double hz = double(sysconf(_SC_CLK_TCK));
+    {
+        std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+        std::string line;
+        std::getline(f, line);
+        const size_t close = line.rfind(')');
+        if (close != std::string::npos) {
+            std::istringstream rest(line.substr(close + 2));
+            std::string field;
+            unsigned long long utime = 0, stime = 0;
+            for (int i = 3; i <= 15 && rest >> field; ++i) {
+                if (i == 14)
+                    utime = std::stoull(field);
+                if (i == 15)
+                    stime = std::stoull(field);
+            }
+            s.processSeconds = double(utime + stime) / hz;
+        }
+    }
+    {
+        std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+        std::string line;
+        while (std::getline(f, line)) {
+            if (line.rfind("VmRSS:", 0) == 0)
+                s.rssKiB = std::stoull(line.substr(6));
+        }
+    }
+    std::ifstream f("/proc/stat");
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind("cpu", 0) != 0 || line.size() < 4 || !isdigit(uint8_t(line[3])))
+            continue;
+        std::istringstream in(line);
+        std::string name;
+        in >> name;
+        uint64_t v[10] = {};
+        for (auto &x : v)
+            in >> x;
+        const uint64_t idle = v[3] + v[4];
+        uint64_t total = 0;
+        for (int i = 0; i < 8; ++i)
+            total += v[i];
+        s.cores.emplace_back(total - idle, total);
+    }
+    return s;
+}
+
+std::vector<double> coreBusy(const CpuSample &a, const CpuSample &b)
+{
+    std::vector<double> out;
+    for (size_t i = 0; i < std::min(a.cores.size(), b.cores.size()); ++i) {
+        const double busy = double(b.cores[i].first - a.cores[i].first);
+        const double total = double(b.cores[i].second - a.cores[i].second);
+        out.push_back(total > 0 ? 100.0 * busy / total : 0);
+    }
+    return out;
+}
+
+} // namespace confab::bench

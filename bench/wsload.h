@@ -1,0 +1,92 @@
+// WsLoad: a lean WebSocket load generator for protocol v1, on raw non-blocking sockets and
+// epoll, one event loop per worker thread (no Qt in the hot path: one QWebSocket per connection
+// on one thread cannot keep up with the server).
+//
+// Each connection authenticates with a bearer token on the upgrade, waits for `hello`, sends
+// `resume`, and then, when it is a sender, sends `send` frames at its share of the step's rate.
+// Message bodies carry the step number and the send time (CLOCK_MONOTONIC, same host), so every
+// receiver measures send→deliver latency; acks are timed too. Counting is per step, so late
+// deliveries of an earlier step never count as this step's.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace confab::bench {
+
+uint64_t nowNs(); // CLOCK_MONOTONIC
+
+struct ConnSpec
+{
+    std::string token;
+    int64_t room = 0; // the room this connection sends to (0: none)
+    bool sender = false;
+};
+
+// What one step measured (merged over all workers).
+struct StepStats
+{
+    std::vector<uint32_t> deliverUs; // send→deliver, per delivery
+    std::vector<uint32_t> ackUs; // send→ack, per acknowledged message
+    uint64_t sent = 0;
+    uint64_t acked = 0;
+    uint64_t errors = 0; // error frames
+    uint64_t delivered = 0;
+    std::map<int64_t, uint64_t> ackedPerRoom;
+};
+
+class WsLoad
+{
+public:
+    WsLoad(std::string host, uint16_t port, int threads, int bodyBytes = 100);
+    ~WsLoad();
+
+    // Opens every connection (spread over the workers) and waits until each has been resumed.
+    // Returns how many are ready.
+    size_t connect(const std::vector<ConnSpec> &specs, int timeoutMs);
+    size_t readyCount() const;
+    size_t closedCount() const; // closed by the server or failed
+
+    // Runs one step: every sender sends at totalRate / senders msgs/s for `seconds`, then up to
+    // `drainMs` is waited for deliveries. `maxInFlight` > 0: a sender never has more unacked
+    // messages than that (ingest: as fast as acks allow, rate ignored when totalRate <= 0).
+    StepStats step(double totalRate, double seconds, int drainMs, uint64_t expectPerMessage,
+                   int maxInFlight = 0);
+
+    // Resume storm: every connection drops (abort) and, once `between` has run, reconnects and
+    // resumes from the newest seq it held. Returns ms from reconnect start until every
+    // connection reported its resumed frame and received every event up to `targetSeq` of its
+    // room (or -1 on timeout).
+    double dropAndResume(const std::function<void()> &between,
+                         const std::map<int64_t, int64_t> &targetSeq, int timeoutMs);
+
+    double cpuSeconds() const; // this process, user + system
+
+private:
+    struct Worker;
+    std::vector<std::unique_ptr<Worker>> m_workers;
+    std::string m_host;
+    uint16_t m_port;
+    int m_bodyBytes;
+};
+
+// CPU accounting from /proc.
+struct CpuSample
+{
+    double processSeconds = 0; // utime + stime of the process
+    std::vector<std::pair<uint64_t, uint64_t>> cores; // per core: busy, total jiffies
+    uint64_t rssKiB = 0;
+};
+CpuSample sampleCpu(int pid);
+// Per-core busy % between two samples, and the process's CPU % of one core.
+std::vector<double> coreBusy(const CpuSample &a, const CpuSample &b);
+
+} // namespace confab::bench
