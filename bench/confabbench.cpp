@@ -258,6 +258,12 @@ std::vector<User> makeUsers(const Server &s, int n, const QString &prefix)
     }
     for (auto &t : pool)
         t.join();
+    for (const User &u : users) {
+        if (u.token.isEmpty()) {
+            std::fprintf(stderr, "could not register and log in %s* users\n", qPrintable(prefix));
+            std::exit(2);
+        }
+    }
     return users;
 }
 
@@ -755,12 +761,14 @@ int main(int argc, char *argv[])
     } else {
         if (m == u"fanout" || m == u"all")
             fanout(ctx, opt.integer(u"members"_s, 100),
-                   opt.list(u"rates"_s, u"1000,2000,5000,10000,15000,20000"_s), secs);
+                   opt.list(u"rates"_s,
+                            u"1000,2000,3000,5000,6000,7000,8000,9000,10000,15000,20000"_s),
+                   secs);
         if (m == u"rooms" || m == u"all") {
             rooms(ctx, opt.integer(u"clients"_s, 1000), opt.integer(u"room-size"_s, 100),
                   opt.list(u"rates"_s, u"1000,3000"_s), secs, u"rooms"_s);
             if (m == u"all")
-                rooms(ctx, 5000, 100, { 2000 }, secs, u"roomsLarge"_s);
+                rooms(ctx, 5000, 100, { 2000 }, secs, u"roomslarge"_s);
         }
         if (m == u"ingest" || m == u"all")
             ingest(ctx, opt.integer(u"senders"_s, 50), secs);

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -74,6 +75,7 @@ struct Conn
     int64_t lastSeq = 0; // newest seq of its room received
     bool resumeFromCursor = false;
     uint64_t sentInStep = 0;
+    double phase = 0; // in [0, 1): senders' sends are spread over time, not synchronized
     int inFlight = 0;
     uint64_t nextId = 1;
     std::unordered_map<uint64_t, std::pair<uint64_t, int>> pending; // id → send ns, step
@@ -233,7 +235,13 @@ struct WsLoad::Worker
     {
         const uint64_t id = c.nextId++;
         const uint64_t t = nowNs();
-        std::string body = "B" + std::to_string(step) + ":" + std::to_string(t) + ":";
+        std::string body;
+        body.reserve(size_t(bodyBytes) + 32);
+        body += 'B';
+        body += std::to_string(step);
+        body += ':';
+        body += std::to_string(t);
+        body += ':';
         if (int(body.size()) < bodyBytes)
             body.append(size_t(bodyBytes) - body.size(), 'x');
         std::string frame;
@@ -428,7 +436,7 @@ struct WsLoad::Worker
                 continue;
             uint64_t due;
             if (perSenderRate > 0)
-                due = uint64_t(double(now - stepStart) / 1e9 * perSenderRate);
+                due = uint64_t(double(now - stepStart) / 1e9 * perSenderRate + c.phase);
             else
                 due = c.sentInStep + uint64_t(std::max(0, maxInFlight - c.inFlight));
             int burst = 0;
@@ -523,6 +531,8 @@ size_t WsLoad::connect(const std::vector<ConnSpec> &specs, int timeoutMs)
                 c->spec = spec;
                 c->index = uint32_t(w.conns.size());
                 c->mask = uint32_t(nowNs()) ^ (c->index * 2654435761u);
+                // Golden-ratio spacing: evenly spread phases whatever the number of senders.
+                c->phase = std::fmod(double(c->index) * 0.6180339887 + w.index * 0.3, 1.0);
                 w.conns.push_back(std::move(c));
                 w.open(*w.conns.back());
             });

@@ -102,6 +102,9 @@ Result<quint16> ConfabServer::start()
 {
     if (auto opened = m_database->open(m_config.dataDir); !opened)
         return opened.error();
+    // Qt's default backlog is 50: a thousand clients reconnecting at once (a Wi-Fi blip, a
+    // server restart) would see SYN retries of a second or more.
+    m_guard->setListenBacklogSize(4096);
     if (!m_guard->listen(m_config.listen, m_config.port)) {
         return makeError(ErrorCode::Unavailable,
                          u"cannot listen on %1:%2: %3"_s.arg(m_config.listen.toString())

@@ -47,6 +47,11 @@ void installSignalHandlers(ConfabServer *server)
 
 int main(int argc, char *argv[])
 {
+    // Qt's glib event dispatcher polls every socket on each loop iteration: with thousands of
+    // connections its own epoll-less dispatcher (QT_NO_GLIB) halves fan-out latency and more
+    // (docs/benchmarks.md). An explicit QT_NO_GLIB=0 in the environment keeps glib.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("confab-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CONFAB_VERSION));
