@@ -67,6 +67,22 @@ bool sawEvent(WsClient &ws, const std::function<bool(const RoomEvent &)> &pred)
         >= 0;
 }
 
+// A server with Alice and Bob, and a public room of Alice's that Bob has joined.
+struct AliceAndBob
+{
+    explicit AliceAndBob(const QString &roomName)
+        : alice(server.signUp(u"alice"_s))
+        , bob(server.signUp(u"bob"_s))
+        , room(server.createRoom(alice.token, roomName))
+    {
+        server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    }
+    TestServer server;
+    TestServer::Account alice;
+    TestServer::Account bob;
+    qint64 room = 0;
+};
+
 // One user's client and window against a server.
 struct Session
 {
@@ -263,11 +279,8 @@ void tst_ChatWindow::aNewcomerCanJoinAndCreateRooms()
 
 void tst_ChatWindow::messageViewShowsSendersGroupingAndMarkers()
 {
-    TestServer server;
-    const auto alice = server.signUp(u"alice"_s);
-    const auto bob = server.signUp(u"bob"_s);
-    const qint64 room = server.createRoom(alice.token, u"general"_s);
-    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    AliceAndBob fixture(u"general"_s); // Bob is in Alice's room
+    auto &[server, alice, bob, room] = fixture;
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
     QVERIFY(a.ok);
@@ -322,11 +335,8 @@ void tst_ChatWindow::messageViewShowsSendersGroupingAndMarkers()
 
 void tst_ChatWindow::upEditsYourLastMessage()
 {
-    TestServer server;
-    const auto alice = server.signUp(u"alice"_s);
-    const auto bob = server.signUp(u"bob"_s);
-    const qint64 room = server.createRoom(alice.token, u"general"_s);
-    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    AliceAndBob fixture(u"general"_s); // Bob is in Alice's room
+    auto &[server, alice, bob, room] = fixture;
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
     a.window->show();
@@ -401,11 +411,8 @@ void tst_ChatWindow::failedMessageCanBeRetriedOrDiscarded()
 
 void tst_ChatWindow::scrollingUpLoadsHistoryOnDemand()
 {
-    TestServer server;
-    const auto alice = server.signUp(u"alice"_s);
-    const auto bob = server.signUp(u"bob"_s);
-    const qint64 room = server.createRoom(alice.token, u"long"_s);
-    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    AliceAndBob fixture(u"long"_s); // Bob is in Alice's room
+    auto &[server, alice, bob, room] = fixture;
     WsClient wb(server.port());
     QVERIFY(wb.login(bob.token));
     constexpr int Count = 420;
@@ -442,11 +449,8 @@ void tst_ChatWindow::scrollingUpLoadsHistoryOnDemand()
 
 void tst_ChatWindow::aLongRoomScrollsBothWaysThroughABoundedWindow()
 {
-    TestServer server;
-    const auto alice = server.signUp(u"alice"_s);
-    const auto bob = server.signUp(u"bob"_s);
-    const qint64 room = server.createRoom(alice.token, u"long"_s);
-    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    AliceAndBob fixture(u"long"_s); // Bob is in Alice's room
+    auto &[server, alice, bob, room] = fixture;
     WsClient wb(server.port());
     QVERIFY(wb.login(bob.token));
     QVERIFY(wb.resume({}));
@@ -508,11 +512,8 @@ void tst_ChatWindow::aLongRoomScrollsBothWaysThroughABoundedWindow()
 
 void tst_ChatWindow::membersPresenceAndTyping()
 {
-    TestServer server;
-    const auto alice = server.signUp(u"alice"_s);
-    const auto bob = server.signUp(u"bob"_s);
-    const qint64 room = server.createRoom(alice.token, u"general"_s);
-    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    AliceAndBob fixture(u"general"_s); // Bob is in Alice's room
+    auto &[server, alice, bob, room] = fixture;
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
     a.window->show();

@@ -81,6 +81,12 @@ void ClientSettings::rememberAccount(const SavedAccount &account)
     a.lastUsedMs = std::max(QDateTime::currentMSecsSinceEpoch(),
                             list.isEmpty() ? 0 : list.first().lastUsedMs + 1);
     list.prepend(a);
+    writeAccounts(list);
+    rememberServer(account.server);
+}
+
+void ClientSettings::writeAccounts(const QList<SavedAccount> &list)
+{
     QJsonArray array;
     for (const SavedAccount &s : std::as_const(list))
         array.append(QJsonObject { { u"server"_s, s.server.toString() },
@@ -88,20 +94,13 @@ void ClientSettings::rememberAccount(const SavedAccount &account)
                                    { u"userId"_s, s.userId },
                                    { u"lastUsedMs"_s, s.lastUsedMs } });
     m_settings->setValue(u"accounts"_s, QJsonDocument(array).toJson(QJsonDocument::Compact));
-    rememberServer(account.server);
 }
 
 void ClientSettings::forgetAccount(const QString &key)
 {
     QList<SavedAccount> list = accounts();
     list.removeIf([&](const SavedAccount &a) { return a.key() == key; });
-    QJsonArray array;
-    for (const SavedAccount &s : std::as_const(list))
-        array.append(QJsonObject { { u"server"_s, s.server.toString() },
-                                   { u"username"_s, s.username },
-                                   { u"userId"_s, s.userId },
-                                   { u"lastUsedMs"_s, s.lastUsedMs } });
-    m_settings->setValue(u"accounts"_s, QJsonDocument(array).toJson(QJsonDocument::Compact));
+    writeAccounts(list);
     m_settings->remove(accountGroup(key));
 }
 

@@ -48,6 +48,8 @@ public:
     void sync() { m_settings->sync(); }
 
 private:
+    void writeAccounts(const QList<SavedAccount> &list);
+
     std::unique_ptr<QSettings> m_settings;
 };
 

@@ -172,16 +172,30 @@ void MessageListModel::appendEvent(const RoomEvent &event)
     insertSent(at, rowFor(event));
 }
 
-void MessageListModel::prependHistory(const QList<RoomEvent> &events)
+void MessageListModel::applyChanges(const QList<RoomEvent> &page)
 {
-    // Changes first: an edit in this page may target a message in this page.
-    for (const RoomEvent &e : events) {
+    // Changes first: an edit in a page may target a message in the same page.
+    for (const RoomEvent &e : page) {
         if (e.roomId == m_roomId && !m_seen.contains(e.id)
             && (e.type == EventType::Edit || e.type == EventType::Delete)) {
             m_seen.insert(e.id);
             applyChange(e);
         }
     }
+}
+
+void MessageListModel::remember(const QList<Row> &rows)
+{
+    for (const Row &r : rows) {
+        m_seqOf.insert(r.eventId, r.seq);
+        if (!r.clientMsgId.isEmpty())
+            m_delivered.insert(r.clientMsgId);
+    }
+}
+
+void MessageListModel::prependHistory(const QList<RoomEvent> &events)
+{
+    applyChanges(events);
     QList<Row> rows;
     const qint64 oldest = oldestSeq();
     for (const RoomEvent &e : events) {
@@ -194,11 +208,7 @@ void MessageListModel::prependHistory(const QList<RoomEvent> &events)
     }
     if (rows.isEmpty())
         return;
-    for (const Row &r : std::as_const(rows)) {
-        m_seqOf.insert(r.eventId, r.seq);
-        if (!r.clientMsgId.isEmpty())
-            m_delivered.insert(r.clientMsgId);
-    }
+    remember(rows);
     beginInsertRows({}, 0, int(rows.size()) - 1);
     // QList keeps free space at its front: prepending a page costs the page, not the timeline.
     for (auto it = rows.crbegin(); it != rows.crend(); ++it)
@@ -213,13 +223,7 @@ void MessageListModel::prependHistory(const QList<RoomEvent> &events)
 
 void MessageListModel::appendHistory(const QList<RoomEvent> &events, bool reachesLive)
 {
-    for (const RoomEvent &e : events) {
-        if (e.roomId == m_roomId && !m_seen.contains(e.id)
-            && (e.type == EventType::Edit || e.type == EventType::Delete)) {
-            m_seen.insert(e.id);
-            applyChange(e);
-        }
-    }
+    applyChanges(events);
     QList<Row> rows;
     const qint64 newest = newestSeq();
     for (const RoomEvent &e : events) {
@@ -230,11 +234,7 @@ void MessageListModel::appendHistory(const QList<RoomEvent> &events, bool reache
         rows.append(rowFor(e));
     }
     if (!rows.isEmpty()) {
-        for (const Row &r : std::as_const(rows)) {
-            m_seqOf.insert(r.eventId, r.seq);
-            if (!r.clientMsgId.isEmpty())
-                m_delivered.insert(r.clientMsgId);
-        }
+        remember(rows);
         beginInsertRows({}, m_sentCount, m_sentCount + int(rows.size()) - 1);
         for (qsizetype i = 0; i < rows.size(); ++i)
             m_rows.insert(m_sentCount + i, rows[i]);

@@ -97,6 +97,8 @@ private:
 
     Row rowFor(const RoomEvent &message) const;
     void applyChange(const RoomEvent &editOrDelete);
+    void applyChanges(const QList<RoomEvent> &page); // the edits and deletes of a page
+    void remember(const QList<Row> &rows); // index rows about to be inserted
     int rowOfEvent(qint64 eventId) const;
     int rowOfSeq(qint64 seq) const;
     int rowOfPending(const QString &clientMsgId, qint64 localId) const;
