@@ -11,8 +11,8 @@
 //   confab-bench smoke   (every scenario, small: CI asserts 0 losses)
 //   confab-bench plot RESULTS.json OUT.png
 // Common options: --json, --threads N (load threads), --server PATH (default: confab-server
-// beside this binary or in ../server), --url http://HOST:PORT (use a running server; no server
-// CPU figures then), --no-pin.
+// beside this binary or in ../server), --no-pin, --server-threads N (the server's
+// --realtime-threads; default: its own choice, which is 0 when it is pinned to one CPU).
 //
 // By default it starts its own confab-server (127.0.0.1, port 0, fresh data directory,
 // --password-cost minimal) pinned to CPU 0 with the load threads on the other CPUs, and reads
@@ -106,6 +106,8 @@ struct Server
     uint16_t port = 0;
     QString dataDir;
 
+    QByteArray threadsFlag; // --server-threads: the server's --realtime-threads
+
     bool start(const QString &binary, const QString &dir, bool pin, double *startMs = nullptr)
     {
         dataDir = dir;
@@ -129,7 +131,9 @@ struct Server
             execl(bin.constData(), bin.constData(), "--listen", "127.0.0.1", "--port", "0",
                   "--data-dir", data.constData(), "--password-cost", "minimal",
                   "--max-conns-per-address", "100000", "--discovery", "off", "--log-level",
-                  "warning", static_cast<char *>(nullptr));
+                  "warning", threadsFlag.isEmpty() ? nullptr : "--realtime-threads",
+                  threadsFlag.isEmpty() ? nullptr : threadsFlag.constData(),
+                  static_cast<char *>(nullptr));
             _exit(127);
         }
         std::string line;
@@ -738,6 +742,7 @@ int main(int argc, char *argv[])
         sched_setaffinity(0, sizeof set, &set); // the server gets CPU 0
     }
     const QString serverBinary = findServer(opt);
+    ctx.server.threadsFlag = opt.value(u"server-threads"_s, {}).toLocal8Bit();
     QTemporaryDir data;
     if (!ctx.server.start(serverBinary, data.path(), opt.pin && cpus >= 2)) {
         std::fprintf(stderr, "could not start %s\n", qPrintable(serverBinary));

@@ -13,9 +13,9 @@
 #include <QPointer>
 #include <QSqlQuery>
 #include <QTcpSocket>
+#include <QThread>
 #include <QTimer>
-#include <QWebSocket>
-#include <QWebSocketServer>
+#include <QWebSocketProtocol>
 
 #include <deque>
 
@@ -28,7 +28,7 @@ namespace confab::server {
 
 struct RealtimeHub::Connection
 {
-    QWebSocket *ws = nullptr; // WebSocket connections
+    std::shared_ptr<WsLink> link; // WebSocket connections (the socket lives in a worker)
     bool isSse = false; // SSE streams write through `sse` instead
     HttpResponder sse;
     qint64 userId = 0;
@@ -47,12 +47,43 @@ RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageSe
     , m_ctx(ctx)
     , m_users(users)
     , m_messages(messages)
-    , m_server(new QWebSocketServer(u"confab"_s, QWebSocketServer::NonSecureMode, this))
     , m_heartbeat(new QTimer(this))
     , m_typingSweep(new QTimer(this))
 {
-    m_server->setMaxPendingConnections(1 << 20);
-    connect(m_server, &QWebSocketServer::newConnection, this, &RealtimeHub::onNewConnection);
+    qRegisterMetaType<std::shared_ptr<WsLink>>();
+    // 0 threads: the sockets stay on this thread (one core: a second thread would only take
+    // turns with this one and add scheduling delay to every frame).
+    const int threads = std::max(0, m_ctx.config.realtimeThreads);
+    for (int i = 0; i < std::max(1, threads); ++i) {
+        Worker w;
+        w.worker = new SocketWorker(i, limits::FrameBytesMax);
+        if (threads > 0) {
+            w.thread = new QThread(this);
+            w.thread->setObjectName(u"confab-ws-%1"_s.arg(i));
+            w.worker->moveToThread(w.thread);
+        }
+        connect(w.worker, &SocketWorker::opened, this, &RealtimeHub::onOpened);
+        connect(w.worker, &SocketWorker::textReceived, this, [this](quint64 id, const QString &t) {
+            if (const auto c = m_connections.value(id))
+                onText(c.get(), t);
+        });
+        connect(w.worker, &SocketWorker::binaryReceived, this, [this](quint64 id) {
+            if (const auto c = m_connections.value(id))
+                sendError(c.get(), {},
+                          makeError(ErrorCode::InvalidJson, u"frames are JSON text"_s));
+        });
+        connect(w.worker, &SocketWorker::pongReceived, this, [this](quint64 id) {
+            if (const auto c = m_connections.value(id))
+                c->lastSeenMs = m_ctx.now();
+        });
+        connect(w.worker, &SocketWorker::closed, this, [this](quint64 id) {
+            if (const auto c = m_connections.value(id))
+                onClosed(c.get());
+        });
+        if (w.thread)
+            w.thread->start();
+        m_workers.push_back(w);
+    }
     connect(bus, &EventBus::published, this, &RealtimeHub::deliver);
     connect(users, &UserService::sessionRevoked, this, &RealtimeHub::closeSessions);
 
@@ -82,55 +113,91 @@ RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageSe
 
 RealtimeHub::~RealtimeHub()
 {
-    for (auto &c : m_connections)
-        c->ws->disconnect(this);
+    flush();
+    for (Worker &w : m_workers) {
+        // Commands already posted run first (close frames go out), then every socket is closed.
+        w.worker->disconnect(this);
+        if (!w.thread) {
+            w.worker->shutdown();
+            delete w.worker;
+            continue;
+        }
+        QMetaObject::invokeMethod(
+            w.worker, [worker = w.worker] { worker->shutdown(); }, Qt::BlockingQueuedConnection);
+        w.thread->quit();
+        w.thread->wait();
+        delete w.worker;
+    }
 }
 
 void RealtimeHub::acceptSocket(QTcpSocket *socket)
 {
-    m_server->handleConnection(socket);
+    Worker &w = m_workers[m_nextWorker++ % m_workers.size()];
+    socket->setParent(nullptr);
+    if (w.thread)
+        socket->moveToThread(w.thread);
+    QMetaObject::invokeMethod(
+        w.worker, [worker = w.worker, socket] { worker->adopt(socket); }, Qt::QueuedConnection);
 }
 
-void RealtimeHub::onNewConnection()
+void RealtimeHub::onOpened(const std::shared_ptr<WsLink> &link, const QByteArray &auth)
 {
-    while (QWebSocket *ws = m_server->nextPendingConnection()) {
-        ws->setParent(this);
-        ws->setMaxAllowedIncomingFrameSize(limits::FrameBytesMax);
-        ws->setMaxAllowedIncomingMessageSize(limits::FrameBytesMax);
-        auto c = std::make_shared<Connection>();
-        c->ws = ws;
-        c->lastSeenMs = m_ctx.now();
-        m_connections.insert(ws, c);
-        Connection *raw = c.get();
-        connect(ws, &QWebSocket::textMessageReceived, this,
-                [this, raw](const QString &text) { onText(raw, text); });
-        connect(ws, &QWebSocket::binaryMessageReceived, this, [this, raw](const QByteArray &) {
-            sendError(raw, {}, makeError(ErrorCode::InvalidJson, u"frames are JSON text"_s));
-        });
-        connect(ws, &QWebSocket::pong, this, [this, raw] { raw->lastSeenMs = m_ctx.now(); });
-        connect(ws, &QWebSocket::disconnected, this, [this, raw] { onClosed(raw); });
+    auto c = std::make_shared<Connection>();
+    c->link = link;
+    c->lastSeenMs = m_ctx.now();
+    m_connections.insert(link->id, c);
+    Connection *raw = c.get();
+    if (auth.startsWith("Bearer ")) {
+        authenticate(raw, QString::fromLatin1(auth.mid(7).trimmed()), {});
+        return;
+    }
+    QTimer::singleShot(std::chrono::milliseconds(m_ctx.config.authTimeoutMs), this,
+                       [this, id = link->id] {
+                           const auto c = m_connections.value(id);
+                           if (!c || c->userId || c->closing)
+                               return;
+                           c->closing = true;
+                           m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"auth_timeout"_s });
+                           command(c.get(), SocketWorker::Command::Close,
+                                   u"authenticate within %1 ms"_s.arg(m_ctx.config.authTimeoutMs),
+                                   CloseAuthTimeout);
+                       });
+}
 
-        const QByteArray auth = ws->request().rawHeader("Authorization");
-        if (auth.startsWith("Bearer ")) {
-            authenticate(raw, QString::fromLatin1(auth.mid(7).trimmed()), {});
-        } else {
-            QTimer::singleShot(
-                std::chrono::milliseconds(m_ctx.config.authTimeoutMs), ws, [this, raw] {
-                    if (!raw->userId && !raw->closing) {
-                        raw->closing = true;
-                        m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"auth_timeout"_s });
-                        raw->ws->close(
-                            QWebSocketProtocol::CloseCode(CloseAuthTimeout),
-                            u"authenticate within %1 ms"_s.arg(m_ctx.config.authTimeoutMs));
-                    }
-                });
-        }
+void RealtimeHub::command(Connection *c, SocketWorker::Command::Kind kind, const QString &text,
+                          int code)
+{
+    Worker &w = m_workers[size_t(c->link->worker)];
+    if (!w.thread) {
+        // Same thread: write now. Batching would only delay the frame to the next loop pass.
+        w.worker->apply(SocketWorker::Command { kind, c->link->id, text, code });
+        return;
+    }
+    w.queued.append({ kind, c->link->id, text, code });
+    if (!m_flushScheduled) {
+        m_flushScheduled = true;
+        QMetaObject::invokeMethod(this, &RealtimeHub::flush, Qt::QueuedConnection);
+    }
+}
+
+void RealtimeHub::flush()
+{
+    m_flushScheduled = false;
+    for (Worker &w : m_workers) {
+        if (w.queued.isEmpty())
+            continue;
+        QMetaObject::invokeMethod(
+            w.worker,
+            [worker = w.worker, commands = std::exchange(w.queued, {})] {
+                worker->apply(commands);
+            },
+            Qt::QueuedConnection);
     }
 }
 
 void RealtimeHub::onClosed(Connection *c)
 {
-    QWebSocket *ws = c->ws;
+    const quint64 id = c->link->id;
     const qint64 userId = c->userId;
     if (userId) {
         auto &list = m_byUser[userId];
@@ -138,8 +205,7 @@ void RealtimeHub::onClosed(Connection *c)
         if (list.isEmpty())
             m_byUser.remove(userId);
     }
-    m_connections.remove(ws); // destroys the Connection
-    ws->deleteLater();
+    m_connections.remove(id); // destroys the Connection (the worker deletes the socket)
     if (userId)
         broadcastPresence(userId);
 }
@@ -149,6 +215,7 @@ void RealtimeHub::closeAll()
     const auto all = m_connections.values() + m_sse.values();
     for (const auto &c : all)
         closeWith(c.get(), QWebSocketProtocol::CloseCodeGoingAway, u"server shutting down"_s, {});
+    flush(); // now, not on the next loop pass: shutdown may not have one
 }
 
 void RealtimeHub::closeWith(Connection *c, int code, const QString &reason,
@@ -165,7 +232,7 @@ void RealtimeHub::closeWith(Connection *c, int code, const QString &reason,
         c->sse.endStream();
         return;
     }
-    c->ws->close(QWebSocketProtocol::CloseCode(code), reason);
+    command(c, SocketWorker::Command::Close, reason, code);
 }
 
 void RealtimeHub::acceptSse(qint64 userId, const QByteArray &tokenHash,
@@ -253,7 +320,7 @@ void RealtimeHub::authenticate(Connection *c, const QString &token, const QStrin
         c->closing = true;
         m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"unauthorized"_s });
         sendError(c, requestId, makeError(ErrorCode::Unauthorized, u"invalid or expired token"_s));
-        c->ws->close(QWebSocketProtocol::CloseCode(CloseUnauthorized), u"unauthorized"_s);
+        command(c, SocketWorker::Command::Close, u"unauthorized"_s, CloseUnauthorized);
         return;
     }
     auto user = m_users->user(session->userId);
@@ -302,15 +369,16 @@ void RealtimeHub::handleSend(Connection *c, const QString &id, const SendFrame &
     if (!f.traceparent.isEmpty())
         qCInfo(lcHub).noquote() << "send room" << f.roomId << "user" << c->userId
                                 << u"traceparent="_s + f.traceparent;
-    QPointer<QWebSocket> ws(c->ws);
-    m_messages->send(c->userId, f.roomId, f.clientMsgId, f.body, [this, ws, id](Result<SendAck> r) {
-        const auto it = ws ? m_connections.constFind(ws) : m_connections.constEnd();
-        if (it == m_connections.constEnd())
-            return; // the sender left; the message is stored and delivered anyway
-        if (!r)
-            return sendError(it->get(), id, r.error());
-        sendFrame(it->get(), { id, AckFrame { r.value() } });
-    });
+    const quint64 link = c->link->id;
+    m_messages->send(c->userId, f.roomId, f.clientMsgId, f.body,
+                     [this, link, id](Result<SendAck> r) {
+                         const auto it = m_connections.constFind(link);
+                         if (it == m_connections.constEnd())
+                             return; // the sender left; the message is stored and delivered anyway
+                         if (!r)
+                             return sendError(it->get(), id, r.error());
+                         sendFrame(it->get(), { id, AckFrame { r.value() } });
+                     });
 }
 
 void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFrame &f)
@@ -443,15 +511,18 @@ void RealtimeHub::send(Connection *c, const QString &text, qint64 eventId)
         c->sse.writeChunk(id + "data: " + text.toUtf8() + "\n\n");
         pending = c->sse.pendingBytes();
     } else {
-        c->ws->sendTextMessage(text);
-        pending = c->ws->bytesToWrite();
+        command(c, SocketWorker::Command::Send, text);
+        pending = c->link->pending.load(std::memory_order_relaxed);
     }
     if (pending > kMaxPendingBytes) {
         // A consumer that cannot keep up is cut, not buffered without bound; it resumes later.
         qCInfo(lcHub) << "closing slow consumer, user" << c->userId;
         closeWith(c, CloseSlowConsumer, u"slow consumer"_s, u"slow_consumer"_s);
         if (!c->isSse)
-            QTimer::singleShot(2s, c->ws, &QWebSocket::abort);
+            QTimer::singleShot(2s, this, [this, id = c->link->id] {
+                if (const auto c = m_connections.value(id))
+                    command(c.get(), SocketWorker::Command::Abort);
+            });
     }
 }
 
@@ -534,10 +605,10 @@ void RealtimeHub::heartbeat()
         if (now - c->lastSeenMs > deadline) {
             m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"heartbeat"_s });
             c->closing = true;
-            c->ws->abort(); // a dead peer cannot take part in a close handshake
+            command(c.get(), SocketWorker::Command::Abort); // a dead peer cannot close politely
             continue;
         }
-        c->ws->ping();
+        command(c.get(), SocketWorker::Command::Ping);
     }
 }
 

@@ -12,6 +12,7 @@
 #include "frames.h"
 #include "httpmessage.h"
 #include "servercontext.h"
+#include "socketworker.h"
 
 #include <QHash>
 #include <QObject>
@@ -19,10 +20,9 @@
 
 #include <memory>
 
+class QThread;
 class QTcpSocket;
 class QTimer;
-class QWebSocket;
-class QWebSocketServer;
 
 namespace confab::server {
 
@@ -65,8 +65,11 @@ public:
 private:
     struct Connection;
 
-    void onNewConnection();
+    void onOpened(const std::shared_ptr<WsLink> &link, const QByteArray &authorization);
     void onText(Connection *c, const QString &text);
+    void command(Connection *c, SocketWorker::Command::Kind kind, const QString &text = {},
+                 int code = 0);
+    void flush(); // posts the queued commands, one batch per worker
     void onClosed(Connection *c);
     void authenticate(Connection *c, const QString &token, const QString &requestId);
     void handle(Connection *c, const ClientFrame &frame);
@@ -91,10 +94,18 @@ private:
     ServerContext m_ctx;
     UserService *m_users;
     MessageService *m_messages;
-    QWebSocketServer *m_server;
+    struct Worker
+    {
+        QThread *thread = nullptr;
+        SocketWorker *worker = nullptr;
+        QList<SocketWorker::Command> queued;
+    };
+    std::vector<Worker> m_workers;
+    size_t m_nextWorker = 0;
+    bool m_flushScheduled = false;
     QTimer *m_heartbeat;
     QTimer *m_typingSweep;
-    QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
+    QHash<quint64, std::shared_ptr<Connection>> m_connections; // by WsLink::id
     QHash<QObject *, std::shared_ptr<Connection>> m_sse; // keyed by the stream's socket
     QHash<qint64, QList<Connection *>> m_byUser; // authenticated connections per user
     QHash<qint64, QSet<qint64>> m_members; // roomId → userIds, loaded on first use

@@ -6,6 +6,9 @@
 #include <QLoggingCategory>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QThread>
+
+#include <sched.h>
 
 using namespace Qt::StringLiterals;
 
@@ -39,6 +42,9 @@ const QList<Option> &options()
           u"WebSocket ping interval (default 15000)."_s, u"ms"_s },
         { u"session-ttl-days"_s, u"CONFAB_SESSION_TTL_DAYS"_s,
           u"Lifetime of a login session (default 30)."_s, u"days"_s },
+        { u"realtime-threads"_s, u"CONFAB_REALTIME_THREADS"_s,
+          u"Threads for WebSocket I/O (default: usable CPUs - 1; 0: on the main thread)."_s,
+          u"n"_s },
         { u"discovery"_s, u"CONFAB_DISCOVERY"_s,
           u"Answer LAN discovery queries: on (default) or off."_s, u"on|off"_s },
         { u"discovery-port"_s, u"CONFAB_DISCOVERY_PORT"_s,
@@ -68,6 +74,15 @@ bool toInt(const QString &s, int min, int max, int *out)
 }
 
 } // namespace
+
+int ServerConfig::defaultRealtimeThreads()
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                                 : QThread::idealThreadCount();
+    return std::max(0, cpus - 1);
+}
 
 QString ServerConfig::defaultDataDir()
 {
@@ -147,6 +162,9 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
             if (v != u"interactive" && v != u"minimal")
                 return bad();
             cfg.passwordCost = v;
+        } else if (o.name == u"realtime-threads") {
+            if (!toInt(v, 0, 64, &cfg.realtimeThreads))
+                return bad();
         } else if (o.name == u"discovery") {
             if (v != u"on" && v != u"off")
                 return bad();

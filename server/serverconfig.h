@@ -25,6 +25,9 @@ struct ServerConfig
     // Realtime
     int heartbeatMs = 15000; // server pings each socket this often
     int authTimeoutMs = 5000; // an unauthenticated WebSocket is closed after this
+    // Threads doing WebSocket I/O (the hub's logic stays on the main thread): one per CPU this
+    // process may run on beyond the first; 0 (one CPU) keeps the sockets on the main thread.
+    int realtimeThreads = defaultRealtimeThreads();
     // LAN discovery (docs/protocol.md, "LAN discovery"): answered on the listen address's network.
     bool discovery = true;
     quint16 discoveryPort = 7081;
@@ -40,6 +43,7 @@ struct ServerConfig
                                      const QProcessEnvironment &env
                                      = QProcessEnvironment::systemEnvironment());
     static QString defaultDataDir();
+    static int defaultRealtimeThreads();
 };
 
 // Applies --log-level to QLoggingCategory rules for the confab.* categories.

@@ -42,6 +42,9 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
     cfg.discoveryPort = 0; // never the shared default port in parallel tests
     cfg.passwordCost
         = QStringLiteral("minimal"); // argon2id at minimum cost: tests register many users
+    // CTest runs the hub's suites again with the sockets on the main thread and on 3 workers.
+    if (qEnvironmentVariableIsSet("CONFAB_REALTIME_THREADS"))
+        cfg.realtimeThreads = qEnvironmentVariableIntValue("CONFAB_REALTIME_THREADS");
     if (tweak)
         tweak(cfg);
     m_server = std::make_unique<server::ConfabServer>(

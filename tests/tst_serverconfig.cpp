@@ -63,6 +63,20 @@ void tst_ServerConfig::invalidValuesAreRefusedWithTheirName()
     QVERIFY(!cfg.ok());
     cfg = ServerConfig::load({ u"confab-server"_s, u"--log-level"_s, u"chatty"_s }, {});
     QVERIFY(!cfg.ok());
+    for (const auto &[flag, value] :
+         { std::pair(u"--realtime-threads"_s, u"65"_s), std::pair(u"--discovery"_s, u"maybe"_s),
+           std::pair(u"--discovery-port"_s, u"-1"_s), std::pair(u"--name"_s, u" "_s) }) {
+        cfg = ServerConfig::load({ u"confab-server"_s, flag, value }, {});
+        QVERIFY2(!cfg.ok(), qPrintable(flag));
+        QVERIFY(cfg.error().message.contains(flag.mid(2)));
+    }
+    cfg = ServerConfig::load({ u"confab-server"_s, u"--realtime-threads"_s, u"3"_s,
+                               u"--discovery"_s, u"off"_s, u"--name"_s, u"Lab"_s },
+                             {});
+    QVERIFY(cfg.ok());
+    QCOMPARE(cfg->realtimeThreads, 3);
+    QVERIFY(!cfg->discovery);
+    QCOMPARE(cfg->name, u"Lab"_s);
 }
 
 void tst_ServerConfig::missingConfigFileIsAnError()

@@ -1,0 +1,103 @@
+#include "socketworker.h"
+
+#include <QTcpSocket>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+using namespace Qt::StringLiterals;
+
+namespace confab::server {
+
+namespace {
+std::atomic<quint64> g_nextLink { 1 };
+}
+
+SocketWorker::SocketWorker(int index, qint64 maxMessageBytes)
+    : m_index(index)
+    , m_maxMessageBytes(maxMessageBytes)
+{
+}
+
+void SocketWorker::adopt(QTcpSocket *socket)
+{
+    if (!m_server) {
+        m_server = new QWebSocketServer(u"confab"_s, QWebSocketServer::NonSecureMode, this);
+        m_server->setMaxPendingConnections(1 << 20);
+        connect(m_server, &QWebSocketServer::newConnection, this, &SocketWorker::onNewConnection);
+    }
+    socket->setParent(this);
+    m_server->handleConnection(socket);
+}
+
+void SocketWorker::onNewConnection()
+{
+    while (QWebSocket *ws = m_server->nextPendingConnection()) {
+        ws->setParent(this);
+        ws->setMaxAllowedIncomingFrameSize(m_maxMessageBytes);
+        ws->setMaxAllowedIncomingMessageSize(m_maxMessageBytes);
+        auto link = std::make_shared<WsLink>();
+        link->id = g_nextLink++;
+        link->worker = m_index;
+        const quint64 id = link->id;
+        m_sockets.insert(id, ws);
+        m_links.insert(id, link);
+        connect(ws, &QWebSocket::textMessageReceived, this,
+                [this, id](const QString &text) { emit textReceived(id, text); });
+        connect(ws, &QWebSocket::binaryMessageReceived, this,
+                [this, id](const QByteArray &) { emit binaryReceived(id); });
+        connect(ws, &QWebSocket::pong, this, [this, id] { emit pongReceived(id); });
+        connect(ws, &QWebSocket::bytesWritten, this,
+                [ws, l = link.get()] { l->pending = ws->bytesToWrite(); });
+        connect(ws, &QWebSocket::disconnected, this, [this, id, ws] {
+            m_sockets.remove(id);
+            m_links.remove(id);
+            ws->deleteLater();
+            emit closed(id);
+        });
+        emit opened(link, ws->request().rawHeader("Authorization"));
+    }
+}
+
+void SocketWorker::apply(const QList<Command> &commands)
+{
+    for (const Command &c : commands)
+        apply(c);
+}
+
+void SocketWorker::apply(const Command &c)
+{
+    QWebSocket *ws = m_sockets.value(c.link);
+    if (!ws)
+        return; // gone meanwhile; the hub hears of it from `closed`
+    switch (c.kind) {
+    case Command::Send:
+        ws->sendTextMessage(c.text);
+        if (const auto l = m_links.value(c.link))
+            l->pending = ws->bytesToWrite();
+        break;
+    case Command::Close:
+        ws->close(QWebSocketProtocol::CloseCode(c.code), c.text);
+        break;
+    case Command::Abort:
+        ws->abort();
+        break;
+    case Command::Ping:
+        ws->ping();
+        break;
+    }
+}
+
+void SocketWorker::shutdown()
+{
+    for (QWebSocket *ws : std::as_const(m_sockets)) {
+        ws->disconnect(this);
+        ws->flush();
+        delete ws;
+    }
+    m_sockets.clear();
+    m_links.clear();
+    delete m_server;
+    m_server = nullptr;
+}
+
+} // namespace confab::server

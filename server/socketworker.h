@@ -1,0 +1,71 @@
+// SocketWorker: WebSocket I/O on a thread of its own, so the sockets' cost (Qt's dispatcher
+// polls each socket on every loop iteration, framing, masking, writing) leaves the hub's thread
+// and uses another core. The RealtimeHub keeps every decision (auth, rooms, ordering, delivery)
+// on its own thread; a worker only moves bytes:
+//  - hub → worker: batches of commands (send this frame, close, abort, ping), posted once per
+//    event-loop pass per worker, applied in order;
+//  - worker → hub: opened (with the Authorization header), text, binary, pong, closed.
+// Unsent bytes per connection are published in WsLink::pending for the hub's slow-consumer cut.
+#pragma once
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+
+class QTcpSocket;
+class QWebSocket;
+class QWebSocketServer;
+
+namespace confab::server {
+
+struct WsLink
+{
+    quint64 id = 0;
+    int worker = 0;
+    std::atomic<qint64> pending { 0 }; // bytes written to the socket but not yet sent
+};
+
+class SocketWorker : public QObject
+{
+    Q_OBJECT
+public:
+    struct Command
+    {
+        enum Kind { Send, Close, Abort, Ping } kind = Send;
+        quint64 link = 0;
+        QString text; // Send: the frame; Close: the reason
+        int code = 0; // Close
+    };
+
+    SocketWorker(int index, qint64 maxMessageBytes);
+
+    // In the worker's thread.
+    void adopt(QTcpSocket *socket); // a validated upgrade request; the handshake happens here
+    void apply(const QList<Command> &commands);
+    void apply(const Command &command);
+    void shutdown(); // closes and deletes every socket
+
+signals:
+    void opened(std::shared_ptr<confab::server::WsLink> link, const QByteArray &authorization);
+    void textReceived(quint64 link, const QString &text);
+    void binaryReceived(quint64 link);
+    void pongReceived(quint64 link);
+    void closed(quint64 link);
+
+private:
+    void onNewConnection();
+
+    int m_index;
+    qint64 m_maxMessageBytes;
+    QWebSocketServer *m_server = nullptr;
+    QHash<quint64, QWebSocket *> m_sockets;
+    QHash<quint64, std::shared_ptr<WsLink>> m_links;
+};
+
+} // namespace confab::server
+
+Q_DECLARE_METATYPE(std::shared_ptr<confab::server::WsLink>)
