@@ -6,6 +6,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QHash>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QSqlError>
@@ -34,6 +35,60 @@ Result<bool> execPrepared(QSqlQuery &query, const QVariantList &values)
     if (!query.exec())
         return sqlError(query, u"statement failed"_s);
     return true;
+}
+
+namespace {
+
+struct CachedStatement
+{
+    QSqlQuery query;
+    bool prepared = false;
+    bool busy = false;
+};
+
+// connection name → SQL → statement, per thread (a connection belongs to one thread).
+thread_local QHash<QString, QHash<QString, std::shared_ptr<CachedStatement>>> t_statements;
+
+} // namespace
+
+CachedQuery::CachedQuery(const QSqlDatabase &db, const QString &sql)
+{
+    auto &slot = t_statements[db.connectionName()][sql];
+    if (!slot) {
+        slot = std::make_shared<CachedStatement>(CachedStatement { QSqlQuery(db) });
+        slot->query.setForwardOnly(true); // rows are read once: QtSql need not keep them
+        slot->prepared = slot->query.prepare(sql);
+    }
+    if (!slot->busy && slot->prepared) {
+        slot->busy = true;
+        m_busy = &slot->busy;
+        m_query = &slot->query;
+        m_prepared = true;
+        return;
+    }
+    m_own = std::make_unique<QSqlQuery>(db);
+    m_query = m_own.get();
+    m_query->setForwardOnly(true);
+    m_prepared = m_query->prepare(sql);
+}
+
+CachedQuery::~CachedQuery()
+{
+    m_query->finish();
+    if (m_busy)
+        *m_busy = false;
+}
+
+void CachedQuery::dropAll(const QString &connectionName)
+{
+    t_statements.remove(connectionName);
+}
+
+Result<bool> execCached(CachedQuery &query, const QVariantList &values)
+{
+    if (!query.prepared())
+        return sqlError(*query, u"statement failed to prepare"_s);
+    return execPrepared(*query, values);
 }
 
 Database::Database(Metrics *metrics, QObject *parent)
@@ -134,6 +189,7 @@ void Database::close()
     }
     const QString reader = m_connectionPrefix + u"-reader"_s;
     if (QSqlDatabase::contains(reader)) {
+        CachedQuery::dropAll(reader);
         QSqlDatabase::database(reader, false).close();
         QSqlDatabase::removeDatabase(reader);
     }

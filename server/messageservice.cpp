@@ -51,18 +51,18 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
         [=](QSqlDatabase &db) -> Result<SendOutcome> {
             // A retried send returns the original ack: the unique key (sender, clientMsgId) is
             // the authority, not memory, so this holds across restarts.
-            QSqlQuery q(db);
-            q.prepare(u"SELECT id, room_id, seq, ts FROM events WHERE sender_id = ?"
-                      u" AND client_msg_id = ?"_s);
-            if (auto r = execPrepared(q, { userId, clientMsgId }); !r)
+            CachedQuery q(db,
+                          u"SELECT id, room_id, seq, ts FROM events WHERE sender_id = ?"
+                          u" AND client_msg_id = ?"_s);
+            if (auto r = execCached(q, { userId, clientMsgId }); !r)
                 return r.error();
-            if (q.next()) {
-                if (q.value(1).toLongLong() != roomId)
+            if (q->next()) {
+                if (q->value(1).toLongLong() != roomId)
                     return makeError(ErrorCode::Conflict,
                                      u"clientMsgId was already used in another room"_s,
                                      u"clientMsgId"_s);
-                return SendOutcome { SendAck { clientMsgId, q.value(0).toLongLong(), roomId,
-                                               q.value(2).toLongLong(), q.value(3).toLongLong(),
+                return SendOutcome { SendAck { clientMsgId, q->value(0).toLongLong(), roomId,
+                                               q->value(2).toLongLong(), q->value(3).toLongLong(),
                                                true },
                                      std::nullopt };
             }

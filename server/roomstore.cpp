@@ -37,23 +37,22 @@ Room roomFromRow(const QSqlQuery &q)
 
 Result<Room> room(QSqlDatabase db, qint64 roomId)
 {
-    QSqlQuery q(db);
-    q.prepare(u"SELECT "_s + kRoomColumns + u" FROM rooms r WHERE r.id = ? AND r.deleted = 0"_s);
-    if (auto r = execPrepared(q, { roomId }); !r)
+    CachedQuery q(
+        db, u"SELECT "_s + kRoomColumns + u" FROM rooms r WHERE r.id = ? AND r.deleted = 0"_s);
+    if (auto r = execCached(q, { roomId }); !r)
         return r.error();
-    if (!q.next())
+    if (!q->next())
         return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
-    return roomFromRow(q);
+    return roomFromRow(*q);
 }
 
 std::optional<MemberRole> role(QSqlDatabase db, qint64 roomId, qint64 userId)
 {
-    QSqlQuery q(db);
-    q.prepare(u"SELECT role FROM members WHERE room_id = ? AND user_id = ?"_s);
-    if (!execPrepared(q, { roomId, userId }) || !q.next())
+    CachedQuery q(db, u"SELECT role FROM members WHERE room_id = ? AND user_id = ?"_s);
+    if (!execCached(q, { roomId, userId }) || !q->next())
         return std::nullopt;
     MemberRole r;
-    if (!roleFromName(q.value(0).toString(), &r))
+    if (!roleFromName(q->value(0).toString(), &r))
         return std::nullopt;
     return r;
 }
@@ -75,20 +74,20 @@ std::optional<Error> checkCanRead(QSqlDatabase db, const Room &r, qint64 userId)
 
 QList<Member> members(QSqlDatabase db, qint64 roomId)
 {
-    QSqlQuery q(db);
-    q.prepare(u"SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at"
-              u" FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?"
-              u" ORDER BY m.joined_at, m.user_id"_s);
+    CachedQuery q(db,
+                  u"SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at"
+                  u" FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?"
+                  u" ORDER BY m.joined_at, m.user_id"_s);
     QList<Member> out;
-    if (!execPrepared(q, { roomId }))
+    if (!execCached(q, { roomId }))
         return out;
-    while (q.next()) {
+    while (q->next()) {
         Member m;
-        m.userId = q.value(0).toLongLong();
-        m.username = q.value(1).toString();
-        m.displayName = q.value(2).toString();
-        roleFromName(q.value(3).toString(), &m.role);
-        m.joinedAt = q.value(4).toLongLong();
+        m.userId = q->value(0).toLongLong();
+        m.username = q->value(1).toString();
+        m.displayName = q->value(2).toString();
+        roleFromName(q->value(3).toString(), &m.role);
+        m.joinedAt = q->value(4).toLongLong();
         out.append(m);
     }
     return out;
@@ -96,25 +95,24 @@ QList<Member> members(QSqlDatabase db, qint64 roomId)
 
 QList<qint64> memberIds(QSqlDatabase db, qint64 roomId)
 {
-    QSqlQuery q(db);
-    q.prepare(u"SELECT user_id FROM members WHERE room_id = ?"_s);
+    CachedQuery q(db, u"SELECT user_id FROM members WHERE room_id = ?"_s);
     QList<qint64> out;
-    if (execPrepared(q, { roomId })) {
-        while (q.next())
-            out.append(q.value(0).toLongLong());
+    if (execCached(q, { roomId })) {
+        while (q->next())
+            out.append(q->value(0).toLongLong());
     }
     return out;
 }
 
 QList<RoomCursor> cursorsOf(QSqlDatabase db, qint64 userId)
 {
-    QSqlQuery q(db);
-    q.prepare(u"SELECT r.id, r.last_seq FROM members m JOIN rooms r ON r.id = m.room_id"
-              u" WHERE m.user_id = ? AND r.deleted = 0 ORDER BY r.id"_s);
+    CachedQuery q(db,
+                  u"SELECT r.id, r.last_seq FROM members m JOIN rooms r ON r.id = m.room_id"
+                  u" WHERE m.user_id = ? AND r.deleted = 0 ORDER BY r.id"_s);
     QList<RoomCursor> out;
-    if (execPrepared(q, { userId })) {
-        while (q.next())
-            out.append({ q.value(0).toLongLong(), q.value(1).toLongLong() });
+    if (execCached(q, { userId })) {
+        while (q->next())
+            out.append({ q->value(0).toLongLong(), q->value(1).toLongLong() });
     }
     return out;
 }
@@ -141,34 +139,35 @@ QList<Room> visibleRooms(QSqlDatabase db, qint64 userId, QList<qint64> *joined)
 Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
                          const QJsonObject &content, qint64 ts, const QString &clientMsgId)
 {
-    QSqlQuery q(db);
-    q.prepare(u"UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? AND deleted = 0"
-              u" RETURNING last_seq"_s);
-    if (auto r = execPrepared(q, { roomId }); !r)
+    CachedQuery q(db,
+                  u"UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? AND deleted = 0"
+                  u" RETURNING last_seq"_s);
+    if (auto r = execCached(q, { roomId }); !r)
         return r.error();
-    if (!q.next())
+    if (!q->next())
         return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
     RoomEvent e;
     e.roomId = roomId;
-    e.seq = q.value(0).toLongLong();
-    q.finish();
+    e.seq = q->value(0).toLongLong();
+    q->finish();
     e.type = type;
     e.senderId = senderId;
     e.ts = ts;
     e.content = content;
     e.clientMsgId = clientMsgId;
-    QSqlQuery ins(db);
-    ins.prepare(u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id)"
-                u" VALUES (?, ?, ?, ?, ?, ?, ?)"_s);
+    CachedQuery ins(
+        db,
+        u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id)"
+        u" VALUES (?, ?, ?, ?, ?, ?, ?)"_s);
     if (auto r
-        = execPrepared(ins,
-                       { roomId, e.seq, eventTypeName(type), senderId, ts,
-                         QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
-                         clientMsgId.isEmpty() ? QVariant(QMetaType::fromType<QString>())
-                                               : QVariant(clientMsgId) });
+        = execCached(ins,
+                     { roomId, e.seq, eventTypeName(type), senderId, ts,
+                       QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
+                       clientMsgId.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                             : QVariant(clientMsgId) });
         !r)
         return r.error();
-    e.id = ins.lastInsertId().toLongLong();
+    e.id = ins->lastInsertId().toLongLong();
     return e;
 }
 
@@ -229,27 +228,28 @@ RoomEvent eventFromRow(const QSqlQuery &q)
 
 Result<RoomEvent> event(QSqlDatabase db, qint64 roomId, qint64 eventId)
 {
-    QSqlQuery q(db);
-    q.prepare(u"SELECT "_s + kEventColumns + u" FROM events WHERE id = ? AND room_id = ?"_s);
-    if (auto r = execPrepared(q, { eventId, roomId }); !r)
+    CachedQuery q(db,
+                  u"SELECT "_s + kEventColumns + u" FROM events WHERE id = ? AND room_id = ?"_s);
+    if (auto r = execCached(q, { eventId, roomId }); !r)
         return r.error();
-    if (!q.next())
+    if (!q->next())
         return makeError(ErrorCode::EventNotFound,
                          u"no message %1 in room %2"_s.arg(eventId).arg(roomId));
-    return eventFromRow(q);
+    return eventFromRow(*q);
 }
 
 Result<QList<RoomEvent>> range(QSqlDatabase db, qint64 roomId, qint64 afterSeq, qint64 toSeq,
                                int limit)
 {
-    QSqlQuery q(db);
-    q.prepare(u"SELECT "_s + kEventColumns
-              + u" FROM events WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"_s);
-    if (auto r = execPrepared(q, { roomId, afterSeq, toSeq, limit }); !r)
+    CachedQuery q(
+        db,
+        u"SELECT "_s + kEventColumns
+            + u" FROM events WHERE room_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"_s);
+    if (auto r = execCached(q, { roomId, afterSeq, toSeq, limit }); !r)
         return r.error();
     QList<RoomEvent> out;
-    while (q.next())
-        out.append(eventFromRow(q));
+    while (q->next())
+        out.append(eventFromRow(*q));
     return out;
 }
 
@@ -262,25 +262,27 @@ Result<EventPage> page(QSqlDatabase db, qint64 roomId, std::optional<qint64> aft
     EventPage p;
     p.roomId = roomId;
     p.lastSeq = r->lastSeq;
-    QSqlQuery q(db);
     if (after) {
-        q.prepare(u"SELECT "_s + kEventColumns
-                  + u" FROM events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?"_s);
-        if (auto res = execPrepared(q, { roomId, *after, limit + 1 }); !res)
+        CachedQuery q(db,
+                      u"SELECT "_s + kEventColumns
+                          + u" FROM events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?"_s);
+        if (auto res = execCached(q, { roomId, *after, limit + 1 }); !res)
             return res.error();
-        while (q.next())
-            p.events.append(eventFromRow(q));
+        while (q->next())
+            p.events.append(eventFromRow(*q));
         p.hasMore = p.events.size() > limit;
         if (p.hasMore)
             p.events.removeLast();
     } else {
         const qint64 upper = before ? *before : r->lastSeq + 1;
-        q.prepare(u"SELECT "_s + kEventColumns
-                  + u" FROM events WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"_s);
-        if (auto res = execPrepared(q, { roomId, upper, limit + 1 }); !res)
+        CachedQuery q(
+            db,
+            u"SELECT "_s + kEventColumns
+                + u" FROM events WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"_s);
+        if (auto res = execCached(q, { roomId, upper, limit + 1 }); !res)
             return res.error();
-        while (q.next())
-            p.events.prepend(eventFromRow(q));
+        while (q->next())
+            p.events.prepend(eventFromRow(*q));
         p.hasMore = p.events.size() > limit;
         if (p.hasMore)
             p.events.removeFirst();

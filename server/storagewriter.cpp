@@ -115,6 +115,7 @@ void StorageWriter::run()
                     m_idle.wakeAll();
             }
         }
+        CachedQuery::dropAll(m_connectionName);
         db.close();
     }
     QSqlDatabase::removeDatabase(m_connectionName);
@@ -125,25 +126,40 @@ void StorageWriter::run()
 
 void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
 {
-    QSqlQuery tx(db);
+    // Prepared once, reused for every batch and job.
+    // Prepared once, reused for every batch and job. BEGIN IMMEDIATE takes the write lock up
+    // front (no deadlock upgrading a read lock).
+    CachedQuery begin(db, u"BEGIN IMMEDIATE"_s);
+    CachedQuery savepoint(db, u"SAVEPOINT job"_s);
+    CachedQuery rollbackTo(db, u"ROLLBACK TO job"_s);
+    CachedQuery release(db, u"RELEASE job"_s);
+    CachedQuery commit(db, u"COMMIT"_s);
     std::vector<Result<QVariant>> results;
     results.reserve(batch.size());
-    bool ok = tx.exec(u"BEGIN IMMEDIATE"_s); // take the write lock up front, no upgrade deadlock
+    Result<bool> step = execCached(begin);
+    bool ok = step.ok();
     if (ok) {
+        // Each job in its own savepoint: a failing job is undone alone. If the savepoints
+        // themselves fail, nothing in the batch can be trusted and all of it is rolled back.
         for (auto &item : batch) {
-            tx.exec(u"SAVEPOINT job"_s);
+            if (!(step = execCached(savepoint)))
+                break;
             Result<QVariant> r = item.job(db);
-            if (!r.ok())
-                tx.exec(u"ROLLBACK TO job"_s);
-            tx.exec(u"RELEASE job"_s);
+            if (!r.ok() && !(step = execCached(rollbackTo)))
+                break;
+            if (!(step = execCached(release)))
+                break;
             results.push_back(std::move(r));
         }
-        ok = tx.exec(u"COMMIT"_s);
+        if (step)
+            step = execCached(commit);
+        ok = step.ok();
         if (!ok)
-            tx.exec(u"ROLLBACK"_s);
+            QSqlQuery(db).exec(u"ROLLBACK"_s);
     }
+    const QString error = ok ? QString() : step.error().message;
     if (!ok)
-        qCCritical(lcStorage) << "commit failed:" << tx.lastError().text();
+        qCCritical(lcStorage) << "commit failed:" << error;
     {
         QMutexLocker lock(&m_mutex);
         m_lastCommitOk = ok;

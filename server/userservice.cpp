@@ -31,13 +31,12 @@ QString newToken()
 
 Result<User> readUser(QSqlDatabase db, qint64 id)
 {
-    QSqlQuery q(db);
-    q.prepare(u"SELECT "_s + kUserColumns + u" FROM users WHERE id = ?"_s);
-    if (auto r = execPrepared(q, { id }); !r)
+    CachedQuery q(db, u"SELECT "_s + kUserColumns + u" FROM users WHERE id = ?"_s);
+    if (auto r = execCached(q, { id }); !r)
         return r.error();
-    if (!q.next())
+    if (!q->next())
         return makeError(ErrorCode::UserNotFound, u"no user %1"_s.arg(id));
-    return userFromRow(q);
+    return userFromRow(*q);
 }
 
 } // namespace
@@ -207,12 +206,12 @@ std::optional<Session> UserService::authenticate(const QString &token) const
     if (token.isEmpty())
         return std::nullopt;
     const QByteArray hash = hashToken(token);
-    QSqlQuery q(m_ctx.database->reader());
-    q.prepare(u"SELECT user_id FROM sessions WHERE token_hash = ? AND revoked = 0"
-              u" AND expires_at > ?"_s);
-    if (!execPrepared(q, { hash, m_ctx.now() }) || !q.next())
+    CachedQuery q(m_ctx.database->reader(),
+                  u"SELECT user_id FROM sessions WHERE token_hash = ? AND revoked = 0"
+                  u" AND expires_at > ?"_s);
+    if (!execCached(q, { hash, m_ctx.now() }) || !q->next())
         return std::nullopt;
-    return Session { q.value(0).toLongLong(), hash };
+    return Session { q->value(0).toLongLong(), hash };
 }
 
 Result<User> UserService::user(qint64 id) const

@@ -48,6 +48,7 @@ private slots:
     void concurrentWritesShareCommits();
     void epochIsStableAcrossRestarts();
     void doneIsSkippedWhenContextIsGone();
+    void cachedStatementsSeeLaterCommitsAndNest();
 };
 
 void tst_Database::freshDatabaseIsWalAtLatestSchema()
@@ -180,6 +181,44 @@ void tst_Database::doneIsSkippedWhenContextIsGone()
     QCoreApplication::processEvents();
     QVERIFY(!called);
     QCOMPARE(countUsers(db), 1); // the write itself still happened
+}
+
+// CachedQuery keeps statements prepared across uses: a cached read must still see every commit
+// made after it last ran (its snapshot is released after each use), and a statement used again
+// while a first use is still open must not disturb that first use.
+void tst_Database::cachedStatementsSeeLaterCommitsAndNest()
+{
+    QTemporaryDir dir;
+    Database db;
+    QVERIFY(db.open(dir.path()).ok());
+    const QString sql = u"SELECT username FROM users ORDER BY id"_s;
+    const auto names = [&] {
+        QStringList out;
+        CachedQuery q(db.reader(), sql);
+        if (execCached(q))
+            while (q->next())
+                out << q->value(0).toString();
+        return out;
+    };
+    QCOMPARE(names(), QStringList());
+    bool done = false;
+    db.write(insertUser(u"alice"_s), this, [&](const Result<QVariant> &r) { done = r.ok(); });
+    QTRY_VERIFY(done);
+    QCOMPARE(names(), QStringList { u"alice"_s });
+    done = false;
+    db.write(insertUser(u"bob"_s), this, [&](const Result<QVariant> &r) { done = r.ok(); });
+    QTRY_VERIFY(done);
+    QCOMPARE(names(), (QStringList { u"alice"_s, u"bob"_s }));
+
+    CachedQuery outer(db.reader(), sql);
+    QVERIFY(execCached(outer).ok() && outer->next());
+    QCOMPARE(outer->value(0).toString(), u"alice"_s);
+    QCOMPARE(names(), (QStringList { u"alice"_s, u"bob"_s })); // same SQL, while outer is open
+    QVERIFY(outer->next());
+    QCOMPARE(outer->value(0).toString(), u"bob"_s);
+
+    CachedQuery broken(db.reader(), u"SELECT nope FROM nowhere"_s);
+    QVERIFY(!execCached(broken).ok());
 }
 
 QTEST_GUILESS_MAIN(tst_Database)
