@@ -120,7 +120,7 @@ void Metrics::defineHistogram(const QString &name, const QString &help, std::vec
     f.buckets.assign(f.bounds.size() + 1, 0);
 }
 
-void Metrics::observe(const QString &name, double value)
+void Metrics::observe(const QString &name, double value, quint64 times)
 {
     QMutexLocker lock(&m_mutex);
     const auto it = m_families.find(name);
@@ -130,9 +130,9 @@ void Metrics::observe(const QString &name, double value)
     size_t i = 0;
     while (i < f.bounds.size() && value > f.bounds[i])
         ++i;
-    ++f.buckets[i];
-    f.sum += value;
-    ++f.count;
+    f.buckets[i] += times;
+    f.sum += value * double(times);
+    f.count += times;
 }
 
 double Metrics::counterValue(const QString &name, const QStringList &labelValues) const

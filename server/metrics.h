@@ -33,7 +33,7 @@ public:
 
     // Histograms: cumulative buckets with the given upper bounds.
     void defineHistogram(const QString &name, const QString &help, std::vector<double> bounds);
-    void observe(const QString &name, double value);
+    void observe(const QString &name, double value, quint64 times = 1);
 
     double counterValue(const QString &name, const QStringList &labelValues = {}) const;
     double gaugeValue(const QString &name) const;

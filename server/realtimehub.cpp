@@ -420,8 +420,20 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
     c->resumed = true;
     std::deque<RoomEvent> held;
     held.swap(c->held);
-    for (const RoomEvent &e : held)
-        deliverTo(c, e, QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } })));
+    for (const RoomEvent &e : held) {
+        if (deliverTo(c, e, QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } }))))
+            countDeliveries(e, 1);
+    }
+}
+
+void RealtimeHub::countDeliveries(const RoomEvent &event, int count)
+{
+    // Once per event, not per recipient: the registry takes a lock and two lookups per call.
+    if (count <= 0)
+        return;
+    m_ctx.metrics->inc(u"confab_deliveries_total"_s, {}, count);
+    m_ctx.metrics->observe(u"confab_delivery_latency_seconds"_s,
+                           double(qMax<qint64>(0, m_ctx.now() - event.ts)) / 1000.0, count);
 }
 
 void RealtimeHub::handleTyping(Connection *c, const TypingFrame &f)
@@ -465,13 +477,15 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
             m_members[e.roomId].insert(e.subjectUserId());
         }
         const QString text = QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } }));
+        int delivered = 0;
         for (qint64 userId : membersOf(e.roomId)) { // no copy: delivery never changes membership
             // A shared copy (a refcount): a connection closing during delivery may change
             // m_byUser without invalidating this loop.
             const QList<Connection *> connections = m_byUser.value(userId);
             for (Connection *c : connections)
-                deliverTo(c, e, text);
+                delivered += deliverTo(c, e, text);
         }
+        countDeliveries(e, delivered);
         if (e.type == EventType::MemberLeave)
             m_members[e.roomId].remove(e.subjectUserId());
         else if (e.type == EventType::RoomDelete)
@@ -479,24 +493,22 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
     }
 }
 
-void RealtimeHub::deliverTo(Connection *c, const RoomEvent &event, const QString &text)
+bool RealtimeHub::deliverTo(Connection *c, const RoomEvent &event, const QString &text)
 {
     if (c->closing)
-        return;
+        return false;
     if (!c->resumed) {
         c->held.push_back(event);
         if (int(c->held.size()) > kMaxHeldEvents)
             closeWith(c, CloseSlowConsumer, u"send resume"_s, u"no_resume"_s);
-        return;
+        return false;
     }
     qint64 &delivered = c->deliveredSeq[event.roomId];
     if (event.seq <= delivered)
-        return; // already sent by the replay
+        return false; // already sent by the replay
     delivered = event.seq;
     send(c, text, event.id);
-    m_ctx.metrics->inc(u"confab_deliveries_total"_s);
-    m_ctx.metrics->observe(u"confab_delivery_latency_seconds"_s,
-                           double(qMax<qint64>(0, m_ctx.now() - event.ts)) / 1000.0);
+    return true;
 }
 
 void RealtimeHub::send(Connection *c, const QString &text, qint64 eventId)

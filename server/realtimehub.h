@@ -79,7 +79,8 @@ private:
     void handlePresence(Connection *c, const PresenceFrame &f);
 
     void deliver(const QList<RoomEvent> &events);
-    void deliverTo(Connection *c, const RoomEvent &event, const QString &text);
+    bool deliverTo(Connection *c, const RoomEvent &event, const QString &text); // true: sent
+    void countDeliveries(const RoomEvent &event, int count);
     void send(Connection *c, const QString &text, qint64 eventId = 0);
     void closeWith(Connection *c, int code, const QString &reason, const QString &metricReason);
     void sendFrame(Connection *c, const ServerFrame &frame);

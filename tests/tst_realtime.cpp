@@ -95,6 +95,9 @@ void tst_Realtime::twoUsersSeeEachOthersMessagesLiveAndInOrder()
     }
     QCOMPARE(fromA.first(), u"m0"_s);
     QCOMPARE(fromA.last(), u"m18"_s);
+    // Monitoring counts each live delivery once: 20 messages to 2 members.
+    QCOMPARE(s.server().metrics().counterValue(u"confab_deliveries_total"_s), 40.0);
+    QCOMPARE(s.server().metrics().histogramCount(u"confab_delivery_latency_seconds"_s), 40u);
 }
 
 void tst_Realtime::ackComesAfterCommitAndResendIsIdempotent()
