@@ -38,6 +38,7 @@
 #include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,6 +117,9 @@ struct Server
         const auto t0 = std::chrono::steady_clock::now();
         pid = fork();
         if (pid == 0) {
+            // The server goes when the bench goes, however it ends (an exit on a failed setup,
+            // a crash, a kill): a leftover server would load the next run's CPU.
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (pin) {
                 cpu_set_t set;
                 CPU_ZERO(&set);
@@ -244,6 +248,7 @@ struct User
 std::vector<User> makeUsers(const Server &s, int n, const QString &prefix)
 {
     std::vector<User> users { size_t(n) };
+    std::vector<QByteArray> failures { size_t(n) };
     std::atomic<int> next { 0 };
     std::vector<std::thread> pool;
     for (int t = 0; t < 6; ++t) {
@@ -257,14 +262,17 @@ std::vector<User> makeUsers(const Server &s, int n, const QString &prefix)
                               { { u"username"_s, name }, { u"password"_s, u"password123"_s } });
                 users[size_t(i)].token = login.json()[u"token"_s].toString();
                 users[size_t(i)].id = login.json()[u"user"_s][u"id"_s].toInteger();
+                if (users[size_t(i)].token.isEmpty())
+                    failures[size_t(i)] = QByteArray::number(login.status) + ' ' + login.body;
             }
         });
     }
     for (auto &t : pool)
         t.join();
-    for (const User &u : users) {
-        if (u.token.isEmpty()) {
-            std::fprintf(stderr, "could not register and log in %s* users\n", qPrintable(prefix));
+    for (size_t i = 0; i < users.size(); ++i) {
+        if (users[i].token.isEmpty()) {
+            std::fprintf(stderr, "could not register and log in %s%zu: %s\n", qPrintable(prefix), i,
+                         failures[i].constData());
             std::exit(2);
         }
     }
