@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 PORT       ?= 7080
 
-.PHONY: all deps configure build run test bench screenshot sanitize clean
+.PHONY: all deps configure build run test bench bench-medians screenshot sanitize clean
 
 all: build
 
@@ -32,6 +32,12 @@ bench: build
 	@$(BUILD_DIR)/bench/confab-bench plot $(BUILD_DIR)/bench-server.json $(BUILD_DIR)/bench-fanout.png
 	@echo "fan-out plot: $(BUILD_DIR)/bench-fanout.png"
 	@$(BUILD_DIR)/bench/confab-client-bench --events 100000 --runs 5
+
+# The server suite RUNS times and the medians as Markdown tables (docs/benchmarks.md), ~7 min a run.
+RUNS ?= 3
+bench-medians: build
+	@for i in $$(seq 1 $(RUNS)); do $(BUILD_DIR)/bench/confab-bench all --json > $(BUILD_DIR)/bench-run$$i.txt || exit 1; done
+	@bench/summarize.py $$(for i in $$(seq 1 $(RUNS)); do echo $(BUILD_DIR)/bench-run$$i.txt; done)
 
 # docs/screenshots/main-window.png under Xvfb (needs: apt install xvfb xauth).
 screenshot: build
