@@ -75,7 +75,20 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
         });
 }
 
-ConfabServer::~ConfabServer() = default;
+ConfabServer::~ConfabServer()
+{
+    // Sockets first, storage last: a socket closing on its way out may still call into the hub
+    // (an SSE stream's end broadcasts presence, which reads rooms from the database).
+    delete m_discovery;
+    delete m_guard;
+    delete m_http;
+    delete m_hub;
+    delete m_messages;
+    delete m_rooms;
+    delete m_users;
+    delete m_bus;
+    delete m_database;
+}
 
 void ConfabServer::registerHealthRoutes()
 {

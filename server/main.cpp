@@ -1,5 +1,6 @@
 // confab-server: thin executable around confab_server_lib.
 #include "confabserver.h"
+#include "epolldispatcher.h"
 #include "serverconfig.h"
 
 #include <QCoreApplication>
@@ -47,10 +48,14 @@ void installSignalHandlers(ConfabServer *server)
 
 int main(int argc, char *argv[])
 {
-    // Qt's glib event dispatcher polls every socket on each loop iteration: with thousands of
-    // connections its own epoll-less dispatcher (QT_NO_GLIB) halves fan-out latency and more
-    // (docs/benchmarks.md). An explicit QT_NO_GLIB=0 in the environment keeps glib.
-    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+    // Qt's dispatchers (glib's and its own) poll every socket on each loop iteration: with
+    // thousands of connections that dominates (docs/benchmarks.md). The main thread runs on
+    // epoll, as do the realtime workers; CONFAB_EVENT_DISPATCHER=qt keeps Qt's own, and then
+    // QT_NO_GLIB=1 (unless set otherwise) at least avoids glib's extra pass.
+    if (QAbstractEventDispatcher *dispatcher
+        = confab::server::EpollEventDispatcher::createDefault())
+        QCoreApplication::setEventDispatcher(dispatcher);
+    else if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("confab-server"));

@@ -1,5 +1,7 @@
 #include "realtimehub.h"
 
+#include "epolldispatcher.h"
+
 #include "database.h"
 #include "eventbus.h"
 #include "eventcache.h"
@@ -60,6 +62,8 @@ RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageSe
         if (threads > 0) {
             w.thread = new QThread(this);
             w.thread->setObjectName(u"confab-ws-%1"_s.arg(i));
+            if (QAbstractEventDispatcher *d = EpollEventDispatcher::createDefault())
+                w.thread->setEventDispatcher(d); // O(ready sockets) per pass, not O(all)
             w.worker->moveToThread(w.thread);
         }
         connect(w.worker, &SocketWorker::opened, this, &RealtimeHub::onOpened);
@@ -573,8 +577,17 @@ void RealtimeHub::broadcastPresence(qint64 userId)
         m_lastPresence.insert(userId, now);
     const QString text
         = QString::fromUtf8(encodeServerFrame({ {}, PresenceNotice { userId, now } }));
-    for (const auto &list : std::as_const(m_byUser)) {
-        for (Connection *c : list)
+    // Only to those who share a room with the user (their own devices included), as Matrix
+    // does: N users reconnecting then cost N × room sizes frames, not N × every connection
+    // (5000 clients reconnecting at once was 12.5 million frames and stalled the server).
+    QSet<qint64> audience { userId };
+    for (const RoomCursor &room : roomstore::cursorsOf(m_ctx.database->reader(), userId)) {
+        for (qint64 member : membersOf(room.roomId))
+            audience.insert(member);
+    }
+    for (qint64 member : std::as_const(audience)) {
+        const QList<Connection *> connections = m_byUser.value(member); // a refcounted copy
+        for (Connection *c : connections)
             send(c, text);
     }
 }

@@ -327,8 +327,12 @@ void tst_Realtime::presenceFollowsConnections()
     TestServer s;
     const auto a = s.signUp(u"quin"_s);
     const auto b = s.signUp(u"ray"_s);
-    WsClient wb(s.port());
+    const auto c = s.signUp(u"sol"_s); // shares no room with quin: hears nothing of quin
+    const qint64 room = s.createRoom(b.token, u"lobby"_s);
+    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, a.token).status, 200);
+    WsClient wb(s.port()), wc(s.port());
     QVERIFY(wb.login(b.token));
+    QVERIFY(wc.login(c.token));
     const auto statusOf = [&](PresenceStatus st, qsizetype from = 0) {
         return wb.waitFor(
             [&](const ServerFrame &f) {
@@ -352,8 +356,6 @@ void tst_Realtime::presenceFollowsConnections()
     const auto away = statusOf(PresenceStatus::Away, online + 1); // all devices away
     QVERIFY(away >= 0);
     // A member list fetched now (what a client opening the room sees) carries presence too.
-    const qint64 room = s.createRoom(b.token, u"lobby"_s);
-    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, a.token).status, 200);
     const auto presenceIn = [&] {
         QMap<QString, QString> out;
         const auto list = s.get(u"/api/v1/rooms/%1/members"_s.arg(room), b.token)
@@ -371,6 +373,11 @@ void tst_Realtime::presenceFollowsConnections()
     QVERIFY(statusOf(PresenceStatus::Offline, away + 1) >= 0);
     QCOMPARE(presenceIn(),
              (QMap<QString, QString> { { u"quin"_s, u"offline"_s }, { u"ray"_s, u"online"_s } }));
+    // Presence reaches those who share a room, no one else.
+    for (const ServerFrame &f : std::as_const(wc.frames)) {
+        const auto *p = std::get_if<PresenceNotice>(&f.payload);
+        QVERIFY2(!p || p->userId != a.id, "presence of a user sharing no room leaked");
+    }
 }
 
 void tst_Realtime::badFramesGetErrorFramesAndChangeNothing()
