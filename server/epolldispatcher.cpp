@@ -5,6 +5,7 @@
 #include <QSocketNotifier>
 #include <QVarLengthArray>
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -97,8 +98,9 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     const bool canWait
         = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupted.load(std::memory_order_relaxed);
     const bool withTimers = !(flags & QEventLoop::X11ExcludeTimers);
+    const bool withSockets = !(flags & QEventLoop::ExcludeSocketNotifiers);
     int timeout = 0;
-    if (canWait) {
+    if (canWait && !(withSockets && !m_writeProbe.isEmpty())) {
         timeout = withTimers ? msUntilNextTimer() : -1;
         emit aboutToBlock();
     }
@@ -114,7 +116,6 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     }
 
     bool processed = false;
-    const bool withSockets = !(flags & QEventLoop::ExcludeSocketNotifiers);
     for (int i = 0; i < n; ++i) {
         const int fd = ready[i].data.fd;
         if (fd == m_wake) {
@@ -141,8 +142,52 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             processed = true;
         }
     }
+    if (withSockets)
+        processed |= probeWrites();
     if (withTimers)
         processed |= activateTimers();
+    return processed;
+}
+
+bool EpollEventDispatcher::probeWrites()
+{
+    if (m_writeProbe.isEmpty())
+        return false;
+    QVarLengthArray<pollfd, 64> probes;
+    for (int fd : std::as_const(m_writeProbe))
+        probes.append(pollfd { fd, POLLOUT, 0 });
+    m_writeProbe.clear();
+    int n;
+    do {
+        n = ::poll(probes.data(), nfds_t(probes.size()), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        qCWarning(lcDispatcher) << "poll failed:" << strerror(errno);
+    bool processed = false;
+    for (const pollfd &p : probes) {
+        const auto it = m_descriptors.find(p.fd);
+        if (it == m_descriptors.end() || !it->notifiers[QSocketNotifier::Write])
+            continue; // disabled meanwhile
+        if (n < 0 || !(p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+            if (p.revents & POLLNVAL)
+                continue; // closed without unregistering: nothing to watch
+            it->writeWatched = true; // full (or still connecting): epoll says when
+            updateInterest(p.fd, *it);
+            continue;
+        }
+        QSocketNotifier *notifier = it->notifiers[QSocketNotifier::Write];
+        QEvent activation(QEvent::SockAct);
+        QCoreApplication::sendEvent(notifier, &activation);
+        processed = true;
+        // Still enabled after writing what it could (and not re-enabled, which probes it
+        // again): the socket is full now, so epoll watches it.
+        const auto again = m_descriptors.find(p.fd);
+        if (again != m_descriptors.end() && again->notifiers[QSocketNotifier::Write] == notifier
+            && !again->writeWatched && !m_writeProbe.contains(p.fd)) {
+            again->writeWatched = true;
+            updateInterest(p.fd, *again);
+        }
+    }
     return processed;
 }
 
@@ -154,6 +199,10 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     if (slot && slot != notifier)
         qCWarning(lcDispatcher) << "several socket notifiers of one type on descriptor" << fd;
     slot = notifier;
+    if (notifier->type() == QSocketNotifier::Write) {
+        d.writeWatched = false;
+        m_writeProbe.insert(fd); // probed at the end of this pass (see the header)
+    }
     updateInterest(fd, d);
 }
 
@@ -164,28 +213,39 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     if (it == m_descriptors.end() || it->notifiers[notifier->type()] != notifier)
         return;
     it->notifiers[notifier->type()] = nullptr;
+    if (notifier->type() == QSocketNotifier::Write) {
+        it->writeWatched = false;
+        m_writeProbe.remove(fd);
+    }
     updateInterest(fd, *it);
 }
 
 void EpollEventDispatcher::updateInterest(int fd, Descriptor &d)
 {
     quint32 events = 0;
+    bool any = false;
     for (const auto type :
          { QSocketNotifier::Read, QSocketNotifier::Write, QSocketNotifier::Exception }) {
-        if (d.notifiers[type])
+        if (!d.notifiers[type])
+            continue;
+        any = true;
+        if (type != QSocketNotifier::Write || d.writeWatched)
             events |= interestFor(type);
     }
-    if (events == d.events)
-        return;
     epoll_event e {};
     e.events = events;
     e.data.fd = fd;
     if (events == 0) {
         // The descriptor may already be closed (the kernel then dropped it from the set).
-        epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, &e);
-        m_descriptors.remove(fd);
+        if (d.events)
+            epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, &e);
+        d.events = 0;
+        if (!any)
+            m_descriptors.remove(fd);
         return;
     }
+    if (events == d.events)
+        return;
     int rc = epoll_ctl(m_epoll, d.events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &e);
     // Descriptor numbers are reused: a closed one leaves the set by itself, and a stale entry
     // of ours may meet a new descriptor of the same number.

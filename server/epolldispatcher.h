@@ -7,6 +7,11 @@
 // O(ready). The server installs it on its realtime worker threads and its main thread
 // (CONFAB_EVENT_DISPATCHER=qt keeps Qt's own, for comparison).
 //
+// Write notifiers are the hot case: Qt enables one after each write and disables it once the
+// socket has taken the bytes, so watching them in epoll would cost two epoll_ctl calls per
+// flush. Instead the descriptors whose write notifier was enabled are probed together with one
+// poll() at the end of the pass; only a socket found full goes into the epoll set.
+//
 // Semantics follow QEventDispatcherUNIX: level-triggered notifiers (read on IN/HUP/ERR, write
 // on OUT/ERR, exception on PRI), timers ordered by deadline and never re-entered while their
 // timerEvent runs, posted events sent at the start of each pass, wakeUp() through an eventfd.
@@ -14,6 +19,7 @@
 
 #include <QAbstractEventDispatcher>
 #include <QHash>
+#include <QSet>
 
 #include <atomic>
 #include <map>
@@ -50,6 +56,7 @@ private:
     {
         QSocketNotifier *notifiers[3] = {}; // by QSocketNotifier::Type
         quint32 events = 0; // what epoll watches for this descriptor
+        bool writeWatched = false; // EPOLLOUT in the set: the last probe found it full
     };
     struct Timer
     {
@@ -61,6 +68,7 @@ private:
     };
 
     void updateInterest(int fd, Descriptor &d);
+    bool probeWrites();
     int msUntilNextTimer() const;
     bool activateTimers();
     void schedule(int timerId, Timer &t, qint64 deadlineNs);
@@ -70,6 +78,7 @@ private:
     std::atomic<bool> m_wakePending { false };
     std::atomic<bool> m_interrupted { false };
     QHash<int, Descriptor> m_descriptors;
+    QSet<int> m_writeProbe; // write notifiers enabled since the last pass, not yet in epoll
     QHash<int, Timer> m_timers;
     std::multimap<qint64, int> m_deadlines; // deadline (ns) → timer id
 };
