@@ -96,6 +96,15 @@ HttpResult TestServer::patch(const QString &path, const QJsonObject &body, const
     return request("PATCH", path, QJsonDocument(body).toJson(QJsonDocument::Compact), token);
 }
 
+TestServer::TwoInARoom TestServer::aliceAndBobInARoom()
+{
+    TwoInARoom t { signUp(u"alice"_s), signUp(u"bob"_s) };
+    t.room = createRoom(t.alice.token, u"general"_s);
+    if (request("POST", u"/api/v1/rooms/%1/join"_s.arg(t.room), {}, t.bob.token).status != 200)
+        t.room = 0;
+    return t;
+}
+
 TestServer::Account TestServer::signUp(const QString &username)
 {
     const auto reg = post(u"/api/v1/auth/register"_s,
@@ -185,6 +194,11 @@ qsizetype WsClient::waitFor(const std::function<bool(const ServerFrame &)> &pred
             return -1;
         QTest::qWait(2);
     }
+}
+
+bool WsClient::enter(const QString &token, qint64 room)
+{
+    return login(token) && resume({ { room, 3 } }).has_value();
 }
 
 bool WsClient::login(const QString &token)

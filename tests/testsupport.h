@@ -62,6 +62,14 @@ public:
     qint64 createRoom(const QString &token, const QString &name,
                       const QString &visibility = QStringLiteral("public"));
 
+    // "alice" (the owner) and "bob" in one public room "general" (their joins are seq 1–3).
+    struct TwoInARoom
+    {
+        Account alice, bob;
+        qint64 room = 0;
+    };
+    TwoInARoom aliceAndBobInARoom();
+
     // The bodies of every message event in `room`, in seq order (what the server holds).
     QStringList messageBodies(qint64 room, const QString &token);
 
@@ -87,6 +95,8 @@ public:
     void sendRaw(const QString &text) { m_ws.sendTextMessage(text); }
     // Authenticates with an auth frame and waits for hello.
     bool login(const QString &token);
+    // login() then resume() from seq 3 of `room` (after aliceAndBobInARoom's joins).
+    bool enter(const QString &token, qint64 room);
     // Sends resume and waits for resumed; returns the resumed frame.
     std::optional<ResumedFrame> resume(const QList<RoomCursor> &rooms, const QString &epoch = {});
     // Waits until a frame satisfying `pred` has arrived (searching from `from`); its index or -1.

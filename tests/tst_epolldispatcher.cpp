@@ -152,15 +152,11 @@ void tst_EpollDispatcher::postsFromAnotherThreadWakeAWaitingLoop()
 void tst_EpollDispatcher::aRealServerDeliversMessagesOnIt()
 {
     TestServer s([](ServerConfig &c) { c.realtimeThreads = 2; }); // workers on epoll too
-    const auto a = s.signUp(u"alice"_s);
-    const auto b = s.signUp(u"bob"_s);
-    const qint64 room = s.createRoom(a.token, u"general"_s);
-    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, b.token).status, 200);
+    const auto [a, b, room] = s.aliceAndBobInARoom();
+    QVERIFY(room);
     WsClient wa(s.port()), wb(s.port());
-    QVERIFY(wa.login(a.token));
-    QVERIFY(wb.login(b.token));
-    QVERIFY(wa.resume({ { room, 3 } }));
-    QVERIFY(wb.resume({ { room, 3 } }));
+    QVERIFY(wa.enter(a.token, room));
+    QVERIFY(wb.enter(b.token, room));
     for (int i = 0; i < 50; ++i)
         wa.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
     const auto bodies = [&](const WsClient &c) {

@@ -65,16 +65,11 @@ private slots:
 void tst_Realtime::twoUsersSeeEachOthersMessagesLiveAndInOrder()
 {
     TestServer s;
-    const auto a = s.signUp(u"alice"_s);
-    const auto b = s.signUp(u"bob"_s);
-    const qint64 room = s.createRoom(a.token, u"general"_s);
-    QCOMPARE(s.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, b.token).status, 200);
-
+    const auto [a, b, room] = s.aliceAndBobInARoom();
+    QVERIFY(room);
     WsClient wa(s.port()), wb(s.port());
-    QVERIFY(wa.login(a.token));
-    QVERIFY(wb.login(b.token));
-    QVERIFY(wa.resume({ { room, 3 } }));
-    QVERIFY(wb.resume({ { room, 3 } }));
+    QVERIFY(wa.enter(a.token, room));
+    QVERIFY(wb.enter(b.token, room));
     for (int i = 0; i < 20; ++i) {
         WsClient &from = i % 2 ? wb : wa;
         // Fire without waiting: order on the wire is the order of commit.
