@@ -18,36 +18,26 @@
 // --password-cost minimal) pinned to CPU 0 with the load threads on the other CPUs, and reads
 // both processes' CPU from /proc. A step where the generator itself was saturated (its CPU near
 // 100% of its cores) is reported as such and its figures are not results.
+#include "benchplot.h"
+#include "benchserver.h"
 #include "wsload.h"
 
 #include <QCoreApplication>
-#include <QDir>
 #include <QFileInfo>
 #include <QGuiApplication>
-#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QPainter>
-#include <QPainterPath>
 #include <QTemporaryDir>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <random>
 #include <thread>
@@ -96,229 +86,6 @@ double pct(std::vector<uint32_t> &v, double p)
 double maxOf(const std::vector<uint32_t> &v)
 {
     return v.empty() ? 0 : double(*std::max_element(v.begin(), v.end())) / 1000.0;
-}
-
-// --- the server under test ----------------------------------------------------------------------
-
-struct Server
-{
-    pid_t pid = 0;
-    std::string host = "127.0.0.1";
-    uint16_t port = 0;
-    QString dataDir;
-
-    QByteArray threadsFlag; // --server-threads: the server's --realtime-threads
-
-    bool start(const QString &binary, const QString &dir, bool pin, double *startMs = nullptr)
-    {
-        dataDir = dir;
-        const QByteArray logPath = (dir + u"/server.log"_s).toLocal8Bit();
-        ::unlink(logPath.constData());
-        const auto t0 = std::chrono::steady_clock::now();
-        pid = fork();
-        if (pid == 0) {
-            // The server goes when the bench goes, however it ends (an exit on a failed setup,
-            // a crash, a kill): a leftover server would load the next run's CPU.
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (pin) {
-                cpu_set_t set;
-                CPU_ZERO(&set);
-                CPU_SET(0, &set);
-                sched_setaffinity(0, sizeof set, &set);
-            }
-            // The server says where it listens on stderr: into a log file the parent reads.
-            const int log = ::open(logPath.constData(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(log, 2);
-            const QByteArray bin = binary.toLocal8Bit();
-            const QByteArray data = dir.toLocal8Bit();
-            setenv("QT_LOGGING_RULES", "*.info=false", 1);
-            execl(bin.constData(), bin.constData(), "--listen", "127.0.0.1", "--port", "0",
-                  "--data-dir", data.constData(), "--password-cost", "minimal",
-                  "--max-conns-per-address", "100000", "--discovery", "off", "--log-level",
-                  "warning", threadsFlag.isEmpty() ? nullptr : "--realtime-threads",
-                  threadsFlag.isEmpty() ? nullptr : threadsFlag.constData(),
-                  static_cast<char *>(nullptr));
-            _exit(127);
-        }
-        std::string line;
-        for (int i = 0; i < 20000 && line.empty(); ++i) {
-            std::ifstream f(logPath.constData());
-            std::string l;
-            while (std::getline(f, l)) {
-                if (l.find("listening on") != std::string::npos)
-                    line = l;
-            }
-            if (line.empty()) {
-                int status;
-                if (waitpid(pid, &status, WNOHANG) == pid)
-                    return false;
-                std::this_thread::sleep_for(std::chrono::microseconds(500));
-            }
-        }
-        const size_t p = line.find("http://127.0.0.1:");
-        if (p == std::string::npos)
-            return false;
-        port = uint16_t(std::stoi(line.substr(p + 17)));
-        if (startMs)
-            *startMs
-                = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                      .count();
-        return true;
-    }
-
-    void stop()
-    {
-        if (pid > 0) {
-            kill(pid, SIGTERM);
-            int status;
-            waitpid(pid, &status, 0);
-            pid = 0;
-        }
-    }
-    ~Server() { stop(); }
-};
-
-// --- REST over plain sockets (the server answers one request per connection) -------------------
-
-struct Http
-{
-    int status = 0;
-    QByteArray body;
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-};
-
-Http request(const Server &s, const char *method, const QString &path, const QJsonObject &body = {},
-             const QString &token = {})
-{
-    Http r;
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in addr {};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(s.port);
-    inet_pton(AF_INET, s.host.c_str(), &addr.sin_addr);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return r;
-    }
-    const QByteArray payload
-        = body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
-    QByteArray req = QByteArray(method) + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: bench\r\n";
-    if (!token.isEmpty())
-        req += "Authorization: Bearer " + token.toUtf8() + "\r\n";
-    req += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(payload.size())
-        + "\r\nConnection: close\r\n\r\n" + payload;
-    ::send(fd, req.constData(), size_t(req.size()), MSG_NOSIGNAL);
-    QByteArray all;
-    char buf[16384];
-    for (;;) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0)
-            break;
-        all.append(buf, n);
-        // Stop once the whole body is in (the server closes, but do not wait for it).
-        const int end = all.indexOf("\r\n\r\n");
-        if (end > 0) {
-            const int cl = all.toLower().indexOf("content-length:");
-            if (cl > 0 && cl < end) {
-                const int len
-                    = all.mid(cl + 15, all.indexOf("\r\n", cl) - cl - 15).trimmed().toInt();
-                if (all.size() >= end + 4 + len)
-                    break;
-            }
-        }
-    }
-    ::close(fd);
-    if (all.startsWith("HTTP/1.1 "))
-        r.status = all.mid(9, 3).toInt();
-    const int end = all.indexOf("\r\n\r\n");
-    if (end > 0)
-        r.body = all.mid(end + 4);
-    return r;
-}
-
-struct User
-{
-    qint64 id = 0;
-    QString token;
-};
-
-// Registers and logs in `n` users, a few at a time.
-std::vector<User> makeUsers(const Server &s, int n, const QString &prefix)
-{
-    std::vector<User> users { size_t(n) };
-    std::vector<QByteArray> failures { size_t(n) };
-    std::atomic<int> next { 0 };
-    std::vector<std::thread> pool;
-    for (int t = 0; t < 6; ++t) {
-        pool.emplace_back([&] {
-            for (int i = next++; i < n; i = next++) {
-                const QString name = prefix + QString::number(i);
-                const QJsonObject credentials { { u"username"_s, name },
-                                                { u"password"_s, u"password123"_s } };
-                // Setup right after a big scenario may meet a server still busy closing its
-                // sockets: a transient refusal (no answer, 429, 503) is retried, anything
-                // else is reported.
-                const auto call = [&](const QString &path) {
-                    Http r;
-                    for (int attempt = 0; attempt < 20; ++attempt) {
-                        r = request(s, "POST", path, credentials);
-                        if (r.status != 0 && r.status != 429 && r.status != 503)
-                            break;
-                        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-                    }
-                    return r;
-                };
-                const Http reg = call(u"/api/v1/auth/register"_s);
-                const Http login = call(u"/api/v1/auth/login"_s);
-                users[size_t(i)].token = login.json()[u"token"_s].toString();
-                users[size_t(i)].id = login.json()[u"user"_s][u"id"_s].toInteger();
-                if (users[size_t(i)].token.isEmpty())
-                    failures[size_t(i)] = "register " + QByteArray::number(reg.status) + ' '
-                        + reg.body + ", login " + QByteArray::number(login.status) + ' '
-                        + login.body;
-            }
-        });
-    }
-    for (auto &t : pool)
-        t.join();
-    for (size_t i = 0; i < users.size(); ++i) {
-        if (users[i].token.isEmpty()) {
-            std::fprintf(stderr, "could not register and log in %s%zu: %s\n", qPrintable(prefix), i,
-                         failures[i].constData());
-            std::exit(2);
-        }
-    }
-    return users;
-}
-
-qint64 createRoom(const Server &s, const User &owner, const QString &name)
-{
-    return request(s, "POST", u"/api/v1/rooms"_s, { { u"name"_s, name } }, owner.token)
-        .json()[u"id"_s]
-        .toInteger();
-}
-
-void joinAll(const Server &s, qint64 room, const std::vector<User> &users, size_t from, size_t to)
-{
-    std::atomic<size_t> next { from };
-    std::vector<std::thread> pool;
-    for (int t = 0; t < 6; ++t) {
-        pool.emplace_back([&] {
-            for (size_t i = next++; i < to; i = next++)
-                request(s, "POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, users[i].token);
-        });
-    }
-    for (auto &t : pool)
-        t.join();
-}
-
-qint64 lastSeq(const Server &s, qint64 room, const User &u)
-{
-    return request(s, "GET", u"/api/v1/rooms/%1"_s.arg(room), {}, u.token)
-        .json()[u"lastSeq"_s]
-        .toInteger();
 }
 
 // --- reporting
@@ -641,71 +408,6 @@ void resumeStorm(Context &ctx, int clients, int roomSize, int messages)
                                              { u"caughtUpMs"_s, ms } };
 }
 
-// --- plot
-// ------------------------------------------------------------------------------------------
-
-int plot(const QString &in, const QString &out)
-{
-    QFile f(in);
-    if (!f.open(QIODevice::ReadOnly))
-        return 2;
-    const QJsonArray steps
-        = QJsonDocument::fromJson(f.readAll()).object()[u"fanout"_s][u"steps"_s].toArray();
-    QImage img(900, 520, QImage::Format_ARGB32);
-    img.fill(Qt::white);
-    QPainter p(&img);
-    p.setRenderHint(QPainter::Antialiasing);
-    const QRectF area(80, 40, 780, 400);
-    double maxX = 1, maxY = 1;
-    for (const auto &s : steps) {
-        maxX = std::max(maxX, s[u"deliveriesPerSecond"_s].toDouble());
-        maxY = std::max(maxY, s[u"p99"_s].toDouble());
-    }
-    maxX *= 1.1;
-    maxY = std::ceil(maxY * 1.2);
-    p.setPen(Qt::black);
-    p.drawRect(area);
-    p.drawText(QRectF(0, 5, 900, 30), Qt::AlignCenter,
-               u"confab fan-out: send→deliver latency against delivery rate"_s);
-    for (int i = 0; i <= 5; ++i) {
-        const double x = area.left() + area.width() * i / 5;
-        const double y = area.bottom() - area.height() * i / 5;
-        p.setPen(QColor(220, 220, 220));
-        p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
-        p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
-        p.setPen(Qt::black);
-        p.drawText(QRectF(x - 50, area.bottom() + 4, 100, 20), Qt::AlignCenter,
-                   QString::number(maxX * i / 5 / 1000, 'f', 0) + u"k"_s);
-        p.drawText(QRectF(0, y - 10, area.left() - 6, 20), Qt::AlignRight | Qt::AlignVCenter,
-                   QString::number(maxY * i / 5, 'f', 1) + u" ms"_s);
-    }
-    p.drawText(QRectF(area.left(), area.bottom() + 26, area.width(), 20), Qt::AlignCenter,
-               u"deliveries per second"_s);
-    const auto series = [&](const QString &key, QColor color, const QString &label, int row) {
-        QPainterPath path;
-        for (int i = 0; i < steps.size(); ++i) {
-            const QPointF pt(
-                area.left() + area.width() * steps[i][u"deliveriesPerSecond"_s].toDouble() / maxX,
-                area.bottom() - area.height() * steps[i][key].toDouble() / maxY);
-            i ? path.lineTo(pt) : path.moveTo(pt);
-            p.setPen(Qt::NoPen);
-            p.setBrush(color);
-            p.drawEllipse(pt, 3.5, 3.5);
-        }
-        p.setBrush(Qt::NoBrush);
-        p.setPen(QPen(color, 2));
-        p.drawPath(path);
-        p.drawLine(QPointF(area.left() + 20, area.top() + 20 + row * 20),
-                   QPointF(area.left() + 50, area.top() + 20 + row * 20));
-        p.setPen(Qt::black);
-        p.drawText(QPointF(area.left() + 58, area.top() + 25 + row * 20), label);
-    };
-    series(u"p50"_s, QColor(40, 110, 200), u"p50"_s, 0);
-    series(u"p99"_s, QColor(210, 60, 50), u"p99"_s, 1);
-    p.end();
-    return img.save(out) ? 0 : 2;
-}
-
 QString findServer(const Options &opt)
 {
     if (!opt.value(u"server"_s, {}).isEmpty())
@@ -740,7 +442,7 @@ int main(int argc, char *argv[])
     if (opt.mode == u"plot") {
         qputenv("QT_QPA_PLATFORM", "offscreen");
         QGuiApplication app(argc, argv);
-        return plot(opt.positional.value(0), opt.positional.value(1));
+        return plotFanout(opt.positional.value(0), opt.positional.value(1));
     }
     QCoreApplication app(argc, argv);
     static const QStringList modes { u"fanout"_s,  u"rooms"_s,  u"ingest"_s, u"idle"_s,
