@@ -1,8 +1,7 @@
 #include "realtimehub.h"
 
-#include "epolldispatcher.h"
-
 #include "database.h"
+#include "epolldispatcher.h"
 #include "eventbus.h"
 #include "eventcache.h"
 #include "messageservice.h"

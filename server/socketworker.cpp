@@ -39,8 +39,7 @@ void SocketWorker::onNewConnection()
         link->id = g_nextLink++;
         link->worker = m_index;
         const quint64 id = link->id;
-        m_sockets.insert(id, ws);
-        m_links.insert(id, link);
+        m_sockets.insert(id, { ws, link });
         connect(ws, &QWebSocket::textMessageReceived, this,
                 [this, id](const QString &text) { emit textReceived(id, text); });
         connect(ws, &QWebSocket::binaryMessageReceived, this,
@@ -50,7 +49,6 @@ void SocketWorker::onNewConnection()
                 [ws, l = link.get()] { l->pending = ws->bytesToWrite(); });
         connect(ws, &QWebSocket::disconnected, this, [this, id, ws] {
             m_sockets.remove(id);
-            m_links.remove(id);
             ws->deleteLater();
             emit closed(id);
         });
@@ -66,14 +64,14 @@ void SocketWorker::apply(const QList<Command> &commands)
 
 void SocketWorker::apply(const Command &c)
 {
-    QWebSocket *ws = m_sockets.value(c.link);
-    if (!ws)
+    const auto it = m_sockets.constFind(c.link);
+    if (it == m_sockets.constEnd())
         return; // gone meanwhile; the hub hears of it from `closed`
+    QWebSocket *ws = it->ws;
     switch (c.kind) {
     case Command::Send:
         ws->sendTextMessage(c.text);
-        if (const auto l = m_links.value(c.link))
-            l->pending = ws->bytesToWrite();
+        it->link->pending = ws->bytesToWrite();
         break;
     case Command::Close:
         ws->close(QWebSocketProtocol::CloseCode(c.code), c.text);
@@ -89,13 +87,12 @@ void SocketWorker::apply(const Command &c)
 
 void SocketWorker::shutdown()
 {
-    for (QWebSocket *ws : std::as_const(m_sockets)) {
-        ws->disconnect(this);
-        ws->flush();
-        delete ws;
+    for (const Socket &s : std::as_const(m_sockets)) {
+        s.ws->disconnect(this);
+        s.ws->flush();
+        delete s.ws;
     }
     m_sockets.clear();
-    m_links.clear();
     delete m_server;
     m_server = nullptr;
 }

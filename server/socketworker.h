@@ -62,8 +62,12 @@ private:
     int m_index;
     qint64 m_maxMessageBytes;
     QWebSocketServer *m_server = nullptr;
-    QHash<quint64, QWebSocket *> m_sockets;
-    QHash<quint64, std::shared_ptr<WsLink>> m_links;
+    struct Socket
+    {
+        QWebSocket *ws = nullptr;
+        std::shared_ptr<WsLink> link;
+    };
+    QHash<quint64, Socket> m_sockets; // by WsLink::id
 };
 
 } // namespace confab::server

@@ -126,7 +126,6 @@ void StorageWriter::run()
 
 void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
 {
-    // Prepared once, reused for every batch and job.
     // Prepared once, reused for every batch and job. BEGIN IMMEDIATE takes the write lock up
     // front (no deadlock upgrading a read lock).
     CachedQuery begin(db, u"BEGIN IMMEDIATE"_s);
