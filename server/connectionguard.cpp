@@ -1,5 +1,6 @@
 #include "connectionguard.h"
 
+#include "framesocket.h"
 #include "metrics.h"
 
 #include <QJsonDocument>
@@ -125,7 +126,7 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
 {
     // Parented to the guard: a socket still here (or mid-handshake) when the server is
     // destroyed dies with it. Later owners delete or reparent it as usual.
-    auto *socket = new QTcpSocket(this);
+    auto *socket = new FrameSocket(this); // a QTcpSocket that can gather WebSocket frames
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
         return;

@@ -4,6 +4,7 @@
 #include "epolldispatcher.h"
 #include "eventbus.h"
 #include "eventcache.h"
+#include "framesocket.h"
 #include "messageservice.h"
 #include "metrics.h"
 #include "protocollimits.h"
@@ -18,7 +19,7 @@
 #include <QTimer>
 #include <QWebSocketProtocol>
 
-#include <deque>
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
@@ -26,6 +27,37 @@ using namespace std::chrono_literals;
 Q_LOGGING_CATEGORY(lcHub, "confab.server.hub", QtInfoMsg)
 
 namespace confab::server {
+
+namespace {
+// roomId → newest seq sent on a connection: a sorted flat list. Most connections see a few rooms;
+// an empty list costs nothing and a small one a few dozen bytes, where a QHash costs about a
+// kilobyte per connection (its first span of entries).
+class SeqByRoom
+{
+public:
+    qint64 &operator[](qint64 roomId)
+    {
+        auto it = find(roomId);
+        if (it == m_items.end() || it->first != roomId)
+            it = m_items.insert(it, { roomId, 0 });
+        return it->second;
+    }
+    qint64 value(qint64 roomId) const
+    {
+        const auto it = std::lower_bound(m_items.cbegin(), m_items.cend(), roomId, before);
+        return it != m_items.cend() && it->first == roomId ? it->second : 0;
+    }
+
+private:
+    using Item = std::pair<qint64, qint64>;
+    static bool before(const Item &item, qint64 roomId) { return item.first < roomId; }
+    QList<Item>::iterator find(qint64 roomId)
+    {
+        return std::lower_bound(m_items.begin(), m_items.end(), roomId, before);
+    }
+    QList<Item> m_items;
+};
+} // namespace
 
 struct RealtimeHub::Connection
 {
@@ -38,8 +70,10 @@ struct RealtimeHub::Connection
     bool away = false;
     bool closing = false;
     qint64 lastSeenMs = 0;
-    std::deque<RoomEvent> held; // live events waiting for the resume
-    QHash<qint64, qint64> deliveredSeq; // roomId → newest seq sent on this connection
+    // Both empty on an idle connection and then allocate nothing (std::deque would allocate
+    // its first node, QHash a span: together 1.6 KiB of a 16 KiB budget per connection).
+    QList<RoomEvent> held; // live events waiting for the resume
+    SeqByRoom deliveredSeq; // roomId → newest seq sent on this connection
 };
 
 RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageService *messages,
@@ -170,13 +204,18 @@ void RealtimeHub::onOpened(const std::shared_ptr<WsLink> &link, const QByteArray
 void RealtimeHub::command(Connection *c, SocketWorker::Command::Kind kind, const QString &text,
                           int code)
 {
+    command(c, SocketWorker::Command { kind, c->link->id, {}, text, code });
+}
+
+void RealtimeHub::command(Connection *c, SocketWorker::Command &&cmd)
+{
     Worker &w = m_workers[size_t(c->link->worker)];
     if (!w.thread) {
-        // Same thread: write now. Batching would only delay the frame to the next loop pass.
-        w.worker->apply(SocketWorker::Command { kind, c->link->id, text, code });
+        // Same thread: hand it over now (the socket sends what a pass gathered at its end).
+        w.worker->apply(cmd);
         return;
     }
-    w.queued.append({ kind, c->link->id, text, code });
+    w.queued.append(std::move(cmd));
     if (!m_flushScheduled) {
         m_flushScheduled = true;
         QMetaObject::invokeMethod(this, &RealtimeHub::flush, Qt::QueuedConnection);
@@ -285,7 +324,7 @@ void RealtimeHub::acceptSse(qint64 userId, const QByteArray &tokenHash,
                 c->deliveredSeq[cur.roomId] = cur.lastSeq;
         } else {
             for (const RoomEvent &e : replay) {
-                send(raw, QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } })), e.id);
+                send(raw, Outgoing(encodeServerFrame({ {}, EventFrame { e } })), e.id);
                 c->deliveredSeq[e.roomId] = qMax(c->deliveredSeq.value(e.roomId), e.seq);
             }
         }
@@ -410,7 +449,7 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
                 continue;
             }
             for (const RoomEvent &e : events.value())
-                send(c, QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } })));
+                send(c, Outgoing(encodeServerFrame({ {}, EventFrame { e } })));
             result.fromSeq = cursor.lastSeq + 1;
             result.toSeq = room->lastSeq;
             c->deliveredSeq[cursor.roomId] = room->lastSeq;
@@ -421,10 +460,10 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
     }
     sendFrame(c, { id, resumed });
     c->resumed = true;
-    std::deque<RoomEvent> held;
+    QList<RoomEvent> held;
     held.swap(c->held);
     for (const RoomEvent &e : held) {
-        if (deliverTo(c, e, QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } }))))
+        if (deliverTo(c, e, Outgoing(encodeServerFrame({ {}, EventFrame { e } }))))
             countDeliveries(e, 1);
     }
 }
@@ -479,14 +518,14 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
             membersOf(e.roomId);
             m_members[e.roomId].insert(e.subjectUserId());
         }
-        const QString text = QString::fromUtf8(encodeServerFrame({ {}, EventFrame { e } }));
+        const Outgoing out(encodeServerFrame({ {}, EventFrame { e } }));
         int delivered = 0;
         for (qint64 userId : membersOf(e.roomId)) { // no copy: delivery never changes membership
             // A shared copy (a refcount): a connection closing during delivery may change
             // m_byUser without invalidating this loop.
             const QList<Connection *> connections = m_byUser.value(userId);
             for (Connection *c : connections)
-                delivered += deliverTo(c, e, text);
+                delivered += deliverTo(c, e, out);
         }
         countDeliveries(e, delivered);
         if (e.type == EventType::MemberLeave)
@@ -496,12 +535,12 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
     }
 }
 
-bool RealtimeHub::deliverTo(Connection *c, const RoomEvent &event, const QString &text)
+bool RealtimeHub::deliverTo(Connection *c, const RoomEvent &event, const Outgoing &out)
 {
     if (c->closing)
         return false;
     if (!c->resumed) {
-        c->held.push_back(event);
+        c->held.append(event);
         if (int(c->held.size()) > kMaxHeldEvents)
             closeWith(c, CloseSlowConsumer, u"send resume"_s, u"no_resume"_s);
         return false;
@@ -510,11 +549,18 @@ bool RealtimeHub::deliverTo(Connection *c, const RoomEvent &event, const QString
     if (event.seq <= delivered)
         return false; // already sent by the replay
     delivered = event.seq;
-    send(c, text, event.id);
+    send(c, out, event.id);
     return true;
 }
 
-void RealtimeHub::send(Connection *c, const QString &text, qint64 eventId)
+const QByteArray &RealtimeHub::Outgoing::webSocketFrame() const
+{
+    if (m_frame.isEmpty())
+        m_frame = FrameSocket::textFrame(m_json);
+    return m_frame;
+}
+
+void RealtimeHub::send(Connection *c, const Outgoing &out, qint64 eventId)
 {
     if (c->closing)
         return;
@@ -523,10 +569,11 @@ void RealtimeHub::send(Connection *c, const QString &text, qint64 eventId)
         // An SSE message carries the same JSON frame as the WebSocket; room events get an id
         // for Last-Event-ID.
         const QByteArray id = eventId ? "id: " + QByteArray::number(eventId) + '\n' : QByteArray();
-        c->sse.writeChunk(id + "data: " + text.toUtf8() + "\n\n");
+        c->sse.writeChunk(id + "data: " + out.json() + "\n\n");
         pending = c->sse.pendingBytes();
     } else {
-        command(c, SocketWorker::Command::Send, text);
+        command(c, SocketWorker::Command { SocketWorker::Command::Send, c->link->id,
+                                           out.webSocketFrame(), {}, 0 });
         pending = c->link->pending.load(std::memory_order_relaxed);
     }
     if (pending > kMaxPendingBytes) {
@@ -543,7 +590,7 @@ void RealtimeHub::send(Connection *c, const QString &text, qint64 eventId)
 
 void RealtimeHub::sendFrame(Connection *c, const ServerFrame &frame)
 {
-    send(c, QString::fromUtf8(encodeServerFrame(frame)));
+    send(c, Outgoing(encodeServerFrame(frame)));
 }
 
 void RealtimeHub::sendError(Connection *c, const QString &id, const Error &error)
@@ -574,8 +621,7 @@ void RealtimeHub::broadcastPresence(qint64 userId)
         m_lastPresence.remove(userId);
     else
         m_lastPresence.insert(userId, now);
-    const QString text
-        = QString::fromUtf8(encodeServerFrame({ {}, PresenceNotice { userId, now } }));
+    const Outgoing out(encodeServerFrame({ {}, PresenceNotice { userId, now } }));
     // Only to those who share a room with the user (their own devices included), as Matrix
     // does: N users reconnecting then cost N × room sizes frames, not N × every connection
     // (5000 clients reconnecting at once was 12.5 million frames and stalled the server).
@@ -587,19 +633,18 @@ void RealtimeHub::broadcastPresence(qint64 userId)
     for (qint64 member : std::as_const(audience)) {
         const QList<Connection *> connections = m_byUser.value(member); // a refcounted copy
         for (Connection *c : connections)
-            send(c, text);
+            send(c, out);
     }
 }
 
 void RealtimeHub::broadcastTyping(qint64 roomId, qint64 userId, bool active)
 {
-    const QString text
-        = QString::fromUtf8(encodeServerFrame({ {}, TypingNotice { roomId, userId, active } }));
+    const Outgoing out(encodeServerFrame({ {}, TypingNotice { roomId, userId, active } }));
     for (qint64 member : membersOf(roomId)) {
         if (member == userId)
             continue;
         for (Connection *c : m_byUser.value(member))
-            send(c, text);
+            send(c, out);
     }
 }
 

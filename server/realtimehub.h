@@ -69,6 +69,7 @@ private:
     void onText(Connection *c, const QString &text);
     void command(Connection *c, SocketWorker::Command::Kind kind, const QString &text = {},
                  int code = 0);
+    void command(Connection *c, SocketWorker::Command &&command);
     void flush(); // posts the queued commands, one batch per worker
     void onClosed(Connection *c);
     void authenticate(Connection *c, const QString &token, const QString &requestId);
@@ -79,9 +80,23 @@ private:
     void handlePresence(Connection *c, const PresenceFrame &f);
 
     void deliver(const QList<RoomEvent> &events);
-    bool deliverTo(Connection *c, const RoomEvent &event, const QString &text); // true: sent
+    // One server frame, encoded once however many connections receive it: the JSON (SSE
+    // streams send it as is) and, built on first use, the WebSocket frame around it.
+    class Outgoing
+    {
+    public:
+        explicit Outgoing(QByteArray json) : m_json(std::move(json)) { }
+        const QByteArray &json() const { return m_json; }
+        const QByteArray &webSocketFrame() const;
+
+    private:
+        QByteArray m_json;
+        mutable QByteArray m_frame;
+    };
+
+    bool deliverTo(Connection *c, const RoomEvent &event, const Outgoing &out); // true: sent
     void countDeliveries(const RoomEvent &event, int count);
-    void send(Connection *c, const QString &text, qint64 eventId = 0);
+    void send(Connection *c, const Outgoing &out, qint64 eventId = 0);
     void closeWith(Connection *c, int code, const QString &reason, const QString &metricReason);
     void sendFrame(Connection *c, const ServerFrame &frame);
     void sendError(Connection *c, const QString &id, const Error &error);

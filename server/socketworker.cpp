@@ -1,5 +1,7 @@
 #include "socketworker.h"
 
+#include "framesocket.h"
+
 #include <QTcpSocket>
 #include <QWebSocket>
 #include <QWebSocketServer>
@@ -26,6 +28,14 @@ void SocketWorker::adopt(QTcpSocket *socket)
         connect(m_server, &QWebSocketServer::newConnection, this, &SocketWorker::onNewConnection);
     }
     socket->setParent(this);
+    if (auto *fs = qobject_cast<FrameSocket *>(socket)) {
+        fs->setGathering(true); // the handshake reply is the first gathered write
+        // QWebSocket hides its socket: onNewConnection finds it again by the peer's endpoint.
+        const Endpoint key { fs->peerAddress(), fs->peerPort() };
+        m_handshaking.insert(key, { fs, connect(fs, &QObject::destroyed, this, [this, key] {
+                                        m_handshaking.remove(key);
+                                    }) });
+    }
     m_server->handleConnection(socket);
 }
 
@@ -39,7 +49,14 @@ void SocketWorker::onNewConnection()
         link->id = g_nextLink++;
         link->worker = m_index;
         const quint64 id = link->id;
-        m_sockets.insert(id, { ws, link });
+        FrameSocket *tcp = nullptr;
+        if (const auto h = m_handshaking.constFind({ ws->peerAddress(), ws->peerPort() });
+            h != m_handshaking.constEnd()) {
+            tcp = h->socket;
+            disconnect(h->onDestroyed);
+            m_handshaking.erase(h);
+        }
+        m_sockets.insert(id, { ws, tcp, link });
         connect(ws, &QWebSocket::textMessageReceived, this,
                 [this, id](const QString &text) { emit textReceived(id, text); });
         connect(ws, &QWebSocket::binaryMessageReceived, this,
@@ -70,7 +87,12 @@ void SocketWorker::apply(const Command &c)
     QWebSocket *ws = it->ws;
     switch (c.kind) {
     case Command::Send:
-        ws->sendTextMessage(c.text);
+        if (ws->state() != QAbstractSocket::ConnectedState)
+            break; // closing: nothing may follow the close frame
+        if (it->tcp && it->tcp->isGathering())
+            it->tcp->appendFrame(c.frame);
+        else
+            ws->sendTextMessage(QString::fromUtf8(FrameSocket::textPayload(c.frame)));
         it->link->pending = ws->bytesToWrite();
         break;
     case Command::Close:
@@ -89,6 +111,8 @@ void SocketWorker::shutdown()
 {
     for (const Socket &s : std::as_const(m_sockets)) {
         s.ws->disconnect(this);
+        if (s.tcp)
+            s.tcp->sendGathered();
         s.ws->flush();
         delete s.ws;
     }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <QHash>
+#include <QHostAddress>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -18,6 +19,10 @@
 
 class QTcpSocket;
 class QWebSocket;
+
+namespace confab::server {
+class FrameSocket;
+}
 class QWebSocketServer;
 
 namespace confab::server {
@@ -37,7 +42,8 @@ public:
     {
         enum Kind { Send, Close, Abort, Ping } kind = Send;
         quint64 link = 0;
-        QString text; // Send: the frame; Close: the reason
+        QByteArray frame; // Send: a complete text frame (FrameSocket::textFrame), shared
+        QString text; // Close: the reason
         int code = 0; // Close
     };
 
@@ -47,7 +53,7 @@ public:
     void adopt(QTcpSocket *socket); // a validated upgrade request; the handshake happens here
     void apply(const QList<Command> &commands);
     void apply(const Command &command);
-    void shutdown(); // closes and deletes every socket
+    void shutdown(); // sends what is gathered, then deletes every socket
 
 signals:
     void opened(std::shared_ptr<confab::server::WsLink> link, const QByteArray &authorization);
@@ -65,9 +71,17 @@ private:
     struct Socket
     {
         QWebSocket *ws = nullptr;
+        FrameSocket *tcp = nullptr; // under ws: frames go straight to it, gathered per pass
         std::shared_ptr<WsLink> link;
     };
     QHash<quint64, Socket> m_sockets; // by WsLink::id
+    using Endpoint = std::pair<QHostAddress, quint16>; // the peer's
+    struct Handshaking
+    {
+        FrameSocket *socket = nullptr;
+        QMetaObject::Connection onDestroyed;
+    };
+    QHash<Endpoint, Handshaking> m_handshaking; // adopted, not yet a QWebSocket
 };
 
 } // namespace confab::server

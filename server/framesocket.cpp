@@ -1,0 +1,168 @@
+#include "framesocket.h"
+
+#include <QCoreApplication>
+#include <QEvent>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+
+namespace confab::server {
+
+namespace {
+const QEvent::Type kFlushEvent = QEvent::Type(QEvent::registerEventType());
+constexpr int kMaxIov = 256; // frames per sendmsg(); more are sent by further calls
+} // namespace
+
+FrameSocket::~FrameSocket() = default;
+
+QByteArray FrameSocket::textFrame(QByteArrayView utf8)
+{
+    const qsizetype n = utf8.size();
+    QByteArray frame;
+    frame.reserve(n + 10);
+    frame.append(char(0x81)); // FIN, text
+    if (n < 126) {
+        frame.append(char(n));
+    } else if (n <= 0xFFFF) {
+        frame.append(char(126));
+        frame.append(char((n >> 8) & 0xFF));
+        frame.append(char(n & 0xFF));
+    } else {
+        frame.append(char(127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            frame.append(char((quint64(n) >> shift) & 0xFF));
+    }
+    frame.append(utf8);
+    return frame;
+}
+
+QByteArrayView FrameSocket::textPayload(const QByteArray &frame)
+{
+    if (frame.size() < 2)
+        return {};
+    const quint8 len = quint8(frame.at(1)) & 0x7F;
+    const qsizetype header = len < 126 ? 2 : len == 126 ? 4 : 10;
+    return QByteArrayView(frame).sliced(std::min(header, frame.size()));
+}
+
+void FrameSocket::setGathering(bool on)
+{
+    if (!on)
+        sendGathered();
+    m_gathering = on;
+}
+
+void FrameSocket::appendFrame(const QByteArray &frame)
+{
+    if (!m_gathering || QTcpSocket::bytesToWrite() > 0) {
+        // Not gathering, or Qt's buffer holds older bytes: behind them, in order.
+        sendGathered();
+        QTcpSocket::writeData(frame.constData(), frame.size());
+        return;
+    }
+    gather(frame);
+}
+
+qint64 FrameSocket::writeData(const char *data, qint64 len)
+{
+    if (!m_gathering || QTcpSocket::bytesToWrite() > 0) {
+        sendGathered();
+        return QTcpSocket::writeData(data, len);
+    }
+    gather(QByteArray(data, len));
+    return len;
+}
+
+void FrameSocket::gather(QByteArray bytes)
+{
+    m_gatheredBytes += bytes.size();
+    m_gathered.append(std::move(bytes));
+    if (!m_flushPosted) {
+        m_flushPosted = true;
+        QCoreApplication::postEvent(this, new QEvent(kFlushEvent));
+    }
+}
+
+bool FrameSocket::event(QEvent *e)
+{
+    if (e->type() == kFlushEvent) {
+        m_flushPosted = false;
+        sendGathered();
+        return true;
+    }
+    return QTcpSocket::event(e);
+}
+
+void FrameSocket::sendGathered()
+{
+    if (m_gathered.isEmpty())
+        return;
+    qint64 sent = 0; // bytes the kernel took
+    qsizetype next = 0; // first frame not (wholly) sent
+    qint64 partial = 0; // bytes of m_gathered[next] already sent
+    const int fd = int(socketDescriptor());
+    if (fd >= 0 && state() == ConnectedState && QTcpSocket::bytesToWrite() == 0) {
+        iovec iov[kMaxIov];
+        while (next < m_gathered.size()) {
+            const qsizetype n = std::min<qsizetype>(kMaxIov, m_gathered.size() - next);
+            size_t want = 0;
+            for (qsizetype i = 0; i < n; ++i) {
+                const QByteArray &b = m_gathered.at(next + i);
+                iov[i].iov_base = const_cast<char *>(b.constData());
+                iov[i].iov_len = size_t(b.size());
+                want += iov[i].iov_len;
+            }
+            msghdr msg {};
+            msg.msg_iov = iov;
+            msg.msg_iovlen = size_t(n);
+            ssize_t r;
+            do {
+                r = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+            } while (r < 0 && errno == EINTR);
+            if (r <= 0)
+                break; // EAGAIN or an error: Qt's engine meets it again and reports it
+            sent += r;
+            size_t left = size_t(r);
+            while (left > 0 && left >= size_t(m_gathered.at(next).size())) {
+                left -= size_t(m_gathered.at(next).size());
+                ++next;
+            }
+            partial = qint64(left);
+            if (size_t(r) < want)
+                break; // the kernel's buffer is full
+        }
+    }
+    // The rest goes to Qt's buffer; its write notifier sends it when the peer reads.
+    for (qsizetype i = next; i < m_gathered.size(); ++i) {
+        const QByteArray &b = m_gathered.at(i);
+        const qint64 skip = i == next ? partial : 0;
+        QTcpSocket::writeData(b.constData() + skip, b.size() - skip);
+    }
+    // Keep a small list's storage for the next pass; let a big one go (memory per connection).
+    if (m_gathered.capacity() > 64)
+        m_gathered = {};
+    else
+        m_gathered.clear();
+    m_gatheredBytes = 0;
+    if (sent > 0)
+        emit bytesWritten(sent);
+}
+
+qint64 FrameSocket::bytesToWrite() const
+{
+    return QTcpSocket::bytesToWrite() + m_gatheredBytes;
+}
+
+void FrameSocket::disconnectFromHost()
+{
+    // Qt closes once its buffer has drained: put what was gathered in front of the close.
+    m_gathering = false;
+    sendGathered();
+    QTcpSocket::disconnectFromHost();
+}
+
+} // namespace confab::server
