@@ -56,32 +56,39 @@ void FrameSocket::setGathering(bool on)
     m_gathering = on;
 }
 
-void FrameSocket::appendFrame(const QByteArray &frame)
+FrameSocket::Appended FrameSocket::appendFrame(const QByteArray &frame)
 {
-    if (!m_gathering || QTcpSocket::bytesToWrite() > 0) {
+    if (!m_gathering || qtHoldsBytes()) {
         // Not gathering, or Qt's buffer holds older bytes: behind them, in order.
         sendGathered();
-        QTcpSocket::writeData(frame.constData(), frame.size());
-        return;
+        toQt(frame.constData(), frame.size());
+        return Appended::Behind;
     }
-    gather(frame);
+    const bool first = m_gathered.isEmpty();
+    gather(frame, false);
+    return first ? Appended::First : Appended::More;
+}
+
+void FrameSocket::setSentHandler(std::function<void(qint64)> handler)
+{
+    m_sent = std::move(handler);
 }
 
 qint64 FrameSocket::writeData(const char *data, qint64 len)
 {
-    if (!m_gathering || QTcpSocket::bytesToWrite() > 0) {
+    if (!m_gathering || qtHoldsBytes()) {
         sendGathered();
-        return QTcpSocket::writeData(data, len);
+        return toQt(data, len);
     }
-    gather(QByteArray(data, len));
+    gather(QByteArray(data, len), true);
     return len;
 }
 
-void FrameSocket::gather(QByteArray bytes)
+void FrameSocket::gather(QByteArray bytes, bool postFlush)
 {
     m_gatheredBytes += bytes.size();
     m_gathered.append(std::move(bytes));
-    if (!m_flushPosted) {
+    if (postFlush && !m_flushPosted) {
         m_flushPosted = true;
         QCoreApplication::postEvent(this, new QEvent(kFlushEvent));
     }
@@ -105,7 +112,7 @@ void FrameSocket::sendGathered()
     qsizetype next = 0; // first frame not (wholly) sent
     qint64 partial = 0; // bytes of m_gathered[next] already sent
     const int fd = int(socketDescriptor());
-    if (fd >= 0 && state() == ConnectedState && QTcpSocket::bytesToWrite() == 0) {
+    if (!qtHoldsBytes() && fd >= 0 && state() == ConnectedState) {
         iovec iov[kMaxIov];
         while (next < m_gathered.size()) {
             const qsizetype n = std::min<qsizetype>(kMaxIov, m_gathered.size() - next);
@@ -140,7 +147,7 @@ void FrameSocket::sendGathered()
     for (qsizetype i = next; i < m_gathered.size(); ++i) {
         const QByteArray &b = m_gathered.at(i);
         const qint64 skip = i == next ? partial : 0;
-        QTcpSocket::writeData(b.constData() + skip, b.size() - skip);
+        toQt(b.constData() + skip, b.size() - skip);
     }
     // Keep a small list's storage for the next pass; let a big one go (memory per connection).
     if (m_gathered.capacity() > 64)
@@ -148,8 +155,28 @@ void FrameSocket::sendGathered()
     else
         m_gathered.clear();
     m_gatheredBytes = 0;
-    if (sent > 0)
+    if (m_sent) {
+        const qint64 unsent = qtHoldsBytes() ? QTcpSocket::bytesToWrite() : 0;
+        if (unsent > 0 || m_reportedUnsent)
+            m_sent(unsent);
+        m_reportedUnsent = unsent > 0;
+    } else if (sent > 0) {
         emit bytesWritten(sent);
+    }
+}
+
+qint64 FrameSocket::toQt(const char *data, qint64 len)
+{
+    m_qtHoldsBytes = true;
+    return QTcpSocket::writeData(data, len);
+}
+
+bool FrameSocket::qtHoldsBytes()
+{
+    // Only what toQt() handed over can be there: look (a cache miss per socket) only then.
+    if (m_qtHoldsBytes)
+        m_qtHoldsBytes = QTcpSocket::bytesToWrite() > 0;
+    return m_qtHoldsBytes;
 }
 
 qint64 FrameSocket::bytesToWrite() const

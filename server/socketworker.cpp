@@ -56,6 +56,8 @@ void SocketWorker::onNewConnection()
             disconnect(h->onDestroyed);
             m_handshaking.erase(h);
         }
+        if (tcp) // after each send, what Qt still holds (the hub's slow-consumer cut reads it)
+            tcp->setSentHandler([link](qint64 unsent) { link->pending = unsent; });
         m_sockets.insert(id, { ws, tcp, link });
         connect(ws, &QWebSocket::textMessageReceived, this,
                 [this, id](const QString &text) { emit textReceived(id, text); });
@@ -64,6 +66,12 @@ void SocketWorker::onNewConnection()
         connect(ws, &QWebSocket::pong, this, [this, id] { emit pongReceived(id); });
         connect(ws, &QWebSocket::bytesWritten, this,
                 [ws, l = link.get()] { l->pending = ws->bytesToWrite(); });
+        // Set before QWebSocket writes its close frame (ours or the reply to the peer's), and
+        // checked per frame instead of ws->state(), a cache miss per delivery.
+        connect(ws, &QWebSocket::aboutToClose, this, [this, id] {
+            if (const auto it = m_sockets.find(id); it != m_sockets.end())
+                it->closing = true;
+        });
         connect(ws, &QWebSocket::disconnected, this, [this, id, ws] {
             m_sockets.remove(id);
             ws->deleteLater();
@@ -76,10 +84,31 @@ void SocketWorker::onNewConnection()
 void SocketWorker::apply(const QList<Command> &commands)
 {
     for (const Command &c : commands)
-        apply(c);
+        applyOne(c);
+    sendGathered();
 }
 
 void SocketWorker::apply(const Command &c)
+{
+    applyOne(c);
+    if (!m_gathering.isEmpty() && !m_sendPosted) {
+        m_sendPosted = true;
+        QMetaObject::invokeMethod(this, &SocketWorker::sendGathered, Qt::QueuedConnection);
+    }
+}
+
+void SocketWorker::sendGathered()
+{
+    m_sendPosted = false;
+    for (quint64 id : std::as_const(m_gathering)) {
+        const auto it = m_sockets.constFind(id);
+        if (it != m_sockets.constEnd() && it->tcp)
+            it->tcp->sendGathered();
+    }
+    m_gathering.clear();
+}
+
+void SocketWorker::applyOne(const Command &c)
 {
     const auto it = m_sockets.constFind(c.link);
     if (it == m_sockets.constEnd())
@@ -87,13 +116,23 @@ void SocketWorker::apply(const Command &c)
     QWebSocket *ws = it->ws;
     switch (c.kind) {
     case Command::Send:
-        if (ws->state() != QAbstractSocket::ConnectedState)
-            break; // closing: nothing may follow the close frame
-        if (it->tcp && it->tcp->isGathering())
-            it->tcp->appendFrame(c.frame);
-        else
+        if (it->closing)
+            break; // nothing may follow the close frame
+        if (!it->tcp || !it->tcp->isGathering()) {
             ws->sendTextMessage(QString::fromUtf8(FrameSocket::textPayload(c.frame)));
-        it->link->pending = ws->bytesToWrite();
+            it->link->pending = ws->bytesToWrite();
+            break;
+        }
+        switch (it->tcp->appendFrame(c.frame)) {
+        case FrameSocket::Appended::First:
+            m_gathering.append(c.link);
+            break;
+        case FrameSocket::Appended::More:
+            break;
+        case FrameSocket::Appended::Behind: // the peer lags: the hub's slow-consumer cut looks
+            it->link->pending = it->tcp->bytesToWrite();
+            break;
+        }
         break;
     case Command::Close:
         ws->close(QWebSocketProtocol::CloseCode(c.code), c.text);

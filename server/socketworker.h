@@ -51,8 +51,8 @@ public:
 
     // In the worker's thread.
     void adopt(QTcpSocket *socket); // a validated upgrade request; the handshake happens here
-    void apply(const QList<Command> &commands);
-    void apply(const Command &command);
+    void apply(const QList<Command> &commands); // a batch: its frames are sent at its end
+    void apply(const Command &command); // one: its frame goes out at the end of the pass
     void shutdown(); // sends what is gathered, then deletes every socket
 
 signals:
@@ -64,6 +64,9 @@ signals:
 
 private:
     void onNewConnection();
+    void applyOne(const Command &command);
+    void sendGathered(); // one sendmsg() per socket that gathered frames
+
 
     int m_index;
     qint64 m_maxMessageBytes;
@@ -73,6 +76,7 @@ private:
         QWebSocket *ws = nullptr;
         FrameSocket *tcp = nullptr; // under ws: frames go straight to it, gathered per pass
         std::shared_ptr<WsLink> link;
+        bool closing = false; // a close frame is going out: nothing may follow it
     };
     QHash<quint64, Socket> m_sockets; // by WsLink::id
     using Endpoint = std::pair<QHostAddress, quint16>; // the peer's
@@ -82,6 +86,8 @@ private:
         QMetaObject::Connection onDestroyed;
     };
     QHash<Endpoint, Handshaking> m_handshaking; // adopted, not yet a QWebSocket
+    QList<quint64> m_gathering; // links whose FrameSocket holds frames to send
+    bool m_sendPosted = false;
 };
 
 } // namespace confab::server

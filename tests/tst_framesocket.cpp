@@ -108,15 +108,19 @@ void tst_FrameSocket::gatheredWritesArriveInOrderInOneSendPerPass()
     QVERIFY(p);
     QByteArray expected;
     const QByteArray shared = pattern(300, 'A');
+    // Shared frames first: the caller is told to flush (nothing else will).
+    QCOMPARE(p->socket->appendFrame(shared), FrameSocket::Appended::First);
+    QCOMPARE(p->socket->appendFrame(shared), FrameSocket::Appended::More);
+    expected += shared + shared;
     for (int i = 0; i < 50; ++i) {
         const QByteArray own = "write " + QByteArray::number(i) + ";";
-        p->socket->write(own); // QWebSocket's own writes take this path
+        p->socket->write(own); // QWebSocket's own writes take this path and post a flush
         p->socket->appendFrame(shared); // the hub's shared frames this one
         expected += own + shared;
     }
     // Nothing has gone yet: it waits for the end of the pass, then goes out at once.
     QCOMPARE(p->socket->bytesToWrite(), qint64(expected.size()));
-    QSignalSpy written(p->socket, &QIODevice::bytesWritten);
+    QSignalSpy written(p->socket, &QIODevice::bytesWritten); // no sent handler: the signal
     QByteArray received;
     QVERIFY(QTest::qWaitFor(
             [&] {
@@ -142,11 +146,14 @@ void tst_FrameSocket::aFullKernelBufferHandsOverToQtAndKeepsOrder()
         p->socket->appendFrame(frame);
         expected += frame;
     }
-    QCoreApplication::sendPostedEvents(p->socket); // the end-of-pass flush
+    qint64 unsent = -1;
+    p->socket->setSentHandler([&](qint64 n) { unsent = n; });
+    p->socket->sendGathered(); // the end-of-pass flush
     QVERIFY(p->socket->bytesToWrite() > 0); // the kernel did not take it all
+    QCOMPARE(unsent, p->socket->bytesToWrite()); // told what Qt still holds
     const QByteArray later = "after the big ones";
     p->socket->write(later);
-    p->socket->appendFrame("and a frame");
+    QCOMPARE(p->socket->appendFrame("and a frame"), FrameSocket::Appended::Behind);
     expected += later + "and a frame";
     QByteArray received;
     QVERIFY(QTest::qWaitFor(
@@ -158,6 +165,16 @@ void tst_FrameSocket::aFullKernelBufferHandsOverToQtAndKeepsOrder()
     QCOMPARE(received.size(), expected.size());
     QVERIFY(received == expected);
     QTRY_COMPARE(p->socket->bytesToWrite(), 0);
+    // Once drained, the next pass tells the handler so (and only once).
+    unsent = -1;
+    QCOMPARE(p->socket->appendFrame("x"), FrameSocket::Appended::First);
+    p->socket->sendGathered();
+    QCOMPARE(unsent, 0);
+    unsent = -1;
+    QCOMPARE(p->socket->appendFrame("y"), FrameSocket::Appended::First);
+    p->socket->sendGathered();
+    QCOMPARE(unsent, -1);
+    QTRY_COMPARE(received += p->client->readAll(), expected + "xy");
 }
 
 void tst_FrameSocket::closingSendsWhatWasGatheredFirst()
@@ -215,6 +232,7 @@ void tst_FrameSocket::aQWebSocketClientReadsEveryLengthEncoding()
             sent << u"from QWebSocket"_s;
         }
     }
+    socket->sendGathered(); // what SocketWorker does at the end of its batch
     QTRY_COMPARE_WITH_TIMEOUT(received.size(), sent.size(), 10000);
     QCOMPARE(received, sent);
 }
