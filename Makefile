@@ -26,17 +26,19 @@ test: build
 	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure --parallel $(JOBS)
 
 # Benchmarks (Release build); figures are recorded in docs/benchmarks.md.
+# BENCH_ARGS: extra confab-bench options, e.g. --no-pin (server and generator share both cores).
+BENCH_ARGS ?=
 bench: build
-	@$(BUILD_DIR)/bench/confab-bench all --json | tee $(BUILD_DIR)/bench-server.txt
+	@$(BUILD_DIR)/bench/confab-bench all --json $(BENCH_ARGS) | tee $(BUILD_DIR)/bench-server.txt
 	@sed -n '/^{/,/^}/p' $(BUILD_DIR)/bench-server.txt > $(BUILD_DIR)/bench-server.json
 	@$(BUILD_DIR)/bench/confab-bench plot $(BUILD_DIR)/bench-server.json $(BUILD_DIR)/bench-fanout.png
 	@echo "fan-out plot: $(BUILD_DIR)/bench-fanout.png"
 	@$(BUILD_DIR)/bench/confab-client-bench --events 100000 --runs 5
 
-# The server suite RUNS times and the medians as Markdown tables (docs/benchmarks.md), ~7 min a run.
+# The server suite RUNS times and the medians as Markdown tables (docs/benchmarks.md), ~4 min a run.
 RUNS ?= 3
 bench-medians: build
-	@for i in $$(seq 1 $(RUNS)); do $(BUILD_DIR)/bench/confab-bench all --json > $(BUILD_DIR)/bench-run$$i.txt || exit 1; done
+	@for i in $$(seq 1 $(RUNS)); do $(BUILD_DIR)/bench/confab-bench all --json $(BENCH_ARGS) > $(BUILD_DIR)/bench-run$$i.txt || exit 1; done
 	@bench/summarize.py $$(for i in $$(seq 1 $(RUNS)); do echo $(BUILD_DIR)/bench-run$$i.txt; done)
 
 # docs/screenshots/main-window.png under Xvfb (needs: apt install xvfb xauth).

@@ -3,11 +3,13 @@
 //
 //   confab-bench fanout  [--members 100] [--rates 1000,2000,5000,10000,20000] [--seconds 5]
 //   confab-bench rooms   [--clients 1000] [--room-size 100] [--rates 1000,3000]
+//   confab-bench roomslarge (5000 clients in 50 rooms of 100 at 2000 msgs/s)
 //   confab-bench ingest  [--senders 50] [--seconds 5]
 //   confab-bench idle    [--connections 10000]
 //   confab-bench history [--events 1000000] [--pages 2000]
 //   confab-bench resume  [--clients 1000] [--room-size 100] [--messages 1000]
 //   confab-bench all     (the standard suite, `make bench`)
+//   confab-bench fanout,rooms,...  (several, in the suite's order, against one server)
 //   confab-bench smoke   (every scenario, small: CI asserts 0 losses)
 //   confab-bench plot RESULTS.json OUT.png
 // Common options: --json, --threads N (load threads), --server PATH (default: confab-server
@@ -445,13 +447,22 @@ int main(int argc, char *argv[])
         return plotFanout(opt.positional.value(0), opt.positional.value(1));
     }
     QCoreApplication app(argc, argv);
-    static const QStringList modes { u"fanout"_s,  u"rooms"_s,  u"ingest"_s, u"idle"_s,
-                                     u"history"_s, u"resume"_s, u"all"_s,    u"smoke"_s };
-    if (!modes.contains(opt.mode)) {
-        std::fprintf(stderr,
-                     "usage: confab-bench fanout|rooms|ingest|idle|history|resume|all|smoke "
-                     "[options] | plot RESULTS.json OUT.png (see bench/confabbench.cpp)\n");
-        return 2;
+    static const QStringList modes { u"fanout"_s, u"rooms"_s,  u"roomslarge"_s, u"ingest"_s,
+                                     u"idle"_s,   u"history"_s, u"resume"_s,    u"all"_s,
+                                     u"smoke"_s };
+    // Several scenarios against one server: "fanout,rooms" (in the suite's order).
+    const QStringList chosen = opt.mode.split(u',');
+    const auto runs = [&](const QString &scenario) {
+        return chosen.contains(scenario) || chosen.contains(u"all"_s);
+    };
+    for (const QString &m : chosen) {
+        if (!modes.contains(m) || (chosen.size() > 1 && (m == u"smoke" || m == u"all"))) {
+            std::fprintf(stderr,
+                         "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume"
+                         "[,...]|all|"
+                         "smoke [options] | plot RESULTS.json OUT.png (see bench/confabbench.cpp)\n");
+            return 2;
+        }
     }
     signal(SIGPIPE, SIG_IGN);
     Context ctx;
@@ -490,25 +501,24 @@ int main(int argc, char *argv[])
     } else {
         // Idle first: its RSS per connection is measured on a fresh heap, not on memory that
         // earlier scenarios freed and the allocator kept.
-        if (m == u"idle" || m == u"all")
+        if (runs(u"idle"_s))
             idle(ctx, opt.integer(u"connections"_s, 10000));
-        if (m == u"fanout" || m == u"all")
+        if (runs(u"fanout"_s))
             fanout(ctx, opt.integer(u"members"_s, 100),
                    opt.list(u"rates"_s,
                             u"1000,2000,3000,5000,6000,7000,8000,9000,10000,15000,20000"_s),
                    secs);
-        if (m == u"rooms" || m == u"all") {
+        if (runs(u"rooms"_s))
             rooms(ctx, opt.integer(u"clients"_s, 1000), opt.integer(u"room-size"_s, 100),
                   opt.list(u"rates"_s, u"1000,3000"_s), secs, u"rooms"_s);
-            if (m == u"all")
-                rooms(ctx, 5000, 100, { 2000 }, secs, u"roomslarge"_s);
-        }
-        if (m == u"ingest" || m == u"all")
+        if (runs(u"roomslarge"_s))
+            rooms(ctx, 5000, 100, { 2000 }, secs, u"roomslarge"_s);
+        if (runs(u"ingest"_s))
             ingest(ctx, opt.integer(u"senders"_s, 50), secs);
-        if (m == u"resume" || m == u"all")
+        if (runs(u"resume"_s))
             resumeStorm(ctx, opt.integer(u"clients"_s, 1000), opt.integer(u"room-size"_s, 100),
                         opt.integer(u"messages"_s, 1000));
-        if (m == u"history" || m == u"all")
+        if (runs(u"history"_s))
             history(ctx, opt.integer(u"events"_s, 1000000), opt.integer(u"pages"_s, 2000),
                     serverBinary);
     }
