@@ -54,6 +54,19 @@ void FrameSocket::setGathering(bool on)
     if (!on)
         sendGathered();
     m_gathering = on;
+    // The descriptor, read once: socketDescriptor() and state() per send were a cache miss
+    // each. Qt closes the descriptor only on its way to UnconnectedState, which it announces
+    // synchronously, so a stale descriptor (maybe another connection's by now) is never used.
+    m_fd = on && state() == ConnectedState ? int(socketDescriptor()) : -1;
+    if (on)
+        connect(this, &QAbstractSocket::stateChanged, this, &FrameSocket::onStateChanged,
+                Qt::UniqueConnection);
+}
+
+void FrameSocket::onStateChanged(SocketState state)
+{
+    if (state != ConnectedState)
+        m_fd = -1;
 }
 
 FrameSocket::Appended FrameSocket::appendFrame(const QByteArray &frame)
@@ -111,8 +124,8 @@ void FrameSocket::sendGathered()
     qint64 sent = 0; // bytes the kernel took
     qsizetype next = 0; // first frame not (wholly) sent
     qint64 partial = 0; // bytes of m_gathered[next] already sent
-    const int fd = int(socketDescriptor());
-    if (!qtHoldsBytes() && fd >= 0 && state() == ConnectedState) {
+    const int fd = m_fd;
+    if (!qtHoldsBytes() && fd >= 0) {
         iovec iov[kMaxIov];
         while (next < m_gathered.size()) {
             const qsizetype n = std::min<qsizetype>(kMaxIov, m_gathered.size() - next);

@@ -62,6 +62,7 @@ protected:
 
 private:
     void gather(QByteArray bytes, bool postFlush);
+    void onStateChanged(SocketState state);
     qint64 toQt(const char *data, qint64 len); // into QAbstractSocket's own buffer
     bool qtHoldsBytes();
 
@@ -70,6 +71,7 @@ private:
     std::function<void(qint64)> m_sent;
     bool m_gathering = false;
     bool m_flushPosted = false;
+    int m_fd = -1; // while gathering and connected (kept in step by stateChanged)
     bool m_qtHoldsBytes = false; // QAbstractSocket's buffer may hold bytes (toQt() was used)
     bool m_reportedUnsent = false; // the sent handler was last told of unsent bytes
 };

@@ -56,23 +56,27 @@ void SocketWorker::onNewConnection()
             disconnect(h->onDestroyed);
             m_handshaking.erase(h);
         }
+        link->tcp = tcp;
         if (tcp) // after each send, what Qt still holds (the hub's slow-consumer cut reads it)
-            tcp->setSentHandler([link](qint64 unsent) { link->pending = unsent; });
-        m_sockets.insert(id, { ws, tcp, link });
+            tcp->setSentHandler([l = link.get()](qint64 unsent) { l->pending = unsent; });
+        m_sockets.insert(id, { ws, link });
         connect(ws, &QWebSocket::textMessageReceived, this,
                 [this, id](const QString &text) { emit textReceived(id, text); });
         connect(ws, &QWebSocket::binaryMessageReceived, this,
                 [this, id](const QByteArray &) { emit binaryReceived(id); });
         connect(ws, &QWebSocket::pong, this, [this, id] { emit pongReceived(id); });
         connect(ws, &QWebSocket::bytesWritten, this,
-                [ws, l = link.get()] { l->pending = ws->bytesToWrite(); });
+                [ws, link] { link->pending = ws->bytesToWrite(); });
         // Set before QWebSocket writes its close frame (ours or the reply to the peer's), and
         // checked per frame instead of ws->state(), a cache miss per delivery.
-        connect(ws, &QWebSocket::aboutToClose, this, [this, id] {
-            if (const auto it = m_sockets.find(id); it != m_sockets.end())
-                it->closing = true;
-        });
+        connect(ws, &QWebSocket::aboutToClose, this, [link] { link->closing = true; });
         connect(ws, &QWebSocket::disconnected, this, [this, id, ws] {
+            if (const auto it = m_sockets.constFind(id); it != m_sockets.constEnd()) {
+                if (it->link->tcp)
+                    it->link->tcp->setSentHandler({});
+                it->link->tcp = nullptr;
+                it->link->closing = true;
+            }
             m_sockets.remove(id);
             ws->deleteLater();
             emit closed(id);
@@ -91,19 +95,48 @@ void SocketWorker::apply(const QList<Command> &commands)
 void SocketWorker::apply(const Command &c)
 {
     applyOne(c);
+    postSendGathered();
+}
+
+bool SocketWorker::sendFrame(WsLink &link, const QByteArray &frame)
+{
+    if (!link.tcp || !link.tcp->isGathering())
+        return false;
+    appendFrame(link, frame);
+    postSendGathered();
+    return true;
+}
+
+void SocketWorker::postSendGathered()
+{
     if (!m_gathering.isEmpty() && !m_sendPosted) {
         m_sendPosted = true;
         QMetaObject::invokeMethod(this, &SocketWorker::sendGathered, Qt::QueuedConnection);
     }
 }
 
+void SocketWorker::appendFrame(WsLink &link, const QByteArray &frame)
+{
+    if (link.closing)
+        return; // nothing may follow the close frame
+    switch (link.tcp->appendFrame(frame)) {
+    case FrameSocket::Appended::First:
+        m_gathering.append(link.shared_from_this());
+        break;
+    case FrameSocket::Appended::More:
+        break;
+    case FrameSocket::Appended::Behind: // the peer lags: the hub's slow-consumer cut looks
+        link.pending = link.tcp->bytesToWrite();
+        break;
+    }
+}
+
 void SocketWorker::sendGathered()
 {
     m_sendPosted = false;
-    for (quint64 id : std::as_const(m_gathering)) {
-        const auto it = m_sockets.constFind(id);
-        if (it != m_sockets.constEnd() && it->tcp)
-            it->tcp->sendGathered();
+    for (const auto &link : std::as_const(m_gathering)) {
+        if (link->tcp) // null: gone meanwhile
+            link->tcp->sendGathered();
     }
     m_gathering.clear();
 }
@@ -116,22 +149,11 @@ void SocketWorker::applyOne(const Command &c)
     QWebSocket *ws = it->ws;
     switch (c.kind) {
     case Command::Send:
-        if (it->closing)
-            break; // nothing may follow the close frame
-        if (!it->tcp || !it->tcp->isGathering()) {
+        if (it->link->tcp && it->link->tcp->isGathering()) {
+            appendFrame(*it->link, c.frame);
+        } else if (!it->link->closing) {
             ws->sendTextMessage(QString::fromUtf8(FrameSocket::textPayload(c.frame)));
             it->link->pending = ws->bytesToWrite();
-            break;
-        }
-        switch (it->tcp->appendFrame(c.frame)) {
-        case FrameSocket::Appended::First:
-            m_gathering.append(c.link);
-            break;
-        case FrameSocket::Appended::More:
-            break;
-        case FrameSocket::Appended::Behind: // the peer lags: the hub's slow-consumer cut looks
-            it->link->pending = it->tcp->bytesToWrite();
-            break;
         }
         break;
     case Command::Close:
@@ -150,8 +172,8 @@ void SocketWorker::shutdown()
 {
     for (const Socket &s : std::as_const(m_sockets)) {
         s.ws->disconnect(this);
-        if (s.tcp)
-            s.tcp->sendGathered();
+        if (s.link->tcp)
+            s.link->tcp->sendGathered();
         s.ws->flush();
         delete s.ws;
     }

@@ -27,11 +27,14 @@ class QWebSocketServer;
 
 namespace confab::server {
 
-struct WsLink
+struct WsLink : std::enable_shared_from_this<WsLink>
 {
     quint64 id = 0;
     int worker = 0;
     std::atomic<qint64> pending { 0 }; // bytes written to the socket but not yet sent
+    // The worker's thread only (and the hub's when it runs no worker threads, see sendFrame):
+    FrameSocket *tcp = nullptr; // null once the socket is gone
+    bool closing = false; // a close frame is going out: nothing may follow it
 };
 
 class SocketWorker : public QObject
@@ -53,6 +56,9 @@ public:
     void adopt(QTcpSocket *socket); // a validated upgrade request; the handshake happens here
     void apply(const QList<Command> &commands); // a batch: its frames are sent at its end
     void apply(const Command &command); // one: its frame goes out at the end of the pass
+    // A Send without a command (no lookup, no copy): for a hub on this worker's thread. False
+    // when the link cannot take it this way (no FrameSocket): use apply() then.
+    bool sendFrame(WsLink &link, const QByteArray &frame);
     void shutdown(); // sends what is gathered, then deletes every socket
 
 signals:
@@ -65,7 +71,9 @@ signals:
 private:
     void onNewConnection();
     void applyOne(const Command &command);
+    void appendFrame(WsLink &link, const QByteArray &frame);
     void sendGathered(); // one sendmsg() per socket that gathered frames
+    void postSendGathered();
 
 
     int m_index;
@@ -74,9 +82,7 @@ private:
     struct Socket
     {
         QWebSocket *ws = nullptr;
-        FrameSocket *tcp = nullptr; // under ws: frames go straight to it, gathered per pass
-        std::shared_ptr<WsLink> link;
-        bool closing = false; // a close frame is going out: nothing may follow it
+        std::shared_ptr<WsLink> link; // link->tcp: under ws, frames go straight to it
     };
     QHash<quint64, Socket> m_sockets; // by WsLink::id
     using Endpoint = std::pair<QHostAddress, quint16>; // the peer's
@@ -86,7 +92,7 @@ private:
         QMetaObject::Connection onDestroyed;
     };
     QHash<Endpoint, Handshaking> m_handshaking; // adopted, not yet a QWebSocket
-    QList<quint64> m_gathering; // links whose FrameSocket holds frames to send
+    QList<std::shared_ptr<WsLink>> m_gathering; // links whose FrameSocket holds frames to send
     bool m_sendPosted = false;
 };
 

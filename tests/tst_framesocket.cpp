@@ -53,6 +53,7 @@ private slots:
     void gatheredWritesArriveInOrderInOneSendPerPass();
     void aFullKernelBufferHandsOverToQtAndKeepsOrder();
     void closingSendsWhatWasGatheredFirst();
+    void aClosedSocketsDescriptorIsNeverWrittenAgain();
     void aQWebSocketClientReadsEveryLengthEncoding();
 
 private:
@@ -75,7 +76,8 @@ std::unique_ptr<tst_FrameSocket::Pair> tst_FrameSocket::connectedPair()
         return nullptr;
     if (!QTest::qWaitFor([&] { return !p->server->accepted.isEmpty(); }, 5000))
         return nullptr;
-    p->socket = p->server->accepted.first();
+    // Taken from the pending list: QTcpServer deletes what is still pending when it closes.
+    p->socket = static_cast<FrameSocket *>(p->server->nextPendingConnection());
     p->socket->setGathering(true);
     return p;
 }
@@ -195,6 +197,30 @@ void tst_FrameSocket::closingSendsWhatWasGatheredFirst()
     received += p->client->readAll();
     QCOMPARE(received, last);
     QTRY_COMPARE(p->client->state(), QAbstractSocket::UnconnectedState); // then the close
+}
+
+void tst_FrameSocket::aClosedSocketsDescriptorIsNeverWrittenAgain()
+{
+    // The descriptor is cached for sendmsg(); once Qt has closed it, the number may already
+    // belong to the next connection, which must not receive the old socket's frames.
+    auto a = connectedPair();
+    QVERIFY(a);
+    FrameSocket *old = a->socket;
+    old->setParent(nullptr); // kept alive past its server, as a QWebSocket keeps its socket
+    std::unique_ptr<FrameSocket> keep(old);
+    const int fd = int(old->socketDescriptor());
+    a->client->abort();
+    QTRY_COMPARE(old->state(), QAbstractSocket::UnconnectedState);
+    a.reset();
+
+    std::unique_ptr<Pair> b;
+    for (int i = 0; i < 20 && (!b || int(b->socket->socketDescriptor()) != fd); ++i)
+        b = connectedPair(); // try to land on the same descriptor number
+    QVERIFY(b);
+    old->appendFrame("stale");
+    old->sendGathered();
+    QTest::qWait(100);
+    QCOMPARE(b->client->readAll(), QByteArray());
 }
 
 void tst_FrameSocket::aQWebSocketClientReadsEveryLengthEncoding()
