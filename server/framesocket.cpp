@@ -17,7 +17,11 @@ const QEvent::Type kFlushEvent = QEvent::Type(QEvent::registerEventType());
 constexpr int kMaxIov = 256; // frames per sendmsg(); more are sent by further calls
 } // namespace
 
-FrameSocket::~FrameSocket() = default;
+FrameSocket::~FrameSocket()
+{
+    // ~QAbstractSocket aborts and announces the state change: not to this part, gone by then.
+    disconnect(this, &QAbstractSocket::stateChanged, this, &FrameSocket::onStateChanged);
+}
 
 QByteArray FrameSocket::textFrame(QByteArrayView utf8)
 {
