@@ -33,6 +33,20 @@ protected:
     }
 };
 
+// Reads until `size` bytes have arrived (or the peer closed, or the time is up).
+QByteArray receive(QTcpSocket *client, qsizetype size, int timeoutMs)
+{
+    QByteArray received;
+    (void)QTest::qWaitFor( // the caller compares what came
+            [&] {
+                received += client->readAll();
+                return received.size() >= size
+                        || client->state() == QAbstractSocket::UnconnectedState;
+            },
+            timeoutMs);
+    return received + client->readAll();
+}
+
 QByteArray pattern(qsizetype n, char seed)
 {
     QByteArray b(n, Qt::Uninitialized);
@@ -123,14 +137,7 @@ void tst_FrameSocket::gatheredWritesArriveInOrderInOneSendPerPass()
     // Nothing has gone yet: it waits for the end of the pass, then goes out at once.
     QCOMPARE(p->socket->bytesToWrite(), qint64(expected.size()));
     QSignalSpy written(p->socket, &QIODevice::bytesWritten); // no sent handler: the signal
-    QByteArray received;
-    QVERIFY(QTest::qWaitFor(
-            [&] {
-                received += p->client->readAll();
-                return received.size() >= expected.size();
-            },
-            5000));
-    QCOMPARE(received, expected);
+    QCOMPARE(receive(p->client.get(), expected.size(), 5000), expected);
     QCOMPARE(p->socket->bytesToWrite(), 0);
     QCOMPARE(written.size(), 1); // one sendmsg() for the whole pass
     QCOMPARE(written.first().first().toLongLong(), qint64(expected.size()));
@@ -157,13 +164,7 @@ void tst_FrameSocket::aFullKernelBufferHandsOverToQtAndKeepsOrder()
     p->socket->write(later);
     QCOMPARE(p->socket->appendFrame("and a frame"), FrameSocket::Appended::Behind);
     expected += later + "and a frame";
-    QByteArray received;
-    QVERIFY(QTest::qWaitFor(
-            [&] {
-                received += p->client->readAll();
-                return received.size() >= expected.size();
-            },
-            20000));
+    QByteArray received = receive(p->client.get(), expected.size(), 20000);
     QCOMPARE(received.size(), expected.size());
     QVERIFY(received == expected);
     QTRY_COMPARE(p->socket->bytesToWrite(), 0);
@@ -186,15 +187,7 @@ void tst_FrameSocket::closingSendsWhatWasGatheredFirst()
     const QByteArray last = pattern(5000, 'x');
     p->socket->appendFrame(last);
     p->socket->disconnectFromHost(); // before the pass ends
-    QByteArray received;
-    QVERIFY(QTest::qWaitFor(
-            [&] {
-                received += p->client->readAll();
-                return p->client->state() == QAbstractSocket::UnconnectedState
-                        || received.size() >= last.size();
-            },
-            5000));
-    received += p->client->readAll();
+    const QByteArray received = receive(p->client.get(), last.size(), 5000);
     QCOMPARE(received, last);
     QTRY_COMPARE(p->client->state(), QAbstractSocket::UnconnectedState); // then the close
 }
