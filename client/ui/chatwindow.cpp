@@ -89,6 +89,42 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     if (m_options.settings)
         m_muted = m_options.settings->mutedRooms(m_options.accountKey);
 
+    buildLayout();
+    buildMenus();
+    if (m_options.trayIcon && QSystemTrayIcon::isSystemTrayAvailable())
+        buildTrayIcon();
+    connectClient();
+
+    if (m_options.settings) {
+        restoreGeometry(m_options.settings->windowGeometry());
+        m_split->restoreState(m_options.settings->windowState());
+        m_restoreRoom = m_options.settings->lastRoom(m_options.accountKey);
+    }
+    // What this device knew last time, at once (also when the server is away)...
+    if (const auto cached = m_client->cache().rooms()) {
+        QList<qint64> joined;
+        for (const Room &r : *cached)
+            joined.append(r.id);
+        showRooms(*cached, joined);
+    }
+    // ...then the server's view.
+    refreshRooms();
+    m_client->api().me([this](Result<User> me) {
+        if (!me)
+            return;
+        m_self = me.value();
+        m_names.insert(m_self.id,
+                       m_self.displayName.isEmpty() ? m_self.username : m_self.displayName);
+        m_delegate->setSelf(m_self.id, m_self.username);
+        m_view->viewport()->update();
+    });
+    showState(m_client->connectionState());
+    updateBadge();
+}
+
+// The three panes (rooms | header, timeline, typing line, composer | members) and the status bar.
+void ChatWindow::buildLayout()
+{
     // Left: rooms.
     m_rooms->setAccessibleName(tr("Rooms"));
     m_rooms->setMinimumWidth(150);
@@ -154,33 +190,38 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     statusBar()->addWidget(m_status, 1);
     statusBar()->addPermanentWidget(m_retry);
     resize(960, 640);
-    buildMenus();
+}
 
-    if (m_options.trayIcon && QSystemTrayIcon::isSystemTrayAvailable()) {
-        m_tray = new QSystemTrayIcon(appIcon(), this);
-        m_tray->setToolTip(u"Confab"_s);
-        auto *menu = new QMenu(this);
-        menu->addAction(tr("Show Confab"), this, [this] {
+void ChatWindow::buildTrayIcon()
+{
+    m_tray = new QSystemTrayIcon(appIcon(), this);
+    m_tray->setToolTip(u"Confab"_s);
+    auto *menu = new QMenu(this);
+    menu->addAction(tr("Show Confab"), this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    menu->addAction(tr("Quit"), qApp, &QApplication::quit);
+    m_tray->setContextMenu(menu);
+    connect(m_tray, &QSystemTrayIcon::activated, this, [this](auto reason) {
+        if (reason == QSystemTrayIcon::Trigger) {
             showNormal();
             raise();
             activateWindow();
-        });
-        menu->addAction(tr("Quit"), qApp, &QApplication::quit);
-        m_tray->setContextMenu(menu);
-        connect(m_tray, &QSystemTrayIcon::activated, this, [this](auto reason) {
-            if (reason == QSystemTrayIcon::Trigger) {
-                showNormal();
-                raise();
-                activateWindow();
-            }
-        });
-        connect(this, &ChatWindow::notificationRequested, m_tray,
-                [this](qint64, const QString &title, const QString &body, bool) {
-                    m_tray->showMessage(title, body, QSystemTrayIcon::Information, 5000);
-                });
-        m_tray->show();
-    }
+        }
+    });
+    connect(this, &ChatWindow::notificationRequested, m_tray,
+            [this](qint64, const QString &title, const QString &body, bool) {
+                m_tray->showMessage(title, body, QSystemTrayIcon::Information, 5000);
+            });
+    m_tray->show();
+}
 
+// What the client reports (connection, events, outbox, typing, presence) and what the user does
+// in the window's own widgets.
+void ChatWindow::connectClient()
+{
     connect(m_retry, &QPushButton::clicked, m_client, &ChatClient::retryNow);
     connect(m_client, &ChatClient::connectionStateChanged, this, &ChatWindow::showState);
     connect(m_client, &ChatClient::eventReceived, this, &ChatWindow::onEvent);
@@ -247,32 +288,6 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
             loadNewer();
     });
     connect(m_composer, &QPlainTextEdit::textChanged, this, &ChatWindow::onComposerChanged);
-
-    if (m_options.settings) {
-        restoreGeometry(m_options.settings->windowGeometry());
-        m_split->restoreState(m_options.settings->windowState());
-        m_restoreRoom = m_options.settings->lastRoom(m_options.accountKey);
-    }
-    // What this device knew last time, at once (also when the server is away)...
-    if (const auto cached = m_client->cache().rooms()) {
-        QList<qint64> joined;
-        for (const Room &r : *cached)
-            joined.append(r.id);
-        showRooms(*cached, joined);
-    }
-    // ...then the server's view.
-    refreshRooms();
-    m_client->api().me([this](Result<User> me) {
-        if (!me)
-            return;
-        m_self = me.value();
-        m_names.insert(m_self.id,
-                       m_self.displayName.isEmpty() ? m_self.username : m_self.displayName);
-        m_delegate->setSelf(m_self.id, m_self.username);
-        m_view->viewport()->update();
-    });
-    showState(m_client->connectionState());
-    updateBadge();
 }
 
 ChatWindow::~ChatWindow()

@@ -113,7 +113,10 @@ protected:
     void changeEvent(QEvent *event) override;
 
 private:
+    void buildLayout();
     void buildMenus();
+    void buildTrayIcon();
+    void connectClient();
     void refreshRooms();
     void showRooms(const QList<Room> &rooms, const QList<qint64> &joined);
     void updateRoomItem(QListWidgetItem *item);
