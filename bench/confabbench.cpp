@@ -447,9 +447,9 @@ int main(int argc, char *argv[])
         return plotFanout(opt.positional.value(0), opt.positional.value(1));
     }
     QCoreApplication app(argc, argv);
-    static const QStringList modes { u"fanout"_s, u"rooms"_s,  u"roomslarge"_s, u"ingest"_s,
-                                     u"idle"_s,   u"history"_s, u"resume"_s,    u"all"_s,
-                                     u"smoke"_s };
+    static const QStringList modes { u"fanout"_s, u"rooms"_s, u"roomslarge"_s,
+                                     u"ingest"_s, u"idle"_s,  u"history"_s,
+                                     u"resume"_s, u"all"_s,   u"smoke"_s };
     // Several scenarios against one server: "fanout,rooms" (in the suite's order).
     const QStringList chosen = opt.mode.split(u',');
     const auto runs = [&](const QString &scenario) {
@@ -457,10 +457,11 @@ int main(int argc, char *argv[])
     };
     for (const QString &m : chosen) {
         if (!modes.contains(m) || (chosen.size() > 1 && (m == u"smoke" || m == u"all"))) {
-            std::fprintf(stderr,
-                         "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume"
-                         "[,...]|all|"
-                         "smoke [options] | plot RESULTS.json OUT.png (see bench/confabbench.cpp)\n");
+            std::fprintf(
+                stderr,
+                "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume"
+                "[,...]|all|"
+                "smoke [options] | plot RESULTS.json OUT.png (see bench/confabbench.cpp)\n");
             return 2;
         }
     }

@@ -575,8 +575,9 @@ void RealtimeHub::send(Connection *c, const Outgoing &out, qint64 eventId)
         Worker &w = m_workers[size_t(c->link->worker)];
         // On this thread: straight to the socket (no command, no lookup); else a command.
         if (w.thread || !w.worker->sendFrame(*c->link, out.webSocketFrame()))
-            command(c, SocketWorker::Command { SocketWorker::Command::Send, c->link->id,
-                                               out.webSocketFrame(), {}, 0 });
+            command(c,
+                    SocketWorker::Command {
+                        SocketWorker::Command::Send, c->link->id, out.webSocketFrame(), {}, 0 });
         pending = c->link->pending.load(std::memory_order_relaxed);
     }
     if (pending > kMaxPendingBytes) {

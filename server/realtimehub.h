@@ -85,7 +85,10 @@ private:
     class Outgoing
     {
     public:
-        explicit Outgoing(QByteArray json) : m_json(std::move(json)) { }
+        explicit Outgoing(QByteArray json)
+            : m_json(std::move(json))
+        {
+        }
         const QByteArray &json() const { return m_json; }
         const QByteArray &webSocketFrame() const;
 

@@ -75,7 +75,6 @@ private:
     void sendGathered(); // one sendmsg() per socket that gathered frames
     void postSendGathered();
 
-
     int m_index;
     qint64 m_maxMessageBytes;
     QWebSocketServer *m_server = nullptr;

@@ -38,12 +38,11 @@ QByteArray receive(QTcpSocket *client, qsizetype size, int timeoutMs)
 {
     QByteArray received;
     (void)QTest::qWaitFor( // the caller compares what came
-            [&] {
-                received += client->readAll();
-                return received.size() >= size
-                        || client->state() == QAbstractSocket::UnconnectedState;
-            },
-            timeoutMs);
+        [&] {
+            received += client->readAll();
+            return received.size() >= size || client->state() == QAbstractSocket::UnconnectedState;
+        },
+        timeoutMs);
     return received + client->readAll();
 }
 
