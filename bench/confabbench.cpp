@@ -459,9 +459,9 @@ int main(int argc, char *argv[])
         if (!modes.contains(m) || (chosen.size() > 1 && (m == u"smoke" || m == u"all"))) {
             std::fprintf(
                 stderr,
-                "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume"
-                "[,...]|all|"
-                "smoke [options] | plot RESULTS.json OUT.png (see bench/confabbench.cpp)\n");
+                "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume[,...]"
+                " | all | smoke [options] | plot RESULTS.json OUT.png (see "
+                "bench/confabbench.cpp)\n");
             return 2;
         }
     }

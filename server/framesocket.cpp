@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 
 namespace confab::server {
 
@@ -93,6 +92,8 @@ void FrameSocket::setSentHandler(std::function<void(qint64)> handler)
 
 qint64 FrameSocket::writeData(const char *data, qint64 len)
 {
+    if (len <= 0)
+        return 0; // nothing to keep in order, and no empty entry in the gathered list
     if (!m_gathering || qtHoldsBytes()) {
         sendGathered();
         return toQt(data, len);

@@ -58,7 +58,7 @@ void SocketWorker::onNewConnection()
         }
         link->tcp = tcp;
         if (tcp) // after each send, what Qt still holds (the hub's slow-consumer cut reads it)
-            tcp->setSentHandler([l = link.get()](qint64 unsent) { l->pending = unsent; });
+            tcp->setSentHandler([link](qint64 unsent) { link->pending = unsent; });
         m_sockets.insert(id, { ws, link });
         connect(ws, &QWebSocket::textMessageReceived, this,
                 [this, id](const QString &text) { emit textReceived(id, text); });

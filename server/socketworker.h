@@ -19,13 +19,11 @@
 
 class QTcpSocket;
 class QWebSocket;
-
-namespace confab::server {
-class FrameSocket;
-}
 class QWebSocketServer;
 
 namespace confab::server {
+
+class FrameSocket;
 
 struct WsLink : std::enable_shared_from_this<WsLink>
 {
