@@ -12,7 +12,7 @@ namespace confab::server {
 
 namespace {
 std::atomic<quint64> g_nextLink { 1 };
-}
+} // namespace
 
 SocketWorker::SocketWorker(int index, qint64 maxMessageBytes)
     : m_index(index)
@@ -109,10 +109,16 @@ bool SocketWorker::sendFrame(WsLink &link, const QByteArray &frame)
 
 void SocketWorker::postSendGathered()
 {
-    if (!m_gathering.isEmpty() && !m_sendPosted) {
+    if (m_gatherHead < m_gathering.size() && !m_sendPosted) {
         m_sendPosted = true;
-        QMetaObject::invokeMethod(this, &SocketWorker::sendGathered, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, &SocketWorker::onSendPosted, Qt::QueuedConnection);
     }
+}
+
+void SocketWorker::onSendPosted()
+{
+    m_sendPosted = false;
+    sendGathered();
 }
 
 void SocketWorker::appendFrame(WsLink &link, const QByteArray &frame)
@@ -131,14 +137,44 @@ void SocketWorker::appendFrame(WsLink &link, const QByteArray &frame)
     }
 }
 
+void SocketWorker::setFlushSlice(std::chrono::nanoseconds slice)
+{
+    m_flushSlice = slice;
+}
+
 void SocketWorker::sendGathered()
 {
-    m_sendPosted = false;
-    for (const auto &link : std::as_const(m_gathering)) {
+    // Oldest first, and only for a slice of time: with thousands of sockets to write, one
+    // flush of them all took ~45 ms at 200,000 deliveries/s, and the messages that arrived
+    // meanwhile were read, committed and delivered only after it, in the next passes. Sliced,
+    // the loop reads between slices, what they gather joins the queue's end (and a socket still
+    // waiting sends it in the same write), and no socket waits longer than one round of the
+    // queue. docs/benchmarks.md has the before and after.
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point deadline = Clock::now() + m_flushSlice;
+    qsizetype i = m_gatherHead;
+    int sinceCheck = 0;
+    while (i < m_gathering.size()) {
+        WsLink *link = m_gathering.at(i++).get(); // the list may grow meanwhile
         if (link->tcp) // null: gone meanwhile
             link->tcp->sendGathered();
+        if (++sinceCheck == kSocketsPerClockCheck) {
+            sinceCheck = 0;
+            if (Clock::now() >= deadline)
+                break;
+        }
     }
-    m_gathering.clear();
+    if (i >= m_gathering.size()) {
+        m_gathering.clear();
+        m_gatherHead = 0;
+        return;
+    }
+    m_gatherHead = i;
+    if (m_gatherHead >= 1024 && m_gatherHead * 2 >= m_gathering.size()) {
+        m_gathering.remove(0, m_gatherHead);
+        m_gatherHead = 0;
+    }
+    postSendGathered();
 }
 
 void SocketWorker::applyOne(const Command &c)

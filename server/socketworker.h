@@ -6,6 +6,9 @@
 //    event-loop pass per worker, applied in order;
 //  - worker → hub: opened (with the Authorization header), text, binary, pong, closed.
 // Unsent bytes per connection are published in WsLink::pending for the hub's slow-consumer cut.
+// Frames are gathered per socket (FrameSocket) and written with one sendmsg() per socket; the
+// sockets with something to send queue oldest first and are written in slices of ~2 ms, with
+// the event loop (reads, commits coming back, deliveries) running between slices.
 #pragma once
 
 #include <QHash>
@@ -15,6 +18,7 @@
 #include <QString>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 class QTcpSocket;
@@ -59,6 +63,12 @@ public:
     bool sendFrame(WsLink &link, const QByteArray &frame);
     void shutdown(); // sends what is gathered, then deletes every socket
 
+    // How long one flush may write before the event loop runs again (reads, deliveries); at
+    // least kSocketsPerClockCheck sockets are written per flush. Tests shorten it.
+    static constexpr std::chrono::nanoseconds kDefaultFlushSlice = std::chrono::milliseconds(2);
+    static constexpr int kSocketsPerClockCheck = 32;
+    void setFlushSlice(std::chrono::nanoseconds slice);
+
 signals:
     void opened(std::shared_ptr<confab::server::WsLink> link, const QByteArray &authorization);
     void textReceived(quint64 link, const QString &text);
@@ -70,8 +80,11 @@ private:
     void onNewConnection();
     void applyOne(const Command &command);
     void appendFrame(WsLink &link, const QByteArray &frame);
-    void sendGathered(); // one sendmsg() per socket that gathered frames
+    // One sendmsg() per socket that gathered frames, oldest first, for one slice of time; the
+    // rest after the event loop has read again (see kFlushSlice in the .cpp).
+    void sendGathered();
     void postSendGathered();
+    void onSendPosted();
 
     int m_index;
     qint64 m_maxMessageBytes;
@@ -89,8 +102,12 @@ private:
         QMetaObject::Connection onDestroyed;
     };
     QHash<Endpoint, Handshaking> m_handshaking; // adopted, not yet a QWebSocket
-    QList<std::shared_ptr<WsLink>> m_gathering; // links whose FrameSocket holds frames to send
+    // Links whose FrameSocket holds frames to send, in the order they began to gather (a FIFO:
+    // m_gatherHead is the first not yet sent).
+    QList<std::shared_ptr<WsLink>> m_gathering;
+    qsizetype m_gatherHead = 0;
     bool m_sendPosted = false;
+    std::chrono::nanoseconds m_flushSlice = kDefaultFlushSlice;
 };
 
 } // namespace confab::server

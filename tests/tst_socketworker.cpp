@@ -1,0 +1,189 @@
+// SocketWorker's flush: sockets with frames to send are written oldest first, a slice at a time,
+// with the event loop running between slices; nothing is lost, doubled or reordered, and a
+// socket that gathers again waits behind those already waiting (none starves).
+#include "framesocket.h"
+#include "socketworker.h"
+
+#include <QTcpServer>
+#include <QTest>
+#include <QWebSocket>
+
+#include <memory>
+
+using namespace confab::server;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Accepts into FrameSockets and hands them to the worker, as ConnectionGuard and the hub do.
+class Acceptor : public QTcpServer
+{
+public:
+    explicit Acceptor(SocketWorker *worker)
+        : m_worker(worker)
+    {
+    }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *s = new FrameSocket;
+        s->setSocketDescriptor(descriptor);
+        m_worker->adopt(s);
+    }
+
+private:
+    SocketWorker *m_worker;
+};
+
+} // namespace
+
+class tst_SocketWorker : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void aBigFlushIsSlicedOldestFirst();
+    void aSocketThatGathersAgainWaitsItsTurn();
+    void everyFrameArrivesOnceInOrder();
+
+private:
+    static constexpr int kClients = 100;
+    void sendPass(); // runs the worker's posted flush once (one slice)
+    qsizetype waitingSockets() const; // links whose socket still holds gathered frames
+    QByteArray frame(int client, int n) const;
+
+    std::unique_ptr<SocketWorker> m_worker;
+    std::unique_ptr<Acceptor> m_acceptor;
+    std::vector<std::unique_ptr<QWebSocket>> m_clients;
+    std::vector<std::shared_ptr<WsLink>> m_links; // in the order they opened
+    QList<QStringList> m_received; // by client
+};
+
+void tst_SocketWorker::init()
+{
+    m_worker = std::make_unique<SocketWorker>(0, 1 << 20);
+    m_acceptor = std::make_unique<Acceptor>(m_worker.get());
+    QVERIFY(m_acceptor->listen(QHostAddress::LocalHost, 0));
+    connect(m_worker.get(), &SocketWorker::opened, this,
+            [this](const std::shared_ptr<WsLink> &link, const QByteArray &) {
+                m_links.push_back(link);
+            });
+    m_received = QList<QStringList>(kClients);
+    // One client at a time, so link i is client i.
+    for (int i = 0; i < kClients; ++i) {
+        auto ws = std::make_unique<QWebSocket>();
+        connect(ws.get(), &QWebSocket::textMessageReceived, this,
+                [this, i](const QString &m) { m_received[i] << m; });
+        ws->open(QUrl(u"ws://127.0.0.1:%1/"_s.arg(m_acceptor->serverPort())));
+        QTRY_COMPARE(m_links.size(), size_t(i + 1));
+        QTRY_COMPARE(ws->state(), QAbstractSocket::ConnectedState);
+        m_clients.push_back(std::move(ws));
+    }
+    QCOMPARE(waitingSockets(), 0);
+}
+
+void tst_SocketWorker::cleanup()
+{
+    m_clients.clear();
+    if (m_worker)
+        m_worker->shutdown();
+    m_links.clear();
+    m_acceptor.reset();
+    m_worker.reset();
+}
+
+void tst_SocketWorker::sendPass()
+{
+    QCoreApplication::sendPostedEvents(m_worker.get(), QEvent::MetaCall);
+}
+
+qsizetype tst_SocketWorker::waitingSockets() const
+{
+    qsizetype n = 0;
+    for (const auto &link : m_links)
+        n += link->tcp && link->tcp->bytesToWrite() > 0;
+    return n;
+}
+
+QByteArray tst_SocketWorker::frame(int client, int n) const
+{
+    return FrameSocket::textFrame(u"client %1 frame %2"_s.arg(client).arg(n).toUtf8());
+}
+
+void tst_SocketWorker::aBigFlushIsSlicedOldestFirst()
+{
+    m_worker->setFlushSlice(0ns); // a slice ends at the first clock check
+    const int perSlice = SocketWorker::kSocketsPerClockCheck;
+    // Gathered in reverse order of connection: the oldest gathered is the last client.
+    for (int i = kClients - 1; i >= 0; --i)
+        QVERIFY(m_worker->sendFrame(*m_links[size_t(i)], frame(i, 0)));
+    QCOMPARE(waitingSockets(), kClients); // nothing goes before the flush runs
+    sendPass();
+    QCOMPARE(waitingSockets(), kClients - perSlice); // one slice, then the loop's turn
+    for (int i = 0; i < kClients; ++i) {
+        const bool sent = m_links[size_t(i)]->tcp->bytesToWrite() == 0;
+        QVERIFY2(sent == (i >= kClients - perSlice), qPrintable(u"client %1"_s.arg(i)));
+    }
+    sendPass();
+    QCOMPARE(waitingSockets(), kClients - 2 * perSlice);
+    // The rest goes on later passes by itself (the slice re-posts itself).
+    QTRY_COMPARE(waitingSockets(), 0);
+    for (int i = 0; i < kClients; ++i)
+        QTRY_COMPARE(m_received[i], QStringList { u"client %1 frame 0"_s.arg(i) });
+}
+
+void tst_SocketWorker::aSocketThatGathersAgainWaitsItsTurn()
+{
+    m_worker->setFlushSlice(0ns);
+    const int perSlice = SocketWorker::kSocketsPerClockCheck;
+    for (int i = 0; i < kClients; ++i)
+        QVERIFY(m_worker->sendFrame(*m_links[size_t(i)], frame(i, 0)));
+    sendPass(); // clients 0..31 sent
+    QCOMPARE(m_links[0]->tcp->bytesToWrite(), 0);
+    // Client 0 gathers again; client 40 (still waiting) gathers a second frame.
+    QVERIFY(m_worker->sendFrame(*m_links[0], frame(0, 1)));
+    QVERIFY(m_worker->sendFrame(*m_links[40], frame(40, 1)));
+    // Every socket that waited before client 0 gathered again goes first.
+    int passes = 0;
+    while (m_links[0]->tcp->bytesToWrite() > 0) {
+        for (int i = perSlice; i < kClients; ++i) {
+            if (m_links[size_t(i)]->tcp->bytesToWrite() > 0)
+                QVERIFY2(m_links[0]->tcp->bytesToWrite() > 0, "client 0 went ahead of the queue");
+        }
+        sendPass();
+        QVERIFY(++passes < 10);
+    }
+    QCOMPARE(waitingSockets(), 0);
+    QCOMPARE(passes, 3); // the 68 still waiting, then client 0: three slices of 32
+    QTRY_COMPARE(m_received[0], QStringList({ u"client 0 frame 0"_s, u"client 0 frame 1"_s }));
+    // Client 40's second frame joined its first: one write, both in order.
+    QTRY_COMPARE(m_received[40], QStringList({ u"client 40 frame 0"_s, u"client 40 frame 1"_s }));
+}
+
+void tst_SocketWorker::everyFrameArrivesOnceInOrder()
+{
+    // Frames gathered while earlier slices are still being written, the loop running freely
+    // between them (default slice): each client gets each of its frames once, in order.
+    constexpr int kRounds = 50;
+    QList<QStringList> expected(kClients);
+    for (int n = 0; n < kRounds; ++n) {
+        for (int i = 0; i < kClients; ++i) {
+            if ((i + n) % 3 == 0)
+                continue; // not every client in every round
+            QVERIFY(m_worker->sendFrame(*m_links[size_t(i)], frame(i, n)));
+            expected[i] << u"client %1 frame %2"_s.arg(i).arg(n);
+        }
+        if (n % 7 == 0)
+            QCoreApplication::processEvents(); // some rounds land between slices
+    }
+    for (int i = 0; i < kClients; ++i)
+        QTRY_COMPARE(m_received[i], expected[i]);
+    QCOMPARE(waitingSockets(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_SocketWorker)
+#include "tst_socketworker.moc"
