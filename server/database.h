@@ -19,6 +19,7 @@
 #include <QString>
 #include <QVariant>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -81,6 +82,9 @@ public:
     int schemaVersion() const { return m_schemaVersion; }
     bool isWritable() const; // the writer is running and its last commit succeeded
 
+protected:
+    bool event(QEvent *e) override;
+
 private:
     QString m_path;
     QString m_connectionPrefix;
@@ -88,6 +92,7 @@ private:
     int m_schemaVersion = 0;
     Metrics *m_metrics;
     std::unique_ptr<StorageWriter> m_writer;
+    std::atomic<bool> m_wakePosted { false };
 };
 
 // Helpers for prepared statements: exec with bound values, Error on failure.

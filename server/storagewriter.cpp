@@ -40,16 +40,24 @@ bool StorageWriter::startAndWait(QString *error)
     return true;
 }
 
-void StorageWriter::enqueue(Item item)
+void StorageWriter::enqueue(Item item, bool wake)
 {
     QMutexLocker lock(&m_mutex);
     m_queue.push_back(std::move(item));
+    if (wake)
+        m_wake.wakeOne();
+}
+
+void StorageWriter::wake()
+{
+    QMutexLocker lock(&m_mutex);
     m_wake.wakeOne();
 }
 
 void StorageWriter::waitUntilIdle()
 {
     QMutexLocker lock(&m_mutex);
+    m_wake.wakeOne(); // whatever waits for a wake() that has not come yet
     while (m_ready && (!m_queue.empty() || m_inFlight > 0))
         m_idle.wait(&m_mutex);
 }

@@ -25,7 +25,10 @@ public:
 
     // Returns false when the connection could not be opened (the thread is not running then).
     bool startAndWait(QString *error);
-    void enqueue(Item item);
+    // Queues an item; without `wake`, an idle writer starts on it only at wake() (the caller
+    // gathers what one event-loop pass queued into one commit).
+    void enqueue(Item item, bool wake = true);
+    void wake();
     void waitUntilIdle();
     void stop();
     bool lastCommitOk() const;
