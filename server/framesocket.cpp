@@ -168,10 +168,9 @@ void FrameSocket::sendGathered()
         toQt(b.constData() + skip, b.size() - skip);
     }
     // Keep a small list's storage for the next pass; let a big one go (memory per connection).
+    m_gathered.clear();
     if (m_gathered.capacity() > 64)
-        m_gathered = {};
-    else
-        m_gathered.clear();
+        m_gathered.squeeze();
     m_gatheredBytes = 0;
     if (m_sent) {
         const qint64 unsent = qtHoldsBytes() ? QTcpSocket::bytesToWrite() : 0;

@@ -30,8 +30,9 @@ namespace confab::server {
 
 namespace {
 // roomId → newest seq sent on a connection: a sorted flat list. Most connections see a few rooms;
-// an empty list costs nothing and a small one a few dozen bytes, where a QHash costs about a
-// kilobyte per connection (its first span of entries).
+// the first two live in the connection's record itself (no allocation, no cache miss of its own
+// per delivery), more cost a few dozen bytes, where a QHash costs about a kilobyte per
+// connection (its first span of entries).
 class SeqByRoom
 {
 public:
@@ -51,11 +52,11 @@ public:
 private:
     using Item = std::pair<qint64, qint64>;
     static bool before(const Item &item, qint64 roomId) { return item.first < roomId; }
-    QList<Item>::iterator find(qint64 roomId)
+    Item *find(qint64 roomId)
     {
         return std::lower_bound(m_items.begin(), m_items.end(), roomId, before);
     }
-    QList<Item> m_items;
+    QVarLengthArray<Item, 2> m_items;
 };
 } // namespace
 
@@ -523,7 +524,7 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
         for (qint64 userId : membersOf(e.roomId)) { // no copy: delivery never changes membership
             // A shared copy (a refcount): a connection closing during delivery may change
             // m_byUser without invalidating this loop.
-            const QList<Connection *> connections = m_byUser.value(userId);
+            const UserConnections connections = m_byUser.value(userId);
             for (Connection *c : connections)
                 delivered += deliverTo(c, e, out);
         }
@@ -635,7 +636,7 @@ void RealtimeHub::broadcastPresence(qint64 userId)
             audience.insert(member);
     }
     for (qint64 member : std::as_const(audience)) {
-        const QList<Connection *> connections = m_byUser.value(member); // a refcounted copy
+        const UserConnections connections = m_byUser.value(member); // a copy
         for (Connection *c : connections)
             send(c, out);
     }

@@ -17,6 +17,7 @@
 #include <QHash>
 #include <QObject>
 #include <QSet>
+#include <QVarLengthArray>
 
 #include <memory>
 
@@ -126,7 +127,10 @@ private:
     QTimer *m_typingSweep;
     QHash<quint64, std::shared_ptr<Connection>> m_connections; // by WsLink::id
     QHash<QObject *, std::shared_ptr<Connection>> m_sse; // keyed by the stream's socket
-    QHash<qint64, QList<Connection *>> m_byUser; // authenticated connections per user
+    // Authenticated connections per user; one or two (a desktop and a phone) sit in the hash's
+    // node itself: no list of their own to reach, and copying them takes no atomic refcount.
+    using UserConnections = QVarLengthArray<Connection *, 2>;
+    QHash<qint64, UserConnections> m_byUser;
     QHash<qint64, QSet<qint64>> m_members; // roomId → userIds, loaded on first use
     QHash<QPair<qint64, qint64>, qint64> m_typing; // (roomId, userId) → expiry (ms)
     QHash<qint64, PresenceStatus> m_lastPresence;
