@@ -142,7 +142,7 @@ void tst_ServerProcess::sigkillMidBurstLosesNoAcknowledgedMessage()
 
         WsClient ws(port);
         QVERIFY(ws.login(token));
-        const int total = 2000;
+        const int total = 10000; // enough that the acks are still coming when the kill lands
         for (int i = 0; i < total; ++i)
             ws.sendFrame({ u"r%1"_s.arg(i),
                            SendFrame { room, u"msg-%1"_s.arg(i), u"burst %1"_s.arg(i), {} } });
