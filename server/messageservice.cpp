@@ -66,11 +66,13 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                                                true },
                                      std::nullopt };
             }
-            auto room = roomstore::room(db, roomId);
-            if (!room)
-                return room.error();
-            if (auto err = roomstore::checkMember(db, roomId, userId))
+            // Membership first (one indexed row); the room itself only to tell a missing room
+            // from a room one is not in. append() refuses a deleted room.
+            if (auto err = roomstore::checkMember(db, roomId, userId)) {
+                if (auto room = roomstore::room(db, roomId); !room)
+                    return room.error();
                 return *err;
+            }
             auto ev = roomstore::append(db, roomId, EventType::Message, userId,
                                         { { u"body"_s, body } }, now, clientMsgId);
             if (!ev)

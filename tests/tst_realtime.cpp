@@ -115,6 +115,10 @@ void tst_Realtime::ackComesAfterCommitAndResendIsIdempotent()
     Error err;
     QVERIFY(!w.send(424242, u"cid-2"_s, u"nowhere"_s, &err));
     QCOMPARE(err.code, ErrorCode::RoomNotFound);
+    // A deleted room takes nothing more, though its members are still on record.
+    QCOMPARE(s.request("DELETE", u"/api/v1/rooms/%1"_s.arg(room), {}, a.token).status, 204);
+    QVERIFY(!w.send(room, u"cid-3"_s, u"too late"_s, &err));
+    QCOMPARE(err.code, ErrorCode::RoomNotFound);
 }
 
 void tst_Realtime::bearerHeaderAuthenticatesTheUpgrade()
