@@ -208,12 +208,18 @@ void SocketWorker::shutdown()
 {
     for (const Socket &s : std::as_const(m_sockets)) {
         s.ws->disconnect(this);
-        if (s.link->tcp)
+        if (s.link->tcp) {
+            s.link->tcp->setSentHandler({});
             s.link->tcp->sendGathered();
+        }
+        s.link->tcp = nullptr; // a flush still posted finds nothing to write to
+        s.link->closing = true;
         s.ws->flush();
         delete s.ws;
     }
     m_sockets.clear();
+    m_gathering.clear();
+    m_gatherHead = 0;
     delete m_server;
     m_server = nullptr;
 }

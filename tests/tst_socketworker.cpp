@@ -49,6 +49,7 @@ private slots:
     void aBigFlushIsSlicedOldestFirst();
     void aSocketThatGathersAgainWaitsItsTurn();
     void everyFrameArrivesOnceInOrder();
+    void shutdownSendsWhatIsStillQueued();
 
 private:
     static constexpr int kClients = 100;
@@ -183,6 +184,21 @@ void tst_SocketWorker::everyFrameArrivesOnceInOrder()
     for (int i = 0; i < kClients; ++i)
         QTRY_COMPARE(m_received[i], expected[i]);
     QCOMPARE(waitingSockets(), 0);
+}
+
+void tst_SocketWorker::shutdownSendsWhatIsStillQueued()
+{
+    m_worker->setFlushSlice(0ns);
+    for (int i = 0; i < kClients; ++i)
+        QVERIFY(m_worker->sendFrame(*m_links[size_t(i)], frame(i, 0)));
+    sendPass(); // one slice went; the rest waits, and a flush is posted
+    QCOMPARE(waitingSockets(), kClients - SocketWorker::kSocketsPerClockCheck);
+    m_worker->shutdown(); // the server stopping: everything gathered goes out first
+    for (const auto &link : m_links)
+        QVERIFY(!link->tcp); // the sockets are gone; the posted flush must not touch them
+    QCoreApplication::sendPostedEvents(m_worker.get(), QEvent::MetaCall);
+    for (int i = 0; i < kClients; ++i)
+        QTRY_COMPARE(m_received[i], QStringList { u"client %1 frame 0"_s.arg(i) });
 }
 
 QTEST_GUILESS_MAIN(tst_SocketWorker)
