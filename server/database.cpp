@@ -209,17 +209,15 @@ void Database::write(Job job, QObject *context, Done done)
     QPointer<QObject> guard(context);
     // Completion hops to this object's thread first; only there is `guard` checked, so a
     // context deleted in the meantime is never touched from the writer thread.
-    m_writer->enqueue({ std::move(job),
-                        [this, guard, done = std::move(done)](Result<QVariant> r) {
-                            QMetaObject::invokeMethod(
-                                this,
-                                [guard, done, r = std::move(r)] {
-                                    if (guard)
-                                        done(r);
-                                },
-                                Qt::QueuedConnection);
-                        } },
-                      false);
+    m_writer->enqueue({ std::move(job), [this, guard, done = std::move(done)](Result<QVariant> r) {
+                           QMetaObject::invokeMethod(
+                               this,
+                               [guard, done, r = std::move(r)] {
+                                   if (guard)
+                                       done(r);
+                               },
+                               Qt::QueuedConnection);
+                       } });
     // An idle writer starts when the writes of this event-loop pass are queued: at the start
     // of the next pass (a high-priority posted event runs before the others). Woken per write,
     // it committed each message nearly alone: 678 commits (fdatasync) a second for 2,000

@@ -1,8 +1,9 @@
 // FrameSocket: the QTcpSocket under every accepted connection. Until it is told to gather, it
 // is a plain QTcpSocket (the HTTP front end, REST and SSE use it as such). Once a WebSocket
-// worker adopts it, everything written to it in one event-loop pass (frames handed over by the
-// hub, and QWebSocket's own handshake, pong and close frames) is gathered in order and sent
-// with one sendmsg() at the end of the pass:
+// worker adopts it, everything written to it (frames handed over by the hub, and QWebSocket's
+// own handshake, pong and close frames) is gathered in order and sent with one sendmsg() when
+// it is flushed: by the worker's queue for the hub's frames, at the end of the pass for
+// QWebSocket's own writes, whichever comes first:
 //  - a room event's frame is encoded once and shared by all its recipients (appendFrame takes
 //    a reference, not a copy): no per-recipient UTF-8 conversion, header or buffer copy, which
 //    QWebSocket::sendTextMessage costs for each recipient;
@@ -38,14 +39,14 @@ public:
     // Queues a complete frame (shared, not copied). The caller keeps WebSocket framing whole
     // (frames are only ever appended between QWebSocket's own complete writes).
     enum class Appended {
-        First, // the first gathered this pass: the caller must call sendGathered() before the
-               // pass ends (no flush of the socket's own is coming)
-        More, // behind others gathered this pass
+        First, // nothing was gathered before: the caller must see that sendGathered() is
+               // called (no flush of the socket's own is coming; SocketWorker queues it)
+        More, // behind others gathered and not yet sent
         Behind, // behind unsent bytes in Qt's buffer (the peer is not reading fast enough)
     };
     Appended appendFrame(const QByteArray &frame);
 
-    // Sends what was gathered now (the end-of-pass flush calls it; so do close and shutdown).
+    // Sends what was gathered now (the worker's queue calls it; so do close and shutdown).
     void sendGathered();
 
     // Called after sendGathered() left bytes unsent in Qt's buffer (and once more when it no

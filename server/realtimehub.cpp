@@ -212,7 +212,7 @@ void RealtimeHub::command(Connection *c, SocketWorker::Command &&cmd)
 {
     Worker &w = m_workers[size_t(c->link->worker)];
     if (!w.thread) {
-        // Same thread: hand it over now (the socket sends what a pass gathered at its end).
+        // Same thread: hand it over now (the worker's flush queue sends it).
         w.worker->apply(cmd);
         return;
     }
@@ -522,8 +522,8 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
         const Outgoing out(encodeServerFrame({ {}, EventFrame { e } }));
         int delivered = 0;
         for (qint64 userId : membersOf(e.roomId)) { // no copy: delivery never changes membership
-            // A shared copy (a refcount): a connection closing during delivery may change
-            // m_byUser without invalidating this loop.
+            // A copy (one or two pointers, inline): a connection closing during delivery may
+            // change m_byUser without invalidating this loop.
             const UserConnections connections = m_byUser.value(userId);
             for (Connection *c : connections)
                 delivered += deliverTo(c, e, out);

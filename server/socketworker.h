@@ -56,8 +56,8 @@ public:
 
     // In the worker's thread.
     void adopt(QTcpSocket *socket); // a validated upgrade request; the handshake happens here
-    void apply(const QList<Command> &commands); // a batch: its frames are sent at its end
-    void apply(const Command &command); // one: its frame goes out at the end of the pass
+    void apply(const QList<Command> &commands); // a batch; then a slice of the flush queue
+    void apply(const Command &command); // one; the flush queue runs on the next pass
     // A Send without a command (no lookup, no copy): for a hub on this worker's thread. False
     // when the link cannot take it this way (no FrameSocket): use apply() then.
     bool sendFrame(WsLink &link, const QByteArray &frame);
@@ -80,8 +80,8 @@ private:
     void onNewConnection();
     void applyOne(const Command &command);
     void appendFrame(WsLink &link, const QByteArray &frame);
-    // One sendmsg() per socket that gathered frames, oldest first, for one slice of time; the
-    // rest after the event loop has read again (see kFlushSlice in the .cpp).
+    // One sendmsg() per socket that gathered frames, oldest first, for one slice of time
+    // (setFlushSlice); the rest after the event loop has run again.
     void sendGathered();
     void postSendGathered();
     void onSendPosted();

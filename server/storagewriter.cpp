@@ -40,12 +40,10 @@ bool StorageWriter::startAndWait(QString *error)
     return true;
 }
 
-void StorageWriter::enqueue(Item item, bool wake)
+void StorageWriter::enqueue(Item item)
 {
     QMutexLocker lock(&m_mutex);
     m_queue.push_back(std::move(item));
-    if (wake)
-        m_wake.wakeOne();
 }
 
 void StorageWriter::wake()

@@ -25,9 +25,10 @@ public:
 
     // Returns false when the connection could not be opened (the thread is not running then).
     bool startAndWait(QString *error);
-    // Queues an item; without `wake`, an idle writer starts on it only at wake() (the caller
-    // gathers what one event-loop pass queued into one commit).
-    void enqueue(Item item, bool wake = true);
+    // Queues an item. An idle writer starts only at wake() (Database calls it once per
+    // event-loop pass, so what one pass queued shares a commit); a busy one takes what has
+    // queued when its commit is done.
+    void enqueue(Item item);
     void wake();
     void waitUntilIdle();
     void stop();
