@@ -88,6 +88,7 @@ FrameSocket::Appended FrameSocket::appendFrame(const QByteArray &frame)
 void FrameSocket::setSentHandler(std::function<void(qint64)> handler)
 {
     m_sent = std::move(handler);
+    m_hasSentHandler = bool(m_sent);
 }
 
 qint64 FrameSocket::writeData(const char *data, qint64 len)
@@ -172,7 +173,7 @@ void FrameSocket::sendGathered()
     if (m_gathered.capacity() > 64)
         m_gathered.squeeze();
     m_gatheredBytes = 0;
-    if (m_sent) {
+    if (m_hasSentHandler) {
         const qint64 unsent = qtHoldsBytes() ? QTcpSocket::bytesToWrite() : 0;
         if (unsent > 0 || m_reportedUnsent)
             m_sent(unsent);

@@ -54,6 +54,16 @@ public:
     // the server's time at 200,000 deliveries/s. Without a handler, bytesWritten() is emitted.
     void setSentHandler(std::function<void(qint64 unsent)> handler);
 
+    // Asks for the lines appendFrame() and sendGathered() touch, ahead of the call: with
+    // thousands of sockets each is a cache miss, and a loop over many sockets can overlap them.
+    void prefetch() const
+    {
+        const char *p = reinterpret_cast<const char *>(this);
+        __builtin_prefetch(p + 16, 1);
+        __builtin_prefetch(p + 56, 1);
+        __builtin_prefetch(p + 96, 1);
+    }
+
     qint64 bytesToWrite() const override;
     void disconnectFromHost() override;
 
@@ -67,16 +77,19 @@ private:
     qint64 toQt(const char *data, qint64 len); // into QAbstractSocket's own buffer
     bool qtHoldsBytes();
 
-    // In the object, not behind a pointer: a delivery touches the socket anyway, and a list
-    // of its own was one more cache miss per frame (perf, 5000 sockets).
-    QVarLengthArray<QByteArray, 4> m_gathered;
-    qint64 m_gatheredBytes = 0;
-    std::function<void(qint64)> m_sent;
+    // Hot state first: a delivery and a flush read the flags, the descriptor and the list's
+    // header and first frames, which so start within the object's first two cache lines (after
+    // QObject's two pointers); the sent handler, rarely called, comes last. In the object, not
+    // behind a pointer: a list of its own was one more cache miss per frame (perf, 5000 sockets).
     bool m_gathering = false;
     bool m_flushPosted = false;
-    int m_fd = -1; // while gathering and connected (kept in step by stateChanged)
     bool m_qtHoldsBytes = false; // QAbstractSocket's buffer may hold bytes (toQt() was used)
     bool m_reportedUnsent = false; // the sent handler was last told of unsent bytes
+    bool m_hasSentHandler = false; // m_sent is set (read here, not in its cold line)
+    int m_fd = -1; // while gathering and connected (kept in step by stateChanged)
+    qint64 m_gatheredBytes = 0;
+    QVarLengthArray<QByteArray, 4> m_gathered;
+    std::function<void(qint64)> m_sent;
 };
 
 } // namespace confab::server

@@ -121,6 +121,8 @@ private:
         QList<SocketWorker::Command> queued;
     };
     std::vector<Worker> m_workers;
+    bool m_socketsInline = false; // no worker threads: the hub writes to the sockets itself
+    static constexpr int kPrefetchAhead = 4; // deliveries between a prefetch and its use
     size_t m_nextWorker = 0;
     bool m_flushScheduled = false;
     QTimer *m_heartbeat;

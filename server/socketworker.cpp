@@ -155,6 +155,14 @@ void SocketWorker::sendGathered()
     qsizetype i = m_gatherHead;
     int sinceCheck = 0;
     while (i < m_gathering.size()) {
+        // A few sockets ahead, their link and then their socket are asked for, so that the
+        // cache misses of several sockets overlap instead of coming one after another.
+        if (i + 2 * kPrefetchAhead < m_gathering.size())
+            __builtin_prefetch(m_gathering.at(i + 2 * kPrefetchAhead).get());
+        if (i + kPrefetchAhead < m_gathering.size()) {
+            if (const FrameSocket *tcp = m_gathering.at(i + kPrefetchAhead)->tcp)
+                tcp->prefetch();
+        }
         WsLink *link = m_gathering.at(i++).get(); // the list may grow meanwhile
         if (link->tcp) // null: gone meanwhile
             link->tcp->sendGathered();

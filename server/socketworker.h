@@ -67,6 +67,7 @@ public:
     // least kSocketsPerClockCheck sockets are written per flush. Tests shorten it.
     static constexpr std::chrono::nanoseconds kDefaultFlushSlice = std::chrono::milliseconds(2);
     static constexpr int kSocketsPerClockCheck = 32;
+    static constexpr int kPrefetchAhead = 4; // sockets between a prefetch and the write
     void setFlushSlice(std::chrono::nanoseconds slice);
 
 signals:
