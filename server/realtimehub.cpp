@@ -241,17 +241,55 @@ void RealtimeHub::flush()
     }
 }
 
+void RealtimeHub::addUserConnection(qint64 userId, Connection *c)
+{
+    m_byUser[userId].append(c);
+    m_recipients.clear(); // the user's rooms are not known here: every list is rebuilt
+}
+
+void RealtimeHub::removeUserConnection(qint64 userId, Connection *c)
+{
+    const auto it = m_byUser.find(userId);
+    if (it == m_byUser.end())
+        return;
+    it->removeAll(c);
+    if (it->isEmpty())
+        m_byUser.erase(it);
+    m_recipients.clear();
+}
+
+void RealtimeHub::retire(std::shared_ptr<Connection> c)
+{
+    if (m_delivering > 0 && c)
+        m_retired.push_back(std::move(c));
+}
+
+const QList<RealtimeHub::Connection *> &RealtimeHub::recipientsOf(qint64 roomId)
+{
+    auto it = m_recipients.find(roomId);
+    if (it == m_recipients.end()) {
+        QList<Connection *> list;
+        for (qint64 userId : membersOf(roomId)) {
+            if (const auto u = m_byUser.constFind(userId); u != m_byUser.constEnd()) {
+                for (Connection *c : *u)
+                    list.append(c);
+            }
+        }
+        it = m_recipients.insert(roomId, std::move(list));
+    }
+    return *it;
+}
+
 void RealtimeHub::onClosed(Connection *c)
 {
     const quint64 id = c->link->id;
     const qint64 userId = c->userId;
-    if (userId) {
-        auto &list = m_byUser[userId];
-        list.removeAll(c);
-        if (list.isEmpty())
-            m_byUser.remove(userId);
-    }
-    m_connections.remove(id); // destroys the Connection (the worker deletes the socket)
+    c->closing = true;
+    if (userId)
+        removeUserConnection(userId, c);
+    // Destroys the Connection (the worker deletes the socket), or keeps it until the delivery
+    // running now, which holds a list with it, has ended.
+    retire(m_connections.take(id));
     if (userId)
         broadcastPresence(userId);
 }
@@ -299,16 +337,15 @@ void RealtimeHub::acceptSse(qint64 userId, const QByteArray &tokenHash,
     Connection *raw = c.get();
     connect(socket, &QTcpSocket::disconnected, this, [this, socket, raw, userId] {
         // Keep the Connection alive until it is unlinked everywhere.
-        const std::shared_ptr<Connection> gone = m_sse.take(socket);
+        std::shared_ptr<Connection> gone = m_sse.take(socket);
         if (!gone)
             return;
-        auto &list = m_byUser[userId];
-        list.removeAll(raw);
-        if (list.isEmpty())
-            m_byUser.remove(userId);
+        gone->closing = true;
+        removeUserConnection(userId, raw);
+        retire(std::move(gone));
         broadcastPresence(userId);
     });
-    m_byUser[userId].append(raw);
+    addUserConnection(userId, raw);
 
     if (lastEventId) {
         // Everything of the user's rooms after the last event the client saw, in commit order.
@@ -374,7 +411,7 @@ void RealtimeHub::authenticate(Connection *c, const QString &token, const QStrin
         return sendError(c, requestId, user.error());
     c->userId = session->userId;
     c->tokenHash = session->tokenHash;
-    m_byUser[c->userId].append(c);
+    addUserConnection(c->userId, c);
 
     HelloFrame hello;
     hello.user = user.value();
@@ -521,44 +558,44 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
         if (e.type == EventType::MemberJoin) {
             membersOf(e.roomId);
             m_members[e.roomId].insert(e.subjectUserId());
+            m_recipients.remove(e.roomId);
         }
         const Outgoing out(encodeServerFrame({ {}, EventFrame { e } }));
-        // The recipients first (hash lookups only), each record prefetched as it is found;
-        // then the deliveries, with the next recipients' links and sockets prefetched a few
-        // steps ahead. Each of those three objects is a cache miss with thousands of
-        // connections; taken one after another they were ~12% of the core at 200,000
-        // deliveries/s (docs/benchmarks.md). Raw pointers: a connection that closes meanwhile
-        // is only marked (closeWith); its record goes when the worker reports it closed.
-        QVarLengthArray<Connection *, 128> recipients;
-        for (qint64 userId : membersOf(e.roomId)) { // no copy: delivery never changes membership
-            const auto it = m_byUser.constFind(userId);
-            if (it == m_byUser.constEnd())
-                continue;
-            for (Connection *c : *it) {
-                __builtin_prefetch(c);
-                recipients.append(c);
-            }
-        }
-        int delivered = 0;
+        // The room's connections, as a flat list kept between messages, and with the next
+        // recipients' records, links and sockets prefetched a few deliveries ahead: each of
+        // them is a cache miss with thousands of connections, and one after another they were
+        // ~12% of the core at 200,000 deliveries/s (docs/benchmarks.md). A copy (shared, no
+        // allocation): the cached list may be dropped meanwhile; a connection that closes
+        // meanwhile stays allocated until this delivery ends (retire()).
+        const QList<Connection *> recipients = recipientsOf(e.roomId);
         const qsizetype n = recipients.size();
+        const Connection *const *to = recipients.constData();
+        ++m_delivering;
+        int delivered = 0;
         for (qsizetype i = 0; i < n; ++i) {
+            if (i + 3 * kPrefetchAhead < n)
+                __builtin_prefetch(to[i + 3 * kPrefetchAhead]);
             // The sockets' fields may be read only when they live on this thread.
             if (m_socketsInline && i + 2 * kPrefetchAhead < n) {
-                if (const WsLink *link = recipients[i + 2 * kPrefetchAhead]->link.get())
+                if (const WsLink *link = to[i + 2 * kPrefetchAhead]->link.get())
                     __builtin_prefetch(link);
             }
             if (m_socketsInline && i + kPrefetchAhead < n) {
-                const WsLink *link = recipients[i + kPrefetchAhead]->link.get();
+                const WsLink *link = to[i + kPrefetchAhead]->link.get();
                 if (link && link->tcp)
                     link->tcp->prefetch();
             }
             delivered += deliverTo(recipients[i], e, out);
         }
+        if (--m_delivering == 0)
+            m_retired.clear();
         countDeliveries(e, delivered);
         if (e.type == EventType::MemberLeave)
             m_members[e.roomId].remove(e.subjectUserId());
         else if (e.type == EventType::RoomDelete)
             m_members.remove(e.roomId);
+        if (e.type == EventType::MemberLeave || e.type == EventType::RoomDelete)
+            m_recipients.remove(e.roomId);
     }
 }
 

@@ -81,6 +81,10 @@ private:
     void handlePresence(Connection *c, const PresenceFrame &f);
 
     void deliver(const QList<RoomEvent> &events);
+    const QList<Connection *> &recipientsOf(qint64 roomId);
+    void addUserConnection(qint64 userId, Connection *c);
+    void removeUserConnection(qint64 userId, Connection *c);
+    void retire(std::shared_ptr<Connection> c);
     // One server frame, encoded once however many connections receive it: the JSON (SSE
     // streams send it as is) and, built on first use, the WebSocket frame around it.
     class Outgoing
@@ -134,6 +138,12 @@ private:
     using UserConnections = QVarLengthArray<Connection *, 2>;
     QHash<qint64, UserConnections> m_byUser;
     QHash<qint64, QSet<qint64>> m_members; // roomId → userIds, loaded on first use
+    // roomId → the connections of its members (m_members joined with m_byUser), built on first
+    // delivery and dropped when either side changes.
+    QHash<qint64, QList<Connection *>> m_recipients;
+    // Connections closed while a delivery runs: freed when it has ended (it holds pointers).
+    int m_delivering = 0;
+    std::vector<std::shared_ptr<Connection>> m_retired;
     QHash<QPair<qint64, qint64>, qint64> m_typing; // (roomId, userId) → expiry (ms)
     QHash<qint64, PresenceStatus> m_lastPresence;
 };

@@ -52,6 +52,7 @@ private slots:
     void resumeFarBehindOrOtherEpochSaysReset();
     void resumeOfARoomYouLeftIsForbidden();
     void nonMembersReceiveNothing();
+    void aSecondDeviceMidConversationGetsWhatFollows();
     void joinersSeeTheirJoinLeaversTheirLeaveAndNothingAfter();
     void typingReachesOthersAndExpires();
     void presenceFollowsConnections();
@@ -268,6 +269,33 @@ void tst_Realtime::nonMembersReceiveNothing()
     for (const auto &f : wo.frames)
         QVERIFY(!is<EventFrame>(f) && !is<TypingNotice>(f));
     QCOMPARE(seqsIn(wa.events(), priv), QList<qint64> { 3 });
+}
+
+void tst_Realtime::aSecondDeviceMidConversationGetsWhatFollows()
+{
+    // The hub keeps each room's connections between messages: a device that connects, or one
+    // that goes away, after the room has had messages must change who gets the next one.
+    TestServer s;
+    const auto [a, b, room] = s.aliceAndBobInARoom();
+    WsClient wa(s.port()), phone(s.port());
+    QVERIFY(wa.enter(a.token, room));
+    QVERIFY(phone.enter(b.token, room));
+    QVERIFY(wa.send(room, u"c1"_s, u"one"_s));
+    QTRY_COMPARE(bodiesIn(phone.events(), room), QStringList { u"one"_s });
+    WsClient laptop(s.port()); // bob's second device
+    QVERIFY(laptop.login(b.token));
+    QVERIFY(laptop.resume({ { room, phone.events().last().seq } }));
+    QVERIFY(wa.send(room, u"c2"_s, u"two"_s));
+    QTRY_COMPARE(bodiesIn(laptop.events(), room), QStringList { u"two"_s });
+    QTRY_COMPARE(bodiesIn(phone.events(), room), (QStringList { u"one"_s, u"two"_s }));
+    // The phone goes away; the laptop goes on receiving, alone.
+    phone.close();
+    QTRY_VERIFY(phone.isClosed());
+    QTRY_COMPARE(s.server().hub().connectionCount(), 2);
+    QVERIFY(wa.send(room, u"c3"_s, u"three"_s));
+    QTRY_COMPARE(bodiesIn(laptop.events(), room), (QStringList { u"two"_s, u"three"_s }));
+    QTRY_COMPARE(bodiesIn(wa.events(), room), (QStringList { u"one"_s, u"two"_s, u"three"_s }));
+    QCOMPARE(bodiesIn(phone.events(), room), (QStringList { u"one"_s, u"two"_s }));
 }
 
 void tst_Realtime::joinersSeeTheirJoinLeaversTheirLeaveAndNothingAfter()
