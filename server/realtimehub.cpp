@@ -569,7 +569,7 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
         // meanwhile stays allocated until this delivery ends (retire()).
         const QList<Connection *> recipients = recipientsOf(e.roomId);
         const qsizetype n = recipients.size();
-        const Connection *const *to = recipients.constData();
+        Connection *const *to = recipients.constData();
         ++m_delivering;
         int delivered = 0;
         for (qsizetype i = 0; i < n; ++i) {
@@ -585,7 +585,7 @@ void RealtimeHub::deliver(const QList<RoomEvent> &events)
                 if (link && link->tcp)
                     link->tcp->prefetch();
             }
-            delivered += deliverTo(recipients[i], e, out);
+            delivered += deliverTo(to[i], e, out);
         }
         if (--m_delivering == 0)
             m_retired.clear();
