@@ -14,7 +14,9 @@
 //   confab-bench plot RESULTS.json OUT.png
 // Common options: --json, --threads N (load threads), --server PATH (default: confab-server
 // beside this binary or in ../server), --no-pin, --server-threads N (the server's
-// --realtime-threads; default: its own choice, which is 0 when it is pinned to one CPU).
+// --realtime-threads; default: its own choice, which is 0 when it is pinned to one CPU),
+// --arrival (also send→arrival: the kernel's receive timestamp instead of the moment the
+// generator read the frame, i.e. without the generator's own delay; column "arr p99").
 //
 // By default it starts its own confab-server (127.0.0.1, port 0, fresh data directory,
 // --password-cost minimal) pinned to CPU 0 with the load threads on the other CPUs, and reads
@@ -56,6 +58,7 @@ struct Options
     std::map<QString, QString> values;
     bool json = false;
     bool pin = true;
+    bool arrival = false; // --arrival: send→arrival too (kernel receive timestamps)
 
     QString value(const QString &k, const QString &def) const
     {
@@ -149,27 +152,36 @@ Measured measure(Context &ctx, WsLoad &load, double rate, double seconds, uint64
         { u"cores"_s, cores },
         { u"saturated"_s, m.saturated },
     };
+    if (ctx.opt.arrival) {
+        m.row[u"arriveP50"_s] = pct(s.arriveUs, 50);
+        m.row[u"arriveP99"_s] = pct(s.arriveUs, 99);
+    }
     if (m.losses || s.errors)
         ctx.failed = true;
     return m;
 }
 
+bool g_arrivalColumn = false; // --arrival
+
 void printHeader()
 {
-    std::printf("%9s %11s %11s %8s %8s %8s %8s %8s %7s %6s %6s %7s\n", "msgs/s", "acked/s",
-                "deliv/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "ack p99", "losses", "srv%",
-                "gen%", "RSS MiB");
+    std::printf("%9s %11s %11s %8s %8s %8s %8s %8s %7s %6s %6s %7s", "msgs/s", "acked/s", "deliv/s",
+                "p50 ms", "p95 ms", "p99 ms", "max ms", "ack p99", "losses", "srv%", "gen%",
+                "RSS MiB");
+    std::printf(g_arrivalColumn ? " %8s\n" : "\n", "arr p99");
 }
 
 void printRow(const QJsonObject &r)
 {
-    std::printf("%9.0f %11.0f %11.0f %8.2f %8.2f %8.2f %8.2f %8.2f %7lld %6.0f %6.0f %7.1f%s\n",
+    std::printf("%9.0f %11.0f %11.0f %8.2f %8.2f %8.2f %8.2f %8.2f %7lld %6.0f %6.0f %7.1f",
                 r[u"rate"_s].toDouble(), r[u"ackedPerSecond"_s].toDouble(),
                 r[u"deliveriesPerSecond"_s].toDouble(), r[u"p50"_s].toDouble(),
                 r[u"p95"_s].toDouble(), r[u"p99"_s].toDouble(), r[u"max"_s].toDouble(),
                 r[u"ackP99"_s].toDouble(), r[u"losses"_s].toInteger(), r[u"serverCpu"_s].toDouble(),
-                r[u"benchCpu"_s].toDouble(), r[u"serverRssMiB"_s].toDouble(),
-                r[u"saturated"_s].toBool() ? "  (generator saturated: not a result)" : "");
+                r[u"benchCpu"_s].toDouble(), r[u"serverRssMiB"_s].toDouble());
+    if (g_arrivalColumn)
+        std::printf(" %8.2f", r[u"arriveP99"_s].toDouble());
+    std::printf("%s\n", r[u"saturated"_s].toBool() ? "  (generator saturated: not a result)" : "");
     std::fflush(stdout);
 }
 
@@ -203,6 +215,7 @@ void fanout(Context &ctx, int members, const QList<double> &rates, double second
     const qint64 room = createRoom(ctx.server, users[0], u"fanout"_s);
     joinAll(ctx.server, room, users, 1, users.size());
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, std::vector<qint64>(users.size(), room), true)))
         return;
     printHeader();
@@ -232,6 +245,7 @@ void rooms(Context &ctx, int clients, int roomSize, const QList<double> &rates, 
             roomOf[i] = id;
     }
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, roomOf, true)))
         return;
     printHeader();
@@ -255,6 +269,7 @@ void ingest(Context &ctx, int senders, double seconds)
     for (int i = 0; i < senders; ++i)
         roomOf.push_back(createRoom(ctx.server, users[size_t(i)], u"ingest%1"_s.arg(i)));
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, roomOf, true)))
         return;
     printHeader();
@@ -276,6 +291,7 @@ void idle(Context &ctx, int connections)
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const uint64_t before = sampleCpu(ctx.server.pid).rssKiB;
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specs))
         return;
     std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -298,6 +314,7 @@ void history(Context &ctx, int events, int pages, const QString &serverBinary)
     {
         // Seed through the protocol: 20 senders, 64 in flight each.
         WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+        load.setArrivalTimes(ctx.opt.arrival);
         if (!connectAll(ctx, load, specsFor(users, std::vector<qint64>(users.size(), room), true)))
             return;
         int seeded = 0;
@@ -378,6 +395,7 @@ void resumeStorm(Context &ctx, int clients, int roomSize, int messages)
         senders.push_back(users[first]);
     }
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, roomOf, false)))
         return;
     // One message per room so every client holds a cursor.
@@ -434,6 +452,8 @@ int main(int argc, char *argv[])
             opt.json = true;
         else if (a == u"--no-pin")
             opt.pin = false;
+        else if (a == u"--arrival")
+            opt.arrival = true;
         else if (a.startsWith(u"--") && i + 1 < argc)
             opt.values[a.mid(2)] = QString::fromLocal8Bit(argv[++i]);
         else if (opt.mode.isEmpty())
@@ -468,6 +488,7 @@ int main(int argc, char *argv[])
     signal(SIGPIPE, SIG_IGN);
     Context ctx;
     ctx.opt = opt;
+    g_arrivalColumn = opt.arrival;
     const int cpus = int(std::thread::hardware_concurrency());
     ctx.threads = opt.integer(u"threads"_s, std::max(1, cpus - 1));
     if (opt.pin && cpus >= 2) {

@@ -79,7 +79,17 @@ struct Conn
     int inFlight = 0;
     uint64_t nextId = 1;
     std::unordered_map<uint64_t, std::pair<uint64_t, int>> pending; // id → send ns, step
+    uint64_t arrivedNs = 0; // kernel receive time of the newest data read (CLOCK_MONOTONIC)
 };
+
+// CLOCK_REALTIME − CLOCK_MONOTONIC: socket receive timestamps are in real time.
+int64_t realtimeOffsetNs()
+{
+    timespec r, m;
+    clock_gettime(CLOCK_REALTIME, &r);
+    clock_gettime(CLOCK_MONOTONIC, &m);
+    return (int64_t(r.tv_sec) - int64_t(m.tv_sec)) * 1000000000ll + (r.tv_nsec - m.tv_nsec);
+}
 
 struct WsLoad::Worker
 {
@@ -101,6 +111,8 @@ struct WsLoad::Worker
     bool sending = false;
     double perSenderRate = 0;
     uint64_t stepStart = 0;
+    bool arrivalTimes = false;
+    int64_t realtimeOffset = realtimeOffsetNs();
     int maxInFlight = 0;
     StepStats stats;
     uint64_t runTag = nowNs();
@@ -137,6 +149,8 @@ struct WsLoad::Worker
         c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         int one = 1;
         setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (arrivalTimes)
+            setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
         sockaddr_in addr {};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(port);
@@ -279,6 +293,8 @@ struct WsLoad::Worker
                 if (msgStep == step && sentAt) {
                     ++stats.delivered;
                     stats.deliverUs.push_back(uint32_t((nowNs() - sentAt) / 1000));
+                    if (c.arrivedNs > sentAt)
+                        stats.arriveUs.push_back(uint32_t((c.arrivedNs - sentAt) / 1000));
                 }
             }
             if (!target.empty() && c.resumed) {
@@ -337,10 +353,27 @@ struct WsLoad::Worker
     void onReadable(Conn &c)
     {
         char buf[65536];
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
         for (;;) {
-            const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+            iovec iov { buf, sizeof buf };
+            msghdr msg {};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            const ssize_t n = ::recvmsg(c.fd, &msg, 0);
             if (n > 0) {
                 c.in.append(buf, size_t(n));
+                for (cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+                    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+                        timespec ts;
+                        std::memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+                        c.arrivedNs = uint64_t(int64_t(ts.tv_sec) * 1000000000ll + ts.tv_nsec
+                                               - realtimeOffset);
+                    }
+                }
+                if (size_t(n) < sizeof buf)
+                    break; // drained for now (level-triggered: epoll reports what comes next)
                 continue;
             }
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -479,6 +512,15 @@ struct WsLoad::Worker
     }
 };
 
+void WsLoad::setArrivalTimes(bool on)
+{
+    for (auto &w : m_workers)
+        w->call<int>([&w, on] {
+            w->arrivalTimes = on;
+            return 0;
+        });
+}
+
 WsLoad::WsLoad(std::string host, uint16_t port, int threads, int bodyBytes)
     : m_host(std::move(host))
     , m_port(port)
@@ -584,6 +626,7 @@ StepStats WsLoad::step(double totalRate, double seconds, int drainMs, uint64_t e
             w->perSenderRate = senders && totalRate > 0 ? totalRate / double(senders) : 0;
             w->maxInFlight = maxInFlight;
             w->stepStart = start;
+            w->realtimeOffset = realtimeOffsetNs();
             for (auto &c : w->conns)
                 c->sentInStep = 0;
             w->sending = true;
@@ -606,6 +649,7 @@ StepStats WsLoad::step(double totalRate, double seconds, int drainMs, uint64_t e
             total.errors += s.errors;
             total.delivered += s.delivered;
             total.deliverUs.insert(total.deliverUs.end(), s.deliverUs.begin(), s.deliverUs.end());
+            total.arriveUs.insert(total.arriveUs.end(), s.arriveUs.begin(), s.arriveUs.end());
             total.ackUs.insert(total.ackUs.end(), s.ackUs.begin(), s.ackUs.end());
             for (auto [room, n] : s.ackedPerRoom)
                 total.ackedPerRoom[room] += n;

@@ -35,6 +35,9 @@ struct ConnSpec
 struct StepStats
 {
     std::vector<uint32_t> deliverUs; // send→deliver, per delivery
+    // send→arrival in the receiver's socket (the kernel's receive timestamp; only with
+    // setArrivalTimes): the server's part without the generator's own delay in reading.
+    std::vector<uint32_t> arriveUs;
     std::vector<uint32_t> ackUs; // send→ack, per acknowledged message
     uint64_t sent = 0;
     uint64_t acked = 0;
@@ -48,6 +51,10 @@ class WsLoad
 public:
     WsLoad(std::string host, uint16_t port, int threads, int bodyBytes = 100);
     ~WsLoad();
+
+    // Before connect(): also measure send→arrival from the sockets' receive timestamps
+    // (SO_TIMESTAMPNS, which turns on timestamping of every packet on the host).
+    void setArrivalTimes(bool on);
 
     // Opens every connection (spread over the workers) and waits until each has been resumed.
     // Returns how many are ready.
