@@ -161,14 +161,13 @@ Measured measure(Context &ctx, WsLoad &load, double rate, double seconds, uint64
     return m;
 }
 
-bool g_arrivalColumn = false; // --arrival
-
-void printHeader()
+// The "arr p99" column only with --arrival (the rows carry arriveP99 then).
+void printHeader(bool arrival)
 {
     std::printf("%9s %11s %11s %8s %8s %8s %8s %8s %7s %6s %6s %7s", "msgs/s", "acked/s", "deliv/s",
                 "p50 ms", "p95 ms", "p99 ms", "max ms", "ack p99", "losses", "srv%", "gen%",
                 "RSS MiB");
-    std::printf(g_arrivalColumn ? " %8s\n" : "\n", "arr p99");
+    std::printf(arrival ? " %8s\n" : "\n", "arr p99");
 }
 
 void printRow(const QJsonObject &r)
@@ -179,7 +178,7 @@ void printRow(const QJsonObject &r)
                 r[u"p95"_s].toDouble(), r[u"p99"_s].toDouble(), r[u"max"_s].toDouble(),
                 r[u"ackP99"_s].toDouble(), r[u"losses"_s].toInteger(), r[u"serverCpu"_s].toDouble(),
                 r[u"benchCpu"_s].toDouble(), r[u"serverRssMiB"_s].toDouble());
-    if (g_arrivalColumn)
+    if (r.contains(u"arriveP99"_s))
         std::printf(" %8.2f", r[u"arriveP99"_s].toDouble());
     std::printf("%s\n", r[u"saturated"_s].toBool() ? "  (generator saturated: not a result)" : "");
     std::fflush(stdout);
@@ -218,7 +217,7 @@ void fanout(Context &ctx, int members, const QList<double> &rates, double second
     load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, std::vector<qint64>(users.size(), room), true)))
         return;
-    printHeader();
+    printHeader(ctx.opt.arrival);
     QJsonArray steps;
     for (double rate : rates) {
         const Measured m = measure(ctx, load, rate, seconds, uint64_t(members));
@@ -248,7 +247,7 @@ void rooms(Context &ctx, int clients, int roomSize, const QList<double> &rates, 
     load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, roomOf, true)))
         return;
-    printHeader();
+    printHeader(ctx.opt.arrival);
     QJsonArray steps;
     for (double rate : rates) {
         const Measured m = measure(ctx, load, rate, seconds, uint64_t(roomSize));
@@ -272,7 +271,7 @@ void ingest(Context &ctx, int senders, double seconds)
     load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, roomOf, true)))
         return;
-    printHeader();
+    printHeader(ctx.opt.arrival);
     const Measured m = measure(ctx, load, 0, seconds, 1, 64);
     printRow(m.row);
     ctx.results[u"ingest"_s] = QJsonObject { { u"senders"_s, senders }, { u"result"_s, m.row } };
@@ -291,7 +290,6 @@ void idle(Context &ctx, int connections)
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const uint64_t before = sampleCpu(ctx.server.pid).rssKiB;
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
-    load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specs))
         return;
     std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -314,7 +312,6 @@ void history(Context &ctx, int events, int pages, const QString &serverBinary)
     {
         // Seed through the protocol: 20 senders, 64 in flight each.
         WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
-        load.setArrivalTimes(ctx.opt.arrival);
         if (!connectAll(ctx, load, specsFor(users, std::vector<qint64>(users.size(), room), true)))
             return;
         int seeded = 0;
@@ -395,7 +392,6 @@ void resumeStorm(Context &ctx, int clients, int roomSize, int messages)
         senders.push_back(users[first]);
     }
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
-    load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, roomOf, false)))
         return;
     // One message per room so every client holds a cursor.
@@ -488,7 +484,6 @@ int main(int argc, char *argv[])
     signal(SIGPIPE, SIG_IGN);
     Context ctx;
     ctx.opt = opt;
-    g_arrivalColumn = opt.arrival;
     const int cpus = int(std::thread::hardware_concurrency());
     ctx.threads = opt.integer(u"threads"_s, std::max(1, cpus - 1));
     if (opt.pin && cpus >= 2) {
