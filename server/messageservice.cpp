@@ -49,8 +49,21 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
     const qint64 now = m_ctx.now();
     m_ctx.database->writeTyped<SendOutcome>(
         [=](QSqlDatabase &db) -> Result<SendOutcome> {
-            // A retried send returns the original ack: the unique key (sender, clientMsgId) is
-            // the authority, not memory, so this holds across restarts.
+            // The usual case first, in three statements: a member posting a new message.
+            const Result<qint64> lastSeq = roomstore::lastSeqForPoster(db, roomId, userId);
+            if (lastSeq) {
+                auto ev = roomstore::appendAfter(db, roomId, *lastSeq, EventType::Message, userId,
+                                                 { { u"body"_s, body } }, now, clientMsgId);
+                if (!ev)
+                    return ev.error();
+                if (*ev)
+                    return SendOutcome { SendAck { clientMsgId, (*ev)->id, roomId, (*ev)->seq,
+                                                   (*ev)->ts, false },
+                                         std::move(*ev) };
+            }
+            // Not stored: a retry of a message that is (it gets the original ack, also after
+            // its sender has left the room: the unique key (sender, clientMsgId) is the
+            // authority, not memory, so this holds across restarts), or a refusal.
             CachedQuery q(db,
                           u"SELECT id, room_id, seq, ts FROM events WHERE sender_id = ?"
                           u" AND client_msg_id = ?"_s);
@@ -66,19 +79,9 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                                                true },
                                      std::nullopt };
             }
-            // Membership first (one indexed row); the room itself only to tell a missing room
-            // from a room one is not in. append() refuses a deleted room.
-            if (auto err = roomstore::checkMember(db, roomId, userId)) {
-                if (auto room = roomstore::room(db, roomId); !room)
-                    return room.error();
-                return *err;
-            }
-            auto ev = roomstore::append(db, roomId, EventType::Message, userId,
-                                        { { u"body"_s, body } }, now, clientMsgId);
-            if (!ev)
-                return ev.error();
-            return SendOutcome { SendAck { clientMsgId, ev->id, roomId, ev->seq, ev->ts, false },
-                                 ev.value() };
+            if (!lastSeq)
+                return lastSeq.error();
+            return makeError(ErrorCode::Internal, u"the message was neither stored nor found"_s);
         },
         this,
         [this, done](Result<SendOutcome> r) {

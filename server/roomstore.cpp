@@ -136,29 +136,43 @@ QList<Room> visibleRooms(QSqlDatabase db, qint64 userId, QList<qint64> *joined)
     return out;
 }
 
-Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
-                         const QJsonObject &content, qint64 ts, const QString &clientMsgId)
+Result<qint64> lastSeqForPoster(QSqlDatabase &db, qint64 roomId, qint64 userId)
 {
+    // One row answers all three: the room exists, the poster is in it, and its newest seq.
     CachedQuery q(db,
-                  u"UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? AND deleted = 0"
-                  u" RETURNING last_seq"_s);
-    if (auto r = execCached(q, { roomId }); !r)
+                  u"SELECT r.last_seq, EXISTS (SELECT 1 FROM members m"
+                  u" WHERE m.room_id = r.id AND m.user_id = ?)"
+                  u" FROM rooms r WHERE r.id = ? AND r.deleted = 0"_s);
+    if (auto r = execCached(q, { userId, roomId }); !r)
         return r.error();
     if (!q->next())
         return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
+    if (!q->value(1).toBool())
+        return makeError(ErrorCode::NotMember, u"you are not a member of room %1"_s.arg(roomId),
+                         u"roomId"_s);
+    return q->value(0).toLongLong();
+}
+
+Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qint64 lastSeq,
+                                             EventType type, qint64 senderId,
+                                             const QJsonObject &content, qint64 ts,
+                                             const QString &clientMsgId)
+{
     RoomEvent e;
     e.roomId = roomId;
-    e.seq = q->value(0).toLongLong();
-    q->finish();
+    e.seq = lastSeq + 1;
     e.type = type;
     e.senderId = senderId;
     e.ts = ts;
     e.content = content;
     e.clientMsgId = clientMsgId;
+    // A (sender, clientMsgId) that exists already inserts nothing (the unique index decides, in
+    // the same step as the insert); any other constraint still fails the statement.
     CachedQuery ins(
         db,
         u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id)"
-        u" VALUES (?, ?, ?, ?, ?, ?, ?)"_s);
+        u" VALUES (?, ?, ?, ?, ?, ?, ?)"
+        u" ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING"_s);
     if (auto r
         = execCached(ins,
                      { roomId, e.seq, eventTypeName(type), senderId, ts,
@@ -167,8 +181,36 @@ Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64
                                              : QVariant(clientMsgId) });
         !r)
         return r.error();
+    if (ins->numRowsAffected() != 1)
+        return std::optional<RoomEvent>();
     e.id = ins->lastInsertId().toLongLong();
-    return e;
+    // Plain statements, not `UPDATE ... RETURNING`: SQLite buffers RETURNING rows in a temporary
+    // b-tree, opened and freed per statement, which cost the writer more than the INSERT itself
+    // (docs/benchmarks.md).
+    CachedQuery bump(db, u"UPDATE rooms SET last_seq = ? WHERE id = ?"_s);
+    if (auto r = execCached(bump, { e.seq, roomId }); !r)
+        return r.error();
+    return std::optional<RoomEvent>(std::move(e));
+}
+
+Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
+                         const QJsonObject &content, qint64 ts, const QString &clientMsgId)
+{
+    qint64 lastSeq = 0;
+    {
+        CachedQuery q(db, u"SELECT last_seq FROM rooms WHERE id = ? AND deleted = 0"_s);
+        if (auto r = execCached(q, { roomId }); !r)
+            return r.error();
+        if (!q->next())
+            return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
+        lastSeq = q->value(0).toLongLong();
+    }
+    auto e = appendAfter(db, roomId, lastSeq, type, senderId, content, ts, clientMsgId);
+    if (!e)
+        return e.error();
+    if (!*e)
+        return makeError(ErrorCode::Conflict, u"clientMsgId was already used"_s, u"clientMsgId"_s);
+    return std::move(**e);
 }
 
 Result<RoomEvent> createRoom(QSqlDatabase &db, const QString &name, const QString &topic,

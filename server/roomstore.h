@@ -32,6 +32,15 @@ QList<Room> visibleRooms(QSqlDatabase db, qint64 userId, QList<qint64> *joined);
 Result<RoomEvent> createRoom(QSqlDatabase &db, const QString &name, const QString &topic,
                              RoomVisibility visibility, qint64 ownerId, qint64 ts,
                              const QString &dmKey = {});
+// May `userId` post to room `roomId`: the room's newest seq if so, else room_not_found or
+// not_member. In the writer's transaction: the seq stays the newest until it commits.
+Result<qint64> lastSeqForPoster(QSqlDatabase &db, qint64 roomId, qint64 userId);
+// Appends one event at lastSeq + 1 (the room's newest seq, read in this transaction) and makes
+// it the room's newest. Empty, and nothing changed, if (senderId, clientMsgId) exists already.
+Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qint64 lastSeq,
+                                             EventType type, qint64 senderId,
+                                             const QJsonObject &content, qint64 ts,
+                                             const QString &clientMsgId);
 // Appends one event to the room's log with the next seq (inside the current transaction).
 Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
                          const QJsonObject &content, qint64 ts, const QString &clientMsgId = {});

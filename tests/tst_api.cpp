@@ -271,6 +271,30 @@ void tst_Api::sendIsIdempotentPerUser()
     QCOMPARE(s.post(rooms(id, u"/messages"_s), msg(u"same-id"_s, u"hi"_s), b.token).status, 201);
     const auto page = s.get(rooms(id, u"/events?after=3"_s), a.token).json()[u"events"_s].toArray();
     QCOMPARE(page.size(), 2);
+    QCOMPARE(seqs(page), (QList<qint64> { 4, 5 })); // the retry took no seq
+
+    // The same clientMsgId for another room is refused, and takes nothing there either.
+    const qint64 other = s.createRoom(a.token, u"other"_s);
+    const auto reused = s.post(rooms(other, u"/messages"_s), msg(u"same-id"_s, u"hi"_s), a.token);
+    QCOMPARE(reused.status, 409);
+    QCOMPARE(reused.errorCode(), u"conflict"_s);
+    const auto fresh = s.post(rooms(other, u"/messages"_s), msg(u"new-id"_s, u"hi"_s), a.token);
+    QCOMPARE(fresh.json()[u"seq"_s].toInteger(), 3); // room_create, member_join, this
+
+    // A retry that arrives after its sender left still gets the original ack; a new message
+    // from someone who is not in the room does not get in.
+    QCOMPARE(s.request("POST", rooms(id, u"/leave"_s), {}, b.token).status, 204);
+    const auto late = s.post(rooms(id, u"/messages"_s), msg(u"same-id"_s, u"hi"_s), b.token);
+    QCOMPARE(late.status, 200);
+    QVERIFY(late.json()[u"duplicate"_s].toBool());
+    QCOMPARE(late.json()[u"seq"_s].toInteger(), 5);
+    QCOMPARE(s.post(rooms(id, u"/messages"_s), msg(u"b-2"_s, u"hi"_s), b.token).errorCode(),
+             u"not_member"_s);
+    QCOMPARE(s.post(rooms(id + 1000, u"/messages"_s), msg(u"b-3"_s, u"hi"_s), b.token).errorCode(),
+             u"room_not_found"_s);
+    const auto after = s.get(rooms(id, u"/events?after=5"_s), a.token).json()[u"events"_s].toArray();
+    QCOMPARE(after.size(), 1); // b's member_leave, nothing else
+    QCOMPARE(after[0].toObject()[u"type"_s].toString(), u"member_leave"_s);
 }
 
 void tst_Api::editAndDeleteAreEventsAndDeleteRedacts()
