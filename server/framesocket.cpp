@@ -43,6 +43,12 @@ QByteArray FrameSocket::textFrame(QByteArrayView utf8)
     return frame;
 }
 
+const QByteArray &FrameSocket::pingFrame()
+{
+    static const QByteArray frame("\x89\x00", 2);
+    return frame;
+}
+
 QByteArrayView FrameSocket::textPayload(const QByteArray &frame)
 {
     if (frame.size() < 2)

@@ -31,6 +31,9 @@ public:
     static QByteArray textFrame(QByteArrayView utf8);
     // The payload of a frame textFrame() made.
     static QByteArrayView textPayload(const QByteArray &frame);
+    // An unmasked ping with no payload (FIN, opcode 9), shared: a control frame may go between
+    // any two complete frames, so it is gathered like a text frame.
+    static const QByteArray &pingFrame();
 
     // From now on writes are gathered and sent once per pass (call in the socket's thread).
     void setGathering(bool on);

@@ -129,7 +129,7 @@ RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageSe
     connect(users, &UserService::sessionRevoked, this, &RealtimeHub::closeSessions);
 
     connect(m_heartbeat, &QTimer::timeout, this, &RealtimeHub::heartbeat);
-    m_heartbeat->start(std::chrono::milliseconds(m_ctx.config.heartbeatMs));
+    m_heartbeat->start(std::chrono::milliseconds(m_ctx.config.heartbeatMs) / kHeartbeatSlots);
     connect(m_typingSweep, &QTimer::timeout, this, &RealtimeHub::expireTyping);
     m_typingSweep->start(500ms);
 
@@ -732,13 +732,21 @@ void RealtimeHub::expireTyping()
 
 void RealtimeHub::heartbeat()
 {
-    for (const auto &c : std::as_const(m_sse)) {
-        if (!c->closing)
-            c->sse.writeChunk(": keepalive\n\n");
+    // One slot per tick: each connection is looked at once per heartbeatMs, as before, but the
+    // pings (and the pongs they bring back) are spread over the interval.
+    const int slot = m_heartbeatSlot;
+    m_heartbeatSlot = (m_heartbeatSlot + 1) % kHeartbeatSlots;
+    if (slot == 0) {
+        for (const auto &c : std::as_const(m_sse)) {
+            if (!c->closing)
+                c->sse.writeChunk(": keepalive\n\n");
+        }
     }
     const qint64 now = m_ctx.now();
     const qint64 deadline = 2 * qint64(m_ctx.config.heartbeatMs);
     for (auto &c : m_connections) {
+        if (c->link->id % kHeartbeatSlots != quint64(slot))
+            continue;
         if (now - c->lastSeenMs > deadline) {
             m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"heartbeat"_s });
             c->closing = true;

@@ -5,7 +5,8 @@
 //    broadcast; live events are held for a connection until its `resume` has been answered, and
 //    a per-room high-water mark makes every event reach a connection at most once, in seq order;
 //  - `send` → MessageService → `ack` after commit; typing (expires by itself) and presence;
-//  - liveness: pings every heartbeatMs, a peer silent for two intervals is dropped;
+//  - liveness: pings every heartbeatMs, a peer silent for two intervals is dropped; the pings
+//    go out in kHeartbeatSlots slices of the interval (by connection id), not in one burst;
 //  - bounded memory: a connection whose unsent data passes kMaxPendingBytes is closed (4409).
 #pragma once
 
@@ -129,7 +130,10 @@ private:
     static constexpr int kPrefetchAhead = 4; // deliveries between a prefetch and its use
     size_t m_nextWorker = 0;
     bool m_flushScheduled = false;
-    QTimer *m_heartbeat;
+    QTimer *m_heartbeat; // every heartbeatMs / kHeartbeatSlots: one slot's connections
+    // 5000 pings at once held the hub's thread ~150 ms (docs/benchmarks.md, "What changed").
+    static constexpr int kHeartbeatSlots = 8;
+    int m_heartbeatSlot = 0;
     QTimer *m_typingSweep;
     QHash<quint64, std::shared_ptr<Connection>> m_connections; // by WsLink::id
     QHash<QObject *, std::shared_ptr<Connection>> m_sse; // keyed by the stream's socket

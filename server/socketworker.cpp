@@ -207,7 +207,13 @@ void SocketWorker::applyOne(const Command &c)
         ws->abort();
         break;
     case Command::Ping:
-        ws->ping();
+        // Gathered like a text frame: no QWebSocket ping (a buffered write, a write notifier
+        // and a posted flush per socket), and on a busy socket it rides in the next write.
+        // QWebSocket still answers the pong (its ping timer unused: the hub ignores it).
+        if (it->link->tcp && it->link->tcp->isGathering())
+            appendFrame(*it->link, FrameSocket::pingFrame());
+        else if (!it->link->closing)
+            ws->ping();
         break;
     }
 }

@@ -1,10 +1,14 @@
 // The hub's liveness and memory bounds against peers that misbehave at the TCP level:
-// a peer that never answers pings is dropped; a consumer that stops reading is cut, not buffered.
+// a peer that never answers pings is dropped; a consumer that stops reading is cut, not buffered;
+// the pings of many connections are spread over the interval, not sent in one burst.
 #include "realtimehub.h"
 #include "testsupport.h"
 
+#include <QElapsedTimer>
 #include <QTcpSocket>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace confab;
 using namespace confab::test;
@@ -31,8 +35,10 @@ QByteArray maskedTextFrame(const QByteArray &payload)
     return f;
 }
 
-// Performs the WebSocket handshake by hand with a bearer token; the socket is then left alone.
-std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QString &token)
+// Performs the WebSocket handshake by hand with a bearer token; the socket is then left alone
+// (with `rest`: read in chunks, and what followed the handshake is put there).
+std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QString &token,
+                                         QByteArray *rest = nullptr)
 {
     auto sock = std::make_unique<QTcpSocket>();
     sock->connectToHost(QHostAddress::LocalHost, port);
@@ -46,11 +52,13 @@ std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QString &token)
     QElapsedTimer t;
     t.start();
     while (!head.contains("\r\n\r\n") && t.elapsed() < 3000) {
-        QTest::qWait(5);
-        head += sock->read(1); // byte by byte: leave later frames unread
+        QTest::qWait(rest ? 1 : 5);
+        head += rest ? sock->readAll() : sock->read(1); // byte by byte: leave later frames unread
     }
     if (!head.startsWith("HTTP/1.1 101"))
         return nullptr;
+    if (rest)
+        *rest = head.mid(head.indexOf("\r\n\r\n") + 4);
     return sock;
 }
 
@@ -63,6 +71,7 @@ class tst_HubLimits : public QObject
 private slots:
     void silentPeerIsDroppedByHeartbeat();
     void answeringPeerIsKept();
+    void pingsAreSpreadOverTheInterval();
     void consumerThatStopsReadingIsCut();
 };
 
@@ -88,6 +97,68 @@ void tst_HubLimits::answeringPeerIsKept()
     QVERIFY(!w.isClosed());
     QCOMPARE(s.server().metrics().counterValue(u"confab_ws_closed_total"_s, { u"heartbeat"_s }),
              0.0);
+}
+
+void tst_HubLimits::pingsAreSpreadOverTheInterval()
+{
+    // Thousands of connections pinged at the same instant held the hub's thread for ~150 ms
+    // every interval: every delivery then waited. Each connection must still get its ping once
+    // per interval, but not all of them at once.
+    constexpr int kInterval = 800;
+    TestServer s([](server::ServerConfig &c) { c.heartbeatMs = kInterval; });
+    const auto a = s.signUp(u"many"_s);
+    struct Peer
+    {
+        std::unique_ptr<QTcpSocket> sock;
+        QByteArray in;
+        qint64 firstPingMs = -1;
+    };
+    std::vector<Peer> peers;
+    for (int i = 0; i < 16; ++i) {
+        Peer p;
+        p.sock = rawWebSocket(s.port(), a.token, &p.in);
+        QVERIFY(p.sock);
+        peers.push_back(std::move(p));
+    }
+    // Frames are parsed from the handshake on (server frames are unmasked: opcode, length of 7
+    // or 7+16 bits, payload); pings count from the moment the last connection was up.
+    QElapsedTimer t;
+    auto read = [&](Peer &p) {
+        p.in += p.sock->readAll();
+        while (p.in.size() >= 2) {
+            qsizetype len = quint8(p.in[1]) & 0x7f, header = 2;
+            if (len == 126) {
+                if (p.in.size() < 4)
+                    break;
+                len = (quint8(p.in[2]) << 8) | quint8(p.in[3]);
+                header = 4;
+            }
+            if (p.in.size() < header + len)
+                break;
+            if ((quint8(p.in[0]) & 0x0f) == 0x9 && p.firstPingMs < 0 && t.isValid())
+                p.firstPingMs = t.elapsed();
+            p.in.remove(0, header + len);
+        }
+    };
+    for (Peer &p : peers)
+        read(p);
+    t.start();
+    auto allPinged = [&] {
+        return std::all_of(peers.begin(), peers.end(),
+                           [](const Peer &p) { return p.firstPingMs >= 0; });
+    };
+    while (!allPinged() && t.elapsed() < 3 * kInterval) {
+        QTest::qWait(2);
+        for (Peer &p : peers)
+            read(p);
+    }
+    QVERIFY2(allPinged(), "every connection is pinged");
+    const auto [first, last] = std::minmax_element(
+        peers.begin(), peers.end(),
+        [](const Peer &x, const Peer &y) { return x.firstPingMs < y.firstPingMs; });
+    const qint64 span = last->firstPingMs - first->firstPingMs;
+    QVERIFY2(span >= kInterval / 2, qPrintable(u"pings came within %1 ms"_s.arg(span)));
+    QVERIFY2(span <= kInterval + 200, qPrintable(u"pings came over %1 ms"_s.arg(span)));
 }
 
 void tst_HubLimits::consumerThatStopsReadingIsCut()
