@@ -744,16 +744,17 @@ void RealtimeHub::heartbeat()
     }
     const qint64 now = m_ctx.now();
     const qint64 deadline = 2 * qint64(m_ctx.config.heartbeatMs);
-    for (auto &c : m_connections) {
-        if (c->link->id % kHeartbeatSlots != quint64(slot))
-            continue;
+    for (auto it = m_connections.cbegin(); it != m_connections.cend(); ++it) {
+        if (it.key() % kHeartbeatSlots != quint64(slot))
+            continue; // by the key (the link's id): no record touched for other slots
+        Connection *c = it->get();
         if (now - c->lastSeenMs > deadline) {
             m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"heartbeat"_s });
             c->closing = true;
-            command(c.get(), SocketWorker::Command::Abort); // a dead peer cannot close politely
+            command(c, SocketWorker::Command::Abort); // a dead peer cannot close politely
             continue;
         }
-        command(c.get(), SocketWorker::Command::Ping);
+        command(c, SocketWorker::Command::Ping);
     }
 }
 

@@ -194,7 +194,7 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
 }
 
 Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
-                         const QJsonObject &content, qint64 ts, const QString &clientMsgId)
+                         const QJsonObject &content, qint64 ts)
 {
     qint64 lastSeq = 0;
     {
@@ -205,11 +205,10 @@ Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64
             return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
         lastSeq = q->value(0).toLongLong();
     }
-    auto e = appendAfter(db, roomId, lastSeq, type, senderId, content, ts, clientMsgId);
+    // Without a clientMsgId nothing can conflict: appendAfter stores it or fails.
+    auto e = appendAfter(db, roomId, lastSeq, type, senderId, content, ts, {});
     if (!e)
         return e.error();
-    if (!*e)
-        return makeError(ErrorCode::Conflict, u"clientMsgId was already used"_s, u"clientMsgId"_s);
     return std::move(**e);
 }
 

@@ -41,9 +41,10 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
                                              EventType type, qint64 senderId,
                                              const QJsonObject &content, qint64 ts,
                                              const QString &clientMsgId);
-// Appends one event to the room's log with the next seq (inside the current transaction).
+// Appends one event (not a message: those carry a clientMsgId, see appendAfter) to the
+// room's log with the next seq (inside the current transaction).
 Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
-                         const QJsonObject &content, qint64 ts, const QString &clientMsgId = {});
+                         const QJsonObject &content, qint64 ts);
 // Adds a member and appends member_join. No-op (nullopt) if already a member.
 Result<std::optional<RoomEvent>> addMember(QSqlDatabase &db, qint64 roomId, qint64 userId,
                                            MemberRole role, qint64 ts, qint64 invitedBy = 0);

@@ -209,7 +209,8 @@ void SocketWorker::applyOne(const Command &c)
     case Command::Ping:
         // Gathered like a text frame: no QWebSocket ping (a buffered write, a write notifier
         // and a posted flush per socket), and on a busy socket it rides in the next write.
-        // QWebSocket still answers the pong (its ping timer unused: the hub ignores it).
+        // The peer's pong still arrives through QWebSocket's pong() (its round-trip time is
+        // meaningless without its own ping; the hub only notes that the peer answered).
         if (it->link->tcp && it->link->tcp->isGathering())
             appendFrame(*it->link, FrameSocket::pingFrame());
         else if (!it->link->closing)
