@@ -21,6 +21,7 @@ packages=(
   # crypto and Redis
   libsodium-dev
   libhiredis-dev
+  liburing-dev               # io_uring: the server's batched socket writes
 )
 
 if [[ "${1:-}" == "--print" ]]; then

@@ -131,7 +131,7 @@ bool FrameSocket::event(QEvent *e)
 
 void FrameSocket::sendGathered()
 {
-    if (m_gathered.isEmpty())
+    if (m_gathered.isEmpty() || m_inBatch) // in a batch: finishSend() is coming
         return;
     qint64 sent = 0; // bytes the kernel took
     qsizetype next = 0; // first frame not (wholly) sent
@@ -168,6 +168,41 @@ void FrameSocket::sendGathered()
                 break; // the kernel's buffer is full
         }
     }
+    afterSend(sent, next, partial);
+}
+
+int FrameSocket::prepareSend(iovec *iov, int maxIov, int *fd)
+{
+    const qsizetype n = m_gathered.size();
+    if (n == 0 || n > maxIov || m_inBatch || m_fd < 0 || qtHoldsBytes())
+        return 0;
+    for (qsizetype i = 0; i < n; ++i) {
+        const QByteArray &b = m_gathered.at(i);
+        iov[i].iov_base = const_cast<char *>(b.constData());
+        iov[i].iov_len = size_t(b.size());
+    }
+    *fd = m_fd;
+    m_inBatch = true;
+    return int(n);
+}
+
+void FrameSocket::finishSend(qint64 result)
+{
+    m_inBatch = false;
+    // As in sendGathered(): EAGAIN or an error leaves everything to Qt's buffer (its engine
+    // meets the error again and reports it); a short send leaves the rest.
+    const qint64 sent = std::max<qint64>(result, 0);
+    qsizetype next = 0;
+    qint64 left = sent;
+    while (next < m_gathered.size() && left >= m_gathered.at(next).size()) {
+        left -= m_gathered.at(next).size();
+        ++next;
+    }
+    afterSend(sent, next, left);
+}
+
+void FrameSocket::afterSend(qint64 sent, qsizetype next, qint64 partial)
+{
     // The rest goes to Qt's buffer; its write notifier sends it when the peer reads.
     for (qsizetype i = next; i < m_gathered.size(); ++i) {
         const QByteArray &b = m_gathered.at(i);

@@ -18,6 +18,8 @@
 
 #include <functional>
 
+struct iovec;
+
 namespace confab::server {
 
 class FrameSocket : public QTcpSocket
@@ -52,6 +54,16 @@ public:
     // Sends what was gathered now (the worker's queue calls it; so do close and shutdown).
     void sendGathered();
 
+    // The same in two halves, for a batch of sockets sent with one system call (SendRing):
+    // prepareSend() points up to maxIov entries of `iov` at the gathered frames, sets *fd and
+    // returns how many; 0 when this socket must use sendGathered() instead (nothing gathered,
+    // Qt's buffer holds bytes, no descriptor, more frames than maxIov, or already in a batch).
+    // finishSend() takes what the kernel answered (bytes sent or -errno) and does the rest as
+    // sendGathered() does; nothing may touch the socket in between.
+    int prepareSend(iovec *iov, int maxIov, int *fd);
+    void finishSend(qint64 result);
+    bool inBatch() const { return m_inBatch; }
+
     // Called after sendGathered() left bytes unsent in Qt's buffer (and once more when it no
     // longer does), instead of emitting bytesWritten(): a signal per socket per pass was 12% of
     // the server's time at 200,000 deliveries/s. Without a handler, bytesWritten() is emitted.
@@ -79,6 +91,9 @@ private:
     void onStateChanged(SocketState state);
     qint64 toQt(const char *data, qint64 len); // into QAbstractSocket's own buffer
     bool qtHoldsBytes();
+    // After a send: frames from `next` on (minus `partial` bytes of it) go to Qt's buffer, the
+    // list is emptied, and the sent handler (or bytesWritten) hears of it.
+    void afterSend(qint64 sent, qsizetype next, qint64 partial);
 
     // Hot state first: a delivery and a flush read the flags, the descriptor and the list's
     // header and first frames, which so start within the object's first two cache lines (after
@@ -89,6 +104,7 @@ private:
     bool m_qtHoldsBytes = false; // QAbstractSocket's buffer may hold bytes (toQt() was used)
     bool m_reportedUnsent = false; // the sent handler was last told of unsent bytes
     bool m_hasSentHandler = false; // m_sent is set (read here, not in its cold line)
+    bool m_inBatch = false; // between prepareSend() and finishSend()
     int m_fd = -1; // while gathering and connected (kept in step by stateChanged)
     qint64 m_gatheredBytes = 0;
     QVarLengthArray<QByteArray, 4> m_gathered;

@@ -1,6 +1,7 @@
 #include "socketworker.h"
 
 #include "framesocket.h"
+#include "sendring.h"
 
 #include <QTcpSocket>
 #include <QWebSocket>
@@ -19,6 +20,8 @@ SocketWorker::SocketWorker(int index, qint64 maxMessageBytes)
     , m_maxMessageBytes(maxMessageBytes)
 {
 }
+
+SocketWorker::~SocketWorker() = default;
 
 void SocketWorker::adopt(QTcpSocket *socket)
 {
@@ -150,8 +153,19 @@ void SocketWorker::sendGathered()
     // the loop reads between slices, what they gather joins the queue's end (and a socket still
     // waiting sends it in the same write), and no socket waits longer than one round of the
     // queue. docs/benchmarks.md has the before and after.
+    //
+    // The writes go through a SendRing (io_uring) where the kernel offers one: a socket's frames
+    // are lined up, and every kSocketsPerClockCheck sockets one system call sends them all;
+    // a socket the ring cannot take (too many frames, Qt's buffer in use) is sent at once.
     using Clock = std::chrono::steady_clock;
     const Clock::time_point deadline = Clock::now() + m_flushSlice;
+    if (!m_ringTried) {
+        m_ringTried = true; // created here, in the thread that submits
+        m_ring = std::make_unique<SendRing>();
+    }
+    SendRing *ring = m_ring && m_ring->ok() ? m_ring.get() : nullptr;
+    FrameSocket *batch[SendRing::kBatch];
+    int batched = 0;
     qsizetype i = m_gatherHead;
     int sinceCheck = 0;
     while (i < m_gathering.size()) {
@@ -164,14 +178,25 @@ void SocketWorker::sendGathered()
                 tcp->prefetch();
         }
         WsLink *link = m_gathering.at(i++).get(); // the list may grow meanwhile
-        if (link->tcp) // null: gone meanwhile
-            link->tcp->sendGathered();
+        if (FrameSocket *tcp = link->tcp) { // null: gone meanwhile
+            int fd = -1;
+            const int frames = ring ? tcp->prepareSend(ring->iov(batched), SendRing::kIov, &fd) : 0;
+            if (frames > 0) {
+                ring->set(batched, fd, frames);
+                batch[batched++] = tcp;
+            } else {
+                tcp->sendGathered(); // does nothing if the socket is already in this batch
+            }
+        }
         if (++sinceCheck == kSocketsPerClockCheck) {
             sinceCheck = 0;
+            sendBatch(batch, batched);
+            batched = 0;
             if (Clock::now() >= deadline)
                 break;
         }
     }
+    sendBatch(batch, batched);
     if (i >= m_gathering.size()) {
         m_gathering.clear();
         m_gatherHead = 0;
@@ -183,6 +208,30 @@ void SocketWorker::sendGathered()
         m_gatherHead = 0;
     }
     postSendGathered();
+}
+
+void SocketWorker::sendBatch(FrameSocket *const *sockets, int n)
+{
+    if (n == 0)
+        return;
+    qint64 results[SendRing::kBatch];
+    if (!m_ring->submit(n, results)) {
+        // The ring failed before sending anything (and is closed): the same sends, one by one.
+        for (int k = 0; k < n; ++k) {
+            sockets[k]->finishSend(-EAGAIN); // hands the frames to Qt's buffer, in order
+        }
+        return;
+    }
+    for (int k = 0; k < n; ++k) {
+        if (results[k] == SendRing::kUnknown) {
+            // What reached the peer is unknown: the stream cannot go on. The client reconnects
+            // and resumes from its last seq (nothing is lost, nothing doubled).
+            sockets[k]->finishSend(0);
+            QMetaObject::invokeMethod(sockets[k], &QAbstractSocket::abort, Qt::QueuedConnection);
+            continue;
+        }
+        sockets[k]->finishSend(results[k]);
+    }
 }
 
 void SocketWorker::applyOne(const Command &c)

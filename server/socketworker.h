@@ -28,6 +28,7 @@ class QWebSocketServer;
 namespace confab::server {
 
 class FrameSocket;
+class SendRing;
 
 struct WsLink : std::enable_shared_from_this<WsLink>
 {
@@ -53,6 +54,7 @@ public:
     };
 
     SocketWorker(int index, qint64 maxMessageBytes);
+    ~SocketWorker() override;
 
     // In the worker's thread.
     void adopt(QTcpSocket *socket); // a validated upgrade request; the handshake happens here
@@ -85,6 +87,8 @@ private:
     // (setFlushSlice); the rest after the event loop has run again.
     void sendGathered();
     void postSendGathered();
+    // Sends a batch lined up by prepareSend() through the ring and finishes each socket.
+    void sendBatch(FrameSocket *const *sockets, int n);
     void onSendPosted();
 
     int m_index;
@@ -109,6 +113,8 @@ private:
     qsizetype m_gatherHead = 0;
     bool m_sendPosted = false;
     std::chrono::nanoseconds m_flushSlice = kDefaultFlushSlice;
+    std::unique_ptr<SendRing> m_ring; // io_uring sends, if the kernel allows (sendring.h)
+    bool m_ringTried = false;
 };
 
 } // namespace confab::server

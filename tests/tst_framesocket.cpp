@@ -2,6 +2,7 @@
 // fills and Qt's buffer takes over; a closing socket sends what it gathered first; a real
 // QWebSocket client reads the frames textFrame() builds, at every length encoding.
 #include "framesocket.h"
+#include "sendring.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -65,6 +66,7 @@ private slots:
     void textFrameHeaders();
     void gatheredWritesArriveInOrderInOneSendPerPass();
     void aFullKernelBufferHandsOverToQtAndKeepsOrder();
+    void aBatchedSendTheKernelTakesInPartKeepsOrder();
     void closingSendsWhatWasGatheredFirst();
     void aClosedSocketsDescriptorIsNeverWrittenAgain();
     void aQWebSocketClientReadsEveryLengthEncoding();
@@ -177,6 +179,51 @@ void tst_FrameSocket::aFullKernelBufferHandsOverToQtAndKeepsOrder()
     p->socket->sendGathered();
     QCOMPARE(unsent, -1);
     QTRY_COMPARE(received += p->client->readAll(), expected + "xy");
+}
+
+void tst_FrameSocket::aBatchedSendTheKernelTakesInPartKeepsOrder()
+{
+    // The two halves SocketWorker's io_uring batch uses (sendring.h): the kernel takes part of
+    // the frames; the rest goes to Qt's buffer, in order, as with sendGathered().
+    SendRing ring;
+    if (!ring.ok())
+        QSKIP("io_uring is not available here (or CONFAB_SEND_RING=off)");
+    auto p = connectedPair();
+    QVERIFY(p);
+    QByteArray expected;
+    for (int i = 0; i < SendRing::kIov; ++i) { // 8 x 4 MiB: more than loopback takes at once
+        const QByteArray frame = pattern(4 << 20, char('a' + i));
+        p->socket->appendFrame(frame);
+        expected += frame;
+    }
+    int fd = -1;
+    const int frames = p->socket->prepareSend(ring.iov(0), SendRing::kIov, &fd);
+    QCOMPARE(frames, SendRing::kIov);
+    QCOMPARE(fd, int(p->socket->socketDescriptor()));
+    QVERIFY(p->socket->inBatch());
+    // In a batch: not lined up twice, and its own flush waits for the batch's answer.
+    QCOMPARE(p->socket->prepareSend(ring.iov(1), SendRing::kIov, &fd), 0);
+    p->socket->sendGathered();
+    QCOMPARE(p->socket->bytesToWrite(), expected.size());
+    ring.set(0, fd, frames);
+    qint64 result = 0;
+    QVERIFY(ring.submit(1, &result));
+    QVERIFY2(result > 0 && result < expected.size(), qPrintable(QString::number(result)));
+    p->socket->finishSend(result);
+    QVERIFY(!p->socket->inBatch());
+    QCOMPARE(p->socket->bytesToWrite(), expected.size() - result); // the rest is in Qt's buffer
+    QCOMPARE(p->socket->appendFrame("then this"), FrameSocket::Appended::Behind);
+    expected += "then this";
+    const QByteArray received = receive(p->client.get(), expected.size(), 20000);
+    QCOMPARE(received.size(), expected.size());
+    QVERIFY(received == expected);
+
+    // More frames than a batch slot holds: that socket is sent with sendGathered() instead.
+    QTRY_COMPARE(p->socket->bytesToWrite(), 0);
+    for (int i = 0; i <= SendRing::kIov; ++i)
+        p->socket->appendFrame("f");
+    QCOMPARE(p->socket->prepareSend(ring.iov(0), SendRing::kIov, &fd), 0);
+    QVERIFY(!p->socket->inBatch());
 }
 
 void tst_FrameSocket::closingSendsWhatWasGatheredFirst()

@@ -49,6 +49,7 @@ private slots:
     void aBigFlushIsSlicedOldestFirst();
     void aSocketThatGathersAgainWaitsItsTurn();
     void everyFrameArrivesOnceInOrder();
+    void aSocketQueuedTwiceSendsItsFramesOnce();
     void shutdownSendsWhatIsStillQueued();
 
 private:
@@ -184,6 +185,24 @@ void tst_SocketWorker::everyFrameArrivesOnceInOrder()
     for (int i = 0; i < kClients; ++i)
         QTRY_COMPARE(m_received[i], expected[i]);
     QCOMPARE(waitingSockets(), 0);
+}
+
+void tst_SocketWorker::aSocketQueuedTwiceSendsItsFramesOnce()
+{
+    // A socket that flushed on its own (QWebSocket's pong, say) and gathered again is in the
+    // queue twice; with io_uring both entries fall in one batch of sends. Each frame once.
+    QVERIFY(m_worker->sendFrame(*m_links[0], frame(0, 0)));
+    m_links[0]->tcp->sendGathered(); // its own flush, before the worker's
+    QVERIFY(m_worker->sendFrame(*m_links[0], frame(0, 1)));
+    QVERIFY(m_worker->sendFrame(*m_links[1], frame(1, 0)));
+    QVERIFY(m_worker->sendFrame(*m_links[0], frame(0, 2)));
+    sendPass();
+    QCOMPARE(waitingSockets(), 0);
+    QTRY_COMPARE(m_received[1], QStringList { u"client 1 frame 0"_s });
+    QTRY_COMPARE(m_received[0].size(), 3);
+    QTest::qWait(50); // a doubled frame would come right behind
+    QCOMPARE(m_received[0],
+             QStringList({ u"client 0 frame 0"_s, u"client 0 frame 1"_s, u"client 0 frame 2"_s }));
 }
 
 void tst_SocketWorker::shutdownSendsWhatIsStillQueued()
