@@ -2,6 +2,7 @@
 
 #include <QLoggingCategory>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -49,37 +50,34 @@ void SendRing::set(int i, int fd, int iovCount)
     m_fd[i] = fd;
 }
 
-bool SendRing::submit(int n, qint64 *results)
+void SendRing::submit(int n, qint64 *results)
 {
+    for (int i = 0; i < n; ++i)
+        results[i] = -EAGAIN; // not sent (yet): the caller hands these frames to Qt's buffer
     if (!m_ring || n <= 0)
-        return m_ring != nullptr;
+        return;
     io_uring *ring = &m_ring->ring;
-    for (int i = 0; i < n; ++i) {
+    const int take = s_takeAtMostForTest >= 0 ? std::min(n, s_takeAtMostForTest) : n;
+    int prepared = 0;
+    for (; prepared < take; ++prepared) {
         io_uring_sqe *sqe = io_uring_get_sqe(ring);
-        if (!sqe) { // cannot happen with 2 * kBatch entries and every batch reaped
-            io_uring_queue_exit(ring);
-            m_ring.reset();
-            return false;
-        }
-        io_uring_prep_sendmsg(sqe, m_fd[i], &m_msg[i], MSG_NOSIGNAL | MSG_DONTWAIT);
-        io_uring_sqe_set_data64(sqe, quint64(i));
+        if (!sqe)
+            break; // cannot happen with 2 * kBatch entries and every batch reaped
+        io_uring_prep_sendmsg(sqe, m_fd[prepared], &m_msg[prepared], MSG_NOSIGNAL | MSG_DONTWAIT);
+        io_uring_sqe_set_data64(sqe, quint64(prepared));
     }
     int submitted;
     do {
-        submitted = io_uring_submit_and_wait(ring, unsigned(n));
+        // Returns how many sends the kernel took (an interrupted wait still counts them), or
+        // -errno when it took none.
+        submitted = io_uring_submit_and_wait(ring, unsigned(prepared));
     } while (submitted == -EINTR);
-    if (submitted != n) {
-        // Not submitted (or only some): give the ring up; the caller sends these itself.
-        qCWarning(lcSendRing, "io_uring submit failed (%s): one sendmsg() per socket from now",
-                  std::strerror(submitted < 0 ? -submitted : EIO));
-        io_uring_queue_exit(ring);
-        m_ring.reset();
-        return false;
-    }
-    for (int i = 0; i < n; ++i)
-        results[i] = kUnknown;
+    if (submitted < 0)
+        submitted = 0;
+    for (int i = 0; i < submitted; ++i)
+        results[i] = kUnknown; // until its answer comes
     int seen = 0;
-    while (seen < n) {
+    while (seen < submitted) {
         io_uring_cqe *cqe = nullptr;
         int err;
         do {
@@ -103,7 +101,14 @@ bool SendRing::submit(int n, qint64 *results)
         io_uring_cq_advance(ring, count);
         seen += int(count);
     }
-    return true;
+    if (submitted < n || seen < submitted) {
+        // The ring misbehaved: the sends it did not take stay -EAGAIN (Qt's buffer sends
+        // them), and from now on every socket gets its own sendmsg().
+        qCWarning(lcSendRing, "io_uring took %d of %d sends: one sendmsg() per socket from now",
+                  submitted, n);
+        io_uring_queue_exit(ring);
+        m_ring.reset();
+    }
 }
 
 #else // no liburing at build time
@@ -115,9 +120,10 @@ struct SendRing::Ring
 SendRing::SendRing() = default;
 SendRing::~SendRing() = default;
 void SendRing::set(int, int, int) { }
-bool SendRing::submit(int, qint64 *)
+void SendRing::submit(int n, qint64 *results)
 {
-    return false;
+    for (int i = 0; i < n; ++i)
+        results[i] = -EAGAIN;
 }
 
 #endif

@@ -36,11 +36,16 @@ public:
     // Slot i of the batch being built: fill up to kIov entries of iov(i), then set(i, ...).
     iovec *iov(int i) { return m_iov[i]; }
     void set(int i, int fd, int iovCount);
-    // Sends slots [0, n) and waits for their answers: results[i] = bytes sent or -errno, or
-    // kUnknown if the ring could not tell (the stream's state is then unknown: drop it). False
-    // if the ring itself failed (nothing was sent then; the ring is closed, ok() turns false).
-    bool submit(int n, qint64 *results);
+    // Sends slots [0, n) and waits for their answers: results[i] = bytes sent or -errno
+    // (-EAGAIN also for a send the ring did not take: nothing of it went), or kUnknown if the
+    // ring could not tell (the stream's state is then unknown: drop the connection). If the
+    // ring misbehaves it closes itself, and ok() turns false.
+    void submit(int n, qint64 *results);
     static constexpr qint64 kUnknown = std::numeric_limits<qint64>::min();
+
+    // Fault injection for tests: the ring takes at most this many sends of a batch (as a ring
+    // in trouble would), then closes itself. -1: off.
+    static inline int s_takeAtMostForTest = -1;
 
 private:
     struct Ring;

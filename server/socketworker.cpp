@@ -192,6 +192,8 @@ void SocketWorker::sendGathered()
             sinceCheck = 0;
             sendBatch(batch, batched);
             batched = 0;
+            if (ring && !ring->ok())
+                ring = nullptr; // it gave up: sendmsg() from here
             if (Clock::now() >= deadline)
                 break;
         }
@@ -215,13 +217,7 @@ void SocketWorker::sendBatch(FrameSocket *const *sockets, int n)
     if (n == 0)
         return;
     qint64 results[SendRing::kBatch];
-    if (!m_ring->submit(n, results)) {
-        // The ring failed before sending anything (and is closed): the same sends, one by one.
-        for (int k = 0; k < n; ++k) {
-            sockets[k]->finishSend(-EAGAIN); // hands the frames to Qt's buffer, in order
-        }
-        return;
-    }
+    m_ring->submit(n, results);
     for (int k = 0; k < n; ++k) {
         if (results[k] == SendRing::kUnknown) {
             // What reached the peer is unknown: the stream cannot go on. The client reconnects
@@ -230,7 +226,7 @@ void SocketWorker::sendBatch(FrameSocket *const *sockets, int n)
             QMetaObject::invokeMethod(sockets[k], &QAbstractSocket::abort, Qt::QueuedConnection);
             continue;
         }
-        sockets[k]->finishSend(results[k]);
+        sockets[k]->finishSend(results[k]); // a short send or -EAGAIN: the rest to Qt's buffer
     }
 }
 

@@ -207,7 +207,7 @@ void tst_FrameSocket::aBatchedSendTheKernelTakesInPartKeepsOrder()
     QCOMPARE(p->socket->bytesToWrite(), expected.size());
     ring.set(0, fd, frames);
     qint64 result = 0;
-    QVERIFY(ring.submit(1, &result));
+    ring.submit(1, &result);
     QVERIFY2(result > 0 && result < expected.size(), qPrintable(QString::number(result)));
     p->socket->finishSend(result);
     QVERIFY(!p->socket->inBatch());

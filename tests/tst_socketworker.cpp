@@ -2,8 +2,10 @@
 // with the event loop running between slices; nothing is lost, doubled or reordered, and a
 // socket that gathers again waits behind those already waiting (none starves).
 #include "framesocket.h"
+#include "sendring.h"
 #include "socketworker.h"
 
+#include <QScopeGuard>
 #include <QTcpServer>
 #include <QTest>
 #include <QWebSocket>
@@ -50,6 +52,7 @@ private slots:
     void aSocketThatGathersAgainWaitsItsTurn();
     void everyFrameArrivesOnceInOrder();
     void aSocketQueuedTwiceSendsItsFramesOnce();
+    void aRingThatGivesUpLosesAndDoublesNothing();
     void shutdownSendsWhatIsStillQueued();
 
 private:
@@ -203,6 +206,29 @@ void tst_SocketWorker::aSocketQueuedTwiceSendsItsFramesOnce()
     QTest::qWait(50); // a doubled frame would come right behind
     QCOMPARE(m_received[0],
              QStringList({ u"client 0 frame 0"_s, u"client 0 frame 1"_s, u"client 0 frame 2"_s }));
+}
+
+void tst_SocketWorker::aRingThatGivesUpLosesAndDoublesNothing()
+{
+    // The io_uring ring takes 5 sends of its first batch and gives up (fault injection): the
+    // other 27 of that batch go through Qt's buffer, every later socket through sendmsg().
+    // (Without io_uring, as in tst_socketworker_sendmsg, this is the plain sendmsg() flush.)
+    SendRing::s_takeAtMostForTest = 5;
+    const auto restore = qScopeGuard([] { SendRing::s_takeAtMostForTest = -1; });
+    QList<QStringList> expected(kClients);
+    for (int n = 0; n < 3; ++n) {
+        for (int i = 0; i < kClients; ++i) {
+            QVERIFY(m_worker->sendFrame(*m_links[size_t(i)], frame(i, n)));
+            expected[i] << u"client %1 frame %2"_s.arg(i).arg(n);
+        }
+        sendPass();
+    }
+    for (int i = 0; i < kClients; ++i)
+        QTRY_COMPARE(m_received[i], expected[i]);
+    QTRY_COMPARE(waitingSockets(), 0);
+    QTest::qWait(50); // a doubled frame would come right behind
+    for (int i = 0; i < kClients; ++i)
+        QCOMPARE(m_received[i], expected[i]);
 }
 
 void tst_SocketWorker::shutdownSendsWhatIsStillQueued()
