@@ -80,6 +80,8 @@ void FrameSocket::onStateChanged(SocketState state)
 
 FrameSocket::Appended FrameSocket::appendFrame(const QByteArray &frame)
 {
+    if (m_abandoned)
+        return Appended::More; // dropped: nothing to queue
     if (!m_gathering || qtHoldsBytes()) {
         // Not gathering, or Qt's buffer holds older bytes: behind them, in order.
         sendGathered();
@@ -101,6 +103,8 @@ qint64 FrameSocket::writeData(const char *data, qint64 len)
 {
     if (len <= 0)
         return 0; // nothing to keep in order, and no empty entry in the gathered list
+    if (m_abandoned)
+        return len; // dropped (abandonSend)
     if (!m_gathering || qtHoldsBytes()) {
         sendGathered();
         return toQt(data, len);
@@ -199,6 +203,14 @@ void FrameSocket::finishSend(qint64 result)
         ++next;
     }
     afterSend(sent, next, left);
+}
+
+void FrameSocket::abandonSend()
+{
+    m_inBatch = false;
+    m_abandoned = true; // from now on every write is dropped until the abort closes the socket
+    m_gathered.clear();
+    m_gatheredBytes = 0;
 }
 
 void FrameSocket::afterSend(qint64 sent, qsizetype next, qint64 partial)

@@ -62,6 +62,10 @@ public:
     // sendGathered() does; nothing may touch the socket in between.
     int prepareSend(iovec *iov, int maxIov, int *fd);
     void finishSend(qint64 result);
+    // Instead of finishSend() when the kernel's answer was lost: what reached the peer is
+    // unknown, so nothing more may be written: the frames, and every later write, are dropped
+    // (the caller aborts the socket).
+    void abandonSend();
     bool inBatch() const { return m_inBatch; }
 
     // Called after sendGathered() left bytes unsent in Qt's buffer (and once more when it no
@@ -105,6 +109,7 @@ private:
     bool m_reportedUnsent = false; // the sent handler was last told of unsent bytes
     bool m_hasSentHandler = false; // m_sent is set (read here, not in its cold line)
     bool m_inBatch = false; // between prepareSend() and finishSend()
+    bool m_abandoned = false; // abandonSend(): the stream's state is unknown, write nothing
     int m_fd = -1; // while gathering and connected (kept in step by stateChanged)
     qint64 m_gatheredBytes = 0;
     QVarLengthArray<QByteArray, 4> m_gathered;

@@ -46,6 +46,9 @@ public:
     // Fault injection for tests: the ring takes at most this many sends of a batch (as a ring
     // in trouble would), then closes itself. -1: off.
     static inline int s_takeAtMostForTest = -1;
+    // Fault injection for tests: the answers of the sends are lost (kUnknown), as if waiting
+    // for them failed; the ring then closes itself.
+    static inline bool s_loseAnswersForTest = false;
 
 private:
     struct Ring;

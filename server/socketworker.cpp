@@ -222,7 +222,7 @@ void SocketWorker::sendBatch(FrameSocket *const *sockets, int n)
         if (results[k] == SendRing::kUnknown) {
             // What reached the peer is unknown: the stream cannot go on. The client reconnects
             // and resumes from its last seq (nothing is lost, nothing doubled).
-            sockets[k]->finishSend(0);
+            sockets[k]->abandonSend();
             QMetaObject::invokeMethod(sockets[k], &QAbstractSocket::abort, Qt::QueuedConnection);
             continue;
         }

@@ -53,6 +53,7 @@ private slots:
     void everyFrameArrivesOnceInOrder();
     void aSocketQueuedTwiceSendsItsFramesOnce();
     void aRingThatGivesUpLosesAndDoublesNothing();
+    void aSendWhoseAnswerIsLostDropsItsConnection();
     void shutdownSendsWhatIsStillQueued();
 
 private:
@@ -229,6 +230,34 @@ void tst_SocketWorker::aRingThatGivesUpLosesAndDoublesNothing()
     QTest::qWait(50); // a doubled frame would come right behind
     for (int i = 0; i < kClients; ++i)
         QCOMPARE(m_received[i], expected[i]);
+}
+
+void tst_SocketWorker::aSendWhoseAnswerIsLostDropsItsConnection()
+{
+    SendRing ring;
+    if (!ring.ok())
+        QSKIP("io_uring is not available here (or CONFAB_SEND_RING=off)");
+    // The ring's answers for its first batch (clients 0-31) are lost (fault injection): what
+    // reached those clients is unknown, so their connections are dropped (they resume from their
+    // last seq) and nothing more is written to them; the others are served by sendmsg().
+    SendRing::s_loseAnswersForTest = true;
+    const auto restore = qScopeGuard([] { SendRing::s_loseAnswersForTest = false; });
+    const int perBatch = SendRing::kBatch;
+    for (int i = 0; i < kClients; ++i)
+        QVERIFY(m_worker->sendFrame(*m_links[size_t(i)], frame(i, 0)));
+    sendPass();
+    SendRing::s_loseAnswersForTest = false;
+    for (int i = 0; i < perBatch; ++i) // written after the loss: dropped, not sent
+        m_worker->sendFrame(*m_links[size_t(i)], frame(i, 1));
+    for (int i = 0; i < kClients; ++i) {
+        if (i < perBatch) {
+            QTRY_COMPARE(m_clients[size_t(i)]->state(), QAbstractSocket::UnconnectedState);
+            QVERIFY2(m_received[i].size() <= 1, qPrintable(m_received[i].join(u", "_s)));
+        } else {
+            QTRY_COMPARE(m_received[i], QStringList { u"client %1 frame 0"_s.arg(i) });
+            QCOMPARE(m_clients[size_t(i)]->state(), QAbstractSocket::ConnectedState);
+        }
+    }
 }
 
 void tst_SocketWorker::shutdownSendsWhatIsStillQueued()
