@@ -144,14 +144,8 @@ void FrameSocket::sendGathered()
     if (!qtHoldsBytes() && fd >= 0) {
         iovec iov[kMaxIov];
         while (next < m_gathered.size()) {
-            const qsizetype n = std::min<qsizetype>(kMaxIov, m_gathered.size() - next);
             size_t want = 0;
-            for (qsizetype i = 0; i < n; ++i) {
-                const QByteArray &b = m_gathered.at(next + i);
-                iov[i].iov_base = const_cast<char *>(b.constData());
-                iov[i].iov_len = size_t(b.size());
-                want += iov[i].iov_len;
-            }
+            const qsizetype n = pointAt(iov, next, kMaxIov, &want);
             msghdr msg {};
             msg.msg_iov = iov;
             msg.msg_iovlen = size_t(n);
@@ -162,12 +156,7 @@ void FrameSocket::sendGathered()
             if (r <= 0)
                 break; // EAGAIN or an error: Qt's engine meets it again and reports it
             sent += r;
-            size_t left = size_t(r);
-            while (left > 0 && left >= size_t(m_gathered.at(next).size())) {
-                left -= size_t(m_gathered.at(next).size());
-                ++next;
-            }
-            partial = qint64(left);
+            partial = skipSent(&next, r);
             if (size_t(r) < want)
                 break; // the kernel's buffer is full
         }
@@ -180,11 +169,8 @@ int FrameSocket::prepareSend(iovec *iov, int maxIov, int *fd)
     const qsizetype n = m_gathered.size();
     if (n == 0 || n > maxIov || m_inBatch || m_fd < 0 || qtHoldsBytes())
         return 0;
-    for (qsizetype i = 0; i < n; ++i) {
-        const QByteArray &b = m_gathered.at(i);
-        iov[i].iov_base = const_cast<char *>(b.constData());
-        iov[i].iov_len = size_t(b.size());
-    }
+    size_t bytes = 0;
+    pointAt(iov, 0, n, &bytes);
     *fd = m_fd;
     m_inBatch = true;
     return int(n);
@@ -197,12 +183,29 @@ void FrameSocket::finishSend(qint64 result)
     // meets the error again and reports it); a short send leaves the rest.
     const qint64 sent = std::max<qint64>(result, 0);
     qsizetype next = 0;
-    qint64 left = sent;
-    while (next < m_gathered.size() && left >= m_gathered.at(next).size()) {
-        left -= m_gathered.at(next).size();
-        ++next;
+    const qint64 partial = skipSent(&next, sent);
+    afterSend(sent, next, partial);
+}
+
+qsizetype FrameSocket::pointAt(iovec *iov, qsizetype from, qsizetype max, size_t *bytes) const
+{
+    const qsizetype n = std::min<qsizetype>(max, m_gathered.size() - from);
+    for (qsizetype i = 0; i < n; ++i) {
+        const QByteArray &b = m_gathered.at(from + i);
+        iov[i].iov_base = const_cast<char *>(b.constData());
+        iov[i].iov_len = size_t(b.size());
+        *bytes += iov[i].iov_len;
     }
-    afterSend(sent, next, left);
+    return n;
+}
+
+qint64 FrameSocket::skipSent(qsizetype *next, qint64 bytes) const
+{
+    while (*next < m_gathered.size() && bytes >= m_gathered.at(*next).size()) {
+        bytes -= m_gathered.at(*next).size();
+        ++*next;
+    }
+    return bytes;
 }
 
 void FrameSocket::abandonSend()

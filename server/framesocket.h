@@ -95,6 +95,11 @@ private:
     void onStateChanged(SocketState state);
     qint64 toQt(const char *data, qint64 len); // into QAbstractSocket's own buffer
     bool qtHoldsBytes();
+    // Points iov at up to `max` gathered frames from `from` on, adds their bytes to *bytes,
+    // returns how many.
+    qsizetype pointAt(iovec *iov, qsizetype from, qsizetype max, size_t *bytes) const;
+    // Moves *next past the frames `bytes` sent covers whole; returns the bytes sent of the next.
+    qint64 skipSent(qsizetype *next, qint64 bytes) const;
     // After a send: frames from `next` on (minus `partial` bytes of it) go to Qt's buffer, the
     // list is emptied, and the sent handler (or bytesWritten) hears of it.
     void afterSend(qint64 sent, qsizetype next, qint64 partial);

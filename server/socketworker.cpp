@@ -159,11 +159,9 @@ void SocketWorker::sendGathered()
     // a socket the ring cannot take (too many frames, Qt's buffer in use) is sent at once.
     using Clock = std::chrono::steady_clock;
     const Clock::time_point deadline = Clock::now() + m_flushSlice;
-    if (!m_ringTried) {
-        m_ringTried = true; // created here, in the thread that submits
+    if (!m_ring) // created here, in the thread that submits; kept (not ok()) if unavailable
         m_ring = std::make_unique<SendRing>();
-    }
-    SendRing *ring = m_ring && m_ring->ok() ? m_ring.get() : nullptr;
+    SendRing *ring = m_ring->ok() ? m_ring.get() : nullptr;
     FrameSocket *batch[SendRing::kBatch];
     int batched = 0;
     qsizetype i = m_gatherHead;

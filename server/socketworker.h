@@ -114,7 +114,6 @@ private:
     bool m_sendPosted = false;
     std::chrono::nanoseconds m_flushSlice = kDefaultFlushSlice;
     std::unique_ptr<SendRing> m_ring; // io_uring sends, if the kernel allows (sendring.h)
-    bool m_ringTried = false;
 };
 
 } // namespace confab::server
