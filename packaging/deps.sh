@@ -13,7 +13,6 @@ packages=(
   # Qt 6.4: Core/Gui/Widgets/Network/Sql/Test come with qt6-base-dev
   qt6-base-dev
   qt6-websockets-dev
-  qt6-httpserver-dev
   libqt6sql6-sqlite          # embedded store (default)
   libqt6sql6-psql            # PostgreSQL driver for multi-node mode
   qt6-qpa-plugins            # offscreen + xcb platform plugins (GUI tests, client)

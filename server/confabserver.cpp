@@ -49,6 +49,7 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     m_messages = new MessageService(m_ctx, m_bus, this);
     m_hub = new RealtimeHub(m_ctx, m_users, m_messages, m_bus, this);
     connect(m_guard, &ConnectionGuard::webSocketRequested, m_hub, &RealtimeHub::acceptSocket);
+    connect(m_guard, &ConnectionGuard::requestReceived, m_http, &HttpFrontend::handle);
     registerHealthRoutes();
     registerApiRoutes(m_http->router(), m_users, m_rooms, m_messages,
                       [hub = m_hub](qint64 userId) { return hub->presenceOf(userId); });
@@ -124,7 +125,6 @@ Result<quint16> ConfabServer::start()
                              .arg(m_config.port)
                              .arg(m_guard->errorString()));
     }
-    m_http->bind(m_guard);
     m_port = m_guard->serverPort();
     if (m_config.discovery) {
         discovery::Announcement a { m_config.name.isEmpty() ? QSysInfo::machineHostName()

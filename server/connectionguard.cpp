@@ -1,10 +1,12 @@
 #include "connectionguard.h"
 
 #include "framesocket.h"
+#include "httprequestparser.h"
 #include "metrics.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QMutex>
 #include <QPointer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -23,79 +25,56 @@ namespace {
 constexpr auto kLingerTimeout = 2s; // how long a rejected peer may take to read its answer
 constexpr char kPendingTimerName[] = "confab_guard_timer";
 
-struct RequestHead
+} // namespace
+
+// Open connections per peer address, for sockets that live and die on any thread.
+class ConnectionGuard::AddressSlots
 {
-    bool valid = false;
-    QByteArray method;
-    QByteArray path;
-    qint64 contentLength = 0;
-    bool badContentLength = false;
-    bool chunked = false;
-    bool upgradeWebSocket = false;
-    bool expectContinue = false;
+public:
+    int acquire(const QHostAddress &peer)
+    {
+        QMutexLocker lock(&m_mutex);
+        ++m_open;
+        return ++m_perAddress[peer];
+    }
+    void release(const QHostAddress &peer)
+    {
+        QMutexLocker lock(&m_mutex);
+        --m_open;
+        if (const auto it = m_perAddress.find(peer); it != m_perAddress.end() && --*it <= 0)
+            m_perAddress.erase(it);
+    }
+    int open() const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_open;
+    }
+
+private:
+    mutable QMutex m_mutex;
+    QHash<QHostAddress, int> m_perAddress;
+    int m_open = 0;
 };
 
-RequestHead parseHead(QByteArrayView head)
-{
-    RequestHead h;
-    const qsizetype lineEnd = head.indexOf("\r\n");
-    const QByteArrayView requestLine = lineEnd < 0 ? head : head.first(lineEnd);
-    const auto parts = requestLine.toByteArray().split(' ');
-    if (parts.size() != 3 || !parts[2].startsWith("HTTP/1.") || parts[0].isEmpty()
-        || !parts[1].startsWith('/'))
-        return h;
-    h.method = parts[0];
-    h.path = parts[1].left(parts[1].indexOf('?') < 0 ? parts[1].size() : parts[1].indexOf('?'));
-    bool hasLength = false;
-    if (lineEnd >= 0) {
-        for (const QByteArray &line : head.sliced(lineEnd + 2).toByteArray().split('\n')) {
-            const QByteArray l = line.trimmed();
-            const qsizetype colon = l.indexOf(':');
-            if (colon <= 0)
-                continue;
-            const QByteArray name = l.left(colon).trimmed().toLower();
-            const QByteArray value = l.mid(colon + 1).trimmed();
-            if (name == "content-length") {
-                bool ok = false;
-                const qint64 n = value.toLongLong(&ok);
-                if (!ok || n < 0 || (hasLength && n != h.contentLength))
-                    h.badContentLength = true;
-                h.contentLength = n;
-                hasLength = true;
-            } else if (name == "transfer-encoding") {
-                h.chunked = true;
-            } else if (name == "upgrade") {
-                h.upgradeWebSocket = value.compare("websocket", Qt::CaseInsensitive) == 0;
-            } else if (name == "expect") {
-                h.expectContinue = value.compare("100-continue", Qt::CaseInsensitive) == 0;
-            }
-        }
-    }
-    h.valid = true;
-    return h;
-}
+namespace {
 
-QByteArray reasonPhrase(int status)
+// Owned by the socket (FrameSocket::holdTicket): gives the slot back when the socket is
+// destroyed, in whatever thread and by whichever owner.
+class SlotTicket
 {
-    switch (status) {
-    case 400:
-        return "Bad Request";
-    case 404:
-        return "Not Found";
-    case 408:
-        return "Request Timeout";
-    case 411:
-        return "Length Required";
-    case 413:
-        return "Payload Too Large";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Error";
+public:
+    SlotTicket(std::shared_ptr<ConnectionGuard::AddressSlots> table, QHostAddress peer)
+        : m_table(std::move(table))
+        , m_peer(std::move(peer))
+    {
     }
-}
+    ~SlotTicket() { m_table->release(m_peer); }
+    Q_DISABLE_COPY_MOVE(SlotTicket)
+
+private:
+    std::shared_ptr<ConnectionGuard::AddressSlots> m_table;
+    QHostAddress m_peer;
+};
 
 } // namespace
 
@@ -103,6 +82,7 @@ ConnectionGuard::ConnectionGuard(Limits limits, Metrics *metrics, QObject *paren
     : QTcpServer(parent)
     , m_limits(std::move(limits))
     , m_metrics(metrics)
+    , m_slots(std::make_shared<AddressSlots>())
 {
     // Sockets wait in the guard, not in Qt's pending queue; keep the queue from throttling accept.
     setMaxPendingConnections(1 << 20);
@@ -112,8 +92,13 @@ ConnectionGuard::ConnectionGuard(Limits limits, Metrics *metrics, QObject *paren
                                  { u"reason"_s });
         m_metrics->defineComputedGauge(u"confab_tcp_connections"_s,
                                        u"Open TCP connections (HTTP, SSE and WebSocket)"_s,
-                                       [this] { return double(m_open); });
+                                       [table = m_slots] { return double(table->open()); });
     }
+}
+
+int ConnectionGuard::openConnections() const
+{
+    return m_slots->open();
 }
 
 void ConnectionGuard::stopAccepting()
@@ -134,14 +119,12 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
 
     const QHostAddress peer = socket->peerAddress();
-    ++m_open;
-    const int count = ++m_perAddress[peer];
-    // Bookkeeping lives as long as the socket, whoever owns it later (HTTP server, WebSocket).
-    connect(socket, &QObject::destroyed, this, [this, peer] {
-        --m_open;
-        if (--m_perAddress[peer] <= 0)
-            m_perAddress.remove(peer);
-    });
+    const int count = m_slots->acquire(peer);
+    // The ticket lives as long as the socket, whoever owns it later (HTTP, SSE, WebSocket).
+    socket->holdTicket(std::make_shared<SlotTicket>(m_slots, peer));
+    // Never more than one request's worth buffered while the guard reads: beyond it Qt stops
+    // reading and TCP pushes back on the peer.
+    socket->setReadBufferSize(m_limits.headerBytes + 4 + m_limits.bodyBytes);
 
     if (count > m_limits.maxConnectionsPerAddress) {
         reject(socket, ErrorCode::TooManyConnections, u"too many connections from your address"_s);
@@ -161,56 +144,59 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
 
 void ConnectionGuard::inspect(QTcpSocket *socket)
 {
+    const HttpLimits limits { m_limits.headerBytes, m_limits.bodyBytes };
     const qint64 available = socket->bytesAvailable();
-    const QByteArray head = socket->peek(qMin(available, m_limits.headerBytes + 4));
-    const qsizetype end = head.indexOf("\r\n\r\n");
-    if (end < 0) {
-        if (available > m_limits.headerBytes)
-            reject(socket, ErrorCode::HeadersTooLarge,
-                   u"request headers exceed %1 bytes"_s.arg(m_limits.headerBytes));
+    const QByteArray bytes = socket->peek(qMin(available, limits.headerBytes + 4 + limits.bodyBytes));
+    HttpParse p = parseHttpRequest(bytes, limits);
+    switch (p.status) {
+    case HttpParse::Status::NeedHead:
         return;
+    case HttpParse::Status::Invalid:
+        return reject(socket, p.error.code, p.error.message);
+    case HttpParse::Status::NeedBody:
+    case HttpParse::Status::Complete:
+        break;
     }
-    const RequestHead h = parseHead(QByteArrayView(head).first(end));
-    if (!h.valid || h.badContentLength)
-        return reject(socket, ErrorCode::BadRequest, u"malformed HTTP request"_s);
-    if (h.chunked)
-        return reject(socket, ErrorCode::LengthRequired,
-                      u"chunked request bodies are not accepted; send Content-Length"_s);
-    if (h.contentLength > m_limits.bodyBytes)
-        return reject(socket, ErrorCode::PayloadTooLarge,
-                      u"request body exceeds %1 bytes"_s.arg(m_limits.bodyBytes));
 
-    if (h.upgradeWebSocket) {
-        if (h.path != m_limits.webSocketPath || h.method != "GET")
+    if (p.webSocketUpgrade) {
+        if (p.request.path.toUtf8() != m_limits.webSocketPath || p.request.method != "GET")
             return reject(socket, ErrorCode::NotFound, u"no WebSocket endpoint here"_s);
-        release(socket);
+        stopInspecting(socket);
+        // From here the WebSocket worker decides when the socket dies, and reads as it likes.
+        disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        socket->setReadBufferSize(0);
+        // The worker connects its own readyRead; give it the bytes already buffered.
+        QMetaObject::invokeMethod(
+            socket, [socket] { emit socket->readyRead(); }, Qt::QueuedConnection);
         emit webSocketRequested(socket);
         return;
     }
 
-    const qint64 total = end + 4 + h.contentLength;
-    if (available < total) {
-        if (h.expectContinue && available == end + 4
+    if (p.status == HttpParse::Status::NeedBody) {
+        if (p.expectContinue && available == p.headBytes
             && !socket->property("confab_continued").toBool()) {
             socket->setProperty("confab_continued", true);
             socket->write("HTTP/1.1 100 Continue\r\n\r\n");
         }
         return; // wait for the rest of the body; the timer bounds the wait
     }
-    release(socket);
-    addPendingConnection(socket); // QAbstractHttpServer takes it from here
+
+    // One request per connection: whatever came after it, and whatever comes later, is read
+    // and dropped, never parsed. The socket is deleted when it disconnects (the responder
+    // closes it after the answer).
+    stopInspecting(socket);
+    socket->skip(socket->bytesAvailable());
+    connect(socket, &QTcpSocket::readyRead, socket,
+            [socket] { socket->skip(socket->bytesAvailable()); });
+    p.request.peer = socket->peerAddress();
+    emit requestReceived(socket, p.request);
 }
 
-void ConnectionGuard::release(QTcpSocket *socket)
+void ConnectionGuard::stopInspecting(QTcpSocket *socket)
 {
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
-    // From here the new owner (HTTP server or WebSocket) decides when the socket dies.
-    disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     delete socket->findChild<QTimer *>(QString::fromLatin1(kPendingTimerName),
                                        Qt::FindDirectChildrenOnly);
-    // The new owner connects its own readyRead; give it the bytes already buffered.
-    QMetaObject::invokeMethod(
-        socket, [socket] { emit socket->readyRead(); }, Qt::QueuedConnection);
 }
 
 void ConnectionGuard::reject(QTcpSocket *socket, ErrorCode code, const QString &message)
@@ -218,9 +204,7 @@ void ConnectionGuard::reject(QTcpSocket *socket, ErrorCode code, const QString &
     qCInfo(lcGuard) << "rejecting" << socket->peerAddress().toString() << errorCodeName(code);
     if (m_metrics)
         m_metrics->inc(u"confab_guard_rejections_total"_s, { errorCodeName(code) });
-    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
-    delete socket->findChild<QTimer *>(QString::fromLatin1(kPendingTimerName),
-                                       Qt::FindDirectChildrenOnly);
+    stopInspecting(socket);
     rejectWithError(socket, makeError(code, message));
 }
 
@@ -228,7 +212,7 @@ void ConnectionGuard::rejectWithError(QTcpSocket *socket, const Error &error)
 {
     const int status = httpStatusFor(error.code);
     const QByteArray body = QJsonDocument(error.toBody()).toJson(QJsonDocument::Compact);
-    QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
+    QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusReason(status)
         + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
         + "\r\nConnection: close\r\n\r\n" + body;
     socket->write(response);

@@ -1,27 +1,33 @@
-// ConnectionGuard: the server's front door. QtHttpServer 6.4 reads any request whole, with no
-// limit on headers or body, no idle timeout and no cap on connections. Every accepted socket
-// therefore stays here until its request has arrived complete and within limits:
+// ConnectionGuard: the server's front door, and its only HTTP parser (httprequestparser.h).
+// Every accepted socket stays here until its request has arrived complete and within limits:
 //
 //  - TCP_NODELAY on every accepted socket (Nagle + delayed ACK costs 20-40 ms per fan-out);
-//  - at most maxConnectionsPerAddress open sockets per peer address (503 beyond);
+//  - at most maxConnectionsPerAddress open sockets per peer address (503 beyond), counted by a
+//    ticket the socket owns: its slot comes back when the socket is destroyed, whoever owns it
+//    by then (HTTP, SSE, a WebSocket worker) and however it closed;
 //  - request line + headers at most headerBytes (431), Content-Length at most bodyBytes (413,
 //    answered from the headers alone; the rest of the body is discarded, never buffered);
-//    chunked bodies are refused (411: send Content-Length);
-//  - the request must arrive whole within requestTimeout (408): slow trickling is cut.
+//    chunked bodies are refused (411: send Content-Length); malformed heads are 400;
+//  - the request must arrive whole within requestTimeout (408): slow trickling is cut;
+//  - one request per connection: once a request is taken, anything the peer sends after it
+//    (a pipelined request, a body beyond Content-Length) is discarded unread, never parsed
+//    or buffered; answers say "Connection: close".
 //
 // A valid WebSocket upgrade on the WebSocket path is handed out through webSocketRequested();
-// any other valid request is queued for the QAbstractHttpServer bound to this QTcpServer.
+// any other valid request through requestReceived(), with the socket to answer on.
 #pragma once
 
 #include "errors.h"
+#include "httpmessage.h"
 
 #include <QHash>
 #include <QHostAddress>
 #include <QTcpServer>
+#include <QTcpSocket>
 
 #include <chrono>
+#include <memory>
 
-class QTcpSocket;
 
 namespace confab::server {
 
@@ -42,7 +48,9 @@ public:
 
     ConnectionGuard(Limits limits, Metrics *metrics, QObject *parent = nullptr);
 
-    int openConnections() const { return m_open; }
+    class AddressSlots; // open connections per address, counted from any thread
+
+    int openConnections() const;
     // Stop accepting new connections (shutdown); open ones are left to their owners.
     void stopAccepting();
 
@@ -52,6 +60,7 @@ public:
 
 signals:
     void webSocketRequested(QTcpSocket *socket);
+    void requestReceived(QTcpSocket *socket, const confab::server::HttpRequest &request);
 
 protected:
     void incomingConnection(qintptr descriptor) override;
@@ -59,12 +68,11 @@ protected:
 private:
     void inspect(QTcpSocket *socket);
     void reject(QTcpSocket *socket, ErrorCode code, const QString &message);
-    void release(QTcpSocket *socket);
+    void stopInspecting(QTcpSocket *socket);
 
     Limits m_limits;
     Metrics *m_metrics;
-    QHash<QHostAddress, int> m_perAddress;
-    int m_open = 0;
+    std::shared_ptr<AddressSlots> m_slots; // shared with the tickets (any thread)
 };
 
 } // namespace confab::server

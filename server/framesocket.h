@@ -17,6 +17,7 @@
 #include <QVarLengthArray>
 
 #include <functional>
+#include <memory>
 
 struct iovec;
 
@@ -83,6 +84,9 @@ public:
         __builtin_prefetch(reinterpret_cast<const char *>(&m_gathered) + 48, 1);
     }
 
+    // Keeps `ticket` until the socket is destroyed (the guard's per-address slot).
+    void holdTicket(std::shared_ptr<void> ticket) { m_ticket = std::move(ticket); }
+
     qint64 bytesToWrite() const override;
     void disconnectFromHost() override;
 
@@ -119,6 +123,7 @@ private:
     qint64 m_gatheredBytes = 0;
     QVarLengthArray<QByteArray, 4> m_gathered;
     std::function<void(qint64)> m_sent;
+    std::shared_ptr<void> m_ticket;
 };
 
 } // namespace confab::server

@@ -3,7 +3,6 @@
 #include "metrics.h"
 
 #include <QElapsedTimer>
-#include <QHttpServerRequest>
 #include <QLoggingCategory>
 #include <QTcpSocket>
 
@@ -14,7 +13,7 @@ Q_LOGGING_CATEGORY(lcHttp, "confab.server.http", QtInfoMsg)
 namespace confab::server {
 
 HttpFrontend::HttpFrontend(Metrics *metrics, QObject *parent)
-    : QAbstractHttpServer(parent)
+    : QObject(parent)
     , m_metrics(metrics)
 {
     m_metrics->defineCounter(u"confab_http_requests_total"_s,
@@ -25,9 +24,9 @@ HttpFrontend::HttpFrontend(Metrics *metrics, QObject *parent)
         { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1 });
 }
 
-bool HttpFrontend::handleRequest(const QHttpServerRequest &qrequest, QTcpSocket *socket)
+void HttpFrontend::handle(QTcpSocket *socket, const HttpRequest &parsed)
 {
-    HttpRequest request = HttpRequest::from(qrequest);
+    HttpRequest request = parsed;
     const Router::Match match = m_router.match(request.method, request.path);
     request.route
         = match.handler ? match.route : (match.allowed.isEmpty() ? u"unmatched"_s : match.route);
@@ -58,16 +57,9 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &qrequest, QTcpSocket 
         } else {
             responder.sendError(makeError(ErrorCode::NotFound, u"no such endpoint"_s));
         }
-        return true;
+        return;
     }
     (*match.handler)(request, responder);
-    return true;
-}
-
-void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
-{
-    HttpResponder(socket, {})
-        .sendError(makeError(ErrorCode::NotFound, u"no such endpoint: "_s + request.url().path()));
 }
 
 } // namespace confab::server

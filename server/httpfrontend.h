@@ -1,16 +1,17 @@
-// HttpFrontend: the QAbstractHttpServer that receives requests the ConnectionGuard let through,
-// routes them, and counts every answer by route and status for /metrics.
+// HttpFrontend: receives the requests the ConnectionGuard parsed and let through, routes them,
+// and counts every answer by route and status for /metrics.
 #pragma once
 
 #include "router.h"
 
-#include <QAbstractHttpServer>
+#include <QObject>
+#include <QTcpSocket>
 
 namespace confab::server {
 
 class Metrics;
 
-class HttpFrontend : public QAbstractHttpServer
+class HttpFrontend : public QObject
 {
     Q_OBJECT
 public:
@@ -18,9 +19,8 @@ public:
 
     Router &router() { return m_router; }
 
-protected:
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
-    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    // Answers `request` on `socket` (the route's handler may answer later).
+    void handle(QTcpSocket *socket, const HttpRequest &request);
 
 private:
     Router m_router;

@@ -1,6 +1,5 @@
 #include "httpmessage.h"
 
-#include <QHttpServerRequest>
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QTcpSocket>
@@ -8,48 +7,6 @@
 using namespace Qt::StringLiterals;
 
 namespace confab::server {
-
-namespace {
-
-QByteArray methodName(QHttpServerRequest::Method m)
-{
-    switch (m) {
-    case QHttpServerRequest::Method::Get:
-        return "GET";
-    case QHttpServerRequest::Method::Put:
-        return "PUT";
-    case QHttpServerRequest::Method::Delete:
-        return "DELETE";
-    case QHttpServerRequest::Method::Post:
-        return "POST";
-    case QHttpServerRequest::Method::Head:
-        return "HEAD";
-    case QHttpServerRequest::Method::Options:
-        return "OPTIONS";
-    case QHttpServerRequest::Method::Patch:
-        return "PATCH";
-    case QHttpServerRequest::Method::Connect:
-        return "CONNECT";
-    case QHttpServerRequest::Method::Trace:
-        return "TRACE";
-    default:
-        return "UNKNOWN";
-    }
-}
-
-} // namespace
-
-HttpRequest HttpRequest::from(const QHttpServerRequest &request)
-{
-    HttpRequest r;
-    r.method = methodName(request.method());
-    r.path = request.url().path();
-    r.query = request.query();
-    r.headers = request.headers();
-    r.body = request.body();
-    r.peer = request.remoteAddress();
-    return r;
-}
 
 QByteArray HttpRequest::header(QByteArrayView name) const
 {

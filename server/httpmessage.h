@@ -18,7 +18,6 @@
 #include <functional>
 #include <memory>
 
-class QHttpServerRequest;
 class QTcpSocket;
 
 namespace confab::server {
@@ -34,7 +33,6 @@ struct HttpRequest
     QHash<QString, QString> params; // route parameters: {id} → "42"
     QString route; // the matched route pattern, for metrics and logs
 
-    static HttpRequest from(const QHttpServerRequest &request);
     QByteArray header(QByteArrayView name) const; // case-insensitive, first match
     QString bearerToken() const; // empty when absent or malformed
     QString traceparent() const; // W3C traceparent, empty when absent/invalid

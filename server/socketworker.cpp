@@ -31,6 +31,11 @@ void SocketWorker::adopt(QTcpSocket *socket)
         connect(m_server, &QWebSocketServer::newConnection, this, &SocketWorker::onNewConnection);
     }
     socket->setParent(this);
+    // QWebSocket never deletes the socket under it: without this every closed WebSocket would
+    // keep its socket (and its per-address slot, which the socket's ticket holds) for good.
+    // Queued behind QWebSocket's own handling of the same signal; it copes with the socket
+    // going away first.
+    connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
     if (auto *fs = qobject_cast<FrameSocket *>(socket)) {
         fs->setGathering(true); // the handshake reply is the first gathered write
         // QWebSocket hides its socket: onNewConnection finds it again by the peer's endpoint.

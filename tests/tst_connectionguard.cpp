@@ -1,4 +1,4 @@
-// The connection guard in front of QtHttpServer, exercised with raw sockets the way a hostile
+// The connection guard (the server's one HTTP parser), exercised with raw sockets the way a hostile
 // or broken peer would: every abuse gets a JSON error status and no memory is spent on it.
 #include "testsupport.h"
 
