@@ -34,7 +34,7 @@ QByteArray encodeAnnouncement(const Announcement &a)
 {
     return QJsonDocument(QJsonObject { { u"type"_s, u"confab.server"_s },
                                        { u"v"_s, 1 },
-                                       { u"name"_s, a.name.left(NameMax) },
+                                       { u"name"_s, leftCodePoints(a.name, NameMax) },
                                        { u"port"_s, a.port },
                                        { u"version"_s, a.version },
                                        { u"protocol"_s, a.protocol } })

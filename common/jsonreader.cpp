@@ -43,6 +43,50 @@ int codePointLength(QStringView s)
     return n;
 }
 
+QString leftCodePoints(QStringView s, int n)
+{
+    qsizetype i = 0;
+    for (int taken = 0; i < s.size() && taken < n; ++taken) {
+        if (s[i].isHighSurrogate() && i + 1 < s.size() && s[i + 1].isLowSurrogate())
+            ++i;
+        ++i;
+    }
+    return s.first(i).toString();
+}
+
+bool isHiddenFormatChar(char32_t c)
+{
+    switch (c) {
+    case 0x00AD: // soft hyphen
+    case 0x115F: // Hangul choseong filler
+    case 0x1160: // Hangul jungseong filler
+    case 0x3164: // Hangul filler
+    case 0xFFA0: // halfwidth Hangul filler
+        return true;
+    default:
+        break;
+    }
+    // Every other format character (Cf): bidi marks, embeddings, overrides and isolates
+    // (U+061C, U+200E/F, U+202A-E, U+2066-9), zero-width space, word joiner, invisible
+    // operators, BOM, interlinear annotation, tags (U+E0001, U+E0020-7F), ...
+    return QChar::category(c) == QChar::Other_Format;
+}
+
+std::optional<qint64> parseCanonicalInteger(QStringView s, qint64 min, qint64 max)
+{
+    if (s.isEmpty() || s.size() > 18 || (s.size() > 1 && s.front() == u'0'))
+        return std::nullopt;
+    qint64 v = 0;
+    for (QChar c : s) {
+        if (c < u'0' || c > u'9')
+            return std::nullopt;
+        v = v * 10 + (c.unicode() - u'0');
+    }
+    if (v < min || v > max)
+        return std::nullopt;
+    return v;
+}
+
 static bool isTokenChar(QChar c)
 {
     const char16_t u = c.unicode();
@@ -66,20 +110,40 @@ std::optional<Error> checkTextValue(const QString &value, TextRule rule, const Q
                              : u"at least %1 characters required"_s.arg(rule.minLength),
                          field);
     }
-    for (QChar c : value) {
+    const QList<uint> codePoints = value.toUcs4();
+    for (qsizetype i = 0; i < codePoints.size(); ++i) {
+        const char32_t c = codePoints[i];
         switch (rule.kind) {
         case TextKind::Token:
-            if (!isTokenChar(c))
+            if (!isTokenChar(QChar(c)))
                 return makeError(ErrorCode::InvalidValue,
                                  u"only letters, digits, '_' and '-' are allowed"_s, field);
             break;
         case TextKind::Multiline:
             if (c == u'\n' || c == u'\t' || c == u'\r')
                 break;
-            [[fallthrough]];
-        case TextKind::Line:
-            if (c.category() == QChar::Other_Control)
+            if (QChar::category(c) == QChar::Other_Control)
                 return makeError(ErrorCode::InvalidValue, u"control characters are not allowed"_s,
+                                 field);
+            break;
+        case TextKind::Line:
+            if (QChar::category(c) == QChar::Other_Control)
+                return makeError(ErrorCode::InvalidValue, u"control characters are not allowed"_s,
+                                 field);
+            if (c == 0x200C || c == 0x200D) { // ZWNJ, ZWJ: only between two non-ASCII
+                if (i > 0 && i + 1 < codePoints.size() && codePoints[i - 1] > 0x7F
+                    && codePoints[i + 1] > 0x7F && !isHiddenFormatChar(codePoints[i - 1])
+                    && !isHiddenFormatChar(codePoints[i + 1]))
+                    break;
+                return makeError(ErrorCode::InvalidValue,
+                                 u"zero-width joiners are allowed only inside emoji and scripts"
+                                 u" that need them"_s,
+                                 field);
+            }
+            if (isHiddenFormatChar(c))
+                return makeError(ErrorCode::InvalidValue,
+                                 u"invisible and bidirectional formatting characters are not"
+                                 u" allowed: U+%1"_s.arg(QString::number(uint(c), 16).toUpper().rightJustified(4, u'0')),
                                  field);
             break;
         }

@@ -81,5 +81,20 @@ Result<QJsonObject> parseJsonObject(QByteArrayView bytes, qint64 maxBytes);
 std::optional<Error> checkTextValue(const QString &value, TextRule rule, const QString &field);
 // Code-point length of a string.
 int codePointLength(QStringView s);
+// The first `n` code points of `s` (a surrogate pair is never split).
+QString leftCodePoints(QStringView s, int n);
+
+// Characters refused in Line text although they are not control characters: bidirectional
+// overrides, embeddings and isolates, and format characters that draw nothing (zero-width
+// space, word joiner, BOM, soft hyphen, tags, Hangul fillers). They let one name pass for
+// another or make text read backwards. ZWJ and ZWNJ are refused too, except between two
+// non-ASCII characters, where emoji sequences and scripts such as Persian or Devanagari need
+// them. docs/protocol.md states the rule.
+bool isHiddenFormatChar(char32_t c);
+
+// A decimal integer written the one canonical way: ASCII digits only, no sign, no whitespace,
+// no leading zero; nullopt when not so, or outside [min, max]. Ids in paths and numbers in
+// queries and headers are all read with it.
+std::optional<qint64> parseCanonicalInteger(QStringView s, qint64 min, qint64 max);
 
 } // namespace confab

@@ -57,9 +57,8 @@ std::optional<qint64> queryInt(const HttpRequest &req, const QString &name, qint
 {
     if (!req.query.hasQueryItem(name))
         return std::nullopt;
-    bool ok = false;
-    const qint64 v = req.query.queryItemValue(name).toLongLong(&ok);
-    if (!ok || v < min || v > max) {
+    const auto v = parseCanonicalInteger(req.query.queryItemValue(name, QUrl::FullyDecoded), min, max);
+    if (!v) {
         *error = makeError(ErrorCode::InvalidValue,
                            u"must be an integer between %1 and %2"_s.arg(min).arg(max), name);
         return std::nullopt;

@@ -6,6 +6,7 @@
 #include "discoveryresponder.h"
 #include "eventbus.h"
 #include "httpfrontend.h"
+#include "jsonreader.h"
 #include "messageservice.h"
 #include "protocollimits.h"
 #include "realtimehub.h"
@@ -64,13 +65,12 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
             const QString value = header.isEmpty() ? req.query.queryItemValue(u"lastEventId"_s)
                                                    : QString::fromLatin1(header);
             if (!value.isEmpty()) {
-                bool ok = false;
-                const qint64 id = value.toLongLong(&ok);
-                if (!ok || id < 0)
+                const auto id = parseCanonicalInteger(value, 0, limits::MaxSafeInteger);
+                if (!id)
                     return res.sendError(makeError(ErrorCode::InvalidValue,
                                                    u"Last-Event-ID must be an event id"_s,
                                                    u"Last-Event-ID"_s));
-                last = id;
+                last = *id;
             }
             m_hub->acceptSse(session->userId, session->tokenHash, res, last);
         });

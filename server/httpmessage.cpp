@@ -1,5 +1,8 @@
 #include "httpmessage.h"
 
+#include "jsonreader.h"
+#include "protocollimits.h"
+
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QTcpSocket>
@@ -38,9 +41,7 @@ QString HttpRequest::traceparent() const
 
 qint64 HttpRequest::idParam(const QString &name) const
 {
-    bool ok = false;
-    const qint64 v = params.value(name).toLongLong(&ok);
-    return ok && v > 0 && v <= (qint64(1) << 53) - 1 ? v : 0;
+    return parseCanonicalInteger(params.value(name), 1, limits::MaxSafeInteger).value_or(0);
 }
 
 QByteArray statusReason(int status)

@@ -36,7 +36,8 @@ struct HttpRequest
     QByteArray header(QByteArrayView name) const; // case-insensitive, first match
     QString bearerToken() const; // empty when absent or malformed
     QString traceparent() const; // W3C traceparent, empty when absent/invalid
-    // A route parameter that must be a positive id; 0 when not.
+    // A route parameter that must be a positive id written canonically (parseCanonicalInteger:
+    // "01", "+1", " 1", "1%00x" are not ids); 0 when not.
     qint64 idParam(const QString &name) const;
 };
 

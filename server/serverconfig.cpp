@@ -1,5 +1,8 @@
 #include "serverconfig.h"
 
+#include "discovery.h"
+#include "jsonreader.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
@@ -175,7 +178,8 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
                 return bad();
             cfg.discoveryPort = quint16(p);
         } else if (o.name == u"name") {
-            if (v.trimmed().isEmpty() || v.size() > 64)
+            // The protocol's rule for the announced name: 1 to 64 code points of line text.
+            if (checkTextValue(v.trimmed(), { 1, discovery::NameMax, TextKind::Line }, o.name))
                 return bad();
             cfg.name = v.trimmed();
         } else if (o.name == u"session-ttl-days") {

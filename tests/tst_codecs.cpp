@@ -1,5 +1,6 @@
 // Protocol v1 codecs: every malformed input yields the documented error code and no value;
 // every valid value survives toJson → fromJson unchanged.
+#include "discovery.h"
 #include "frames.h"
 #include "jsonreader.h"
 #include "protocollimits.h"
@@ -45,7 +46,85 @@ private slots:
     void typesRoundTrip();
     void lengthsCountCodePointsNotBytes();
     void everyErrorCodeHasANameAndStatus();
+    void lineTextRefusesNamesThatLie_data();
+    void lineTextRefusesNamesThatLie();
+    void idsAreReadOneWayOnly();
+    void announcementNamesAreCutAtCodePoints();
 };
+
+void tst_Codecs::lineTextRefusesNamesThatLie_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("accepted");
+    const auto row = [](const char *name, const QString &text, bool accepted) {
+        QTest::newRow(name) << text << accepted;
+    };
+    row("plain", u"alice"_s, true);
+    row("right-to-left override", u"ali\u202Ece"_s, false);
+    row("left-to-right override", u"\u202Dalice"_s, false);
+    row("isolate", u"\u2067alice\u2069"_s, false);
+    row("rtl mark", u"alice\u200F"_s, false);
+    row("arabic letter mark", u"a\u061Cb"_s, false);
+    row("zero-width space", u"al\u200Bice"_s, false);
+    row("word joiner", u"al\u2060ice"_s, false);
+    row("bom", u"\uFEFFalice"_s, false);
+    row("soft hyphen", u"al\u00ADice"_s, false);
+    row("hangul filler", u"\u3164"_s, false);
+    row("tag character", u"alice"_s + QString::fromUcs4(U"\U000E0061"), false);
+    row("zwj between ascii", u"ali\u200Dce"_s, false);
+    row("zwj at the end", QString::fromUcs4(U"\U0001F468\u200D"), false);
+    // What real names need:
+    row("emoji family (zwj)", QString::fromUcs4(U"\U0001F468\u200D\U0001F469\u200D\U0001F467"),
+        true);
+    row("persian (zwnj)", u"\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645"_s, true);
+    row("hebrew", u"\u05E9\u05DC\u05D5\u05DD"_s, true);
+    row("flag", QString::fromUcs4(U"\U0001F1E9\U0001F1EA"), true);
+}
+
+void tst_Codecs::lineTextRefusesNamesThatLie()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, accepted);
+    const auto error = checkTextValue(text, { 1, 64, TextKind::Line }, u"displayName"_s);
+    QCOMPARE(!error.has_value(), accepted);
+    if (error) {
+        QCOMPARE(error->code, ErrorCode::InvalidValue);
+        QCOMPARE(error->field, u"displayName"_s);
+    }
+    // Message bodies keep such characters (right-to-left languages use the marks).
+    QVERIFY(!checkTextValue(text, { 1, 64, TextKind::Multiline }, u"body"_s));
+}
+
+void tst_Codecs::idsAreReadOneWayOnly()
+{
+    QCOMPARE(parseCanonicalInteger(u"1", 1, 100), 1);
+    QCOMPARE(parseCanonicalInteger(u"100", 1, 100), 100);
+    QCOMPARE(parseCanonicalInteger(u"0", 0, 100), 0);
+    for (const QString &bad : { u""_s, u"01"_s, u"+1"_s, u"-1"_s, u" 1"_s, u"1 "_s, u"1\n"_s,
+                                u"1\u0000junk"_s, u"0x1"_s, u"1e2"_s, u"\u0661"_s /* Arabic 1 */,
+                                u"101"_s, u"9999999999999999999"_s })
+        QVERIFY2(!parseCanonicalInteger(bad, 1, 100), qPrintable(bad));
+    QVERIFY(!parseCanonicalInteger(u"0", 1, 100));
+}
+
+void tst_Codecs::announcementNamesAreCutAtCodePoints()
+{
+    // 63 ASCII letters and an emoji: cutting at 64 UTF-16 units would split the emoji.
+    QString name = QString(63, u'a') + QString::fromUcs4(U"\U0001F600\U0001F600");
+    auto parsed = discovery::parseAnnouncement(
+        discovery::encodeAnnouncement({ name, 7080, u"0.1.0"_s, 1 }));
+    QVERIFY2(parsed, qPrintable(parsed ? QString() : parsed.error().message));
+    QCOMPARE(parsed->name, QString(63, u'a') + QString::fromUcs4(U"\U0001F600"));
+    // 70 emoji: the first 64 of them, every one whole, within the anti-amplification size.
+    QString emoji;
+    for (int i = 0; i < 70; ++i)
+        emoji += QString::fromUcs4(U"\U0001F600");
+    const QByteArray bytes = discovery::encodeAnnouncement({ emoji, 7080, u"0.1.0"_s, 1 });
+    QVERIFY(bytes.size() < discovery::QueryBytes);
+    parsed = discovery::parseAnnouncement(bytes);
+    QVERIFY(parsed);
+    QCOMPARE(codePointLength(parsed->name), 64);
+}
 
 void tst_Codecs::malformedClientFrames_data()
 {

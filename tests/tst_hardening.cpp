@@ -4,6 +4,7 @@
 #include "testsupport.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTcpSocket>
 #include <QTest>
@@ -103,6 +104,11 @@ private slots:
     void aRequestBehindAnSseStreamIsNeverAnswered();
     void bytesPipelinedBehindAStreamAreNotBuffered();
     void foldedOrSpacedHeadersAre400();
+
+    // 5. An id in a path is written one way; anything else is 404.
+    void nonCanonicalIdsAre404();
+    // 8. Names that lie are refused at the API.
+    void namesThatLieAreRefused();
 };
 
 void tst_Hardening::closedConnectionsGiveBackTheirSlot_data()
@@ -287,6 +293,48 @@ void tst_Hardening::foldedOrSpacedHeadersAre400()
              400);
     // And a clean request still passes.
     QCOMPARE(rawStatus(rawExchange(s.port(), kHealthz)), 200);
+}
+
+void tst_Hardening::nonCanonicalIdsAre404()
+{
+    TestServer s;
+    const auto alice = s.signUp(u"alice"_s);
+    QCOMPARE(s.createRoom(alice.token, u"general"_s), 1);
+    const auto get = [&](const QByteArray &path) {
+        return rawStatus(rawExchange(s.port(),
+                                     "GET " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                                         + alice.token.toLatin1() + "\r\n\r\n"));
+    };
+    QCOMPARE(get("/api/v1/rooms/1"), 200);
+    for (const QByteArray id : { "1%00junk", "%201%20", "1%0a", "+1", "01", "%2B1", "1.0", "0" })
+        QVERIFY2(get("/api/v1/rooms/" + id) == 404, id.constData());
+    QCOMPARE(get("/api/v1/rooms/1/events?limit=10"), 200);
+    for (const QByteArray q : { "limit=+10", "limit=010", "limit=%2010", "after=-0" })
+        QVERIFY2(get("/api/v1/rooms/1/events?" + q) == 400, q.constData());
+}
+
+void tst_Hardening::namesThatLieAreRefused()
+{
+    TestServer s;
+    const auto alice = s.signUp(u"alice"_s);
+    auto r = s.patch(u"/api/v1/users/me"_s, { { u"displayName"_s, u"ali\u202Eecb"_s } },
+                     alice.token);
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.errorCode(), u"invalid_value"_s);
+    r = s.post(u"/api/v1/rooms"_s, { { u"name"_s, u"gen\u200Beral"_s } }, alice.token);
+    QCOMPARE(r.status, 400);
+    r = s.post(u"/api/v1/auth/register"_s,
+               { { u"username"_s, u"\u202Ebob"_s }, { u"password"_s, u"password123"_s } });
+    QCOMPARE(r.status, 400);
+    // Nothing changed.
+    QCOMPARE(s.get(u"/api/v1/users/me"_s, alice.token).json().value(u"displayName"_s).toString(),
+             QString());
+    QCOMPARE(s.get(u"/api/v1/rooms"_s, alice.token).json().value(u"rooms"_s).toArray().size(), 0);
+    // A name in a script that needs ZWNJ is fine.
+    r = s.patch(u"/api/v1/users/me"_s,
+                { { u"displayName"_s, u"\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645"_s } },
+                alice.token);
+    QCOMPARE(r.status, 200);
 }
 
 QTEST_GUILESS_MAIN(tst_Hardening)

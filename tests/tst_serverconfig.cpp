@@ -77,6 +77,16 @@ void tst_ServerConfig::invalidValuesAreRefusedWithTheirName()
     QCOMPARE(cfg->realtimeThreads, 3);
     QVERIFY(!cfg->discovery);
     QCOMPARE(cfg->name, u"Lab"_s);
+    // --name counts code points, as the protocol does: 40 emoji are a valid name, 65 code
+    // points and names that lie (a right-to-left override) are not.
+    QString emoji;
+    for (int i = 0; i < 40; ++i)
+        emoji += QString::fromUcs4(U"\U0001F600");
+    cfg = ServerConfig::load({ u"confab-server"_s, u"--name"_s, emoji }, {});
+    QVERIFY(cfg.ok());
+    QCOMPARE(cfg->name, emoji);
+    for (const QString &bad : { QString(65, u'a'), u"Lab\u202Eevil"_s })
+        QVERIFY(!ServerConfig::load({ u"confab-server"_s, u"--name"_s, bad }, {}).ok());
 }
 
 void tst_ServerConfig::missingConfigFileIsAnError()
