@@ -49,6 +49,7 @@ bool Server::start(const QString &binary, const QString &dir, bool pin, double *
         setenv("QT_LOGGING_RULES", "*.info=false", 1);
         execl(bin.constData(), bin.constData(), "--listen", "127.0.0.1", "--port", "0",
               "--data-dir", data.constData(), "--password-cost", "minimal",
+              "--registrations-per-hour", "0",
               "--max-conns-per-address", "100000", "--discovery", "off", "--log-level", "warning",
               threadsFlag.isEmpty() ? nullptr : "--realtime-threads",
               threadsFlag.isEmpty() ? nullptr : threadsFlag.constData(),

@@ -17,6 +17,8 @@
 #include <QLoggingCategory>
 #include <QSysInfo>
 
+#include <sodium.h>
+
 using namespace Qt::StringLiterals;
 
 Q_LOGGING_CATEGORY(lcServer, "confab.server", QtInfoMsg)
@@ -82,6 +84,7 @@ ConfabServer::~ConfabServer()
     // (an SSE stream's end broadcasts presence, which reads rooms from the database).
     delete m_discovery;
     delete m_guard;
+    delete m_metricsGuard;
     delete m_http;
     delete m_hub;
     delete m_messages;
@@ -107,9 +110,33 @@ void ConfabServer::registerHealthRoutes()
             return res.sendError(makeError(ErrorCode::Unavailable, u"storage is not writable"_s));
         res.sendJson(200, QJsonObject { { u"status"_s, u"ready"_s } });
     });
-    r.add("GET", u"/metrics"_s, [this](HttpRequest &, const HttpResponder &res) {
-        res.send(200, "text/plain; version=0.0.4; charset=utf-8", m_metrics.render());
-    });
+    if (m_config.metricsAddress.isNull())
+        r.add("GET", u"/metrics"_s, [this](HttpRequest &req, const HttpResponder &res) {
+            serveMetrics(req, res, true);
+        });
+}
+
+void ConfabServer::serveMetrics(const HttpRequest &req, const HttpResponder &res,
+                                bool loopbackOnly)
+{
+    if (!m_config.metricsToken.isEmpty()) {
+        const QByteArray given = req.bearerToken().toLatin1();
+        const QByteArray expected = m_config.metricsToken.toLatin1();
+        if (given.size() != expected.size()
+            || sodium_memcmp(given.constData(), expected.constData(), size_t(given.size())) != 0)
+            return res.sendError(
+                makeError(ErrorCode::Unauthorized, u"/metrics needs the metrics token"_s));
+    } else if (loopbackOnly && !req.peer.isLoopback()) {
+        return res.sendError(makeError(ErrorCode::Forbidden,
+                                       u"/metrics is served to this machine only; see"
+                                       u" --metrics-listen and --metrics-token"_s));
+    }
+    res.send(200, "text/plain; version=0.0.4; charset=utf-8", m_metrics.render());
+}
+
+quint16 ConfabServer::metricsPort() const
+{
+    return m_metricsGuard ? m_metricsGuard->serverPort() : 0;
 }
 
 Result<quint16> ConfabServer::start()
@@ -126,6 +153,28 @@ Result<quint16> ConfabServer::start()
                              .arg(m_guard->errorString()));
     }
     m_port = m_guard->serverPort();
+    if (!m_config.metricsAddress.isNull()) {
+        // Its own guard (same limits, not counted in the main listener's metrics) and router.
+        ConnectionGuard::Limits limits;
+        limits.requestTimeout = std::chrono::milliseconds(m_config.requestTimeoutMs);
+        limits.maxConnectionsPerAddress = m_config.maxConnectionsPerAddress;
+        m_metricsGuard = new ConnectionGuard(limits, nullptr, this);
+        m_metricsHttp = new HttpFrontend(&m_metrics, this);
+        m_metricsHttp->router().add("GET", u"/metrics"_s,
+                                    [this](HttpRequest &req, const HttpResponder &res) {
+                                        serveMetrics(req, res, false);
+                                    });
+        connect(m_metricsGuard, &ConnectionGuard::requestReceived, m_metricsHttp,
+                &HttpFrontend::handle);
+        if (!m_metricsGuard->listen(m_config.metricsAddress, m_config.metricsPort)) {
+            m_guard->close();
+            return makeError(ErrorCode::Unavailable,
+                             u"cannot listen for metrics on %1:%2: %3"_s
+                                 .arg(m_config.metricsAddress.toString())
+                                 .arg(m_config.metricsPort)
+                                 .arg(m_metricsGuard->errorString()));
+        }
+    }
     if (m_config.discovery) {
         discovery::Announcement a { m_config.name.isEmpty() ? QSysInfo::machineHostName()
                                                             : m_config.name,
@@ -154,6 +203,8 @@ quint16 ConfabServer::discoveryPort() const
 void ConfabServer::stop()
 {
     m_guard->stopAccepting();
+    if (m_metricsGuard)
+        m_metricsGuard->stopAccepting();
     m_database->flush(); // every accepted write is committed and answered before we exit
     m_hub->closeAll(); // "going away"
 }

@@ -2,6 +2,7 @@
 // services and the realtime hub as they land) and runs their start-up and shutdown in order.
 #pragma once
 
+#include "httpmessage.h"
 #include "metrics.h"
 #include "result.h"
 #include "servercontext.h"
@@ -39,6 +40,7 @@ public:
     void stop();
 
     quint16 port() const { return m_port; }
+    quint16 metricsPort() const; // the --metrics-listen listener's port, 0 without one
     quint16 discoveryPort() const; // 0 when discovery is off or could not bind
     const ServerConfig &config() const { return m_config; }
     Metrics &metrics() { return m_metrics; }
@@ -46,8 +48,11 @@ public:
     EventCache &cache() { return m_cache; }
     UserService &users() { return *m_users; }
     RealtimeHub &hub() { return *m_hub; }
+    HttpFrontend &http() { return *m_http; }
 
 private:
+    // /metrics: the token when one is set; else loopback peers only when `loopbackOnly`.
+    void serveMetrics(const HttpRequest &req, const HttpResponder &res, bool loopbackOnly);
     void registerHealthRoutes();
 
     ServerConfig m_config;
@@ -63,6 +68,8 @@ private:
     ConnectionGuard *m_guard = nullptr;
     HttpFrontend *m_http = nullptr;
     DiscoveryResponder *m_discovery = nullptr;
+    ConnectionGuard *m_metricsGuard = nullptr; // --metrics-listen
+    HttpFrontend *m_metricsHttp = nullptr;
     quint16 m_port = 0;
 };
 

@@ -113,6 +113,8 @@ void Metrics::defineComputedGauge(const QString &name, const QString &help,
 void Metrics::defineHistogram(const QString &name, const QString &help, std::vector<double> bounds)
 {
     QMutexLocker lock(&m_mutex);
+    if (m_families.contains(name))
+        return; // defined by another listener's front end: keep what it counted
     auto &f = m_families[name];
     f.kind = Family::Histogram;
     f.help = help;

@@ -33,12 +33,16 @@ void PasswordHasher::hash(const QString &password, QObject *context,
                           std::function<void(const QByteArray &)> done)
 {
     QPointer<QObject> guard(context);
+    ++m_inFlight;
+    if (m_workStarted)
+        m_workStarted();
     QThreadPool::globalInstance()->start([this, password, guard, done] {
         const QByteArray encoded = hashBlocking(password);
         // Hop to this object's thread; only there is `guard` checked.
         QMetaObject::invokeMethod(
             this,
-            [guard, done, encoded] {
+            [this, guard, done, encoded] {
+                --m_inFlight;
                 if (guard)
                     done(encoded);
             },
@@ -52,6 +56,9 @@ void PasswordHasher::verify(const QString &password, const QByteArray &encoded, 
     QPointer<QObject> guard(context);
     const QByteArray target = encoded.isEmpty() ? m_decoy : encoded;
     const bool real = !encoded.isEmpty();
+    ++m_inFlight;
+    if (m_workStarted)
+        m_workStarted();
     QThreadPool::globalInstance()->start([this, password, target, real, guard, done] {
         const QByteArray utf8 = password.toUtf8();
         const bool ok = real
@@ -62,7 +69,8 @@ void PasswordHasher::verify(const QString &password, const QByteArray &encoded, 
                                                        quint64(utf8.size()));
         QMetaObject::invokeMethod(
             this,
-            [guard, done, ok] {
+            [this, guard, done, ok] {
+                --m_inFlight;
                 if (guard)
                     done(ok);
             },

@@ -54,6 +54,16 @@ const QList<Option> &options()
           u"UDP port for LAN discovery (default 7081)."_s, u"port"_s },
         { u"name"_s, u"CONFAB_NAME"_s, u"Server name shown to clients (default: host name)."_s,
           u"name"_s },
+        { u"registrations-per-hour"_s, u"CONFAB_REGISTRATIONS_PER_HOUR"_s,
+          u"Accounts one address may register per hour (default 30; 0: no limit)."_s, u"n"_s },
+        { u"metrics-listen"_s, u"CONFAB_METRICS_LISTEN"_s,
+          u"Serve /metrics on a listener of its own, ADDRESS:PORT (default: on the main port,"
+          u" to loopback peers only)."_s,
+          u"address:port"_s },
+        { u"metrics-token"_s, u"CONFAB_METRICS_TOKEN"_s,
+          u"Require \"Authorization: Bearer TOKEN\" on /metrics (16-256 printable ASCII"
+          u" characters; prefer the environment or the INI file to the command line)."_s,
+          u"token"_s },
         { u"password-cost"_s, u"CONFAB_PASSWORD_COST"_s,
           u"argon2id cost: interactive (default) or minimal (tests and benchmarks only)."_s,
           u"cost"_s },
@@ -134,7 +144,12 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
         if (!value)
             continue;
         const QString &v = *value;
-        const auto bad = [&] { return configError(u"invalid value '%1' for %2"_s.arg(v, o.name)); };
+        const auto bad = [&] {
+            if (o.name == u"metrics-token") // a secret: not echoed into logs
+                return configError(u"invalid value for metrics-token: 16 to 256 printable ASCII"
+                                   u" characters"_s);
+            return configError(u"invalid value '%1' for %2"_s.arg(v, o.name));
+        };
         if (o.name == u"listen") {
             if (!cfg.listen.setAddress(v == u"localhost" ? u"127.0.0.1"_s : v))
                 return bad();
@@ -182,6 +197,29 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
             if (checkTextValue(v.trimmed(), { 1, discovery::NameMax, TextKind::Line }, o.name))
                 return bad();
             cfg.name = v.trimmed();
+        } else if (o.name == u"registrations-per-hour") {
+            if (!toInt(v, 0, 1000000, &cfg.registrationsPerHour))
+                return bad();
+        } else if (o.name == u"metrics-listen") {
+            // ADDRESS:PORT, or [IPv6]:PORT
+            const qsizetype colon = v.lastIndexOf(u':');
+            if (colon <= 0)
+                return bad();
+            QString host = v.left(colon);
+            if (host.startsWith(u'[') && host.endsWith(u']'))
+                host = host.mid(1, host.size() - 2);
+            int p;
+            if (!cfg.metricsAddress.setAddress(host) || !toInt(v.mid(colon + 1), 0, 65535, &p))
+                return bad();
+            cfg.metricsPort = quint16(p);
+        } else if (o.name == u"metrics-token") {
+            if (v.size() < 16 || v.size() > 256)
+                return bad();
+            for (QChar c : v) {
+                if (c.unicode() <= 0x20 || c.unicode() >= 0x7F)
+                    return bad();
+            }
+            cfg.metricsToken = v;
         } else if (o.name == u"session-ttl-days") {
             if (!toInt(v, 1, 3650, &cfg.sessionTtlDays))
                 return bad();

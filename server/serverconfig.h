@@ -34,6 +34,15 @@ struct ServerConfig
     QString name; // default: the host name
     // Sessions
     int sessionTtlDays = 30;
+    // Registrations allowed from one address per hour (0: no limit; benchmarks register
+    // thousands of users from one address).
+    int registrationsPerHour = 30;
+    // /metrics: on the main port, answered to loopback peers only, unless metricsListen names a
+    // listener of its own (then only there, to whoever reaches it); with metricsToken, every
+    // scrape must carry "Authorization: Bearer <token>", wherever it is served.
+    QHostAddress metricsAddress; // null: no listener of its own
+    quint16 metricsPort = 0;
+    QString metricsToken;
     // argon2id cost: "interactive" (libsodium's interactive limits) or "minimal" (tests and
     // benchmarks only: registering thousands of users would otherwise take minutes).
     QString passwordCost = QStringLiteral("interactive");

@@ -57,10 +57,33 @@ UserService::UserService(const ServerContext &ctx, PasswordHasher::Cost cost, QO
     , m_ctx(ctx)
     , m_hasher(new PasswordHasher(cost, this))
     , m_limiter(ctx.now)
+    , m_registrations(ctx.now, qMax(1, ctx.config.registrationsPerHour), 60 * 60 * 1000)
 {
     m_ctx.metrics->defineCounter(u"confab_logins_total"_s, u"Login attempts by outcome"_s,
                                  { u"outcome"_s });
+    m_ctx.metrics->defineCounter(u"confab_password_hashes_total"_s,
+                                 u"argon2id hashes and verifications started"_s, {});
+    m_hasher->setWorkStarted(
+        [metrics = m_ctx.metrics] { metrics->inc(u"confab_password_hashes_total"_s, {}); });
 }
+
+namespace {
+
+Error hasherBusy()
+{
+    Error e = makeError(ErrorCode::Unavailable, u"the server is busy checking passwords; try again"_s);
+    e.retryAfterSeconds = 1;
+    return e;
+}
+
+Error rateLimited(int wait, const QString &what)
+{
+    Error e = makeError(ErrorCode::RateLimited, u"%1; try again in %2 s"_s.arg(what).arg(wait));
+    e.retryAfterSeconds = wait;
+    return e;
+}
+
+} // namespace
 
 QByteArray UserService::hashToken(const QString &token)
 {
@@ -70,7 +93,27 @@ QByteArray UserService::hashToken(const QString &token)
 void UserService::registerUser(const RegisterRequest &req, const QString &address,
                                std::function<void(Result<User>)> done)
 {
-    Q_UNUSED(address);
+    if (m_hasher->busy())
+        return done(hasherBusy());
+    const bool limited = m_ctx.config.registrationsPerHour > 0;
+    const QStringList keys { LoginLimiter::addressKey(address) };
+    if (limited) {
+        if (const int wait = m_registrations.begin(keys); wait > 0)
+            return done(rateLimited(wait, u"too many registrations from your address"_s));
+        // Every attempt counts, whatever its outcome.
+        done = [this, keys, done = std::move(done)](Result<User> r) {
+            m_registrations.end(keys, true);
+            done(std::move(r));
+        };
+    }
+    // A taken name costs no hashing (the write below checks again, in its transaction).
+    QSqlQuery q(m_ctx.database->reader());
+    q.prepare(u"SELECT 1 FROM users WHERE username = ?"_s);
+    if (auto r = execPrepared(q, { req.username }); !r)
+        return done(r.error());
+    if (q.next())
+        return done(makeError(ErrorCode::UsernameTaken,
+                              u"the username '%1' is taken"_s.arg(req.username), u"username"_s));
     m_hasher->hash(req.password, this, [this, req, done](const QByteArray &encoded) {
         if (encoded.isEmpty())
             return done(makeError(ErrorCode::Internal, u"password hashing failed"_s));
@@ -106,28 +149,31 @@ void UserService::registerUser(const RegisterRequest &req, const QString &addres
 void UserService::login(const LoginRequest &req, const QString &address,
                         std::function<void(Result<LoginResponse>)> done)
 {
-    if (const int wait = m_limiter.retryAfterSeconds(req.username, address); wait > 0) {
+    if (m_hasher->busy())
+        return done(hasherBusy());
+    const QStringList keys { LoginLimiter::userKey(req.username),
+                             LoginLimiter::addressKey(address) };
+    if (const int wait = m_limiter.begin(keys); wait > 0) {
         m_ctx.metrics->inc(u"confab_logins_total"_s, { u"rate_limited"_s });
-        Error e = makeError(ErrorCode::RateLimited,
-                            u"too many failed logins; try again in %1 s"_s.arg(wait));
-        e.retryAfterSeconds = wait;
-        return done(e);
+        return done(rateLimited(wait, u"too many failed logins"_s));
     }
     QSqlQuery q(m_ctx.database->reader());
     q.prepare(u"SELECT id, password_hash FROM users WHERE username = ?"_s);
-    if (auto r = execPrepared(q, { req.username }); !r)
+    if (auto r = execPrepared(q, { req.username }); !r) {
+        m_limiter.end(keys, false);
         return done(r.error());
+    }
     const bool found = q.next();
     const qint64 userId = found ? q.value(0).toLongLong() : 0;
     const QByteArray encoded = found ? q.value(1).toString().toLatin1() : QByteArray();
 
-    m_hasher->verify(req.password, encoded, this, [this, req, address, userId, done](bool ok) {
+    m_hasher->verify(req.password, encoded, this, [this, req, keys, userId, done](bool ok) {
+        m_limiter.end(keys, !ok); // a failure is kept; a success gives its places back
         if (!ok) {
-            m_limiter.recordFailure(req.username, address);
             m_ctx.metrics->inc(u"confab_logins_total"_s, { u"failed"_s });
             return done(makeError(ErrorCode::InvalidCredentials, u"wrong username or password"_s));
         }
-        m_limiter.recordSuccess(req.username);
+        m_limiter.clear(LoginLimiter::userKey(req.username));
         const QString token = newToken();
         const QByteArray tokenHash = hashToken(token);
         const qint64 now = m_ctx.now();

@@ -29,8 +29,12 @@ class UserService : public QObject
 public:
     UserService(const ServerContext &ctx, PasswordHasher::Cost cost, QObject *parent = nullptr);
 
+    // Limited per address (ServerConfig::registrationsPerHour, 429); a taken name is refused
+    // before any hashing (409); a full hashing queue answers 503 with Retry-After.
     void registerUser(const RegisterRequest &req, const QString &address,
                       std::function<void(Result<User>)> done);
+    // Failed attempts are limited per username and per address, counting attempts still being
+    // checked (429); a full hashing queue answers 503 with Retry-After.
     void login(const LoginRequest &req, const QString &address,
                std::function<void(Result<LoginResponse>)> done);
     void logout(const Session &session, std::function<void(Result<bool>)> done);
@@ -51,7 +55,8 @@ signals:
 private:
     ServerContext m_ctx;
     PasswordHasher *m_hasher;
-    LoginLimiter m_limiter;
+    LoginLimiter m_limiter; // failed logins, per username and per address
+    LoginLimiter m_registrations; // registrations per address
 };
 
 // Reads a user row (id, username, display_name, status_text, created_at).

@@ -42,6 +42,7 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
     cfg.discoveryPort = 0; // never the shared default port in parallel tests
     cfg.passwordCost
         = QStringLiteral("minimal"); // argon2id at minimum cost: tests register many users
+    cfg.registrationsPerHour = 0; // and from one address (tst_hardening tests the limit)
     // CTest runs the hub's suites again with the sockets on the main thread and on 3 workers.
     if (qEnvironmentVariableIsSet("CONFAB_REALTIME_THREADS"))
         cfg.realtimeThreads = qEnvironmentVariableIntValue("CONFAB_REALTIME_THREADS");

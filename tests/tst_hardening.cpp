@@ -3,9 +3,12 @@
 // before its fix.
 #include "testsupport.h"
 
+#include "httpfrontend.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
@@ -88,6 +91,52 @@ QByteArray readUntil(QTcpSocket &s, const std::function<bool(const QByteArray &)
     return got;
 }
 
+// Sends `request` on `n` connections at once and returns each answer's status, in order.
+QList<int> inParallel(quint16 port, int n, const std::function<QByteArray(int)> &request,
+                      QList<QByteArray> *answers = nullptr)
+{
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (int i = 0; i < n; ++i) {
+        sockets.push_back(std::make_unique<QTcpSocket>());
+        sockets.back()->connectToHost(QHostAddress::LocalHost, port);
+    }
+    for (int i = 0; i < n; ++i) {
+        if (!sockets[size_t(i)]->waitForConnected(5000))
+            return {};
+    }
+    for (int i = 0; i < n; ++i)
+        sockets[size_t(i)]->write(request(i));
+    QList<QByteArray> got(n);
+    spinUntil(
+        [&] {
+            bool all = true;
+            for (int i = 0; i < n; ++i) {
+                got[i] += sockets[size_t(i)]->readAll();
+                all = all && sockets[size_t(i)]->state() == QAbstractSocket::UnconnectedState;
+            }
+            return all;
+        },
+        20000);
+    QList<int> statuses;
+    for (const QByteArray &g : got)
+        statuses.append(rawStatus(g));
+    if (answers)
+        *answers = got;
+    return statuses;
+}
+
+QByteArray postJson(const QByteArray &path, const QByteArray &body,
+                    const QByteArray &extraHeaders = {})
+{
+    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: "
+        + QByteArray::number(body.size()) + "\r\n" + extraHeaders + "\r\n" + body;
+}
+
+QByteArray getWith(const QByteArray &path, const QByteArray &extraHeaders = {})
+{
+    return "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + extraHeaders + "\r\n";
+}
+
 } // namespace
 
 class tst_Hardening : public QObject
@@ -105,10 +154,19 @@ private slots:
     void bytesPipelinedBehindAStreamAreNotBuffered();
     void foldedOrSpacedHeadersAre400();
 
+    // 3. Parallel guesses are counted while they are checked.
+    void parallelWrongPasswordsAreLimited();
+    // 4. Registration: limited per address, taken names cost no hashing, the queue is bounded.
+    void registrationsAreLimitedPerAddress();
+    void aTakenNameCostsNoHashing();
+    void aFullHashingQueueAnswers503();
     // 5. An id in a path is written one way; anything else is 404.
     void nonCanonicalIdsAre404();
     // 8. Names that lie are refused at the API.
     void namesThatLieAreRefused();
+    // 9. /metrics: loopback by default, a listener of its own, a token.
+    void metricsAreForThisMachineByDefault();
+    void metricsOnTheirOwnListenerWithAToken();
 };
 
 void tst_Hardening::closedConnectionsGiveBackTheirSlot_data()
@@ -335,6 +393,140 @@ void tst_Hardening::namesThatLieAreRefused()
                 { { u"displayName"_s, u"\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645"_s } },
                 alice.token);
     QCOMPARE(r.status, 200);
+}
+
+void tst_Hardening::parallelWrongPasswordsAreLimited()
+{
+    TestServer s;
+    s.signUp(u"alice"_s);
+    const QList<int> statuses = inParallel(s.port(), 30, [](int) {
+        return postJson("/api/v1/auth/login", R"({"username":"alice","password":"wrong-guess"})");
+    });
+    QCOMPARE(statuses.size(), 30);
+    // Five guesses per window, however many arrive at once; the rest are told to wait.
+    QCOMPARE(statuses.count(401), 5);
+    QCOMPARE(statuses.count(429), 25);
+    // And alice's real password is refused too until the window passes (per-username limit).
+    const auto r = s.post(u"/api/v1/auth/login"_s,
+                          { { u"username"_s, u"alice"_s }, { u"password"_s, u"password123"_s } });
+    QCOMPARE(r.status, 429);
+    QVERIFY(r.header("Retry-After").toInt() > 0);
+}
+
+void tst_Hardening::registrationsAreLimitedPerAddress()
+{
+    TestServer s([](server::ServerConfig &c) { c.registrationsPerHour = 3; });
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(s.post(u"/api/v1/auth/register"_s, { { u"username"_s, u"user%1"_s.arg(i) },
+                                                      { u"password"_s, u"password123"_s } })
+                     .status,
+                 201);
+    }
+    const auto r = s.post(u"/api/v1/auth/register"_s,
+                          { { u"username"_s, u"user9"_s }, { u"password"_s, u"password123"_s } });
+    QCOMPARE(r.status, 429);
+    QCOMPARE(r.errorCode(), u"rate_limited"_s);
+    const int wait = r.header("Retry-After").toInt();
+    QVERIFY(wait > 0 && wait <= 3600);
+    // An hour later the address may register again; the refused name was never created.
+    s.advanceClock(3600 * 1000 + 1);
+    QCOMPARE(s.post(u"/api/v1/auth/register"_s,
+                    { { u"username"_s, u"user9"_s }, { u"password"_s, u"password123"_s } })
+                 .status,
+             201);
+}
+
+void tst_Hardening::aTakenNameCostsNoHashing()
+{
+    TestServer s;
+    s.signUp(u"alice"_s);
+    const auto hashes = [&] {
+        return s.server().metrics().counterValue(u"confab_password_hashes_total"_s, {});
+    };
+    const double before = hashes();
+    for (int i = 0; i < 50; ++i) {
+        const auto r = s.post(u"/api/v1/auth/register"_s,
+                              { { u"username"_s, u"alice"_s }, { u"password"_s, u"password123"_s } });
+        QCOMPARE(r.status, 409);
+        QCOMPARE(r.errorCode(), u"username_taken"_s);
+    }
+    QCOMPARE(hashes(), before);
+}
+
+void tst_Hardening::aFullHashingQueueAnswers503()
+{
+    // Real argon2id cost: 30 registrations at once outrun the pool, and the queue stays bounded.
+    TestServer s([](server::ServerConfig &c) { c.passwordCost = u"interactive"_s; });
+    QList<QByteArray> answers;
+    const QList<int> statuses = inParallel(
+        s.port(), 30,
+        [](int i) {
+            return postJson("/api/v1/auth/register",
+                            R"({"username":"user)" + QByteArray::number(i)
+                                + R"(","password":"password123"})");
+        },
+        &answers);
+    QCOMPARE(statuses.size(), 30);
+    QCOMPARE(statuses.count(201) + statuses.count(503), 30);
+    QVERIFY2(statuses.count(503) >= 30 - 8, qPrintable(QString::number(statuses.count(503))));
+    for (const QByteArray &a : answers) {
+        if (rawStatus(a) == 503)
+            QVERIFY2(a.contains("\r\nRetry-After: 1\r\n"), a.constData());
+    }
+    QVERIFY(s.server().metrics().counterValue(u"confab_password_hashes_total"_s, {}) <= 8);
+}
+
+void tst_Hardening::metricsAreForThisMachineByDefault()
+{
+    TestServer s;
+    QCOMPARE(rawStatus(rawExchange(s.port(), getWith("/metrics"))), 200);
+    // The same request as if it came from a colleague's machine (a real socket to answer on;
+    // the peer address is what the route decides by).
+    server::HttpRequest req;
+    req.method = "GET";
+    req.path = u"/metrics"_s;
+    req.peer = QHostAddress(u"192.0.2.10"_s);
+    QTcpServer side;
+    QVERIFY(side.listen(QHostAddress::LocalHost));
+    QTcpSocket lanClient;
+    lanClient.connectToHost(QHostAddress::LocalHost, side.serverPort());
+    QVERIFY(side.waitForNewConnection(5000));
+    QTcpSocket *accepted = side.nextPendingConnection();
+    QVERIFY(lanClient.waitForConnected(5000));
+    s.server().http().handle(accepted, req);
+    const QByteArray got = readUntil(lanClient, [](const QByteArray &) { return false; });
+    QCOMPARE(rawStatus(got), 403);
+    QVERIFY(!got.contains("confab_"));
+}
+
+void tst_Hardening::metricsOnTheirOwnListenerWithAToken()
+{
+    const QString token = u"0123456789abcdef-metrics"_s;
+    TestServer s([&](server::ServerConfig &c) {
+        c.metricsAddress = QHostAddress::LocalHost;
+        c.metricsPort = 0;
+        c.metricsToken = token;
+    });
+    QVERIFY(s.ok());
+    const quint16 port = s.server().metricsPort();
+    QVERIFY(port != 0 && port != s.port());
+    // Not on the main port any more.
+    QCOMPARE(rawStatus(rawExchange(s.port(), getWith("/metrics"))), 404);
+    // On its own port, only with the token.
+    QCOMPARE(rawStatus(rawExchange(port, getWith("/metrics"))), 401);
+    QCOMPARE(rawStatus(rawExchange(port, getWith("/metrics", "Authorization: Bearer "
+                                                          + QByteArray(token.size(), 'x') + "\r\n"))),
+             401);
+    const QByteArray ok = rawExchange(port, getWith("/metrics", "Authorization: Bearer "
+                                                                + token.toLatin1() + "\r\n"));
+    QCOMPARE(rawStatus(ok), 200);
+    QVERIFY(ok.contains("confab_tcp_connections"));
+    // Nothing else is served there.
+    QCOMPARE(rawStatus(rawExchange(port, getWith("/api/v1/rooms"))), 404);
+    // And the guard's limits hold on it too.
+    QCOMPARE(rawStatus(rawExchange(port, "GET /metrics HTTP/1.1\r\nX-Junk: "
+                                             + QByteArray(20 * 1024, 'a') + "\r\n\r\n")),
+             431);
 }
 
 QTEST_GUILESS_MAIN(tst_Hardening)
