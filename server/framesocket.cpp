@@ -1,5 +1,7 @@
 #include "framesocket.h"
 
+#include "clientframechecker.h"
+
 #include <QCoreApplication>
 #include <QEvent>
 
@@ -8,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace confab::server {
 
@@ -18,6 +21,7 @@ constexpr int kMaxIov = 256; // frames per sendmsg(); more are sent by further c
 
 FrameSocket::~FrameSocket()
 {
+    m_checker.reset();
     // ~QAbstractSocket aborts and announces the state change: not to this part, gone by then.
     disconnect(this, &QAbstractSocket::stateChanged, this, &FrameSocket::onStateChanged);
 }
@@ -67,9 +71,79 @@ void FrameSocket::setGathering(bool on)
     // each. Qt closes the descriptor only on its way to UnconnectedState, which it announces
     // synchronously, so a stale descriptor (maybe another connection's by now) is never used.
     m_fd = on && state() == ConnectedState ? int(socketDescriptor()) : -1;
-    if (on)
+    if (on) {
         connect(this, &QAbstractSocket::stateChanged, this, &FrameSocket::onStateChanged,
                 Qt::UniqueConnection);
+        // Connected now, before QWebSocket connects its own: on each arrival this slot runs
+        // first. It does nothing until checkClientFrames() arms it.
+        connect(this, &QIODevice::readyRead, this, &FrameSocket::takeArrivedBytes,
+                Qt::UniqueConnection);
+    }
+}
+
+void FrameSocket::checkClientFrames(std::function<void(const QString &)> onViolation)
+{
+    m_checker = std::make_unique<ClientFrameChecker>();
+    m_onViolation = std::move(onViolation);
+    // QIODevice must not refill its own buffer from readData() (it would put checked bytes
+    // back in front of unchecked ones): reads go straight to readData(). Qt's socket layer
+    // keeps buffering what the kernel delivers; takeArrivedBytes() moves it here.
+    setOpenMode(openMode() | QIODevice::Unbuffered);
+    takeArrivedBytes(); // what came right behind the handshake
+}
+
+void FrameSocket::takeArrivedBytes()
+{
+    if (!m_checker || !isOpen())
+        return;
+    const qint64 arrived = QTcpSocket::bytesAvailable();
+    if (arrived <= 0)
+        return;
+    if (m_violated) {
+        QTcpSocket::skip(arrived);
+        return;
+    }
+    // Only Qt's buffer is read here: readData() hands out nothing while m_taking is set.
+    m_taking = true;
+    const QByteArray fresh = QIODevice::read(arrived);
+    m_taking = false;
+    if (m_checker->feed(fresh) == ClientFrameChecker::Verdict::Ok) {
+        if (m_checkedPos == m_checked.size()) {
+            m_checked = fresh;
+            m_checkedPos = 0;
+        } else {
+            m_checked.append(fresh);
+        }
+        return;
+    }
+    // The offending frame was never read: drop it and all that is still unread, and read
+    // nothing more from this peer.
+    m_violated = true;
+    m_checked.clear();
+    m_checkedPos = 0;
+    if (m_onViolation)
+        m_onViolation(QStringLiteral("client frames must be masked (RFC 6455 5.1)"));
+}
+
+qint64 FrameSocket::bytesAvailable() const
+{
+    // Once closed nothing more can be read (QIODevice::read() would refuse and warn).
+    if (!isOpen())
+        return QTcpSocket::bytesAvailable();
+    return QTcpSocket::bytesAvailable() + (m_checked.size() - m_checkedPos);
+}
+
+qint64 FrameSocket::readData(char *data, qint64 maxlen)
+{
+    if (!m_taking && m_checkedPos < m_checked.size()) {
+        const qint64 n = qMin<qint64>(maxlen, m_checked.size() - m_checkedPos);
+        std::memcpy(data, m_checked.constData() + m_checkedPos, size_t(n));
+        m_checkedPos += n;
+        return n;
+    }
+    if (m_checker) // nothing checked is waiting; unchecked bytes are never handed out here
+        return QTcpSocket::readData(data, 0); // (re-enables Qt's read notification)
+    return QTcpSocket::readData(data, maxlen);
 }
 
 void FrameSocket::onStateChanged(SocketState state)

@@ -12,6 +12,8 @@
 //    carries every later byte until it has drained (order is kept; backpressure is Qt's).
 #pragma once
 
+#include "clientframechecker.h"
+
 #include <QByteArray>
 #include <QTcpSocket>
 #include <QVarLengthArray>
@@ -84,6 +86,13 @@ public:
         __builtin_prefetch(reinterpret_cast<const char *>(&m_gathered) + 48, 1);
     }
 
+    // From now on every byte the peer sends passes a ClientFrameChecker before anyone reads it
+    // (call once the WebSocket handshake has been read, before any frame is). On the first
+    // frame a server must refuse (unmasked), that frame and everything after it are dropped
+    // unread and `onViolation` is called: the caller fails the connection (1002).
+    void checkClientFrames(std::function<void(const QString &reason)> onViolation);
+    qint64 bytesAvailable() const override;
+
     // Keeps `ticket` until the socket is destroyed (the guard's per-address slot).
     void holdTicket(std::shared_ptr<void> ticket) { m_ticket = std::move(ticket); }
 
@@ -92,6 +101,7 @@ public:
 
 protected:
     qint64 writeData(const char *data, qint64 len) override;
+    qint64 readData(char *data, qint64 maxlen) override;
     bool event(QEvent *e) override;
 
 private:
@@ -124,6 +134,15 @@ private:
     QVarLengthArray<QByteArray, 4> m_gathered;
     std::function<void(qint64)> m_sent;
     std::shared_ptr<void> m_ticket;
+    // Client frames (checkClientFrames): bytes taken from Qt's buffer as they arrive, checked,
+    // and read from here (readData) by QWebSocket.
+    void takeArrivedBytes();
+    std::unique_ptr<ClientFrameChecker> m_checker;
+    std::function<void(const QString &)> m_onViolation;
+    QByteArray m_checked;
+    qsizetype m_checkedPos = 0; // bytes of m_checked already read
+    bool m_violated = false;
+    bool m_taking = false; // inside takeArrivedBytes()'s read of Qt's buffer
 };
 
 } // namespace confab::server

@@ -65,6 +65,14 @@ void SocketWorker::onNewConnection()
             m_handshaking.erase(h);
         }
         link->tcp = tcp;
+        if (tcp) {
+            // QtWebSockets 6.4 reads unmasked client frames; RFC 6455 5.1 says fail the
+            // connection. The frame is never read; the close frame goes out, then the socket.
+            tcp->checkClientFrames([ws, tcp](const QString &reason) {
+                ws->close(QWebSocketProtocol::CloseCodeProtocolError, reason);
+                tcp->disconnectFromHost();
+            });
+        }
         if (tcp) // after each send, what Qt still holds (the hub's slow-consumer cut reads it)
             tcp->setSentHandler([link](qint64 unsent) { link->pending = unsent; });
         m_sockets.insert(id, { ws, link });

@@ -91,6 +91,28 @@ QByteArray readUntil(QTcpSocket &s, const std::function<bool(const QByteArray &)
     return got;
 }
 
+// A WebSocket text frame as a client sends it: masked unless `masked` is false.
+QByteArray clientFrame(const QByteArray &payload, bool masked = true)
+{
+    QByteArray f;
+    f.append(char(0x81));
+    const quint8 maskBit = masked ? 0x80 : 0;
+    if (payload.size() < 126) {
+        f.append(char(maskBit | payload.size()));
+    } else {
+        f.append(char(maskBit | 126));
+        f.append(char((payload.size() >> 8) & 0xFF));
+        f.append(char(payload.size() & 0xFF));
+    }
+    if (!masked)
+        return f + payload;
+    const char key[4] = { 0x12, 0x34, 0x56, 0x78 };
+    f.append(key, 4);
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        f.append(char(payload[i] ^ key[i % 4]));
+    return f;
+}
+
 // Sends `request` on `n` connections at once and returns each answer's status, in order.
 QList<int> inParallel(quint16 port, int n, const std::function<QByteArray(int)> &request,
                       QList<QByteArray> *answers = nullptr)
@@ -162,6 +184,8 @@ private slots:
     void aFullHashingQueueAnswers503();
     // 5. An id in a path is written one way; anything else is 404.
     void nonCanonicalIdsAre404();
+    // 6. An unmasked client frame fails the connection (1002) and is never processed.
+    void unmaskedClientFramesAre1002();
     // 8. Names that lie are refused at the API.
     void namesThatLieAreRefused();
     // 9. /metrics: loopback by default, a listener of its own, a token.
@@ -351,6 +375,36 @@ void tst_Hardening::foldedOrSpacedHeadersAre400()
              400);
     // And a clean request still passes.
     QCOMPARE(rawStatus(rawExchange(s.port(), kHealthz)), 200);
+}
+
+void tst_Hardening::unmaskedClientFramesAre1002()
+{
+    TestServer s;
+    const auto room = s.aliceAndBobInARoom();
+    auto c = rawConnect(s.port(),
+                        "GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer "
+                            + room.alice.token.toLatin1() + "\r\n\r\n");
+    QVERIFY(c);
+    QByteArray got = readUntil(*c, [](const QByteArray &b) { return b.contains("\"hello\""); });
+    QVERIFY2(got.startsWith("HTTP/1.1 101"), got.constData());
+    const auto sendFrame = [&](const char *id, const char *body) -> QByteArray {
+        return R"({"type":"send","id":")" + QByteArray(id) + R"(","roomId":)"
+            + QByteArray::number(room.room) + R"(,"clientMsgId":")" + QByteArray(id)
+            + R"(","body":")" + QByteArray(body) + R"("})";
+    };
+    // A masked frame is read and acknowledged.
+    c->write(clientFrame(sendFrame("m1", "masked")));
+    got = readUntil(*c, [](const QByteArray &b) { return b.contains("\"ack\""); });
+    QVERIFY2(got.contains("\"ack\""), got.constData());
+    // An unmasked one: the server answers with close 1002 and ends the connection.
+    c->write(clientFrame(sendFrame("m2", "unmasked"), false));
+    got = readUntil(*c, [](const QByteArray &) { return false; });
+    QCOMPARE(c->state(), QAbstractSocket::UnconnectedState);
+    QVERIFY2(got.contains(QByteArray("\x88", 1)) && got.contains("\x03\xea"), got.toHex().constData());
+    QVERIFY(!got.contains("\"ack\""));
+    QCOMPARE(s.messageBodies(room.room, room.alice.token), QStringList { u"masked"_s });
 }
 
 void tst_Hardening::nonCanonicalIdsAre404()
