@@ -16,6 +16,8 @@ template<class... Ts> struct Overloaded : Ts...
 {
     using Ts::operator()...;
 };
+// C++20 deduces this for aggregates; clang 14 does not implement that yet.
+template<class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
 
 constexpr TextRule kRequestIdRule { 1, limits::RequestIdMax, TextKind::Line };
 constexpr TextRule kTokenRule { 1, limits::TokenMax, TextKind::Token };

@@ -5,6 +5,7 @@
 #
 #   packaging/deps.sh           build + run + test dependencies
 #   packaging/deps.sh --print   print the package list and exit
+#   packaging/deps.sh --fuzz    also clang and libFuzzer (make fuzz)
 set -euo pipefail
 
 packages=(
@@ -22,6 +23,12 @@ packages=(
   libhiredis-dev
   liburing-dev               # io_uring: the server's batched socket writes
 )
+
+# make fuzz: clang 14 with its sanitizer and libFuzzer runtimes.
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+  shift
+fi
 
 if [[ "${1:-}" == "--print" ]]; then
   printf '%s\n' "${packages[@]}"

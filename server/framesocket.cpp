@@ -21,7 +21,6 @@ constexpr int kMaxIov = 256; // frames per sendmsg(); more are sent by further c
 
 FrameSocket::~FrameSocket()
 {
-    m_checker.reset();
     // ~QAbstractSocket aborts and announces the state change: not to this part, gone by then.
     disconnect(this, &QAbstractSocket::stateChanged, this, &FrameSocket::onStateChanged);
 }
@@ -83,7 +82,7 @@ void FrameSocket::setGathering(bool on)
 
 void FrameSocket::checkClientFrames(std::function<void(const QString &)> onViolation)
 {
-    m_checker = std::make_unique<ClientFrameChecker>();
+    m_checking = true;
     m_onViolation = std::move(onViolation);
     // QIODevice must not refill its own buffer from readData() (it would put checked bytes
     // back in front of unchecked ones): reads go straight to readData(). Qt's socket layer
@@ -94,7 +93,7 @@ void FrameSocket::checkClientFrames(std::function<void(const QString &)> onViola
 
 void FrameSocket::takeArrivedBytes()
 {
-    if (!m_checker || !isOpen())
+    if (!m_checking || !isOpen())
         return;
     const qint64 arrived = QTcpSocket::bytesAvailable();
     if (arrived <= 0)
@@ -107,7 +106,7 @@ void FrameSocket::takeArrivedBytes()
     m_taking = true;
     const QByteArray fresh = QIODevice::read(arrived);
     m_taking = false;
-    if (m_checker->feed(fresh) == ClientFrameChecker::Verdict::Ok) {
+    if (m_checker.feed(fresh) == ClientFrameChecker::Verdict::Ok) {
         if (m_checkedPos == m_checked.size()) {
             m_checked = fresh;
             m_checkedPos = 0;
@@ -139,9 +138,13 @@ qint64 FrameSocket::readData(char *data, qint64 maxlen)
         const qint64 n = qMin<qint64>(maxlen, m_checked.size() - m_checkedPos);
         std::memcpy(data, m_checked.constData() + m_checkedPos, size_t(n));
         m_checkedPos += n;
+        if (m_checkedPos == m_checked.size()) { // all read: an idle connection keeps no buffer
+            m_checked = QByteArray();
+            m_checkedPos = 0;
+        }
         return n;
     }
-    if (m_checker) // nothing checked is waiting; unchecked bytes are never handed out here
+    if (m_checking) // nothing checked is waiting; unchecked bytes are never handed out here
         return QTcpSocket::readData(data, 0); // (re-enables Qt's read notification)
     return QTcpSocket::readData(data, maxlen);
 }

@@ -137,7 +137,8 @@ private:
     // Client frames (checkClientFrames): bytes taken from Qt's buffer as they arrive, checked,
     // and read from here (readData) by QWebSocket.
     void takeArrivedBytes();
-    std::unique_ptr<ClientFrameChecker> m_checker;
+    ClientFrameChecker m_checker;
+    bool m_checking = false; // checkClientFrames() was called
     std::function<void(const QString &)> m_onViolation;
     QByteArray m_checked;
     qsizetype m_checkedPos = 0; // bytes of m_checked already read

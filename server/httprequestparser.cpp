@@ -1,6 +1,9 @@
 #include "httprequestparser.h"
 
 #include <QUrl>
+#include <QUrlQuery>
+
+#include <cctype>
 
 using namespace Qt::StringLiterals;
 
@@ -34,6 +37,25 @@ bool isTarget(QByteArrayView s)
     for (char c : s) {
         if (uchar(c) <= 0x20 || uchar(c) >= 0x7F)
             return false;
+    }
+    return true;
+}
+
+// RFC 3986 path characters (pchar and "/"; in a query also "?"), with every "%" starting a
+// two-digit hex escape.
+bool isUriPart(QByteArrayView s, bool query)
+{
+    for (qsizetype i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            continue;
+        if (QByteArrayView("-._~!$&'()*+,;=:@/").contains(c) || (query && c == '?'))
+            continue;
+        if (c == '%' && i + 2 < s.size() && isxdigit(uchar(s[i + 1])) && isxdigit(uchar(s[i + 2]))) {
+            i += 2;
+            continue;
+        }
+        return false;
     }
     return true;
 }
@@ -115,12 +137,17 @@ HttpParse parseHttpRequest(QByteArrayView bytes, const HttpLimits &limits)
         return malformed(u"the target must be an absolute path"_s);
     if (version != "HTTP/1.1" && version != "HTTP/1.0")
         return malformed(u"only HTTP/1.0 and HTTP/1.1 are spoken here"_s);
-    const QUrl url(QString::fromLatin1(target), QUrl::StrictMode);
-    if (!url.isValid() || !url.isRelative() || url.hasFragment())
+    // origin-form (RFC 9112 3.2.1): an absolute path and an optional query, checked and taken
+    // apart here rather than by QUrl, which reads "//host/x" as an authority and lets
+    // characters through that a URI may not hold (both found by fuzz_http_request).
+    const qsizetype question = target.indexOf('?');
+    const QByteArrayView rawPath = question < 0 ? target : target.first(question);
+    const QByteArrayView rawQuery = question < 0 ? QByteArrayView() : target.sliced(question + 1);
+    if (!isUriPart(rawPath, false) || !isUriPart(rawQuery, true))
         return malformed(u"bad target"_s);
     p.request.method = method.toByteArray();
-    p.request.path = url.path(QUrl::FullyDecoded);
-    p.request.query = QUrlQuery(url);
+    p.request.path = QUrl::fromPercentEncoding(rawPath.toByteArray());
+    p.request.query = QUrlQuery(QString::fromLatin1(rawQuery));
 
     // Header lines.
     bool hasLength = false;

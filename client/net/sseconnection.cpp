@@ -74,7 +74,7 @@ void SseConnection::openStream()
     req.setRawHeader("Authorization", "Bearer " + m_token.toLatin1());
     if (m_sequencer->lastEventId() > 0)
         req.setRawHeader("Last-Event-ID", QByteArray::number(m_sequencer->lastEventId()));
-    m_buffer.clear();
+    m_parser.reset();
     m_lastHeard = QDateTime::currentMSecsSinceEpoch();
     m_reply = m_nam.get(req);
     connect(m_reply, &QNetworkReply::readyRead, this, &SseConnection::onData);
@@ -92,21 +92,14 @@ void SseConnection::onData()
         m_backoff.reset();
         emit opened();
     }
-    m_buffer += m_reply->readAll();
-    qsizetype end;
-    while ((end = m_buffer.indexOf("\n\n")) >= 0) {
-        const QByteArray block = m_buffer.left(end);
-        m_buffer.remove(0, end + 2);
-        QByteArray event, data;
-        for (const QByteArray &line : block.split('\n')) {
-            if (line.startsWith("event: "))
-                event = line.mid(7);
-            else if (line.startsWith("data: "))
-                data = line.mid(6);
-        }
-        if (!data.isEmpty() || !event.isEmpty())
-            handleMessage(event, data);
+    QList<SseMessage> messages;
+    if (!m_parser.feed(m_reply->readAll(), &messages)) {
+        qCWarning(lcSse) << "the event stream is malformed (a message over the limit); reconnecting";
+        m_reply->abort(); // onFinished reconnects
+        return;
     }
+    for (const SseMessage &m : std::as_const(messages))
+        handleMessage(m.event, m.data);
 }
 
 void SseConnection::handleMessage(const QByteArray &event, const QByteArray &data)

@@ -4,6 +4,8 @@
 // `deadAfter` (the server sends keepalives) is dropped and re-opened.
 #pragma once
 
+#include "sseparser.h"
+
 #include "backoff.h"
 #include "frames.h"
 
@@ -57,7 +59,7 @@ private:
     QString m_token;
     QNetworkAccessManager m_nam;
     QNetworkReply *m_reply = nullptr;
-    QByteArray m_buffer;
+    SseParser m_parser;
     Backoff m_backoff;
     QTimer m_reconnect;
     QTimer m_watchdog;
