@@ -373,6 +373,9 @@ void tst_Hardening::foldedOrSpacedHeadersAre400()
     QCOMPARE(rawStatus(rawExchange(s.port(),
                                    "POST /healthz HTTP/1.1\r\nContent-Length: +4\r\n\r\nabcd")),
              400);
+    // A target with characters a URI may not hold (found by fuzz_http_request).
+    QCOMPARE(rawStatus(rawExchange(s.port(), "GET /heal}thz HTTP/1.1\r\nHost: x\r\n\r\n")), 400);
+    QCOMPARE(rawStatus(rawExchange(s.port(), "GET /healthz%zz HTTP/1.1\r\nHost: x\r\n\r\n")), 400);
     // And a clean request still passes.
     QCOMPARE(rawStatus(rawExchange(s.port(), kHealthz)), 200);
 }
