@@ -117,6 +117,13 @@ QByteArray clientFrame(const QByteArray &payload, bool masked = true)
     return f;
 }
 
+// Registers `name` (password "password123") over REST; the answer.
+HttpResult registerAs(TestServer &s, const QString &name)
+{
+    return s.post(u"/api/v1/auth/register"_s,
+                  { { u"username"_s, name }, { u"password"_s, u"password123"_s } });
+}
+
 // Sends `request` on `n` connections at once and returns each answer's status, in order.
 QList<int> inParallel(quint16 port, int n, const std::function<QByteArray(int)> &request,
                       QList<QByteArray> *answers = nullptr)
@@ -294,10 +301,7 @@ void tst_Hardening::aPipelinedRequestIsNeverRun()
     const auto login = s.post(u"/api/v1/auth/login"_s,
                               { { u"username"_s, u"mallory"_s }, { u"password"_s, u"password123"_s } });
     QCOMPARE(login.status, 401);
-    QCOMPARE(s.post(u"/api/v1/auth/register"_s,
-                    { { u"username"_s, u"mallory"_s }, { u"password"_s, u"password123"_s } })
-                 .status,
-             201);
+    QCOMPARE(registerAs(s, u"mallory"_s).status, 201);
 }
 
 void tst_Hardening::aRequestBehindAnSseStreamIsNeverAnswered()
@@ -483,24 +487,16 @@ void tst_Hardening::parallelWrongPasswordsAreLimited()
 void tst_Hardening::registrationsAreLimitedPerAddress()
 {
     TestServer s([](server::ServerConfig &c) { c.registrationsPerHour = 3; });
-    for (int i = 0; i < 3; ++i) {
-        QCOMPARE(s.post(u"/api/v1/auth/register"_s, { { u"username"_s, u"user%1"_s.arg(i) },
-                                                      { u"password"_s, u"password123"_s } })
-                     .status,
-                 201);
-    }
-    const auto r = s.post(u"/api/v1/auth/register"_s,
-                          { { u"username"_s, u"user9"_s }, { u"password"_s, u"password123"_s } });
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(registerAs(s, u"user%1"_s.arg(i)).status, 201);
+    const auto r = registerAs(s, u"user9"_s);
     QCOMPARE(r.status, 429);
     QCOMPARE(r.errorCode(), u"rate_limited"_s);
     const int wait = r.header("Retry-After").toInt();
     QVERIFY(wait > 0 && wait <= 3600);
     // An hour later the address may register again; the refused name was never created.
     s.advanceClock(3600 * 1000 + 1);
-    QCOMPARE(s.post(u"/api/v1/auth/register"_s,
-                    { { u"username"_s, u"user9"_s }, { u"password"_s, u"password123"_s } })
-                 .status,
-             201);
+    QCOMPARE(registerAs(s, u"user9"_s).status, 201);
 }
 
 void tst_Hardening::aTakenNameCostsNoHashing()
@@ -512,8 +508,7 @@ void tst_Hardening::aTakenNameCostsNoHashing()
     };
     const double before = hashes();
     for (int i = 0; i < 50; ++i) {
-        const auto r = s.post(u"/api/v1/auth/register"_s,
-                              { { u"username"_s, u"alice"_s }, { u"password"_s, u"password123"_s } });
+        const auto r = registerAs(s, u"alice"_s);
         QCOMPARE(r.status, 409);
         QCOMPARE(r.errorCode(), u"username_taken"_s);
     }
