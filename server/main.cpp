@@ -78,6 +78,15 @@ int main(int argc, char *argv[])
     std::fprintf(stderr, "confab-server %s listening on http://%s:%u (data in %s)\n",
                  CONFAB_VERSION, qPrintable(config->listen.toString()), unsigned(port.value()),
                  qPrintable(config->dataDir));
+    if (server.metricsPort())
+        std::fprintf(stderr, "confab-server: /metrics on http://%s:%u%s\n",
+                     qPrintable(config->metricsAddress.toString()), unsigned(server.metricsPort()),
+                     config->metricsToken.isEmpty() ? "" : " (bearer token required)");
+    else if (!config->metricsToken.isEmpty())
+        std::fprintf(stderr, "confab-server: /metrics requires the bearer token\n");
+    else if (!config->listen.isLoopback())
+        std::fprintf(stderr, "confab-server: /metrics answers this machine only (see"
+                             " --metrics-listen)\n");
     installSignalHandlers(&server);
     return app.exec();
 }
