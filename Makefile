@@ -60,7 +60,7 @@ FUZZ_TARGETS := fuzz_codecs fuzz_http_request fuzz_ws_frames fuzz_sse
 fuzz:
 	@packaging/deps.sh --fuzz
 	@cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=None \
-	  "-DCMAKE_CXX_FLAGS=-O1 -gline-tables-only" -DCONFAB_BUILD_TESTS=OFF \
+	  "-DCMAKE_CXX_FLAGS=-O1 -gline-tables-only" -DCONFAB_BUILD_TESTS=$(if $(FUZZ_ALL),ON,OFF) \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCONFAB_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz --parallel $(JOBS) $(if $(FUZZ_ALL),,--target $(FUZZ_TARGETS))
 	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)

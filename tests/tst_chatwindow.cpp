@@ -535,11 +535,12 @@ void tst_ChatWindow::membersPresenceAndTyping()
     QTRY_VERIFY(a.window->typingLabel()->text().isEmpty());
     // Alice types: Bob is told (once, not per key).
     QTest::keyClicks(a.window->composer(), u"abc"_s);
+    const qint64 aliceId = alice.id; // clang 14 cannot capture a structured binding
     const auto typingFrames = [&] {
         int n = 0;
         for (const auto &f : wb->frames) {
             const auto *t = std::get_if<TypingNotice>(&f.payload);
-            n += t && t->userId == alice.id && t->active;
+            n += t && t->userId == aliceId && t->active;
         }
         return n;
     };
