@@ -49,7 +49,7 @@ bool Server::start(const QString &binary, const QString &dir, bool pin, double *
         setenv("QT_LOGGING_RULES", "*.info=false", 1);
         execl(bin.constData(), bin.constData(), "--listen", "127.0.0.1", "--port", "0",
               "--data-dir", data.constData(), "--password-cost", "minimal",
-              "--registrations-per-hour", "0",
+              "--registrations-per-hour", "0", "--tls", tls ? "on" : "off",
               "--max-conns-per-address", "100000", "--discovery", "off", "--log-level", "warning",
               threadsFlag.isEmpty() ? nullptr : "--realtime-threads",
               threadsFlag.isEmpty() ? nullptr : threadsFlag.constData(),
@@ -71,10 +71,10 @@ bool Server::start(const QString &binary, const QString &dir, bool pin, double *
             std::this_thread::sleep_for(std::chrono::microseconds(500));
         }
     }
-    const size_t p = line.find("http://127.0.0.1:");
+    const size_t p = line.find("://127.0.0.1:");
     if (p == std::string::npos)
         return false;
-    port = uint16_t(std::stoi(line.substr(p + 17)));
+    port = uint16_t(std::stoi(line.substr(p + 13)));
     if (startMs)
         *startMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                        .count();

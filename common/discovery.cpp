@@ -30,15 +30,32 @@ bool isQuery(QByteArrayView datagram)
         && o->value(u"v"_s).toInteger() == 1;
 }
 
+bool isFingerprint(const QString &s)
+{
+    if (s.size() != 32 * 3 - 1)
+        return false;
+    for (qsizetype i = 0; i < s.size(); ++i) {
+        const char16_t c = s.at(i).unicode();
+        const bool ok = i % 3 == 2 ? c == u':'
+                                   : (c >= u'0' && c <= u'9') || (c >= u'A' && c <= u'F');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 QByteArray encodeAnnouncement(const Announcement &a)
 {
-    return QJsonDocument(QJsonObject { { u"type"_s, u"confab.server"_s },
-                                       { u"v"_s, 1 },
-                                       { u"name"_s, leftCodePoints(a.name, NameMax) },
-                                       { u"port"_s, a.port },
-                                       { u"version"_s, a.version },
-                                       { u"protocol"_s, a.protocol } })
-        .toJson(QJsonDocument::Compact);
+    QJsonObject o { { u"type"_s, u"confab.server"_s },
+                    { u"v"_s, 1 },
+                    { u"name"_s, leftCodePoints(a.name, NameMax) },
+                    { u"port"_s, a.port },
+                    { u"version"_s, a.version },
+                    { u"protocol"_s, a.protocol },
+                    { u"tls"_s, a.tls } };
+    if (a.tls && isFingerprint(a.fingerprint))
+        o.insert(u"fingerprint"_s, a.fingerprint);
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
 Result<Announcement> parseAnnouncement(QByteArrayView datagram)
@@ -54,8 +71,13 @@ Result<Announcement> parseAnnouncement(QByteArrayView datagram)
     a.port = quint16(r.integer(u"port", 1, 65535));
     a.version = r.text(u"version", { 1, 32, TextKind::Line });
     a.protocol = int(r.integer(u"protocol", 1, 1000));
+    a.tls = r.optionalBoolean(u"tls").value_or(false); // absent: a server from before TLS
+    a.fingerprint = r.optionalText(u"fingerprint", { 95, 95, TextKind::Line }).value_or(QString());
     if (!r.ok())
         return r.error();
+    if (!a.fingerprint.isEmpty() && (!a.tls || !isFingerprint(a.fingerprint)))
+        return makeError(ErrorCode::InvalidValue, u"fingerprint is not a SHA-256 fingerprint"_s,
+                         u"fingerprint"_s);
     return a;
 }
 

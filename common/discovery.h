@@ -23,8 +23,16 @@ struct Announcement
     quint16 port = 0; // the server's HTTP/WebSocket port
     QString version; // server version
     int protocol = 0; // protocol version
+    bool tls = false; // the port speaks TLS (https, wss)
+    // SHA-256 of the server's certificate, "AB:CD:..." (32 pairs); empty without TLS. A hint
+    // shown beside the certificate a client is asked to trust, never a trust decision itself
+    // (anyone on the LAN can answer a broadcast).
+    QString fingerprint;
     friend bool operator==(const Announcement &, const Announcement &) = default;
 };
+
+// "AB:CD:..." with 32 uppercase hex pairs: how fingerprints are written everywhere.
+bool isFingerprint(const QString &s);
 
 QByteArray encodeQuery();
 bool isQuery(QByteArrayView datagram);

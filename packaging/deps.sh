@@ -20,6 +20,7 @@ packages=(
   qtkeychain-qt6-dev         # session tokens in the OS keychain
   # crypto and Redis
   libsodium-dev
+  libssl-dev                 # OpenSSL 3: the server's TLS
   libhiredis-dev
   liburing-dev               # io_uring: the server's batched socket writes
 )

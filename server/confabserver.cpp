@@ -11,6 +11,7 @@
 #include "protocollimits.h"
 #include "realtimehub.h"
 #include "roomservice.h"
+#include "tls/tlscontext.h"
 #include "userservice.h"
 
 #include <QJsonObject>
@@ -35,6 +36,7 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     limits.bodyBytes = limits::HttpBodyBytesMax;
     limits.requestTimeout = std::chrono::milliseconds(m_config.requestTimeoutMs);
     limits.maxConnectionsPerAddress = m_config.maxConnectionsPerAddress;
+    limits.keepAliveTimeout = std::chrono::milliseconds(m_config.keepAliveTimeoutMs);
     m_database = new Database(&m_metrics, this);
     m_guard = new ConnectionGuard(limits, &m_metrics, this);
     m_http = new HttpFrontend(&m_metrics, this);
@@ -139,10 +141,73 @@ quint16 ConfabServer::metricsPort() const
     return m_metricsGuard ? m_metricsGuard->serverPort() : 0;
 }
 
+Result<std::shared_ptr<TlsContext>> ConfabServer::loadTls(const ServerConfig &config,
+                                                          const TlsContext *previous,
+                                                          bool *created)
+{
+    QString cert = config.tlsCert;
+    QString key = config.tlsKey;
+    if (cert.isEmpty()) {
+        const auto files = TlsContext::selfSignedIn(config.dataDir,
+                                                    TlsContext::dnsNamesFor(config.listen),
+                                                    TlsContext::addressesFor(config.listen));
+        if (!files)
+            return files.error();
+        cert = files->certPath;
+        key = files->keyPath;
+        if (created)
+            *created = files->created;
+    }
+    return TlsContext::fromFiles(cert, key, previous);
+}
+
+QString ConfabServer::fingerprint() const
+{
+    return m_tls ? m_tls->fingerprint() : QString();
+}
+
+QByteArray ConfabServer::certificatePem() const
+{
+    return m_tls ? m_tls->certificatePem() : QByteArray();
+}
+
+Result<QString> ConfabServer::reloadTls()
+{
+    if (!m_tls)
+        return makeError(ErrorCode::InvalidValue, u"TLS is off"_s);
+    auto tls = loadTls(m_config, m_tls.get());
+    if (!tls)
+        return tls.error(); // the old certificate stays in use
+    m_tls = tls.value();
+    m_guard->setTls(m_tls);
+    if (m_metricsGuard)
+        m_metricsGuard->setTls(m_tls);
+    if (m_discovery)
+        m_discovery->setFingerprint(m_tls->fingerprint());
+    qCInfo(lcServer).noquote() << "TLS certificate reloaded, SHA-256" << m_tls->fingerprint();
+    return m_tls->fingerprint();
+}
+
 Result<quint16> ConfabServer::start()
 {
     if (auto opened = m_database->open(m_config.dataDir); !opened)
         return opened.error();
+    if (m_config.tls) {
+        bool created = false;
+        auto tls = loadTls(m_config, nullptr, &created);
+        if (!tls)
+            return tls.error();
+        m_tls = tls.value();
+        m_guard->setTls(m_tls);
+        if (created)
+            qCInfo(lcServer).noquote() << "made a self-signed TLS certificate in"
+                                       << m_config.dataDir + u"/tls"_s;
+    } else if (!m_config.listen.isLoopback()) {
+        qCWarning(lcServer).noquote()
+            << "TLS is off on" << m_config.listen.toString()
+            << ": passwords, tokens and messages cross the network in clear text. Use --tls off"
+               " only behind a TLS-terminating proxy.";
+    }
     // Qt's default backlog is 50: a thousand clients reconnecting at once (a Wi-Fi blip, a
     // server restart) would see SYN retries of a second or more.
     m_guard->setListenBacklogSize(4096);
@@ -159,6 +224,7 @@ Result<quint16> ConfabServer::start()
         limits.requestTimeout = std::chrono::milliseconds(m_config.requestTimeoutMs);
         limits.maxConnectionsPerAddress = m_config.maxConnectionsPerAddress;
         m_metricsGuard = new ConnectionGuard(limits, nullptr, this);
+        m_metricsGuard->setTls(m_tls); // the token and the numbers are not for the LAN to read
         m_metricsHttp = new HttpFrontend(&m_metrics, this);
         m_metricsHttp->router().add("GET", u"/metrics"_s,
                                     [this](HttpRequest &req, const HttpResponder &res) {
@@ -179,7 +245,7 @@ Result<quint16> ConfabServer::start()
         discovery::Announcement a { m_config.name.isEmpty() ? QSysInfo::machineHostName()
                                                             : m_config.name,
                                     m_port, QStringLiteral(CONFAB_VERSION),
-                                    limits::ProtocolVersion };
+                                    limits::ProtocolVersion, bool(m_tls), fingerprint() };
         m_discovery = new DiscoveryResponder(a, &m_metrics, this);
         // A server on loopback answers this machine only; any other listener the whole LAN
         // (broadcasts reach only sockets bound to the wildcard address).

@@ -23,6 +23,7 @@ class HttpFrontend;
 class MessageService;
 class RealtimeHub;
 class RoomService;
+class TlsContext;
 class UserService;
 
 class ConfabServer : public QObject
@@ -40,6 +41,17 @@ public:
     void stop();
 
     quint16 port() const { return m_port; }
+    bool tls() const { return bool(m_tls); }
+    // SHA-256 of the certificate served (docs/security.md); empty without TLS.
+    QString fingerprint() const;
+    QByteArray certificatePem() const;
+    // Reads --tls-cert/--tls-key (or the self-signed pair) again; new connections get the new
+    // certificate, open ones keep theirs. Returns the new fingerprint.
+    Result<QString> reloadTls();
+    // The TLS context for a config (made or loaded as it says); for --print-fingerprint too.
+    static Result<std::shared_ptr<TlsContext>> loadTls(const ServerConfig &config,
+                                                        const TlsContext *previous = nullptr,
+                                                        bool *created = nullptr);
     quint16 metricsPort() const; // the --metrics-listen listener's port, 0 without one
     quint16 discoveryPort() const; // 0 when discovery is off or could not bind
     const ServerConfig &config() const { return m_config; }
@@ -71,6 +83,7 @@ private:
     ConnectionGuard *m_metricsGuard = nullptr; // --metrics-listen
     HttpFrontend *m_metricsHttp = nullptr;
     quint16 m_port = 0;
+    std::shared_ptr<TlsContext> m_tls;
 };
 
 } // namespace confab::server

@@ -3,6 +3,7 @@
 #include "framesocket.h"
 #include "httprequestparser.h"
 #include "metrics.h"
+#include "tls/tlscontext.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -24,6 +25,13 @@ namespace {
 
 constexpr auto kLingerTimeout = 2s; // how long a rejected peer may take to read its answer
 constexpr char kPendingTimerName[] = "confab_guard_timer";
+constexpr char kIdleProperty[] = "confab_idle"; // on the timer: waiting for a next request
+constexpr char kRequestsProperty[] = "confab_requests"; // on the socket: requests taken
+
+FrameSocket *frameSocket(QTcpSocket *socket)
+{
+    return static_cast<FrameSocket *>(socket); // the guard makes every socket it inspects
+}
 
 } // namespace
 
@@ -90,6 +98,9 @@ ConnectionGuard::ConnectionGuard(Limits limits, Metrics *metrics, QObject *paren
         m_metrics->defineCounter(u"confab_guard_rejections_total"_s,
                                  u"Connections or requests refused by the connection guard"_s,
                                  { u"reason"_s });
+        m_metrics->defineCounter(u"confab_tls_handshakes_total"_s,
+                                 u"TLS handshakes completed: full, or resumed from a ticket"_s,
+                                 { u"kind"_s });
         m_metrics->defineComputedGauge(u"confab_tcp_connections"_s,
                                        u"Open TCP connections (HTTP, SSE and WebSocket)"_s,
                                        [table = m_slots] { return double(table->open()); });
@@ -126,27 +137,92 @@ void ConnectionGuard::incomingConnection(qintptr descriptor)
     // reading and TCP pushes back on the peer.
     socket->setReadBufferSize(m_limits.headerBytes + 4 + m_limits.bodyBytes);
 
+    if (m_tls) { // first: a refusal below must not answer a TLS client in plain HTTP
+        socket->startServerTls(m_tls->sslContext(),
+                               [this, socket](bool plaintext, const QString &why) {
+                                   onTlsFailure(socket, plaintext, why);
+                               });
+        socket->setReadyLimit(m_limits.headerBytes + 4 + m_limits.bodyBytes);
+        if (m_metrics)
+            connect(socket, &FrameSocket::tlsEstablished, this, [metrics = m_metrics](bool resumed) {
+                metrics->inc(u"confab_tls_handshakes_total"_s,
+                             { resumed ? u"resumed"_s : u"full"_s });
+            });
+    }
+
     if (count > m_limits.maxConnectionsPerAddress) {
         reject(socket, ErrorCode::TooManyConnections, u"too many connections from your address"_s);
         return;
     }
 
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    startInspecting(socket, m_limits.requestTimeout, false);
+}
+
+void ConnectionGuard::startInspecting(QTcpSocket *socket, std::chrono::milliseconds deadline,
+                                      bool idle)
+{
     auto *timer = new QTimer(socket);
     timer->setObjectName(QString::fromLatin1(kPendingTimerName));
     timer->setSingleShot(true);
-    connect(timer, &QTimer::timeout, socket, [this, socket] {
-        reject(socket, ErrorCode::RequestTimeout, u"the request did not arrive in time"_s);
-    });
-    timer->start(m_limits.requestTimeout);
+    timer->setProperty(kIdleProperty, idle);
+    connect(timer, &QTimer::timeout, socket, [this, socket] { onDeadline(socket); });
+    timer->start(deadline);
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { inspect(socket); });
-    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+}
+
+void ConnectionGuard::onDeadline(QTcpSocket *socket)
+{
+    auto *timer = socket->findChild<QTimer *>(QString::fromLatin1(kPendingTimerName),
+                                              Qt::FindDirectChildrenOnly);
+    if (timer && timer->property(kIdleProperty).toBool() && socket->bytesAvailable() == 0) {
+        // A kept connection that stayed quiet: closed without a word, as HTTP servers do.
+        stopInspecting(socket);
+        socket->disconnectFromHost();
+        return;
+    }
+    reject(socket, ErrorCode::RequestTimeout, u"the request did not arrive in time"_s);
+}
+
+void ConnectionGuard::onTlsFailure(QTcpSocket *socket, bool plaintext, const QString &why)
+{
+    if (plaintext)
+        return reject(socket, ErrorCode::BadRequest, why);
+    qCInfo(lcGuard) << "TLS failed for" << socket->peerAddress().toString() << why;
+    if (m_metrics)
+        m_metrics->inc(u"confab_guard_rejections_total"_s, { u"tls_handshake"_s });
+    stopInspecting(socket);
+    socket->flush(); // the alert, if OpenSSL made one (never blocks)
+    socket->abort();
+    socket->deleteLater();
+}
+
+void ConnectionGuard::readNextRequest(QTcpSocket *socket)
+{
+    if (socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    socket->setProperty("confab_continued", false);
+    startInspecting(socket, m_limits.keepAliveTimeout, true);
+    frameSocket(socket)->takeArrived(); // what TLS left in Qt's buffer while we answered
+    if (socket->bytesAvailable() > 0)
+        inspect(socket); // pipelined: it is already here
 }
 
 void ConnectionGuard::inspect(QTcpSocket *socket)
 {
     const HttpLimits limits { m_limits.headerBytes, m_limits.bodyBytes };
     const qint64 available = socket->bytesAvailable();
-    const QByteArray bytes = socket->peek(qMin(available, limits.headerBytes + 4 + limits.bodyBytes));
+    if (available <= 0)
+        return; // (a TLS handshake record, or nothing yet)
+    if (auto *timer = socket->findChild<QTimer *>(QString::fromLatin1(kPendingTimerName),
+                                                  Qt::FindDirectChildrenOnly);
+        timer && timer->property(kIdleProperty).toBool()) {
+        // A next request has begun: from here it has the request deadline, not the idle one.
+        timer->setProperty(kIdleProperty, false);
+        timer->start(m_limits.requestTimeout);
+    }
+    const QByteArray bytes
+        = frameSocket(socket)->peekReady(qMin(available, limits.headerBytes + 4 + limits.bodyBytes));
     HttpParse p = parseHttpRequest(bytes, limits);
     switch (p.status) {
     case HttpParse::Status::NeedHead:
@@ -165,6 +241,7 @@ void ConnectionGuard::inspect(QTcpSocket *socket)
         // From here the WebSocket worker decides when the socket dies, and reads as it likes.
         disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         socket->setReadBufferSize(0);
+        frameSocket(socket)->setReadyLimit(0);
         // The worker connects its own readyRead; give it the bytes already buffered.
         QMetaObject::invokeMethod(
             socket, [socket] { emit socket->readyRead(); }, Qt::QueuedConnection);
@@ -181,14 +258,34 @@ void ConnectionGuard::inspect(QTcpSocket *socket)
         return; // wait for the rest of the body; the timer bounds the wait
     }
 
-    // One request per connection: whatever came after it, and whatever comes later, is read
-    // and dropped, never parsed. The socket is deleted when it disconnects (the responder
-    // closes it after the answer).
     stopInspecting(socket);
-    socket->skip(socket->bytesAvailable());
-    connect(socket, &QTcpSocket::readyRead, socket,
-            [socket] { socket->skip(socket->bytesAvailable()); });
     p.request.peer = socket->peerAddress();
+    const int served = socket->property(kRequestsProperty).toInt() + 1;
+    socket->setProperty(kRequestsProperty, served);
+    if (p.request.keepAlive && m_limits.keepAliveTimeout.count() > 0
+        && served < m_limits.maxRequestsPerConnection) {
+        // Only this request is taken; what follows it waits (in Qt's buffer, bounded by the
+        // read buffer size, then in TCP) until the answer is written and the guard reads on.
+        socket->skip(p.totalBytes);
+        p.request.reuse = [guard = QPointer(this), socket = QPointer(socket)] {
+            // Queued: a long pipeline must not recurse through handlers and answers.
+            if (guard && socket)
+                QMetaObject::invokeMethod(
+                    guard, [guard, socket] {
+                        if (guard && socket)
+                            guard->readNextRequest(socket);
+                    },
+                    Qt::QueuedConnection);
+        };
+    } else {
+        // The last request on this connection: whatever came after it, and whatever comes
+        // later, is read and dropped, never parsed. The socket is deleted when it disconnects
+        // (the responder closes it after the answer).
+        p.request.keepAlive = false;
+        socket->skip(socket->bytesAvailable());
+        connect(socket, &QTcpSocket::readyRead, socket,
+                [socket] { socket->skip(socket->bytesAvailable()); });
+    }
     emit requestReceived(socket, p.request);
 }
 
@@ -215,7 +312,18 @@ void ConnectionGuard::rejectWithError(QTcpSocket *socket, const Error &error)
     QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusReason(status)
         + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
         + "\r\nConnection: close\r\n\r\n" + body;
-    socket->write(response);
+    auto *fs = qobject_cast<FrameSocket *>(socket);
+    if (fs && fs->isTls() && !fs->tlsOpen()) {
+        if (!fs->tlsSawPlaintext()) {
+            // Mid-handshake (or before it): no HTTP can be spoken yet. Cut.
+            socket->abort();
+            socket->deleteLater(); // (its slot comes back with it)
+            return;
+        }
+        fs->writePlain(response); // a plain-HTTP peer on the TLS port: told in its language
+    } else {
+        socket->write(response);
+    }
 
     // Lingering close: discard (never buffer) what the peer still sends, half-close once the
     // answer is flushed so the peer reads it before EOF, and cut the socket after a deadline.

@@ -9,9 +9,14 @@
 //    answered from the headers alone; the rest of the body is discarded, never buffered);
 //    chunked bodies are refused (411: send Content-Length); malformed heads are 400;
 //  - the request must arrive whole within requestTimeout (408): slow trickling is cut;
-//  - one request per connection: once a request is taken, anything the peer sends after it
-//    (a pipelined request, a body beyond Content-Length) is discarded unread, never parsed
-//    or buffered; answers say "Connection: close".
+//  - with TLS (setTls) the handshake is part of the request's time: a peer that opens TCP and
+//    never finishes it is cut at the deadline; a peer speaking plain HTTP to the TLS port gets
+//    a plain-text 400 saying so, and nothing it sent is parsed;
+//  - keep-alive: after an answer, the next request on the connection is read and checked
+//    exactly like the first (pipelined requests are answered in order, one at a time: the next
+//    is not read before the last is answered, and TCP pushes back meanwhile); a connection
+//    quiet for keepAliveTimeout is closed, as is one that asked for "Connection: close", spoke
+//    HTTP/1.0, or has had maxRequestsPerConnection requests;
 //
 // A valid WebSocket upgrade on the WebSocket path is handed out through webSocketRequested();
 // any other valid request through requestReceived(), with the socket to answer on.
@@ -32,6 +37,7 @@
 namespace confab::server {
 
 class Metrics;
+class TlsContext;
 
 class ConnectionGuard : public QTcpServer
 {
@@ -44,6 +50,8 @@ public:
         std::chrono::milliseconds requestTimeout { 10000 };
         int maxConnectionsPerAddress = 512;
         QByteArray webSocketPath = "/api/v1/ws";
+        std::chrono::milliseconds keepAliveTimeout { 30000 }; // 0: one request per connection
+        int maxRequestsPerConnection = 1000;
     };
 
     ConnectionGuard(Limits limits, Metrics *metrics, QObject *parent = nullptr);
@@ -51,6 +59,9 @@ public:
     class AddressSlots; // open connections per address, counted from any thread
 
     int openConnections() const;
+    // TLS for connections accepted from now on (nullptr: plain). Existing ones keep theirs.
+    void setTls(std::shared_ptr<TlsContext> tls) { m_tls = std::move(tls); }
+    std::shared_ptr<TlsContext> tls() const { return m_tls; }
     // Stop accepting new connections (shutdown); open ones are left to their owners.
     void stopAccepting();
 
@@ -69,10 +80,16 @@ private:
     void inspect(QTcpSocket *socket);
     void reject(QTcpSocket *socket, ErrorCode code, const QString &message);
     void stopInspecting(QTcpSocket *socket);
+    // Starts (or restarts, after an answer) reading a request: the deadline, readyRead.
+    void startInspecting(QTcpSocket *socket, std::chrono::milliseconds deadline, bool idle);
+    void onDeadline(QTcpSocket *socket);
+    void readNextRequest(QTcpSocket *socket); // after an answer on a kept connection
+    void onTlsFailure(QTcpSocket *socket, bool plaintext, const QString &why);
 
     Limits m_limits;
     Metrics *m_metrics;
     std::shared_ptr<AddressSlots> m_slots; // shared with the tickets (any thread)
+    std::shared_ptr<TlsContext> m_tls;
 };
 
 } // namespace confab::server

@@ -68,3 +68,13 @@ void DiscoveryResponder::readPending()
 }
 
 } // namespace confab::server
+
+namespace confab::server {
+
+void DiscoveryResponder::setFingerprint(const QString &fingerprint)
+{
+    m_announcement.fingerprint = fingerprint;
+    m_answer = discovery::encodeAnnouncement(m_announcement);
+}
+
+} // namespace confab::server

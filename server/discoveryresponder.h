@@ -29,6 +29,7 @@ public:
     // Binds `address`:`port` (port 0: any free port, for tests).
     Result<quint16> start(const QHostAddress &address, quint16 port);
     quint16 port() const;
+    void setFingerprint(const QString &fingerprint); // after a certificate reload
     int maxAnswersPerSecond = 50;
 
 private:

@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+using namespace Qt::StringLiterals;
+
 namespace confab::server {
 
 namespace {
@@ -74,7 +76,7 @@ void FrameSocket::setGathering(bool on)
         connect(this, &QAbstractSocket::stateChanged, this, &FrameSocket::onStateChanged,
                 Qt::UniqueConnection);
         // Connected now, before QWebSocket connects its own: on each arrival this slot runs
-        // first. It does nothing until checkClientFrames() arms it.
+        // first. It does nothing until checkClientFrames() arms it (or TLS needs it).
         connect(this, &QIODevice::readyRead, this, &FrameSocket::takeArrivedBytes,
                 Qt::UniqueConnection);
     }
@@ -91,37 +93,95 @@ void FrameSocket::checkClientFrames(std::function<void(const QString &)> onViola
     takeArrivedBytes(); // what came right behind the handshake
 }
 
+void FrameSocket::startServerTls(SSL_CTX *ctx,
+                                 std::function<void(bool, const QString &)> onFailure)
+{
+    m_tls = std::make_unique<TlsStream>(ctx);
+    m_sealing = true;
+    m_onTlsFailure = std::move(onFailure);
+    // As for client frames: readers get plaintext from readData(), never ciphertext that
+    // QIODevice put back in its own buffer. Connected first, so it runs before any reader.
+    setOpenMode(openMode() | QIODevice::Unbuffered);
+    connect(this, &QIODevice::readyRead, this, &FrameSocket::takeArrivedBytes,
+            Qt::UniqueConnection);
+}
+
 void FrameSocket::takeArrivedBytes()
 {
-    if (!m_checking || !isOpen())
+    if ((!m_checking && !m_tls) || !isOpen())
         return;
-    const qint64 arrived = QTcpSocket::bytesAvailable();
+    qint64 arrived = QTcpSocket::bytesAvailable();
     if (arrived <= 0)
         return;
     if (m_violated) {
         QTcpSocket::skip(arrived);
         return;
     }
+    if (m_readyLimit > 0) {
+        const qint64 room = m_readyLimit - (m_ready.size() - m_readyPos);
+        if (room <= 0)
+            return; // read on when the reader has caught up (takeArrived())
+        arrived = qMin(arrived, room);
+    }
     // Only Qt's buffer is read here: readData() hands out nothing while m_taking is set.
     m_taking = true;
-    const QByteArray fresh = QIODevice::read(arrived);
+    QByteArray fresh = QIODevice::read(arrived);
     m_taking = false;
-    if (m_checker.feed(fresh) == ClientFrameChecker::Verdict::Ok) {
-        if (m_checkedPos == m_checked.size()) {
-            m_checked = fresh;
-            m_checkedPos = 0;
-        } else {
-            m_checked.append(fresh);
+    // Qt stops reading from the kernel when its buffer is full and restarts only from
+    // readData(): let it read on.
+    QTcpSocket::readData(nullptr, 0);
+    if (m_tls) {
+        if (!m_tlsSawBytes) {
+            m_tlsSawBytes = true;
+            if (fresh.at(0) != 0x16) { // not a TLS handshake record: plain HTTP, most likely
+                m_violated = true;
+                m_plaintextPeer = true;
+                if (m_onTlsFailure)
+                    m_onTlsFailure(true, u"this port speaks TLS: use https:// or wss://"_s);
+                return;
+            }
         }
+        QByteArray plain;
+        QByteArray records;
+        const bool wasOpen = m_tls->isOpen();
+        const TlsStream::State state
+            = m_tls->receive(fresh.constData(), fresh.size(), &plain, &records);
+        if (!wasOpen && m_tls->isOpen())
+            emit tlsEstablished(m_tls->wasResumed());
+        if (!records.isEmpty()) {
+            sendGathered(); // sealed before these were made: they go out first
+            toQt(records.constData(), records.size());
+        }
+        if (state == TlsStream::State::Failed) {
+            m_violated = true;
+            m_ready.clear();
+            m_readyPos = 0;
+            if (m_onTlsFailure)
+                m_onTlsFailure(false, m_tls->errorString());
+            else
+                abort();
+            return;
+        }
+        fresh = std::move(plain);
+        if (fresh.isEmpty())
+            return;
+    }
+    if (m_checking && m_checker.feed(fresh) != ClientFrameChecker::Verdict::Ok) {
+        // The offending frame was never read: drop it and all that is still unread, and read
+        // nothing more from this peer.
+        m_violated = true;
+        m_ready.clear();
+        m_readyPos = 0;
+        if (m_onViolation)
+            m_onViolation(u"client frames must be masked (RFC 6455 5.1)"_s);
         return;
     }
-    // The offending frame was never read: drop it and all that is still unread, and read
-    // nothing more from this peer.
-    m_violated = true;
-    m_checked.clear();
-    m_checkedPos = 0;
-    if (m_onViolation)
-        m_onViolation(QStringLiteral("client frames must be masked (RFC 6455 5.1)"));
+    if (m_readyPos == m_ready.size()) {
+        m_ready = std::move(fresh);
+        m_readyPos = 0;
+    } else {
+        m_ready.append(fresh);
+    }
 }
 
 qint64 FrameSocket::bytesAvailable() const
@@ -129,24 +189,48 @@ qint64 FrameSocket::bytesAvailable() const
     // Once closed nothing more can be read (QIODevice::read() would refuse and warn).
     if (!isOpen())
         return QTcpSocket::bytesAvailable();
-    return QTcpSocket::bytesAvailable() + (m_checked.size() - m_checkedPos);
+    // With TLS, what Qt's buffer holds is ciphertext not yet taken: not readable as such.
+    return (m_tls ? 0 : QTcpSocket::bytesAvailable()) + (m_ready.size() - m_readyPos);
+}
+
+QByteArray FrameSocket::peekReady(qint64 maxlen) const
+{
+    if (!m_tls && !m_checking)
+        return const_cast<FrameSocket *>(this)->peek(maxlen);
+    return m_ready.mid(m_readyPos, qMin<qint64>(maxlen, m_ready.size() - m_readyPos));
+}
+
+void FrameSocket::takeFromReady(char *data, qint64 n)
+{
+    if (data)
+        std::memcpy(data, m_ready.constData() + m_readyPos, size_t(n));
+    m_readyPos += n;
+    if (m_readyPos == m_ready.size()) { // all read: an idle connection keeps no buffer
+        m_ready = QByteArray();
+        m_readyPos = 0;
+    }
 }
 
 qint64 FrameSocket::readData(char *data, qint64 maxlen)
 {
-    if (!m_taking && m_checkedPos < m_checked.size()) {
-        const qint64 n = qMin<qint64>(maxlen, m_checked.size() - m_checkedPos);
-        std::memcpy(data, m_checked.constData() + m_checkedPos, size_t(n));
-        m_checkedPos += n;
-        if (m_checkedPos == m_checked.size()) { // all read: an idle connection keeps no buffer
-            m_checked = QByteArray();
-            m_checkedPos = 0;
-        }
+    if (!m_taking && m_readyPos < m_ready.size()) {
+        const qint64 n = qMin<qint64>(maxlen, m_ready.size() - m_readyPos);
+        takeFromReady(data, n);
         return n;
     }
-    if (m_checking) // nothing checked is waiting; unchecked bytes are never handed out here
+    if (m_checking || m_tls) // nothing ready; raw bytes are never handed out here
         return QTcpSocket::readData(data, 0); // (re-enables Qt's read notification)
     return QTcpSocket::readData(data, maxlen);
+}
+
+qint64 FrameSocket::skipData(qint64 maxSize)
+{
+    if (!m_checking && !m_tls)
+        return QTcpSocket::skipData(maxSize);
+    const qint64 n = qMin<qint64>(maxSize, m_ready.size() - m_readyPos);
+    if (n > 0)
+        takeFromReady(nullptr, n);
+    return n;
 }
 
 void FrameSocket::onStateChanged(SocketState state)
@@ -162,7 +246,7 @@ FrameSocket::Appended FrameSocket::appendFrame(const QByteArray &frame)
     if (!m_gathering || qtHoldsBytes()) {
         // Not gathering, or Qt's buffer holds older bytes: behind them, in order.
         sendGathered();
-        toQt(frame.constData(), frame.size());
+        writeOut(frame.constData(), frame.size());
         return Appended::Behind;
     }
     const bool first = m_gathered.isEmpty();
@@ -182,11 +266,27 @@ qint64 FrameSocket::writeData(const char *data, qint64 len)
         return 0; // nothing to keep in order, and no empty entry in the gathered list
     if (m_abandoned)
         return len; // dropped (abandonSend)
+    if (m_sealing && !m_tls->isOpen())
+        return len; // nothing is written to a peer before the handshake (the guard drops it)
     if (!m_gathering || qtHoldsBytes()) {
         sendGathered();
-        return toQt(data, len);
+        return writeOut(data, len);
     }
     gather(QByteArray(data, len), true);
+    return len;
+}
+
+qint64 FrameSocket::writeOut(const char *data, qint64 len)
+{
+    if (!m_sealing)
+        return toQt(data, len);
+    QByteArray records;
+    if (!m_tls->send(data, len, &records)) {
+        m_abandoned = true;
+        QMetaObject::invokeMethod(this, &QAbstractSocket::abort, Qt::QueuedConnection);
+        return len;
+    }
+    toQt(records.constData(), records.size());
     return len;
 }
 
@@ -210,9 +310,48 @@ bool FrameSocket::event(QEvent *e)
     return QTcpSocket::event(e);
 }
 
+bool FrameSocket::sealGathered()
+{
+    const qsizetype n = m_gathered.size();
+    if (m_sealed == n)
+        return true;
+    QByteArray records;
+    bool ok;
+    if (n - m_sealed == 1) {
+        const QByteArray &b = m_gathered.at(m_sealed);
+        ok = m_tls->send(b.constData(), b.size(), &records);
+    } else {
+        // One SSL_write for the pass: records of up to 16 KiB, not one (and its 22 bytes of
+        // header, tag and padding) per frame.
+        QByteArray plain;
+        plain.reserve(m_gatheredBytes);
+        for (qsizetype i = m_sealed; i < n; ++i)
+            plain.append(m_gathered.at(i));
+        ok = m_tls->send(plain.constData(), plain.size(), &records);
+    }
+    m_gathered.resize(m_sealed);
+    m_gatheredBytes = 0;
+    for (const QByteArray &b : std::as_const(m_gathered))
+        m_gatheredBytes += b.size();
+    if (!ok) { // the stream is broken: nothing more may be written
+        m_abandoned = true;
+        m_gathered.clear();
+        m_gatheredBytes = 0;
+        m_sealed = 0;
+        QMetaObject::invokeMethod(this, &QAbstractSocket::abort, Qt::QueuedConnection);
+        return false;
+    }
+    m_gatheredBytes += records.size();
+    m_gathered.append(std::move(records));
+    m_sealed = m_gathered.size();
+    return true;
+}
+
 void FrameSocket::sendGathered()
 {
     if (m_gathered.isEmpty() || m_inBatch) // in a batch: finishSend() is coming
+        return;
+    if (m_sealing && !sealGathered())
         return;
     qint64 sent = 0; // bytes the kernel took
     qsizetype next = 0; // first frame not (wholly) sent
@@ -243,6 +382,8 @@ void FrameSocket::sendGathered()
 
 int FrameSocket::prepareSend(iovec *iov, int maxIov, int *fd)
 {
+    if (m_sealing && !m_inBatch && !sealGathered())
+        return 0;
     const qsizetype n = m_gathered.size();
     if (n == 0 || n > maxIov || m_inBatch || m_fd < 0 || qtHoldsBytes())
         return 0;
@@ -291,6 +432,7 @@ void FrameSocket::abandonSend()
     m_abandoned = true; // from now on every write is dropped until the abort closes the socket
     m_gathered.clear();
     m_gatheredBytes = 0;
+    m_sealed = 0;
 }
 
 void FrameSocket::afterSend(qint64 sent, qsizetype next, qint64 partial)
@@ -303,6 +445,7 @@ void FrameSocket::afterSend(qint64 sent, qsizetype next, qint64 partial)
     }
     // Keep a small list's storage for the next pass; let a big one go (memory per connection).
     m_gathered.clear();
+    m_sealed = 0;
     if (m_gathered.capacity() > 64)
         m_gathered.squeeze();
     m_gatheredBytes = 0;
@@ -340,6 +483,12 @@ void FrameSocket::disconnectFromHost()
     // Qt closes once its buffer has drained: put what was gathered in front of the close.
     m_gathering = false;
     sendGathered();
+    if (m_tls && !m_abandoned && state() == ConnectedState && isWritable()) {
+        QByteArray records; // close_notify: the peer can tell our close from a cut
+        m_tls->close(&records);
+        if (!records.isEmpty())
+            toQt(records.constData(), records.size());
+    }
     QTcpSocket::disconnectFromHost();
 }
 

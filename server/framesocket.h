@@ -10,9 +10,15 @@
 //  - no 32 KiB QAbstractSocket write chunk kept per idle connection (RSS: about a page each);
 //  - whatever the kernel does not take is handed to QAbstractSocket's own buffer, which then
 //    carries every later byte until it has drained (order is kept; backpressure is Qt's).
+//
+// With TLS (startServerTls) the socket is the TLS endpoint itself, with no second socket or
+// thread: what the peer sends is decrypted as it arrives (readers see plaintext only), every
+// write is encrypted, and the frames gathered for a pass are sealed together (one SSL_write,
+// so one record for a batch, not one per frame) just before they are sent.
 #pragma once
 
 #include "clientframechecker.h"
+#include "tls/tlsstream.h"
 
 #include <QByteArray>
 #include <QTcpSocket>
@@ -93,6 +99,33 @@ public:
     void checkClientFrames(std::function<void(const QString &reason)> onViolation);
     qint64 bytesAvailable() const override;
 
+    // TLS from now on (call before anything is read). The first bytes must be a TLS
+    // handshake: a peer speaking plain HTTP, or failing the handshake, is reported to
+    // `onFailure` (plaintext true for the former; nothing it sent is ever read) and the caller
+    // answers or drops it. Every later TLS error aborts the connection.
+    void startServerTls(SSL_CTX *ctx,
+                        std::function<void(bool plaintext, const QString &why)> onFailure);
+    bool isTls() const { return m_tls != nullptr; }
+    bool tlsOpen() const { return m_tls && m_tls->isOpen(); }
+    bool tlsResumed() const { return m_tls && m_tls->wasResumed(); }
+    bool tlsSawPlaintext() const { return m_tls && m_plaintextPeer; }
+    // Writes around TLS: the one answer a plain-HTTP peer on the TLS port gets.
+    void writePlain(const QByteArray &bytes) { toQt(bytes.constData(), bytes.size()); }
+    // While set (0: no limit), at most this many plaintext bytes wait to be read; beyond it
+    // nothing more is taken from Qt's buffer, which then fills and stops reading (TCP pushes
+    // back). Call takeArrived() after reading to take the rest.
+    void setReadyLimit(qint64 bytes) { m_readyLimit = bytes; }
+    // Takes what Qt's buffer holds (decrypting it with TLS), as on arrival.
+    void takeArrived() { takeArrivedBytes(); }
+    // The plaintext waiting to be read, not consumed (peek() would move it into QIODevice's
+    // buffer, in front of ciphertext still arriving): the guard parses with this.
+    QByteArray peekReady(qint64 maxlen) const;
+
+signals:
+    // The TLS handshake is done; `resumed`: by a session ticket, not a full handshake.
+    void tlsEstablished(bool resumed);
+
+public:
     // Keeps `ticket` until the socket is destroyed (the guard's per-address slot).
     void holdTicket(std::shared_ptr<void> ticket) { m_ticket = std::move(ticket); }
 
@@ -102,13 +135,18 @@ public:
 protected:
     qint64 writeData(const char *data, qint64 len) override;
     qint64 readData(char *data, qint64 maxlen) override;
+    qint64 skipData(qint64 maxSize) override;
     bool event(QEvent *e) override;
 
 private:
     void gather(QByteArray bytes, bool postFlush);
     void onStateChanged(SocketState state);
     qint64 toQt(const char *data, qint64 len); // into QAbstractSocket's own buffer
+    qint64 writeOut(const char *data, qint64 len); // toQt(), encrypted first with TLS
     bool qtHoldsBytes();
+    // TLS: encrypts the gathered frames not yet sealed into one entry of records.
+    bool sealGathered();
+    void takeFromReady(char *data, qint64 n);
     // Points iov at up to `max` gathered frames from `from` on, adds their bytes to *bytes,
     // returns how many.
     qsizetype pointAt(iovec *iov, qsizetype from, qsizetype max, size_t *bytes) const;
@@ -129,21 +167,28 @@ private:
     bool m_hasSentHandler = false; // m_sent is set (read here, not in its cold line)
     bool m_inBatch = false; // between prepareSend() and finishSend()
     bool m_abandoned = false; // abandonSend(): the stream's state is unknown, write nothing
+    bool m_sealing = false; // TLS: gathered frames are encrypted before they are sent
     int m_fd = -1; // while gathering and connected (kept in step by stateChanged)
     qint64 m_gatheredBytes = 0;
     QVarLengthArray<QByteArray, 4> m_gathered;
     std::function<void(qint64)> m_sent;
     std::shared_ptr<void> m_ticket;
-    // Client frames (checkClientFrames): bytes taken from Qt's buffer as they arrive, checked,
-    // and read from here (readData) by QWebSocket.
+    // TLS and client frames (checkClientFrames): bytes taken from Qt's buffer as they arrive,
+    // decrypted and checked, and read from here (readData) by the guard and QWebSocket.
     void takeArrivedBytes();
     ClientFrameChecker m_checker;
     bool m_checking = false; // checkClientFrames() was called
     std::function<void(const QString &)> m_onViolation;
-    QByteArray m_checked;
-    qsizetype m_checkedPos = 0; // bytes of m_checked already read
+    QByteArray m_ready;
+    qsizetype m_readyPos = 0; // bytes of m_ready already read
+    qint64 m_readyLimit = 0;
     bool m_violated = false;
     bool m_taking = false; // inside takeArrivedBytes()'s read of Qt's buffer
+    std::unique_ptr<TlsStream> m_tls;
+    std::function<void(bool, const QString &)> m_onTlsFailure;
+    bool m_tlsSawBytes = false; // the peer has sent something (is it a TLS handshake?)
+    bool m_plaintextPeer = false; // ...and it was not
+    qsizetype m_sealed = 0; // leading entries of m_gathered already encrypted
 };
 
 } // namespace confab::server

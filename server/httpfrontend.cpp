@@ -46,7 +46,8 @@ void HttpFrontend::handle(QTcpSocket *socket, const HttpRequest &parsed)
                 qCDebug(lcHttp).noquote() << method << path << status;
             else
                 qCInfo(lcHttp).noquote() << method << path << status << u"traceparent="_s + tp;
-        });
+        },
+        request.reuse);
 
     if (!match.handler) {
         if (!match.allowed.isEmpty()) {

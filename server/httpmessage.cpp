@@ -84,11 +84,13 @@ QByteArray statusReason(int status)
     }
 }
 
-HttpResponder::HttpResponder(QTcpSocket *socket, FinishedFn onFinished)
+HttpResponder::HttpResponder(QTcpSocket *socket, FinishedFn onFinished,
+                             std::function<void()> reuse)
     : m_state(std::make_shared<State>())
 {
     m_state->socket = socket;
     m_state->onFinished = std::move(onFinished);
+    m_state->reuse = std::move(reuse);
 }
 
 bool HttpResponder::isConnected() const
@@ -116,9 +118,9 @@ void HttpResponder::writeHead(int status, const QByteArray &contentType, qint64 
         head += "\r\nContent-Length: " + QByteArray::number(contentLength);
     for (const auto &[k, v] : extraHeaders)
         head += "\r\n" + k + ": " + v;
-    // One request per connection: the guard validates each request whole before the HTTP
-    // server sees it, which keep-alive would bypass.
-    head += "\r\nConnection: close\r\n\r\n";
+    // A kept connection goes back to the guard, which checks the next request as it checked
+    // the first; a stream (SSE) ends with its connection.
+    head += m_state->reuse && contentLength >= 0 ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
     m_state->socket->write(head);
 }
 
@@ -127,7 +129,11 @@ void HttpResponder::finish(int status) const
     m_state->done = true;
     if (m_state->onFinished)
         m_state->onFinished(status);
-    if (isConnected())
+    if (!isConnected())
+        return;
+    if (m_state->reuse && !m_state->streaming)
+        m_state->reuse(); // the guard reads the next request
+    else
         m_state->socket->disconnectFromHost(); // flushes, then closes
 }
 
@@ -172,6 +178,12 @@ bool HttpResponder::beginStream(int status, const QByteArray &contentType,
         return false;
     m_state->streaming = true;
     writeHead(status, contentType, -1, extraHeaders);
+    // A stream is the connection's last answer: whatever the peer sends from now on is read
+    // and dropped, never parsed or kept.
+    QTcpSocket *socket = m_state->socket;
+    QObject::connect(socket, &QTcpSocket::readyRead, socket,
+                     [socket] { socket->skip(socket->bytesAvailable()); });
+    socket->skip(socket->bytesAvailable());
     return true;
 }
 

@@ -32,6 +32,10 @@ struct HttpRequest
     QHostAddress peer;
     QHash<QString, QString> params; // route parameters: {id} → "42"
     QString route; // the matched route pattern, for metrics and logs
+    bool keepAlive = false; // the client may send another request on this connection
+    // Set by the guard when the connection is kept: called once the answer is written, it
+    // starts reading the next request. Empty: the connection closes after the answer.
+    std::function<void()> reuse;
 
     QByteArray header(QByteArrayView name) const; // case-insensitive, first match
     QString bearerToken() const; // empty when absent or malformed
@@ -47,7 +51,8 @@ public:
     using FinishedFn = std::function<void(int status)>;
 
     HttpResponder() = default;
-    HttpResponder(QTcpSocket *socket, FinishedFn onFinished);
+    // `reuse` (HttpRequest::reuse): keep the connection after the answer, then call it.
+    HttpResponder(QTcpSocket *socket, FinishedFn onFinished, std::function<void()> reuse = {});
 
     void sendJson(int status, const QJsonObject &body) const;
     void sendJson(int status, const QJsonArray &body) const;
@@ -71,6 +76,7 @@ private:
     {
         QPointer<QTcpSocket> socket;
         FinishedFn onFinished;
+        std::function<void()> reuse;
         bool done = false;
         bool streaming = false;
     };

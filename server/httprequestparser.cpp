@@ -145,6 +145,8 @@ HttpParse parseHttpRequest(QByteArrayView bytes, const HttpLimits &limits)
     const QByteArrayView rawQuery = question < 0 ? QByteArrayView() : target.sliced(question + 1);
     if (!isUriPart(rawPath, false) || !isUriPart(rawQuery, true))
         return malformed(u"bad target"_s);
+    // HTTP/1.1 keeps the connection unless told "close"; 1.0 closes unless told "keep-alive".
+    p.request.keepAlive = version == "HTTP/1.1";
     p.request.method = method.toByteArray();
     p.request.path = QUrl::fromPercentEncoding(rawPath.toByteArray());
     p.request.query = QUrlQuery(QString::fromLatin1(rawQuery));
@@ -180,6 +182,14 @@ HttpParse parseHttpRequest(QByteArrayView bytes, const HttpLimits &limits)
             chunked = true;
         } else if (name.compare("upgrade", Qt::CaseInsensitive) == 0) {
             p.webSocketUpgrade = value.compare("websocket", Qt::CaseInsensitive) == 0;
+        } else if (name.compare("connection", Qt::CaseInsensitive) == 0) {
+            for (const QByteArray &option : value.toByteArray().split(',')) {
+                const QByteArrayView o = trimOws(option);
+                if (o.compare("close", Qt::CaseInsensitive) == 0)
+                    p.request.keepAlive = false;
+                else if (o.compare("keep-alive", Qt::CaseInsensitive) == 0 && version == "HTTP/1.0")
+                    p.request.keepAlive = true;
+            }
         } else if (name.compare("expect", Qt::CaseInsensitive) == 0) {
             p.expectContinue = value.compare("100-continue", Qt::CaseInsensitive) == 0;
         }

@@ -2,6 +2,7 @@
 #include "confabserver.h"
 #include "epolldispatcher.h"
 #include "serverconfig.h"
+#include "tls/tlscontext.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
@@ -17,22 +18,35 @@ namespace {
 
 int g_signalFd[2];
 
-void onSignal(int)
+void onSignal(int signal)
 {
-    const char c = 1;
+    const char c = signal == SIGHUP ? 'h' : 'q';
     [[maybe_unused]] auto n = ::write(g_signalFd[0], &c, 1);
 }
 
-// SIGINT/SIGTERM reach the event loop through a socketpair (the async-signal-safe way).
+// SIGINT/SIGTERM (stop) and SIGHUP (reload the TLS certificate) reach the event loop through a
+// socketpair (the async-signal-safe way).
 void installSignalHandlers(ConfabServer *server)
 {
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFd) != 0)
         return;
     auto *notifier = new QSocketNotifier(g_signalFd[1], QSocketNotifier::Read, server);
     QObject::connect(notifier, &QSocketNotifier::activated, server, [server, notifier] {
-        notifier->setEnabled(false);
-        char c;
+        char c = 0;
         [[maybe_unused]] auto n = ::read(g_signalFd[1], &c, 1);
+        if (c == 'h') {
+            if (!server->tls()) {
+                std::fprintf(stderr, "confab-server: SIGHUP: TLS is off, nothing to reload\n");
+            } else if (const auto reloaded = server->reloadTls(); !reloaded) {
+                std::fprintf(stderr, "confab-server: SIGHUP: %s (the old certificate stays)\n",
+                             qPrintable(reloaded.error().message));
+            } else {
+                std::fprintf(stderr, "confab-server: TLS certificate reloaded; SHA-256 %s\n",
+                             qPrintable(reloaded.value()));
+            }
+            return;
+        }
+        notifier->setEnabled(false);
         server->stop();
         QCoreApplication::quit();
     });
@@ -42,6 +56,7 @@ void installSignalHandlers(ConfabServer *server)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
 }
 
 } // namespace
@@ -68,6 +83,21 @@ int main(int argc, char *argv[])
     }
     applyLogLevel(config->logLevel);
 
+    if (config->printFingerprint) {
+        if (!config->tls) {
+            std::fprintf(stderr, "confab-server: TLS is off: there is no certificate\n");
+            return 2;
+        }
+        // The same certificate the server serves (made now if it has none yet).
+        const auto tls = ConfabServer::loadTls(config.value());
+        if (!tls) {
+            std::fprintf(stderr, "confab-server: %s\n", qPrintable(tls.error().message));
+            return 1;
+        }
+        std::printf("%s\n", qPrintable(tls.value()->fingerprint()));
+        return 0;
+    }
+
     ConfabServer server(config.value());
     const auto port = server.start();
     if (!port) {
@@ -75,11 +105,22 @@ int main(int argc, char *argv[])
         return 1;
     }
     // Always printed (not subject to log filtering): scripts and tests read the bound port here.
-    std::fprintf(stderr, "confab-server %s listening on http://%s:%u (data in %s)\n",
-                 CONFAB_VERSION, qPrintable(config->listen.toString()), unsigned(port.value()),
+    std::fprintf(stderr, "confab-server %s listening on %s://%s:%u (data in %s)\n",
+                 CONFAB_VERSION, server.tls() ? "https" : "http",
+                 qPrintable(config->listen.toString()), unsigned(port.value()),
                  qPrintable(config->dataDir));
+    if (server.tls())
+        std::fprintf(stderr, "confab-server: TLS certificate SHA-256 fingerprint %s\n",
+                     qPrintable(server.fingerprint()));
+    else
+        std::fprintf(stderr, "confab-server: TLS is off%s\n",
+                     config->listen.isLoopback() ? "" : ": this listener is not loopback, traffic"
+                                                        " is in clear text");
+    std::fprintf(stderr, "confab-server: registration is %s\n",
+                 qPrintable(config->registration));
     if (server.metricsPort())
-        std::fprintf(stderr, "confab-server: /metrics on http://%s:%u%s\n",
+        std::fprintf(stderr, "confab-server: /metrics on %s://%s:%u%s\n",
+                     server.tls() ? "https" : "http",
                      qPrintable(config->metricsAddress.toString()), unsigned(server.metricsPort()),
                      config->metricsToken.isEmpty() ? "" : " (bearer token required)");
     else if (!config->metricsToken.isEmpty())

@@ -64,6 +64,23 @@ const QList<Option> &options()
           u"Require \"Authorization: Bearer TOKEN\" on /metrics (16-256 printable ASCII"
           u" characters; prefer the environment or the INI file to the command line)."_s,
           u"token"_s },
+        { u"tls"_s, u"CONFAB_TLS"_s,
+          u"TLS on the port: on (default) or off (loopback, or behind a TLS-terminating"
+          u" proxy)."_s,
+          u"on|off"_s },
+        { u"tls-cert"_s, u"CONFAB_TLS_CERT"_s,
+          u"PEM certificate (chain) to serve (default: a self-signed one made in the data"
+          u" directory). SIGHUP reloads it."_s,
+          u"file"_s },
+        { u"tls-key"_s, u"CONFAB_TLS_KEY"_s, u"PEM private key of --tls-cert."_s, u"file"_s },
+        { u"registration"_s, u"CONFAB_REGISTRATION"_s,
+          u"Who may register: open, invite or closed (default: open on loopback, invite"
+          u" otherwise)."_s,
+          u"policy"_s },
+        { u"keepalive-timeout-ms"_s, u"CONFAB_KEEPALIVE_TIMEOUT_MS"_s,
+          u"Close a kept HTTP connection quiet this long (default 30000; 0: one request per"
+          u" connection)."_s,
+          u"ms"_s },
         { u"password-cost"_s, u"CONFAB_PASSWORD_COST"_s,
           u"argon2id cost: interactive (default) or minimal (tests and benchmarks only)."_s,
           u"cost"_s },
@@ -113,11 +130,15 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
     const QCommandLineOption configOption(u"config"_s, u"INI file with a [server] section."_s,
                                           u"file"_s);
     parser.addOption(configOption);
+    const QCommandLineOption fingerprintOption(
+        u"print-fingerprint"_s, u"Print the TLS certificate's SHA-256 fingerprint and exit."_s);
+    parser.addOption(fingerprintOption);
     for (const auto &o : options())
         parser.addOption(QCommandLineOption(o.name, o.help, o.valueName));
     parser.process(arguments);
 
     ServerConfig cfg;
+    cfg.printFingerprint = parser.isSet(fingerprintOption);
     cfg.configFile
         = parser.isSet(configOption) ? parser.value(configOption) : env.value(u"CONFAB_CONFIG"_s);
     std::unique_ptr<QSettings> ini;
@@ -220,6 +241,25 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
                     return bad();
             }
             cfg.metricsToken = v;
+        } else if (o.name == u"tls") {
+            if (v != u"on" && v != u"off")
+                return bad();
+            cfg.tls = v == u"on";
+        } else if (o.name == u"tls-cert") {
+            if (v.isEmpty())
+                return bad();
+            cfg.tlsCert = v;
+        } else if (o.name == u"tls-key") {
+            if (v.isEmpty())
+                return bad();
+            cfg.tlsKey = v;
+        } else if (o.name == u"registration") {
+            if (v != u"open" && v != u"invite" && v != u"closed")
+                return bad();
+            cfg.registration = v;
+        } else if (o.name == u"keepalive-timeout-ms") {
+            if (!toInt(v, 0, 3600000, &cfg.keepAliveTimeoutMs))
+                return bad();
         } else if (o.name == u"session-ttl-days") {
             if (!toInt(v, 1, 3650, &cfg.sessionTtlDays))
                 return bad();
@@ -227,6 +267,12 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
     }
     if (cfg.dataDir.isEmpty())
         cfg.dataDir = defaultDataDir();
+    if (cfg.tlsCert.isEmpty() != cfg.tlsKey.isEmpty())
+        return configError(u"--tls-cert and --tls-key go together"_s);
+    if (!cfg.tls && !cfg.tlsCert.isEmpty())
+        return configError(u"--tls-cert and --tls-key need --tls on"_s);
+    if (cfg.registration.isEmpty())
+        cfg.registration = cfg.listen.isLoopback() ? u"open"_s : u"invite"_s;
     return cfg;
 }
 

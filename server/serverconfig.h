@@ -19,6 +19,17 @@ struct ServerConfig
     QString logLevel = QStringLiteral("info"); // error | warning | info | debug
     QString configFile;
 
+    // TLS on the one port (docs/security.md): on unless tls is false. Without tlsCert/tlsKey
+    // the server makes a self-signed pair in dataDir/tls on first start.
+    bool tls = true;
+    QString tlsCert;
+    QString tlsKey;
+    bool printFingerprint = false; // --print-fingerprint: print it and exit
+    // Who may register: "open", "invite" (a code from an admin) or "closed". Default: open on
+    // a loopback listener, invite on any other.
+    QString registration;
+    int keepAliveTimeoutMs = 30000; // a kept HTTP connection quiet this long is closed
+
     // Connection guard
     int maxConnectionsPerAddress = 512;
     int requestTimeoutMs = 10000; // a request must arrive whole within this time

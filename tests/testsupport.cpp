@@ -1,11 +1,14 @@
 #include "testsupport.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
@@ -13,6 +16,52 @@
 using namespace Qt::StringLiterals;
 
 namespace confab::test {
+
+bool testTls()
+{
+    static const bool on = qEnvironmentVariable("CONFAB_TEST_TLS") == u"1";
+    return on;
+}
+
+QString httpScheme()
+{
+    return testTls() ? u"https"_s : u"http"_s;
+}
+
+QString wsScheme()
+{
+    return testTls() ? u"wss"_s : u"ws"_s;
+}
+
+void trustCertificate(const QByteArray &pem)
+{
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.addCaCertificates(QSslCertificate::fromData(pem, QSsl::Pem));
+    QSslConfiguration::setDefaultConfiguration(config);
+}
+
+std::unique_ptr<QTcpSocket> connectRaw(quint16 port, int timeoutMs)
+{
+    if (testTls()) {
+        // The server may run in this thread: spin the event loop, never block in
+        // waitForEncrypted() (the handshake needs the server's answer).
+        auto socket = std::make_unique<QSslSocket>();
+        socket->connectToHostEncrypted(u"127.0.0.1"_s, port);
+        QElapsedTimer t;
+        t.start();
+        while (!socket->isEncrypted() && t.elapsed() < timeoutMs
+               && socket->state() != QAbstractSocket::UnconnectedState)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        if (!socket->isEncrypted())
+            return nullptr;
+        return socket;
+    }
+    auto socket = std::make_unique<QTcpSocket>();
+    socket->connectToHost(QHostAddress::LocalHost, port);
+    if (!socket->waitForConnected(timeoutMs))
+        return nullptr;
+    return socket;
+}
 
 QJsonObject HttpResult::json() const
 {
@@ -43,6 +92,7 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
     cfg.passwordCost
         = QStringLiteral("minimal"); // argon2id at minimum cost: tests register many users
     cfg.registrationsPerHour = 0; // and from one address (tst_hardening tests the limit)
+    cfg.tls = testTls();
     // CTest runs the hub's suites again with the sockets on the main thread and on 3 workers.
     if (qEnvironmentVariableIsSet("CONFAB_REALTIME_THREADS"))
         cfg.realtimeThreads = qEnvironmentVariableIntValue("CONFAB_REALTIME_THREADS");
@@ -54,13 +104,15 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
     m_ok = started.ok();
     if (!m_ok)
         qWarning("server failed to start: %s", qPrintable(started.error().message));
+    else if (m_server->tls())
+        trustCertificate(m_server->certificatePem());
 }
 
 TestServer::~TestServer() = default;
 
 QUrl TestServer::url(const QString &path) const
 {
-    return QUrl(u"http://127.0.0.1:%1%2"_s.arg(port()).arg(path));
+    return QUrl(u"%1://127.0.0.1:%2%3"_s.arg(httpScheme()).arg(port()).arg(path));
 }
 
 HttpResult TestServer::request(const QByteArray &method, const QString &path,
@@ -147,7 +199,7 @@ QStringList TestServer::messageBodies(qint64 room, const QString &token)
     }
 }
 
-WsClient::WsClient(quint16 port, const QString &bearer)
+WsClient::WsClient(quint16 port, const QString &bearer, bool tls)
 {
     connect(&m_ws, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
         auto f = parseServerFrame(text.toUtf8());
@@ -161,7 +213,8 @@ WsClient::WsClient(quint16 port, const QString &bearer)
         m_closed = true;
         m_closeCode = m_ws.closeCode();
     });
-    QNetworkRequest req(QUrl(u"ws://127.0.0.1:%1/api/v1/ws"_s.arg(port)));
+    QNetworkRequest req(
+        QUrl(u"%1://127.0.0.1:%2/api/v1/ws"_s.arg(tls ? u"wss"_s : u"ws"_s).arg(port)));
     if (!bearer.isEmpty())
         req.setRawHeader("Authorization", "Bearer " + bearer.toLatin1());
     m_ws.open(req);
@@ -260,10 +313,10 @@ quint16 freeLocalPort()
 
 QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs)
 {
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!socket.waitForConnected(timeoutMs))
+    const std::unique_ptr<QTcpSocket> connected = connectRaw(port, timeoutMs);
+    if (!connected)
         return {};
+    QTcpSocket &socket = *connected;
     socket.write(bytes);
     QByteArray received;
     QEventLoop loop;

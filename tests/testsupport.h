@@ -16,7 +16,21 @@
 #include <atomic>
 #include <memory>
 
+class QTcpSocket;
+
 namespace confab::test {
+
+// CONFAB_TEST_TLS=1 (CTest's "_tls" runs): every TestServer serves TLS, every helper below
+// speaks https/wss/TLS to it, and the default QSslConfiguration trusts its certificate (as a
+// CA would), so clients under test connect without a prompt. Otherwise plain, as before.
+bool testTls();
+QString httpScheme(); // "https" or "http"
+QString wsScheme(); // "wss" or "ws"
+// Makes the default QSslConfiguration trust `pem` (each TLS TestServer's certificate).
+void trustCertificate(const QByteArray &pem);
+// A connected socket to 127.0.0.1:port: a QSslSocket past its handshake with testTls(), a
+// plain QTcpSocket otherwise; nullptr when it could not connect.
+std::unique_ptr<QTcpSocket> connectRaw(quint16 port, int timeoutMs = 5000);
 
 struct HttpResult
 {
@@ -73,6 +87,9 @@ public:
     // The bodies of every message event in `room`, in seq order (what the server holds).
     QStringList messageBodies(qint64 room, const QString &token);
 
+    // Closes the helpers' kept-alive connections (for tests that count connections).
+    void closeIdleConnections() { m_nam.clearConnectionCache(); }
+
     // Moves the server's clock forward.
     void advanceClock(qint64 ms) { *m_skew += ms; }
 
@@ -89,7 +106,8 @@ class WsClient : public QObject
 {
     Q_OBJECT
 public:
-    explicit WsClient(quint16 port, const QString &bearer = {});
+    // `tls`: wss instead of ws (default: testTls()).
+    explicit WsClient(quint16 port, const QString &bearer = {}, bool tls = testTls());
     bool waitConnected(int timeoutMs = 5000);
     void sendFrame(const ClientFrame &frame);
     void sendRaw(const QString &text) { m_ws.sendTextMessage(text); }

@@ -107,7 +107,7 @@ void tst_ApiClient::permanentErrorsComeBackAtOnce()
 
 void tst_ApiClient::unreachableServerIsRetriedThenGivenUp()
 {
-    ApiClient api(QUrl(u"http://127.0.0.1:%1"_s.arg(freeLocalPort())), fastRetries());
+    ApiClient api(QUrl(QString(httpScheme() + u"://127.0.0.1:%1"_s).arg(freeLocalPort())), fastRetries());
     QSignalSpy retries(&api, &ApiClient::retryScheduled);
     const auto r = wait<User>([&](auto done) { api.me(done); });
     QCOMPARE(r.error().code, ErrorCode::Unavailable);
@@ -118,7 +118,7 @@ void tst_ApiClient::breakerOpensAndFailsFast()
 {
     auto options = fastRetries();
     options.retry.maxElapsedTime = 1ms; // one attempt per call
-    ApiClient api(QUrl(u"http://127.0.0.1:%1"_s.arg(freeLocalPort())), options);
+    ApiClient api(QUrl(QString(httpScheme() + u"://127.0.0.1:%1"_s).arg(freeLocalPort())), options);
     QSignalSpy finished(&api, &ApiClient::requestFinished);
     for (int i = 0; i < 6; ++i)
         QVERIFY(!wait<User>([&](auto done) { api.me(done); }).ok());
@@ -137,7 +137,7 @@ void tst_ApiClient::breakerRecoversWhenTheServerReturns()
     options.retry.maxElapsedTime = 1ms;
     options.clock = [&] { return now; };
     const quint16 port = freeLocalPort();
-    ApiClient api(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    ApiClient api(QUrl(QString(httpScheme() + u"://127.0.0.1:%1"_s).arg(port)), options);
     for (int i = 0; i < 6; ++i)
         (void)wait<User>([&](auto done) { api.me(done); });
     QCOMPARE(api.breaker().state(), CircuitBreaker::State::Open);

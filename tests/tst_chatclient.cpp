@@ -57,7 +57,7 @@ void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
     const qint64 room = server.createRoom(alice.token, u"general"_s);
     server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
     QTemporaryDir dir;
-    ChatClient a(QUrl(u"http://127.0.0.1:%1"_s.arg(proxy.port())), alice.token,
+    ChatClient a(QUrl(QString(httpScheme() + u"://127.0.0.1:%1"_s).arg(proxy.port())), alice.token,
                  dir.filePath(u"alice"_s), fastChatClientOptions());
     ChatClient b(server.url({}), bob.token, dir.filePath(u"bob"_s), fastChatClientOptions());
     Recorder ra(a), rb(b);
@@ -92,7 +92,7 @@ void tst_ChatClient::serverAwayShowsConnectingWithTheNextRetry()
 {
     const quint16 port = freeLocalPort();
     QTemporaryDir dir;
-    ChatClient c(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), u"token"_s, dir.filePath(u"someone"_s),
+    ChatClient c(QUrl(QString(httpScheme() + u"://127.0.0.1:%1"_s).arg(port)), u"token"_s, dir.filePath(u"someone"_s),
                  fastChatClientOptions());
     QVERIFY(c.start().ok());
     QTRY_VERIFY(c.connectionState().reconnects >= 2);

@@ -112,14 +112,16 @@ void tst_Codecs::announcementNamesAreCutAtCodePoints()
     // 63 ASCII letters and an emoji: cutting at 64 UTF-16 units would split the emoji.
     QString name = QString(63, u'a') + QString::fromUcs4(U"\U0001F600\U0001F600");
     auto parsed = discovery::parseAnnouncement(
-        discovery::encodeAnnouncement({ name, 7080, u"0.1.0"_s, 1 }));
+        discovery::encodeAnnouncement({ name, 7080, u"0.1.0"_s, 1, false, {} }));
     QVERIFY2(parsed, qPrintable(parsed ? QString() : parsed.error().message));
     QCOMPARE(parsed->name, QString(63, u'a') + QString::fromUcs4(U"\U0001F600"));
     // 70 emoji: the first 64 of them, every one whole, within the anti-amplification size.
     QString emoji;
     for (int i = 0; i < 70; ++i)
         emoji += QString::fromUcs4(U"\U0001F600");
-    const QByteArray bytes = discovery::encodeAnnouncement({ emoji, 7080, u"0.1.0"_s, 1 });
+    // With the certificate's fingerprint, the longest announcement there is.
+    const QByteArray bytes = discovery::encodeAnnouncement(
+        { emoji, 7080, u"0.1.0"_s, 1, true, u"88:C3:CD:7E:59:B6:54:E9:5F:01:3A:49:0E:B2:70:C4:49:AC:6C:FA:B4:76:7E:F9:9F:9D:15:F7:C9:50:B1:7C"_s });
     QVERIFY(bytes.size() < discovery::QueryBytes);
     parsed = discovery::parseAnnouncement(bytes);
     QVERIFY(parsed);

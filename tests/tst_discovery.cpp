@@ -6,6 +6,8 @@
 
 #include <QNetworkDatagram>
 #include <QSignalSpy>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 #include <QUdpSocket>
 
@@ -42,7 +44,8 @@ private slots:
         const QByteArray q = discovery::encodeQuery();
         QCOMPARE(q.size(), discovery::QueryBytes);
         QVERIFY(discovery::isQuery(q));
-        const discovery::Announcement a { u"Büro <b>chat</b>"_s, 7080, u"0.1.0"_s, 1 };
+        const discovery::Announcement a { u"Büro <b>chat</b>"_s, 7080, u"0.1.0"_s, 1, true,
+                                          u"88:C3:CD:7E:59:B6:54:E9:5F:01:3A:49:0E:B2:70:C4:49:AC:6C:FA:B4:76:7E:F9:9F:9D:15:F7:C9:50:B1:7C"_s };
         const QByteArray bytes = discovery::encodeAnnouncement(a);
         QVERIFY(bytes.size() < discovery::QueryBytes); // never more than the query
         const auto parsed = discovery::parseAnnouncement(bytes);
@@ -53,6 +56,14 @@ private slots:
         QVERIFY(!discovery::parseAnnouncement(
             R"({"type":"confab.server","v":1,"name":"x","port":70000,"version":"1","protocol":1})"));
         QVERIFY(!discovery::parseAnnouncement("not json"));
+        // A fingerprint that is not 32 uppercase hex pairs, or one without TLS, is refused.
+        QJsonObject o = QJsonDocument::fromJson(bytes).object();
+        o.insert(u"fingerprint"_s, u"not a fingerprint"_s);
+        QVERIFY(!discovery::parseAnnouncement(QJsonDocument(o).toJson()));
+        o.insert(u"fingerprint"_s, a.fingerprint);
+        QVERIFY(discovery::parseAnnouncement(QJsonDocument(o).toJson()));
+        o.insert(u"tls"_s, false);
+        QVERIFY(!discovery::parseAnnouncement(QJsonDocument(o).toJson()));
     }
 
     void clientFindsServer()
@@ -67,7 +78,7 @@ private slots:
         QTRY_COMPARE(lan.servers().size(), 1);
         const DiscoveredServer found = lan.servers().first();
         QCOMPARE(found.name, u"Team room"_s);
-        QCOMPARE(found.url, QUrl(u"http://127.0.0.1:%1"_s.arg(server.port())));
+        QCOMPARE(found.url, QUrl(QString(httpScheme() + u"://127.0.0.1:%1"_s).arg(server.port())));
         QCOMPARE(found.version, QStringLiteral(CONFAB_VERSION));
         // The URL it found really is the server.
         QCOMPARE(server.get(u"/healthz"_s).status, 200);

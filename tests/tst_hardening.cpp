@@ -32,7 +32,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const QByteArray kHealthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+const QByteArray kHealthz = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
 double gauge(TestServer &s, const QString &name)
 {
@@ -57,7 +57,7 @@ bool spinUntil(const std::function<bool()> &done, int timeoutMs = 5000)
 std::unique_ptr<QWebSocket> openWebSocket(quint16 port, const QByteArray &authorization = {})
 {
     auto ws = std::make_unique<QWebSocket>();
-    QNetworkRequest req(QUrl(u"ws://127.0.0.1:%1/api/v1/ws"_s.arg(port)));
+    QNetworkRequest req(QUrl(QString(wsScheme() + u"://127.0.0.1:%1/api/v1/ws"_s).arg(port)));
     if (!authorization.isEmpty())
         req.setRawHeader("Authorization", authorization);
     ws->open(req);
@@ -67,9 +67,8 @@ std::unique_ptr<QWebSocket> openWebSocket(quint16 port, const QByteArray &author
 // A raw TCP connection that has sent `bytes`; the caller reads or closes it.
 std::unique_ptr<QTcpSocket> rawConnect(quint16 port, const QByteArray &bytes = {})
 {
-    auto s = std::make_unique<QTcpSocket>();
-    s->connectToHost(QHostAddress::LocalHost, port);
-    if (!s->waitForConnected(5000))
+    auto s = connectRaw(port); // TLS in the _tls run
+    if (!s)
         return nullptr;
     if (!bytes.isEmpty())
         s->write(bytes);
@@ -130,11 +129,8 @@ QList<int> inParallel(quint16 port, int n, const std::function<QByteArray(int)> 
 {
     std::vector<std::unique_ptr<QTcpSocket>> sockets;
     for (int i = 0; i < n; ++i) {
-        sockets.push_back(std::make_unique<QTcpSocket>());
-        sockets.back()->connectToHost(QHostAddress::LocalHost, port);
-    }
-    for (int i = 0; i < n; ++i) {
-        if (!sockets[size_t(i)]->waitForConnected(5000))
+        sockets.push_back(connectRaw(port));
+        if (!sockets.back())
             return {};
     }
     for (int i = 0; i < n; ++i)
@@ -161,13 +157,13 @@ QList<int> inParallel(quint16 port, int n, const std::function<QByteArray(int)> 
 QByteArray postJson(const QByteArray &path, const QByteArray &body,
                     const QByteArray &extraHeaders = {})
 {
-    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: "
+    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
         + QByteArray::number(body.size()) + "\r\n" + extraHeaders + "\r\n" + body;
 }
 
 QByteArray getWith(const QByteArray &path, const QByteArray &extraHeaders = {})
 {
-    return "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + extraHeaders + "\r\n";
+    return "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extraHeaders + "\r\n";
 }
 
 } // namespace
@@ -181,8 +177,9 @@ private slots:
     void closedConnectionsGiveBackTheirSlot_data();
     void closedConnectionsGiveBackTheirSlot();
 
-    // 2. Nothing after the first request on a connection is parsed, run or buffered.
-    void aPipelinedRequestIsNeverRun();
+    // 2. Every request on a connection passes the guard; nothing behind a stream or a closing
+    // request is parsed, run or buffered.
+    void aPipelinedRequestPassesTheGuardToo();
     void aRequestBehindAnSseStreamIsNeverAnswered();
     void bytesPipelinedBehindAStreamAreNotBuffered();
     void foldedOrSpacedHeadersAre400();
@@ -273,7 +270,8 @@ void tst_Hardening::closedConnectionsGiveBackTheirSlot()
         }
     }
     // The slots come back: a normal request from the same address succeeds, and both gauges
-    // fall to zero.
+    // fall to zero (once the helper's own kept connection is let go).
+    s.closeIdleConnections();
     QTRY_COMPARE_WITH_TIMEOUT(gauge(s, u"confab_tcp_connections"_s), 0.0, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(gauge(s, u"confab_ws_connections"_s), 0.0, 5000);
     QCOMPARE(rawStatus(rawExchange(s.port(), kHealthz)), 200);
@@ -281,27 +279,44 @@ void tst_Hardening::closedConnectionsGiveBackTheirSlot()
     QVERIFY(spinUntil([&] { return ws->state() == QAbstractSocket::ConnectedState; }));
 }
 
-void tst_Hardening::aPipelinedRequestIsNeverRun()
+void tst_Hardening::aPipelinedRequestPassesTheGuardToo()
 {
     TestServer s;
     const QByteArray body = R"({"username":"mallory","password":"password123"})";
     const QByteArray registration = "POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\n"
                                     "Content-Length: "
         + QByteArray::number(body.size()) + "\r\n\r\n" + body;
-    // Behind a quick request, and behind a registration that waits for the password hasher.
-    const QByteArray first = "POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Length: "
-        + QByteArray::number(body.size() - 3) + "\r\n\r\n"
-        + QByteArray(body).replace("mallory", "carol");
-    for (const QByteArray &lead : { kHealthz, first }) {
-        const QByteArray resp = rawExchange(s.port(), lead + registration);
-        QCOMPARE(resp.count("HTTP/1.1 "), 1);
-        QVERIFY(rawStatus(resp) != 0);
-    }
-    // Had the pipelined registration run, mallory could log in now.
+    // Behind a request that closes the connection, nothing is run.
+    QByteArray resp = rawExchange(s.port(), kHealthz + registration);
+    QCOMPARE(resp.count("HTTP/1.1 "), 1);
+    QCOMPARE(rawStatus(resp), 200);
     const auto login = s.post(u"/api/v1/auth/login"_s,
                               { { u"username"_s, u"mallory"_s }, { u"password"_s, u"password123"_s } });
-    QCOMPARE(login.status, 401);
-    QCOMPARE(registerAs(s, u"mallory"_s).status, 201);
+    QCOMPARE(login.status, 401); // had it run, mallory could log in now
+
+    // Behind a kept request, each pipelined request is checked as the first was. A body over
+    // the limit: 413 from the head alone, and the connection closes (the register behind it
+    // and the body's bytes are never parsed).
+    const QByteArray keep = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    resp = rawExchange(s.port(),
+                       keep + "POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Length: 999999999\r\n\r\n"
+                           + registration);
+    QCOMPARE(resp.count("HTTP/1.1 "), 2);
+    QVERIFY2(resp.contains("HTTP/1.1 413"), resp.constData());
+    // A folded header behind a kept request: 400, closed.
+    resp = rawExchange(s.port(), keep + "GET /healthz HTTP/1.1\r\nX-A: b\r\n c\r\n\r\n" + registration);
+    QCOMPARE(resp.count("HTTP/1.1 "), 2);
+    QVERIFY2(resp.contains("HTTP/1.1 400"), resp.constData());
+    QCOMPARE(s.post(u"/api/v1/auth/login"_s,
+                    { { u"username"_s, u"mallory"_s }, { u"password"_s, u"password123"_s } })
+                 .status,
+             401);
+    // A valid one is run, in order, after the answer before it.
+    resp = rawExchange(s.port(), keep + QByteArray(registration).replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n"));
+    QCOMPARE(resp.count("HTTP/1.1 "), 2);
+    QVERIFY2(resp.indexOf("HTTP/1.1 200") < resp.indexOf("HTTP/1.1 201"), resp.constData());
+    QCOMPARE(registerAs(s, u"mallory"_s).status, 409);
 }
 
 void tst_Hardening::aRequestBehindAnSseStreamIsNeverAnswered()

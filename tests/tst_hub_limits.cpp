@@ -40,9 +40,8 @@ QByteArray maskedTextFrame(const QByteArray &payload)
 std::unique_ptr<QTcpSocket> rawWebSocket(quint16 port, const QString &token,
                                          QByteArray *rest = nullptr)
 {
-    auto sock = std::make_unique<QTcpSocket>();
-    sock->connectToHost(QHostAddress::LocalHost, port);
-    if (!sock->waitForConnected(3000))
+    auto sock = connectRaw(port, 3000); // QSslSocket in the _tls run
+    if (!sock)
         return nullptr;
     sock->write("GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                 "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"

@@ -101,7 +101,7 @@ struct Scenario
         room = server.createRoom(alice.token, u"general"_s);
         server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
         proxy.setMode(initial);
-        a = std::make_unique<Participant>(QUrl(u"http://127.0.0.1:%1"_s.arg(proxy.port())),
+        a = std::make_unique<Participant>(QUrl(QString(httpScheme() + u"://127.0.0.1:%1"_s).arg(proxy.port())),
                                           alice.token, dir.filePath(u"alice.db"_s));
         b = std::make_unique<Participant>(server.url({}), bob.token, dir.filePath(u"bob.db"_s));
     }

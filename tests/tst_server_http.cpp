@@ -18,7 +18,7 @@ private slots:
     void unknownPathIsJson404();
     void wrongMethodIsJson405();
     void metricsCountRequestsByRouteAndStatus();
-    void everyResponseClosesItsConnection();
+    void pipelinedRequestsAreAnsweredInOrderUntilClose();
 };
 
 void tst_ServerHttp::healthzAnswersWithVersion()
@@ -74,16 +74,28 @@ void tst_ServerHttp::metricsCountRequestsByRouteAndStatus()
     QVERIFY(r.body.contains("# TYPE confab_http_request_duration_seconds histogram"));
 }
 
-void tst_ServerHttp::everyResponseClosesItsConnection()
+void tst_ServerHttp::pipelinedRequestsAreAnsweredInOrderUntilClose()
 {
     TestServer s;
-    // Two pipelined requests on one connection: the server answers the first and closes.
+    // Three pipelined requests: answered in order, each whole; the third asks to close, so the
+    // server closes after it (and reads nothing after it).
     const QByteArray resp = rawExchange(
         s.port(),
-        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     QCOMPARE(rawStatus(resp), 200);
-    QVERIFY(resp.contains("Connection: close"));
-    QCOMPARE(resp.count("HTTP/1.1 200"), 1);
+    const qsizetype notFound = resp.indexOf("HTTP/1.1 404");
+    const qsizetype ready = resp.indexOf("\"ready\"");
+    QVERIFY2(resp.indexOf("\"ok\"") < notFound && notFound < ready, resp.constData());
+    QCOMPARE(resp.count("HTTP/1.1 "), 3);
+    QCOMPARE(resp.count("Connection: close"), 1); // the last answer says so
+    // HTTP/1.0 closes after one answer.
+    const QByteArray old = rawExchange(
+        s.port(), "GET /healthz HTTP/1.0\r\n\r\nGET /healthz HTTP/1.0\r\n\r\n");
+    QCOMPARE(old.count("HTTP/1.1 200"), 1);
+    QVERIFY(old.contains("Connection: close"));
 }
 
 QTEST_GUILESS_MAIN(tst_ServerHttp)

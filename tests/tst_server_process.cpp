@@ -1,11 +1,19 @@
 // The real confab-server binary, run with QProcess: no acknowledged message is lost or doubled
 // by SIGKILL mid-burst, and SIGTERM stops it cleanly with exit code 0.
 #include "testsupport.h"
+#include "discovery.h"
+#include "tls/tlscontext.h"
+
+#include <csignal>
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QFile>
+#include <QFileInfo>
+#include <QSslSocket>
+#include <QCryptographicHash>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTest>
@@ -20,6 +28,7 @@ class ServerProcess
 {
 public:
     explicit ServerProcess(const QString &dataDir)
+        : m_dataDir(dataDir)
     {
         m_proc.setProgram(QStringLiteral(CONFAB_SERVER_BINARY));
         m_proc.setArguments(
@@ -37,22 +46,33 @@ public:
     // Waits for "listening on 127.0.0.1:PORT" on stderr.
     quint16 waitForPort()
     {
-        static const QRegularExpression re(u"listening on http://[0-9.]+:(\\d+)"_s);
+        static const QRegularExpression re(u"listening on (https?)://[0-9.]+:(\\d+)"_s);
         QElapsedTimer t;
         t.start();
         while (t.elapsed() < 10000 && m_proc.state() != QProcess::NotRunning) {
             m_proc.waitForReadyRead(100);
             m_log += QString::fromUtf8(m_proc.readAllStandardError());
             const auto m = re.match(m_log);
-            if (m.hasMatch())
-                return quint16(m.captured(1).toUInt());
+            if (m.hasMatch()) {
+                if (m.captured(1) == u"https") { // TLS, the default: trust what it made
+                    QFile cert(m_dataDir + u"/tls/cert.pem"_s);
+                    if (cert.open(QIODevice::ReadOnly))
+                        trustCertificate(cert.readAll());
+                }
+                return quint16(m.captured(2).toUInt());
+            }
         }
         return 0;
     }
     QProcess &process() { return m_proc; }
-    QString log() { return m_log + QString::fromUtf8(m_proc.readAllStandardError()); }
+    QString log()
+    {
+        m_log += QString::fromUtf8(m_proc.readAllStandardError());
+        return m_log;
+    }
 
 private:
+    QString m_dataDir;
     QProcess m_proc;
     QString m_log;
 };
@@ -68,7 +88,7 @@ struct Http
     QJsonObject call(const QByteArray &method, const QString &path, const QJsonObject &body = {},
                      const QString &token = {}, int *status = nullptr)
     {
-        QNetworkRequest req(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path)));
+        QNetworkRequest req(QUrl(u"https://127.0.0.1:%1%2"_s.arg(port).arg(path)));
         req.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
         if (!token.isEmpty())
             req.setRawHeader("Authorization", "Bearer " + token.toLatin1());
@@ -113,6 +133,7 @@ class tst_ServerProcess : public QObject
 private slots:
     void sigkillMidBurstLosesNoAcknowledgedMessage();
     void sigtermStopsCleanlyWithExitCodeZero();
+    void printsTheFingerprintClientsSeeAndSighupReloadsIt();
 };
 
 void tst_ServerProcess::sigkillMidBurstLosesNoAcknowledgedMessage()
@@ -140,7 +161,7 @@ void tst_ServerProcess::sigkillMidBurstLosesNoAcknowledgedMessage()
                    .toInteger();
         QVERIFY(room);
 
-        WsClient ws(port);
+        WsClient ws(port, {}, true);
         QVERIFY(ws.login(token));
         const int total = 10000; // enough that the acks are still coming when the kill lands
         for (int i = 0; i < total; ++i)
@@ -193,7 +214,7 @@ void tst_ServerProcess::sigtermStopsCleanlyWithExitCodeZero()
                     { { u"username"_s, u"term"_s }, { u"password"_s, u"password123"_s } })
               .value(u"token"_s)
               .toString();
-    WsClient ws(port);
+    WsClient ws(port, {}, true);
     QVERIFY(ws.login(token));
     server.process().terminate(); // SIGTERM
     QVERIFY(server.process().waitForFinished(10000));
@@ -201,6 +222,77 @@ void tst_ServerProcess::sigtermStopsCleanlyWithExitCodeZero()
     QCOMPARE(server.process().exitCode(), 0);
     QTRY_VERIFY(ws.isClosed());
     QCOMPARE(ws.closeCode(), int(QWebSocketProtocol::CloseCodeGoingAway));
+}
+
+namespace {
+
+QString peerFingerprint(quint16 port)
+{
+    QSslSocket socket;
+    socket.connectToHostEncrypted(u"127.0.0.1"_s, port);
+    if (!socket.waitForEncrypted(5000))
+        return {};
+    return QString::fromLatin1(
+        socket.peerCertificate().digest(QCryptographicHash::Sha256).toHex(':').toUpper());
+}
+
+} // namespace
+
+void tst_ServerProcess::printsTheFingerprintClientsSeeAndSighupReloadsIt()
+{
+    QTemporaryDir dir;
+    // Before the first start: --print-fingerprint makes the pair and prints its fingerprint.
+    QProcess print;
+    print.start(QStringLiteral(CONFAB_SERVER_BINARY),
+                { u"--data-dir"_s, dir.path(), u"--print-fingerprint"_s });
+    QVERIFY(print.waitForFinished(10000));
+    QCOMPARE(print.exitCode(), 0);
+    const QString printed = QString::fromLatin1(print.readAllStandardOutput()).trimmed();
+    QVERIFY2(discovery::isFingerprint(printed), qPrintable(printed));
+    const QFileInfo key(dir.path() + u"/tls/key.pem"_s);
+    QVERIFY(key.exists());
+    QCOMPARE(key.permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser
+                                   | QFile::WriteUser),
+             QFileDevice::Permissions()); // 0600: nobody else reads the key
+
+    ServerProcess server(dir.path());
+    const quint16 port = server.waitForPort();
+    QVERIFY(port);
+    QVERIFY2(server.log().contains(u"fingerprint "_s + printed), qPrintable(server.log()));
+    QCOMPARE(peerFingerprint(port), printed); // what a client sees is what was printed
+
+    // An open WebSocket survives the reload; new connections get the new certificate.
+    Http http(port);
+    int status = 0;
+    http.call("POST", u"/api/v1/auth/register"_s,
+              { { u"username"_s, u"hup"_s }, { u"password"_s, u"password123"_s } }, {}, &status);
+    QCOMPARE(status, 201);
+    const QString token
+        = http.call("POST", u"/api/v1/auth/login"_s,
+                    { { u"username"_s, u"hup"_s }, { u"password"_s, u"password123"_s } })
+              .value(u"token"_s)
+              .toString();
+    WsClient ws(port, {}, true);
+    QVERIFY(ws.login(token));
+
+    QTemporaryDir other;
+    const auto made = server::TlsContext::selfSignedIn(other.path(), { u"localhost"_s },
+                                                        { QHostAddress::LocalHost });
+    QVERIFY(made);
+    QFile::remove(dir.path() + u"/tls/cert.pem"_s);
+    QFile::remove(dir.path() + u"/tls/key.pem"_s);
+    QVERIFY(QFile::copy(made->certPath, dir.path() + u"/tls/cert.pem"_s));
+    QVERIFY(QFile::copy(made->keyPath, dir.path() + u"/tls/key.pem"_s));
+    const QString next = server::TlsContext::fingerprintOfFile(made->certPath);
+    QVERIFY(next != printed);
+    ::kill(pid_t(server.process().processId()), SIGHUP);
+    QTRY_VERIFY_WITH_TIMEOUT(server.log().contains(u"reloaded; SHA-256 "_s + next), 5000);
+    QFile cert(made->certPath);
+    QVERIFY(cert.open(QIODevice::ReadOnly));
+    trustCertificate(cert.readAll());
+    QCOMPARE(peerFingerprint(port), next);
+    QVERIFY(!ws.isClosed());
+    QVERIFY(ws.resume({})); // and still answers
 }
 
 QTEST_GUILESS_MAIN(tst_ServerProcess)

@@ -109,11 +109,11 @@ void LanDiscovery::readPending()
                 from = QHostAddress(v4);
         }
         QUrl url;
-        url.setScheme(u"http"_s);
+        url.setScheme(a->tls ? u"https"_s : u"http"_s);
         url.setHost(from.toString());
         url.setPort(a->port);
         Seen &seen = m_seen[url];
-        const DiscoveredServer server { url, a->name, a->version };
+        const DiscoveredServer server { url, a->name, a->version, a->fingerprint };
         if (!(seen.server == server)) {
             seen.server = server;
             changed = true;

@@ -20,9 +20,12 @@ namespace confab::client {
 
 struct DiscoveredServer
 {
-    QUrl url; // http://address:port
+    QUrl url; // https://address:port (http:// for a server with TLS off)
     QString name;
     QString version;
+    // The certificate fingerprint the server announced: shown beside the one the connection
+    // presents when the user is asked to trust it (a hint: anyone can answer a broadcast).
+    QString fingerprint;
     friend bool operator==(const DiscoveredServer &, const DiscoveredServer &) = default;
 };
 
