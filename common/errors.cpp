@@ -42,6 +42,7 @@ constexpr std::array kErrors {
     ErrorInfo { ErrorCode::HeadersTooLarge, u"headers_too_large", 431 },
     ErrorInfo { ErrorCode::RateLimited, u"rate_limited", 429 },
     ErrorInfo { ErrorCode::TooManyConnections, u"too_many_connections", 503 },
+    ErrorInfo { ErrorCode::UntrustedCertificate, u"untrusted_certificate", 495 },
     ErrorInfo { ErrorCode::Internal, u"internal_error", 500 },
     ErrorInfo { ErrorCode::Unavailable, u"unavailable", 503 },
 };

@@ -37,6 +37,8 @@ enum class ErrorCode {
     HeadersTooLarge, // 431
     RateLimited, // 429
     TooManyConnections, // 503 from the connection guard
+    // client side only: the server's TLS certificate is not (or no longer) trusted (TOFU)
+    UntrustedCertificate,
     // 5xx
     Internal,
     Unavailable,

@@ -79,7 +79,10 @@ void FaultProxy::forward(Pair *p, bool fromClient)
     held += from->readAll();
     if (m_mode == Mode::Stall || held.isEmpty())
         return;
-    if (fromClient && !p->firstRequestSeen) {
+    // Only a proxy that refuses upgrades reads the request, and only plain HTTP can be read
+    // (inside TLS it is ciphertext: such a proxy cannot exist there, and passes bytes on).
+    if (fromClient && !p->firstRequestSeen && m_mode == Mode::RefuseUpgrades
+        && held.front() != '\x16') {
         if (!held.contains("\r\n\r\n"))
             return; // the request head is not complete yet
         p->firstRequestSeen = true;

@@ -7,11 +7,17 @@
 #include <QNetworkReply>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QFile>
 #include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 using namespace Qt::StringLiterals;
 
@@ -31,6 +37,15 @@ QString httpScheme()
 QString wsScheme()
 {
     return testTls() ? u"wss"_s : u"ws"_s;
+}
+
+namespace {
+bool g_trustNewServers = true;
+} // namespace
+
+void setTrustNewServers(bool trust)
+{
+    g_trustNewServers = trust;
 }
 
 void trustCertificate(const QByteArray &pem)
@@ -104,7 +119,7 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
     m_ok = started.ok();
     if (!m_ok)
         qWarning("server failed to start: %s", qPrintable(started.error().message));
-    else if (m_server->tls())
+    else if (m_server->tls() && g_trustNewServers)
         trustCertificate(m_server->certificatePem());
 }
 
@@ -335,6 +350,82 @@ int rawStatus(const QByteArray &response)
     if (!response.startsWith("HTTP/1.1 "))
         return 0;
     return response.mid(9, 3).toInt();
+}
+
+namespace {
+
+QByteArray pemOf(X509 *cert)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, cert);
+    char *data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    QByteArray out(data, int(n));
+    BIO_free(bio);
+    return out;
+}
+
+X509 *makeCert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuerKey, const char *cn, bool ca, long serial)
+{
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24 * 30);
+    X509_set_pubkey(x, key);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char *>(cn), -1, -1, 0);
+    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(x));
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, nullptr, nullptr, 0);
+    const auto add = [&](int nid, const char *value) {
+        X509_EXTENSION *e = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+        X509_add_ext(x, e, -1);
+        X509_EXTENSION_free(e);
+    };
+    if (ca) {
+        add(NID_basic_constraints, "critical,CA:TRUE");
+        add(NID_key_usage, "critical,keyCertSign,cRLSign");
+    } else {
+        add(NID_basic_constraints, "critical,CA:FALSE");
+        add(NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+        add(NID_ext_key_usage, "serverAuth");
+    }
+    X509_sign(x, issuerKey, EVP_sha256());
+    return x;
+}
+
+bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+}
+
+} // namespace
+
+std::optional<TestCa> makeTestCa(const QString &dir)
+{
+    EVP_PKEY *caKey = EVP_EC_gen("P-256");
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *ca = makeCert(caKey, nullptr, caKey, "Confab Test CA", true, 1);
+    X509 *leaf = makeCert(key, ca, caKey, "localhost", false, 2);
+    TestCa out { dir + u"/ca.pem"_s, dir + u"/server.pem"_s, dir + u"/server.key"_s, pemOf(ca) };
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+    char *data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    const QByteArray keyPem(data, int(n));
+    BIO_free(bio);
+    const bool ok = writeFile(out.caPath, out.caPem) && writeFile(out.certPath, pemOf(leaf))
+        && writeFile(out.keyPath, keyPem);
+    X509_free(ca);
+    X509_free(leaf);
+    EVP_PKEY_free(caKey);
+    EVP_PKEY_free(key);
+    if (!ok)
+        return std::nullopt;
+    return out;
 }
 
 } // namespace confab::test

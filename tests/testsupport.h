@@ -26,8 +26,19 @@ namespace confab::test {
 bool testTls();
 QString httpScheme(); // "https" or "http"
 QString wsScheme(); // "wss" or "ws"
-// Makes the default QSslConfiguration trust `pem` (each TLS TestServer's certificate).
+// Makes the default QSslConfiguration trust `pem` (each TLS TestServer's certificate, unless
+// setTrustNewServers(false): then a client meets it as a stranger, as on first use).
 void trustCertificate(const QByteArray &pem);
+void setTrustNewServers(bool trust);
+
+// A certificate authority and a server certificate it signed for 127.0.0.1 and localhost, made
+// in `dir` with OpenSSL: ca.pem, server.pem, server.key. For "signed by a trusted CA" tests.
+struct TestCa
+{
+    QString caPath, certPath, keyPath;
+    QByteArray caPem;
+};
+std::optional<TestCa> makeTestCa(const QString &dir);
 // A connected socket to 127.0.0.1:port: a QSslSocket past its handshake with testTls(), a
 // plain QTcpSocket otherwise; nullptr when it could not connect.
 std::unique_ptr<QTcpSocket> connectRaw(quint16 port, int timeoutMs = 5000);

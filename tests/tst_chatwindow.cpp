@@ -32,6 +32,14 @@ using State = MessageListModel::MessageState;
 
 namespace {
 
+// How a user types the test server's address: bare for TLS (the default), with "http://" for a
+// server with TLS off.
+QString typedAddress(TestServer &server)
+{
+    const QString hostPort = u"127.0.0.1:%1"_s.arg(server.port());
+    return server.server().tls() ? hostPort : u"http://"_s + hostPort;
+}
+
 int rowWithBody(const MessageListModel *m, const QString &body)
 {
     for (int i = 0; m && i < m->rowCount(); ++i) {
@@ -149,6 +157,14 @@ void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
     ChatWindow window(&client);
     window.show();
     QTRY_VERIFY(window.statusLabel()->text().startsWith(u"Online"_s));
+    // The status bar says whether the connection is encrypted, and to which certificate.
+    if (server->server().tls()) {
+        QTRY_VERIFY(window.securityLabel()->text().startsWith(u"Encrypted"_s));
+        QTRY_VERIFY(window.securityLabel()->toolTip().contains(server->server().fingerprint()));
+    } else {
+        QCOMPARE(window.securityLabel()->text(), u"Not encrypted"_s);
+    }
+    QVERIFY(window.securityLabel()->isVisible());
     window.openRoom(room);
 
     WsClient other(server->port());
@@ -227,7 +243,7 @@ void tst_ChatWindow::loginDialogRegistersLogsInAndShowsErrors()
 {
     TestServer server;
     // A typed address without a scheme works.
-    LoginDialog dialog(u"127.0.0.1:%1"_s.arg(server.port()));
+    LoginDialog dialog(typedAddress(server));
     dialog.show();
     dialog.usernameEdit()->setText(u"newcomer"_s);
     dialog.passwordEdit()->setText(u"password123"_s);
@@ -732,19 +748,22 @@ void tst_ChatWindow::loginDialogListsLanServersAndRemembersAccounts()
     o.discovery = { server.server().discoveryPort(), std::chrono::milliseconds(200), false };
     LoginDialog dialog(o);
     dialog.show();
-    const QString address = u"127.0.0.1:%1"_s.arg(server.port());
+    const QString address = typedAddress(server);
     QTRY_VERIFY(itemWithText(dialog.serverList(), u"Lab server — "_s + address));
-    QVERIFY(itemWithText(dialog.serverList(), u"10.9.8.7:7080 (used before)"_s));
+    QVERIFY(itemWithText(dialog.serverList(), u"http://10.9.8.7:7080 (used before)"_s));
     // Each server is listed once, found or remembered.
     QCOMPARE(dialog.serverList()->count(), 2);
-    dialog.serverList()->setCurrentItem(itemWithText(dialog.serverList(), u"10.9.8.7"_s));
-    QCOMPARE(dialog.serverEdit()->text(), u"10.9.8.7:7080"_s);
+    dialog.serverList()->setCurrentItem(itemWithText(dialog.serverList(), u"http://10.9.8.7"_s));
+    QCOMPARE(dialog.serverEdit()->text(), u"http://10.9.8.7:7080"_s);
     QCOMPARE(dialog.usernameEdit()->text(), u"oldname"_s);
     dialog.serverList()->setCurrentItem(itemWithText(dialog.serverList(), u"Lab server"_s));
     QCOMPARE(dialog.serverEdit()->text(), address);
     QCOMPARE(dialog.usernameEdit()->text(), u"carol"_s);
     // A typed address without a port means Confab's port.
     dialog.serverEdit()->setText(u"chat.example"_s);
+    QCOMPARE(dialog.server(), u"https://chat.example:7080"_s);
+    // Plain http is written out, never assumed.
+    dialog.serverEdit()->setText(u"http://chat.example"_s);
     QCOMPARE(dialog.server(), u"http://chat.example:7080"_s);
 }
 

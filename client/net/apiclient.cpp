@@ -131,12 +131,26 @@ void ApiClient::attempt(std::shared_ptr<Attempt> a)
     QElapsedTimer rtt;
     rtt.start();
     QNetworkReply *reply = m_nam.sendCustomRequest(req, a->method, a->body);
+    m_trust.watch(reply);
     connect(
         reply, &QNetworkReply::finished, this, [this, a, reply, rtt, gen = admission.generation] {
             reply->deleteLater();
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             const QByteArray bytes = reply->readAll();
             emit requestFinished(status, rtt.elapsed());
+            if (reply->error() == QNetworkReply::SslHandshakeFailedError && m_trust.pending()) {
+                // Refused here, by trust on first use: the server is up (it answered the
+                // handshake), and retrying cannot help until the user decides.
+                m_breaker.record(gen, true);
+                const auto p = *m_trust.pending();
+                return a->done(makeError(
+                    ErrorCode::UntrustedCertificate,
+                    p.seen == ServerTrust::Seen::Changed
+                        ? u"the server's certificate CHANGED (SHA-256 %1, trusted was %2)"_s.arg(
+                              p.fingerprint, p.pinned)
+                        : u"the server's certificate is not trusted yet (SHA-256 %1)"_s.arg(
+                              p.fingerprint)));
+            }
             // The breaker judges the server, not the request: any 4xx means it is up and working.
             m_breaker.record(gen, status != 0 && status < 500);
 

@@ -14,6 +14,7 @@
 #include "backoff.h"
 #include "circuitbreaker.h"
 #include "requests.h"
+#include "servertrust.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -47,6 +48,9 @@ public:
     QString token() const { return m_token; }
     QUrl server() const { return m_server; }
     CircuitBreaker &breaker() { return m_breaker; }
+    // The certificate decision for this server, shared by every connection to it (a call
+    // refused by it fails at once with untrusted_certificate: nothing was sent).
+    ServerTrust &trust() { return m_trust; }
 
     // Generic call: `path` is below /api/v1 (or absolute when it starts with "//").
     using JsonDone = std::function<void(Result<QJsonObject>)>;
@@ -103,6 +107,7 @@ private:
     QString m_token;
     QNetworkAccessManager m_nam;
     CircuitBreaker m_breaker;
+    ServerTrust m_trust;
 };
 
 } // namespace confab::client

@@ -44,6 +44,7 @@ ChatClient::ChatClient(QUrl server, QString token, const QString &accountDir, Op
     m_api.setToken(token);
     m_realtime.setToken(token);
     m_sse.setToken(token);
+    m_sse.setTrust(&m_api.trust());
     connect(&m_sequencer, &RoomSequencer::eventReady, this, [this](const RoomEvent &e) {
         m_cache.applyEvent(e); // on disk before anyone shows it
         emit eventReceived(e);

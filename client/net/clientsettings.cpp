@@ -45,6 +45,25 @@ QList<QUrl> ClientSettings::servers() const
     return out;
 }
 
+namespace {
+QString pinKey(const QUrl &server)
+{
+    // Per host and port, not scheme: a server that drops TLS must not lose its pin.
+    return u"trust/"_s + server.host().toLower() + u'_' + QString::number(server.port(7080));
+}
+} // namespace
+
+QString ClientSettings::pinnedFingerprint(const QUrl &server) const
+{
+    return m_settings->value(pinKey(server)).toString();
+}
+
+void ClientSettings::setPinnedFingerprint(const QUrl &server, const QString &fingerprint)
+{
+    m_settings->setValue(pinKey(server), fingerprint);
+    m_settings->sync();
+}
+
 void ClientSettings::rememberServer(const QUrl &server)
 {
     const QString s = server.adjusted(QUrl::StripTrailingSlash | QUrl::RemovePath).toString();

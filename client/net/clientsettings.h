@@ -41,6 +41,11 @@ public:
     QSet<qint64> mutedRooms(const QString &accountKey) const;
     void setMuted(const QString &accountKey, qint64 roomId, bool muted);
 
+    // The certificate fingerprint trusted for a server (host and port; docs/security.md), empty
+    // when none has been trusted yet.
+    QString pinnedFingerprint(const QUrl &server) const;
+    void setPinnedFingerprint(const QUrl &server, const QString &fingerprint);
+
     QByteArray windowGeometry() const;
     QByteArray windowState() const;
     void setWindow(const QByteArray &geometry, const QByteArray &state);

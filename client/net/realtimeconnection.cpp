@@ -121,6 +121,7 @@ void RealtimeConnection::connectSocket()
     setState(State::Connecting);
     m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     m_socket->setMaxAllowedIncomingMessageSize(4 * 64 * 1024);
+    m_api->trust().watch(m_socket); // wss: the same certificate decision as REST
     QWebSocket *socket = m_socket;
     connect(socket, &QWebSocket::textMessageReceived, this, &RealtimeConnection::onText);
     connect(socket, &QWebSocket::pong, this, [this](quint64 elapsed) {

@@ -1,5 +1,7 @@
 #include "sseconnection.h"
 
+#include "servertrust.h"
+
 #include "roomsequencer.h"
 
 #include <QDateTime>
@@ -77,6 +79,8 @@ void SseConnection::openStream()
     m_parser.reset();
     m_lastHeard = QDateTime::currentMSecsSinceEpoch();
     m_reply = m_nam.get(req);
+    if (m_trust)
+        m_trust->watch(m_reply);
     connect(m_reply, &QNetworkReply::readyRead, this, &SseConnection::onData);
     connect(m_reply, &QNetworkReply::finished, this, &SseConnection::onFinished);
 }

@@ -18,6 +18,8 @@ namespace confab::client {
 
 class RoomSequencer;
 
+class ServerTrust;
+
 class SseConnection : public QObject
 {
     Q_OBJECT
@@ -35,6 +37,8 @@ public:
     ~SseConnection() override;
 
     void setToken(const QString &token) { m_token = token; }
+    // The certificate decision shared with the REST calls (https).
+    void setTrust(ServerTrust *trust) { m_trust = trust; }
     void start();
     void stop();
     bool isRunning() const { return m_running; }
@@ -58,6 +62,7 @@ private:
     Options m_options;
     QString m_token;
     QNetworkAccessManager m_nam;
+    ServerTrust *m_trust = nullptr;
     QNetworkReply *m_reply = nullptr;
     SseParser m_parser;
     Backoff m_backoff;

@@ -78,6 +78,7 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     , m_members(new QListWidget(this))
     , m_split(new QSplitter(this))
     , m_status(new QLabel(this))
+    , m_security(new QLabel(this))
     , m_retry(new QPushButton(tr("Retry now"), this))
 {
     setWindowTitle(u"Confab"_s);
@@ -189,6 +190,28 @@ void ChatWindow::buildLayout()
     m_status->setTextFormat(Qt::PlainText);
     statusBar()->addWidget(m_status, 1);
     statusBar()->addPermanentWidget(m_retry);
+    statusBar()->addPermanentWidget(m_security);
+    m_security->setTextFormat(Qt::PlainText);
+    const auto showSecurity = [this] {
+        ServerTrust &trust = m_client->api().trust();
+        const QString fp = trust.connectedFingerprint().isEmpty() ? trust.pinned()
+                                                                  : trust.connectedFingerprint();
+        if (m_client->api().server().scheme() != u"https") {
+            m_security->setText(tr("Not encrypted"));
+            m_security->setToolTip(tr("TLS is off on this server: traffic is in clear text."));
+        } else {
+            m_security->setText(fp.isEmpty() ? tr("Encrypted (TLS)")
+                                             : tr("Encrypted · SHA-256 %1…").arg(fp.left(11)));
+            m_security->setToolTip(fp.isEmpty()
+                                       ? tr("Encrypted; the certificate is signed by a trusted "
+                                            "authority.")
+                                       : tr("Encrypted with TLS to the certificate SHA-256 %1")
+                                             .arg(fp));
+        }
+    };
+    connect(&m_client->api().trust(), &ServerTrust::connectedChanged, this, showSecurity);
+    connect(&m_client->api().trust(), &ServerTrust::pinChanged, this, showSecurity);
+    showSecurity();
     resize(960, 640);
 }
 

@@ -86,6 +86,8 @@ public:
     MessageListModel *modelFor(qint64 roomId);
     QPlainTextEdit *composer() const { return m_composer; }
     QLabel *statusLabel() const { return m_status; }
+    // "Encrypted · SHA-256 …" or "Not encrypted", with the full fingerprint as tooltip.
+    QLabel *securityLabel() const { return m_security; }
     QLabel *titleLabel() const { return m_title; }
     QLabel *topicLabel() const { return m_topic; }
     QLabel *typingLabel() const { return m_typingLabel; }
@@ -157,6 +159,7 @@ private:
     QListWidget *m_members;
     QSplitter *m_split;
     QLabel *m_status;
+    QLabel *m_security;
     QPushButton *m_retry;
     QSystemTrayIcon *m_tray = nullptr;
     QAction *m_muteAction = nullptr;

@@ -1,5 +1,7 @@
 #include "logindialog.h"
 
+#include "trustdialog.h"
+
 #include "apiclient.h"
 #include "clientsettings.h"
 #include "icons.h"
@@ -18,9 +20,12 @@ namespace confab::client {
 
 namespace {
 
+// How an address is shown and typed: "host:port" for TLS (the default), "http://host:port"
+// for a server with TLS off, so the difference is never hidden.
 QString addressOf(const QUrl &url)
 {
-    return url.host() + u':' + QString::number(url.port(80));
+    const QString hostPort = url.host() + u':' + QString::number(url.port(7080));
+    return url.scheme() == u"http" ? u"http://"_s + hostPort : hostPort;
 }
 
 // Someone is waiting at the dialog: give up after a few seconds and say why, instead of the
@@ -36,7 +41,7 @@ ApiClient::Options dialogApiOptions()
 } // namespace
 
 LoginDialog::LoginDialog(const QString &server, QWidget *parent)
-    : LoginDialog(Options { server, {}, nullptr, false, {}, {} }, parent)
+    : LoginDialog(Options { server, {}, nullptr, false, {}, {}, {} }, parent)
 {
 }
 
@@ -50,6 +55,7 @@ LoginDialog::LoginDialog(Options options, QWidget *parent)
     , m_login(new QPushButton(tr("&Log in"), this))
     , m_register(new QPushButton(tr("&Create account"), this))
     , m_error(new QLabel(this))
+    , m_security(new QLabel(this))
 {
     setWindowTitle(tr("Connect to Confab"));
     setWindowIcon(appIcon());
@@ -80,8 +86,13 @@ LoginDialog::LoginDialog(Options options, QWidget *parent)
     layout->addWidget(serversLabel);
     layout->addWidget(m_servers);
     layout->addLayout(form);
+    layout->addWidget(m_security);
     layout->addWidget(m_error);
     layout->addLayout(buttons);
+    m_security->setTextFormat(Qt::PlainText);
+    m_security->setWordWrap(true);
+    connect(m_server, &QLineEdit::textChanged, this, [this] { showSecurity(QUrl(server())); });
+    showSecurity(QUrl(server()));
     connect(m_login, &QPushButton::clicked, this, &LoginDialog::logIn);
     connect(m_register, &QPushButton::clicked, this, &LoginDialog::signUp);
     connect(m_servers, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
@@ -114,6 +125,8 @@ void LoginDialog::showServers()
                 tr("%1 — %2 (on your network)").arg(s.name, addressOf(s.url)), m_servers);
             item->setData(Qt::UserRole, s.url);
             item->setToolTip(tr("Confab %1").arg(s.version));
+            if (!s.fingerprint.isEmpty())
+                m_announced.insert(s.url.adjusted(QUrl::StripTrailingSlash), s.fingerprint);
             listed.append(s.url);
         }
     }
@@ -151,9 +164,9 @@ QString LoginDialog::server() const
 {
     QString s = m_server->text().trimmed();
     if (!s.contains(u"://"_s))
-        s.prepend(u"http://"_s); // a typed address always works: "192.168.1.20:7080"
+        s.prepend(u"https://"_s); // a typed address always works: "192.168.1.20:7080"
     QUrl url(s);
-    if (url.port() == -1 && url.scheme() == u"http"_s)
+    if (url.port() == -1 && (url.scheme() == u"http"_s || url.scheme() == u"https"_s))
         url.setPort(7080); // Confab's default port, not HTTP's
     return url.adjusted(QUrl::StripTrailingSlash).toString();
 }
@@ -178,10 +191,12 @@ void LoginDialog::logIn()
     if (!url.isValid() || url.host().isEmpty())
         return fail(tr("Type the server's address, e.g. 192.168.1.20:7080"));
     setBusy(true);
-    m_api = std::make_unique<ApiClient>(url, dialogApiOptions());
+    connectTo(url);
     LoginRequest req { m_username->text().trimmed(), m_password->text(),
                        QHostInfo::localHostName() };
-    m_api->login(req, [this](Result<LoginResponse> r) {
+    m_api->login(req, [this, url](Result<LoginResponse> r) {
+        if (!r && r.error().code == ErrorCode::UntrustedCertificate)
+            return askTrust(url, [this] { logIn(); });
         if (!r)
             return fail(r.error().message);
         m_token = r->token;
@@ -198,13 +213,76 @@ void LoginDialog::signUp()
     if (!url.isValid() || url.host().isEmpty())
         return fail(tr("Type the server's address, e.g. 192.168.1.20:7080"));
     setBusy(true);
-    m_api = std::make_unique<ApiClient>(url, dialogApiOptions());
+    connectTo(url);
     RegisterRequest req { m_username->text().trimmed(), m_password->text(), {} };
-    m_api->registerUser(req, [this](Result<User> r) {
+    m_api->registerUser(req, [this, url](Result<User> r) {
+        if (!r && r.error().code == ErrorCode::UntrustedCertificate)
+            return askTrust(url, [this] { signUp(); });
         if (!r)
             return fail(r.error().message);
         logIn();
     });
+}
+
+TrustDialog *LoginDialog::trustDialog() const
+{
+    return m_trustDialog;
+}
+
+void LoginDialog::connectTo(const QUrl &url)
+{
+    m_api = std::make_unique<ApiClient>(url, dialogApiOptions());
+    QString pinned = m_options.settings ? m_options.settings->pinnedFingerprint(url) : QString();
+    if (!m_options.trustFingerprint.isEmpty()
+        && QUrl(server()).adjusted(QUrl::StripTrailingSlash)
+            == QUrl::fromUserInput(m_options.server).adjusted(QUrl::StripTrailingSlash)) {
+        pinned = m_options.trustFingerprint; // handed over with the address (make run)
+        if (m_options.settings)
+            m_options.settings->setPinnedFingerprint(url, pinned);
+    }
+    if (!pinned.isEmpty())
+        m_api->trust().pin(pinned);
+}
+
+void LoginDialog::askTrust(const QUrl &url, std::function<void()> retry)
+{
+    setBusy(false);
+    const auto pending = m_api->trust().pending();
+    if (!pending)
+        return fail(tr("The server's certificate was refused."));
+    m_error->setText(pending->seen == ServerTrust::Seen::Changed
+                         ? tr("The server's certificate CHANGED: not connected.")
+                         : tr("The server's certificate is not trusted yet: not connected."));
+    m_trustDialog = new TrustDialog(url, *pending,
+                                    m_announced.value(url.adjusted(QUrl::StripTrailingSlash)), this);
+    m_trustDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_trustDialog, &QDialog::accepted, this,
+            [this, url, fp = pending->fingerprint, retry = std::move(retry)] {
+                if (m_options.settings)
+                    m_options.settings->setPinnedFingerprint(url, fp);
+                m_error->clear();
+                showSecurity(url);
+                retry();
+            });
+    m_trustDialog->open();
+}
+
+void LoginDialog::showSecurity(const QUrl &url)
+{
+    if (url.scheme() != u"https") {
+        m_security->setText(tr("Not encrypted: passwords and messages cross the network in "
+                               "clear text."));
+        m_security->setStyleSheet(u"color: #b00020;"_s);
+        return;
+    }
+    m_security->setStyleSheet({});
+    const QString pinned
+        = m_options.settings ? m_options.settings->pinnedFingerprint(url) : QString();
+    m_security->setText(pinned.isEmpty()
+                            ? tr("Encrypted (TLS). You will be asked to check the server's "
+                                 "certificate the first time.")
+                            : tr("Encrypted (TLS) to the certificate you trusted: SHA-256 %1…%2")
+                                  .arg(pinned.left(11), pinned.right(11)));
 }
 
 } // namespace confab::client

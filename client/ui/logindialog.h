@@ -6,6 +6,11 @@
 #include "requests.h"
 
 #include <QDialog>
+#include <QHash>
+#include <QPointer>
+#include <QUrl>
+
+#include <functional>
 
 class QLabel;
 class QLineEdit;
@@ -16,6 +21,7 @@ namespace confab::client {
 
 class ApiClient;
 class ClientSettings;
+class TrustDialog;
 
 class LoginDialog : public QDialog
 {
@@ -29,6 +35,9 @@ public:
         bool discover = true; // look for servers on the LAN
         LanDiscovery::Options discovery;
         QString notice; // shown above the form (e.g. "your session expired")
+        // A fingerprint to trust for `server` without asking (make run hands the local
+        // server's over on the command line).
+        QString trustFingerprint;
     };
 
     explicit LoginDialog(const QString &server, QWidget *parent = nullptr);
@@ -46,6 +55,9 @@ public:
     QPushButton *loginButton() const { return m_login; }
     QPushButton *registerButton() const { return m_register; }
     QLabel *errorLabel() const { return m_error; }
+    QLabel *securityLabel() const { return m_security; }
+    // The trust prompt while it is open (tests), else nullptr.
+    TrustDialog *trustDialog() const;
 
 private:
     void logIn();
@@ -54,6 +66,11 @@ private:
     void fail(const QString &message);
     void showServers();
     void choose(const QUrl &server);
+    // A new ApiClient for `url`, trusting what was trusted for it before.
+    void connectTo(const QUrl &url);
+    // The call failed on the certificate: ask, and run `retry` once it is trusted.
+    void askTrust(const QUrl &url, std::function<void()> retry);
+    void showSecurity(const QUrl &url);
 
     Options m_options;
     LanDiscovery *m_discovery = nullptr;
@@ -64,6 +81,9 @@ private:
     QPushButton *m_login;
     QPushButton *m_register;
     QLabel *m_error;
+    QLabel *m_security;
+    QPointer<TrustDialog> m_trustDialog;
+    QHash<QUrl, QString> m_announced; // fingerprints LAN discovery reported
     std::unique_ptr<ApiClient> m_api;
     QString m_token;
     User m_user;

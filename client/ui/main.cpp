@@ -7,7 +7,9 @@
 #include "chatwindow.h"
 #include "clientsettings.h"
 #include "logindialog.h"
+#include "discovery.h"
 #include "tokenstore.h"
+#include "trustdialog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -17,6 +19,8 @@
 #include <QPointer>
 #include <QStandardPaths>
 #include <QUrl>
+
+#include <cstdio>
 
 using namespace Qt::StringLiterals;
 using namespace confab;
@@ -29,6 +33,18 @@ QString accountDir(const SavedAccount &a)
     // Outbox and cache per server and account: ~/.local/share/confab/HOST_PORT/USER.
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + u"/confab/"_s
         + a.server.host() + u'_' + QString::number(a.server.port(80)) + u'/' + a.username;
+}
+
+// What the connect dialog makes of a typed address (https and port 7080 unless given).
+QUrl serverUrl(const QString &typed)
+{
+    QString s = typed.trimmed();
+    if (!s.contains(u"://"_s))
+        s.prepend(u"https://"_s);
+    QUrl url(s);
+    if (url.port() == -1)
+        url.setPort(7080);
+    return url.adjusted(QUrl::StripTrailingSlash);
 }
 
 std::optional<QString> readToken(TokenStore &tokens, const QString &key)
@@ -66,7 +82,12 @@ int main(int argc, char *argv[])
                                          u"Show the connect dialog even if an account is saved."_s);
     const QCommandLineOption noKeychainOption(
         u"no-keychain"_s, u"Keep session tokens in a private file, not the OS keychain."_s);
-    parser.addOptions({ serverOption, loginOption, noKeychainOption });
+    const QCommandLineOption trustOption(
+        u"trust-fingerprint"_s,
+        u"Trust this SHA-256 certificate fingerprint for --server without asking (what"
+        u" confab-server --print-fingerprint prints; make run passes the local server's)."_s,
+        u"fingerprint"_s);
+    parser.addOptions({ serverOption, loginOption, noKeychainOption, trustOption });
     parser.process(app);
 
     // ~/.config/confab/confab.conf and ~/.config/confab/tokens (the fallback token files).
@@ -74,6 +95,15 @@ int main(int argc, char *argv[])
         = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + u"/confab"_s;
     ClientSettings settings(configDir + u"/confab.conf"_s);
     TokenStore tokens(configDir + u"/tokens"_s, !parser.isSet(noKeychainOption));
+    if (parser.isSet(trustOption)) {
+        const QString fp = parser.value(trustOption).trimmed().toUpper();
+        if (!parser.isSet(serverOption) || !discovery::isFingerprint(fp)) {
+            std::fprintf(stderr, "confab: --trust-fingerprint needs --server and a SHA-256"
+                                 " fingerprint (AB:CD:... 32 pairs)\n");
+            return 2;
+        }
+        settings.setPinnedFingerprint(serverUrl(parser.value(serverOption)), fp);
+    }
     app.setQuitOnLastWindowClosed(true);
 
     std::optional<SavedAccount> account = settings.lastAccount();
@@ -95,6 +125,8 @@ int main(int argc, char *argv[])
             o.username = account ? account->username : QString();
             o.settings = &settings;
             o.notice = notice;
+            if (parser.isSet(trustOption))
+                o.trustFingerprint = parser.value(trustOption).trimmed().toUpper();
             LoginDialog login(o);
             if (login.exec() != QDialog::Accepted)
                 return 0;
@@ -111,6 +143,9 @@ int main(int argc, char *argv[])
         }
         settings.rememberAccount(*account);
         ChatClient client(account->server, token, accountDir(*account), ChatClient::Options {});
+        // The certificate trusted for this server; a change while running is asked about (and
+        // blocks every connection until the user decides).
+        client.api().trust().pin(settings.pinnedFingerprint(account->server));
         if (auto started = client.start(); !started) {
             QMessageBox::critical(nullptr, u"Confab"_s, started.error().message);
             return 1;
@@ -135,6 +170,20 @@ int main(int argc, char *argv[])
             notice.clear();
             window.close();
         });
+        QPointer<TrustDialog> trustDialog;
+        QObject::connect(&client.api().trust(), &ServerTrust::decisionNeeded, &window,
+                         [&](const ServerTrust::Pending &pending) {
+                             if (trustDialog)
+                                 return;
+                             trustDialog = new TrustDialog(account->server, pending, {}, &window);
+                             trustDialog->setAttribute(Qt::WA_DeleteOnClose);
+                             QObject::connect(trustDialog, &QDialog::accepted, &window,
+                                              [&, fp = pending.fingerprint] {
+                                                  settings.setPinnedFingerprint(account->server, fp);
+                                                  client.api().trust().pin(fp);
+                                              });
+                             trustDialog->open();
+                         });
         window.show();
         app.exec();
         if (next == Next::Quit)

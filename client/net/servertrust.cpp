@@ -1,0 +1,96 @@
+#include "servertrust.h"
+
+#include <QCryptographicHash>
+#include <QLoggingCategory>
+#include <QNetworkReply>
+#include <QSslConfiguration>
+#include <QWebSocket>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcTrust, "confab.client.trust", QtInfoMsg)
+
+namespace confab::client {
+
+ServerTrust::ServerTrust(QObject *parent)
+    : QObject(parent)
+{
+}
+
+QString ServerTrust::fingerprintOf(const QSslCertificate &certificate)
+{
+    if (certificate.isNull())
+        return {};
+    return QString::fromLatin1(
+        certificate.digest(QCryptographicHash::Sha256).toHex(':').toUpper());
+}
+
+void ServerTrust::pin(const QString &fingerprint)
+{
+    const QString fp = fingerprint.trimmed().toUpper();
+    if (m_pending && m_pending->fingerprint == fp)
+        m_pending.reset();
+    if (fp == m_pinned)
+        return;
+    m_pinned = fp;
+    emit pinChanged(fp);
+}
+
+bool ServerTrust::accept(const QSslCertificate &peer, const QList<QSslError> &errors)
+{
+    const QString fp = fingerprintOf(peer);
+    if (!fp.isEmpty() && fp == m_pinned)
+        return true;
+    Pending p;
+    p.seen = m_pinned.isEmpty() ? Seen::FirstUse : Seen::Changed;
+    p.fingerprint = fp;
+    p.pinned = m_pinned;
+    p.certificate = peer;
+    QStringList problems;
+    for (const QSslError &e : errors)
+        problems << e.errorString();
+    problems.removeDuplicates();
+    p.problems = problems.join(u"; "_s);
+    qCWarning(lcTrust).noquote() << "refused a certificate:"
+                                 << (p.seen == Seen::Changed ? u"CHANGED from "_s + m_pinned
+                                                             : u"not trusted yet"_s)
+                                 << "presented" << fp << '(' << p.problems << ')';
+    const bool news = !m_pending || m_pending->fingerprint != fp || m_pending->seen != p.seen;
+    m_pending = p;
+    if (news)
+        emit decisionNeeded(p);
+    return false;
+}
+
+void ServerTrust::noteConnected(const QSslCertificate &peer)
+{
+    const QString fp = fingerprintOf(peer);
+    if (fp == m_connected)
+        return;
+    m_connected = fp;
+    emit connectedChanged(fp);
+}
+
+void ServerTrust::watch(QNetworkReply *reply)
+{
+    connect(reply, &QNetworkReply::sslErrors, this, [this, reply](const QList<QSslError> &errors) {
+        if (accept(reply->sslConfiguration().peerCertificate(), errors))
+            reply->ignoreSslErrors(errors);
+    });
+    connect(reply, &QNetworkReply::encrypted, this,
+            [this, reply] { noteConnected(reply->sslConfiguration().peerCertificate()); });
+}
+
+void ServerTrust::watch(QWebSocket *socket)
+{
+    connect(socket, &QWebSocket::sslErrors, this, [this, socket](const QList<QSslError> &errors) {
+        if (accept(socket->sslConfiguration().peerCertificate(), errors))
+            socket->ignoreSslErrors(errors);
+    });
+    connect(socket, &QWebSocket::connected, this, [this, socket] {
+        if (!socket->sslConfiguration().peerCertificate().isNull())
+            noteConnected(socket->sslConfiguration().peerCertificate());
+    });
+}
+
+} // namespace confab::client
