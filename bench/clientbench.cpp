@@ -103,7 +103,7 @@ Account signUp(const QUrl &server, const QString &name)
 {
     ApiClient api(server);
     const auto registered = await<Result<User>>([&](auto done) {
-        api.registerUser({ name, u"password123"_s, {} }, done);
+        api.registerUser({ name, u"password123"_s, {}, {} }, done);
     });
     Q_UNUSED(registered);
     const auto login = await<Result<LoginResponse>>([&](auto done) {

@@ -22,6 +22,8 @@ QJsonObject RegisterRequest::toJson() const
     QJsonObject o { { u"username"_s, username }, { u"password"_s, password } };
     if (!displayName.isEmpty())
         o.insert(u"displayName"_s, displayName);
+    if (!invite.isEmpty())
+        o.insert(u"invite"_s, invite);
     return o;
 }
 
@@ -32,11 +34,87 @@ Result<RegisterRequest> RegisterRequest::fromJson(const QJsonObject &o)
     req.username = r.text(u"username", usernameRule());
     req.password = r.text(u"password", passwordRule());
     req.displayName = r.optionalText(u"displayName", displayNameRule()).value_or(QString());
+    req.invite = r.optionalText(u"invite", { 1, 64, TextKind::Line }).value_or(QString());
     if (!r.ok())
         return r.error();
     if (auto err = checkUsername(req.username, u"username"_s))
         return *err;
     return req;
+}
+
+QJsonObject ChangePasswordRequest::toJson() const
+{
+    return { { u"currentPassword"_s, currentPassword },
+             { u"newPassword"_s, newPassword },
+             { u"revokeOtherSessions"_s, revokeOtherSessions } };
+}
+
+Result<ChangePasswordRequest> ChangePasswordRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    ChangePasswordRequest req;
+    req.currentPassword = r.text(u"currentPassword", passwordRule());
+    req.newPassword = r.text(u"newPassword", passwordRule());
+    req.revokeOtherSessions = r.optionalBoolean(u"revokeOtherSessions").value_or(false);
+    if (!r.ok())
+        return r.error();
+    return req;
+}
+
+QJsonObject SessionInfo::toJson() const
+{
+    return { { u"id"_s, id },
+             { u"device"_s, device },
+             { u"createdAt"_s, createdAt },
+             { u"lastSeenAt"_s, lastSeenAt },
+             { u"address"_s, address },
+             { u"current"_s, current } };
+}
+
+Result<SessionInfo> SessionInfo::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    SessionInfo s;
+    s.id = r.id(u"id");
+    s.device = r.optionalText(u"device", { 0, 64, TextKind::Line }).value_or(QString());
+    s.createdAt = r.integer(u"createdAt", 0, limits::MaxSafeInteger);
+    s.lastSeenAt = r.integer(u"lastSeenAt", 0, limits::MaxSafeInteger);
+    s.address = r.optionalText(u"address", { 0, 64, TextKind::Line }).value_or(QString());
+    s.current = r.optionalBoolean(u"current").value_or(false);
+    if (!r.ok())
+        return r.error();
+    return s;
+}
+
+QJsonObject CreateInviteRequest::toJson() const
+{
+    return { { u"expiresInHours"_s, expiresInHours } };
+}
+
+Result<CreateInviteRequest> CreateInviteRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    CreateInviteRequest req;
+    req.expiresInHours = int(r.optionalInteger(u"expiresInHours", 1, 720).value_or(72));
+    if (!r.ok())
+        return r.error();
+    return req;
+}
+
+QJsonObject Invite::toJson() const
+{
+    return { { u"code"_s, code }, { u"expiresAt"_s, expiresAt } };
+}
+
+Result<Invite> Invite::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    Invite i;
+    i.code = r.text(u"code", { 1, 64, TextKind::Line });
+    i.expiresAt = r.integer(u"expiresAt", 0, limits::MaxSafeInteger);
+    if (!r.ok())
+        return r.error();
+    return i;
 }
 
 QJsonObject LoginRequest::toJson() const

@@ -12,9 +12,54 @@ struct RegisterRequest
     QString username;
     QString password;
     QString displayName; // optional on the wire; empty means "use the username"
+    QString invite; // optional: the invite code an invite-only server requires
 
     QJsonObject toJson() const;
     static Result<RegisterRequest> fromJson(const QJsonObject &o);
+};
+
+// POST auth/password: the current password is required.
+struct ChangePasswordRequest
+{
+    QString currentPassword;
+    QString newPassword;
+    bool revokeOtherSessions = false;
+
+    QJsonObject toJson() const;
+    static Result<ChangePasswordRequest> fromJson(const QJsonObject &o);
+};
+
+// One login session of the caller (GET auth/sessions).
+struct SessionInfo
+{
+    qint64 id = 0;
+    QString device;
+    qint64 createdAt = 0;
+    qint64 lastSeenAt = 0;
+    QString address; // where it was last seen from
+    bool current = false; // the session making the request
+
+    QJsonObject toJson() const;
+    static Result<SessionInfo> fromJson(const QJsonObject &o);
+    friend bool operator==(const SessionInfo &, const SessionInfo &) = default;
+};
+
+// POST admin/invites: a single-use registration code.
+struct CreateInviteRequest
+{
+    int expiresInHours = 72; // 1 .. 720
+
+    QJsonObject toJson() const;
+    static Result<CreateInviteRequest> fromJson(const QJsonObject &o);
+};
+
+struct Invite
+{
+    QString code;
+    qint64 expiresAt = 0;
+
+    QJsonObject toJson() const;
+    static Result<Invite> fromJson(const QJsonObject &o);
 };
 
 struct LoginRequest

@@ -1,6 +1,7 @@
 #include "apiroutes.h"
 
 #include "jsonreader.h"
+#include "accounts/accountservice.h"
 #include "messageservice.h"
 #include "protocollimits.h"
 #include "roomservice.h"
@@ -18,7 +19,7 @@ const QString kApi = u"/api/v1"_s;
 // Authenticates the bearer token; answers 401 and returns nullopt when it is not valid.
 std::optional<Session> authed(UserService *users, const HttpRequest &req, const HttpResponder &res)
 {
-    const auto session = users->authenticate(req.bearerToken());
+    const auto session = users->authenticate(req.bearerToken(), req.peer);
     if (!session)
         res.sendError(makeError(ErrorCode::Unauthorized,
                                 u"a valid bearer token is required (log in again)"_s));
@@ -135,7 +136,11 @@ void registerUserRoutes(Router &router, UserService *users, RoomService *rooms)
     authedRoute(router, users, "GET", u"/users/me"_s,
                 [users](const Session &s, HttpRequest &, const HttpResponder &res) {
                     const auto u = users->user(s.userId);
-                    u ? res.sendJson(200, u->toJson()) : res.sendError(u.error());
+                    if (!u)
+                        return res.sendError(u.error());
+                    QJsonObject me = u->toJson();
+                    me.insert(u"admin"_s, users->isAdmin(s.userId)); // only here: about yourself
+                    res.sendJson(200, me);
                 });
     authedRoute(router, users, "PATCH", u"/users/me"_s,
                 [users, userJson](const Session &s, HttpRequest &req, const HttpResponder &res) {
@@ -303,6 +308,60 @@ void registerMessageRoutes(Router &router, UserService *users, MessageService *m
 }
 
 } // namespace
+
+void registerAccountRoutes(Router &router, UserService *users, AccountService *accounts)
+{
+    authedRoute(router, users, "POST", u"/auth/password"_s,
+                [users](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    if (const auto r = body<ChangePasswordRequest>(req, res))
+                        users->changePassword(s, *r, req.peer.toString(),
+                                              replyWith<int>(res, 200, [](const int &n) {
+                                                  return QJsonObject { { u"revokedSessions"_s, n } };
+                                              }));
+                });
+    authedRoute(router, users, "GET", u"/auth/sessions"_s,
+                [accounts](const Session &s, HttpRequest &, const HttpResponder &res) {
+                    const auto list = accounts->sessions(s);
+                    if (!list)
+                        return res.sendError(list.error());
+                    QJsonArray out;
+                    for (const SessionInfo &i : list.value())
+                        out.append(i.toJson());
+                    res.sendJson(200, QJsonObject { { u"sessions"_s, out } });
+                });
+    authedRoute(router, users, "DELETE", u"/auth/sessions/{id}"_s,
+                [accounts](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    if (const qint64 id = pathId(req, res, u"id"_s, ErrorCode::NotFound))
+                        accounts->revokeSession(s, id, [res](Result<bool> r) {
+                            r ? res.send(204, "application/json", {}) : res.sendError(r.error());
+                        });
+                });
+    authedRoute(router, users, "POST", u"/admin/invites"_s,
+                [accounts](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    // An empty body takes the defaults.
+                    CreateInviteRequest defaults;
+                    if (req.body.trimmed().isEmpty())
+                        return accounts->createInvite(
+                            s, defaults,
+                            replyWith<Invite>(res, 201, [](const Invite &i) { return i.toJson(); }));
+                    if (const auto r = body<CreateInviteRequest>(req, res))
+                        accounts->createInvite(
+                            s, *r,
+                            replyWith<Invite>(res, 201, [](const Invite &i) { return i.toJson(); }));
+                });
+    for (const bool disable : { true, false }) {
+        authedRoute(router, users, "POST",
+                    disable ? u"/admin/users/{id}/disable"_s : u"/admin/users/{id}/enable"_s,
+                    [accounts, disable](const Session &s, HttpRequest &req,
+                                        const HttpResponder &res) {
+                        if (const qint64 id = pathId(req, res, u"id"_s, ErrorCode::UserNotFound))
+                            accounts->setDisabled(s, id, disable,
+                                                  replyWith<User>(res, 200, [](const User &u) {
+                                                      return u.toJson();
+                                                  }));
+                    });
+    }
+}
 
 void registerApiRoutes(Router &router, UserService *users, RoomService *rooms,
                        MessageService *messages,

@@ -7,6 +7,7 @@
 
 namespace confab::server {
 
+class AccountService;
 class MessageService;
 class RoomService;
 class Router;
@@ -16,5 +17,9 @@ class UserService;
 void registerApiRoutes(Router &router, UserService *users, RoomService *rooms,
                        MessageService *messages,
                        std::function<PresenceStatus(qint64 userId)> presenceOf);
+
+// Sessions, password change, invites and the admin's account controls (docs/protocol.md,
+// "Accounts").
+void registerAccountRoutes(Router &router, UserService *users, AccountService *accounts);
 
 } // namespace confab::server

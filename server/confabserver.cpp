@@ -1,5 +1,6 @@
 #include "confabserver.h"
 
+#include "accounts/accountservice.h"
 #include "apiroutes.h"
 #include "connectionguard.h"
 #include "database.h"
@@ -50,6 +51,7 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
                           m_config.passwordCost == u"minimal" ? PasswordHasher::Cost::Minimal
                                                               : PasswordHasher::Cost::Interactive,
                           this);
+    m_accounts = new AccountService(m_ctx, m_users, this);
     m_rooms = new RoomService(m_ctx, m_bus, this);
     m_messages = new MessageService(m_ctx, m_bus, this);
     m_hub = new RealtimeHub(m_ctx, m_users, m_messages, m_bus, this);
@@ -58,9 +60,10 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     registerHealthRoutes();
     registerApiRoutes(m_http->router(), m_users, m_rooms, m_messages,
                       [hub = m_hub](qint64 userId) { return hub->presenceOf(userId); });
+    registerAccountRoutes(m_http->router(), m_users, m_accounts);
     m_http->router().add(
         "GET", u"/api/v1/events"_s, [this](HttpRequest &req, const HttpResponder &res) {
-            const auto session = m_users->authenticate(req.bearerToken());
+            const auto session = m_users->authenticate(req.bearerToken(), req.peer);
             if (!session)
                 return res.sendError(
                     makeError(ErrorCode::Unauthorized, u"a valid bearer token is required"_s));
@@ -91,6 +94,7 @@ ConfabServer::~ConfabServer()
     delete m_hub;
     delete m_messages;
     delete m_rooms;
+    delete m_accounts;
     delete m_users;
     delete m_bus;
     delete m_database;
@@ -192,6 +196,10 @@ Result<quint16> ConfabServer::start()
 {
     if (auto opened = m_database->open(m_config.dataDir); !opened)
         return opened.error();
+    if (auto code = m_accounts->setupCodeIfNeeded(); !code)
+        return code.error();
+    else
+        m_setupCode = code.value();
     if (m_config.tls) {
         bool created = false;
         auto tls = loadTls(m_config, nullptr, &created);

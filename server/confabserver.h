@@ -16,6 +16,7 @@
 namespace confab::server {
 
 class ConnectionGuard;
+class AccountService;
 class DiscoveryResponder;
 class Database;
 class EventBus;
@@ -59,6 +60,10 @@ public:
     Database &database() { return *m_database; }
     EventCache &cache() { return m_cache; }
     UserService &users() { return *m_users; }
+    AccountService &accounts() { return *m_accounts; }
+    // While the server has no account and registration is not open: the code that creates the
+    // first (admin) account (made at start, printed by main). Empty otherwise.
+    QString setupCode() const { return m_setupCode; }
     RealtimeHub &hub() { return *m_hub; }
     HttpFrontend &http() { return *m_http; }
 
@@ -74,6 +79,8 @@ private:
     ServerContext m_ctx;
     EventBus *m_bus = nullptr;
     UserService *m_users = nullptr;
+    AccountService *m_accounts = nullptr;
+    QString m_setupCode;
     RoomService *m_rooms = nullptr;
     MessageService *m_messages = nullptr;
     RealtimeHub *m_hub = nullptr;

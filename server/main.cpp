@@ -118,6 +118,11 @@ int main(int argc, char *argv[])
                                                         " is in clear text");
     std::fprintf(stderr, "confab-server: registration is %s\n",
                  qPrintable(config->registration));
+    if (!server.setupCode().isEmpty())
+        std::fprintf(stderr,
+                     "confab-server: no account yet. Create the first one (the server's admin) with"
+                     " the invite code %s (valid 7 days, once)\n",
+                     qPrintable(server.setupCode()));
     if (server.metricsPort())
         std::fprintf(stderr, "confab-server: /metrics on %s://%s:%u%s\n",
                      server.tls() ? "https" : "http",

@@ -56,6 +56,23 @@ const QList<QStringList> &migrations()
             u"CREATE UNIQUE INDEX events_client_msg ON events(sender_id, client_msg_id)"
             "  WHERE client_msg_id IS NOT NULL"_s,
         },
+        // 2: accounts an admin controls (docs/security.md): the admin role, disabled accounts,
+        // where and when each session was last seen, single-use invite codes (hashed).
+        {
+            u"ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0"_s,
+            u"ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0"_s,
+            // The first account of a server from before roles is its admin.
+            u"UPDATE users SET is_admin = 1 WHERE id = (SELECT MIN(id) FROM users)"_s,
+            u"ALTER TABLE sessions ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0"_s,
+            u"ALTER TABLE sessions ADD COLUMN address TEXT NOT NULL DEFAULT ''"_s,
+            u"CREATE TABLE invites ("
+            "  code_hash BLOB PRIMARY KEY,"
+            "  created_by INTEGER NOT NULL," // 0: the server itself (the setup code)
+            "  created_at INTEGER NOT NULL,"
+            "  expires_at INTEGER NOT NULL,"
+            "  used_by INTEGER,"
+            "  used_at INTEGER)"_s,
+        },
     };
     return all;
 }

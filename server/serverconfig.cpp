@@ -139,6 +139,7 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
 
     ServerConfig cfg;
     cfg.printFingerprint = parser.isSet(fingerprintOption);
+    cfg.registration.clear(); // set below, or from the listen address at the end
     cfg.configFile
         = parser.isSet(configOption) ? parser.value(configOption) : env.value(u"CONFAB_CONFIG"_s);
     std::unique_ptr<QSettings> ini;

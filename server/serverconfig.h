@@ -25,9 +25,9 @@ struct ServerConfig
     QString tlsCert;
     QString tlsKey;
     bool printFingerprint = false; // --print-fingerprint: print it and exit
-    // Who may register: "open", "invite" (a code from an admin) or "closed". Default: open on
-    // a loopback listener, invite on any other.
-    QString registration;
+    // Who may register: "open", "invite" (a code from an admin) or "closed". load()'s default:
+    // open on a loopback listener, invite on any other.
+    QString registration = QStringLiteral("open");
     int keepAliveTimeoutMs = 30000; // a kept HTTP connection quiet this long is closed
 
     // Connection guard

@@ -93,6 +93,29 @@ QByteArray UserService::hashToken(const QString &token)
 void UserService::registerUser(const RegisterRequest &req, const QString &address,
                                std::function<void(Result<User>)> done)
 {
+    // Who may join (docs/security.md): open; invite (a single-use code from an admin); closed
+    // (nobody, but for the setup code while the server has no account at all).
+    const QString policy = m_ctx.config.registration;
+    const bool needInvite = policy != u"open";
+    if (needInvite && req.invite.isEmpty())
+        return done(makeError(ErrorCode::Forbidden,
+                              policy == u"closed"
+                                  ? u"registration is closed on this server: ask an admin"_s
+                                  : u"this server registers by invitation: ask an admin for an"
+                                    u" invite code"_s,
+                              u"invite"_s));
+    if (needInvite) {
+        QSqlQuery q(m_ctx.database->reader());
+        q.prepare(u"SELECT created_by FROM invites WHERE code_hash = ? AND used_by IS NULL"
+                  u" AND expires_at > ?"_s);
+        if (auto r = execPrepared(q, { hashToken(req.invite), m_ctx.now() }); !r)
+            return done(r.error());
+        const bool valid = q.next() && (policy == u"invite" || q.value(0).toLongLong() == 0);
+        if (!valid)
+            return done(makeError(ErrorCode::Forbidden,
+                                  u"the invite code is not valid (unknown, used or expired)"_s,
+                                  u"invite"_s));
+    }
     if (m_hasher->busy())
         return done(hasherBusy());
     const bool limited = m_ctx.config.registrationsPerHour > 0;
@@ -114,12 +137,12 @@ void UserService::registerUser(const RegisterRequest &req, const QString &addres
     if (q.next())
         return done(makeError(ErrorCode::UsernameTaken,
                               u"the username '%1' is taken"_s.arg(req.username), u"username"_s));
-    m_hasher->hash(req.password, this, [this, req, done](const QByteArray &encoded) {
+    m_hasher->hash(req.password, this, [this, req, needInvite, done](const QByteArray &encoded) {
         if (encoded.isEmpty())
             return done(makeError(ErrorCode::Internal, u"password hashing failed"_s));
         const qint64 now = m_ctx.now();
         m_ctx.database->write(
-            [req, encoded, now](QSqlDatabase &db) -> Result<QVariant> {
+            [req, encoded, now, needInvite](QSqlDatabase &db) -> Result<QVariant> {
                 QSqlQuery q(db);
                 q.prepare(u"SELECT 1 FROM users WHERE username = ?"_s);
                 if (auto r = execPrepared(q, { req.username }); !r)
@@ -129,13 +152,29 @@ void UserService::registerUser(const RegisterRequest &req, const QString &addres
                                      u"the username '%1' is taken"_s.arg(req.username),
                                      u"username"_s);
                 // An empty QString binds as NULL in QtSql: text columns take COALESCE(?, '').
-                q.prepare(u"INSERT INTO users (username, password_hash, display_name, created_at)"
-                          u" VALUES (?, ?, COALESCE(?, ''), ?)"_s);
+                // The server's first account is its admin.
+                q.prepare(u"INSERT INTO users (username, password_hash, display_name, created_at,"
+                          u" is_admin) VALUES (?, ?, COALESCE(?, ''), ?,"
+                          u" (SELECT COUNT(*) = 0 FROM users))"_s);
                 if (auto r = execPrepared(
                         q, { req.username, QString::fromLatin1(encoded), req.displayName, now });
                     !r)
                     return r.error();
-                return q.lastInsertId();
+                const QVariant id = q.lastInsertId();
+                if (needInvite) {
+                    // Used once: checked again here, in the transaction that uses it.
+                    QSqlQuery use(db);
+                    use.prepare(u"UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ?"
+                                u" AND used_by IS NULL AND expires_at > ?"_s);
+                    if (auto r = execPrepared(use, { id, now, hashToken(req.invite), now }); !r)
+                        return r.error();
+                    if (use.numRowsAffected() != 1)
+                        return makeError(ErrorCode::Forbidden,
+                                         u"the invite code is not valid (unknown, used or"
+                                         u" expired)"_s,
+                                         u"invite"_s);
+                }
+                return id;
             },
             this,
             [this, done](const Result<QVariant> &r) {
@@ -158,7 +197,7 @@ void UserService::login(const LoginRequest &req, const QString &address,
         return done(rateLimited(wait, u"too many failed logins"_s));
     }
     QSqlQuery q(m_ctx.database->reader());
-    q.prepare(u"SELECT id, password_hash FROM users WHERE username = ?"_s);
+    q.prepare(u"SELECT id, password_hash, disabled FROM users WHERE username = ?"_s);
     if (auto r = execPrepared(q, { req.username }); !r) {
         m_limiter.end(keys, false);
         return done(r.error());
@@ -166,25 +205,35 @@ void UserService::login(const LoginRequest &req, const QString &address,
     const bool found = q.next();
     const qint64 userId = found ? q.value(0).toLongLong() : 0;
     const QByteArray encoded = found ? q.value(1).toString().toLatin1() : QByteArray();
+    const bool disabled = found && q.value(2).toInt() != 0;
 
-    m_hasher->verify(req.password, encoded, this, [this, req, keys, userId, done](bool ok) {
+    m_hasher->verify(req.password, encoded, this,
+                     [this, req, keys, userId, disabled, address, done](bool ok) {
         m_limiter.end(keys, !ok); // a failure is kept; a success gives its places back
         if (!ok) {
             m_ctx.metrics->inc(u"confab_logins_total"_s, { u"failed"_s });
             return done(makeError(ErrorCode::InvalidCredentials, u"wrong username or password"_s));
         }
         m_limiter.clear(LoginLimiter::userKey(req.username));
+        if (disabled) { // said only to whoever knows the password
+            m_ctx.metrics->inc(u"confab_logins_total"_s, { u"disabled"_s });
+            return done(makeError(ErrorCode::Forbidden,
+                                  u"this account has been disabled by an admin"_s));
+        }
         const QString token = newToken();
         const QByteArray tokenHash = hashToken(token);
         const qint64 now = m_ctx.now();
         const qint64 expires = now + qint64(m_ctx.config.sessionTtlDays) * 24 * 3600 * 1000;
         m_ctx.database->write(
-            [userId, tokenHash, device = req.deviceName, now,
-             expires](QSqlDatabase &db) -> Result<QVariant> {
+            [userId, tokenHash, device = req.deviceName, now, expires,
+             address](QSqlDatabase &db) -> Result<QVariant> {
                 QSqlQuery ins(db);
                 ins.prepare(u"INSERT INTO sessions (token_hash, user_id, device, created_at,"
-                            u" expires_at) VALUES (?, ?, COALESCE(?, ''), ?, ?)"_s);
-                if (auto r = execPrepared(ins, { tokenHash, userId, device, now, expires }); !r)
+                            u" expires_at, last_seen, address) VALUES (?, ?, COALESCE(?, ''), ?, ?,"
+                            u" ?, ?)"_s);
+                if (auto r = execPrepared(
+                        ins, { tokenHash, userId, device, now, expires, now, address });
+                    !r)
                     return r.error();
                 return QVariant(true);
             },
@@ -215,6 +264,7 @@ void UserService::logout(const Session &session, std::function<void(Result<bool>
         [this, hash = session.tokenHash, done](const Result<QVariant> &r) {
             if (!r)
                 return done(r.error());
+            forgetSession(hash);
             emit sessionRevoked(hash);
             done(true);
         });
@@ -247,17 +297,96 @@ void UserService::updateProfile(qint64 userId, const ProfilePatch &patch,
         });
 }
 
-std::optional<Session> UserService::authenticate(const QString &token) const
+std::optional<Session> UserService::authenticate(const QString &token,
+                                                 const QHostAddress &peer) const
 {
     if (token.isEmpty())
         return std::nullopt;
     const QByteArray hash = hashToken(token);
+    const qint64 now = m_ctx.now();
     CachedQuery q(m_ctx.database->reader(),
                   u"SELECT user_id FROM sessions WHERE token_hash = ? AND revoked = 0"
                   u" AND expires_at > ?"_s);
-    if (!execCached(q, { hash, m_ctx.now() }) || !q->next())
+    if (!execCached(q, { hash, now }) || !q->next())
         return std::nullopt;
+    Sighting &seen = m_seen[hash];
+    seen.atMs = now;
+    if (!peer.isNull())
+        seen.address = peer.toString();
     return Session { q->value(0).toLongLong(), hash };
+}
+
+void UserService::changePassword(const Session &session, const ChangePasswordRequest &req,
+                                 const QString &address, std::function<void(Result<int>)> done)
+{
+    if (m_hasher->busy())
+        return done(makeError(ErrorCode::Unavailable, u"the server is busy checking passwords;"
+                                                      u" try again"_s));
+    const auto who = user(session.userId);
+    if (!who)
+        return done(who.error());
+    // Guessing the current password here is guessing a login: the same limits.
+    const QStringList keys { LoginLimiter::userKey(who->username),
+                             LoginLimiter::addressKey(address) };
+    if (const int wait = m_limiter.begin(keys); wait > 0)
+        return done(rateLimited(wait, u"too many wrong passwords"_s));
+    QSqlQuery q(m_ctx.database->reader());
+    q.prepare(u"SELECT password_hash FROM users WHERE id = ?"_s);
+    if (auto r = execPrepared(q, { session.userId }); !r || !q.next()) {
+        m_limiter.end(keys, false);
+        return done(r ? makeError(ErrorCode::UserNotFound, u"no such user"_s) : r.error());
+    }
+    const QByteArray encoded = q.value(0).toString().toLatin1();
+    m_hasher->verify(req.currentPassword, encoded, this, [this, session, req, keys, done](bool ok) {
+        m_limiter.end(keys, !ok);
+        if (!ok)
+            return done(makeError(ErrorCode::InvalidCredentials,
+                                  u"the current password is wrong"_s, u"currentPassword"_s));
+        m_hasher->hash(req.newPassword, this, [this, session, req, done](const QByteArray &fresh) {
+            if (fresh.isEmpty())
+                return done(makeError(ErrorCode::Internal, u"password hashing failed"_s));
+            auto revoked = std::make_shared<QList<QByteArray>>();
+            m_ctx.database->write(
+                [session, fresh, others = req.revokeOtherSessions,
+                 revoked](QSqlDatabase &db) -> Result<QVariant> {
+                    QSqlQuery q(db);
+                    q.prepare(u"UPDATE users SET password_hash = ? WHERE id = ?"_s);
+                    if (auto r = execPrepared(q, { QString::fromLatin1(fresh), session.userId });
+                        !r)
+                        return r.error();
+                    if (!others)
+                        return QVariant(0);
+                    q.prepare(u"SELECT token_hash FROM sessions WHERE user_id = ? AND revoked = 0"
+                              u" AND token_hash != ?"_s);
+                    if (auto r = execPrepared(q, { session.userId, session.tokenHash }); !r)
+                        return r.error();
+                    while (q.next())
+                        revoked->append(q.value(0).toByteArray());
+                    q.prepare(u"UPDATE sessions SET revoked = 1 WHERE user_id = ? AND revoked = 0"
+                              u" AND token_hash != ?"_s);
+                    if (auto r = execPrepared(q, { session.userId, session.tokenHash }); !r)
+                        return r.error();
+                    return QVariant(int(revoked->size()));
+                },
+                this,
+                [this, revoked, done](const Result<QVariant> &r) {
+                    if (!r)
+                        return done(r.error());
+                    for (const QByteArray &hash : std::as_const(*revoked)) {
+                        forgetSession(hash);
+                        emit sessionRevoked(hash); // their sockets close now
+                    }
+                    done(r.value().toInt());
+                });
+        });
+    });
+}
+
+bool UserService::isAdmin(qint64 userId) const
+{
+    QSqlQuery q(m_ctx.database->reader());
+    q.prepare(u"SELECT is_admin FROM users WHERE id = ?"_s);
+    return execPrepared(q, { userId }) && q.next() && q.value(0).toInt() != 0;
 }
 
 Result<User> UserService::user(qint64 id) const

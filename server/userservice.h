@@ -9,6 +9,8 @@
 #include "requests.h"
 #include "servercontext.h"
 
+#include <QHash>
+#include <QHostAddress>
 #include <QObject>
 
 #include <optional>
@@ -41,12 +43,27 @@ public:
     void updateProfile(qint64 userId, const ProfilePatch &patch,
                        std::function<void(Result<User>)> done);
 
-    // Synchronous reads (WAL reader; never wait for the writer).
-    std::optional<Session> authenticate(const QString &token) const;
+    // The current password is required (checked like a login, with its limits); the other
+    // sessions are revoked when asked. Returns how many were revoked.
+    void changePassword(const Session &session, const ChangePasswordRequest &req,
+                        const QString &address, std::function<void(Result<int>)> done);
+
+    // Synchronous reads (WAL reader; never wait for the writer). `peer`: where the session is
+    // used from (kept in memory as its last sighting; see lastSeen()).
+    std::optional<Session> authenticate(const QString &token, const QHostAddress &peer = {}) const;
+    struct Sighting
+    {
+        qint64 atMs = 0;
+        QString address;
+    };
+    // When and where a session was last used since the server started (empty before).
+    Sighting lastSeen(const QByteArray &tokenHash) const { return m_seen.value(tokenHash); }
+    void forgetSession(const QByteArray &tokenHash) { m_seen.remove(tokenHash); }
     Result<User> user(qint64 id) const;
     QList<User> listUsers(const QString &prefix, int limit) const;
 
     static QByteArray hashToken(const QString &token);
+    bool isAdmin(qint64 userId) const;
 
 signals:
     void sessionRevoked(const QByteArray &tokenHash);
@@ -57,6 +74,7 @@ private:
     PasswordHasher *m_hasher;
     LoginLimiter m_limiter; // failed logins, per username and per address
     LoginLimiter m_registrations; // registrations per address
+    mutable QHash<QByteArray, Sighting> m_seen; // per session token hash
 };
 
 // Reads a user row (id, username, display_name, status_text, created_at).

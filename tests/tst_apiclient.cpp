@@ -54,7 +54,7 @@ void tst_ApiClient::typedCallsRoundTrip()
     TestServer s;
     ApiClient api(s.url({}));
     QVERIFY(wait<User>([&](auto done) {
-                api.registerUser({ u"amy"_s, u"password123"_s, u"Amy"_s }, done);
+                api.registerUser({ u"amy"_s, u"password123"_s, u"Amy"_s, {} }, done);
             }).ok());
     const auto login = wait<LoginResponse>([&](auto done) {
         api.login({ u"amy"_s, u"password123"_s, u"test"_s }, done);

@@ -14,6 +14,7 @@ class tst_ServerConfig : public QObject
 
 private slots:
     void defaultsServeOnLoopback();
+    void aLanListenerRegistersByInviteAndTlsFlagsGoTogether();
     void flagBeatsEnvironmentBeatsIniBeatsDefault();
     void invalidValuesAreRefusedWithTheirName();
     void missingConfigFileIsAnError();
@@ -26,6 +27,30 @@ void tst_ServerConfig::defaultsServeOnLoopback()
     QCOMPARE(cfg->listen, QHostAddress(QHostAddress::LocalHost));
     QCOMPARE(cfg->port, quint16(7080));
     QVERIFY(cfg->dataDir.endsWith(u"/confab-server"_s));
+    QVERIFY(cfg->tls); // TLS by default
+    QCOMPARE(cfg->registration, u"open"_s); // on loopback
+    QCOMPARE(cfg->keepAliveTimeoutMs, 30000);
+}
+
+void tst_ServerConfig::aLanListenerRegistersByInviteAndTlsFlagsGoTogether()
+{
+    auto cfg = ServerConfig::load({ u"confab-server"_s, u"--listen"_s, u"0.0.0.0"_s }, {});
+    QVERIFY(cfg.ok());
+    QCOMPARE(cfg->registration, u"invite"_s);
+    cfg = ServerConfig::load(
+        { u"confab-server"_s, u"--listen"_s, u"0.0.0.0"_s, u"--registration"_s, u"closed"_s }, {});
+    QCOMPARE(cfg->registration, u"closed"_s);
+    QVERIFY(!ServerConfig::load({ u"confab-server"_s, u"--registration"_s, u"anyone"_s }, {}).ok());
+    QVERIFY(!ServerConfig::load({ u"confab-server"_s, u"--tls"_s, u"maybe"_s }, {}).ok());
+    // A certificate without its key, or with TLS off, is a mistake, not a default.
+    QVERIFY(!ServerConfig::load({ u"confab-server"_s, u"--tls-cert"_s, u"/c.pem"_s }, {}).ok());
+    QVERIFY(!ServerConfig::load({ u"confab-server"_s, u"--tls"_s, u"off"_s, u"--tls-cert"_s,
+                                  u"/c.pem"_s, u"--tls-key"_s, u"/k.pem"_s },
+                                {})
+                 .ok());
+    cfg = ServerConfig::load({ u"confab-server"_s, u"--tls"_s, u"off"_s }, {});
+    QVERIFY(cfg.ok());
+    QVERIFY(!cfg->tls);
 }
 
 void tst_ServerConfig::flagBeatsEnvironmentBeatsIniBeatsDefault()

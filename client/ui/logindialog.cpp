@@ -52,6 +52,7 @@ LoginDialog::LoginDialog(Options options, QWidget *parent)
     , m_server(new QLineEdit(m_options.server, this))
     , m_username(new QLineEdit(m_options.username, this))
     , m_password(new QLineEdit(this))
+    , m_invite(new QLineEdit(this))
     , m_login(new QPushButton(tr("&Log in"), this))
     , m_register(new QPushButton(tr("&Create account"), this))
     , m_error(new QLabel(this))
@@ -71,6 +72,8 @@ LoginDialog::LoginDialog(Options options, QWidget *parent)
     form->addRow(tr("Ser&ver"), m_server);
     form->addRow(tr("&Username"), m_username);
     form->addRow(tr("&Password"), m_password);
+    form->addRow(tr("&Invite code"), m_invite);
+    m_invite->setPlaceholderText(tr("to create an account, if the server asks for one"));
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_register);
     buttons->addStretch();
@@ -214,7 +217,8 @@ void LoginDialog::signUp()
         return fail(tr("Type the server's address, e.g. 192.168.1.20:7080"));
     setBusy(true);
     connectTo(url);
-    RegisterRequest req { m_username->text().trimmed(), m_password->text(), {} };
+    RegisterRequest req { m_username->text().trimmed(), m_password->text(), {},
+                          m_invite->text().trimmed() };
     m_api->registerUser(req, [this, url](Result<User> r) {
         if (!r && r.error().code == ErrorCode::UntrustedCertificate)
             return askTrust(url, [this] { signUp(); });

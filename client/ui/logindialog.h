@@ -52,6 +52,7 @@ public:
     QLineEdit *serverEdit() const { return m_server; }
     QLineEdit *usernameEdit() const { return m_username; }
     QLineEdit *passwordEdit() const { return m_password; }
+    QLineEdit *inviteEdit() const { return m_invite; }
     QPushButton *loginButton() const { return m_login; }
     QPushButton *registerButton() const { return m_register; }
     QLabel *errorLabel() const { return m_error; }
@@ -78,6 +79,7 @@ private:
     QLineEdit *m_server;
     QLineEdit *m_username;
     QLineEdit *m_password;
+    QLineEdit *m_invite;
     QPushButton *m_login;
     QPushButton *m_register;
     QLabel *m_error;

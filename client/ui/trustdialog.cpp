@@ -40,6 +40,7 @@ TrustDialog::TrustDialog(const QUrl &server, const ServerTrust::Pending &pending
     const bool changed = pending.seen == ServerTrust::Seen::Changed;
     const QString where = server.host() + u':' + QString::number(server.port(7080));
     setWindowTitle(changed ? tr("Certificate changed") : tr("Trust this server?"));
+    setMinimumWidth(460);
     auto *layout = new QVBoxLayout(this);
 
     m_headline = plainLabel(
