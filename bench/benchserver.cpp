@@ -1,6 +1,8 @@
 #include "benchserver.h"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -91,11 +93,36 @@ void Server::stop()
     }
 }
 
-Http request(const Server &s, const char *method, const QString &path, const QJsonObject &body,
-             const QString &token)
+namespace {
+
+SSL_CTX *clientTls()
 {
-    Http r;
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    static SSL_CTX *ctx = [] {
+        SSL_CTX *c = SSL_CTX_new(TLS_client_method());
+        SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr); // a benchmark: the server is ours
+        return c;
+    }();
+    return ctx;
+}
+
+QByteArray requestBytes(const char *method, const QString &path, const QJsonObject &body,
+                        const QString &token, bool close)
+{
+    const QByteArray payload
+        = body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
+    QByteArray req = QByteArray(method) + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: bench\r\n";
+    if (!token.isEmpty())
+        req += "Authorization: Bearer " + token.toUtf8() + "\r\n";
+    req += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(payload.size())
+        + (close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n") + payload;
+    return req;
+}
+
+} // namespace
+
+Connection::Connection(const Server &s)
+{
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sockaddr_in addr {};
@@ -104,42 +131,75 @@ Http request(const Server &s, const char *method, const QString &path, const QJs
     inet_pton(AF_INET, s.host.c_str(), &addr.sin_addr);
     if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
         ::close(fd);
-        return r;
+        fd = -1;
+        return;
     }
-    const QByteArray payload
-        = body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
-    QByteArray req = QByteArray(method) + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: bench\r\n";
-    if (!token.isEmpty())
-        req += "Authorization: Bearer " + token.toUtf8() + "\r\n";
-    req += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(payload.size())
-        + "\r\nConnection: close\r\n\r\n" + payload;
-    ::send(fd, req.constData(), size_t(req.size()), MSG_NOSIGNAL);
-    QByteArray all;
+    if (s.tls) {
+        ssl = SSL_new(clientTls());
+        SSL_set_fd(ssl, fd);
+        if (SSL_connect(ssl) != 1) {
+            ERR_clear_error();
+            SSL_free(ssl);
+            ssl = nullptr;
+            ::close(fd);
+            fd = -1;
+        }
+    }
+}
+
+Connection::~Connection()
+{
+    if (ssl) {
+        SSL_shutdown(ssl);
+        SSL_free(ssl);
+    }
+    if (fd >= 0)
+        ::close(fd);
+}
+
+bool Connection::sendAll(const QByteArray &bytes)
+{
+    if (ssl)
+        return SSL_write(ssl, bytes.constData(), int(bytes.size())) == int(bytes.size());
+    return ::send(fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL) == bytes.size();
+}
+
+Http Connection::call(const char *method, const QString &path, const QJsonObject &body,
+                      const QString &token, bool close)
+{
+    Http r;
+    if (fd < 0 || !sendAll(requestBytes(method, path, body, token, close)))
+        return r;
+    QByteArray &all = buffer;
     char buf[16384];
     for (;;) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0)
-            break;
-        all.append(buf, n);
-        // Stop once the whole body is in (the server closes, but do not wait for it).
+        // One whole answer (by Content-Length): on a kept connection nothing else comes.
         const int end = all.indexOf("\r\n\r\n");
         if (end > 0) {
             const int cl = all.toLower().indexOf("content-length:");
-            if (cl > 0 && cl < end) {
-                const int len
-                    = all.mid(cl + 15, all.indexOf("\r\n", cl) - cl - 15).trimmed().toInt();
-                if (all.size() >= end + 4 + len)
-                    break;
+            const int len = cl > 0 && cl < end
+                ? all.mid(cl + 15, all.indexOf("\r\n", cl) - cl - 15).trimmed().toInt()
+                : 0;
+            if (all.size() >= end + 4 + len) {
+                if (all.startsWith("HTTP/1.1 "))
+                    r.status = all.mid(9, 3).toInt();
+                r.body = all.mid(end + 4, len);
+                all.remove(0, end + 4 + len);
+                return r;
             }
         }
+        const ssize_t n = ssl ? SSL_read(ssl, buf, sizeof buf) : ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0)
+            return r;
+        all.append(buf, int(n));
     }
-    ::close(fd);
-    if (all.startsWith("HTTP/1.1 "))
-        r.status = all.mid(9, 3).toInt();
-    const int end = all.indexOf("\r\n\r\n");
-    if (end > 0)
-        r.body = all.mid(end + 4);
-    return r;
+}
+
+Http request(const Server &s, const char *method, const QString &path, const QJsonObject &body,
+             const QString &token)
+{
+    Connection c(s);
+    return c.call(method, path, body, token, true);
 }
 
 std::vector<User> makeUsers(const Server &s, int n, const QString &prefix)

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+struct ssl_st;
+
 namespace confab::bench {
 
 struct Server
@@ -31,7 +33,7 @@ struct Server
     ~Server() { stop(); }
 };
 
-// --- REST over plain sockets (the server answers one request per connection) -------------------
+// --- REST over blocking sockets (TLS when the server speaks it) ---------------------------------
 
 struct Http
 {
@@ -42,6 +44,24 @@ struct Http
 
 Http request(const Server &s, const char *method, const QString &path, const QJsonObject &body = {},
              const QString &token = {});
+
+// One blocking connection (TLS when the server speaks it) for several requests (keep-alive).
+struct Connection
+{
+    explicit Connection(const Server &s);
+    ~Connection();
+    bool ok() const { return fd >= 0; }
+    // `close`: ask the server to close after the answer ("Connection: close").
+    Http call(const char *method, const QString &path, const QJsonObject &body = {},
+              const QString &token = {}, bool close = false);
+
+    int fd = -1;
+    ::ssl_st *ssl = nullptr;
+    QByteArray buffer;
+
+private:
+    bool sendAll(const QByteArray &bytes);
+};
 
 struct User
 {

@@ -59,6 +59,7 @@ struct Options
     bool json = false;
     bool pin = true;
     bool arrival = false; // --arrival: send→arrival too (kernel receive timestamps)
+    bool tls = false; // --tls: the server serves TLS, every client speaks it (wss, https)
 
     QString value(const QString &k, const QString &def) const
     {
@@ -214,6 +215,7 @@ void fanout(Context &ctx, int members, const QList<double> &rates, double second
     const qint64 room = createRoom(ctx.server, users[0], u"fanout"_s);
     joinAll(ctx.server, room, users, 1, users.size());
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setTls(ctx.server.tls);
     load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, std::vector<qint64>(users.size(), room), true)))
         return;
@@ -244,6 +246,7 @@ void rooms(Context &ctx, int clients, int roomSize, const QList<double> &rates, 
             roomOf[i] = id;
     }
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setTls(ctx.server.tls);
     load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, roomOf, true)))
         return;
@@ -268,6 +271,7 @@ void ingest(Context &ctx, int senders, double seconds)
     for (int i = 0; i < senders; ++i)
         roomOf.push_back(createRoom(ctx.server, users[size_t(i)], u"ingest%1"_s.arg(i)));
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setTls(ctx.server.tls);
     load.setArrivalTimes(ctx.opt.arrival);
     if (!connectAll(ctx, load, specsFor(users, roomOf, true)))
         return;
@@ -291,6 +295,7 @@ void idle(Context &ctx, int connections, int holdSeconds)
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const uint64_t before = sampleCpu(ctx.server.pid).rssKiB;
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setTls(ctx.server.tls);
     if (!connectAll(ctx, load, specs))
         return;
     // Held past the server's first heartbeat (15 s): a connection that has answered a ping
@@ -317,6 +322,7 @@ void history(Context &ctx, int events, int pages, const QString &serverBinary)
     {
         // Seed through the protocol: 20 senders, 64 in flight each.
         WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+        load.setTls(ctx.server.tls);
         if (!connectAll(ctx, load, specsFor(users, std::vector<qint64>(users.size(), room), true)))
             return;
         int seeded = 0;
@@ -334,6 +340,7 @@ void history(Context &ctx, int events, int pages, const QString &serverBinary)
     std::mt19937_64 rng(7);
     std::vector<uint32_t> us;
     int bad = 0;
+    const auto newStart = std::chrono::steady_clock::now();
     for (int i = 0; i < pages; ++i) {
         const qint64 before = 2 + qint64(rng() % uint64_t(newest - 1));
         const auto t0 = std::chrono::steady_clock::now();
@@ -346,10 +353,43 @@ void history(Context &ctx, int events, int pages, const QString &serverBinary)
                 .count()));
         bad += r.status != 200;
     }
+    const double newSecs
+        = std::chrono::duration<double>(std::chrono::steady_clock::now() - newStart).count();
     std::vector<uint32_t> copy = us;
-    std::printf("page latency (request to last byte, new TCP connection each): p50 %.2f ms, "
-                "p95 %.2f ms, p99 %.2f ms, max %.2f ms, %d errors\n",
-                pct(copy, 50), pct(copy, 95), pct(copy, 99), maxOf(us), bad);
+    std::printf("page latency (request to last byte, new %s connection each): p50 %.2f ms, "
+                "p95 %.2f ms, p99 %.2f ms, max %.2f ms, %d errors; %.0f pages/s\n",
+                ctx.server.tls ? "TLS" : "TCP", pct(copy, 50), pct(copy, 95), pct(copy, 99),
+                maxOf(us), bad, pages / newSecs);
+    // The same pages over one kept-alive connection (what a client scrolling history does).
+    std::vector<uint32_t> kept;
+    {
+        rng.seed(7);
+        Connection conn(ctx.server);
+        const auto keptStart = std::chrono::steady_clock::now();
+        for (int i = 0; i < pages && conn.ok(); ++i) {
+            const qint64 before = 2 + qint64(rng() % uint64_t(newest - 1));
+            const auto t0 = std::chrono::steady_clock::now();
+            const Http r = conn.call(
+                "GET", u"/api/v1/rooms/%1/events?before=%2&limit=50"_s.arg(room).arg(before), {},
+                users[0].token);
+            kept.push_back(uint32_t(
+                std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                    .count()));
+            bad += r.status != 200;
+        }
+        const double keptSecs
+            = std::chrono::duration<double>(std::chrono::steady_clock::now() - keptStart).count();
+        std::vector<uint32_t> kc = kept;
+        std::printf("page latency over one kept-alive %s connection: p50 %.2f ms, p99 %.2f ms;"
+                    " %.0f pages/s (%d pages)\n",
+                    ctx.server.tls ? "TLS" : "TCP", pct(kc, 50), pct(kc, 99),
+                    kept.size() / keptSecs, int(kept.size()));
+        ctx.results[u"historyKept"_s]
+            = QJsonObject { { u"p50"_s, pct(kc, 50) },
+                            { u"p99"_s, pct(kc, 99) },
+                            { u"pagesPerSecond"_s, kept.size() / keptSecs },
+                            { u"newConnectionPagesPerSecond"_s, pages / newSecs } };
+    }
     if (bad)
         ctx.failed = true;
     // Restart on the big database: how long until it listens.
@@ -397,10 +437,12 @@ void resumeStorm(Context &ctx, int clients, int roomSize, int messages)
         senders.push_back(users[first]);
     }
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setTls(ctx.server.tls);
     if (!connectAll(ctx, load, specsFor(users, roomOf, false)))
         return;
     // One message per room so every client holds a cursor.
     WsLoad writer(ctx.server.host, ctx.server.port, 1);
+    writer.setTls(ctx.server.tls);
     std::vector<ConnSpec> wspecs;
     for (size_t r = 0; r < senders.size(); ++r)
         wspecs.push_back({ senders[r].token.toStdString(), roomIds[r], true });
@@ -422,11 +464,16 @@ void resumeStorm(Context &ctx, int clients, int roomSize, int messages)
         },
         target, 60000);
     std::printf("every client caught up after %.1f ms%s\n", ms, ms < 0 ? " (TIMED OUT)" : "");
+    const size_t resumedTls = load.tlsResumed();
+    if (ctx.server.tls)
+        std::printf("TLS sessions resumed from a ticket on reconnect: %zu of %d\n", resumedTls,
+                    clients);
     if (ms < 0)
         ctx.failed = true;
     ctx.results[u"resume"_s] = QJsonObject { { u"clients"_s, clients },
                                              { u"messages"_s, messages },
-                                             { u"caughtUpMs"_s, ms } };
+                                             { u"caughtUpMs"_s, ms },
+                                             { u"tlsResumed"_s, qint64(resumedTls) } };
 }
 
 QString findServer(const Options &opt)
@@ -455,6 +502,8 @@ int main(int argc, char *argv[])
             opt.pin = false;
         else if (a == u"--arrival")
             opt.arrival = true;
+        else if (a == u"--tls")
+            opt.tls = true;
         else if (a.startsWith(u"--") && i + 1 < argc)
             opt.values[a.mid(2)] = QString::fromLocal8Bit(argv[++i]);
         else if (opt.mode.isEmpty())
@@ -500,6 +549,7 @@ int main(int argc, char *argv[])
     }
     const QString serverBinary = findServer(opt);
     ctx.server.threadsFlag = opt.value(u"server-threads"_s, {}).toLocal8Bit();
+    ctx.server.tls = opt.tls;
     QTemporaryDir data;
     if (!ctx.server.start(serverBinary, data.path(), opt.pin && cpus >= 2)) {
         std::fprintf(stderr, "could not start %s\n", qPrintable(serverBinary));

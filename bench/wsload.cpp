@@ -5,6 +5,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -83,6 +85,11 @@ struct Conn
     uint64_t nextId = 1;
     std::unordered_map<uint64_t, std::pair<uint64_t, int>> pending; // id → send ns, step
     uint64_t arrivedNs = 0; // kernel receive time of the newest data read (CLOCK_MONOTONIC)
+    // TLS (WsLoad::setTls): `out` is plaintext, sealed into `wire` when flushed.
+    SSL *ssl = nullptr;
+    SSL_SESSION *session = nullptr; // the newest ticket, offered on the next connect
+    bool tlsUp = false;
+    std::string wire;
 };
 
 // CLOCK_REALTIME − CLOCK_MONOTONIC: socket receive timestamps are in real time.
@@ -109,6 +116,8 @@ struct WsLoad::Worker
     std::atomic<bool> stop { false };
     std::atomic<size_t> ready { 0 };
     std::atomic<size_t> closed { 0 };
+    SSL_CTX *tls = nullptr;
+    std::atomic<size_t> tlsResumed { 0 };
     // The current step (worker thread only, set by commands).
     int step = 0;
     bool sending = false;
@@ -150,6 +159,8 @@ struct WsLoad::Worker
     {
         c.in.clear();
         c.out.clear();
+        c.wire.clear();
+        c.tlsUp = false;
         c.wantWrite = false;
         c.resumed = false;
         c.inFlight = 0;
@@ -187,6 +198,12 @@ struct WsLoad::Worker
         setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
         ::close(c.fd);
         c.fd = -1;
+        // Freed without a close_notify, OpenSSL would mark the session not resumable: a client
+        // whose network dropped keeps its ticket and resumes with it (as Qt's clients do).
+        if (c.ssl)
+            SSL_set_shutdown(c.ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        SSL_free(c.ssl); // (and its BIOs); the session ticket is kept
+        c.ssl = nullptr;
         if (c.resumed)
             --ready;
         c.resumed = false;
@@ -206,12 +223,32 @@ struct WsLoad::Worker
         epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
     }
 
+    // TLS: the plaintext queued in `out` is sealed (one SSL_write) and what OpenSSL wrote is
+    // moved to `wire`.
+    void seal(Conn &c)
+    {
+        if (c.tlsUp && !c.out.empty()) {
+            SSL_write(c.ssl, c.out.data(), int(c.out.size()));
+            c.out.clear();
+        }
+        BIO *w = SSL_get_wbio(c.ssl);
+        char *data = nullptr;
+        const long n = BIO_get_mem_data(w, &data);
+        if (n > 0) {
+            c.wire.append(data, size_t(n));
+            (void)BIO_reset(w);
+        }
+    }
+
     void flush(Conn &c)
     {
-        while (!c.out.empty()) {
-            const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+        if (c.ssl)
+            seal(c);
+        std::string &out = c.ssl ? c.wire : c.out;
+        while (!out.empty()) {
+            const ssize_t n = ::send(c.fd, out.data(), out.size(), MSG_NOSIGNAL);
             if (n > 0) {
-                c.out.erase(0, size_t(n));
+                out.erase(0, size_t(n));
                 continue;
             }
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -373,7 +410,10 @@ struct WsLoad::Worker
             msg.msg_controllen = sizeof control;
             const ssize_t n = ::recvmsg(c.fd, &msg, 0);
             if (n > 0) {
-                c.in.append(buf, size_t(n));
+                if (c.ssl)
+                    BIO_write(SSL_get_rbio(c.ssl), buf, int(n));
+                else
+                    c.in.append(buf, size_t(n));
                 for (cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
                     if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
                         timespec ts;
@@ -391,6 +431,8 @@ struct WsLoad::Worker
             close(c); // EOF or error
             return;
         }
+        if (c.ssl && !openTls(c))
+            return;
         size_t off = 0;
         if (c.state == Conn::State::Handshake) {
             const size_t end = c.in.find("\r\n\r\n");
@@ -440,6 +482,44 @@ struct WsLoad::Worker
             flush(c);
     }
 
+    // Advances the handshake, then decrypts into `in`. False when the connection was closed.
+    bool openTls(Conn &c)
+    {
+        if (!c.tlsUp) {
+            const int r = SSL_do_handshake(c.ssl);
+            if (r != 1) {
+                if (SSL_get_error(c.ssl, r) != SSL_ERROR_WANT_READ) {
+                    ERR_clear_error();
+                    close(c);
+                    return false;
+                }
+                flush(c);
+                return true;
+            }
+            c.tlsUp = true;
+            if (SSL_session_reused(c.ssl))
+                ++tlsResumed;
+            flush(c); // the upgrade request, sealed now
+        }
+        char plain[65536];
+        for (;;) {
+            const int n = SSL_read(c.ssl, plain, sizeof plain);
+            if (n > 0) {
+                c.in.append(plain, size_t(n));
+                continue;
+            }
+            const int e = SSL_get_error(c.ssl, n);
+            if (e == SSL_ERROR_WANT_READ)
+                break;
+            ERR_clear_error();
+            close(c);
+            return false;
+        }
+        if (!c.wire.empty() || BIO_ctrl_pending(SSL_get_wbio(c.ssl)) > 0)
+            flush(c); // (a key update's answer)
+        return true;
+    }
+
     void onEvent(Conn &c, uint32_t events)
     {
         if (c.state == Conn::State::Connecting) {
@@ -459,6 +539,15 @@ struct WsLoad::Worker
                   "Authorization: Bearer "
                 + c.spec.token + "\r\n\r\n";
             c.wantWrite = true;
+            if (tls) {
+                c.ssl = SSL_new(tls);
+                SSL_set_bio(c.ssl, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+                SSL_set_app_data(c.ssl, &c);
+                if (c.session)
+                    SSL_set_session(c.ssl, c.session);
+                SSL_set_connect_state(c.ssl);
+                SSL_do_handshake(c.ssl); // the ClientHello; the request waits for the handshake
+            }
             flush(c);
             return;
         }
@@ -558,6 +647,39 @@ struct WsLoad::Worker
     }
 };
 
+namespace {
+int keepTicket(SSL *ssl, SSL_SESSION *session)
+{
+    auto *c = static_cast<Conn *>(SSL_get_app_data(ssl));
+    if (!c)
+        return 0;
+    if (c->session)
+        SSL_SESSION_free(c->session);
+    c->session = session;
+    return 1; // ours now
+}
+} // namespace
+
+void WsLoad::setTls(bool on)
+{
+    if (!on || m_tls)
+        return;
+    m_tls = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(m_tls, SSL_VERIFY_NONE, nullptr); // a benchmark: the server is ours
+    SSL_CTX_set_session_cache_mode(m_tls, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(m_tls, keepTicket);
+    for (auto &w : m_workers)
+        w->tls = m_tls;
+}
+
+size_t WsLoad::tlsResumed() const
+{
+    size_t n = 0;
+    for (const auto &w : m_workers)
+        n += w->tlsResumed.load();
+    return n;
+}
+
 void WsLoad::setArrivalTimes(bool on)
 {
     for (auto &w : m_workers)
@@ -603,7 +725,12 @@ WsLoad::~WsLoad()
         w->thread.join();
         ::close(w->ep);
         ::close(w->wake);
+        for (auto &c : w->conns) {
+            if (c->session)
+                SSL_SESSION_free(c->session);
+        }
     }
+    SSL_CTX_free(m_tls);
 }
 
 size_t WsLoad::connect(const std::vector<ConnSpec> &specs, int timeoutMs)

@@ -20,6 +20,8 @@
 #include <unordered_map>
 #include <vector>
 
+struct ssl_ctx_st;
+
 namespace confab::bench {
 
 uint64_t nowNs(); // CLOCK_MONOTONIC
@@ -55,6 +57,10 @@ public:
     // Before connect(): also measure send→arrival from the sockets' receive timestamps
     // (SO_TIMESTAMPNS, which turns on timestamping of every packet on the host).
     void setArrivalTimes(bool on);
+    // Before connect(): speak TLS (wss) to the server. Reconnects offer the session ticket the
+    // server gave the connection before (resumption); tlsResumed() counts those it accepted.
+    void setTls(bool on);
+    size_t tlsResumed() const;
 
     // Opens every connection (spread over the workers) and waits until each has been resumed.
     // Returns how many are ready.
@@ -83,6 +89,7 @@ private:
     std::string m_host;
     uint16_t m_port;
     int m_bodyBytes;
+    ::ssl_ctx_st *m_tls = nullptr;
 };
 
 // CPU accounting from /proc.

@@ -432,7 +432,8 @@ void FrameSocket::abandonSend()
     m_abandoned = true; // from now on every write is dropped until the abort closes the socket
     m_gathered.clear();
     m_gatheredBytes = 0;
-    m_sealed = 0;
+    if (m_sealing)
+        m_sealed = 0;
 }
 
 void FrameSocket::afterSend(qint64 sent, qsizetype next, qint64 partial)
@@ -445,7 +446,8 @@ void FrameSocket::afterSend(qint64 sent, qsizetype next, qint64 partial)
     }
     // Keep a small list's storage for the next pass; let a big one go (memory per connection).
     m_gathered.clear();
-    m_sealed = 0;
+    if (m_sealing) // (m_sealed is in a cold line: a plain socket never touches it)
+        m_sealed = 0;
     if (m_gathered.capacity() > 64)
         m_gathered.squeeze();
     m_gatheredBytes = 0;

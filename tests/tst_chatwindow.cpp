@@ -1,5 +1,7 @@
 // ChatWindow driven like a user would, offscreen, against a real in-process server and a second
 // real client.
+#include "accountdialog.h"
+#include "apiclient.h"
 #include "chatclient.h"
 #include "chatwindow.h"
 #include "clientoptions.h"
@@ -12,6 +14,8 @@
 #include "testsupport.h"
 
 #include <QApplication>
+#include <QCheckBox>
+#include <QTableWidget>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -135,6 +139,7 @@ private slots:
     void diagnosticsPanelShowsTheNetworkFigures();
     void loginDialogListsLanServersAndRemembersAccounts();
     void dialogsCollectWhatTheySay();
+    void accountDialogSignsOutADeviceAndChangesThePassword();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -810,6 +815,71 @@ void tst_ChatWindow::dialogsCollectWhatTheySay()
     profile.statusEdit()->setText(u"busy"_s);
     QCOMPARE(profile.patch().statusText, std::optional<QString>(u"busy"_s));
     QVERIFY(!profile.patch().displayName);
+}
+
+void tst_ChatWindow::accountDialogSignsOutADeviceAndChangesThePassword()
+{
+    TestServer server;
+    const auto ann = server.signUp(u"ann"_s);
+    const QString phone = server.post(u"/api/v1/auth/login"_s, { { u"username"_s, u"ann"_s },
+                                                                { u"password"_s, u"password123"_s },
+                                                                { u"deviceName"_s, u"phone"_s } })
+                              .json()
+                              .value(u"token"_s)
+                              .toString();
+    QVERIFY(!phone.isEmpty());
+    ApiClient api(server.url({}));
+    api.setToken(ann.token);
+    AccountDialog dialog(&api);
+    dialog.show();
+    QTRY_COMPARE(dialog.sessionTable()->rowCount(), 2);
+    int phoneRow = -1, thisRow = -1;
+    for (int row = 0; row < 2; ++row) {
+        const QString device = dialog.sessionTable()->item(row, 0)->text();
+        if (device == u"phone")
+            phoneRow = row;
+        if (device.endsWith(u"(this one)"_s))
+            thisRow = row;
+        QCOMPARE(dialog.sessionTable()->item(row, 3)->text(), u"127.0.0.1"_s);
+    }
+    QVERIFY(phoneRow >= 0 && thisRow >= 0);
+    // What is listed is drawn: the device names are on screen.
+    const QImage table = dialog.sessionTable()->viewport()->grab().toImage();
+    int dark = 0;
+    for (int y = 0; y < table.height(); ++y)
+        for (int x = 0; x < table.width(); ++x)
+            dark += qGray(table.pixel(x, y)) < 100;
+    QVERIFY(dark > 100);
+    // This device is not signed out from here (Log out is); the phone is.
+    dialog.sessionTable()->selectRow(thisRow);
+    QVERIFY(!dialog.signOutButton()->isEnabled());
+    dialog.sessionTable()->selectRow(phoneRow);
+    QVERIFY(dialog.signOutButton()->isEnabled());
+    QTest::mouseClick(dialog.signOutButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog.sessionTable()->rowCount(), 1);
+    QCOMPARE(server.get(u"/api/v1/users/me"_s, phone).status, 401);
+    QVERIFY(dialog.messageLabel()->text().contains(u"phone"_s));
+
+    // The password: a wrong current one is said so; the right one changes it.
+    dialog.currentEdit()->setText(u"not-my-password"_s);
+    dialog.newEdit()->setText(u"another-password"_s);
+    dialog.repeatEdit()->setText(u"another-password"_s);
+    QTest::mouseClick(dialog.changeButton(), Qt::LeftButton);
+    QTRY_VERIFY(dialog.messageLabel()->text().contains(u"current password is wrong"_s));
+    dialog.currentEdit()->setText(u"password123"_s);
+    dialog.newEdit()->setText(u"another-password"_s);
+    dialog.repeatEdit()->setText(u"another-passwordX"_s);
+    QTest::mouseClick(dialog.changeButton(), Qt::LeftButton);
+    QVERIFY(dialog.messageLabel()->text().contains(u"differ"_s));
+    dialog.repeatEdit()->setText(u"another-password"_s);
+    QVERIFY(dialog.signOutOthersBox()->isChecked());
+    QTest::mouseClick(dialog.changeButton(), Qt::LeftButton);
+    QTRY_VERIFY(dialog.messageLabel()->text().startsWith(u"Password changed"_s));
+    QVERIFY(dialog.currentEdit()->text().isEmpty());
+    QCOMPARE(server.post(u"/api/v1/auth/login"_s,
+                         { { u"username"_s, u"ann"_s }, { u"password"_s, u"another-password"_s } })
+                 .status,
+             200);
 }
 
 QTEST_MAIN(tst_ChatWindow)

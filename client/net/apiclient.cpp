@@ -212,6 +212,29 @@ void ApiClient::me(std::function<void(Result<User>)> done)
     call("GET", u"/users/me"_s, {}, Idempotency::Safe, typed<User>(std::move(done)));
 }
 
+void ApiClient::sessions(std::function<void(Result<QList<SessionInfo>>)> done)
+{
+    call("GET", u"/auth/sessions"_s, {}, Idempotency::Safe,
+         list<SessionInfo>(u"sessions"_s, std::move(done)));
+}
+
+void ApiClient::revokeSession(qint64 id, std::function<void(Result<bool>)> done)
+{
+    call("DELETE", u"/auth/sessions/%1"_s.arg(id), {}, Idempotency::Safe, ok(std::move(done)));
+}
+
+void ApiClient::changePassword(const ChangePasswordRequest &req,
+                               std::function<void(Result<int>)> done)
+{
+    // Not retried blindly: a password change that reached the server must not run twice.
+    call("POST", u"/auth/password"_s, req.toJson(), Idempotency::OnlyIfUnsent,
+         [done = std::move(done)](Result<QJsonObject> r) {
+             if (!r)
+                 return done(r.error());
+             done(int(r->value(u"revokedSessions"_s).toInteger()));
+         });
+}
+
 void ApiClient::updateProfile(const ProfilePatch &patch, std::function<void(Result<User>)> done)
 {
     call("PATCH", u"/users/me"_s, patch.toJson(), Idempotency::Safe, typed<User>(std::move(done)));

@@ -62,6 +62,10 @@ public:
     void login(const LoginRequest &req, std::function<void(Result<LoginResponse>)> done);
     void logout(std::function<void(Result<bool>)> done);
     void me(std::function<void(Result<User>)> done);
+    // Accounts (docs/protocol.md, "Accounts").
+    void sessions(std::function<void(Result<QList<SessionInfo>>)> done);
+    void revokeSession(qint64 id, std::function<void(Result<bool>)> done);
+    void changePassword(const ChangePasswordRequest &req, std::function<void(Result<int>)> done);
     void updateProfile(const ProfilePatch &patch, std::function<void(Result<User>)> done);
     void user(qint64 id, std::function<void(Result<User>)> done);
     void users(const QString &prefix, std::function<void(Result<QList<User>>)> done);

@@ -1,5 +1,7 @@
 #include "chatwindow.h"
 
+#include "accountdialog.h"
+
 #include "chatclient.h"
 #include "clientsettings.h"
 #include "diagnosticsdialog.h"
@@ -331,6 +333,10 @@ void ChatWindow::buildMenus()
         ProfileDialog dialog(m_self, this);
         if (dialog.exec() == QDialog::Accepted)
             updateProfile(dialog.patch());
+    });
+    add(confab, tr("&Account (devices, password)…"), QKeySequence(), [this] {
+        AccountDialog dialog(&m_client->api(), this);
+        dialog.exec();
     });
     add(confab, tr("Log &out"), QKeySequence(), [this] { emit logoutRequested(); });
     confab->addSeparator();
