@@ -315,19 +315,29 @@ bool FrameSocket::sealGathered()
     const qsizetype n = m_gathered.size();
     if (m_sealed == n)
         return true;
+    qint64 plainBytes = 0;
+    for (qsizetype i = m_sealed; i < n; ++i)
+        plainBytes += m_gathered.at(i).size();
+    // Room for every record at once (5 bytes of header, 16 of tag, 1 of type per 16 KiB): the
+    // records are appended as OpenSSL writes them, without a reallocation.
     QByteArray records;
+    records.reserve(plainBytes + 32 * (plainBytes / 16384 + 1));
     bool ok;
     if (n - m_sealed == 1) {
         const QByteArray &b = m_gathered.at(m_sealed);
         ok = m_tls->send(b.constData(), b.size(), &records);
     } else {
         // One SSL_write for the pass: records of up to 16 KiB, not one (and its 22 bytes of
-        // header, tag and padding) per frame.
-        QByteArray plain;
-        plain.reserve(m_gatheredBytes);
+        // header, tag and padding) per frame. The frames are put together in a buffer of the
+        // worker thread's, kept from pass to pass (no allocation per socket).
+        thread_local QByteArray plain;
+        plain.resize(0);
+        plain.reserve(plainBytes);
         for (qsizetype i = m_sealed; i < n; ++i)
             plain.append(m_gathered.at(i));
         ok = m_tls->send(plain.constData(), plain.size(), &records);
+        if (plain.capacity() > 256 * 1024)
+            plain = QByteArray(); // a burst's buffer is not kept for ever
     }
     m_gathered.resize(m_sealed);
     m_gatheredBytes = 0;

@@ -144,6 +144,14 @@ Result<std::shared_ptr<TlsContext>> TlsContext::fromFiles(const QString &certPat
     // the server's cipher order; buffers freed while a connection is idle (RSS per socket).
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    // AES-128-GCM first (TLS 1.3's mandatory suite, what browsers prefer): every delivery is
+    // encrypted once per recipient, and it costs 10 AES rounds a block instead of 14; ChaCha20
+    // for clients without AES instructions; AES-256 still accepted.
+    SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:"
+                                  "TLS_AES_256_GCM_SHA384");
+    SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                 "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+                                 "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384");
     // Resumption: stateless tickets (TLS 1.3 and 1.2), one per handshake, no server-side cache
     // to grow with a reconnect storm.
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
