@@ -264,8 +264,7 @@ void UserService::logout(const Session &session, std::function<void(Result<bool>
         [this, hash = session.tokenHash, done](const Result<QVariant> &r) {
             if (!r)
                 return done(r.error());
-            forgetSession(hash);
-            emit sessionRevoked(hash);
+            announceRevoked({ hash });
             done(true);
         });
 }
@@ -356,30 +355,49 @@ void UserService::changePassword(const Session &session, const ChangePasswordReq
                         return r.error();
                     if (!others)
                         return QVariant(0);
-                    q.prepare(u"SELECT token_hash FROM sessions WHERE user_id = ? AND revoked = 0"
-                              u" AND token_hash != ?"_s);
-                    if (auto r = execPrepared(q, { session.userId, session.tokenHash }); !r)
-                        return r.error();
-                    while (q.next())
-                        revoked->append(q.value(0).toByteArray());
-                    q.prepare(u"UPDATE sessions SET revoked = 1 WHERE user_id = ? AND revoked = 0"
-                              u" AND token_hash != ?"_s);
-                    if (auto r = execPrepared(q, { session.userId, session.tokenHash }); !r)
-                        return r.error();
+                    auto hashes = revokeSessions(db, session.userId, session.tokenHash);
+                    if (!hashes)
+                        return hashes.error();
+                    *revoked = hashes.value();
                     return QVariant(int(revoked->size()));
                 },
                 this,
                 [this, revoked, done](const Result<QVariant> &r) {
                     if (!r)
                         return done(r.error());
-                    for (const QByteArray &hash : std::as_const(*revoked)) {
-                        forgetSession(hash);
-                        emit sessionRevoked(hash); // their sockets close now
-                    }
+                    announceRevoked(*revoked); // their sockets close now
                     done(r.value().toInt());
                 });
         });
     });
+}
+
+Result<QList<QByteArray>> UserService::revokeSessions(QSqlDatabase &db, qint64 userId,
+                                                      const QByteArray &except)
+{
+    // (An empty QByteArray would bind as NULL, and "!= NULL" matches nothing.)
+    const QString but = except.isEmpty() ? QString() : u" AND token_hash != ?"_s;
+    const QVariantList args = except.isEmpty() ? QVariantList { userId }
+                                               : QVariantList { userId, except };
+    QSqlQuery q(db);
+    q.prepare(u"SELECT token_hash FROM sessions WHERE user_id = ? AND revoked = 0"_s + but);
+    if (auto r = execPrepared(q, args); !r)
+        return r.error();
+    QList<QByteArray> hashes;
+    while (q.next())
+        hashes.append(q.value(0).toByteArray());
+    q.prepare(u"UPDATE sessions SET revoked = 1 WHERE user_id = ? AND revoked = 0"_s + but);
+    if (auto r = execPrepared(q, args); !r)
+        return r.error();
+    return hashes;
+}
+
+void UserService::announceRevoked(const QList<QByteArray> &tokenHashes)
+{
+    for (const QByteArray &hash : tokenHashes) {
+        forgetSession(hash);
+        emit sessionRevoked(hash);
+    }
 }
 
 bool UserService::isAdmin(qint64 userId) const

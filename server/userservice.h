@@ -15,6 +15,7 @@
 
 #include <optional>
 
+class QSqlDatabase;
 class QSqlQuery;
 
 namespace confab::server {
@@ -59,6 +60,13 @@ public:
     // When and where a session was last used since the server started (empty before).
     Sighting lastSeen(const QByteArray &tokenHash) const { return m_seen.value(tokenHash); }
     void forgetSession(const QByteArray &tokenHash) { m_seen.remove(tokenHash); }
+
+    // Inside a write job: revokes every live session of `userId` but `except`, and returns
+    // their token hashes (for announceRevoked() once committed).
+    static Result<QList<QByteArray>> revokeSessions(QSqlDatabase &db, qint64 userId,
+                                                    const QByteArray &except = {});
+    // After the commit: forgets them and emits sessionRevoked() for each (their sockets close).
+    void announceRevoked(const QList<QByteArray> &tokenHashes);
     Result<User> user(qint64 id) const;
     QList<User> listUsers(const QString &prefix, int limit) const;
 

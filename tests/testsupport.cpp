@@ -319,6 +319,18 @@ QList<RoomEvent> WsClient::events() const
     return out;
 }
 
+bool spinUntil(const std::function<bool()> &done, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > timeoutMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    }
+    return true;
+}
+
 quint16 freeLocalPort()
 {
     QTcpServer probe;

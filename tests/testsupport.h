@@ -149,6 +149,10 @@ private:
     int m_nextId = 0;
 };
 
+// Runs the event loop until `done` holds (true) or `timeoutMs` passes (false); without QTRY's
+// 50 ms steps, which would make thousands of cycles take minutes.
+bool spinUntil(const std::function<bool()> &done, int timeoutMs = 5000);
+
 // A port on 127.0.0.1 that nothing listens on right now (for a server to be started, stopped
 // and started again on the same address).
 quint16 freeLocalPort();

@@ -39,20 +39,6 @@ double gauge(TestServer &s, const QString &name)
     return s.server().metrics().gaugeValue(name);
 }
 
-// Runs the event loop until `done` holds or `timeoutMs` passes; without QTRY's 50 ms steps,
-// which would make thousands of cycles take minutes.
-bool spinUntil(const std::function<bool()> &done, int timeoutMs = 5000)
-{
-    QElapsedTimer t;
-    t.start();
-    while (!done()) {
-        if (t.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    }
-    return true;
-}
-
 // Opens a WebSocket the way a client would, waits until it is open, and returns it.
 std::unique_ptr<QWebSocket> openWebSocket(quint16 port, const QByteArray &authorization = {})
 {

@@ -103,6 +103,16 @@ struct Http
         reply->deleteLater();
         return out;
     }
+    // Registers `name` (password "password123") and logs in; the token, empty on failure.
+    QString signUp(const QString &name)
+    {
+        const QJsonObject credentials { { u"username"_s, name }, { u"password"_s, u"password123"_s } };
+        int status = 0;
+        call("POST", u"/api/v1/auth/register"_s, credentials, {}, &status);
+        if (status != 201)
+            return {};
+        return call("POST", u"/api/v1/auth/login"_s, credentials).value(u"token"_s).toString();
+    }
 };
 
 // Every event of the room, oldest first, through REST pages.
@@ -205,15 +215,8 @@ void tst_ServerProcess::sigtermStopsCleanlyWithExitCodeZero()
     const quint16 port = server.waitForPort();
     QVERIFY(port);
     Http http(port);
-    int status = 0;
-    http.call("POST", u"/api/v1/auth/register"_s,
-              { { u"username"_s, u"term"_s }, { u"password"_s, u"password123"_s } }, {}, &status);
-    QCOMPARE(status, 201);
-    const QString token
-        = http.call("POST", u"/api/v1/auth/login"_s,
-                    { { u"username"_s, u"term"_s }, { u"password"_s, u"password123"_s } })
-              .value(u"token"_s)
-              .toString();
+    const QString token = http.signUp(u"term"_s);
+    QVERIFY(!token.isEmpty());
     WsClient ws(port, {}, true);
     QVERIFY(ws.login(token));
     server.process().terminate(); // SIGTERM
@@ -263,15 +266,8 @@ void tst_ServerProcess::printsTheFingerprintClientsSeeAndSighupReloadsIt()
 
     // An open WebSocket survives the reload; new connections get the new certificate.
     Http http(port);
-    int status = 0;
-    http.call("POST", u"/api/v1/auth/register"_s,
-              { { u"username"_s, u"hup"_s }, { u"password"_s, u"password123"_s } }, {}, &status);
-    QCOMPARE(status, 201);
-    const QString token
-        = http.call("POST", u"/api/v1/auth/login"_s,
-                    { { u"username"_s, u"hup"_s }, { u"password"_s, u"password123"_s } })
-              .value(u"token"_s)
-              .toString();
+    const QString token = http.signUp(u"hup"_s);
+    QVERIFY(!token.isEmpty());
     WsClient ws(port, {}, true);
     QVERIFY(ws.login(token));
 

@@ -22,18 +22,6 @@ void tlsOn(server::ServerConfig &c)
     c.tls = true;
 }
 
-bool spinUntil(const std::function<bool()> &done, int timeoutMs = 5000)
-{
-    QElapsedTimer t;
-    t.start();
-    while (!done()) {
-        if (t.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    }
-    return true;
-}
-
 // A TLS connection to the server in this thread (never blocking: the server must answer).
 std::unique_ptr<QSslSocket> handshake(quint16 port, const QByteArray &ticket = {})
 {

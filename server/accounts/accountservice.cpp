@@ -105,9 +105,8 @@ void AccountService::revokeSession(const Session &caller, qint64 sessionId,
         [this, done](const Result<QVariant> &r) {
             if (!r)
                 return done(r.error());
-            const QByteArray hash = r.value().toByteArray();
-            m_users->forgetSession(hash);
-            emit m_users->sessionRevoked(hash); // its WebSocket and SSE connections close now
+            // Its WebSocket and SSE connections close now.
+            m_users->announceRevoked({ r.value().toByteArray() });
             done(true);
         });
 }
@@ -157,24 +156,17 @@ void AccountService::setDisabled(const Session &caller, qint64 userId, bool disa
             if (!disabled)
                 return QVariant(true);
             // Every session ends with the account, in the same transaction.
-            q.prepare(u"SELECT token_hash FROM sessions WHERE user_id = ? AND revoked = 0"_s);
-            if (auto r = execPrepared(q, { userId }); !r)
-                return r.error();
-            while (q.next())
-                revoked->append(q.value(0).toByteArray());
-            q.prepare(u"UPDATE sessions SET revoked = 1 WHERE user_id = ?"_s);
-            if (auto r = execPrepared(q, { userId }); !r)
-                return r.error();
+            auto hashes = UserService::revokeSessions(db, userId);
+            if (!hashes)
+                return hashes.error();
+            *revoked = hashes.value();
             return QVariant(true);
         },
         this,
         [this, userId, revoked, done](const Result<QVariant> &r) {
             if (!r)
                 return done(r.error());
-            for (const QByteArray &hash : std::as_const(*revoked)) {
-                m_users->forgetSession(hash);
-                emit m_users->sessionRevoked(hash);
-            }
+            m_users->announceRevoked(*revoked);
             done(m_users->user(userId));
         });
 }
