@@ -242,6 +242,7 @@ void ConnectionGuard::inspect(QTcpSocket *socket)
         disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         socket->setReadBufferSize(0);
         frameSocket(socket)->setReadyLimit(0);
+        frameSocket(socket)->setTlsFailureHandler({}); // from here a TLS error just aborts
         // The worker connects its own readyRead; give it the bytes already buffered.
         QMetaObject::invokeMethod(
             socket, [socket] { emit socket->readyRead(); }, Qt::QueuedConnection);

@@ -67,10 +67,6 @@ void DiscoveryResponder::readPending()
     }
 }
 
-} // namespace confab::server
-
-namespace confab::server {
-
 void DiscoveryResponder::setFingerprint(const QString &fingerprint)
 {
     m_announcement.fingerprint = fingerprint;

@@ -105,6 +105,12 @@ public:
     // answers or drops it. Every later TLS error aborts the connection.
     void startServerTls(SSL_CTX *ctx,
                         std::function<void(bool plaintext, const QString &why)> onFailure);
+    // Replaces startServerTls()'s handler; empty: a TLS error just aborts (a socket handed to
+    // another thread must not call back into the guard).
+    void setTlsFailureHandler(std::function<void(bool plaintext, const QString &why)> onFailure)
+    {
+        m_onTlsFailure = std::move(onFailure);
+    }
     bool isTls() const { return m_tls != nullptr; }
     bool tlsOpen() const { return m_tls && m_tls->isOpen(); }
     bool tlsResumed() const { return m_tls && m_tls->wasResumed(); }

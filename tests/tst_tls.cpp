@@ -57,6 +57,13 @@ QByteArray readAnswer(QTcpSocket &s, QByteArray *buffer)
     return answer;
 }
 
+// GET /healthz on `s`: the answer's status.
+int getHealthz(QTcpSocket &s, QByteArray *buffer)
+{
+    s.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    return rawStatus(readAnswer(s, buffer));
+}
+
 } // namespace
 
 class tst_Tls : public QObject
@@ -113,9 +120,8 @@ void tst_Tls::plainHttpOnTheTlsPortIsToldAndTheServerServesOn()
     trustCertificate(s.server().certificatePem());
     auto c = handshake(s.port());
     QVERIFY(c);
-    c->write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     QByteArray buffer;
-    QCOMPARE(rawStatus(readAnswer(*c, &buffer)), 200);
+    QCOMPARE(getHealthz(*c, &buffer), 200);
 }
 
 void tst_Tls::aHandshakeLeftHalfOpenIsClosedAtTheDeadline()
@@ -164,18 +170,16 @@ void tst_Tls::reconnectsResumeTheirSession()
     auto first = handshake(s.port());
     QVERIFY(first);
     // TLS 1.3 sends the ticket after the handshake: wait for it.
-    first->write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     QByteArray buffer;
-    QCOMPARE(rawStatus(readAnswer(*first, &buffer)), 200);
+    QCOMPARE(getHealthz(*first, &buffer), 200);
     QVERIFY(spinUntil([&] { return !first->sslConfiguration().sessionTicket().isEmpty(); }));
     const QByteArray ticket = first->sslConfiguration().sessionTicket();
     first->disconnectFromHost();
     for (int i = 0; i < 5; ++i) {
         auto again = handshake(s.port(), ticket);
         QVERIFY(again);
-        again->write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
         QByteArray b;
-        QCOMPARE(rawStatus(readAnswer(*again, &b)), 200);
+        QCOMPARE(getHealthz(*again, &b), 200);
     }
     // Qt does not say whether a session was resumed; OpenSSL on the server does.
     const auto resumed = s.server().metrics().counterValue(u"confab_tls_handshakes_total"_s,
@@ -223,9 +227,8 @@ void tst_Tls::aQuietKeptConnectionIsClosed()
     trustCertificate(s.server().certificatePem());
     auto c = handshake(s.port());
     QVERIFY(c);
-    c->write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     QByteArray buffer;
-    QCOMPARE(rawStatus(readAnswer(*c, &buffer)), 200);
+    QCOMPARE(getHealthz(*c, &buffer), 200);
     QElapsedTimer t;
     t.start();
     QVERIFY(spinUntil([&] { return c->state() == QAbstractSocket::UnconnectedState; }, 3000));

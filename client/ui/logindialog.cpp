@@ -41,7 +41,7 @@ ApiClient::Options dialogApiOptions()
 } // namespace
 
 LoginDialog::LoginDialog(const QString &server, QWidget *parent)
-    : LoginDialog(Options { server, {}, nullptr, false, {}, {}, {} }, parent)
+    : LoginDialog(Options { server, {}, nullptr, false, {}, {} }, parent)
 {
 }
 
@@ -236,14 +236,9 @@ TrustDialog *LoginDialog::trustDialog() const
 void LoginDialog::connectTo(const QUrl &url)
 {
     m_api = std::make_unique<ApiClient>(url, dialogApiOptions());
-    QString pinned = m_options.settings ? m_options.settings->pinnedFingerprint(url) : QString();
-    if (!m_options.trustFingerprint.isEmpty()
-        && QUrl(server()).adjusted(QUrl::StripTrailingSlash)
-            == QUrl::fromUserInput(m_options.server).adjusted(QUrl::StripTrailingSlash)) {
-        pinned = m_options.trustFingerprint; // handed over with the address (make run)
-        if (m_options.settings)
-            m_options.settings->setPinnedFingerprint(url, pinned);
-    }
+    // (confab --trust-fingerprint stores its pin in the settings before the dialog opens.)
+    const QString pinned
+        = m_options.settings ? m_options.settings->pinnedFingerprint(url) : QString();
     if (!pinned.isEmpty())
         m_api->trust().pin(pinned);
 }

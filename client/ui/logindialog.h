@@ -35,9 +35,6 @@ public:
         bool discover = true; // look for servers on the LAN
         LanDiscovery::Options discovery;
         QString notice; // shown above the form (e.g. "your session expired")
-        // A fingerprint to trust for `server` without asking (make run hands the local
-        // server's over on the command line).
-        QString trustFingerprint;
     };
 
     explicit LoginDialog(const QString &server, QWidget *parent = nullptr);

@@ -125,8 +125,6 @@ int main(int argc, char *argv[])
             o.username = account ? account->username : QString();
             o.settings = &settings;
             o.notice = notice;
-            if (parser.isSet(trustOption))
-                o.trustFingerprint = parser.value(trustOption).trimmed().toUpper();
             LoginDialog login(o);
             if (login.exec() != QDialog::Accepted)
                 return 0;
