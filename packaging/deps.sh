@@ -13,6 +13,11 @@ packages=(
   build-essential cmake ninja-build pkg-config curl
   # Qt 6.4: Core/Gui/Widgets/Network/Sql/Test come with qt6-base-dev
   qt6-base-dev
+  qt6-tools-dev              # Qt Linguist (lupdate, lrelease) for qt_add_translations
+  qt6-l10n-tools
+  qt6-translations-l10n      # Qt's own German strings (standard buttons)
+  fonts-noto-color-emoji     # the composer's emoji and emoji in messages
+  fonts-dejavu-core          # the UI font the screenshots and pixel tests assume
   qt6-websockets-dev
   libqt6sql6-sqlite          # embedded store (default)
   libqt6sql6-psql            # PostgreSQL driver for multi-node mode

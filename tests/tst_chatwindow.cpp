@@ -161,7 +161,7 @@ void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
     QVERIFY(client.start().ok());
     ChatWindow window(&client);
     window.show();
-    QTRY_VERIFY(window.statusLabel()->text().startsWith(u"Online"_s));
+    QTRY_VERIFY(window.statusLabel()->text().startsWith(u"Connected"_s));
     // The status bar says whether the connection is encrypted, and to which certificate.
     if (server->server().tls()) {
         QTRY_VERIFY(window.securityLabel()->text().startsWith(u"Encrypted"_s));
@@ -218,7 +218,7 @@ void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
 
     // The server goes away: the window stays, typing goes to the outbox, shown as pending.
     server.reset();
-    QTRY_VERIFY_WITH_TIMEOUT(!window.statusLabel()->text().startsWith(u"Online"_s), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.statusLabel()->text().startsWith(u"Connected"_s), 5000);
     QTest::keyClicks(window.composer(), u"typed while away"_s);
     QTest::keyClick(window.composer(), Qt::Key_Return);
     QTRY_VERIFY(rowWithBody(window.timeline(), u"typed while away"_s) >= 0);
@@ -230,7 +230,7 @@ void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
     QVERIFY(server->ok());
     QTRY_COMPARE_WITH_TIMEOUT(stateOf(window.timeline(), u"typed while away"_s), State::Sent,
                               10000);
-    QTRY_VERIFY(window.statusLabel()->text().startsWith(u"Online"_s));
+    QTRY_VERIFY(window.statusLabel()->text().startsWith(u"Connected"_s));
     QCOMPARE(server->messageBodies(room, alice.token),
              (QStringList { u"hello bob"_s, QString(4000, u'y'), u"hi alice"_s,
                             u"typed while away"_s }));
@@ -283,17 +283,21 @@ void tst_ChatWindow::aNewcomerCanJoinAndCreateRooms()
     ChatWindow window(&client);
     window.show();
     // Public rooms are listed to join; private ones are not.
-    QTRY_COMPARE(window.roomList()->count(), 1);
-    QCOMPARE(window.roomList()->item(0)->text(), u"lobby"_s);
-    QVERIFY(window.roomList()->item(0)->font().italic());
-    window.roomList()->setCurrentRow(0); // selecting it joins it
+    QTRY_COMPARE(window.roomItems().size(), 1);
+    QCOMPARE(window.roomItems()[0]->text(), u"lobby"_s);
+    QVERIFY(window.roomItems()[0]->font().italic());
+    // ...under the "Browse" section header.
+    QCOMPARE(window.roomList()->item(0)->text(), u"BROWSE"_s);
+    QVERIFY(!(window.roomList()->item(0)->flags() & Qt::ItemIsSelectable));
+    window.roomList()->setCurrentItem(window.roomItems()[0]); // selecting it joins it
     QTRY_COMPARE(window.currentRoom(), lobby);
     QTRY_VERIFY(
         server.get(u"/api/v1/rooms/%1/members"_s.arg(lobby), newcomer.token).body.contains("nina"));
-    QTRY_VERIFY(!window.roomList()->item(0)->font().italic());
+    QTRY_VERIFY(!window.roomItems()[0]->font().italic());
+    QCOMPARE(window.roomList()->item(0)->text(), u"ROOMS"_s);
 
     window.createRoom(u"ninas corner"_s);
-    QTRY_COMPARE(window.roomList()->count(), 2);
+    QTRY_COMPARE(window.roomItems().size(), 2);
     QTRY_VERIFY(window.currentRoom() != lobby);
     QCOMPARE(window.roomList()->currentItem()->text(), u"ninas corner"_s);
 }
@@ -538,7 +542,7 @@ void tst_ChatWindow::membersPresenceAndTyping()
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
     a.window->show();
-    QTRY_VERIFY(a.window->statusLabel()->text().startsWith(u"Online"_s));
+    QTRY_VERIFY(a.window->statusLabel()->text().startsWith(u"Connected"_s));
     a.window->openRoom(room);
     const auto presenceOf = [&](const QString &name) {
         QListWidgetItem *item = itemWithText(a.window->memberList(), name);
@@ -691,7 +695,7 @@ void tst_ChatWindow::restartRestoresLastRoomAndGeometryWhileServerIsAway()
     {
         Session a(*server, alice, u"alice"_s, clientDir.filePath(u"a"_s), o);
         a.window->show();
-        QTRY_COMPARE(a.window->roomList()->count(), 2);
+        QTRY_COMPARE(a.window->roomItems().size(), 2);
         a.window->openRoom(second);
         QTest::keyClicks(a.window->composer(), u"remember me"_s);
         QTest::keyClick(a.window->composer(), Qt::Key_Return);
@@ -705,12 +709,12 @@ void tst_ChatWindow::restartRestoresLastRoomAndGeometryWhileServerIsAway()
     QVERIFY(again.ok);
     again.window->show();
     // Straight from the local cache: the rooms, the last room open, its messages, the size.
-    QCOMPARE(again.window->roomList()->count(), 2);
+    QCOMPARE(again.window->roomItems().size(), 2);
     QCOMPARE(again.window->currentRoom(), second);
     QVERIFY(rowWithBody(again.window->timeline(), u"remember me"_s) >= 0);
     QVERIFY(rowWithBody(again.window->timeline(), u"said before the app ran"_s) >= 0);
     QCOMPARE(again.window->size(), QSize(720, 510));
-    QTRY_VERIFY(!again.window->statusLabel()->text().startsWith(u"Online"_s));
+    QTRY_VERIFY(!again.window->statusLabel()->text().startsWith(u"Connected"_s));
     // Typing still works: it waits in the outbox.
     QTest::keyClicks(again.window->composer(), u"while away"_s);
     QTest::keyClick(again.window->composer(), Qt::Key_Return);
@@ -724,7 +728,7 @@ void tst_ChatWindow::diagnosticsPanelShowsTheNetworkFigures()
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
     a.window->show();
-    QTRY_VERIFY(a.window->statusLabel()->text().startsWith(u"Online"_s));
+    QTRY_VERIFY(a.window->statusLabel()->text().startsWith(u"Connected"_s));
     DiagnosticsDialog *d = a.window->showDiagnostics();
     QVERIFY(d->isVisible());
     // The panel pings: round trips appear in the plot and the figures.

@@ -162,6 +162,36 @@ void ClientSettings::setMuted(const QString &accountKey, qint64 roomId, bool mut
     m_settings->setValue(accountGroup(accountKey) + u"/muted"_s, list);
 }
 
+Preferences ClientSettings::preferences() const
+{
+    Preferences p;
+    const QString notify = m_settings->value(u"preferences/notify"_s).toString();
+    p.notify = notify == u"mentions" ? Preferences::Notify::Mentions
+        : notify == u"none"          ? Preferences::Notify::None
+                                     : Preferences::Notify::All;
+    p.sounds = m_settings->value(u"preferences/sounds"_s, true).toBool();
+    const QString theme = m_settings->value(u"preferences/theme"_s).toString();
+    p.theme = theme == u"light" ? Preferences::Theme::Light
+        : theme == u"dark"      ? Preferences::Theme::Dark
+                                : Preferences::Theme::System;
+    p.fontPointSize = std::clamp(m_settings->value(u"preferences/fontPointSize"_s, 0).toInt(), 0, 32);
+    p.closeToTray = m_settings->value(u"preferences/closeToTray"_s, false).toBool();
+    p.language = m_settings->value(u"preferences/language"_s).toString().left(16);
+    return p;
+}
+
+void ClientSettings::setPreferences(const Preferences &p)
+{
+    const char *notify[] = { "all", "mentions", "none" };
+    const char *theme[] = { "system", "light", "dark" };
+    m_settings->setValue(u"preferences/notify"_s, QString::fromLatin1(notify[int(p.notify)]));
+    m_settings->setValue(u"preferences/sounds"_s, p.sounds);
+    m_settings->setValue(u"preferences/theme"_s, QString::fromLatin1(theme[int(p.theme)]));
+    m_settings->setValue(u"preferences/fontPointSize"_s, p.fontPointSize);
+    m_settings->setValue(u"preferences/closeToTray"_s, p.closeToTray);
+    m_settings->setValue(u"preferences/language"_s, p.language);
+}
+
 QByteArray ClientSettings::windowGeometry() const
 {
     return m_settings->value(u"window/geometry"_s).toByteArray();

@@ -22,6 +22,20 @@ struct SavedAccount
     friend bool operator==(const SavedAccount &, const SavedAccount &) = default;
 };
 
+// What the user chose in the settings dialog (docs/client.md).
+struct Preferences
+{
+    enum class Notify { All, Mentions, None };
+    enum class Theme { System, Light, Dark };
+    Notify notify = Notify::All; // which messages notify while the window is not in front
+    bool sounds = true; // a sound with each notification
+    Theme theme = Theme::System;
+    int fontPointSize = 0; // 0: the system's size
+    bool closeToTray = false; // closing the window keeps Confab running in the tray
+    QString language; // "de", "en", …; empty: the system's locale
+    friend bool operator==(const Preferences &, const Preferences &) = default;
+};
+
 class ClientSettings
 {
 public:
@@ -45,6 +59,9 @@ public:
     // when none has been trusted yet.
     QString pinnedFingerprint(const QUrl &server) const;
     void setPinnedFingerprint(const QUrl &server, const QString &fingerprint);
+
+    Preferences preferences() const;
+    void setPreferences(const Preferences &preferences);
 
     QByteArray windowGeometry() const;
     QByteArray windowState() const;

@@ -44,9 +44,18 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return r.clientMsgId;
     case LocalIdRole:
         return r.localId;
+    case Qt::AccessibleTextRole:
+        return m_describer ? m_describer(index) : QVariant(r.deleted ? QString() : r.body);
     default:
         return {};
     }
+}
+
+Qt::ItemFlags MessageListModel::flags(const QModelIndex &index) const
+{
+    if (!index.isValid())
+        return Qt::NoItemFlags;
+    return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsEditable | Qt::ItemNeverHasChildren;
 }
 
 QHash<int, QByteArray> MessageListModel::roleNames() const

@@ -14,6 +14,8 @@
 #include <QHash>
 #include <QSet>
 
+#include <functional>
+
 namespace confab::client {
 
 class MessageListModel : public QAbstractListModel
@@ -41,6 +43,11 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
+    // Rows are editable only in the view's sense: a read-only, selectable text opens in place.
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+    // What Qt::AccessibleTextRole answers (screen readers): the UI knows names and times.
+    using Describer = std::function<QString(const QModelIndex &)>;
+    void setDescriber(Describer describer) { m_describer = std::move(describer); }
 
     qint64 roomId() const { return m_roomId; }
     // A live event (any type) of this room, in seq order.
@@ -114,6 +121,7 @@ private:
     QSet<QString> m_delivered; // clientMsgIds of loaded messages
     bool m_reachedStart = false;
     bool m_atLive = true;
+    Describer m_describer;
     int m_window = DefaultWindow;
 };
 

@@ -1,6 +1,9 @@
 #include "chatwindow.h"
 
 #include "accountdialog.h"
+#include "avatar.h"
+#include "composer.h"
+#include "timelineview.h"
 
 #include "chatclient.h"
 #include "clientsettings.h"
@@ -10,6 +13,8 @@
 #include "messagedelegate.h"
 #include "messagelistmodel.h"
 #include "protocollimits.h"
+#include "settingsdialog.h"
+#include "theme.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -20,6 +25,7 @@
 #include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
 #include <QMenu>
@@ -54,7 +60,7 @@ qint64 monotonicMs()
     return clock.elapsed();
 }
 
-enum RoomRoles { RoomIdRole = Qt::UserRole, JoinedRole, NameRole };
+enum RoomRoles { RoomIdRole = Qt::UserRole, JoinedRole, NameRole, SectionRole };
 
 } // namespace
 
@@ -71,12 +77,14 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     , m_rooms(new QListWidget(this))
     , m_title(new QLabel(this))
     , m_topic(new QLabel(this))
-    , m_view(new QListView(this))
+    , m_view(new TimelineView(this))
     , m_delegate(new MessageDelegate([this](qint64 id) { return displayName(id); }, this))
     , m_typingLabel(new QLabel(this))
     , m_editingLabel(new QLabel(this))
     , m_notice(new QLabel(this))
-    , m_composer(new QPlainTextEdit(this))
+    , m_composerBar(new Composer(this))
+    , m_composer(m_composerBar->edit())
+    , m_roomFilter(new QLineEdit(this))
     , m_members(new QListWidget(this))
     , m_split(new QSplitter(this))
     , m_status(new QLabel(this))
@@ -89,8 +97,10 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
         m_names.insert(m_self.id,
                        m_self.displayName.isEmpty() ? m_self.username : m_self.displayName);
     m_delegate->setSelf(m_self.id, m_self.username);
-    if (m_options.settings)
+    if (m_options.settings) {
         m_muted = m_options.settings->mutedRooms(m_options.accountKey);
+        m_prefs = m_options.settings->preferences();
+    }
 
     buildLayout();
     buildMenus();
@@ -128,10 +138,26 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
 // The three panes (rooms | header, timeline, typing line, composer | members) and the status bar.
 void ChatWindow::buildLayout()
 {
-    // Left: rooms.
+    // Left: a filter over the rooms, in sections (Rooms, Direct messages, Browse).
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(4, 4, 0, 0);
+    leftLayout->setSpacing(4);
+    m_roomFilter->setPlaceholderText(tr("Filter rooms (Ctrl+K)"));
+    m_roomFilter->setAccessibleName(tr("Filter rooms"));
+    m_roomFilter->setAccessibleDescription(tr("Shows only the rooms whose name contains the text"));
+    m_roomFilter->setClearButtonEnabled(true);
+    connect(m_roomFilter, &QLineEdit::textChanged, this, &ChatWindow::filterRooms);
     m_rooms->setAccessibleName(tr("Rooms"));
+    m_rooms->setAccessibleDescription(
+        tr("Your rooms and direct messages, then public rooms you can join"));
     m_rooms->setMinimumWidth(150);
-    m_rooms->setSpacing(2);
+    m_rooms->setSpacing(1);
+    m_rooms->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_rooms->setTextElideMode(Qt::ElideRight);
+    m_rooms->setFrameShape(QFrame::NoFrame);
+    leftLayout->addWidget(m_roomFilter);
+    leftLayout->addWidget(m_rooms, 1);
     m_members->setSpacing(1);
 
     // Middle: header, timeline, typing line, composer.
@@ -149,14 +175,9 @@ void ChatWindow::buildLayout()
     m_topic->setContentsMargins(6, 0, 6, 4);
     m_topic->setWordWrap(false);
     m_topic->setForegroundRole(QPalette::PlaceholderText);
-    m_view->setAccessibleName(tr("Messages"));
-    m_view->setItemDelegate(m_delegate);
-    m_view->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
-    m_view->setResizeMode(QListView::Adjust);
-    m_view->setUniformItemSizes(false);
-    m_view->setWordWrap(true);
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_title->setAccessibleName(tr("Room name"));
+    m_topic->setAccessibleName(tr("Room topic"));
+    m_view->setMessageDelegate(m_delegate);
     m_view->installEventFilter(this);
     m_typingLabel->setContentsMargins(6, 0, 6, 0);
     m_typingLabel->setForegroundRole(QPalette::PlaceholderText);
@@ -165,31 +186,36 @@ void ChatWindow::buildLayout()
     m_notice->setContentsMargins(6, 0, 6, 0);
     m_notice->setWordWrap(true);
     m_notice->hide();
-    m_composer->setAccessibleName(tr("Message composer"));
-    m_composer->setPlaceholderText(
-        tr("Message (Enter sends, Shift+Enter new line, Up edits your last message)"));
-    m_composer->setMaximumHeight(100);
-    m_composer->setTabChangesFocus(true);
+    m_typingLabel->setAccessibleName(tr("Who is typing"));
     m_composer->installEventFilter(this);
+    connect(m_composerBar, &Composer::sendRequested, this, &ChatWindow::sendComposed);
     layout->addWidget(m_title);
     layout->addWidget(m_topic);
     layout->addWidget(m_view, 1);
     layout->addWidget(m_typingLabel);
     layout->addWidget(m_editingLabel);
     layout->addWidget(m_notice);
-    layout->addWidget(m_composer);
+    layout->addWidget(m_composerBar);
 
     // Right: members.
     m_members->setAccessibleName(tr("Members"));
+    m_members->setAccessibleDescription(tr("People in this room and whether they are online"));
     m_members->setMinimumWidth(120);
+    m_members->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_members->setTextElideMode(Qt::ElideRight);
+    m_members->setIconSize(QSize(24, 24));
+    m_members->setFrameShape(QFrame::NoFrame);
 
-    m_split->addWidget(m_rooms);
+    m_split->addWidget(left);
     m_split->addWidget(middle);
     m_split->addWidget(m_members);
     m_split->setStretchFactor(1, 1);
     m_split->setSizes({ 200, 560, 160 });
     setCentralWidget(m_split);
     m_status->setTextFormat(Qt::PlainText);
+    m_status->setAccessibleName(tr("Connection"));
+    m_security->setAccessibleName(tr("Encryption"));
+    m_retry->setAccessibleName(tr("Retry connecting now"));
     statusBar()->addWidget(m_status, 1);
     statusBar()->addPermanentWidget(m_retry);
     statusBar()->addPermanentWidget(m_security);
@@ -295,7 +321,7 @@ void ChatWindow::connectClient()
                 showMembers();
             });
     connect(m_rooms, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
-        if (!item)
+        if (!item || item->data(SectionRole).toBool())
             return;
         const qint64 id = item->data(RoomIdRole).toLongLong();
         if (id == m_room)
@@ -306,6 +332,11 @@ void ChatWindow::connectClient()
             joinRoom(id); // a public room listed for discovery
     });
     connect(m_view, &QListView::customContextMenuRequested, this, &ChatWindow::showMessageMenu);
+    connect(m_view, &TimelineView::jumpToLatestRequested, this, &ChatWindow::jumpToLatest);
+    connect(m_delegate, &MessageDelegate::actionTriggered, this,
+            [this](const QModelIndex &index, MessageDelegate::Action action) {
+                onMessageAction(index, int(action));
+            });
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
         if (value < OlderThresholdPx)
             loadOlder();
@@ -329,7 +360,8 @@ void ChatWindow::buildMenus()
         return a;
     };
     QMenu *confab = menuBar()->addMenu(tr("&Confab"));
-    add(confab, tr("&Profile…"), QKeySequence(u"Ctrl+,"_s), [this] {
+    add(confab, tr("&Settings…"), QKeySequence(u"Ctrl+,"_s), [this] { showSettings(); });
+    add(confab, tr("&Profile…"), QKeySequence(), [this] {
         ProfileDialog dialog(m_self, this);
         if (dialog.exec() == QDialog::Accepted)
             updateProfile(dialog.patch());
@@ -386,12 +418,12 @@ void ChatWindow::buildMenus()
     });
 
     QMenu *go = menuBar()->addMenu(tr("&Go"));
-    add(go, tr("&Find room"), QKeySequence(u"Ctrl+K"_s), [this] { m_rooms->setFocus(); });
-    add(go, tr("&Previous room"), QKeySequence(u"Alt+Up"_s),
-        [this] { m_rooms->setCurrentRow(std::max(0, m_rooms->currentRow() - 1)); });
-    add(go, tr("&Next room"), QKeySequence(u"Alt+Down"_s), [this] {
-        m_rooms->setCurrentRow(std::min(m_rooms->count() - 1, m_rooms->currentRow() + 1));
+    add(go, tr("&Find room"), QKeySequence(u"Ctrl+K"_s), [this] {
+        m_roomFilter->setFocus();
+        m_roomFilter->selectAll();
     });
+    add(go, tr("&Previous room"), QKeySequence(u"Alt+Up"_s), [this] { stepRoom(-1); });
+    add(go, tr("&Next room"), QKeySequence(u"Alt+Down"_s), [this] { stepRoom(1); });
     add(go, tr("&Messages"), QKeySequence(u"Ctrl+Shift+H"_s), [this] { m_view->setFocus(); });
     add(go, tr("&Composer"), QKeySequence(u"Ctrl+L"_s), [this] { m_composer->setFocus(); });
     QAction *members = add(go, tr("Show &members"), QKeySequence(u"Ctrl+M"_s),
@@ -418,6 +450,7 @@ MessageListModel *ChatWindow::modelFor(qint64 roomId)
     if (!model) {
         model = new MessageListModel(roomId, this);
         model->setWindow(m_options.timelineWindow);
+        model->setDescriber([this](const QModelIndex &i) { return m_delegate->accessibleText(i); });
         // What this device knew last time, at once; fresher history follows from the server.
         if (const auto cached = m_client->cache().history(roomId, 200))
             model->prependHistory(*cached);
@@ -682,15 +715,33 @@ void ChatWindow::showRooms(const QList<Room> &rooms, const QList<qint64> &joined
         m_roomInfo.insert(room.id, room);
     m_rooms->blockSignals(true);
     m_rooms->clear();
-    // Joined rooms first (direct conversations after rooms); then public rooms one may join.
+    // Three sections: joined rooms, direct conversations, then public rooms one may join.
+    const auto rank = [&](const Room &r) {
+        return !m_joined.contains(r.id) ? 2 : r.visibility == RoomVisibility::Direct ? 1 : 0;
+    };
     QList<Room> sorted = rooms;
-    std::stable_sort(sorted.begin(), sorted.end(), [&](const Room &a, const Room &b) {
-        const auto rank = [&](const Room &r) {
-            return !m_joined.contains(r.id) ? 2 : r.visibility == RoomVisibility::Direct ? 1 : 0;
-        };
-        return rank(a) < rank(b);
-    });
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [&](const Room &a, const Room &b) { return rank(a) < rank(b); });
+    int section = -1;
     for (const Room &room : std::as_const(sorted)) {
+        if (rank(room) != section) {
+            section = rank(room);
+            const QString title = section == 0 ? tr("Rooms")
+                : section == 1                 ? tr("Direct messages")
+                                               : tr("Browse");
+            auto *header = new QListWidgetItem(title.toUpper(), m_rooms);
+            header->setData(SectionRole, true);
+            header->setData(Qt::AccessibleTextRole, title);
+            header->setFlags(Qt::ItemIsEnabled);
+            QFont font = m_rooms->font();
+            font.setBold(true);
+            font.setPointSizeF(font.pointSizeF() * 0.8);
+            font.setLetterSpacing(QFont::PercentageSpacing, 108);
+            header->setFont(font);
+            header->setForeground(m_rooms->palette().color(QPalette::PlaceholderText));
+            header->setSizeHint(QSize(0, QFontMetrics(font).height() + 12));
+            header->setTextAlignment(Qt::AlignLeft | Qt::AlignBottom);
+        }
         auto *item = new QListWidgetItem(m_rooms);
         item->setData(RoomIdRole, room.id);
         item->setData(JoinedRole, m_joined.contains(room.id));
@@ -700,12 +751,13 @@ void ChatWindow::showRooms(const QList<Room> &rooms, const QList<qint64> &joined
             m_rooms->setCurrentItem(item);
     }
     m_rooms->blockSignals(false);
+    filterRooms();
     if (!m_roomsLoaded && !m_room) {
         // The room open when the app last closed; else the first joined room.
         qint64 restore = m_restoreRoom && m_joined.contains(m_restoreRoom) ? m_restoreRoom : 0;
-        for (int i = 0; !restore && i < m_rooms->count(); ++i) {
-            if (m_rooms->item(i)->data(JoinedRole).toBool())
-                restore = m_rooms->item(i)->data(RoomIdRole).toLongLong();
+        for (QListWidgetItem *item : roomItems()) {
+            if (!restore && item->data(JoinedRole).toBool())
+                restore = item->data(RoomIdRole).toLongLong();
         }
         if (restore)
             openRoom(restore);
@@ -716,11 +768,57 @@ void ChatWindow::showRooms(const QList<Room> &rooms, const QList<qint64> &joined
 
 QListWidgetItem *ChatWindow::roomItem(qint64 roomId) const
 {
-    for (int i = 0; i < m_rooms->count(); ++i) {
-        if (m_rooms->item(i)->data(RoomIdRole).toLongLong() == roomId)
-            return m_rooms->item(i);
+    for (QListWidgetItem *item : roomItems()) {
+        if (item->data(RoomIdRole).toLongLong() == roomId)
+            return item;
     }
     return nullptr;
+}
+
+QList<QListWidgetItem *> ChatWindow::roomItems() const
+{
+    QList<QListWidgetItem *> items;
+    for (int i = 0; i < m_rooms->count(); ++i) {
+        if (!m_rooms->item(i)->data(SectionRole).toBool())
+            items.append(m_rooms->item(i));
+    }
+    return items;
+}
+
+void ChatWindow::filterRooms()
+{
+    const QString needle = m_roomFilter->text().simplified();
+    QListWidgetItem *header = nullptr;
+    bool any = false;
+    const auto closeSection = [&] {
+        if (header)
+            header->setHidden(!any);
+    };
+    for (int i = 0; i < m_rooms->count(); ++i) {
+        QListWidgetItem *item = m_rooms->item(i);
+        if (item->data(SectionRole).toBool()) {
+            closeSection();
+            header = item;
+            any = false;
+            continue;
+        }
+        const bool match = needle.isEmpty()
+            || item->data(NameRole).toString().contains(needle, Qt::CaseInsensitive);
+        item->setHidden(!match);
+        any = any || match;
+    }
+    closeSection();
+}
+
+void ChatWindow::stepRoom(int delta)
+{
+    QList<QListWidgetItem *> items = roomItems();
+    items.removeIf([](QListWidgetItem *i) { return i->isHidden(); });
+    if (items.isEmpty())
+        return;
+    const int at = items.indexOf(m_rooms->currentItem());
+    const int next = at < 0 ? 0 : std::clamp(at + delta, 0, int(items.size()) - 1);
+    m_rooms->setCurrentItem(items[next]);
 }
 
 void ChatWindow::updateRoomItem(QListWidgetItem *item)
@@ -746,6 +844,7 @@ void ChatWindow::updateRoomItem(QListWidgetItem *item)
         tips << tr("Muted: only mentions notify");
     if (mention)
         tips << tr("You were mentioned");
+    tips.prepend(item->data(NameRole).toString()); // the whole name, when the list elides it
     item->setToolTip(tips.join(u'\n'));
     item->setIcon(isMuted(id) ? mutedIcon() : QIcon());
     item->setForeground(mention ? m_rooms->palette().color(QPalette::Highlight)
@@ -809,6 +908,14 @@ void ChatWindow::showMembers()
 {
     m_members->clear();
     QList<Member> members = m_roomMembers.value(m_room);
+    // Our own dot tells the truth: offline while this client cannot reach the server.
+    if (m_self.id) {
+        const PresenceStatus reported = m_presence.value(m_self.id, PresenceStatus::Online);
+        m_presence.insert(m_self.id,
+                          !m_connected                           ? PresenceStatus::Offline
+                              : reported == PresenceStatus::Away ? PresenceStatus::Away
+                                                                 : PresenceStatus::Online);
+    }
     const auto rank = [this](const Member &m) {
         switch (m_presence.value(m.userId, PresenceStatus::Offline)) {
         case PresenceStatus::Online:
@@ -823,15 +930,39 @@ void ChatWindow::showMembers()
     std::stable_sort(members.begin(), members.end(), [&](const Member &a, const Member &b) {
         return std::pair(rank(a), a.username) < std::pair(rank(b), b.username);
     });
+    const auto presenceLabel = [](PresenceStatus p) {
+        switch (p) {
+        case PresenceStatus::Online:
+            return tr("online");
+        case PresenceStatus::Away:
+            return tr("away");
+        case PresenceStatus::Offline:
+            break;
+        }
+        return tr("offline");
+    };
+    const auto roleLabel = [](MemberRole r) {
+        switch (r) {
+        case MemberRole::Owner:
+            return tr("owner");
+        case MemberRole::Admin:
+            return tr("admin");
+        case MemberRole::Member:
+            break;
+        }
+        return tr("member");
+    };
     for (const Member &m : std::as_const(members)) {
         const PresenceStatus p = m_presence.value(m.userId, PresenceStatus::Offline);
-        QString text = m.displayName.isEmpty() ? m.username : m.displayName;
+        const QString name = m.displayName.isEmpty() ? m.username : m.displayName;
+        QString text = name;
         if (m.role != MemberRole::Member)
-            text += u" · "_s + roleName(m.role);
-        auto *item = new QListWidgetItem(presenceIcon(p), text, m_members);
+            text += u" · "_s + roleLabel(m.role);
+        auto *item = new QListWidgetItem(avatarIcon(m.userId, name, p), text, m_members);
         item->setData(Qt::UserRole, m.userId);
         item->setData(Qt::UserRole + 1, presenceName(p));
-        item->setToolTip(u"@"_s + m.username + u" — "_s + presenceName(p));
+        item->setToolTip(name + u"\n@"_s + m.username + u" — "_s + presenceLabel(p));
+        item->setData(Qt::AccessibleTextRole, QString(text + u", "_s + presenceLabel(p)));
     }
 }
 
@@ -904,12 +1035,17 @@ void ChatWindow::onEvent(const RoomEvent &e)
                 updateRoomItem(item);
             updateBadge();
         }
-        if (!isActiveWindow() && (mention || !isMuted(e.roomId))) {
+        const bool wanted = m_prefs.notify == Preferences::Notify::All
+            ? (mention || !isMuted(e.roomId))
+            : m_prefs.notify == Preferences::Notify::Mentions && mention;
+        if (!isActiveWindow() && wanted) {
             const QString room = roomTitle(m_roomInfo.value(e.roomId));
             const QString who = displayName(e.senderId);
             const QString title = mention ? tr("%1 mentioned you in %2").arg(who, room)
                                           : (who.isEmpty() ? room : who + u" — "_s + room);
             emit notificationRequested(e.roomId, title, e.body().left(200), mention);
+            if (m_prefs.sounds)
+                QApplication::beep();
         }
         break;
     }
@@ -975,6 +1111,13 @@ void ChatWindow::changeEvent(QEvent *event)
 
 void ChatWindow::closeEvent(QCloseEvent *event)
 {
+    // The window's close button (a spontaneous close) with "close to tray": keep running.
+    // Quit, logging out and the end of a session close for real.
+    if (event->spontaneous() && m_prefs.closeToTray && m_tray && m_tray->isVisible()) {
+        hide();
+        event->ignore();
+        return;
+    }
     if (m_options.settings) {
         m_options.settings->setWindow(saveGeometry(), m_split->saveState());
         if (m_room)
@@ -1053,12 +1196,8 @@ void ChatWindow::sendComposed()
         return;
     }
     stopTyping();
-    if (MessageListModel *model = timeline(); model && !model->atLive()) {
-        // Reading old history: sending jumps back to the live end, where the message appears.
-        m_view->setModel(nullptr);
-        delete m_models.take(m_room);
-        openRoom(m_room);
-    }
+    if (MessageListModel *model = timeline(); model && !model->atLive())
+        jumpToLatest(); // reading old history: the message appears at the live end
     if (m_client->send(m_room, text))
         m_composer->clear();
 }
@@ -1072,12 +1211,8 @@ bool ChatWindow::editLastMessage()
     if (row < 0)
         return false;
     const QModelIndex index = model->index(row);
-    m_draftBeforeEdit = m_composer->toPlainText();
-    m_editingEventId = index.data(MessageListModel::EventIdRole).toLongLong();
-    m_editingLabel->setText(tr("Editing your message: Enter saves, Escape cancels"));
-    m_editingLabel->show();
-    m_composer->setPlainText(index.data(MessageListModel::BodyRole).toString());
-    m_composer->moveCursor(QTextCursor::End);
+    startEditing(index.data(MessageListModel::EventIdRole).toLongLong(),
+                 index.data(MessageListModel::BodyRole).toString());
     m_view->scrollTo(index);
     return true;
 }
@@ -1136,16 +1271,94 @@ void ChatWindow::showMessageMenu(const QPoint &pos)
     if (state == MessageListModel::MessageState::Sent && mine
         && !index.data(MessageListModel::DeletedRole).toBool()) {
         menu.addAction(tr("&Edit"), this, [this, index, eventId] {
-            m_draftBeforeEdit = m_composer->toPlainText();
-            m_editingEventId = eventId;
-            m_editingLabel->setText(tr("Editing your message: Enter saves, Escape cancels"));
-            m_editingLabel->show();
-            m_composer->setPlainText(index.data(MessageListModel::BodyRole).toString());
-            m_composer->setFocus();
+            startEditing(eventId, index.data(MessageListModel::BodyRole).toString());
         });
         menu.addAction(tr("De&lete"), this, [this, eventId] { deleteMessage(eventId); });
     }
     menu.exec(m_view->viewport()->mapToGlobal(pos));
+}
+
+QListView *ChatWindow::messageView() const
+{
+    return m_view;
+}
+
+void ChatWindow::jumpToLatest()
+{
+    MessageListModel *model = timeline();
+    if (!model)
+        return;
+    if (!model->atLive()) {
+        // Reading old history: the newest page replaces the window.
+        m_view->setModel(nullptr);
+        delete m_models.take(m_room);
+        openRoom(m_room);
+        return;
+    }
+    m_view->scrollToBottom();
+    m_view->updateJumpButton();
+}
+
+void ChatWindow::startEditing(qint64 eventId, const QString &body)
+{
+    if (!isEditing())
+        m_draftBeforeEdit = m_composer->toPlainText();
+    m_editingEventId = eventId;
+    m_editingLabel->setText(tr("Editing your message: Enter saves, Escape cancels"));
+    m_editingLabel->show();
+    m_composer->setPlainText(body);
+    m_composer->moveCursor(QTextCursor::End);
+    m_composer->setFocus();
+}
+
+void ChatWindow::onMessageAction(const QModelIndex &index, int action)
+{
+    const qint64 localId = index.data(MessageListModel::LocalIdRole).toLongLong();
+    const qint64 eventId = index.data(MessageListModel::EventIdRole).toLongLong();
+    switch (MessageDelegate::Action(action)) {
+    case MessageDelegate::Action::Copy:
+        QGuiApplication::clipboard()->setText(index.data(MessageListModel::BodyRole).toString());
+        statusBar()->showMessage(tr("Copied"), 2000);
+        break;
+    case MessageDelegate::Action::Edit:
+        startEditing(eventId, index.data(MessageListModel::BodyRole).toString());
+        break;
+    case MessageDelegate::Action::Delete:
+        if (QMessageBox::question(this, tr("Delete message"),
+                                  tr("Delete this message for everyone?"))
+            == QMessageBox::Yes)
+            deleteMessage(eventId);
+        break;
+    case MessageDelegate::Action::Retry:
+        retryMessage(localId);
+        break;
+    case MessageDelegate::Action::Discard:
+        discardMessage(localId);
+        break;
+    }
+}
+
+void ChatWindow::showSettings()
+{
+    SettingsDialog dialog(m_prefs, m_tray != nullptr, this);
+    if (dialog.exec() == QDialog::Accepted)
+        setPreferences(dialog.preferences());
+}
+
+void ChatWindow::setPreferences(const Preferences &preferences)
+{
+    const bool look = preferences.theme != m_prefs.theme
+        || preferences.fontPointSize != m_prefs.fontPointSize;
+    m_prefs = preferences;
+    if (m_options.settings) {
+        m_options.settings->setPreferences(preferences);
+        m_options.settings->sync();
+    }
+    if (look) {
+        applyTheme(preferences.theme, preferences.fontPointSize);
+        m_view->doItemsLayout(); // row heights follow the font
+        refreshRooms();
+    }
 }
 
 DiagnosticsDialog *ChatWindow::showDiagnostics()
@@ -1163,30 +1376,43 @@ DiagnosticsDialog *ChatWindow::showDiagnostics()
 
 void ChatWindow::showState(const ConnectionState &s)
 {
+    // The user's words; the mechanism (breaker, transports, counters) is in Help → Connection
+    // diagnostics.
     QString text;
+    QString tip;
     switch (s.mode) {
     case ConnectionState::Mode::Online:
-        text = tr("Online");
+        text = tr("Connected");
+        if (s.roundTripMs >= 0)
+            tip = tr("Connected; the server answers in %1 ms").arg(s.roundTripMs);
         break;
     case ConnectionState::Mode::Degraded:
-        text = tr("Degraded (events over HTTP)");
+        text = tr("Limited connection (events over HTTP)");
+        tip = tr("Live updates come over a slower HTTP stream because the WebSocket connection "
+                 "does not get through. Messages still arrive.");
         break;
     case ConnectionState::Mode::Connecting:
         text = s.nextRetryIn.count() > 0
-            ? tr("Reconnecting in %1 s").arg((s.nextRetryIn.count() + 999) / 1000)
+            ? tr("Connecting in %1 s").arg((s.nextRetryIn.count() + 999) / 1000)
             : tr("Connecting…");
+        tip = tr("Messages you send are kept and delivered when the server is back.");
         break;
     case ConnectionState::Mode::Offline:
-        text = tr("Offline");
+        text = tr("Offline — messages will be sent when the server is back");
+        tip = tr("Messages you send are kept on this computer and delivered when the server is "
+                 "back.");
         break;
     }
-    text += tr(" · server breaker %1").arg(CircuitBreaker::stateName(s.breaker));
-    if (s.mode == ConnectionState::Mode::Online && s.roundTripMs >= 0)
-        text += tr(" · %1 ms").arg(s.roundTripMs);
-    if (s.mode != ConnectionState::Mode::Online)
-        text += tr(" · messages you send are kept and delivered when possible");
     m_status->setText(text);
-    m_retry->setVisible(s.mode != ConnectionState::Mode::Online);
+    m_status->setToolTip(tip);
+    m_retry->setVisible(s.mode == ConnectionState::Mode::Offline
+                        || s.mode == ConnectionState::Mode::Connecting);
+    const bool connected
+        = s.mode == ConnectionState::Mode::Online || s.mode == ConnectionState::Mode::Degraded;
+    if (connected != m_connected) {
+        m_connected = connected;
+        showMembers();
+    }
 }
 
 } // namespace confab::client

@@ -5,6 +5,7 @@
 // own (only a refused session token does that, through sessionExpired()).
 #pragma once
 
+#include "clientsettings.h"
 #include "types.h"
 
 #include <QHash>
@@ -16,6 +17,7 @@
 #include <memory>
 
 class QLabel;
+class QLineEdit;
 class QListView;
 class QListWidget;
 class QListWidgetItem;
@@ -34,9 +36,11 @@ namespace confab::client {
 
 class ChatClient;
 class ClientSettings;
+class Composer;
 class DiagnosticsDialog;
 class MessageDelegate;
 class MessageListModel;
+class TimelineView;
 struct ConnectionState;
 
 class ChatWindow : public QMainWindow
@@ -79,7 +83,13 @@ public:
     // For tests and accessibility.
     QListWidget *roomList() const { return m_rooms; }
     QListWidget *memberList() const { return m_members; }
-    QListView *messageView() const { return m_view; }
+    QListView *messageView() const;
+    TimelineView *timelineView() const { return m_view; }
+    Composer *composerBar() const { return m_composerBar; }
+    QLineEdit *roomFilter() const { return m_roomFilter; }
+    // The room rows of roomList() (section headers left out), top to bottom.
+    QList<QListWidgetItem *> roomItems() const;
+    void jumpToLatest(); // the newest messages of the open room, scrolled to the bottom
     MessageDelegate *delegate() const { return m_delegate; }
     qint64 currentRoom() const { return m_room; }
     MessageListModel *timeline() const;
@@ -100,6 +110,10 @@ public:
     const User &self() const { return m_self; }
     QString displayName(qint64 userId);
     QSystemTrayIcon *trayIcon() const { return m_tray; }
+    const Preferences &preferences() const { return m_prefs; }
+    // Applies (theme, font) and remembers the user's settings.
+    void setPreferences(const Preferences &preferences);
+    void showSettings();
 
     bool eventFilter(QObject *watched, QEvent *event) override;
 
@@ -121,6 +135,10 @@ private:
     void connectClient();
     void refreshRooms();
     void showRooms(const QList<Room> &rooms, const QList<qint64> &joined);
+    void filterRooms();
+    void stepRoom(int delta); // Alt+Up / Alt+Down, over section headers
+    void onMessageAction(const QModelIndex &index, int action);
+    void startEditing(qint64 eventId, const QString &body);
     void updateRoomItem(QListWidgetItem *item);
     QListWidgetItem *roomItem(qint64 roomId) const;
     QString roomTitle(const Room &room) const;
@@ -150,12 +168,14 @@ private:
     QListWidget *m_rooms;
     QLabel *m_title;
     QLabel *m_topic;
-    QListView *m_view;
+    TimelineView *m_view;
     MessageDelegate *m_delegate;
     QLabel *m_typingLabel;
     QLabel *m_editingLabel;
     QLabel *m_notice;
+    Composer *m_composerBar;
     QPlainTextEdit *m_composer;
+    QLineEdit *m_roomFilter;
     QListWidget *m_members;
     QSplitter *m_split;
     QLabel *m_status;
@@ -184,6 +204,8 @@ private:
     QSet<qint64> m_loadingOlder;
     QSet<qint64> m_loadingNewer;
     bool m_roomsLoaded = false;
+    Preferences m_prefs;
+    bool m_connected = false; // online or limited: what our own presence shows
     qint64 m_restoreRoom = 0;
 };
 

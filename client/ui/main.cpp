@@ -7,6 +7,8 @@
 #include "chatwindow.h"
 #include "clientsettings.h"
 #include "logindialog.h"
+#include "theme.h"
+#include "translations.h"
 #include "discovery.h"
 #include "tokenstore.h"
 #include "trustdialog.h"
@@ -87,13 +89,21 @@ int main(int argc, char *argv[])
         u"Trust this SHA-256 certificate fingerprint for --server without asking (what"
         u" confab-server --print-fingerprint prints; make run passes the local server's)."_s,
         u"fingerprint"_s);
-    parser.addOptions({ serverOption, loginOption, noKeychainOption, trustOption });
+    const QCommandLineOption langOption(
+        u"lang"_s, u"Language of the interface (e.g. de, en), instead of the system's."_s,
+        u"language"_s);
+    parser.addOptions({ serverOption, loginOption, noKeychainOption, trustOption, langOption });
     parser.process(app);
 
     // ~/.config/confab/confab.conf and ~/.config/confab/tokens (the fallback token files).
     const QString configDir
         = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + u"/confab"_s;
     ClientSettings settings(configDir + u"/confab.conf"_s);
+    // Language: --lang, else the one chosen in Settings, else the system's.
+    const Preferences preferences = settings.preferences();
+    installTranslations(parser.isSet(langOption) ? parser.value(langOption)
+                                                 : preferences.language);
+    applyTheme(preferences.theme, preferences.fontPointSize);
     TokenStore tokens(configDir + u"/tokens"_s, !parser.isSet(noKeychainOption));
     if (parser.isSet(trustOption)) {
         const QString fp = parser.value(trustOption).trimmed().toUpper();

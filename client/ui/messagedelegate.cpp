@@ -1,12 +1,16 @@
 #include "messagedelegate.h"
 
+#include "avatar.h"
 #include "messagelistmodel.h"
 
-#include <QAbstractScrollArea>
+#include <QAbstractItemView>
 #include <QApplication>
-#include <QDateTime>
+#include <QHelpEvent>
+#include <QMouseEvent>
 #include <QPainter>
-#include <QRegularExpression>
+#include <QPainterPath>
+#include <QPlainTextEdit>
+#include <QToolTip>
 
 using namespace Qt::StringLiterals;
 
@@ -16,10 +20,13 @@ namespace {
 
 constexpr int Margin = 8;
 constexpr int Gap = 2;
+constexpr int AvatarGap = 10; // between the avatar column and the text
+constexpr int DayPad = 6; // above and below a day separator's label
+constexpr int ButtonPad = 6;
 constexpr qint64 GroupWindowMs = 5 * 60 * 1000;
 using State = MessageListModel::MessageState;
 
-QFont headerFont(const QFont &base)
+QFont nameFont(const QFont &base)
 {
     QFont f = base;
     f.setBold(true);
@@ -31,6 +38,12 @@ QFont smallFont(const QFont &base)
     QFont f = base;
     f.setPointSizeF(base.pointSizeF() * 0.85);
     return f;
+}
+
+QColor faded(QColor c, qreal alpha)
+{
+    c.setAlphaF(alpha);
+    return c;
 }
 
 } // namespace
@@ -47,41 +60,81 @@ void MessageDelegate::setSelf(qint64 userId, const QString &username)
     m_selfName = username;
 }
 
+qint64 MessageDelegate::senderId(const QModelIndex &index) const
+{
+    // Pending rows are always the user's own.
+    return index.data(MessageListModel::StateRole).value<State>() == State::Sent
+        ? index.data(MessageListModel::SenderIdRole).toLongLong()
+        : m_self;
+}
+
+QDate MessageDelegate::dayOf(const QModelIndex &index) const
+{
+    return QDateTime::fromMSecsSinceEpoch(index.data(MessageListModel::TimestampRole).toLongLong())
+        .date();
+}
+
+bool MessageDelegate::isOwn(const QModelIndex &index) const
+{
+    return m_self && senderId(index) == m_self;
+}
+
 bool MessageDelegate::isGrouped(const QModelIndex &index) const
 {
     if (index.row() == 0)
         return false;
     const QModelIndex prev = index.siblingAtRow(index.row() - 1);
-    const auto state = index.data(MessageListModel::StateRole).value<State>();
-    const auto prevState = prev.data(MessageListModel::StateRole).value<State>();
-    const bool mine = state != State::Sent; // pending rows are always the user's
-    const qint64 sender = mine ? m_self : index.data(MessageListModel::SenderIdRole).toLongLong();
-    const qint64 prevSender = prevState != State::Sent
-        ? m_self
-        : prev.data(MessageListModel::SenderIdRole).toLongLong();
-    return sender == prevSender
-        && index.data(MessageListModel::TimestampRole).toLongLong()
-            - prev.data(MessageListModel::TimestampRole).toLongLong()
-        < GroupWindowMs;
+    const qint64 ts = index.data(MessageListModel::TimestampRole).toLongLong();
+    const qint64 prevTs = prev.data(MessageListModel::TimestampRole).toLongLong();
+    return senderId(index) == senderId(prev) && ts - prevTs < GroupWindowMs
+        && dayOf(index) == dayOf(prev);
+}
+
+QString MessageDelegate::daySeparatorText(const QModelIndex &index) const
+{
+    const QDate day = dayOf(index);
+    if (index.row() > 0 && dayOf(index.siblingAtRow(index.row() - 1)) == day)
+        return {};
+    const QDate today = m_now().date();
+    if (day == today)
+        return tr("Today");
+    if (day == today.addDays(-1))
+        return tr("Yesterday");
+    //: A day separator's date within this year, e.g. "Monday, 30 November"
+    const QString format = day.year() == today.year() ? tr("dddd, d MMMM") : tr("d MMMM yyyy");
+    return QLocale().toString(day, format);
+}
+
+QString MessageDelegate::senderName(const QModelIndex &index) const
+{
+    const qint64 sender = senderId(index);
+    const QString name = m_nameOf ? m_nameOf(sender) : QString();
+    //: Shown until a sender's name is known
+    return name.isEmpty() ? tr("user %1").arg(sender) : name;
+}
+
+QString MessageDelegate::timeText(const QModelIndex &index) const
+{
+    const QDateTime when
+        = QDateTime::fromMSecsSinceEpoch(index.data(MessageListModel::TimestampRole).toLongLong());
+    // Hours and minutes in the user's locale (the C locale's short format has seconds).
+    QString format = QLocale().timeFormat(QLocale::ShortFormat);
+    format.remove(u":ss"_s);
+    return QLocale().toString(when.time(), format);
+}
+
+QString MessageDelegate::exactTime(const QModelIndex &index) const
+{
+    const QDateTime when
+        = QDateTime::fromMSecsSinceEpoch(index.data(MessageListModel::TimestampRole).toLongLong());
+    return QLocale().toString(when, QLocale::LongFormat);
 }
 
 QString MessageDelegate::headerText(const QModelIndex &index) const
 {
     if (isGrouped(index))
         return {};
-    const auto state = index.data(MessageListModel::StateRole).value<State>();
-    const qint64 sender
-        = state == State::Sent ? index.data(MessageListModel::SenderIdRole).toLongLong() : m_self;
-    const QString name = m_nameOf ? m_nameOf(sender) : QString();
-    const QDateTime when
-        = QDateTime::fromMSecsSinceEpoch(index.data(MessageListModel::TimestampRole).toLongLong());
-    // Hours and minutes in the user's locale (the C locale's short format has seconds).
-    QString format = QLocale().timeFormat(QLocale::ShortFormat);
-    format.remove(u":ss"_s);
-    QString time = QLocale().toString(when.time(), format);
-    if (when.date() != QDate::currentDate())
-        time = QLocale().toString(when.date(), QLocale::ShortFormat) + u' ' + time;
-    return (name.isEmpty() ? tr("user %1").arg(sender) : name) + u"  "_s + time;
+    return senderName(index) + u"  "_s + timeText(index);
 }
 
 QString MessageDelegate::bodyText(const QModelIndex &index) const
@@ -109,12 +162,56 @@ QString MessageDelegate::statusText(const QModelIndex &index) const
     return index.data(MessageListModel::EditedRole).toBool() ? tr("(edited)") : QString();
 }
 
+QString MessageDelegate::accessibleText(const QModelIndex &index) const
+{
+    //: What a screen reader says for a message: sender, time, text
+    QString text = tr("%1, %2: %3").arg(senderName(index), timeText(index), bodyText(index));
+    if (const QString status = statusText(index); !status.isEmpty())
+        text += u' ' + status;
+    return text;
+}
+
 bool MessageDelegate::mentionsSelf(const QModelIndex &index) const
 {
-    if (m_selfName.isEmpty() || index.data(MessageListModel::SenderIdRole).toLongLong() == m_self)
+    if (m_selfName.isEmpty() || isOwn(index))
         return false;
     const QString body = index.data(MessageListModel::BodyRole).toString();
     return body.contains(u'@' + m_selfName, Qt::CaseInsensitive);
+}
+
+QList<MessageDelegate::Action> MessageDelegate::actions(const QModelIndex &index) const
+{
+    switch (index.data(MessageListModel::StateRole).value<State>()) {
+    case State::Failed:
+        return { Action::Copy, Action::Retry, Action::Discard };
+    case State::Pending:
+    case State::Sending:
+        return { Action::Copy, Action::Discard };
+    case State::Sent:
+        break;
+    }
+    if (index.data(MessageListModel::DeletedRole).toBool())
+        return {};
+    if (isOwn(index))
+        return { Action::Copy, Action::Edit, Action::Delete };
+    return { Action::Copy };
+}
+
+QString MessageDelegate::actionName(Action action)
+{
+    switch (action) {
+    case Action::Copy:
+        return tr("Copy");
+    case Action::Edit:
+        return tr("Edit");
+    case Action::Delete:
+        return tr("Delete");
+    case Action::Retry:
+        return tr("Retry");
+    case Action::Discard:
+        return tr("Discard");
+    }
+    return {};
 }
 
 int MessageDelegate::bodyHeight(const QFont &font, int width, const QModelIndex &index,
@@ -144,34 +241,71 @@ bool MessageDelegate::hasStatus(const QModelIndex &index)
         && !index.data(MessageListModel::DeletedRole).toBool();
 }
 
-MessageDelegate::Layout MessageDelegate::layoutFor(const QStyleOptionViewItem &option,
-                                                   const QModelIndex &index) const
+void MessageDelegate::updateMetrics(const QFont &font) const
 {
+    // Line heights per font, not per row: a long timeline lays out without font work.
+    if (m_haveMetrics && font == m_metricsFont)
+        return;
+    m_haveMetrics = true;
+    m_metricsFont = font;
+    m_nameHeight = QFontMetrics(nameFont(font)).height();
+    m_smallHeight = QFontMetrics(smallFont(font)).height();
+    m_avatarSize = std::clamp(m_nameHeight * 2 + Gap, 28, 64);
+}
+
+MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &option,
+                                                const QModelIndex &index) const
+{
+    updateMetrics(option.font);
     Layout l;
-    const int width = std::max(50, option.rect.width() - 2 * Margin);
-    if (option.font != m_metricsFont) {
-        // Line heights per font, not per row: a long timeline lays out without font work.
-        m_metricsFont = option.font;
-        m_headerHeight = QFontMetrics(headerFont(option.font)).height();
-        m_statusHeight = QFontMetrics(smallFont(option.font)).height();
+    const QRect r = option.rect;
+    const int gutter = Margin + m_avatarSize + AvatarGap;
+    const int width = std::max(50, r.width() - gutter - Margin);
+    int y = r.top();
+    if (!daySeparatorText(index).isEmpty()) {
+        l.day = QRect(r.left(), y, r.width(), m_smallHeight + 2 * DayPad);
+        y = l.day.bottom() + 1;
     }
+    const int messageTop = y;
     const bool header = !isGrouped(index);
-    int y = option.rect.top() + (header ? Margin / 2 : Gap);
     if (header) {
-        const int h = m_headerHeight;
-        l.header = QRect(option.rect.left() + Margin, y, width, h);
-        y += h + Gap;
+        y += Margin / 2;
+        l.avatar = QRect(r.left() + Margin, y, m_avatarSize, m_avatarSize);
+        l.name = QRect(r.left() + gutter, y, width, m_nameHeight);
+        y += m_nameHeight + Gap;
+    } else {
+        y += Gap;
     }
     const int bh = bodyHeight(option.font, width, index, bodyText(index));
-    l.body = QRect(option.rect.left() + Margin, y, width, bh);
+    l.body = QRect(r.left() + gutter, y, width, bh);
     y += bh;
     if (hasStatus(index)) {
-        const int h = m_statusHeight;
-        l.status = QRect(option.rect.left() + Margin, y + Gap, width, h);
-        y += h + Gap;
+        l.status = QRect(r.left() + gutter, y + Gap, width, m_smallHeight);
+        y += m_smallHeight + Gap;
     }
-    l.height = y - option.rect.top() + Gap;
+    if (header)
+        y = std::max(y, l.avatar.bottom() + 1);
+    l.ownMark = QRect(r.left() + 2, messageTop + Gap, 3, y - messageTop - Gap);
+    l.height = y - r.top() + Gap;
     return l;
+}
+
+QList<std::pair<MessageDelegate::Action, QRect>>
+MessageDelegate::actionRects(const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    const Layout l = layout(option, index);
+    const QFontMetrics fm(smallFont(option.font));
+    const int h = m_smallHeight + ButtonPad;
+    const int top = (l.name.isNull() ? l.body.top() : l.name.top()) - Gap;
+    int right = option.rect.right() - Margin;
+    QList<std::pair<Action, QRect>> rects;
+    const QList<Action> list = actions(index);
+    for (auto it = list.crbegin(); it != list.crend(); ++it) {
+        const int w = fm.horizontalAdvance(actionName(*it)) + 2 * ButtonPad;
+        rects.prepend({ *it, QRect(right - w + 1, top, w, h) });
+        right -= w + Gap;
+    }
+    return rects;
 }
 
 QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
@@ -180,38 +314,82 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     if (const auto *area = qobject_cast<const QAbstractScrollArea *>(opt.widget))
         opt.rect.setWidth(area->viewport()->width());
     opt.rect.moveTo(0, 0);
-    return { opt.rect.width(), layoutFor(opt, index).height };
+    return { opt.rect.width(), layout(opt, index).height };
 }
 
 void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
                             const QModelIndex &index) const
 {
-    QStyleOptionViewItem opt = option;
-    initStyleOption(&opt, index);
-    opt.text.clear(); // we draw the text ourselves, as plain text
-    const QWidget *widget = option.widget;
-    QStyle *style = widget ? widget->style() : QApplication::style();
-    style->drawPrimitive(QStyle::PE_PanelItemViewItem, &opt, painter, widget);
-
-    const Layout l = layoutFor(option, index);
+    const Layout l = layout(option, index);
     const QPalette &pal = option.palette;
-    const bool selected = option.state & QStyle::State_Selected;
-    const QColor text = pal.color(selected ? QPalette::HighlightedText : QPalette::Text);
-    QColor dim = text;
-    dim.setAlphaF(0.6);
-    painter->save();
-    if (mentionsSelf(index) && !selected) {
-        QColor tint = pal.color(QPalette::Highlight);
-        tint.setAlphaF(0.15);
-        painter->fillRect(option.rect, tint);
-    }
+    const QColor text = pal.color(QPalette::Text);
+    const QColor dim = faded(text, 0.62);
+    const QColor accent = pal.color(QPalette::Highlight);
     const auto state = index.data(MessageListModel::StateRole).value<State>();
-    if (!l.header.isNull()) {
-        painter->setFont(headerFont(option.font));
-        painter->setPen(text);
-        painter->drawText(l.header, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextSingleLine,
-                          headerText(index));
+    const bool hovered = option.state & QStyle::State_MouseOver;
+    const bool selected = option.state & QStyle::State_Selected;
+    QRect message = option.rect;
+    if (!l.day.isNull())
+        message.setTop(l.day.bottom() + 1);
+
+    painter->save();
+    // Background: a mention is tinted; selection and hover are tints too, so text keeps its
+    // colours and the avatar stays readable.
+    if (mentionsSelf(index))
+        painter->fillRect(message, faded(accent, 0.14));
+    if (selected)
+        painter->fillRect(message, faded(accent, 0.22));
+    else if (hovered)
+        painter->fillRect(message, faded(text, 0.05));
+    if ((option.state & QStyle::State_HasFocus) && selected) {
+        // Keyboard focus is always visible.
+        painter->setPen(QPen(accent, 1, Qt::DotLine));
+        painter->drawRect(message.adjusted(0, 0, -1, -1));
     }
+
+    if (!l.day.isNull()) {
+        const QString day = daySeparatorText(index);
+        const QFont font = [&] {
+            QFont f = smallFont(option.font);
+            f.setBold(true);
+            return f;
+        }();
+        painter->setFont(font);
+        const int tw = QFontMetrics(font).horizontalAdvance(day) + 2 * Margin;
+        const int cy = l.day.center().y();
+        painter->setPen(QPen(faded(text, 0.22), 1));
+        painter->drawLine(l.day.left() + Margin, cy, l.day.center().x() - tw / 2, cy);
+        painter->drawLine(l.day.center().x() + tw / 2, cy, l.day.right() - Margin, cy);
+        painter->setPen(dim);
+        painter->drawText(QRect(l.day.center().x() - tw / 2, l.day.top(), tw, l.day.height()),
+                          Qt::AlignCenter, day);
+    }
+
+    if (isOwn(index))
+        painter->fillRect(l.ownMark, faded(accent, 0.75));
+
+    if (!l.avatar.isNull()) {
+        const QString name = senderName(index);
+        paintAvatar(painter, l.avatar, senderId(index), name);
+        const QFont nf = nameFont(option.font);
+        const QFontMetrics nfm(nf);
+        const QString shown = nfm.elidedText(name, Qt::ElideRight, l.name.width() * 2 / 3);
+        painter->setFont(nf);
+        painter->setPen(text);
+        painter->drawText(l.name, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextSingleLine, shown);
+        painter->setFont(smallFont(option.font));
+        painter->setPen(dim);
+        const QRect time = l.name.adjusted(nfm.horizontalAdvance(shown) + Margin, 0, 0, 0);
+        painter->drawText(time, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextSingleLine,
+                          timeText(index));
+    } else if (hovered) {
+        // A grouped message's time, in the avatar column while the pointer is on it.
+        painter->setFont(smallFont(option.font));
+        painter->setPen(dim);
+        painter->drawText(QRect(option.rect.left(), l.body.top(), l.body.left() - 4, m_nameHeight),
+                          Qt::AlignRight | Qt::AlignVCenter | Qt::TextSingleLine, timeText(index));
+    }
+
     QFont bodyFont = option.font;
     const bool deleted = index.data(MessageListModel::DeletedRole).toBool();
     bodyFont.setItalic(deleted);
@@ -229,7 +407,85 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                           QFontMetrics(painter->font())
                               .elidedText(statusText(index), Qt::ElideRight, l.status.width()));
     }
+
+    if (hovered) {
+        painter->setRenderHint(QPainter::Antialiasing);
+        painter->setFont(smallFont(option.font));
+        for (const auto &[action, rect] : actionRects(option, index)) {
+            QPainterPath path;
+            path.addRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4);
+            painter->fillPath(path, pal.color(QPalette::Button));
+            painter->setPen(faded(text, 0.25));
+            painter->drawPath(path);
+            painter->setPen(pal.color(QPalette::ButtonText));
+            painter->drawText(rect, Qt::AlignCenter, actionName(action));
+        }
+    }
     painter->restore();
+}
+
+bool MessageDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view,
+                                const QStyleOptionViewItem &option, const QModelIndex &index)
+{
+    if (event->type() != QEvent::ToolTip || !index.isValid())
+        return QStyledItemDelegate::helpEvent(event, view, option, index);
+    QString tip = exactTime(index);
+    for (const auto &[action, rect] : actionRects(option, index)) {
+        if (rect.contains(event->pos()))
+            tip = actionName(action);
+    }
+    QToolTip::showText(event->globalPos(), tip, view);
+    return true;
+}
+
+bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
+                                  const QStyleOptionViewItem &option, const QModelIndex &index)
+{
+    if (event->type() == QEvent::MouseButtonRelease || event->type() == QEvent::MouseButtonPress) {
+        const auto *mouse = static_cast<QMouseEvent *>(event);
+        if (mouse->button() == Qt::LeftButton) {
+            for (const auto &[action, rect] : actionRects(option, index)) {
+                if (!rect.contains(mouse->position().toPoint()))
+                    continue;
+                if (event->type() == QEvent::MouseButtonRelease)
+                    emit actionTriggered(index, action);
+                return true; // a click on a button is not a click on the row
+            }
+        }
+    }
+    return QStyledItemDelegate::editorEvent(event, model, option, index);
+}
+
+QWidget *MessageDelegate::createEditor(QWidget *parent, const QStyleOptionViewItem &option,
+                                       const QModelIndex &index) const
+{
+    if (index.data(MessageListModel::DeletedRole).toBool())
+        return nullptr;
+    auto *editor = new QPlainTextEdit(parent);
+    editor->setReadOnly(true);
+    editor->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    editor->setFrameShape(QFrame::NoFrame);
+    editor->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    editor->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    editor->document()->setDocumentMargin(0);
+    editor->setFont(option.font);
+    editor->setAccessibleName(tr("Message text"));
+    return editor;
+}
+
+void MessageDelegate::setEditorData(QWidget *editor, const QModelIndex &index) const
+{
+    if (auto *text = qobject_cast<QPlainTextEdit *>(editor)) {
+        text->setPlainText(bodyText(index));
+        text->selectAll();
+    }
+}
+
+void MessageDelegate::updateEditorGeometry(QWidget *editor, const QStyleOptionViewItem &option,
+                                           const QModelIndex &index) const
+{
+    const Layout l = layout(option, index);
+    editor->setGeometry(l.body.adjusted(0, 0, 0, m_smallHeight));
 }
 
 } // namespace confab::client

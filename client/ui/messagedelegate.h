@@ -1,15 +1,19 @@
 // MessageDelegate: paints one timeline row of MessageListModel.
 //
-//   Alice  14:02                       ← header: sender (bold) and time; left out when the
-//   the message text, wrapped             previous row is the same sender within 5 minutes
-//   (edited)                           ← markers: edited, deleted, sending…, failed: reason
+//   ─────────────── Today ───────────────   ← day separator: first message of a calendar day
+//   (AM) Alice Martin  14:02          [Copy][Edit][Delete]   ← header + hover actions
+//   ▌    the message text, wrapped       ← body; ▌ marks the user's own messages
+//   ▌    (edited)                        ← markers: edited, sending…, not sent: reason
+//        a grouped message                ← same sender within 5 minutes: no header
 //
 // Text is always plain (never HTML). Colours come from the palette, so light and dark themes
-// both work. Row heights are cached per (message, width, grouping, text) so a long timeline
-// scrolls without re-measuring text.
+// both work. Row heights are cached per (message, width, text) so a long timeline scrolls
+// without re-measuring text. Hovering a row shows its actions; hovering anywhere shows the exact
+// time as a tooltip. Double-click (or F2) opens the text read-only in place, to select part of it.
 #pragma once
 
 #include <QCache>
+#include <QDateTime>
 #include <QFont>
 #include <QStyledItemDelegate>
 
@@ -21,49 +25,86 @@ class MessageDelegate : public QStyledItemDelegate
 {
     Q_OBJECT
 public:
+    enum class Action { Copy, Edit, Delete, Retry, Discard };
+    Q_ENUM(Action)
     using NameOf = std::function<QString(qint64 userId)>;
     MessageDelegate(NameOf nameOf, QObject *parent = nullptr);
 
     void setSelf(qint64 userId, const QString &username);
+    // "Today" and "Yesterday" are relative to this clock (tests pin it).
+    void setClock(std::function<QDateTime()> now) { m_now = std::move(now); }
+
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    bool helpEvent(QHelpEvent *event, QAbstractItemView *view, const QStyleOptionViewItem &option,
+                   const QModelIndex &index) override;
+    bool editorEvent(QEvent *event, QAbstractItemModel *model, const QStyleOptionViewItem &option,
+                     const QModelIndex &index) override;
+    // The in-place, read-only text (selectable and copyable).
+    QWidget *createEditor(QWidget *parent, const QStyleOptionViewItem &option,
+                          const QModelIndex &index) const override;
+    void setEditorData(QWidget *editor, const QModelIndex &index) const override;
+    void setModelData(QWidget *, QAbstractItemModel *, const QModelIndex &) const override { }
+    void updateEditorGeometry(QWidget *editor, const QStyleOptionViewItem &option,
+                              const QModelIndex &index) const override;
 
     // What the row shows, as text (also what tests and accessibility read).
-    QString headerText(const QModelIndex &index) const; // empty when grouped
+    QString senderName(const QModelIndex &index) const;
+    QString timeText(const QModelIndex &index) const; // "14:02"
+    QString exactTime(const QModelIndex &index) const; // the tooltip: full date and seconds
+    QString headerText(const QModelIndex &index) const; // "name  time"; empty when grouped
     QString bodyText(const QModelIndex &index) const;
     QString statusText(const QModelIndex &index) const; // markers; empty when none
+    QString daySeparatorText(const QModelIndex &index) const; // empty: same day as the row above
+    QString accessibleText(const QModelIndex &index) const; // "sender, time: body (markers)"
     bool isGrouped(const QModelIndex &index) const;
     bool mentionsSelf(const QModelIndex &index) const;
+    bool isOwn(const QModelIndex &index) const;
+    QList<Action> actions(const QModelIndex &index) const; // offered on hover
+    static QString actionName(Action action);
+
+    // Where each part of a row is painted (rect: the row's rectangle). Null rects: not shown.
+    struct Layout
+    {
+        QRect day, avatar, name, time, body, status, ownMark;
+        int height = 0;
+    };
+    Layout layout(const QStyleOptionViewItem &option, const QModelIndex &index) const;
+    QList<std::pair<Action, QRect>> actionRects(const QStyleOptionViewItem &option,
+                                                const QModelIndex &index) const;
 
     qsizetype cachedLayouts() const { return m_heights.size(); }
     int measurements() const { return m_measurements; } // text measured (cache misses)
 
+signals:
+    void actionTriggered(const QModelIndex &index, confab::client::MessageDelegate::Action action);
+
 private:
-    struct Layout
-    {
-        QRect header, body, status;
-        int height = 0;
-    };
     struct Measured
     {
         int width = 0;
         size_t textHash = 0;
         int height = 0;
     };
-    Layout layoutFor(const QStyleOptionViewItem &option, const QModelIndex &index) const;
     int bodyHeight(const QFont &font, int width, const QModelIndex &index,
                    const QString &body) const;
     static bool hasStatus(const QModelIndex &index);
+    qint64 senderId(const QModelIndex &index) const;
+    QDate dayOf(const QModelIndex &index) const;
+    void updateMetrics(const QFont &font) const;
 
     NameOf m_nameOf;
+    std::function<QDateTime()> m_now = [] { return QDateTime::currentDateTime(); };
     qint64 m_self = 0;
     QString m_selfName;
     mutable QCache<qint64, Measured> m_heights { 200000 }; // message → measured body
     mutable int m_measurements = 0;
+    mutable bool m_haveMetrics = false;
     mutable QFont m_metricsFont;
-    mutable int m_headerHeight = 0;
-    mutable int m_statusHeight = 0;
+    mutable int m_nameHeight = 0;
+    mutable int m_smallHeight = 0;
+    mutable int m_avatarSize = 0;
 };
 
 } // namespace confab::client

@@ -1,0 +1,46 @@
+// Composer: where a message is written. A text field that grows with its content from one line
+// to a few (then scrolls), an emoji button and a Send button. Enter, Shift+Enter, Up and Escape
+// stay with ChatWindow, which watches edit() (it knows about editing and the outbox).
+#pragma once
+
+#include <QWidget>
+
+class QPlainTextEdit;
+class QToolButton;
+class QPushButton;
+class QMenu;
+
+namespace confab::client {
+
+class Composer : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit Composer(QWidget *parent = nullptr);
+
+    QPlainTextEdit *edit() const { return m_edit; }
+    QPushButton *sendButton() const { return m_send; }
+    QToolButton *emojiButton() const { return m_emoji; }
+    QMenu *emojiMenu() const { return m_emojiMenu; }
+    void insertEmoji(const QString &emoji);
+    int maximumLines() const { return MaxLines; }
+    int visibleLines() const; // how many lines the text field is tall now
+
+    static QStringList emojis(); // what the picker offers
+    static QString emojiFontFamily(); // "Noto Color Emoji" when installed
+
+signals:
+    void sendRequested();
+
+private:
+    void fitHeight();
+    void buildEmojiMenu();
+
+    static constexpr int MaxLines = 8;
+    QPlainTextEdit *m_edit;
+    QToolButton *m_emoji;
+    QPushButton *m_send;
+    QMenu *m_emojiMenu;
+};
+
+} // namespace confab::client
