@@ -11,7 +11,10 @@
 #include "logindialog.h"
 #include "messagedelegate.h"
 #include "messagelistmodel.h"
+#include "settingsdialog.h"
 #include "testsupport.h"
+#include "theme.h"
+#include "timelineview.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -26,6 +29,10 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
+#include <QToolButton>
+#include <QClipboard>
+#include <QSpinBox>
+#include <QComboBox>
 
 using namespace confab;
 using namespace confab::client;
@@ -140,6 +147,10 @@ private slots:
     void loginDialogListsLanServersAndRemembersAccounts();
     void dialogsCollectWhatTheySay();
     void accountDialogSignsOutADeviceAndChangesThePassword();
+    void jumpToLatestWhileReadingHistory();
+    void roomSectionsAndFilter();
+    void ownPresenceIsTruthfulWhileOffline();
+    void settingsAreAppliedAndRemembered();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -884,6 +895,161 @@ void tst_ChatWindow::accountDialogSignsOutADeviceAndChangesThePassword()
                          { { u"username"_s, u"ann"_s }, { u"password"_s, u"another-password"_s } })
                  .status,
              200);
+}
+
+void tst_ChatWindow::jumpToLatestWhileReadingHistory()
+{
+    AliceAndBob fixture(u"long"_s);
+    auto &[server, alice, bob, room] = fixture;
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    for (int i = 0; i < 150; ++i)
+        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
+    QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s149"_s; }, 20000) >= 0);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->resize(900, 600);
+    a.window->show();
+    a.window->openRoom(room);
+    TimelineView *view = a.window->timelineView();
+    QTRY_VERIFY(a.window->timeline()->rowCount() >= 100);
+    QTRY_VERIFY(view->isNearBottom());
+    QVERIFY(!view->jumpButton()->isVisible()); // at the newest messages: no button
+    view->verticalScrollBar()->setValue(0); // the user reads further up
+    QTRY_VERIFY(view->jumpButton()->isVisible());
+    // The button sits inside the timeline, bottom right, above the messages.
+    QVERIFY(view->viewport()->geometry().contains(view->jumpButton()->geometry()));
+    QVERIFY(wb.send(room, u"late"_s, u"the newest"_s));
+    QTRY_COMPARE(a.window->timeline()
+                     ->index(a.window->timeline()->rowCount() - 1)
+                     .data(MessageListModel::BodyRole)
+                     .toString(),
+                 u"the newest"_s);
+    QVERIFY(!view->isNearBottom()); // a new message does not yank the reader down
+    QTest::mouseClick(view->jumpButton(), Qt::LeftButton);
+    QTRY_VERIFY(view->isNearBottom());
+    QTRY_VERIFY(!view->jumpButton()->isVisible());
+    // Ctrl+C copies the selected message's text.
+    const QModelIndex last = a.window->timeline()->index(a.window->timeline()->rowCount() - 1);
+    view->setCurrentIndex(last);
+    QTest::keyClick(view, Qt::Key_C, Qt::ControlModifier);
+    QCOMPARE(QGuiApplication::clipboard()->text(), u"the newest"_s);
+}
+
+void tst_ChatWindow::roomSectionsAndFilter()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    server.createRoom(alice.token, u"design"_s);
+    server.createRoom(alice.token, u"general"_s);
+    server.createRoom(bob.token, u"bobs corner"_s);
+    QCOMPARE(server.request("POST", u"/api/v1/users/%1/dm"_s.arg(bob.id), {}, alice.token).status,
+             201);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->show();
+    QTRY_COMPARE(a.window->roomItems().size(), 4);
+    QStringList rows;
+    for (int i = 0; i < a.window->roomList()->count(); ++i)
+        rows << a.window->roomList()->item(i)->text();
+    QCOMPARE(rows,
+             (QStringList { u"ROOMS"_s, u"design"_s, u"general"_s, u"DIRECT MESSAGES"_s,
+                            u"@bob"_s, u"BROWSE"_s, u"bobs corner"_s }));
+    // No horizontal scrolling: long names elide, and the whole name is the tooltip.
+    QCOMPARE(a.window->roomList()->horizontalScrollBarPolicy(), Qt::ScrollBarAlwaysOff);
+    QCOMPARE(a.window->memberList()->horizontalScrollBarPolicy(), Qt::ScrollBarAlwaysOff);
+    QVERIFY(itemWithText(a.window->roomList(), u"design"_s)->toolTip().startsWith(u"design"_s));
+    // Ctrl+K goes to the filter; typing narrows the list, and empty sections go away.
+    QTest::keyClick(a.window.get(), Qt::Key_K, Qt::ControlModifier);
+    QTRY_VERIFY(a.window->roomFilter()->hasFocus());
+    QTest::keyClicks(a.window->roomFilter(), u"GEN"_s);
+    QStringList shown;
+    for (int i = 0; i < a.window->roomList()->count(); ++i) {
+        if (!a.window->roomList()->item(i)->isHidden())
+            shown << a.window->roomList()->item(i)->text();
+    }
+    QCOMPARE(shown, (QStringList { u"ROOMS"_s, u"general"_s }));
+    a.window->roomFilter()->clear();
+    QVERIFY(!itemWithText(a.window->roomList(), u"BROWSE"_s)->isHidden());
+    // Alt+Down steps over the section headers.
+    a.window->openRoom(itemWithText(a.window->roomList(), u"general"_s)->data(Qt::UserRole).toLongLong());
+    QTest::keyClick(a.window.get(), Qt::Key_Down, Qt::AltModifier);
+    QTRY_COMPARE(a.window->roomList()->currentItem()->text(), u"@bob"_s);
+}
+
+void tst_ChatWindow::ownPresenceIsTruthfulWhileOffline()
+{
+    auto fixture = std::make_unique<AliceAndBob>(u"general"_s);
+    const TestServer::Account alice = fixture->alice;
+    const qint64 room = fixture->room;
+    QTemporaryDir dir;
+    Session a(fixture->server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->show();
+    a.window->openRoom(room);
+    const auto presenceOf = [&](const QString &name) {
+        QListWidgetItem *item = itemWithText(a.window->memberList(), name);
+        return item ? item->data(Qt::UserRole + 1).toString() : QString();
+    };
+    QTRY_COMPARE(presenceOf(u"alice"_s), u"online"_s);
+    fixture.reset(); // the server goes away
+    QTRY_VERIFY_WITH_TIMEOUT(!a.window->statusLabel()->text().startsWith(u"Connected"_s), 5000);
+    QTRY_COMPARE(presenceOf(u"alice"_s), u"offline"_s);
+    QVERIFY(a.window->statusLabel()->text().startsWith(u"Offline"_s)
+            || a.window->statusLabel()->text().startsWith(u"Connecting"_s));
+    QVERIFY(!a.window->statusLabel()->text().contains(u"breaker"_s));
+}
+
+void tst_ChatWindow::settingsAreAppliedAndRemembered()
+{
+    AliceAndBob fixture(u"general"_s);
+    auto &[server, alice, bob, room] = fixture;
+    QTemporaryDir dir;
+    ClientSettings settings(dir.filePath(u"confab.conf"_s));
+    ChatWindow::Options o;
+    o.settings = &settings;
+    o.accountKey = u"test|alice"_s;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s), o);
+    QSignalSpy notified(a.window.get(), &ChatWindow::notificationRequested);
+    a.window->openRoom(room);
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+
+    // The dialog shows what is set and returns what the user picks.
+    SettingsDialog dialog(a.window->preferences(), true);
+    QCOMPARE(dialog.preferences(), Preferences {});
+    dialog.notifyBox()->setCurrentIndex(1); // mentions only
+    dialog.themeBox()->setCurrentIndex(2); // dark
+    dialog.fontSizeBox()->setValue(12);
+    dialog.trayBox()->setChecked(true);
+    dialog.languageBox()->setCurrentIndex(2); // Deutsch
+    const Preferences chosen = dialog.preferences();
+    QCOMPARE(chosen.notify, Preferences::Notify::Mentions);
+    QCOMPARE(chosen.theme, Preferences::Theme::Dark);
+    QCOMPARE(chosen.language, u"de"_s);
+    a.window->setPreferences(chosen);
+    QVERIFY(isDark(QApplication::palette()));
+    QCOMPARE(QApplication::font().pointSize(), 12);
+    // Remembered: a new settings object (the next start) reads the same.
+    QCOMPARE(ClientSettings(dir.filePath(u"confab.conf"_s)).preferences(), chosen);
+
+    // Mentions only: plain chatter is silent, a mention notifies.
+    QVERIFY(wb.send(room, u"b1"_s, u"chatter"_s));
+    QTRY_COMPARE(a.window->timeline()->rowCount(), 1);
+    QTest::qWait(50);
+    QCOMPARE(notified.size(), 0);
+    QVERIFY(wb.send(room, u"b2"_s, u"@alice look"_s));
+    QTRY_COMPARE(notified.size(), 1);
+    // Nothing: not even mentions.
+    Preferences none = chosen;
+    none.notify = Preferences::Notify::None;
+    a.window->setPreferences(none);
+    QVERIFY(wb.send(room, u"b3"_s, u"@alice again"_s));
+    QTRY_COMPARE(a.window->timeline()->rowCount(), 3);
+    QTest::qWait(50);
+    QCOMPARE(notified.size(), 1);
+    a.window->setPreferences(Preferences {});
+    QVERIFY(!isDark(QApplication::palette()) || isDark(QApplication::style()->standardPalette()));
 }
 
 QTEST_MAIN(tst_ChatWindow)
