@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 PORT       ?= 7080
 
-.PHONY: all deps configure build run test bench bench-medians screenshot sanitize fuzz clean
+.PHONY: all deps configure build run test bench bench-medians screenshot screenshots sanitize fuzz clean
 
 all: build
 
@@ -41,9 +41,10 @@ bench-medians: build
 	@for i in $$(seq 1 $(RUNS)); do $(BUILD_DIR)/bench/confab-bench all --json $(BENCH_ARGS) > $(BUILD_DIR)/bench-run$$i.txt || exit 1; done
 	@bench/summarize.py $$(for i in $$(seq 1 $(RUNS)); do echo $(BUILD_DIR)/bench-run$$i.txt; done)
 
-# docs/screenshots/main-window.png under Xvfb (needs: apt install xvfb xauth).
-screenshot: build
+# docs/screenshots/*.png (every screen, light and dark, DPR 1 and 2) under Xvfb (needs: apt install xvfb xauth).
+screenshots: build
 	@docs/screenshots/take.sh
+screenshot: screenshots
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize:

@@ -57,7 +57,8 @@ AccountDialog::AccountDialog(ApiClient *api, QWidget *parent)
     auto *dl = new QVBoxLayout(devices);
     m_sessions->setHorizontalHeaderLabels(
         { tr("Device"), tr("Logged in"), tr("Last seen"), tr("From") });
-    m_sessions->horizontalHeader()->setStretchLastSection(true);
+    m_sessions->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_sessions->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_sessions->verticalHeader()->hide();
     m_sessions->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_sessions->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -125,7 +126,7 @@ void AccountDialog::showSessions(const QList<SessionInfo> &sessions)
         m_sessions->setItem(row, 2, cell(when(s.lastSeenAt)));
         m_sessions->setItem(row, 3, cell(s.address));
     }
-    m_sessions->resizeColumnsToContents();
+
     m_signOut->setEnabled(false);
 }
 
@@ -163,7 +164,7 @@ void AccountDialog::changePassword()
             return self->say(r.error().message, true);
         for (QLineEdit *e : { self->m_current, self->m_new, self->m_repeat })
             e->clear();
-        self->say(r.value() > 0 ? tr("Password changed; %n other device(s) signed out.", "",
+        self->say(r.value() > 0 ? tr("Password changed. Other devices signed out: %n.", "",
                                      r.value())
                                 : tr("Password changed."),
                   false);

@@ -141,7 +141,7 @@ void DiagnosticsDialog::refresh()
                  .arg(d.cacheHits)
                  .arg(d.cacheMisses)
                  .arg(lookups ? tr(" (%1% hits)").arg(100 * d.cacheHits / lookups) : QString());
-    lines << tr("Outbox: %n message(s) waiting", nullptr, int(m_client->outbox().all().size()));
+    lines << tr("Messages waiting in the outbox: %n", nullptr, int(m_client->outbox().all().size()));
     m_figures->setText(lines.join(u'\n'));
 }
 

@@ -70,7 +70,7 @@ JoinRoomDialog::JoinRoomDialog(const QList<Room> &rooms, QWidget *parent)
         auto *item
             = new QListWidgetItem(r.topic.isEmpty() ? r.name : r.name + u" — "_s + r.topic, m_list);
         item->setData(Qt::UserRole, r.id);
-        item->setToolTip(tr("%n member(s)", nullptr, r.memberCount));
+        item->setToolTip(tr("Members: %n", nullptr, r.memberCount));
     }
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_filter);

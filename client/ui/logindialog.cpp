@@ -61,19 +61,26 @@ LoginDialog::LoginDialog(Options options, QWidget *parent)
     setWindowTitle(tr("Connect to Confab"));
     setWindowIcon(appIcon());
     m_password->setEchoMode(QLineEdit::Password);
+    m_password->setObjectName(u"password"_s);
     m_server->setPlaceholderText(tr("address:port, e.g. 192.168.1.20:7080"));
     m_error->setTextFormat(Qt::PlainText);
     m_error->setWordWrap(true);
     m_servers->setAccessibleName(tr("Servers"));
     m_servers->setMaximumHeight(120);
-    auto *serversLabel = new QLabel(tr("&Servers on your network and used before"), this);
-    serversLabel->setBuddy(m_servers);
+    m_serversLabel = new QLabel(tr("&Servers on your network and used before"), this);
+    m_serversLabel->setBuddy(m_servers);
+    setMinimumWidth(440);
+    m_server->setAccessibleName(tr("Server address"));
+    m_username->setAccessibleName(tr("Username"));
+    m_password->setAccessibleName(tr("Password"));
+    m_invite->setAccessibleName(tr("Invite code"));
+    m_invite->setToolTip(tr("To create an account, if the server asks for one"));
     auto *form = new QFormLayout;
     form->addRow(tr("Ser&ver"), m_server);
     form->addRow(tr("&Username"), m_username);
     form->addRow(tr("&Password"), m_password);
     form->addRow(tr("&Invite code"), m_invite);
-    m_invite->setPlaceholderText(tr("to create an account, if the server asks for one"));
+    m_invite->setPlaceholderText(tr("only to create an account, if asked"));
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_register);
     buttons->addStretch();
@@ -86,7 +93,7 @@ LoginDialog::LoginDialog(Options options, QWidget *parent)
         notice->setWordWrap(true);
         layout->addWidget(notice);
     }
-    layout->addWidget(serversLabel);
+    layout->addWidget(m_serversLabel);
     layout->addWidget(m_servers);
     layout->addLayout(form);
     layout->addWidget(m_security);
@@ -148,6 +155,7 @@ void LoginDialog::showServers()
     }
     m_servers->blockSignals(false);
     m_servers->setVisible(m_servers->count() > 0);
+    m_serversLabel->setVisible(m_servers->count() > 0);
 }
 
 void LoginDialog::choose(const QUrl &server)

@@ -72,6 +72,7 @@ private:
 
     Options m_options;
     LanDiscovery *m_discovery = nullptr;
+    QLabel *m_serversLabel = nullptr;
     QListWidget *m_servers;
     QLineEdit *m_server;
     QLineEdit *m_username;

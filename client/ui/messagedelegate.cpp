@@ -10,7 +10,10 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QPlainTextEdit>
+#include <QTextLayout>
 #include <QToolTip>
+
+#include <cmath>
 
 using namespace Qt::StringLiterals;
 
@@ -44,6 +47,29 @@ QColor faded(QColor c, qreal alpha)
 {
     c.setAlphaF(alpha);
     return c;
+}
+
+// Words wrap at spaces; a word longer than the line (a URL, a hash) breaks anywhere.
+QTextOption wrapOption()
+{
+    QTextOption o(Qt::AlignLeft | Qt::AlignTop);
+    o.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    return o;
+}
+
+int wrappedHeight(const QFont &font, int width, const QString &text)
+{
+    QTextLayout layout(text, font);
+    layout.setTextOption(wrapOption());
+    layout.setCacheEnabled(false);
+    qreal height = 0;
+    layout.beginLayout();
+    for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+        line.setLineWidth(width);
+        height += line.height();
+    }
+    layout.endLayout();
+    return std::max(int(std::ceil(height)), QFontMetrics(font).height());
 }
 
 } // namespace
@@ -225,10 +251,7 @@ int MessageDelegate::bodyHeight(const QFont &font, int width, const QModelIndex 
         m && m->width == width && m->textHash == textHash)
         return m->height;
     ++m_measurements;
-    const int h = QFontMetrics(font)
-                      .boundingRect(QRect(0, 0, width, 1 << 20),
-                                    Qt::TextWordWrap | Qt::TextWrapAnywhere, body)
-                      .height();
+    const int h = wrappedHeight(font, width, body);
     m_heights.insert(key, new Measured { width, textHash, h });
     return h;
 }
@@ -395,7 +418,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     bodyFont.setItalic(deleted);
     painter->setFont(bodyFont);
     painter->setPen(deleted || state != State::Sent ? dim : text);
-    painter->drawText(l.body, Qt::TextWordWrap | Qt::TextWrapAnywhere, bodyText(index));
+    painter->drawText(QRectF(l.body), bodyText(index), wrapOption());
     if (!l.status.isNull()) {
         painter->setFont(smallFont(option.font));
         QColor statusColor = dim;

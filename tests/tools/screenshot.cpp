@@ -1,13 +1,25 @@
-// confab_screenshot: the README's screenshot of the main window, with a realistic conversation.
-// Runs an in-process server on 127.0.0.1 (port 0), signs people up, fills rooms, opens the real
-// ChatWindow and saves a PNG. docs/screenshots/take.sh runs it under Xvfb.
+// confab_screenshot OUTDIR light|dark: every screen of the client with a realistic team, for
+// docs/screenshots/. Runs an in-process server on 127.0.0.1 (port 0) over TLS, signs people up,
+// fills rooms (yesterday and today), opens the real windows and saves PNGs named
+// SCREEN-THEME[@2x].png (@2x when QT_SCALE_FACTOR is 2). docs/screenshots/take.sh runs it under
+// Xvfb in both themes at device pixel ratio 1 and 2.
+#include "accountdialog.h"
 #include "chatclient.h"
 #include "chatwindow.h"
 #include "clientoptions.h"
+#include "diagnosticsdialog.h"
+#include "logindialog.h"
 #include "messagelistmodel.h"
+#include "settingsdialog.h"
 #include "testsupport.h"
+#include "theme.h"
+#include "trustdialog.h"
 
 #include <QApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QJsonDocument>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QTest>
@@ -17,10 +29,35 @@ using namespace confab;
 using namespace confab::client;
 using namespace confab::test;
 
+namespace {
+
+QString g_dir;
+QString g_suffix;
+
+bool save(QWidget *w, const QString &screen)
+{
+    QTest::qWait(400);
+    const QString path = QDir(g_dir).filePath(screen + g_suffix + u".png"_s);
+    if (!w->grab().save(path)) {
+        qWarning("could not write %s", qPrintable(path));
+        return false;
+    }
+    qInfo("wrote %s", qPrintable(path));
+    return true;
+}
+
+} // namespace
+
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
-    const QString out = argc > 1 ? QString::fromLocal8Bit(argv[1]) : u"main-window.png"_s;
+    QApplication::setFont(QFont(u"DejaVu Sans"_s, 9));
+    g_dir = argc > 1 ? QString::fromLocal8Bit(argv[1]) : u"."_s;
+    const bool dark = argc > 2 && QString::fromLocal8Bit(argv[2]) == u"dark";
+    applyTheme(dark ? Preferences::Theme::Dark : Preferences::Theme::Light, 0);
+    g_suffix = (dark ? u"-dark"_s : u"-light"_s)
+        + (qEnvironmentVariableIntValue("QT_SCALE_FACTOR") == 2 ? u"@2x"_s : QString());
+
     TestServer server;
     const auto alice = server.signUp(u"alice"_s);
     const auto bob = server.signUp(u"bob"_s);
@@ -43,29 +80,61 @@ int main(int argc, char *argv[])
         server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(general), {}, a->token);
     for (qint64 r : { design, random })
         server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(r), {}, alice.token);
+    server.request("POST", u"/api/v1/users/%1/dm"_s.arg(carol.id), {}, alice.token);
+
+    int n = 0;
+    // A message through REST; returns its event id (for the edit and the delete below).
+    const auto say = [&](const TestServer::Account &who, qint64 room, const QString &text) {
+        const QJsonObject body { { u"body"_s, text }, { u"clientMsgId"_s, u"s%1"_s.arg(++n) } };
+        const HttpResult r = server.request("POST", u"/api/v1/rooms/%1/messages"_s.arg(room),
+                                            QJsonDocument(body).toJson(), who.token);
+        return r.json().value(u"eventId"_s).toInteger();
+    };
+    // Yesterday afternoon...
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const QDateTime yesterday(QDate::currentDate().addDays(-1), QTime(16, 40));
+    server.advanceClock(yesterday.toMSecsSinceEpoch() - now);
+    say(dave, general, u"Heads up: the staging database is being migrated tonight."_s);
+    say(carol, general, u"Thanks Dave, I'll hold the design review until tomorrow."_s);
+    server.advanceClock(now - yesterday.toMSecsSinceEpoch() - 20 * 60 * 1000);
+    // ...and this morning.
+    say(bob, general, u"Morning! The build from last night is green on all three platforms."_s);
+    say(bob, general, u"I pushed the migration fix too, so the upgrade test passes again."_s);
+    const qint64 typo = say(carol, general, u"Great. I still see the tray badge of by one."_s);
+    server.patch(u"/api/v1/rooms/%1/messages/%2"_s.arg(general).arg(typo),
+                 { { u"body"_s, u"Great. I still see the tray badge off by one, looking now."_s } },
+                 carol.token);
+    const qint64 oops = say(dave, general, u"(wrong room, sorry)"_s);
+    server.request("DELETE", u"/api/v1/rooms/%1/messages/%2"_s.arg(general).arg(oops), {},
+                   dave.token);
+    say(alice, general,
+        u"Thanks both. Release notes draft is in the wiki; please skim it before standup. "
+        u"I moved the known-issues list to the top, added the upgrade steps for people coming "
+        u"from 2.2, and left a question for Dave about the backup window on Sunday."_s);
+    say(bob, general, u"@alice the notes say 2.3 in the title, typo?"_s);
+    say(alice, general, u"Fixed, good catch 👍"_s);
+    say(carol, general, u"Found it: the badge counted muted rooms. Patch incoming ✅"_s);
+    say(carol, design, u"New icons are up for review"_s);
+    say(bob, random, u"Lunch at the new ramen place? 🍜"_s);
 
     WsClient wb(server.port()), wc(server.port());
     wb.login(bob.token);
     wc.login(carol.token);
     wc.sendFrame({ {}, PresenceFrame { PresenceStatus::Away } });
-    int n = 0;
-    const auto say = [&](WsClient &ws, qint64 room, const QString &text) {
-        ws.send(room, u"s%1"_s.arg(++n), text);
-    };
-    WsClient wa(server.port());
-    wa.login(alice.token);
-    say(wb, general, u"Morning! The build from last night is green on all three platforms."_s);
-    say(wb, general, u"I pushed the migration fix too, so the upgrade test passes again."_s);
-    say(wc, general, u"Great. I still see the tray badge off by one on the laptop, looking now."_s);
-    say(wa, general,
-        u"Thanks both. Release notes draft is in the wiki; please skim it before "
-        u"standup."_s);
-    say(wb, general, u"@alice the notes say 2.3 in the title, typo?"_s);
-    say(wa, general, u"Fixed, good catch."_s);
-    say(wc, general, u"Found it: the badge counted muted rooms. Patch incoming ✔"_s);
-    say(wc, design, u"New icons are up for review"_s);
-    say(wc, design, u"Dark theme screenshots too"_s);
-    say(wb, random, u"Lunch at the new ramen place?"_s);
+
+    // The login dialog, as a newcomer fills it in.
+    {
+        LoginDialog::Options o;
+        o.server = u"chat.example.lan:7080"_s;
+        o.username = u"alice"_s;
+        o.discover = false;
+        LoginDialog login(o);
+        login.show();
+        if (auto *password = login.findChild<QLineEdit *>(u"password"_s))
+            password->setText(u"correct horse battery"_s);
+        if (!save(&login, u"login"_s))
+            return 1;
+    }
 
     QTemporaryDir dir;
     ChatClient client(server.url({}), alice.token, dir.filePath(u"alice"_s),
@@ -76,22 +145,57 @@ int main(int argc, char *argv[])
     o.self = User { alice.id, u"alice"_s, u"Alice Martin"_s, {}, 0 };
     o.trayIcon = false;
     ChatWindow window(&client, o);
-    window.resize(1100, 680);
+    window.resize(1100, 720);
     window.show();
     QTest::qWait(500);
     window.openRoom(general);
     QTest::qWait(800);
-    // A little life: unread news elsewhere, Bob typing, a draft in the composer.
-    say(wc, design, u"Which one do you prefer?"_s);
-    say(wb, random, u"@alice coming?"_s);
+    // A little life: unread news elsewhere, Bob typing, a message waiting to be sent (as the
+    // outbox shows it while the server has not acknowledged it yet), a draft in the composer.
+    wc.send(design, u"w1"_s, u"Which one do you prefer?"_s);
+    wb.send(random, u"w2"_s, u"@alice coming?"_s);
     QTest::qWait(300);
     wb.sendFrame({ {}, TypingFrame { general, true } });
-    window.composer()->setPlainText(u"Standup notes: release Tuesday, badge fix in review"_s);
-    QTest::qWait(1200);
-    if (!window.grab().save(out)) {
-        qWarning("could not write %s", qPrintable(out));
+    Outbox::Item pending;
+    pending.localId = 999999;
+    pending.clientMsgId = u"screenshot-pending"_s;
+    pending.roomId = general;
+    pending.body = u"Standup in 5 minutes, joining from the train"_s;
+    pending.createdAt = QDateTime::currentMSecsSinceEpoch();
+    window.modelFor(general)->upsertPending(pending);
+    window.composer()->setPlainText(u"Release Tuesday, badge fix in review"_s);
+    QTest::qWait(800);
+    window.messageView()->scrollToBottom();
+    if (!save(&window, u"main-window"_s))
         return 1;
-    }
-    qInfo("wrote %s", qPrintable(out));
+
+    DiagnosticsDialog *diagnostics = window.showDiagnostics();
+    diagnostics->resize(640, 520);
+    QTest::qWait(4500); // a few round trips in the plot (the panel pings every 2 s)
+    if (!save(diagnostics, u"diagnostics"_s))
+        return 1;
+    diagnostics->close();
+
+    SettingsDialog settings(Preferences {}, true, &window);
+    settings.show();
+    if (!save(&settings, u"settings"_s))
+        return 1;
+    settings.close();
+
+    AccountDialog account(&client.api(), &window);
+    account.resize(640, 420);
+    account.show();
+    if (!save(&account, u"account"_s))
+        return 1;
+    account.close();
+
+    ServerTrust::Pending first;
+    first.seen = ServerTrust::Seen::FirstUse;
+    first.fingerprint = server.server().fingerprint();
+    TrustDialog trust(QUrl(u"https://chat.example.lan:7080"_s), first, first.fingerprint,
+                      &window);
+    trust.show();
+    if (!save(&trust, u"trust-prompt"_s))
+        return 1;
     return 0;
 }

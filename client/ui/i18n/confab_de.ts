@@ -82,16 +82,13 @@
         <source>The new password and its repetition differ.</source>
         <translation>Das neue Passwort und seine Wiederholung stimmen nicht überein.</translation>
     </message>
-    <message numerus="yes">
-        <source>Password changed; %n other device(s) signed out.</source>
-        <translation>
-            <numerusform>Passwort geändert; %n anderes Gerät abgemeldet.</numerusform>
-            <numerusform>Passwort geändert; %n andere Geräte abgemeldet.</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Password changed.</source>
         <translation>Passwort geändert.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Password changed. Other devices signed out: %n.</source>
+        <translation><numerusform>Passwort geändert. Andere Geräte abgemeldet: %n.</numerusform><numerusform>Passwort geändert. Andere Geräte abgemeldet: %n.</numerusform></translation>
     </message>
 </context>
 <context>
@@ -342,10 +339,7 @@
     </message>
     <message numerus="yes">
         <source>Confab: %n unread</source>
-        <translation>
-            <numerusform>Confab: %n ungelesen</numerusform>
-            <numerusform>Confab: %n ungelesen</numerusform>
-        </translation>
+        <translation><numerusform>Confab: %n ungelesen</numerusform><numerusform>Confab: %n ungelesen</numerusform></translation>
     </message>
     <message>
         <source>Not sent: %1 (%2 of at most %3 characters). Nothing was lost: the text is still here.</source>
@@ -569,11 +563,8 @@
         <translation> (%1 % Treffer)</translation>
     </message>
     <message numerus="yes">
-        <source>Outbox: %n message(s) waiting</source>
-        <translation>
-            <numerusform>Postausgang: %n Nachricht wartet</numerusform>
-            <numerusform>Postausgang: %n Nachrichten warten</numerusform>
-        </translation>
+        <source>Messages waiting in the outbox: %n</source>
+        <translation><numerusform>Nachrichten im Postausgang: %n</numerusform><numerusform>Nachrichten im Postausgang: %n</numerusform></translation>
     </message>
 </context>
 <context>
@@ -605,13 +596,6 @@
         <source>Filter</source>
         <translation>Filter</translation>
     </message>
-    <message numerus="yes">
-        <source>%n member(s)</source>
-        <translation>
-            <numerusform>%n Mitglied</numerusform>
-            <numerusform>%n Mitglieder</numerusform>
-        </translation>
-    </message>
     <message>
         <source>You are in every public room already.</source>
         <translation>Du bist schon in jedem öffentlichen Raum.</translation>
@@ -619,6 +603,10 @@
     <message>
         <source>Join</source>
         <translation>Beitreten</translation>
+    </message>
+    <message numerus="yes">
+        <source>Members: %n</source>
+        <translation><numerusform>Mitglieder: %n</numerusform><numerusform>Mitglieder: %n</numerusform></translation>
     </message>
 </context>
 <context>
@@ -664,10 +652,6 @@
         <translation>&amp;Einladungscode</translation>
     </message>
     <message>
-        <source>to create an account, if the server asks for one</source>
-        <translation>zum Erstellen eines Kontos, falls der Server einen verlangt</translation>
-    </message>
-    <message>
         <source>%1 — %2 (on your network)</source>
         <translation>%1 — %2 (in deinem Netz)</translation>
     </message>
@@ -680,19 +664,19 @@
         <translation>%1 (zuvor benutzt)</translation>
     </message>
     <message>
-        <source>Type the server&apos;s address, e.g. 192.168.1.20:7080</source>
+        <source>Type the server's address, e.g. 192.168.1.20:7080</source>
         <translation>Gib die Adresse des Servers ein, z. B. 192.168.1.20:7080</translation>
     </message>
     <message>
-        <source>The server&apos;s certificate was refused.</source>
+        <source>The server's certificate was refused.</source>
         <translation>Das Zertifikat des Servers wurde abgelehnt.</translation>
     </message>
     <message>
-        <source>The server&apos;s certificate CHANGED: not connected.</source>
+        <source>The server's certificate CHANGED: not connected.</source>
         <translation>Das Zertifikat des Servers hat sich GEÄNDERT: nicht verbunden.</translation>
     </message>
     <message>
-        <source>The server&apos;s certificate is not trusted yet: not connected.</source>
+        <source>The server's certificate is not trusted yet: not connected.</source>
         <translation>Dem Zertifikat des Servers wird noch nicht vertraut: nicht verbunden.</translation>
     </message>
     <message>
@@ -700,12 +684,36 @@
         <translation>Nicht verschlüsselt: Passwörter und Nachrichten gehen im Klartext über das Netz.</translation>
     </message>
     <message>
-        <source>Encrypted (TLS). You will be asked to check the server&apos;s certificate the first time.</source>
+        <source>Encrypted (TLS). You will be asked to check the server's certificate the first time.</source>
         <translation>Verschlüsselt (TLS). Beim ersten Mal wirst du gebeten, das Zertifikat des Servers zu prüfen.</translation>
     </message>
     <message>
         <source>Encrypted (TLS) to the certificate you trusted: SHA-256 %1…%2</source>
         <translation>Verschlüsselt (TLS) zum Zertifikat, dem du vertraust: SHA-256 %1…%2</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Serveradresse</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Passwort</translation>
+    </message>
+    <message>
+        <source>Invite code</source>
+        <translation>Einladungscode</translation>
+    </message>
+    <message>
+        <source>To create an account, if the server asks for one</source>
+        <translation>Zum Erstellen eines Kontos, falls der Server einen verlangt</translation>
+    </message>
+    <message>
+        <source>only to create an account, if asked</source>
+        <translation>nur zum Erstellen eines Kontos, falls verlangt</translation>
     </message>
 </context>
 <context>
@@ -720,7 +728,7 @@
     </message>
     <message>
         <source>dddd, d MMMM</source>
-        <extracomment>A day separator&apos;s date within this year, e.g. &quot;Monday, 30 November&quot;</extracomment>
+        <extracomment>A day separator's date within this year, e.g. "Monday, 30 November"</extracomment>
         <translation>dddd, d. MMMM</translation>
     </message>
     <message>
@@ -729,7 +737,7 @@
     </message>
     <message>
         <source>user %1</source>
-        <extracomment>Shown until a sender&apos;s name is known</extracomment>
+        <extracomment>Shown until a sender's name is known</extracomment>
         <translation>Benutzer %1</translation>
     </message>
     <message>
@@ -1013,11 +1021,11 @@
         <translation>Du verbindest dich zum ersten Mal mit %1.</translation>
     </message>
     <message>
-        <source>Nothing has been sent to it. This can mean someone on the network is intercepting the connection, or that the server was reinstalled or given a new certificate. Ask the server&apos;s admin which fingerprint is right before you go on.</source>
+        <source>Nothing has been sent to it. This can mean someone on the network is intercepting the connection, or that the server was reinstalled or given a new certificate. Ask the server's admin which fingerprint is right before you go on.</source>
         <translation>Es wurde nichts an ihn gesendet. Das kann bedeuten, dass jemand im Netz die Verbindung abfängt, oder dass der Server neu installiert wurde oder ein neues Zertifikat bekam. Frag die Administration des Servers, welcher Fingerabdruck stimmt, bevor du weitermachst.</translation>
     </message>
     <message>
-        <source>Its certificate is not signed by an authority this computer trusts. Check that the fingerprint below is the one the server&apos;s admin sees (confab-server --print-fingerprint). Confab remembers your answer and warns you if it ever changes. Nothing has been sent yet.</source>
+        <source>Its certificate is not signed by an authority this computer trusts. Check that the fingerprint below is the one the server's admin sees (confab-server --print-fingerprint). Confab remembers your answer and warns you if it ever changes. Nothing has been sent yet.</source>
         <translation>Sein Zertifikat ist nicht von einer Stelle signiert, der dieser Computer vertraut. Prüfe, ob der Fingerabdruck unten der ist, den die Administration des Servers sieht (confab-server --print-fingerprint). Confab merkt sich deine Antwort und warnt dich, falls er sich je ändert. Es wurde noch nichts gesendet.</translation>
     </message>
     <message>
@@ -1033,11 +1041,11 @@
         <translation>Bisher vertraut:</translation>
     </message>
     <message>
-        <source>The server&apos;s announcement on the LAN carried the same fingerprint.</source>
+        <source>The server's announcement on the LAN carried the same fingerprint.</source>
         <translation>Die Ankündigung des Servers im lokalen Netz trug denselben Fingerabdruck.</translation>
     </message>
     <message>
-        <source>The server&apos;s announcement on the LAN carried a DIFFERENT fingerprint:
+        <source>The server's announcement on the LAN carried a DIFFERENT fingerprint:
 %1</source>
         <translation>Die Ankündigung des Servers im lokalen Netz trug einen ANDEREN Fingerabdruck:
 %1</translation>
@@ -1055,7 +1063,7 @@
         <translation>Vertrauen und verbinden</translation>
     </message>
     <message>
-        <source>I have checked the new fingerprint with the server&apos;s admin</source>
+        <source>I have checked the new fingerprint with the server's admin</source>
         <translation>Ich habe den neuen Fingerabdruck mit der Administration des Servers geprüft</translation>
     </message>
 </context>
