@@ -220,6 +220,9 @@ int main(int argc, char *argv[])
     cfg.dataDir = data.path();
     cfg.passwordCost = u"minimal"_s;
     cfg.discovery = false;
+    // Loopback in plain HTTP: this bench measures the client (models, layout, painting); what
+    // TLS costs the server and the wire is measured by confab-bench --tls.
+    cfg.tls = false;
     server::ConfabServer server(cfg);
     const auto port = server.start();
     if (!port)

@@ -106,7 +106,7 @@ struct Rendered
 
 // Paints every row of `model` with `delegate`, one under the other, as a view would.
 Rendered render(MessageDelegate &delegate, const MessageListModel &model, const QPalette &palette,
-                qreal dpr, int hoveredRow = -1, int width = 640)
+                qreal dpr, int hoveredRow = -1, int width = 640, int focusedRow = -1)
 {
     QStyleOptionViewItem opt;
     opt.palette = palette;
@@ -130,6 +130,8 @@ Rendered render(MessageDelegate &delegate, const MessageListModel &model, const 
         opt.state = QStyle::State_Enabled;
         if (row == hoveredRow)
             opt.state |= QStyle::State_MouseOver;
+        if (row == focusedRow)
+            opt.state |= QStyle::State_HasFocus;
         delegate.paint(&painter, opt, model.index(row));
         out.layouts << delegate.layout(opt, model.index(row));
     }
@@ -291,6 +293,11 @@ void tst_Look::hoverShowsActionsAndTheExactTimeIsATooltip()
         QVERIFY(ink(hovered.image, rect, palette.color(QPalette::Base)) > 20);
         QCOMPARE(ink(still.image, rect, palette.color(QPalette::Base)), 0);
     }
+    // Keyboard focus is visible: an outline around the focused message.
+    const Rendered focused = render(delegate, model, palette, 1, -1, 640, 0);
+    const QRect left(0, 0, 1, still.layouts[0].height);
+    QVERIFY(ink(focused.image, left, palette.color(QPalette::Base)) > 5);
+    QCOMPARE(ink(still.image, left, palette.color(QPalette::Base)), 0);
     // The exact time, with seconds and date, is what the tooltip says.
     const QString exact = delegate.exactTime(model.index(0));
     QVERIFY2(exact.contains(u"2026"_s) && exact.contains(u"09:00:00"_s), qPrintable(exact));

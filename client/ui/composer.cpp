@@ -1,7 +1,9 @@
 #include "composer.h"
 
+#include "icons.h"
+
 #include <QAbstractTextDocumentLayout>
-#include <QFontDatabase>
+#include <QEvent>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QMenu>
@@ -37,19 +39,19 @@ Composer::Composer(QWidget *parent)
     m_edit->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_edit->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 
-    m_emoji->setText(u"🙂"_s);
-    QFont emojiFont = m_emoji->font();
-    if (const QString family = emojiFontFamily(); !family.isEmpty())
-        emojiFont.setFamilies({ family });
-    emojiFont.setPointSizeF(emojiFont.pointSizeF() * 1.2);
-    m_emoji->setFont(emojiFont);
+    m_emoji->setIcon(emojiIcon(palette().color(QPalette::ButtonText)));
+    m_emoji->setIconSize(QSize(20, 20));
     m_emoji->setAccessibleName(tr("Insert emoji"));
     m_emoji->setToolTip(tr("Insert emoji"));
     m_emoji->setPopupMode(QToolButton::InstantPopup);
     m_emoji->setMenu(m_emojiMenu);
     m_emoji->setAutoRaise(true);
     m_emoji->setStyleSheet(u"QToolButton::menu-indicator { image: none; width: 0; }"_s);
-    buildEmojiMenu();
+    // The picker is built when first opened: its colour font loads only if someone uses it.
+    connect(m_emojiMenu, &QMenu::aboutToShow, this, [this] {
+        if (m_emojiMenu->isEmpty())
+            buildEmojiMenu();
+    });
 
     m_send->setAccessibleName(tr("Send message"));
     m_send->setToolTip(tr("Send (Enter)"));
@@ -73,11 +75,7 @@ Composer::Composer(QWidget *parent)
 
 QString Composer::emojiFontFamily()
 {
-    static const QString family = [] {
-        const QStringList families = QFontDatabase::families();
-        return families.contains(u"Noto Color Emoji"_s) ? u"Noto Color Emoji"_s : QString();
-    }();
-    return family;
+    return u"Noto Color Emoji"_s; // Debian: fonts-noto-color-emoji (packaging/deps.sh)
 }
 
 QStringList Composer::emojis()
@@ -94,7 +92,9 @@ void Composer::buildEmojiMenu()
     auto *layout = new QGridLayout(grid);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->setSpacing(2);
-    QFont font = m_emoji->font();
+    QFont font = m_edit->font();
+    font.setFamilies({ emojiFontFamily(), font.family() });
+    font.setPointSizeF(font.pointSizeF() * 1.3);
     const QStringList list = emojis();
     for (int i = 0; i < list.size(); ++i) {
         auto *b = new QToolButton(grid);
@@ -111,6 +111,13 @@ void Composer::buildEmojiMenu()
     auto *action = new QWidgetAction(m_emojiMenu);
     action->setDefaultWidget(grid);
     m_emojiMenu->addAction(action);
+}
+
+void Composer::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange)
+        m_emoji->setIcon(emojiIcon(palette().color(QPalette::ButtonText))); // theme switched
+    QWidget::changeEvent(event);
 }
 
 void Composer::insertEmoji(const QString &emoji)

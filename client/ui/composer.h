@@ -27,10 +27,13 @@ public:
     int visibleLines() const; // how many lines the text field is tall now
 
     static QStringList emojis(); // what the picker offers
-    static QString emojiFontFamily(); // "Noto Color Emoji" when installed
+    static QString emojiFontFamily(); // "Noto Color Emoji"
 
 signals:
     void sendRequested();
+
+protected:
+    void changeEvent(QEvent *event) override;
 
 private:
     void fitHeight();

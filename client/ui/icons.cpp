@@ -134,3 +134,33 @@ QIcon mutedIcon()
 }
 
 } // namespace confab::client
+
+namespace confab::client {
+
+QIcon emojiIcon(const QColor &colour)
+{
+    // A smiley in the button text's colour, drawn rather than taken from the colour emoji font,
+    // so that opening the window does not load that font.
+    QIcon icon;
+    for (int size : { 16, 20, 24, 32 }) {
+        QPixmap pm = canvas(size);
+        QPainter p(&pm);
+        p.setRenderHint(QPainter::Antialiasing);
+        const qreal s = size;
+        p.setPen(QPen(colour, std::max(1.2, s / 14)));
+        p.setBrush(Qt::NoBrush);
+        p.drawEllipse(QRectF(s * 0.1, s * 0.1, s * 0.8, s * 0.8));
+        p.setBrush(colour);
+        p.setPen(Qt::NoPen);
+        p.drawEllipse(QPointF(s * 0.37, s * 0.4), s * 0.06, s * 0.06);
+        p.drawEllipse(QPointF(s * 0.63, s * 0.4), s * 0.06, s * 0.06);
+        p.setBrush(Qt::NoBrush);
+        p.setPen(QPen(colour, std::max(1.2, s / 14), Qt::SolidLine, Qt::RoundCap));
+        p.drawArc(QRectF(s * 0.3, s * 0.35, s * 0.4, s * 0.35), 200 * 16, 140 * 16);
+        p.end();
+        icon.addPixmap(pm);
+    }
+    return icon;
+}
+
+} // namespace confab::client

@@ -11,5 +11,6 @@ QIcon appIcon(); // a speech bubble in the palette's highlight colour
 QIcon badgeIcon(int unread); // the app icon with a red unread count (tray)
 QIcon presenceIcon(PresenceStatus status); // green, amber or hollow grey dot
 QIcon mutedIcon();
+QIcon emojiIcon(const QColor &colour); // the composer's emoji button
 
 } // namespace confab::client

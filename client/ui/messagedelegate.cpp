@@ -96,8 +96,15 @@ qint64 MessageDelegate::senderId(const QModelIndex &index) const
 
 QDate MessageDelegate::dayOf(const QModelIndex &index) const
 {
-    return QDateTime::fromMSecsSinceEpoch(index.data(MessageListModel::TimestampRole).toLongLong())
-        .date();
+    // Local-time conversion costs microseconds and a layout pass asks for every row and its
+    // neighbour: remember the last day's bounds, which nearly every neighbour falls into.
+    const qint64 ts = index.data(MessageListModel::TimestampRole).toLongLong();
+    if (ts >= m_dayStart && ts < m_dayEnd)
+        return m_day;
+    m_day = QDateTime::fromMSecsSinceEpoch(ts).date();
+    m_dayStart = m_day.startOfDay().toMSecsSinceEpoch();
+    m_dayEnd = m_day.addDays(1).startOfDay().toMSecsSinceEpoch();
+    return m_day;
 }
 
 bool MessageDelegate::isOwn(const QModelIndex &index) const
@@ -110,17 +117,24 @@ bool MessageDelegate::isGrouped(const QModelIndex &index) const
     if (index.row() == 0)
         return false;
     const QModelIndex prev = index.siblingAtRow(index.row() - 1);
+    // Cheapest tests first: a layout pass asks this of every row.
+    if (senderId(index) != senderId(prev))
+        return false;
     const qint64 ts = index.data(MessageListModel::TimestampRole).toLongLong();
     const qint64 prevTs = prev.data(MessageListModel::TimestampRole).toLongLong();
-    return senderId(index) == senderId(prev) && ts - prevTs < GroupWindowMs
-        && dayOf(index) == dayOf(prev);
+    return ts - prevTs < GroupWindowMs && !startsDay(index);
+}
+
+bool MessageDelegate::startsDay(const QModelIndex &index) const
+{
+    return index.row() == 0 || dayOf(index.siblingAtRow(index.row() - 1)) != dayOf(index);
 }
 
 QString MessageDelegate::daySeparatorText(const QModelIndex &index) const
 {
-    const QDate day = dayOf(index);
-    if (index.row() > 0 && dayOf(index.siblingAtRow(index.row() - 1)) == day)
+    if (!startsDay(index))
         return {};
+    const QDate day = dayOf(index);
     const QDate today = m_now().date();
     if (day == today)
         return tr("Today");
@@ -285,7 +299,7 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
     const int gutter = Margin + m_avatarSize + AvatarGap;
     const int width = std::max(50, r.width() - gutter - Margin);
     int y = r.top();
-    if (!daySeparatorText(index).isEmpty()) {
+    if (startsDay(index)) {
         l.day = QRect(r.left(), y, r.width(), m_smallHeight + 2 * DayPad);
         y = l.day.bottom() + 1;
     }
@@ -364,7 +378,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->fillRect(message, faded(accent, 0.22));
     else if (hovered)
         painter->fillRect(message, faded(text, 0.05));
-    if ((option.state & QStyle::State_HasFocus) && selected) {
+    if (option.state & QStyle::State_HasFocus) {
         // Keyboard focus is always visible.
         painter->setPen(QPen(accent, 1, Qt::DotLine));
         painter->drawRect(message.adjusted(0, 0, -1, -1));

@@ -92,6 +92,7 @@ private:
     static bool hasStatus(const QModelIndex &index);
     qint64 senderId(const QModelIndex &index) const;
     QDate dayOf(const QModelIndex &index) const;
+    bool startsDay(const QModelIndex &index) const; // first row, or a new local day
     void updateMetrics(const QFont &font) const;
 
     NameOf m_nameOf;
@@ -105,6 +106,9 @@ private:
     mutable int m_nameHeight = 0;
     mutable int m_smallHeight = 0;
     mutable int m_avatarSize = 0;
+    mutable QDate m_day; // dayOf()'s memo: the local day [m_dayStart, m_dayEnd) in ms
+    mutable qint64 m_dayStart = 0;
+    mutable qint64 m_dayEnd = 0;
 };
 
 } // namespace confab::client
