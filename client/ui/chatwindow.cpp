@@ -191,6 +191,31 @@ void ChatWindow::buildLayout()
     connect(m_composerBar, &Composer::sendRequested, this, &ChatWindow::sendComposed);
     layout->addWidget(m_title);
     layout->addWidget(m_topic);
+    // No room open (a newcomer, or after leaving the last one): say what to do, with the two
+    // ways to do it.
+    m_welcome = new QWidget(this);
+    auto *welcome = new QVBoxLayout(m_welcome);
+    welcome->addStretch();
+    auto *hint = new QLabel(tr("You are not in any room yet.\nCreate one for your team, or join "
+                               "one that exists."),
+                            m_welcome);
+    hint->setAlignment(Qt::AlignCenter);
+    hint->setTextFormat(Qt::PlainText);
+    auto *buttons = new QHBoxLayout;
+    auto *create = new QPushButton(tr("New room…"), m_welcome);
+    auto *join = new QPushButton(tr("Join a room…"), m_welcome);
+    create->setAccessibleName(tr("Create a new room"));
+    join->setAccessibleName(tr("Join a public room"));
+    buttons->addStretch();
+    buttons->addWidget(create);
+    buttons->addWidget(join);
+    buttons->addStretch();
+    welcome->addWidget(hint);
+    welcome->addLayout(buttons);
+    welcome->addStretch();
+    connect(create, &QPushButton::clicked, this, [this] { m_newRoomAction->trigger(); });
+    connect(join, &QPushButton::clicked, this, [this] { m_joinRoomAction->trigger(); });
+    layout->addWidget(m_welcome, 1);
     layout->addWidget(m_view, 1);
     layout->addWidget(m_typingLabel);
     layout->addWidget(m_editingLabel);
@@ -375,12 +400,12 @@ void ChatWindow::buildMenus()
     add(confab, tr("&Quit"), QKeySequence::Quit, [] { QApplication::quit(); });
 
     QMenu *room = menuBar()->addMenu(tr("&Room"));
-    add(room, tr("&New room…"), QKeySequence::New, [this] {
+    m_newRoomAction = add(room, tr("&New room…"), QKeySequence::New, [this] {
         CreateRoomDialog dialog(this);
         if (dialog.exec() == QDialog::Accepted)
             createRoom(dialog.request());
     });
-    add(room, tr("&Join room…"), QKeySequence(u"Ctrl+J"_s), [this] {
+    m_joinRoomAction = add(room, tr("&Join room…"), QKeySequence(u"Ctrl+J"_s), [this] {
         QList<Room> open;
         for (const Room &r : std::as_const(m_roomInfo)) {
             if (!m_joined.contains(r.id) && r.visibility == RoomVisibility::Public)
@@ -855,7 +880,10 @@ void ChatWindow::updateRoomItem(QListWidgetItem *item)
 void ChatWindow::showHeader()
 {
     const Room room = m_roomInfo.value(m_room);
-    m_title->setText(m_room ? roomTitle(room) : tr("No room selected"));
+    m_title->setText(m_room ? roomTitle(room) : tr("Welcome to Confab"));
+    m_welcome->setVisible(!m_room);
+    m_view->setVisible(m_room);
+    m_composerBar->setEnabled(m_room); // nowhere to send to
     const QString topic = room.topic.simplified();
     m_topic->setText(topic.isEmpty() ? QString() : topic);
     m_topic->setToolTip(room.topic);

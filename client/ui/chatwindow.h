@@ -183,6 +183,9 @@ private:
     QPushButton *m_retry;
     QSystemTrayIcon *m_tray = nullptr;
     QAction *m_muteAction = nullptr;
+    QAction *m_newRoomAction = nullptr;
+    QAction *m_joinRoomAction = nullptr;
+    QWidget *m_welcome = nullptr; // shown instead of the timeline while no room is open
     QPointer<DiagnosticsDialog> m_diagnostics;
 
     qint64 m_room = 0;

@@ -92,15 +92,18 @@ void Composer::buildEmojiMenu()
     auto *layout = new QGridLayout(grid);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->setSpacing(2);
+    layout->setSizeConstraint(QLayout::SetFixedSize);
     QFont font = m_edit->font();
     font.setFamilies({ emojiFontFamily(), font.family() });
-    font.setPointSizeF(font.pointSizeF() * 1.3);
+    font.setPointSizeF(font.pointSizeF() * 1.6);
+    const int cell = QFontMetrics(font).height() + 10;
     const QStringList list = emojis();
     for (int i = 0; i < list.size(); ++i) {
         auto *b = new QToolButton(grid);
         b->setText(list[i]);
         b->setFont(font);
         b->setAutoRaise(true);
+        b->setFixedSize(cell, cell);
         b->setAccessibleName(tr("Emoji %1").arg(list[i]));
         connect(b, &QToolButton::clicked, this, [this, e = list[i]] {
             m_emojiMenu->close();

@@ -38,6 +38,7 @@ CreateRoomDialog::CreateRoomDialog(QWidget *parent)
     , m_private(new QCheckBox(tr("&Private: only people invited can see and join it"), this))
 {
     setWindowTitle(tr("New room"));
+    setMinimumWidth(420);
     m_name->setMaxLength(limits::RoomNameMax);
     m_topic->setMaxLength(limits::TopicMax);
     auto *form = new QFormLayout(this);
@@ -65,6 +66,7 @@ JoinRoomDialog::JoinRoomDialog(const QList<Room> &rooms, QWidget *parent)
     , m_list(new QListWidget(this))
 {
     setWindowTitle(tr("Join a room"));
+    setMinimumWidth(420);
     m_filter->setPlaceholderText(tr("Filter"));
     for (const Room &r : rooms) {
         auto *item
@@ -104,6 +106,7 @@ DirectMessageDialog::DirectMessageDialog(ApiClient *api, qint64 selfId, QWidget 
     , m_hint(new QLabel(this))
 {
     setWindowTitle(tr("Direct message"));
+    setMinimumWidth(420);
     m_search->setPlaceholderText(tr("Search people by name"));
     m_hint->setTextFormat(Qt::PlainText);
     auto *layout = new QVBoxLayout(this);
@@ -159,6 +162,7 @@ ProfileDialog::ProfileDialog(const User &user, QWidget *parent)
     , m_status(new QLineEdit(user.statusText, this))
 {
     setWindowTitle(tr("Profile"));
+    setMinimumWidth(420);
     m_displayName->setMaxLength(limits::DisplayNameMax);
     m_status->setMaxLength(limits::StatusTextMax);
     m_status->setPlaceholderText(tr("What are you up to?"));
@@ -188,6 +192,7 @@ RoomSettingsDialog::RoomSettingsDialog(const Room &room, QWidget *parent)
     , m_topic(new QPlainTextEdit(room.topic, this))
 {
     setWindowTitle(tr("Room settings"));
+    setMinimumWidth(420);
     m_name->setMaxLength(limits::RoomNameMax);
     m_topic->setTabChangesFocus(true);
     auto *form = new QFormLayout(this);

@@ -322,7 +322,7 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
     }
     if (header)
         y = std::max(y, l.avatar.bottom() + 1);
-    l.ownMark = QRect(r.left() + 2, messageTop + Gap, 3, y - messageTop - Gap);
+    l.ownMark = QRect(r.left() + 2, messageTop, 3, y - messageTop + Gap); // joins a group's rows
     l.height = y - r.top() + Gap;
     return l;
 }

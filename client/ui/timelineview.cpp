@@ -6,6 +6,7 @@
 #include <QClipboard>
 #include <QGuiApplication>
 #include <QKeyEvent>
+#include <QPainter>
 #include <QScrollBar>
 #include <QToolButton>
 
@@ -90,6 +91,18 @@ void TimelineView::rowsInserted(const QModelIndex &parent, int start, int end)
 {
     QListView::rowsInserted(parent, start, end);
     updateJumpButton();
+}
+
+void TimelineView::paintEvent(QPaintEvent *event)
+{
+    QListView::paintEvent(event);
+    const auto *timeline = qobject_cast<MessageListModel *>(model());
+    if (!timeline || timeline->rowCount() > 0 || !timeline->reachedStart())
+        return;
+    QPainter p(viewport());
+    p.setPen(palette().color(QPalette::PlaceholderText));
+    p.drawText(viewport()->rect().adjusted(24, 24, -24, -24), Qt::AlignCenter | Qt::TextWordWrap,
+               tr("No messages yet. Say hello!"));
 }
 
 QString TimelineView::selectedText() const
