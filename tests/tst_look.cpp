@@ -18,6 +18,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFile>
 #include <QLabel>
 #include <QListView>
 #include <QMenuBar>
@@ -484,6 +485,12 @@ void tst_Look::themesAreReadable()
 
 void tst_Look::germanTranslation()
 {
+    // Every string lupdate found has its German translation.
+    QFile ts(QStringLiteral(CONFAB_SOURCE_DIR) + u"/client/ui/i18n/confab_de.ts"_s);
+    QVERIFY(ts.open(QIODevice::ReadOnly));
+    const QByteArray tsText = ts.readAll();
+    QVERIFY(tsText.count("<message") > 200);
+    QCOMPARE(tsText.count("type=\"unfinished\""), 0);
     QCOMPARE(installTranslations(u"de"_s), u"de"_s);
     QVERIFY(availableLanguages().contains(u"de"_s));
     TestServer server;

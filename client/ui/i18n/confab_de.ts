@@ -318,10 +318,6 @@
         <translation>Du wurdest erwähnt</translation>
     </message>
     <message>
-        <source>No room selected</source>
-        <translation>Kein Raum ausgewählt</translation>
-    </message>
-    <message>
         <source>%1 is typing…</source>
         <translation>%1 schreibt…</translation>
     </message>
@@ -448,6 +444,32 @@
     <message>
         <source>member</source>
         <translation>Mitglied</translation>
+    </message>
+    <message>
+        <source>You are not in any room yet.
+Create one for your team, or join one that exists.</source>
+        <translation>Du bist noch in keinem Raum.
+Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
+    </message>
+    <message>
+        <source>New room…</source>
+        <translation>Neuer Raum…</translation>
+    </message>
+    <message>
+        <source>Join a room…</source>
+        <translation>Raum beitreten…</translation>
+    </message>
+    <message>
+        <source>Create a new room</source>
+        <translation>Einen neuen Raum erstellen</translation>
+    </message>
+    <message>
+        <source>Join a public room</source>
+        <translation>Einem öffentlichen Raum beitreten</translation>
+    </message>
+    <message>
+        <source>Welcome to Confab</source>
+        <translation>Willkommen bei Confab</translation>
     </message>
 </context>
 <context>
@@ -1000,6 +1022,10 @@
         <source>[%1] %2: %3</source>
         <extracomment>Copied messages, one per line: [time] sender: text</extracomment>
         <translation>[%1] %2: %3</translation>
+    </message>
+    <message>
+        <source>No messages yet. Say hello!</source>
+        <translation>Noch keine Nachrichten. Sag hallo!</translation>
     </message>
 </context>
 <context>

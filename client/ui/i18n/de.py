@@ -250,4 +250,11 @@ T = {
 "admin": "Admin",
 "member": "Mitglied",
 "Your session ended (expired or logged out elsewhere). Log in again; unsent messages are kept.": "Deine Sitzung ist beendet (abgelaufen oder anderswo abgemeldet). Melde dich erneut an; nicht gesendete Nachrichten bleiben erhalten.",
+"You are not in any room yet.\nCreate one for your team, or join one that exists.": "Du bist noch in keinem Raum.\nErstelle einen für dein Team oder tritt einem bestehenden bei.",
+"New room…": "Neuer Raum…",
+"Join a room…": "Raum beitreten…",
+"Create a new room": "Einen neuen Raum erstellen",
+"Join a public room": "Einem öffentlichen Raum beitreten",
+"Welcome to Confab": "Willkommen bei Confab",
+"No messages yet. Say hello!": "Noch keine Nachrichten. Sag hallo!",
 }
