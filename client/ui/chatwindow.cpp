@@ -3,6 +3,8 @@
 #include "accountdialog.h"
 #include "avatar.h"
 #include "composer.h"
+#include "memberlist.h"
+#include "roomlist.h"
 #include "timelineview.h"
 
 #include "chatclient.h"
@@ -60,7 +62,6 @@ qint64 monotonicMs()
     return clock.elapsed();
 }
 
-enum RoomRoles { RoomIdRole = Qt::UserRole, JoinedRole, NameRole, SectionRole };
 
 } // namespace
 
@@ -74,7 +75,11 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     , m_client(client)
     , m_options(std::move(options))
     , m_self(m_options.self)
-    , m_rooms(new QListWidget(this))
+    , m_roomList(new RoomList(
+          [this](qint64 id) {
+              return RoomList::Marks { m_unread.value(id), m_mentions.contains(id), isMuted(id) };
+          },
+          this))
     , m_title(new QLabel(this))
     , m_topic(new QLabel(this))
     , m_view(new TimelineView(this))
@@ -84,8 +89,7 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
     , m_notice(new QLabel(this))
     , m_composerBar(new Composer(this))
     , m_composer(m_composerBar->edit())
-    , m_roomFilter(new QLineEdit(this))
-    , m_members(new QListWidget(this))
+    , m_members(new MemberList(this))
     , m_split(new QSplitter(this))
     , m_status(new QLabel(this))
     , m_security(new QLabel(this))
@@ -138,27 +142,6 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
 // The three panes (rooms | header, timeline, typing line, composer | members) and the status bar.
 void ChatWindow::buildLayout()
 {
-    // Left: a filter over the rooms, in sections (Rooms, Direct messages, Browse).
-    auto *left = new QWidget(this);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(4, 4, 0, 0);
-    leftLayout->setSpacing(4);
-    m_roomFilter->setPlaceholderText(tr("Filter rooms (Ctrl+K)"));
-    m_roomFilter->setAccessibleName(tr("Filter rooms"));
-    m_roomFilter->setAccessibleDescription(tr("Shows only the rooms whose name contains the text"));
-    m_roomFilter->setClearButtonEnabled(true);
-    connect(m_roomFilter, &QLineEdit::textChanged, this, &ChatWindow::filterRooms);
-    m_rooms->setAccessibleName(tr("Rooms"));
-    m_rooms->setAccessibleDescription(
-        tr("Your rooms and direct messages, then public rooms you can join"));
-    m_rooms->setMinimumWidth(150);
-    m_rooms->setSpacing(1);
-    m_rooms->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_rooms->setTextElideMode(Qt::ElideRight);
-    m_rooms->setFrameShape(QFrame::NoFrame);
-    leftLayout->addWidget(m_roomFilter);
-    leftLayout->addWidget(m_rooms, 1);
-    m_members->setSpacing(1);
 
     // Middle: header, timeline, typing line, composer.
     auto *middle = new QWidget(this);
@@ -223,15 +206,7 @@ void ChatWindow::buildLayout()
     layout->addWidget(m_composerBar);
 
     // Right: members.
-    m_members->setAccessibleName(tr("Members"));
-    m_members->setAccessibleDescription(tr("People in this room and whether they are online"));
-    m_members->setMinimumWidth(120);
-    m_members->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_members->setTextElideMode(Qt::ElideRight);
-    m_members->setIconSize(QSize(24, 24));
-    m_members->setFrameShape(QFrame::NoFrame);
-
-    m_split->addWidget(left);
+    m_split->addWidget(m_roomList);
     m_split->addWidget(middle);
     m_split->addWidget(m_members);
     m_split->setStretchFactor(1, 1);
@@ -345,13 +320,10 @@ void ChatWindow::connectClient()
                 m_presence.insert(userId, status);
                 showMembers();
             });
-    connect(m_rooms, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
-        if (!item || item->data(SectionRole).toBool())
-            return;
-        const qint64 id = item->data(RoomIdRole).toLongLong();
+    connect(m_roomList, &RoomList::roomChosen, this, [this](qint64 id, bool joined) {
         if (id == m_room)
             return;
-        if (item->data(JoinedRole).toBool())
+        if (joined)
             openRoom(id);
         else
             joinRoom(id); // a public room listed for discovery
@@ -444,11 +416,10 @@ void ChatWindow::buildMenus()
 
     QMenu *go = menuBar()->addMenu(tr("&Go"));
     add(go, tr("&Find room"), QKeySequence(u"Ctrl+K"_s), [this] {
-        m_roomFilter->setFocus();
-        m_roomFilter->selectAll();
+        m_roomList->focusFilter();
     });
-    add(go, tr("&Previous room"), QKeySequence(u"Alt+Up"_s), [this] { stepRoom(-1); });
-    add(go, tr("&Next room"), QKeySequence(u"Alt+Down"_s), [this] { stepRoom(1); });
+    add(go, tr("&Previous room"), QKeySequence(u"Alt+Up"_s), [this] { m_roomList->step(-1); });
+    add(go, tr("&Next room"), QKeySequence(u"Alt+Down"_s), [this] { m_roomList->step(1); });
     add(go, tr("&Messages"), QKeySequence(u"Ctrl+Shift+H"_s), [this] { m_view->setFocus(); });
     add(go, tr("&Composer"), QKeySequence(u"Ctrl+L"_s), [this] { m_composer->setFocus(); });
     QAction *members = add(go, tr("Show &members"), QKeySequence(u"Ctrl+M"_s),
@@ -510,11 +481,7 @@ void ChatWindow::openRoom(qint64 roomId)
     if (m_view->model() != model)
         m_view->setModel(model);
     m_view->scrollToBottom();
-    if (QListWidgetItem *item = roomItem(roomId)) {
-        m_rooms->blockSignals(true);
-        m_rooms->setCurrentItem(item);
-        m_rooms->blockSignals(false);
-    }
+    m_roomList->select(roomId);
     if (m_options.settings)
         m_options.settings->setLastRoom(m_options.accountKey, roomId);
     m_muteAction->setChecked(isMuted(roomId));
@@ -702,8 +669,7 @@ void ChatWindow::setMuted(qint64 roomId, bool muted)
         m_options.settings->setMuted(m_options.accountKey, roomId, muted);
     if (roomId == m_room)
         m_muteAction->setChecked(muted);
-    if (QListWidgetItem *item = roomItem(roomId))
-        updateRoomItem(item);
+    m_roomList->refresh(roomId);
     updateBadge();
 }
 
@@ -738,143 +704,26 @@ void ChatWindow::showRooms(const QList<Room> &rooms, const QList<qint64> &joined
     m_joined = QSet<qint64>(joined.cbegin(), joined.cend());
     for (const Room &room : rooms)
         m_roomInfo.insert(room.id, room);
-    m_rooms->blockSignals(true);
-    m_rooms->clear();
-    // Three sections: joined rooms, direct conversations, then public rooms one may join.
-    const auto rank = [&](const Room &r) {
-        return !m_joined.contains(r.id) ? 2 : r.visibility == RoomVisibility::Direct ? 1 : 0;
-    };
-    QList<Room> sorted = rooms;
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [&](const Room &a, const Room &b) { return rank(a) < rank(b); });
-    int section = -1;
-    for (const Room &room : std::as_const(sorted)) {
-        if (rank(room) != section) {
-            section = rank(room);
-            const QString title = section == 0 ? tr("Rooms")
-                : section == 1                 ? tr("Direct messages")
-                                               : tr("Browse");
-            auto *header = new QListWidgetItem(title.toUpper(), m_rooms);
-            header->setData(SectionRole, true);
-            header->setData(Qt::AccessibleTextRole, title);
-            header->setFlags(Qt::ItemIsEnabled);
-            QFont font = m_rooms->font();
-            font.setBold(true);
-            font.setPointSizeF(font.pointSizeF() * 0.8);
-            font.setLetterSpacing(QFont::PercentageSpacing, 108);
-            header->setFont(font);
-            header->setForeground(m_rooms->palette().color(QPalette::PlaceholderText));
-            header->setSizeHint(QSize(0, QFontMetrics(font).height() + 12));
-            header->setTextAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        }
-        auto *item = new QListWidgetItem(m_rooms);
-        item->setData(RoomIdRole, room.id);
-        item->setData(JoinedRole, m_joined.contains(room.id));
-        item->setData(NameRole, roomTitle(room));
-        updateRoomItem(item);
-        if (room.id == m_room)
-            m_rooms->setCurrentItem(item);
+    QList<RoomList::Entry> entries;
+    for (const Room &room : rooms) {
+        const auto section = !m_joined.contains(room.id) ? RoomList::Section::Browse
+            : room.visibility == RoomVisibility::Direct   ? RoomList::Section::Direct
+                                                          : RoomList::Section::Rooms;
+        entries.append({ room.id, roomTitle(room), section });
     }
-    m_rooms->blockSignals(false);
-    filterRooms();
+    m_roomList->setRooms(entries, m_room);
     if (!m_roomsLoaded && !m_room) {
         // The room open when the app last closed; else the first joined room.
         qint64 restore = m_restoreRoom && m_joined.contains(m_restoreRoom) ? m_restoreRoom : 0;
-        for (QListWidgetItem *item : roomItems()) {
-            if (!restore && item->data(JoinedRole).toBool())
-                restore = item->data(RoomIdRole).toLongLong();
+        for (QListWidgetItem *item : m_roomList->roomItems()) {
+            if (!restore && item->data(RoomList::JoinedRole).toBool())
+                restore = item->data(RoomList::RoomIdRole).toLongLong();
         }
         if (restore)
             openRoom(restore);
     }
     m_roomsLoaded = m_roomsLoaded || !rooms.isEmpty();
     showHeader();
-}
-
-QListWidgetItem *ChatWindow::roomItem(qint64 roomId) const
-{
-    for (QListWidgetItem *item : roomItems()) {
-        if (item->data(RoomIdRole).toLongLong() == roomId)
-            return item;
-    }
-    return nullptr;
-}
-
-QList<QListWidgetItem *> ChatWindow::roomItems() const
-{
-    QList<QListWidgetItem *> items;
-    for (int i = 0; i < m_rooms->count(); ++i) {
-        if (!m_rooms->item(i)->data(SectionRole).toBool())
-            items.append(m_rooms->item(i));
-    }
-    return items;
-}
-
-void ChatWindow::filterRooms()
-{
-    const QString needle = m_roomFilter->text().simplified();
-    QListWidgetItem *header = nullptr;
-    bool any = false;
-    const auto closeSection = [&] {
-        if (header)
-            header->setHidden(!any);
-    };
-    for (int i = 0; i < m_rooms->count(); ++i) {
-        QListWidgetItem *item = m_rooms->item(i);
-        if (item->data(SectionRole).toBool()) {
-            closeSection();
-            header = item;
-            any = false;
-            continue;
-        }
-        const bool match = needle.isEmpty()
-            || item->data(NameRole).toString().contains(needle, Qt::CaseInsensitive);
-        item->setHidden(!match);
-        any = any || match;
-    }
-    closeSection();
-}
-
-void ChatWindow::stepRoom(int delta)
-{
-    QList<QListWidgetItem *> items = roomItems();
-    items.removeIf([](QListWidgetItem *i) { return i->isHidden(); });
-    if (items.isEmpty())
-        return;
-    const int at = items.indexOf(m_rooms->currentItem());
-    const int next = at < 0 ? 0 : std::clamp(at + delta, 0, int(items.size()) - 1);
-    m_rooms->setCurrentItem(items[next]);
-}
-
-void ChatWindow::updateRoomItem(QListWidgetItem *item)
-{
-    const qint64 id = item->data(RoomIdRole).toLongLong();
-    const bool joined = item->data(JoinedRole).toBool();
-    const int unread = m_unread.value(id);
-    const bool mention = m_mentions.contains(id);
-    QString text = item->data(NameRole).toString(); // plain text, never HTML
-    if (mention)
-        text = u"@ "_s + text;
-    if (unread)
-        text += u" (%1)"_s.arg(unread);
-    item->setText(text);
-    QFont font = m_rooms->font();
-    font.setItalic(!joined);
-    font.setBold(unread > 0 && !isMuted(id));
-    item->setFont(font);
-    QStringList tips;
-    if (!joined)
-        tips << tr("Not joined: select to join");
-    if (isMuted(id))
-        tips << tr("Muted: only mentions notify");
-    if (mention)
-        tips << tr("You were mentioned");
-    tips.prepend(item->data(NameRole).toString()); // the whole name, when the list elides it
-    item->setToolTip(tips.join(u'\n'));
-    item->setIcon(isMuted(id) ? mutedIcon() : QIcon());
-    item->setForeground(mention ? m_rooms->palette().color(QPalette::Highlight)
-                                : m_rooms->palette().color(isMuted(id) ? QPalette::PlaceholderText
-                                                                       : QPalette::Text));
 }
 
 void ChatWindow::showHeader()
@@ -934,8 +783,6 @@ void ChatWindow::loadMembers(qint64 roomId)
 
 void ChatWindow::showMembers()
 {
-    m_members->clear();
-    QList<Member> members = m_roomMembers.value(m_room);
     // Our own dot tells the truth: offline while this client cannot reach the server.
     if (m_self.id) {
         const PresenceStatus reported = m_presence.value(m_self.id, PresenceStatus::Online);
@@ -944,54 +791,7 @@ void ChatWindow::showMembers()
                               : reported == PresenceStatus::Away ? PresenceStatus::Away
                                                                  : PresenceStatus::Online);
     }
-    const auto rank = [this](const Member &m) {
-        switch (m_presence.value(m.userId, PresenceStatus::Offline)) {
-        case PresenceStatus::Online:
-            return 0;
-        case PresenceStatus::Away:
-            return 1;
-        case PresenceStatus::Offline:
-            break;
-        }
-        return 2;
-    };
-    std::stable_sort(members.begin(), members.end(), [&](const Member &a, const Member &b) {
-        return std::pair(rank(a), a.username) < std::pair(rank(b), b.username);
-    });
-    const auto presenceLabel = [](PresenceStatus p) {
-        switch (p) {
-        case PresenceStatus::Online:
-            return tr("online");
-        case PresenceStatus::Away:
-            return tr("away");
-        case PresenceStatus::Offline:
-            break;
-        }
-        return tr("offline");
-    };
-    const auto roleLabel = [](MemberRole r) {
-        switch (r) {
-        case MemberRole::Owner:
-            return tr("owner");
-        case MemberRole::Admin:
-            return tr("admin");
-        case MemberRole::Member:
-            break;
-        }
-        return tr("member");
-    };
-    for (const Member &m : std::as_const(members)) {
-        const PresenceStatus p = m_presence.value(m.userId, PresenceStatus::Offline);
-        const QString name = m.displayName.isEmpty() ? m.username : m.displayName;
-        QString text = name;
-        if (m.role != MemberRole::Member)
-            text += u" · "_s + roleLabel(m.role);
-        auto *item = new QListWidgetItem(avatarIcon(m.userId, name, p), text, m_members);
-        item->setData(Qt::UserRole, m.userId);
-        item->setData(Qt::UserRole + 1, presenceName(p));
-        item->setToolTip(name + u"\n@"_s + m.username + u" — "_s + presenceLabel(p));
-        item->setData(Qt::AccessibleTextRole, QString(text + u", "_s + presenceLabel(p)));
-    }
+    m_members->setMembers(m_roomMembers.value(m_room), m_presence);
 }
 
 void ChatWindow::showTyping()
@@ -1059,8 +859,7 @@ void ChatWindow::onEvent(const RoomEvent &e)
             ++m_unread[e.roomId];
             if (mention)
                 m_mentions.insert(e.roomId);
-            if (QListWidgetItem *item = roomItem(e.roomId))
-                updateRoomItem(item);
+            m_roomList->refresh(e.roomId);
             updateBadge();
         }
         const bool wanted = m_prefs.notify == Preferences::Notify::All
@@ -1105,8 +904,7 @@ void ChatWindow::markRead(qint64 roomId)
     if (!m_unread.remove(roomId) && !m_mentions.remove(roomId))
         return;
     m_mentions.remove(roomId);
-    if (QListWidgetItem *item = roomItem(roomId))
-        updateRoomItem(item);
+    m_roomList->refresh(roomId);
     updateBadge();
 }
 
@@ -1309,6 +1107,26 @@ void ChatWindow::showMessageMenu(const QPoint &pos)
 QListView *ChatWindow::messageView() const
 {
     return m_view;
+}
+
+QListWidget *ChatWindow::roomList() const
+{
+    return m_roomList->list();
+}
+
+QListWidget *ChatWindow::memberList() const
+{
+    return m_members;
+}
+
+QLineEdit *ChatWindow::roomFilter() const
+{
+    return m_roomList->filter();
+}
+
+QList<QListWidgetItem *> ChatWindow::roomItems() const
+{
+    return m_roomList->roomItems();
 }
 
 void ChatWindow::jumpToLatest()

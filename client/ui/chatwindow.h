@@ -39,7 +39,9 @@ class ClientSettings;
 class Composer;
 class DiagnosticsDialog;
 class MessageDelegate;
+class MemberList;
 class MessageListModel;
+class RoomList;
 class TimelineView;
 struct ConnectionState;
 
@@ -81,14 +83,15 @@ public:
     DiagnosticsDialog *showDiagnostics();
 
     // For tests and accessibility.
-    QListWidget *roomList() const { return m_rooms; }
-    QListWidget *memberList() const { return m_members; }
+    QListWidget *roomList() const;
+    QListWidget *memberList() const;
     QListView *messageView() const;
     TimelineView *timelineView() const { return m_view; }
     Composer *composerBar() const { return m_composerBar; }
-    QLineEdit *roomFilter() const { return m_roomFilter; }
+    QLineEdit *roomFilter() const;
     // The room rows of roomList() (section headers left out), top to bottom.
     QList<QListWidgetItem *> roomItems() const;
+    RoomList *roomPane() const { return m_roomList; }
     void jumpToLatest(); // the newest messages of the open room, scrolled to the bottom
     MessageDelegate *delegate() const { return m_delegate; }
     qint64 currentRoom() const { return m_room; }
@@ -135,12 +138,8 @@ private:
     void connectClient();
     void refreshRooms();
     void showRooms(const QList<Room> &rooms, const QList<qint64> &joined);
-    void filterRooms();
-    void stepRoom(int delta); // Alt+Up / Alt+Down, over section headers
     void onMessageAction(const QModelIndex &index, int action);
     void startEditing(qint64 eventId, const QString &body);
-    void updateRoomItem(QListWidgetItem *item);
-    QListWidgetItem *roomItem(qint64 roomId) const;
     QString roomTitle(const Room &room) const;
     void showHeader();
     void loadMembers(qint64 roomId);
@@ -165,7 +164,7 @@ private:
     ChatClient *m_client;
     Options m_options;
     User m_self;
-    QListWidget *m_rooms;
+    RoomList *m_roomList;
     QLabel *m_title;
     QLabel *m_topic;
     TimelineView *m_view;
@@ -175,8 +174,7 @@ private:
     QLabel *m_notice;
     Composer *m_composerBar;
     QPlainTextEdit *m_composer;
-    QLineEdit *m_roomFilter;
-    QListWidget *m_members;
+    MemberList *m_members;
     QSplitter *m_split;
     QLabel *m_status;
     QLabel *m_security;

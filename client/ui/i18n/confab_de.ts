@@ -98,26 +98,6 @@
         <translation>Jetzt erneut versuchen</translation>
     </message>
     <message>
-        <source>Filter rooms (Ctrl+K)</source>
-        <translation>Räume filtern (Strg+K)</translation>
-    </message>
-    <message>
-        <source>Filter rooms</source>
-        <translation>Räume filtern</translation>
-    </message>
-    <message>
-        <source>Shows only the rooms whose name contains the text</source>
-        <translation>Zeigt nur die Räume, deren Name den Text enthält</translation>
-    </message>
-    <message>
-        <source>Rooms</source>
-        <translation>Räume</translation>
-    </message>
-    <message>
-        <source>Your rooms and direct messages, then public rooms you can join</source>
-        <translation>Deine Räume und Direktnachrichten, dann öffentliche Räume zum Beitreten</translation>
-    </message>
-    <message>
         <source>Room name</source>
         <translation>Raumname</translation>
     </message>
@@ -128,14 +108,6 @@
     <message>
         <source>Who is typing</source>
         <translation>Wer gerade schreibt</translation>
-    </message>
-    <message>
-        <source>Members</source>
-        <translation>Mitglieder</translation>
-    </message>
-    <message>
-        <source>People in this room and whether they are online</source>
-        <translation>Personen in diesem Raum und ob sie online sind</translation>
     </message>
     <message>
         <source>Connection</source>
@@ -298,26 +270,6 @@
         <translation>Profil gespeichert</translation>
     </message>
     <message>
-        <source>Direct messages</source>
-        <translation>Direktnachrichten</translation>
-    </message>
-    <message>
-        <source>Browse</source>
-        <translation>Entdecken</translation>
-    </message>
-    <message>
-        <source>Not joined: select to join</source>
-        <translation>Nicht beigetreten: zum Beitreten auswählen</translation>
-    </message>
-    <message>
-        <source>Muted: only mentions notify</source>
-        <translation>Stumm: nur Erwähnungen benachrichtigen</translation>
-    </message>
-    <message>
-        <source>You were mentioned</source>
-        <translation>Du wurdest erwähnt</translation>
-    </message>
-    <message>
         <source>%1 is typing…</source>
         <translation>%1 schreibt…</translation>
     </message>
@@ -420,30 +372,6 @@
     <message>
         <source>Messages you send are kept on this computer and delivered when the server is back.</source>
         <translation>Nachrichten, die du sendest, bleiben auf diesem Computer und werden zugestellt, sobald der Server wieder da ist.</translation>
-    </message>
-    <message>
-        <source>online</source>
-        <translation>online</translation>
-    </message>
-    <message>
-        <source>away</source>
-        <translation>abwesend</translation>
-    </message>
-    <message>
-        <source>offline</source>
-        <translation>offline</translation>
-    </message>
-    <message>
-        <source>owner</source>
-        <translation>Eigentümer</translation>
-    </message>
-    <message>
-        <source>admin</source>
-        <translation>Admin</translation>
-    </message>
-    <message>
-        <source>member</source>
-        <translation>Mitglied</translation>
     </message>
     <message>
         <source>You are not in any room yet.
@@ -739,6 +667,41 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     </message>
 </context>
 <context>
+    <name>confab::client::MemberList</name>
+    <message>
+        <source>Members</source>
+        <translation>Mitglieder</translation>
+    </message>
+    <message>
+        <source>People in this room and whether they are online</source>
+        <translation>Personen in diesem Raum und ob sie online sind</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>online</translation>
+    </message>
+    <message>
+        <source>away</source>
+        <translation>abwesend</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>offline</translation>
+    </message>
+    <message>
+        <source>owner</source>
+        <translation>Eigentümer</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>Admin</translation>
+    </message>
+    <message>
+        <source>member</source>
+        <translation>Mitglied</translation>
+    </message>
+</context>
+<context>
     <name>confab::client::MessageDelegate</name>
     <message>
         <source>Today</source>
@@ -837,6 +800,49 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>Save</source>
         <translation>Speichern</translation>
+    </message>
+</context>
+<context>
+    <name>confab::client::RoomList</name>
+    <message>
+        <source>Filter rooms (Ctrl+K)</source>
+        <translation>Räume filtern (Strg+K)</translation>
+    </message>
+    <message>
+        <source>Filter rooms</source>
+        <translation>Räume filtern</translation>
+    </message>
+    <message>
+        <source>Shows only the rooms whose name contains the text</source>
+        <translation>Zeigt nur die Räume, deren Name den Text enthält</translation>
+    </message>
+    <message>
+        <source>Rooms</source>
+        <translation>Räume</translation>
+    </message>
+    <message>
+        <source>Your rooms and direct messages, then public rooms you can join</source>
+        <translation>Deine Räume und Direktnachrichten, dann öffentliche Räume zum Beitreten</translation>
+    </message>
+    <message>
+        <source>Direct messages</source>
+        <translation>Direktnachrichten</translation>
+    </message>
+    <message>
+        <source>Browse</source>
+        <translation>Entdecken</translation>
+    </message>
+    <message>
+        <source>Not joined: select to join</source>
+        <translation>Nicht beigetreten: zum Beitreten auswählen</translation>
+    </message>
+    <message>
+        <source>Muted: only mentions notify</source>
+        <translation>Stumm: nur Erwähnungen benachrichtigen</translation>
+    </message>
+    <message>
+        <source>You were mentioned</source>
+        <translation>Du wurdest erwähnt</translation>
     </message>
 </context>
 <context>
