@@ -1,5 +1,7 @@
 #include "frames.h"
 
+#include <QHash>
+
 #include "jsonreader.h"
 #include "protocollimits.h"
 
@@ -102,6 +104,12 @@ Result<ClientPayload> parseClientPayload(const QString &type, JsonReader &r)
         f.ts = r.optionalInteger(u"ts", 0, limits::MaxSafeInteger).value_or(0);
         return r.ok() ? Result<ClientPayload>(f) : r.error();
     }
+    if (type == u"read") {
+        ReadFrame f;
+        f.roomId = r.id(u"roomId");
+        f.seq = r.integer(u"seq", 0, limits::MaxSafeInteger);
+        return r.ok() ? Result<ClientPayload>(f) : r.error();
+    }
     return makeError(ErrorCode::UnknownType, u"unknown frame type '%1'"_s.arg(type), u"type"_s);
 }
 
@@ -157,6 +165,16 @@ Result<ServerPayload> parseServerPayload(const QString &type, JsonReader &r)
         if (!cursors)
             return cursors.error();
         f.rooms = std::move(cursors).value();
+        for (qsizetype i = 0; i < rooms.size(); ++i) {
+            const QJsonObject o = rooms.at(i).toObject();
+            if (!o.contains(u"readSeq"_s))
+                continue;
+            auto state = ReadState::fromJson(o);
+            if (!state)
+                return makeError(state.error().code, state.error().message,
+                                 u"rooms["_s + QString::number(i) + u"]."_s + state.error().field);
+            f.read.append(state.value());
+        }
         return Result<ServerPayload>(f);
     }
     if (type == u"ack") {
@@ -216,6 +234,14 @@ Result<ServerPayload> parseServerPayload(const QString &type, JsonReader &r)
         f.ts = r.optionalInteger(u"ts", 0, limits::MaxSafeInteger).value_or(0);
         return r.ok() ? Result<ServerPayload>(f) : r.error();
     }
+    if (type == u"read") {
+        auto state = ReadState::fromJson(r.whole());
+        if (!state)
+            return state.error();
+        if (state->roomId <= 0)
+            return makeError(ErrorCode::MissingField, u"required"_s, u"roomId"_s);
+        return Result<ServerPayload>(ReadNotice { state.value() });
+    }
     if (type == u"error") {
         const QJsonObject eo = r.object(u"error");
         if (!r.ok())
@@ -240,6 +266,7 @@ QString frameTypeName(const ClientPayload &p)
                           [](const TypingFrame &) { return u"typing"_s; },
                           [](const PresenceFrame &) { return u"presence"_s; },
                           [](const PingFrame &) { return u"ping"_s; },
+                          [](const ReadFrame &) { return u"read"_s; },
                       },
                       p);
 }
@@ -255,6 +282,7 @@ QString frameTypeName(const ServerPayload &p)
                           [](const PresenceNotice &) { return u"presence"_s; },
                           [](const PongFrame &) { return u"pong"_s; },
                           [](const ErrorFrame &) { return u"error"_s; },
+                          [](const ReadNotice &) { return u"read"_s; },
                       },
                       p);
 }
@@ -288,6 +316,9 @@ QByteArray encodeClientFrame(const ClientFrame &frame)
             },
             [](const PingFrame &f) {
                 return QJsonObject { { u"ts"_s, f.ts } };
+            },
+            [](const ReadFrame &f) {
+                return QJsonObject { { u"roomId"_s, f.roomId }, { u"seq"_s, f.seq } };
             },
         },
         frame.payload);
@@ -324,10 +355,24 @@ QByteArray encodeServerFrame(const ServerFrame &frame)
     QJsonObject o = std::visit(
         Overloaded {
             [](const HelloFrame &f) {
+                QHash<qint64, const ReadState *> read;
+                read.reserve(f.read.size());
+                for (const ReadState &state : f.read)
+                    read.insert(state.roomId, &state);
+                QJsonArray rooms;
+                for (const RoomCursor &c : f.rooms) {
+                    QJsonObject o { { u"roomId"_s, c.roomId }, { u"lastSeq"_s, c.lastSeq } };
+                    if (const ReadState *state = read.value(c.roomId)) {
+                        o.insert(u"readSeq"_s, state->readSeq);
+                        o.insert(u"unread"_s, state->unread);
+                        o.insert(u"mentions"_s, state->mentions);
+                    }
+                    rooms.append(o);
+                }
                 return QJsonObject {
                     { u"user"_s, f.user.toJson() },      { u"serverVersion"_s, f.serverVersion },
                     { u"protocol"_s, f.protocol },       { u"epoch"_s, f.epoch },
-                    { u"heartbeatMs"_s, f.heartbeatMs }, { u"rooms"_s, cursorsToJson(f.rooms) }
+                    { u"heartbeatMs"_s, f.heartbeatMs }, { u"rooms"_s, rooms }
                 };
             },
             [](const AckFrame &f) {
@@ -360,6 +405,9 @@ QByteArray encodeServerFrame(const ServerFrame &frame)
             },
             [](const ErrorFrame &f) {
                 return QJsonObject { { u"error"_s, f.error.toJson() } };
+            },
+            [](const ReadNotice &f) {
+                return f.state.toJson();
             },
         },
         frame.payload);

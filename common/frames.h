@@ -48,9 +48,15 @@ struct PingFrame
 {
     qint64 ts = 0;
 };
+// "I have read room `roomId` up to `seq`" (moves the marker forward only).
+struct ReadFrame
+{
+    qint64 roomId = 0;
+    qint64 seq = 0;
+};
 
-using ClientPayload
-    = std::variant<AuthFrame, SendFrame, ResumeFrame, TypingFrame, PresenceFrame, PingFrame>;
+using ClientPayload = std::variant<AuthFrame, SendFrame, ResumeFrame, TypingFrame, PresenceFrame,
+                                   PingFrame, ReadFrame>;
 
 struct ClientFrame
 {
@@ -73,6 +79,9 @@ struct HelloFrame
     QString epoch; // changes when the server's history was reset: resync from scratch
     int heartbeatMs = 0; // the server pings this often; a client may too
     QList<RoomCursor> rooms; // rooms the user is in, with their newest seq
+    // The user's read state in those rooms: on the wire, readSeq/unread/mentions in each of
+    // `rooms`' objects.
+    QList<ReadState> read;
 };
 struct AckFrame
 {
@@ -117,9 +126,14 @@ struct ErrorFrame
 {
     Error error;
 };
+// The user's read state in a room changed (sent to all of the user's connections).
+struct ReadNotice
+{
+    ReadState state;
+};
 
 using ServerPayload = std::variant<HelloFrame, AckFrame, EventFrame, ResumedFrame, TypingNotice,
-                                   PresenceNotice, PongFrame, ErrorFrame>;
+                                   PresenceNotice, PongFrame, ErrorFrame, ReadNotice>;
 
 struct ServerFrame
 {

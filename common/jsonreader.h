@@ -57,6 +57,7 @@ public:
     QString oneOf(QStringView key, std::initializer_list<QStringView> allowed);
 
     bool has(QStringView key) const { return m_object.contains(key); }
+    const QJsonObject &whole() const { return m_object; } // the object being read
     bool ok() const { return !m_error.has_value(); }
     const Error &error() const { return *m_error; }
     void fail(ErrorCode code, QString message, QStringView key);

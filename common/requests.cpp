@@ -289,6 +289,21 @@ Result<EditMessageRequest> EditMessageRequest::fromJson(const QJsonObject &o)
     return req;
 }
 
+QJsonObject MarkReadRequest::toJson() const
+{
+    return { { u"seq"_s, seq } };
+}
+
+Result<MarkReadRequest> MarkReadRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    MarkReadRequest req;
+    req.seq = r.integer(u"seq", 0, limits::MaxSafeInteger);
+    if (!r.ok())
+        return r.error();
+    return req;
+}
+
 QJsonObject SendAck::toJson() const
 {
     return { { u"clientMsgId"_s, clientMsgId },

@@ -147,6 +147,15 @@ struct EditMessageRequest
     static Result<EditMessageRequest> fromJson(const QJsonObject &o);
 };
 
+// POST rooms/{id}/read: "I have read this room up to `seq`".
+struct MarkReadRequest
+{
+    qint64 seq = 0;
+
+    QJsonObject toJson() const;
+    static Result<MarkReadRequest> fromJson(const QJsonObject &o);
+};
+
 // The server's answer to an accepted send, over REST and as the `ack` frame.
 struct SendAck
 {

@@ -172,12 +172,39 @@ Result<User> User::fromJson(const QJsonObject &o)
 
 // --- Room -------------------------------------------------------------------------------------
 
+QJsonObject ReadState::toJson() const
+{
+    return { { u"roomId"_s, roomId },
+             { u"readSeq"_s, readSeq },
+             { u"unread"_s, unread },
+             { u"mentions"_s, mentions } };
+}
+
+Result<ReadState> ReadState::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    ReadState s;
+    s.roomId = r.optionalId(u"roomId").value_or(0);
+    s.readSeq = r.integer(u"readSeq", 0, limits::MaxSafeInteger);
+    s.unread = int(r.integer(u"unread", 0, std::numeric_limits<int>::max()));
+    s.mentions = int(r.integer(u"mentions", 0, std::numeric_limits<int>::max()));
+    if (!r.ok())
+        return r.error();
+    return s;
+}
+
 QJsonObject Room::toJson() const
 {
-    return { { u"id"_s, id },           { u"name"_s, name },
-             { u"topic"_s, topic },     { u"visibility"_s, visibilityName(visibility) },
-             { u"ownerId"_s, ownerId }, { u"createdAt"_s, createdAt },
-             { u"lastSeq"_s, lastSeq }, { u"memberCount"_s, memberCount } };
+    QJsonObject o { { u"id"_s, id },           { u"name"_s, name },
+                    { u"topic"_s, topic },     { u"visibility"_s, visibilityName(visibility) },
+                    { u"ownerId"_s, ownerId }, { u"createdAt"_s, createdAt },
+                    { u"lastSeq"_s, lastSeq }, { u"memberCount"_s, memberCount } };
+    if (read) {
+        o.insert(u"readSeq"_s, read->readSeq);
+        o.insert(u"unread"_s, read->unread);
+        o.insert(u"mentions"_s, read->mentions);
+    }
+    return o;
 }
 
 Result<Room> Room::fromJson(const QJsonObject &o)
@@ -195,6 +222,13 @@ Result<Room> Room::fromJson(const QJsonObject &o)
     if (!r.ok())
         return r.error();
     valueOf(kVisibilities, vis, &room.visibility);
+    if (r.has(u"readSeq")) {
+        auto read = ReadState::fromJson(o);
+        if (!read)
+            return read.error();
+        room.read = read.value();
+        room.read->roomId = room.id;
+    }
     return room;
 }
 

@@ -31,6 +31,21 @@ struct User
 enum class RoomVisibility { Public, Private, Direct };
 QString visibilityName(RoomVisibility v);
 
+// A user's read state in one room (docs/protocol.md, "Read state"): the highest seq they have
+// read, messages from others after it, and those that mention them (or @room).
+struct ReadState
+{
+    qint64 roomId = 0;
+    qint64 readSeq = 0;
+    int unread = 0;
+    int mentions = 0;
+
+    QJsonObject toJson() const; // roomId, readSeq, unread, mentions
+    // The three counters from `o` (roomId too when present); an error names a bad field.
+    static Result<ReadState> fromJson(const QJsonObject &o);
+    friend bool operator==(const ReadState &, const ReadState &) = default;
+};
+
 struct Room
 {
     qint64 id = 0;
@@ -41,6 +56,7 @@ struct Room
     qint64 createdAt = 0;
     qint64 lastSeq = 0; // seq of the newest event in the room's log
     int memberCount = 0;
+    std::optional<ReadState> read; // the caller's, for rooms they are in (GET rooms)
 
     QJsonObject toJson() const;
     static Result<Room> fromJson(const QJsonObject &o);

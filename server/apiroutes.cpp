@@ -287,6 +287,14 @@ void registerMessageRoutes(Router &router, UserService *users, MessageService *m
                         : res.sendError(r.error());
                   });
               });
+    roomRoute(router, users, "POST", u"/read"_s,
+              [messages](const Session &s, qint64 id, HttpRequest &req, const HttpResponder &res) {
+                  if (const auto m = body<MarkReadRequest>(req, res))
+                      messages->markRead(s.userId, id, m->seq, nullptr,
+                                         replyWith<ReadState>(res, 200, [](const ReadState &st) {
+                                             return st.toJson();
+                                         }));
+              });
     const auto eventJson = [](const RoomEvent &e) { return e.toJson(); };
     roomRoute(router, users, "PATCH", u"/messages/{eventId}"_s,
               [messages, eventJson](const Session &s, qint64 id, HttpRequest &req,

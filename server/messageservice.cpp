@@ -5,6 +5,8 @@
 #include "metrics.h"
 #include "roomstore.h"
 
+#include <QJsonArray>
+#include <QRegularExpression>
 #include <QSqlQuery>
 
 using namespace Qt::StringLiterals;
@@ -31,6 +33,33 @@ Result<RoomEvent> liveMessage(QSqlDatabase &db, qint64 roomId, qint64 eventId)
     return target;
 }
 
+// What a body mentions: usernames after '@' (lowercase, at most 20, each once) and @room.
+struct MentionScan
+{
+    QStringList names;
+    bool everyone = false;
+    bool empty() const { return names.isEmpty() && !everyone; }
+};
+
+MentionScan scanMentions(const QString &body)
+{
+    MentionScan scan;
+    if (!body.contains(u'@'))
+        return scan; // nearly every message: one pass over the text, nothing else
+    static const QRegularExpression mention(
+        u"(?<![\\p{L}\\p{N}_.@-])@([A-Za-z0-9._-]{1,32})"_s);
+    for (auto it = mention.globalMatch(body); it.hasNext() && scan.names.size() < 20;) {
+        QString name = it.next().captured(1).toLower();
+        while (name.endsWith(u'.') || name.endsWith(u'-'))
+            name.chop(1); // "@bob." ends a sentence
+        if (name == u"room")
+            scan.everyone = true;
+        else if (!name.isEmpty() && !scan.names.contains(name))
+            scan.names.append(name);
+    }
+    return scan;
+}
+
 } // namespace
 
 MessageService::MessageService(const ServerContext &ctx, EventBus *bus, QObject *parent)
@@ -47,19 +76,46 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                           const QString &body, std::function<void(Result<SendAck>)> done)
 {
     const qint64 now = m_ctx.now();
+    const MentionScan scan = scanMentions(body);
     m_ctx.database->writeTyped<SendOutcome>(
         [=](QSqlDatabase &db) -> Result<SendOutcome> {
-            // The usual case first, in three statements: a member posting a new message.
-            const Result<qint64> lastSeq = roomstore::lastSeqForPoster(db, roomId, userId);
-            if (lastSeq) {
-                auto ev = roomstore::appendAfter(db, roomId, *lastSeq, EventType::Message, userId,
-                                                 { { u"body"_s, body } }, now, clientMsgId);
+            // The usual case first, in four statements: a member posting a new message.
+            const Result<roomstore::PostPosition> at
+                = roomstore::positionForPoster(db, roomId, userId);
+            if (at) {
+                QJsonObject content { { u"body"_s, body } };
+                // Mentions resolved here, once, into ids of members (docs/protocol.md).
+                QList<qint64> mentioned;
+                if (!scan.empty()) {
+                    auto ids = roomstore::membersNamed(db, roomId, scan.names);
+                    if (!ids)
+                        return ids.error();
+                    mentioned = ids.value();
+                    mentioned.removeAll(userId);
+                    QJsonArray list;
+                    for (qint64 id : std::as_const(mentioned))
+                        list.append(id);
+                    if (!list.isEmpty())
+                        content.insert(u"mentions"_s, list);
+                    if (scan.everyone)
+                        content.insert(u"mentionsRoom"_s, true);
+                }
+                auto ev = roomstore::appendAfter(db, roomId, at->lastSeq, EventType::Message,
+                                                 userId, content, now, clientMsgId,
+                                                 at->msgCount + 1);
                 if (!ev)
                     return ev.error();
-                if (*ev)
+                if (*ev) {
+                    // @room counts once for everyone; names then add nothing.
+                    const QList<qint64> rows = scan.everyone ? QList<qint64> { 0 } : mentioned;
+                    if (!rows.isEmpty()) {
+                        if (auto err = roomstore::addMentions(db, roomId, (*ev)->seq, rows))
+                            return *err;
+                    }
                     return SendOutcome { SendAck { clientMsgId, (*ev)->id, roomId, (*ev)->seq,
                                                    (*ev)->ts, false },
                                          std::move(*ev) };
+                }
             }
             // Not stored: a retry of a message that is (it gets the original ack, also after
             // its sender has left the room: the unique key (sender, clientMsgId) is the
@@ -79,8 +135,8 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                                                true },
                                      std::nullopt };
             }
-            if (!lastSeq)
-                return lastSeq.error();
+            if (!at)
+                return at.error();
             return makeError(ErrorCode::Internal, u"the message was neither stored nor found"_s);
         },
         this,
@@ -92,6 +148,34 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
             if (r->event)
                 m_bus->publish({ *r->event });
             done(r->ack);
+        });
+}
+
+void MessageService::markRead(qint64 userId, qint64 roomId, qint64 seq, const void *origin,
+                              std::function<void(Result<ReadState>)> done)
+{
+    struct Outcome
+    {
+        ReadState state;
+        bool moved = false;
+    };
+    m_ctx.database->writeTyped<Outcome>(
+        [=](QSqlDatabase &db) -> Result<Outcome> {
+            auto moved = roomstore::markRead(db, roomId, userId, seq);
+            if (!moved)
+                return moved.error();
+            auto state = roomstore::readState(db, roomId, userId);
+            if (!state)
+                return state.error();
+            return Outcome { state.value(), moved.value() };
+        },
+        this,
+        [this, userId, origin, done](Result<Outcome> r) {
+            if (!r)
+                return done(r.error());
+            if (r->moved)
+                emit readChanged(userId, r->state, origin); // the user's other devices
+            done(r->state);
         });
 }
 

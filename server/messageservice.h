@@ -25,6 +25,14 @@ public:
               std::function<void(Result<RoomEvent>)> done);
     void remove(qint64 userId, qint64 roomId, qint64 eventId,
                 std::function<void(Result<RoomEvent>)> done);
+    // Moves the user's read marker in the room forward to `seq`; answers the read state after
+    // it. When it moved, readChanged tells the user's connections (all but `origin`, the one
+    // that asked, which gets the answer).
+    void markRead(qint64 userId, qint64 roomId, qint64 seq, const void *origin,
+                  std::function<void(Result<ReadState>)> done);
+
+signals:
+    void readChanged(qint64 userId, const confab::ReadState &state, const void *origin);
 
 private:
     void commitEvent(std::function<Result<RoomEvent>(QSqlDatabase &)> job,

@@ -127,6 +127,7 @@ RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageSe
     }
     connect(bus, &EventBus::published, this, &RealtimeHub::deliver);
     connect(users, &UserService::sessionRevoked, this, &RealtimeHub::closeSessions);
+    connect(messages, &MessageService::readChanged, this, &RealtimeHub::announceRead);
 
     connect(m_heartbeat, &QTimer::timeout, this, &RealtimeHub::heartbeat);
     m_heartbeat->start(std::chrono::milliseconds(m_ctx.config.heartbeatMs) / kHeartbeatSlots);
@@ -420,6 +421,11 @@ void RealtimeHub::authenticate(Connection *c, const QString &token, const QStrin
     hello.epoch = m_ctx.database->epoch();
     hello.heartbeatMs = m_ctx.config.heartbeatMs;
     hello.rooms = roomstore::cursorsOf(m_ctx.database->reader(), c->userId);
+    // Every room's read state: one query for all of them, counters and an index range each.
+    const QHash<qint64, ReadState> read = roomstore::readStates(m_ctx.database->reader(), c->userId);
+    hello.read.reserve(hello.rooms.size());
+    for (const RoomCursor &room : std::as_const(hello.rooms))
+        hello.read.append(read.value(room.roomId, ReadState { room.roomId, 0, 0, 0 }));
     sendFrame(c, { requestId, hello });
     broadcastPresence(c->userId);
 }
@@ -445,6 +451,33 @@ void RealtimeHub::handle(Connection *c, const ClientFrame &frame)
         return handlePresence(c, *f);
     if (const auto *f = std::get_if<PingFrame>(&frame.payload))
         return sendFrame(c, { frame.id, PongFrame { f->ts } });
+    if (const auto *f = std::get_if<ReadFrame>(&frame.payload))
+        return handleRead(c, frame.id, *f);
+}
+
+void RealtimeHub::handleRead(Connection *c, const QString &id, const ReadFrame &f)
+{
+    // The answer goes back on this connection (a `read` frame with the request id, or an
+    // error); the user's other connections hear of it through readChanged.
+    const quint64 link = c->link->id;
+    m_messages->markRead(c->userId, f.roomId, f.seq, c, [this, link, id](Result<ReadState> r) {
+        const auto it = m_connections.constFind(link);
+        if (it == m_connections.constEnd())
+            return; // gone; the marker moved anyway
+        if (!r)
+            return sendError(it->get(), id, r.error());
+        sendFrame(it->get(), { id, ReadNotice { r.value() } });
+    });
+}
+
+void RealtimeHub::announceRead(qint64 userId, const ReadState &state, const void *origin)
+{
+    const Outgoing out(encodeServerFrame({ {}, ReadNotice { state } }));
+    const UserConnections connections = m_byUser.value(userId); // a copy
+    for (Connection *c : connections) {
+        if (c != origin)
+            send(c, out);
+    }
 }
 
 void RealtimeHub::handleSend(Connection *c, const QString &id, const SendFrame &f)

@@ -80,6 +80,8 @@ private:
     void handleResume(Connection *c, const QString &id, const ResumeFrame &f);
     void handleTyping(Connection *c, const TypingFrame &f);
     void handlePresence(Connection *c, const PresenceFrame &f);
+    void handleRead(Connection *c, const QString &id, const ReadFrame &f);
+    void announceRead(qint64 userId, const ReadState &state, const void *origin);
 
     void deliver(const QList<RoomEvent> &events);
     const QList<Connection *> &recipientsOf(qint64 roomId);

@@ -334,7 +334,15 @@ Result<QList<Member>> RoomService::members(qint64 userId, qint64 roomId) const
 
 QList<Room> RoomService::list(qint64 userId, QList<qint64> *joined) const
 {
-    return roomstore::visibleRooms(m_ctx.database->reader(), userId, joined);
+    QSqlDatabase db = m_ctx.database->reader();
+    QList<Room> rooms = roomstore::visibleRooms(db, userId, joined);
+    // The caller's read state in each room they are in (docs/protocol.md, "Read state").
+    const QHash<qint64, ReadState> read = roomstore::readStates(db, userId);
+    for (Room &r : rooms) {
+        if (const auto it = read.constFind(r.id); it != read.constEnd())
+            r.read = *it;
+    }
+    return rooms;
 }
 
 Result<EventPage> RoomService::history(qint64 userId, qint64 roomId, std::optional<qint64> after,

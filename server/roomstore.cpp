@@ -117,6 +117,112 @@ QList<RoomCursor> cursorsOf(QSqlDatabase db, qint64 userId)
     return out;
 }
 
+namespace {
+
+// The read state columns for members m joined with rooms r (bind the user id twice first).
+constexpr auto kReadColumns
+    = u"m.room_id, m.read_seq, r.msg_count - m.read_no,"
+      u" (SELECT COUNT(*) FROM mentions x WHERE x.room_id = m.room_id AND x.user_id IN (?, 0)"
+      u"  AND x.seq > m.read_seq)";
+
+ReadState readStateFromRow(const QSqlQuery &q)
+{
+    return { q.value(0).toLongLong(), q.value(1).toLongLong(),
+             int(std::max<qint64>(0, q.value(2).toLongLong())), q.value(3).toInt() };
+}
+
+} // namespace
+
+Result<ReadState> readState(QSqlDatabase db, qint64 roomId, qint64 userId)
+{
+    CachedQuery q(db,
+                  u"SELECT "_s + QString::fromUtf16(kReadColumns)
+                      + u" FROM members m JOIN rooms r ON r.id = m.room_id"
+                        u" WHERE m.room_id = ? AND m.user_id = ? AND r.deleted = 0"_s);
+    if (auto r = execCached(q, { userId, roomId, userId }); !r)
+        return r.error();
+    if (!q->next())
+        return makeError(ErrorCode::NotMember, u"you are not a member of room %1"_s.arg(roomId),
+                         u"roomId"_s);
+    return readStateFromRow(*q);
+}
+
+QHash<qint64, ReadState> readStates(QSqlDatabase db, qint64 userId)
+{
+    CachedQuery q(db,
+                  u"SELECT "_s + QString::fromUtf16(kReadColumns)
+                      + u" FROM members m JOIN rooms r ON r.id = m.room_id"
+                        u" WHERE m.user_id = ? AND r.deleted = 0"_s);
+    QHash<qint64, ReadState> out;
+    if (execCached(q, { userId, userId })) {
+        while (q->next()) {
+            const ReadState s = readStateFromRow(*q);
+            out.insert(s.roomId, s);
+        }
+    }
+    return out;
+}
+
+Result<bool> markRead(QSqlDatabase &db, qint64 roomId, qint64 userId, qint64 seq)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT r.last_seq, m.read_seq FROM rooms r"
+              u" LEFT JOIN members m ON m.room_id = r.id AND m.user_id = ?"
+              u" WHERE r.id = ? AND r.deleted = 0"_s);
+    if (auto r = execPrepared(q, { userId, roomId }); !r)
+        return r.error();
+    if (!q.next())
+        return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
+    if (q.value(1).isNull())
+        return makeError(ErrorCode::NotMember, u"you are not a member of room %1"_s.arg(roomId),
+                         u"roomId"_s);
+    const qint64 lastSeq = q.value(0).toLongLong();
+    if (seq > lastSeq)
+        return makeError(ErrorCode::InvalidValue,
+                         u"seq %1 is past the room's newest event (%2)"_s.arg(seq).arg(lastSeq),
+                         u"seq"_s);
+    if (seq <= q.value(1).toLongLong())
+        return false; // markers only move forward
+    // The message ordinal at `seq`: the newest message at or before it (an index walk back
+    // from `seq`, not a count).
+    q.prepare(u"SELECT msg_no FROM events WHERE room_id = ? AND seq <= ? AND msg_no IS NOT NULL"
+              u" ORDER BY seq DESC LIMIT 1"_s);
+    if (auto r = execPrepared(q, { roomId, seq }); !r)
+        return r.error();
+    const qint64 readNo = q.next() ? q.value(0).toLongLong() : 0;
+    q.prepare(u"UPDATE members SET read_seq = ?, read_no = ? WHERE room_id = ? AND user_id = ?"
+              u" AND read_seq < ?"_s);
+    if (auto r = execPrepared(q, { seq, readNo, roomId, userId, seq }); !r)
+        return r.error();
+    return q.numRowsAffected() > 0;
+}
+
+Result<QList<qint64>> membersNamed(QSqlDatabase &db, qint64 roomId, const QStringList &usernames)
+{
+    QList<qint64> ids;
+    CachedQuery q(db,
+                  u"SELECT m.user_id FROM users u JOIN members m ON m.user_id = u.id"
+                  u" AND m.room_id = ? WHERE u.username = ?"_s);
+    for (const QString &name : usernames) {
+        if (auto r = execCached(q, { roomId, name }); !r)
+            return r.error();
+        if (q->next())
+            ids.append(q->value(0).toLongLong());
+    }
+    return ids;
+}
+
+std::optional<Error> addMentions(QSqlDatabase &db, qint64 roomId, qint64 seq,
+                                 const QList<qint64> &userIds)
+{
+    CachedQuery q(db, u"INSERT OR IGNORE INTO mentions (room_id, user_id, seq) VALUES (?, ?, ?)"_s);
+    for (qint64 id : userIds) {
+        if (auto r = execCached(q, { roomId, id, seq }); !r)
+            return r.error();
+    }
+    return std::nullopt;
+}
+
 QList<Room> visibleRooms(QSqlDatabase db, qint64 userId, QList<qint64> *joined)
 {
     QSqlQuery q(db);
@@ -136,27 +242,27 @@ QList<Room> visibleRooms(QSqlDatabase db, qint64 userId, QList<qint64> *joined)
     return out;
 }
 
-Result<qint64> lastSeqForPoster(QSqlDatabase &db, qint64 roomId, qint64 userId)
+Result<PostPosition> positionForPoster(QSqlDatabase &db, qint64 roomId, qint64 userId)
 {
-    // One row answers all three: the room exists, the poster is in it, and its newest seq.
+    // One row answers all three: the room exists, the poster is in it, and where the message goes.
     CachedQuery q(db,
-                  u"SELECT r.last_seq, EXISTS (SELECT 1 FROM members m"
+                  u"SELECT r.last_seq, r.msg_count, EXISTS (SELECT 1 FROM members m"
                   u" WHERE m.room_id = r.id AND m.user_id = ?)"
                   u" FROM rooms r WHERE r.id = ? AND r.deleted = 0"_s);
     if (auto r = execCached(q, { userId, roomId }); !r)
         return r.error();
     if (!q->next())
         return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
-    if (!q->value(1).toBool())
+    if (!q->value(2).toBool())
         return makeError(ErrorCode::NotMember, u"you are not a member of room %1"_s.arg(roomId),
                          u"roomId"_s);
-    return q->value(0).toLongLong();
+    return PostPosition { q->value(0).toLongLong(), q->value(1).toLongLong() };
 }
 
 Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qint64 lastSeq,
                                              EventType type, qint64 senderId,
                                              const QJsonObject &content, qint64 ts,
-                                             const QString &clientMsgId)
+                                             const QString &clientMsgId, qint64 msgNo)
 {
     RoomEvent e;
     e.roomId = roomId;
@@ -170,15 +276,16 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
     // the same step as the insert); any other constraint still fails the statement.
     CachedQuery ins(
         db,
-        u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id)"
-        u" VALUES (?, ?, ?, ?, ?, ?, ?)"
+        u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id, msg_no)"
+        u" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         u" ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING"_s);
     if (auto r
         = execCached(ins,
                      { roomId, e.seq, eventTypeName(type), senderId, ts,
                        QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
                        clientMsgId.isEmpty() ? QVariant(QMetaType::fromType<QString>())
-                                             : QVariant(clientMsgId) });
+                                             : QVariant(clientMsgId),
+                       msgNo > 0 ? QVariant(msgNo) : QVariant(QMetaType::fromType<qint64>()) });
         !r)
         return r.error();
     if (ins->numRowsAffected() != 1)
@@ -187,8 +294,19 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
     // Plain statements, not `UPDATE ... RETURNING`: SQLite buffers RETURNING rows in a temporary
     // b-tree, opened and freed per statement, which cost the writer more than the INSERT itself
     // (docs/benchmarks.md).
-    CachedQuery bump(db, u"UPDATE rooms SET last_seq = ? WHERE id = ?"_s);
-    if (auto r = execCached(bump, { e.seq, roomId }); !r)
+    if (msgNo <= 0) {
+        CachedQuery bump(db, u"UPDATE rooms SET last_seq = ? WHERE id = ?"_s);
+        if (auto r = execCached(bump, { e.seq, roomId }); !r)
+            return r.error();
+        return std::optional<RoomEvent>(std::move(e));
+    }
+    CachedQuery bump(db, u"UPDATE rooms SET last_seq = ?, msg_count = ? WHERE id = ?"_s);
+    if (auto r = execCached(bump, { e.seq, msgNo, roomId }); !r)
+        return r.error();
+    CachedQuery read(db,
+                     u"UPDATE members SET read_seq = ?, read_no = ?"
+                     u" WHERE room_id = ? AND user_id = ?"_s);
+    if (auto r = execCached(read, { e.seq, msgNo, roomId, senderId }); !r)
         return r.error();
     return std::optional<RoomEvent>(std::move(e));
 }

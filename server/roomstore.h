@@ -6,6 +6,7 @@
 #include "result.h"
 #include "types.h"
 
+#include <QHash>
 #include <QSqlDatabase>
 
 #include <optional>
@@ -32,15 +33,36 @@ QList<Room> visibleRooms(QSqlDatabase db, qint64 userId, QList<qint64> *joined);
 Result<RoomEvent> createRoom(QSqlDatabase &db, const QString &name, const QString &topic,
                              RoomVisibility visibility, qint64 ownerId, qint64 ts,
                              const QString &dmKey = {});
-// May `userId` post to room `roomId`: the room's newest seq if so, else room_not_found or
-// not_member. In the writer's transaction: the seq stays the newest until it commits.
-Result<qint64> lastSeqForPoster(QSqlDatabase &db, qint64 roomId, qint64 userId);
+// Where a new message of `userId` in `roomId` goes: the room's newest seq and its number of
+// messages; room_not_found or not_member when it may not post. In the writer's transaction:
+// both stay current until it commits.
+struct PostPosition
+{
+    qint64 lastSeq = 0;
+    qint64 msgCount = 0;
+};
+Result<PostPosition> positionForPoster(QSqlDatabase &db, qint64 roomId, qint64 userId);
 // Appends one event at lastSeq + 1 (the room's newest seq, read in this transaction) and makes
 // it the room's newest. Empty, and nothing changed, if (senderId, clientMsgId) exists already.
+// `msgNo` > 0: the event is the room's msgNo-th message, and its sender has read the room up to
+// it (sending reads a room, as in every chat app; docs/protocol.md, "Read state").
 Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qint64 lastSeq,
                                              EventType type, qint64 senderId,
                                              const QJsonObject &content, qint64 ts,
-                                             const QString &clientMsgId);
+                                             const QString &clientMsgId, qint64 msgNo = 0);
+// The members of the room among `usernames` (lowercase), as user ids.
+Result<QList<qint64>> membersNamed(QSqlDatabase &db, qint64 roomId, const QStringList &usernames);
+// Records that the message at `seq` mentions `userIds` (0: everyone in the room).
+std::optional<Error> addMentions(QSqlDatabase &db, qint64 roomId, qint64 seq,
+                                 const QList<qint64> &userIds);
+
+// Read state. readState: the member's (not_member otherwise); readStates: every room the user
+// is in. Neither counts rows: unread is a difference of counters, mentions a range of an index.
+Result<ReadState> readState(QSqlDatabase db, qint64 roomId, qint64 userId);
+QHash<qint64, ReadState> readStates(QSqlDatabase db, qint64 userId);
+// Moves the member's marker forward to `seq` (≤ the room's newest seq, else bad_request).
+// False: the marker was at or past `seq` already, and nothing changed.
+Result<bool> markRead(QSqlDatabase &db, qint64 roomId, qint64 userId, qint64 seq);
 // Appends one event (not a message: those carry a clientMsgId, see appendAfter) to the
 // room's log with the next seq (inside the current transaction).
 Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,

@@ -73,6 +73,31 @@ const QList<QStringList> &migrations()
             "  used_by INTEGER,"
             "  used_at INTEGER)"_s,
         },
+        // 3: read state (docs/protocol.md, "Read state"). Each message gets its room's message
+        // ordinal (msg_no); a member's marker keeps the seq read and the ordinal at it (read_no),
+        // so unread = rooms.msg_count - read_no without counting rows. Mentions of a user (or of
+        // everyone, user_id 0) are indexed by seq: the unread ones are a range of that index.
+        {
+            u"ALTER TABLE rooms ADD COLUMN msg_count INTEGER NOT NULL DEFAULT 0"_s,
+            u"ALTER TABLE events ADD COLUMN msg_no INTEGER"_s,
+            u"ALTER TABLE members ADD COLUMN read_seq INTEGER NOT NULL DEFAULT 0"_s,
+            u"ALTER TABLE members ADD COLUMN read_no INTEGER NOT NULL DEFAULT 0"_s,
+            u"WITH numbered AS (SELECT id, ROW_NUMBER() OVER (PARTITION BY room_id ORDER BY seq)"
+            "  AS n FROM events WHERE type = 'message')"
+            " UPDATE events SET msg_no = numbered.n FROM numbered WHERE numbered.id = events.id"_s,
+            u"UPDATE rooms SET msg_count = (SELECT COUNT(*) FROM events e"
+            "  WHERE e.room_id = rooms.id AND e.type = 'message')"_s,
+            // Members from before read markers have read what was there: an upgrade must not
+            // turn every room's whole history into unread messages.
+            u"UPDATE members SET"
+            "  read_seq = (SELECT r.last_seq FROM rooms r WHERE r.id = members.room_id),"
+            "  read_no = (SELECT r.msg_count FROM rooms r WHERE r.id = members.room_id)"_s,
+            u"CREATE TABLE mentions ("
+            "  room_id INTEGER NOT NULL,"
+            "  user_id INTEGER NOT NULL," // 0: @room, everyone in it
+            "  seq INTEGER NOT NULL,"
+            "  PRIMARY KEY (room_id, user_id, seq)) WITHOUT ROWID"_s,
+        },
     };
     return all;
 }

@@ -376,6 +376,7 @@ void tst_Codecs::clientFramesRoundTrip()
         { {}, TypingFrame { 3, true } },
         { {}, PresenceFrame { PresenceStatus::Away } },
         { u"p"_s, PingFrame { 123456 } },
+        { u"r1"_s, ReadFrame { 3, 42 } },
     };
     for (const auto &frame : frames) {
         const QByteArray wire = encodeClientFrame(frame);
@@ -406,7 +407,11 @@ void tst_Codecs::serverFramesRoundTrip()
                      QJsonObject { { u"targetId"_s, 100 }, { u"body"_s, u"hi"_s } },
                      {} };
     const QList<ServerFrame> frames {
-        { {}, HelloFrame { alice, u"0.1.0"_s, 1, u"e1"_s, 15000, { { 3, 13 } } } },
+        { {}, HelloFrame { alice, u"0.1.0"_s, 1, u"e1"_s, 15000, { { 3, 13 } }, {} } },
+        { {},
+          HelloFrame { alice, u"0.1.0"_s, 1, u"e1"_s, 15000, { { 3, 13 }, { 4, 2 } },
+                       { ReadState { 3, 11, 2, 1 }, ReadState { 4, 0, 0, 0 } } } },
+        { u"r1"_s, ReadNotice { ReadState { 3, 13, 0, 0 } } },
         { u"s1"_s, AckFrame { SendAck { u"cid-1"_s, 100, 3, 12, 1700000000123, false } } },
         { {}, EventFrame { msg } },
         { {}, EventFrame { edit } },
@@ -434,8 +439,12 @@ void tst_Codecs::serverFramesRoundTrip()
 
 void tst_Codecs::typesRoundTrip()
 {
-    const Room room { 5, u"general"_s, u"all things"_s, RoomVisibility::Private, 7, 1, 99, 3 };
+    const Room room { 5, u"general"_s, u"all things"_s, RoomVisibility::Private, 7, 1, 99, 3, {} };
     QCOMPARE(Room::fromJson(room.toJson()).value(), room);
+    Room joined = room;
+    joined.read = ReadState { 5, 97, 2, 1 }; // GET rooms: the caller's read state
+    QCOMPARE(Room::fromJson(joined.toJson()).value(), joined);
+    QVERIFY(!room.toJson().contains(u"unread"_s));
     const Member m { 7, u"alice"_s, u"Alice"_s, MemberRole::Admin, 2 };
     QCOMPARE(Member::fromJson(m.toJson()).value(), m);
     EventPage page { 5, {}, true, 99 };

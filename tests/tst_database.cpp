@@ -1,10 +1,12 @@
 // Storage: migrations, refusal of a newer schema, group commit through the single writer,
 // per-job rollback, durability across reopen.
 #include "database.h"
+#include "roomstore.h"
 #include "metrics.h"
 #include "schema.h"
 
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -43,6 +45,7 @@ class tst_Database : public QObject
 private slots:
     void freshDatabaseIsWalAtLatestSchema();
     void refusesADatabaseFromANewerServer();
+    void upgradeToReadMarkersNumbersMessagesAndReadsWhatWasThere();
     void writeCompletesAfterCommitAndSurvivesReopen();
     void failingJobRollsBackAloneInItsBatch();
     void concurrentWritesShareCommits();
@@ -77,6 +80,59 @@ void tst_Database::refusesADatabaseFromANewerServer()
     QVERIFY(!opened.ok());
     QVERIFY2(opened.error().message.contains(u"newer confab-server"_s),
              qPrintable(opened.error().message));
+}
+
+void tst_Database::upgradeToReadMarkersNumbersMessagesAndReadsWhatWasThere()
+{
+    // A database of schema 2 with a room of three messages and an edit, as an older server
+    // left it; opening it migrates to the latest schema.
+    QTemporaryDir dir;
+    {
+        auto raw = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"v2"_s);
+        raw.setDatabaseName(dir.filePath(u"confab.db"_s));
+        QVERIFY(raw.open());
+        QSqlQuery q(raw);
+        for (int v = 0; v < 2; ++v) {
+            for (const QString &statement : schema::migrations().at(v))
+                QVERIFY2(q.exec(statement), qPrintable(q.lastError().text()));
+        }
+        QVERIFY(q.exec(u"PRAGMA user_version=2"_s));
+        const QStringList rows {
+            u"INSERT INTO users (id, username, password_hash, created_at) VALUES (1, 'a', 'x', 0),"
+            " (2, 'b', 'x', 0)"_s,
+            u"INSERT INTO rooms (id, name, visibility, owner_id, created_at, last_seq)"
+            " VALUES (1, 'r', 'public', 1, 0, 5)"_s,
+            u"INSERT INTO members (room_id, user_id, role, joined_at) VALUES (1, 1, 'owner', 0),"
+            " (1, 2, 'member', 0)"_s,
+            u"INSERT INTO events (room_id, seq, type, sender_id, ts, content) VALUES"
+            " (1, 1, 'room_create', 1, 0, '{}'), (1, 2, 'message', 1, 0, '{\"body\":\"x\"}'),"
+            " (1, 3, 'message', 2, 0, '{\"body\":\"y\"}'),"
+            " (1, 4, 'edit', 2, 0, '{\"targetId\":3,\"body\":\"z\"}'),"
+            " (1, 5, 'message', 1, 0, '{\"body\":\"w\"}')"_s,
+        };
+        for (const QString &row : rows)
+            QVERIFY2(q.exec(row), qPrintable(q.lastError().text()));
+        raw.close();
+    }
+    QSqlDatabase::removeDatabase(u"v2"_s);
+    Database db;
+    QVERIFY(db.open(dir.path()).ok());
+    QCOMPARE(db.schemaVersion(), schema::latestVersion());
+    QSqlQuery q(db.reader());
+    QVERIFY(q.exec(u"SELECT seq, msg_no FROM events WHERE room_id = 1 ORDER BY seq"_s));
+    QList<QPair<qint64, QVariant>> numbered;
+    while (q.next())
+        numbered.append({ q.value(0).toLongLong(), q.value(1) });
+    QCOMPARE(numbered.size(), 5);
+    QVERIFY(numbered[0].second.isNull() && numbered[3].second.isNull()); // not messages
+    QCOMPARE(numbered[1].second.toLongLong(), 1);
+    QCOMPARE(numbered[2].second.toLongLong(), 2);
+    QCOMPARE(numbered[4].second.toLongLong(), 3);
+    QVERIFY(q.exec(u"SELECT msg_count FROM rooms WHERE id = 1"_s) && q.next());
+    QCOMPARE(q.value(0).toLongLong(), 3);
+    // Everyone had read what was there: nothing is unread after the upgrade.
+    const auto states = roomstore::readStates(db.reader(), 2);
+    QCOMPARE(states.value(1), (ReadState { 1, 5, 0, 0 }));
 }
 
 void tst_Database::writeCompletesAfterCommitAndSurvivesReopen()
