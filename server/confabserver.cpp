@@ -1,5 +1,7 @@
 #include "confabserver.h"
 
+#include "roomstore.h"
+
 #include "accounts/accountservice.h"
 #include "apiroutes.h"
 #include "connectionguard.h"
@@ -194,6 +196,7 @@ Result<QString> ConfabServer::reloadTls()
 
 Result<quint16> ConfabServer::start()
 {
+    m_database->setCommitHooks({ roomstore::applySenderReads, roomstore::dropSenderReads });
     if (auto opened = m_database->open(m_config.dataDir); !opened)
         return opened.error();
     if (auto code = m_accounts->setupCodeIfNeeded(); !code)

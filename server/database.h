@@ -75,6 +75,15 @@ public:
 
     // Blocks until every queued write is committed (shutdown, tests).
     void flush();
+    // Work a batch's jobs left for its end: `beforeCommit` runs on the writer thread inside the
+    // batch's transaction, after its last job (its error rolls the whole batch back);
+    // `afterBatch` runs after the commit or the rollback. Set before open().
+    struct CommitHooks
+    {
+        std::function<Result<bool>(QSqlDatabase &db)> beforeCommit;
+        std::function<void()> afterBatch;
+    };
+    void setCommitHooks(CommitHooks hooks) { m_hooks = std::move(hooks); }
 
     QSqlDatabase reader() const;
     QString path() const { return m_path; }
@@ -92,6 +101,7 @@ private:
     int m_schemaVersion = 0;
     Metrics *m_metrics;
     std::unique_ptr<StorageWriter> m_writer;
+    CommitHooks m_hooks;
     std::atomic<bool> m_wakePosted { false };
 };
 

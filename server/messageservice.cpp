@@ -112,6 +112,9 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                         if (auto err = roomstore::addMentions(db, roomId, (*ev)->seq, rows))
                             return *err;
                     }
+                    // Last, when nothing in this job can fail any more (a failed job is rolled
+                    // back alone; what it noted would outlive it).
+                    roomstore::noteSenderRead(roomId, userId, (*ev)->seq, at->msgCount + 1);
                     return SendOutcome { SendAck { clientMsgId, (*ev)->id, roomId, (*ev)->seq,
                                                    (*ev)->ts, false },
                                          std::move(*ev) };

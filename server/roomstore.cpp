@@ -197,6 +197,46 @@ Result<bool> markRead(QSqlDatabase &db, qint64 roomId, qint64 userId, qint64 seq
     return q.numRowsAffected() > 0;
 }
 
+namespace {
+
+struct SenderRead
+{
+    qint64 seq = 0;
+    qint64 msgNo = 0;
+};
+thread_local QHash<QPair<qint64, qint64>, SenderRead> t_senderReads; // (room, user) → newest
+
+} // namespace
+
+void noteSenderRead(qint64 roomId, qint64 userId, qint64 seq, qint64 msgNo)
+{
+    SenderRead &r = t_senderReads[{ roomId, userId }];
+    if (seq > r.seq)
+        r = { seq, msgNo };
+}
+
+Result<bool> applySenderReads(QSqlDatabase &db)
+{
+    if (t_senderReads.isEmpty())
+        return true;
+    CachedQuery q(db,
+                  u"UPDATE members SET read_seq = ?, read_no = ?"
+                  u" WHERE room_id = ? AND user_id = ? AND read_seq < ?"_s);
+    for (auto it = t_senderReads.cbegin(); it != t_senderReads.cend(); ++it) {
+        if (auto r = execCached(q, { it->seq, it->msgNo, it.key().first, it.key().second,
+                                     it->seq });
+            !r)
+            return r.error();
+    }
+    t_senderReads.clear();
+    return true;
+}
+
+void dropSenderReads()
+{
+    t_senderReads.clear();
+}
+
 Result<QList<qint64>> membersNamed(QSqlDatabase &db, qint64 roomId, const QStringList &usernames)
 {
     QList<qint64> ids;
@@ -302,11 +342,6 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
     }
     CachedQuery bump(db, u"UPDATE rooms SET last_seq = ?, msg_count = ? WHERE id = ?"_s);
     if (auto r = execCached(bump, { e.seq, msgNo, roomId }); !r)
-        return r.error();
-    CachedQuery read(db,
-                     u"UPDATE members SET read_seq = ?, read_no = ?"
-                     u" WHERE room_id = ? AND user_id = ?"_s);
-    if (auto r = execCached(read, { e.seq, msgNo, roomId, senderId }); !r)
         return r.error();
     return std::optional<RoomEvent>(std::move(e));
 }

@@ -44,12 +44,17 @@ struct PostPosition
 Result<PostPosition> positionForPoster(QSqlDatabase &db, qint64 roomId, qint64 userId);
 // Appends one event at lastSeq + 1 (the room's newest seq, read in this transaction) and makes
 // it the room's newest. Empty, and nothing changed, if (senderId, clientMsgId) exists already.
-// `msgNo` > 0: the event is the room's msgNo-th message, and its sender has read the room up to
-// it (sending reads a room, as in every chat app; docs/protocol.md, "Read state").
+// `msgNo` > 0: the event is the room's msgNo-th message.
 Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qint64 lastSeq,
                                              EventType type, qint64 senderId,
                                              const QJsonObject &content, qint64 ts,
                                              const QString &clientMsgId, qint64 msgNo = 0);
+// Sending reads the room up to the message: noted per (room, sender) by the job, written once
+// per batch by applySenderReads (the writer's beforeCommit hook; a sender with 64 messages in a
+// batch costs one UPDATE, not 64), forgotten by dropSenderReads (afterBatch). Writer thread only.
+void noteSenderRead(qint64 roomId, qint64 userId, qint64 seq, qint64 msgNo);
+Result<bool> applySenderReads(QSqlDatabase &db);
+void dropSenderReads();
 // The members of the room among `usernames` (lowercase), as user ids.
 Result<QList<qint64>> membersNamed(QSqlDatabase &db, qint64 roomId, const QStringList &usernames);
 // Records that the message at `seq` mentions `userIds` (0: everyone in the room).

@@ -156,12 +156,16 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
                 break;
             results.push_back(std::move(r));
         }
+        if (step && m_hooks.beforeCommit)
+            step = m_hooks.beforeCommit(db);
         if (step)
             step = execCached(commit);
         ok = step.ok();
         if (!ok)
             QSqlQuery(db).exec(u"ROLLBACK"_s);
     }
+    if (m_hooks.afterBatch)
+        m_hooks.afterBatch();
     const QString error = ok ? QString() : step.error().message;
     if (!ok)
         qCCritical(lcStorage) << "commit failed:" << error;

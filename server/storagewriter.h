@@ -33,6 +33,7 @@ public:
     void waitUntilIdle();
     void stop();
     bool lastCommitOk() const;
+    void setHooks(Database::CommitHooks hooks) { m_hooks = std::move(hooks); } // before start
 
 protected:
     void run() override;
@@ -53,6 +54,7 @@ private:
     bool m_ready = false;
     bool m_lastCommitOk = true;
     QString m_openError;
+    Database::CommitHooks m_hooks;
     static constexpr size_t kMaxBatch = 512;
 };
 
