@@ -28,6 +28,7 @@
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QElapsedTimer>
 #include <QTest>
 #include <QToolButton>
 #include <QClipboard>
@@ -151,6 +152,7 @@ private slots:
     void roomSectionsAndFilter();
     void ownPresenceIsTruthfulWhileOffline();
     void settingsAreAppliedAndRemembered();
+    void unreadIsTheSameOnEveryDeviceAndSurvivesARestart();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -1050,6 +1052,66 @@ void tst_ChatWindow::settingsAreAppliedAndRemembered()
     QCOMPARE(notified.size(), 1);
     a.window->setPreferences(Preferences {});
     QVERIFY(!isDark(QApplication::palette()) || isDark(QApplication::style()->standardPalette()));
+}
+
+void tst_ChatWindow::unreadIsTheSameOnEveryDeviceAndSurvivesARestart()
+{
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 here = server.createRoom(alice.token, u"here"_s);
+    const qint64 there = server.createRoom(alice.token, u"there"_s);
+    for (qint64 r : { here, there })
+        server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(r), {}, bob.token);
+    QTemporaryDir dir;
+    // Alice's laptop and desktop, both looking at "here".
+    Session laptop(server, alice, u"alice"_s, dir.filePath(u"laptop"_s));
+    Session desktop(server, alice, u"alice"_s, dir.filePath(u"desktop"_s));
+    laptop.window->openRoom(here);
+    desktop.window->openRoom(here);
+    QTRY_VERIFY(laptop.client.connectionState().mode == ConnectionState::Mode::Online);
+    QTRY_VERIFY(desktop.client.connectionState().mode == ConnectionState::Mode::Online);
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    QVERIFY(wb.send(there, u"b1"_s, u"one"_s));
+    QVERIFY(wb.send(there, u"b2"_s, u"@alice two"_s));
+    const auto third = wb.send(there, u"b3"_s, u"three"_s);
+    QVERIFY(third);
+    for (Session *s : { &laptop, &desktop }) {
+        QTRY_COMPARE(s->window->unreadCount(there), 3);
+        QVERIFY(s->window->hasMention(there)); // the server resolved @alice, not a text match
+    }
+    // Reading on the laptop clears the desktop within a second.
+    laptop.window->openRoom(there);
+    QTRY_COMPARE(laptop.window->timeline()->rowCount(), 3);
+    // The line above the first unread message, while the room stays open.
+    MessageDelegate *d = laptop.window->delegate();
+    QCOMPARE(d->newMessagesAfter(), 0); // nothing read there yet
+    QVERIFY(d->startsNewMessages(laptop.window->timeline()->index(0)));
+    QVERIFY(!d->startsNewMessages(laptop.window->timeline()->index(1)));
+    QElapsedTimer clock;
+    clock.start();
+    QTRY_VERIFY_WITH_TIMEOUT(desktop.window->unreadCount(there) == 0
+                                 && !desktop.window->hasMention(there),
+                             1000);
+    QVERIFY(clock.elapsed() < 1000);
+    QTRY_COMPARE(laptop.window->readSeq(there), third->seq);
+    // A new device (or this one restarted) starts with the server's counts: nothing unread...
+    {
+        Session fresh(server, alice, u"alice"_s, dir.filePath(u"fresh"_s));
+        QTRY_VERIFY(fresh.client.connectionState().mode == ConnectionState::Mode::Online);
+        QTest::qWait(100);
+        QCOMPARE(fresh.window->unreadCount(there), 0);
+    }
+    // ...and what arrived while it was closed.
+    desktop.window->openRoom(here);
+    laptop.window->openRoom(here);
+    QVERIFY(wb.send(there, u"b4"_s, u"while you were away"_s));
+    Session later(server, alice, u"alice"_s, dir.filePath(u"later"_s));
+    QTRY_COMPARE(later.window->unreadCount(there), 1);
+    // Mark all as read (Shift+Esc) on one device clears it everywhere.
+    later.window->markAllRead();
+    QTRY_COMPARE(desktop.window->unreadCount(there), 0);
 }
 
 QTEST_MAIN(tst_ChatWindow)

@@ -18,6 +18,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QJsonArray>
 #include <QFile>
 #include <QLabel>
 #include <QListView>
@@ -44,10 +45,17 @@ qint64 at(int daysAgo, int hour, int minute)
     return QDateTime(kNow.date().addDays(-daysAgo), QTime(hour, minute)).toMSecsSinceEpoch();
 }
 
-RoomEvent message(qint64 seq, qint64 sender, qint64 ts, const QString &body)
+RoomEvent message(qint64 seq, qint64 sender, qint64 ts, const QString &body,
+                  QList<qint64> mentions = {})
 {
-    return RoomEvent { 1000 + seq, kRoom, seq, EventType::Message, sender, ts,
-                       { { u"body"_s, body } }, {} };
+    QJsonObject content { { u"body"_s, body } };
+    if (!mentions.isEmpty()) {
+        QJsonArray ids; // as the server resolves them (docs/protocol.md, "Mentions")
+        for (qint64 id : mentions)
+            ids.append(id);
+        content.insert(u"mentions"_s, ids);
+    }
+    return RoomEvent { 1000 + seq, kRoom, seq, EventType::Message, sender, ts, content, {} };
 }
 
 int colourDistance(const QColor &a, const QColor &b)
@@ -197,7 +205,7 @@ void tst_Look::timelinePaintsSenderTimeAvatarDayAndOwnMark()
     model.appendEvent(message(1, 2, at(1, 9, 0), u"Morning! The build is green."_s));
     model.appendEvent(message(2, 2, at(1, 9, 1), u"Migration fix pushed too."_s));
     model.appendEvent(message(3, 1, at(0, 10, 0), u"Thanks both."_s));
-    model.appendEvent(message(4, 2, at(0, 10, 2), u"@alice typo in the title?"_s));
+    model.appendEvent(message(4, 2, at(0, 10, 2), u"@alice typo in the title?"_s, { 1 }));
     MessageDelegate delegate([this](qint64 id) { return m_names.value(id); });
     delegate.setSelf(1, u"alice"_s);
     delegate.setClock([] { return kNow; });
@@ -265,6 +273,20 @@ void tst_Look::timelinePaintsSenderTimeAvatarDayAndOwnMark()
     QVERIFY(colourDistance(pixel(r.image, QPoint(l[0].body.right() - 4, l[0].body.center().y())),
                            base)
             < 4);
+    // The "New messages" line above the first unread message: drawn in red, in its own band.
+    delegate.setNewMessagesAfter(3);
+    const Rendered unread = render(delegate, model, palette, dpr);
+    QVERIFY(unread.layouts[2].newLine.isNull());
+    QVERIFY(!unread.layouts[3].newLine.isNull());
+    QVERIFY(unread.layouts[3].newLine.bottom() < unread.layouts[3].name.top());
+    int red = 0;
+    const QRect band = unread.layouts[3].newLine;
+    for (int x = band.left(); x < band.right(); x += 2) {
+        const QColor c = pixel(unread.image, QPoint(x, band.center().y()));
+        red += c.red() > c.green() + 60 && c.red() > c.blue() + 60;
+    }
+    QVERIFY2(red > 50, qPrintable(QString::number(red)));
+    delegate.setNewMessagesAfter(-1);
     if (QTest::currentDataTag() == QByteArray("light, dpr 1"))
         r.image.save(QDir::temp().filePath(u"tst_look_timeline.png"_s));
 }

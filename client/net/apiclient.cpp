@@ -308,6 +308,13 @@ void ApiClient::leave(qint64 id, std::function<void(Result<bool>)> done)
     call("POST", u"/rooms/%1/leave"_s.arg(id), {}, Idempotency::Safe, ok(std::move(done)));
 }
 
+void ApiClient::markRead(qint64 id, qint64 seq, std::function<void(Result<ReadState>)> done)
+{
+    // Idempotent: the marker only moves forward, so a retry changes nothing twice.
+    call("POST", u"/rooms/%1/read"_s.arg(id), MarkReadRequest { seq }.toJson(), Idempotency::Safe,
+         typed<ReadState>(std::move(done)));
+}
+
 void ApiClient::invite(qint64 id, qint64 userId, std::function<void(Result<Member>)> done)
 {
     call("POST", u"/rooms/%1/invite"_s.arg(id), InviteRequest { userId }.toJson(),

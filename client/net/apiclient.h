@@ -82,6 +82,8 @@ public:
     void deleteRoom(qint64 id, std::function<void(Result<bool>)> done);
     void join(qint64 id, std::function<void(Result<Room>)> done);
     void leave(qint64 id, std::function<void(Result<bool>)> done);
+    // POST rooms/{id}/read: the read marker forward to `seq`; answers the read state.
+    void markRead(qint64 id, qint64 seq, std::function<void(Result<ReadState>)> done);
     void invite(qint64 id, qint64 userId, std::function<void(Result<Member>)> done);
     void members(qint64 id, std::function<void(Result<QList<Member>>)> done);
     void setRole(qint64 id, qint64 userId, MemberRole role,

@@ -49,8 +49,22 @@ ChatClient::ChatClient(QUrl server, QString token, const QString &accountDir, Op
         m_cache.applyEvent(e); // on disk before anyone shows it
         emit eventReceived(e);
     });
-    connect(&m_realtime, &RealtimeConnection::helloReceived, this,
-            [this](const HelloFrame &hello) { m_cache.setEpoch(hello.epoch); });
+    connect(&m_realtime, &RealtimeConnection::helloReceived, this, [this](const HelloFrame &hello) {
+        m_cache.setEpoch(hello.epoch);
+        for (const ReadState &state : hello.read) {
+            // What this device read while away from the server is still on its way.
+            if (m_unsentReads.value(state.roomId) <= state.readSeq)
+                emit readChanged(state);
+        }
+        flushReads();
+    });
+    const auto readChanged = [this](const ReadState &state) {
+        if (m_unsentReads.value(state.roomId, -1) <= state.readSeq)
+            m_unsentReads.remove(state.roomId);
+        emit this->readChanged(state);
+    };
+    connect(&m_realtime, &RealtimeConnection::readChanged, this, readChanged);
+    connect(&m_sse, &SseConnection::readChanged, this, readChanged);
     const auto forget = [this](qint64 roomId) {
         m_cache.forgetRoom(roomId);
         emit roomReset(roomId);
@@ -189,6 +203,39 @@ void ChatClient::sendItem(const Outbox::Item &item, std::function<void(Result<Se
                         std::move(done));
     else
         m_api.sendMessage(item.roomId, { item.clientMsgId, item.body }, std::move(done));
+}
+
+void ChatClient::markRead(qint64 roomId, qint64 seq)
+{
+    if (seq <= 0 || m_unsentReads.value(roomId) >= seq)
+        return;
+    m_unsentReads.insert(roomId, seq);
+    flushReads();
+}
+
+void ChatClient::flushReads()
+{
+    for (auto it = m_unsentReads.cbegin(); it != m_unsentReads.cend(); ++it) {
+        const qint64 roomId = it.key(), seq = it.value();
+        if (m_realtime.state() == RealtimeConnection::State::Online) {
+            m_realtime.sendRead(roomId, seq); // the answer comes as readChanged
+            continue;
+        }
+        if (!m_running)
+            continue;
+        m_api.markRead(roomId, seq, [this, roomId, seq](Result<ReadState> r) {
+            if (!r) {
+                // Not a member any more, or the room is gone: nothing left to tell.
+                if (r.error().code != ErrorCode::Unavailable && r.error().code != ErrorCode::Internal
+                    && m_unsentReads.value(roomId) == seq)
+                    m_unsentReads.remove(roomId);
+                return; // else kept: sent again on the next connect
+            }
+            if (m_unsentReads.value(roomId) <= r->readSeq)
+                m_unsentReads.remove(roomId);
+            emit readChanged(r.value());
+        });
+    }
 }
 
 void ChatClient::setTyping(qint64 roomId, bool active)

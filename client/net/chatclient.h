@@ -98,6 +98,9 @@ public:
     Diagnostics diagnostics() const;
     // Tells the room's other members that the user is typing (WebSocket only; best effort).
     void setTyping(qint64 roomId, bool active);
+    // This device has shown room `roomId` up to `seq`: the server moves the user's marker
+    // (forward only) and tells the other devices. Kept and resent until the server has it.
+    void markRead(qint64 roomId, qint64 seq);
     ApiClient &api() { return m_api; }
     RealtimeConnection &realtime() { return m_realtime; }
     Outbox &outbox() { return m_outbox; }
@@ -111,6 +114,9 @@ signals:
     void historyReset(); // the local cache was cleared: reload everything
     void typingChanged(qint64 roomId, qint64 userId, bool active);
     void presenceChanged(qint64 userId, confab::PresenceStatus status);
+    // The user's read state in a room, as the server counts it: on every (re)connect for every
+    // room (hello), after markRead, and when another device of the user read something.
+    void readChanged(const confab::ReadState &state);
     // The server refused the token (expired or revoked): only this sends the user to log in.
     void sessionExpired();
 
@@ -119,6 +125,7 @@ private:
     void addRoundTrip(qint64 ms, bool webSocket);
     void onRealtimeFailure();
     void sendItem(const Outbox::Item &item, std::function<void(Result<SendAck>)> done);
+    void flushReads(); // the markers not yet told to the server
 
     Options m_options;
     ApiClient m_api;
@@ -133,6 +140,7 @@ private:
     int m_wsFailures = 0;
     bool m_running = false;
     Diagnostics m_diag;
+    QHash<qint64, qint64> m_unsentReads; // roomId → seq read here, not yet acknowledged
 };
 
 } // namespace confab::client

@@ -1,5 +1,7 @@
 #include "messagelistmodel.h"
 
+#include <QJsonArray>
+
 using namespace Qt::StringLiterals;
 
 namespace confab::client {
@@ -44,6 +46,10 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return r.clientMsgId;
     case LocalIdRole:
         return r.localId;
+    case MentionsRole:
+        return QVariant::fromValue(r.mentions);
+    case MentionsRoomRole:
+        return r.mentionsRoom;
     case Qt::AccessibleTextRole:
         return m_describer ? m_describer(index) : QVariant(r.deleted ? QString() : r.body);
     default:
@@ -75,6 +81,9 @@ MessageListModel::Row MessageListModel::rowFor(const RoomEvent &message) const
     r.seq = message.seq;
     r.senderId = message.senderId;
     r.body = message.body();
+    for (const QJsonValue &id : message.content.value(u"mentions"_s).toArray())
+        r.mentions.append(id.toInteger());
+    r.mentionsRoom = message.content.value(u"mentionsRoom"_s).toBool();
     r.ts = message.ts;
     r.deleted = message.isRedacted();
     r.clientMsgId = message.clientMsgId;

@@ -34,6 +34,8 @@ public:
         ErrorRole,
         ClientMsgIdRole,
         LocalIdRole,
+        MentionsRole, // QList<qint64>: who the server says the message mentions
+        MentionsRoomRole, // bool: @room
     };
     enum class MessageState { Sent, Pending, Sending, Failed };
     Q_ENUM(MessageState)
@@ -95,6 +97,8 @@ private:
         QString error;
         QString clientMsgId;
         qint64 localId = 0;
+        QList<qint64> mentions;
+        bool mentionsRoom = false;
     };
     struct Change
     {

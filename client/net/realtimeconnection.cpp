@@ -198,6 +198,13 @@ void RealtimeConnection::sendPresence(PresenceStatus status)
             QString::fromUtf8(encodeClientFrame({ {}, PresenceFrame { status } })));
 }
 
+void RealtimeConnection::sendRead(qint64 roomId, qint64 seq)
+{
+    if (m_state == State::Online)
+        m_socket->sendTextMessage(QString::fromUtf8(
+            encodeClientFrame({ u"r%1"_s.arg(++m_nextId), ReadFrame { roomId, seq } })));
+}
+
 void RealtimeConnection::onText(const QString &text)
 {
     m_lastHeardMs = nowMs();
@@ -229,6 +236,8 @@ void RealtimeConnection::onText(const QString &text)
         return emit typingChanged(t->roomId, t->userId, t->active);
     if (const auto *p = std::get_if<PresenceNotice>(&f.payload))
         return emit presenceChanged(p->userId, p->status);
+    if (const auto *r = std::get_if<ReadNotice>(&f.payload))
+        return emit readChanged(r->state);
 }
 
 void RealtimeConnection::onHello(const HelloFrame &hello)

@@ -72,6 +72,7 @@ public:
     void sendTyping(qint64 roomId, bool active);
     void ping(); // a WebSocket ping now (its pong emits roundTrip)
     void sendPresence(PresenceStatus status);
+    void sendRead(qint64 roomId, qint64 seq); // when online; the answer is readChanged
 
 signals:
     void stateChanged(confab::client::RealtimeConnection::State state);
@@ -85,6 +86,8 @@ signals:
     void historyReset(); // the server's epoch changed: drop everything cached
     void typingChanged(qint64 roomId, qint64 userId, bool active);
     void presenceChanged(qint64 userId, confab::PresenceStatus status);
+    // The user's read state in a room: the answer to sendRead, or a change on another device.
+    void readChanged(const confab::ReadState &state);
     void roundTrip(qint64 ms);
     void sessionRefused(); // closed with 4401: the token is unknown, expired or revoked
 

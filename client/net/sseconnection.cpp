@@ -126,6 +126,8 @@ void SseConnection::handleMessage(const QByteArray &event, const QByteArray &dat
         return emit typingChanged(t->roomId, t->userId, t->active);
     if (const auto *p = std::get_if<PresenceNotice>(&frame->payload))
         return emit presenceChanged(p->userId, p->status);
+    if (const auto *r = std::get_if<ReadNotice>(&frame->payload))
+        return emit readChanged(r->state);
 }
 
 void SseConnection::onFinished()

@@ -50,6 +50,7 @@ signals:
     void historyReset(); // too far behind: reload rooms over REST
     void typingChanged(qint64 roomId, qint64 userId, bool active);
     void presenceChanged(qint64 userId, confab::PresenceStatus status);
+    void readChanged(const confab::ReadState &state); // on another device
 
 private:
     void openStream();

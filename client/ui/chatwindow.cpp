@@ -276,6 +276,7 @@ void ChatWindow::connectClient()
     connect(m_retry, &QPushButton::clicked, m_client, &ChatClient::retryNow);
     connect(m_client, &ChatClient::connectionStateChanged, this, &ChatWindow::showState);
     connect(m_client, &ChatClient::eventReceived, this, &ChatWindow::onEvent);
+    connect(m_client, &ChatClient::readChanged, this, &ChatWindow::applyReadState);
     connect(m_client, &ChatClient::roomReset, this, [this](qint64 roomId) {
         // The server says this room's history was replaced (or we lost access): start over.
         delete m_models.take(roomId);
@@ -421,6 +422,9 @@ void ChatWindow::buildMenus()
     add(go, tr("&Previous room"), QKeySequence(u"Alt+Up"_s), [this] { m_roomList->step(-1); });
     add(go, tr("&Next room"), QKeySequence(u"Alt+Down"_s), [this] { m_roomList->step(1); });
     add(go, tr("&Messages"), QKeySequence(u"Ctrl+Shift+H"_s), [this] { m_view->setFocus(); });
+    add(go, tr("First &unread message"), QKeySequence(u"Ctrl+Shift+U"_s),
+        [this] { jumpToFirstUnread(); });
+    add(go, tr("Mark &all rooms read"), QKeySequence(u"Shift+Esc"_s), [this] { markAllRead(); });
     add(go, tr("&Composer"), QKeySequence(u"Ctrl+L"_s), [this] { m_composer->setFocus(); });
     QAction *members = add(go, tr("Show &members"), QKeySequence(u"Ctrl+M"_s),
                            [this](bool checked) { m_members->setVisible(checked); });
@@ -485,6 +489,12 @@ void ChatWindow::openRoom(qint64 roomId)
     if (m_options.settings)
         m_options.settings->setLastRoom(m_options.accountKey, roomId);
     m_muteAction->setChecked(isMuted(roomId));
+    // "New messages" above the first one after the marker, while the room stays open.
+    const qint64 newAfter = m_unread.value(roomId) ? m_readSeq.value(roomId) : -1;
+    const bool switched = m_delegate->newMessagesAfter() != newAfter;
+    m_delegate->setNewMessagesAfter(newAfter);
+    if (switched)
+        m_view->doItemsLayout();
     markRead(roomId);
     showHeader();
     showTyping();
@@ -496,8 +506,10 @@ void ChatWindow::openRoom(qint64 roomId)
             model->prependHistory(page->events);
             if (!page->hasMore)
                 model->setReachedStart(true);
-            if (m_view->model() == model)
+            if (m_view->model() == model) {
                 m_view->scrollToBottom();
+                markRead(roomId); // the newest page is on screen
+            }
         });
     loadMembers(roomId);
     m_composer->setFocus();
@@ -702,8 +714,11 @@ QString ChatWindow::roomTitle(const Room &room) const
 void ChatWindow::showRooms(const QList<Room> &rooms, const QList<qint64> &joined)
 {
     m_joined = QSet<qint64>(joined.cbegin(), joined.cend());
-    for (const Room &room : rooms)
+    for (const Room &room : rooms) {
         m_roomInfo.insert(room.id, room);
+        if (room.read && m_joined.contains(room.id))
+            applyReadState(*room.read); // the server's counts (or, from the cache, the last known)
+    }
     QList<RoomList::Entry> entries;
     for (const Room &room : rooms) {
         const auto section = !m_joined.contains(room.id) ? RoomList::Section::Browse
@@ -847,14 +862,24 @@ void ChatWindow::stopTyping()
 void ChatWindow::onEvent(const RoomEvent &e)
 {
     modelFor(e.roomId)->appendEvent(e);
+    if (auto it = m_roomInfo.find(e.roomId); it != m_roomInfo.end())
+        it->lastSeq = std::max(it->lastSeq, e.seq);
     m_typing[e.roomId].remove(e.senderId); // a message ends the sender's typing
     switch (e.type) {
     case EventType::Message: {
-        if (e.senderId == m_self.id)
+        if (e.senderId == m_self.id) {
+            // Sent here or on another device: the server has read the room up to it.
+            m_readSeq[e.roomId] = std::max(m_readSeq.value(e.roomId), e.seq);
+            if (m_unread.remove(e.roomId) + m_mentions.remove(e.roomId)) {
+                m_roomList->refresh(e.roomId);
+                updateBadge();
+            }
             break;
-        const bool mention = !m_self.username.isEmpty()
-            && e.body().contains(u'@' + m_self.username, Qt::CaseInsensitive);
-        const bool seen = e.roomId == m_room && isActiveWindow();
+        }
+        const bool mention = isMention(e);
+        const bool seen = e.roomId == m_room && isActiveWindow() && m_view->isNearBottom();
+        if (seen)
+            QTimer::singleShot(0, this, &ChatWindow::readShown);
         if (!seen) {
             ++m_unread[e.roomId];
             if (mention)
@@ -899,12 +924,92 @@ void ChatWindow::onEvent(const RoomEvent &e)
     showTyping();
 }
 
+bool ChatWindow::isMention(const RoomEvent &e) const
+{
+    // The server resolved mentions when it stored the message (docs/protocol.md, "Mentions").
+    if (e.content.value(u"mentionsRoom"_s).toBool())
+        return true;
+    for (const QJsonValue &id : e.content.value(u"mentions"_s).toArray()) {
+        if (id.toInteger() == m_self.id)
+            return true;
+    }
+    return false;
+}
+
 void ChatWindow::markRead(qint64 roomId)
 {
+    if (MessageListModel *model = m_models.value(roomId); model && model->newestSeq() > 0)
+        m_client->markRead(roomId, model->newestSeq());
     if (!m_unread.remove(roomId) && !m_mentions.remove(roomId))
         return;
     m_mentions.remove(roomId);
     m_roomList->refresh(roomId);
+    updateBadge();
+}
+
+void ChatWindow::readShown()
+{
+    if (m_room && isActiveWindow() && m_view->isNearBottom())
+        markRead(m_room);
+}
+
+void ChatWindow::applyReadState(const ReadState &state)
+{
+    // The server's count, the same on every device of the user.
+    m_readSeq[state.roomId] = std::max(m_readSeq.value(state.roomId), state.readSeq);
+    if (state.roomId == m_room && isActiveWindow() && m_view->isNearBottom() && state.unread) {
+        readShown(); // being read right here: the server hears of it next
+        return;
+    }
+    if (state.unread > 0)
+        m_unread.insert(state.roomId, state.unread);
+    else
+        m_unread.remove(state.roomId);
+    if (state.mentions > 0)
+        m_mentions.insert(state.roomId);
+    else
+        m_mentions.remove(state.roomId);
+    m_roomList->refresh(state.roomId);
+    updateBadge();
+}
+
+void ChatWindow::jumpToFirstUnread()
+{
+    MessageListModel *model = timeline();
+    const qint64 after = m_delegate->newMessagesAfter();
+    if (!model || after < 0)
+        return;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (m_delegate->startsNewMessages(model->index(row))) {
+            m_view->scrollTo(model->index(row), QAbstractItemView::PositionAtTop);
+            return;
+        }
+    }
+    if (model->oldestSeq() > after + 1 && !model->reachedStart())
+        loadOlder(); // not loaded yet: one page further up (press again to go on)
+}
+
+void ChatWindow::markAllRead()
+{
+    const QList<qint64> rooms = m_unread.keys();
+    for (qint64 roomId : rooms) {
+        qint64 last = m_roomInfo.value(roomId).lastSeq;
+        if (MessageListModel *model = m_models.value(roomId))
+            last = std::max(last, model->newestSeq());
+        if (last > 0) {
+            m_client->markRead(roomId, last);
+            continue;
+        }
+        // Not listed yet (the counts came with hello): ask where the room ends.
+        m_client->api().room(roomId, [this, roomId](Result<Room> r) {
+            if (r && r->lastSeq > 0)
+                m_client->markRead(roomId, r->lastSeq);
+        });
+    }
+    m_unread.clear();
+    m_mentions.clear();
+    for (qint64 roomId : rooms)
+        m_roomList->refresh(roomId);
     updateBadge();
 }
 
@@ -931,7 +1036,7 @@ void ChatWindow::updateBadge()
 void ChatWindow::changeEvent(QEvent *event)
 {
     if (event->type() == QEvent::ActivationChange && isActiveWindow() && m_room)
-        markRead(m_room);
+        readShown();
     QMainWindow::changeEvent(event);
 }
 

@@ -110,6 +110,9 @@ public:
     bool hasMention(qint64 roomId) const { return m_mentions.contains(roomId); }
     int totalUnread() const;
     bool isEditing() const { return m_editingEventId != 0; }
+    qint64 readSeq(qint64 roomId) const { return m_readSeq.value(roomId); }
+    void jumpToFirstUnread();
+    void markAllRead();
     const User &self() const { return m_self; }
     QString displayName(qint64 userId);
     QSystemTrayIcon *trayIcon() const { return m_tray; }
@@ -151,7 +154,10 @@ private:
     void showState(const ConnectionState &state);
     void showMessageMenu(const QPoint &pos);
     void updateBadge();
-    void markRead(qint64 roomId);
+    void markRead(qint64 roomId); // the user has seen the room: clear it, tell the server
+    void readShown(); // the open room's newest message is on screen in a focused window
+    void applyReadState(const ReadState &state);
+    bool isMention(const RoomEvent &e) const;
     void stopTyping();
     struct Anchor
     {
@@ -191,6 +197,7 @@ private:
     QHash<qint64, Room> m_roomInfo;
     QSet<qint64> m_joined;
     QHash<qint64, int> m_unread;
+    QHash<qint64, qint64> m_readSeq; // the user's read marker per room, as the server has it
     QSet<qint64> m_mentions;
     QSet<qint64> m_muted;
     QHash<qint64, QList<Member>> m_roomMembers;

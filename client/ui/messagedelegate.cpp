@@ -213,10 +213,23 @@ QString MessageDelegate::accessibleText(const QModelIndex &index) const
 
 bool MessageDelegate::mentionsSelf(const QModelIndex &index) const
 {
-    if (m_selfName.isEmpty() || isOwn(index))
+    // As the server resolved it (docs/protocol.md, "Mentions"), not a text match.
+    if (!m_self || isOwn(index))
         return false;
-    const QString body = index.data(MessageListModel::BodyRole).toString();
-    return body.contains(u'@' + m_selfName, Qt::CaseInsensitive);
+    return index.data(MessageListModel::MentionsRoomRole).toBool()
+        || index.data(MessageListModel::MentionsRole).value<QList<qint64>>().contains(m_self);
+}
+
+bool MessageDelegate::startsNewMessages(const QModelIndex &index) const
+{
+    if (m_newAfter < 0 || index.data(MessageListModel::StateRole).value<State>() != State::Sent)
+        return false;
+    const qint64 seq = index.data(MessageListModel::SeqRole).toLongLong();
+    if (seq <= m_newAfter)
+        return false;
+    return index.row() == 0
+        || index.siblingAtRow(index.row() - 1).data(MessageListModel::SeqRole).toLongLong()
+        <= m_newAfter;
 }
 
 QList<MessageDelegate::Action> MessageDelegate::actions(const QModelIndex &index) const
@@ -303,8 +316,12 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
         l.day = QRect(r.left(), y, r.width(), m_smallHeight + 2 * DayPad);
         y = l.day.bottom() + 1;
     }
+    if (startsNewMessages(index)) {
+        l.newLine = QRect(r.left(), y, r.width(), m_smallHeight + DayPad);
+        y = l.newLine.bottom() + 1;
+    }
     const int messageTop = y;
-    const bool header = !isGrouped(index);
+    const bool header = !isGrouped(index) || !l.newLine.isNull();
     if (header) {
         y += Margin / 2;
         l.avatar = QRect(r.left() + Margin, y, m_avatarSize, m_avatarSize);
@@ -368,6 +385,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     QRect message = option.rect;
     if (!l.day.isNull())
         message.setTop(l.day.bottom() + 1);
+    if (!l.newLine.isNull())
+        message.setTop(l.newLine.bottom() + 1);
 
     painter->save();
     // Background: a mention is tinted; selection and hover are tints too, so text keeps its
@@ -402,6 +421,23 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                           Qt::AlignCenter, day);
     }
 
+    if (!l.newLine.isNull()) {
+        // "New messages": where the unread part begins, in red, like Slack and Element.
+        const QColor red = QColor::fromHsl(0, 190, pal.color(QPalette::Base).lightness() > 128
+                                                       ? 110
+                                                       : 160);
+        QFont f = smallFont(option.font);
+        f.setBold(true);
+        painter->setFont(f);
+        const QString label = tr("New messages");
+        const int tw = QFontMetrics(f).horizontalAdvance(label) + Margin;
+        const int cy = l.newLine.center().y();
+        painter->setPen(QPen(red, 1));
+        painter->drawLine(l.newLine.left() + Margin, cy, l.newLine.right() - tw - Margin, cy);
+        painter->setPen(red);
+        painter->drawText(l.newLine.adjusted(0, 0, -Margin, 0),
+                          Qt::AlignRight | Qt::AlignVCenter, label);
+    }
     if (isOwn(index))
         painter->fillRect(l.ownMark, faded(accent, 0.75));
 

@@ -31,6 +31,10 @@ public:
     MessageDelegate(NameOf nameOf, QObject *parent = nullptr);
 
     void setSelf(qint64 userId, const QString &username);
+    // The "New messages" line goes above the first message after `seq` (-1: no line).
+    void setNewMessagesAfter(qint64 seq) { m_newAfter = seq; }
+    qint64 newMessagesAfter() const { return m_newAfter; }
+    bool startsNewMessages(const QModelIndex &index) const;
     // "Today" and "Yesterday" are relative to this clock (tests pin it).
     void setClock(std::function<QDateTime()> now) { m_now = std::move(now); }
 
@@ -67,7 +71,7 @@ public:
     // Where each part of a row is painted (rect: the row's rectangle). Null rects: not shown.
     struct Layout
     {
-        QRect day, avatar, name, time, body, status, ownMark;
+        QRect day, newLine, avatar, name, time, body, status, ownMark;
         int height = 0;
     };
     Layout layout(const QStyleOptionViewItem &option, const QModelIndex &index) const;
@@ -98,6 +102,7 @@ private:
     NameOf m_nameOf;
     std::function<QDateTime()> m_now = [] { return QDateTime::currentDateTime(); };
     qint64 m_self = 0;
+    qint64 m_newAfter = -1;
     QString m_selfName;
     mutable QCache<qint64, Measured> m_heights { 200000 }; // message → measured body
     mutable int m_measurements = 0;

@@ -399,6 +399,14 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>Welcome to Confab</source>
         <translation>Willkommen bei Confab</translation>
     </message>
+    <message>
+        <source>First &amp;unread message</source>
+        <translation>Erste &amp;ungelesene Nachricht</translation>
+    </message>
+    <message>
+        <source>Mark &amp;all rooms read</source>
+        <translation>&amp;Alle Räume als gelesen markieren</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::Composer</name>
@@ -773,6 +781,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>Message text</source>
         <translation>Nachrichtentext</translation>
+    </message>
+    <message>
+        <source>New messages</source>
+        <translation>Neue Nachrichten</translation>
     </message>
 </context>
 <context>

@@ -257,4 +257,7 @@ T = {
 "Join a public room": "Einem öffentlichen Raum beitreten",
 "Welcome to Confab": "Willkommen bei Confab",
 "No messages yet. Say hello!": "Noch keine Nachrichten. Sag hallo!",
+"First &unread message": "Erste &ungelesene Nachricht",
+"Mark &all rooms read": "&Alle Räume als gelesen markieren",
+"New messages": "Neue Nachrichten",
 }
