@@ -8,6 +8,7 @@
 //   confab-bench idle    [--connections 10000] [--hold 17] (seconds: past the first heartbeat)
 //   confab-bench history [--events 1000000] [--pages 2000]
 //   confab-bench resume  [--clients 1000] [--room-size 100] [--messages 1000]
+//   confab-bench hello   [--rooms 1000] [--samples 200]   (plaintext)
 //   confab-bench all     (the standard suite, `make bench`)
 //   confab-bench fanout,rooms,...  (several, in the suite's order, against one server)
 //   confab-bench smoke   (every scenario, small: CI asserts 0 losses)
@@ -34,7 +35,10 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -313,6 +317,99 @@ void idle(Context &ctx, int connections, int holdSeconds)
                                            { u"kibPerConnection"_s, perConn } };
 }
 
+// Microseconds from a WebSocket upgrade (token on the request) to the whole hello frame, over a
+// plain socket (the handshake's cost is the resume scenario's); 0 on failure.
+uint32_t timeHello(const Server &s, const QString &token)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(s.port);
+    ::inet_pton(AF_INET, s.host.c_str(), &addr.sin_addr);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return 0;
+    }
+    const QByteArray upgrade = "GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                               "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
+        + token.toLatin1() + "\r\n\r\n";
+    const uint64_t t0 = nowNs();
+    if (::send(fd, upgrade.constData(), size_t(upgrade.size()), 0) != upgrade.size()) {
+        ::close(fd);
+        return 0;
+    }
+    QByteArray in;
+    char buf[65536];
+    for (;;) {
+        const qsizetype head = in.indexOf("\r\n\r\n");
+        if (head >= 0 && in.size() >= head + 4 + 4) {
+            // One unmasked text frame: 2-byte header, then 2 or 8 bytes of length.
+            const auto *f = reinterpret_cast<const uint8_t *>(in.constData() + head + 4);
+            uint64_t len = f[1] & 0x7f;
+            size_t hdr = 2;
+            if (len == 126) {
+                len = (uint64_t(f[2]) << 8) | f[3];
+                hdr = 4;
+            } else if (len == 127) {
+                len = 0;
+                for (int i = 0; i < 8; ++i)
+                    len = (len << 8) | f[2 + i];
+                hdr = 10;
+            }
+            if (uint64_t(in.size()) >= uint64_t(head) + 4 + hdr + len) {
+                const uint64_t t1 = nowNs();
+                ::close(fd);
+                const bool hello
+                    = in.mid(head + 4 + qsizetype(hdr), 40).contains("\"type\":\"hello\"")
+                    || in.mid(head + 4 + qsizetype(hdr)).contains("\"type\":\"hello\"");
+                return hello ? uint32_t(std::max<uint64_t>(1, (t1 - t0) / 1000)) : 0;
+            }
+        }
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+            ::close(fd);
+            return 0;
+        }
+        in.append(buf, n);
+    }
+}
+
+// hello for a user in `roomCount` rooms, each with an unread message (one in ten mentioning
+// them): the read state of every room is in it (docs/protocol.md, "Read state").
+void helloScenario(Context &ctx, int roomCount, int samples)
+{
+    std::printf("\nhello: a user in %d rooms, each with unread messages, %d connects\n", roomCount,
+                samples);
+    if (ctx.server.tls) {
+        std::printf("  (plaintext only: the TLS handshake is the resume scenario's)\n");
+        return;
+    }
+    const auto users = makeUsers(ctx.server, 2, u"hello"_s);
+    for (int i = 0; i < roomCount; ++i) {
+        const qint64 room = createRoom(ctx.server, users[0], u"h%1"_s.arg(i));
+        joinAll(ctx.server, room, users, 1, 2);
+        request(ctx.server, "POST", u"/api/v1/rooms/%1/messages"_s.arg(room),
+                QJsonObject { { u"clientMsgId"_s, u"h%1"_s.arg(i) },
+                              { u"body"_s, i % 10 ? u"news"_s : u"@hello0 look"_s } },
+                users[1].token);
+    }
+    std::vector<uint32_t> us;
+    for (int i = 0; i < samples; ++i) {
+        if (const uint32_t t = timeHello(ctx.server, users[0].token))
+            us.push_back(t);
+        else
+            ctx.failed = true;
+    }
+    const double p50 = pct(us, 50), p99 = pct(us, 99), mx = maxOf(us);
+    std::printf("  hello in %zu/%d connects: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", us.size(),
+                samples, p50, p99, mx);
+    ctx.results[u"hello"_s] = QJsonObject { { u"rooms"_s, roomCount }, { u"samples"_s, samples },
+                                            { u"p50Ms"_s, p50 }, { u"p99Ms"_s, p99 },
+                                            { u"maxMs"_s, mx } };
+}
+
 void history(Context &ctx, int events, int pages, const QString &serverBinary)
 {
     std::printf("\nhistory: a room of %d events, 50-event pages at random positions\n", events);
@@ -519,7 +616,7 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     static const QStringList modes { u"fanout"_s, u"rooms"_s, u"roomslarge"_s,
                                      u"ingest"_s, u"idle"_s,  u"history"_s,
-                                     u"resume"_s, u"all"_s,   u"smoke"_s };
+                                     u"resume"_s, u"hello"_s, u"all"_s,   u"smoke"_s };
     // Several scenarios against one server: "fanout,rooms" (in the suite's order).
     const QStringList chosen = opt.mode.split(u',');
     const auto runs = [&](const QString &scenario) {
@@ -529,7 +626,7 @@ int main(int argc, char *argv[])
         if (!modes.contains(m) || (chosen.size() > 1 && (m == u"smoke" || m == u"all"))) {
             std::fprintf(
                 stderr,
-                "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume[,...]"
+                "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume|hello[,...]"
                 " | all | smoke [options] | plot RESULTS.json OUT.png (see "
                 "bench/confabbench.cpp)\n");
             return 2;
@@ -569,6 +666,7 @@ int main(int argc, char *argv[])
         ingest(ctx, 5, s);
         idle(ctx, 200, 2);
         resumeStorm(ctx, 100, 20, 100);
+        helloScenario(ctx, 20, 20);
         history(ctx, 2000, 100, serverBinary);
     } else {
         // Idle first: its RSS per connection is measured on a fresh heap, not on memory that
@@ -590,6 +688,8 @@ int main(int argc, char *argv[])
         if (runs(u"resume"_s))
             resumeStorm(ctx, opt.integer(u"clients"_s, 1000), opt.integer(u"room-size"_s, 100),
                         opt.integer(u"messages"_s, 1000));
+        if (runs(u"hello"_s))
+            helloScenario(ctx, opt.integer(u"rooms"_s, 1000), opt.integer(u"samples"_s, 200));
         if (runs(u"history"_s))
             history(ctx, opt.integer(u"events"_s, 1000000), opt.integer(u"pages"_s, 2000),
                     serverBinary);
