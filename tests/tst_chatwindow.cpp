@@ -103,6 +103,25 @@ struct AliceAndBob
     qint64 room = 0;
 };
 
+// Alice's rooms "here" and "there", both with Bob in them.
+struct HereAndThere
+{
+    HereAndThere()
+        : alice(server.signUp(u"alice"_s))
+        , bob(server.signUp(u"bob"_s))
+        , here(server.createRoom(alice.token, u"here"_s))
+        , there(server.createRoom(alice.token, u"there"_s))
+    {
+        for (qint64 r : { here, there })
+            server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(r), {}, bob.token);
+    }
+    TestServer server;
+    TestServer::Account alice;
+    TestServer::Account bob;
+    qint64 here = 0;
+    qint64 there = 0;
+};
+
 // One user's client and window against a server.
 struct Session
 {
@@ -592,13 +611,8 @@ void tst_ChatWindow::membersPresenceAndTyping()
 
 void tst_ChatWindow::unreadMentionsNotificationsAndMute()
 {
-    TestServer server;
-    const auto alice = server.signUp(u"alice"_s);
-    const auto bob = server.signUp(u"bob"_s);
-    const qint64 here = server.createRoom(alice.token, u"here"_s);
-    const qint64 there = server.createRoom(alice.token, u"there"_s);
-    for (qint64 r : { here, there })
-        server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(r), {}, bob.token);
+    HereAndThere fixture;
+    auto &[server, alice, bob, here, there] = fixture;
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
     // The window is not focused (not even shown): every message is news.
@@ -1056,13 +1070,8 @@ void tst_ChatWindow::settingsAreAppliedAndRemembered()
 
 void tst_ChatWindow::unreadIsTheSameOnEveryDeviceAndSurvivesARestart()
 {
-    TestServer server;
-    const auto alice = server.signUp(u"alice"_s);
-    const auto bob = server.signUp(u"bob"_s);
-    const qint64 here = server.createRoom(alice.token, u"here"_s);
-    const qint64 there = server.createRoom(alice.token, u"there"_s);
-    for (qint64 r : { here, there })
-        server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(r), {}, bob.token);
+    HereAndThere fixture;
+    auto &[server, alice, bob, here, there] = fixture;
     QTemporaryDir dir;
     // Alice's laptop and desktop, both looking at "here".
     Session laptop(server, alice, u"alice"_s, dir.filePath(u"laptop"_s));

@@ -64,8 +64,9 @@ int colourDistance(const QColor &a, const QColor &b)
         + std::abs(a.blue() - b.blue());
 }
 
-// Device pixels inside `logical` (a rectangle in logical pixels) that differ from `background`.
-int ink(const QImage &image, const QRect &logical, const QColor &background)
+// Device pixels inside `logical` (a rectangle in logical pixels) for which `test` holds.
+int countPixels(const QImage &image, const QRect &logical,
+                const std::function<bool(const QColor &)> &test)
 {
     const qreal dpr = image.devicePixelRatio();
     const QRect r = QRect(QPoint(int(logical.left() * dpr), int(logical.top() * dpr)),
@@ -74,24 +75,22 @@ int ink(const QImage &image, const QRect &logical, const QColor &background)
     int n = 0;
     for (int y = r.top(); y <= r.bottom(); ++y) {
         for (int x = r.left(); x <= r.right(); ++x)
-            n += colourDistance(image.pixelColor(x, y), background) > 90;
+            n += test(image.pixelColor(x, y));
     }
     return n;
 }
 
-// Pixels close to `colour` inside `logical`.
+// Pixels that differ from `background` (ink), and pixels close to `colour`.
+int ink(const QImage &image, const QRect &logical, const QColor &background)
+{
+    return countPixels(image, logical,
+                       [&](const QColor &c) { return colourDistance(c, background) > 90; });
+}
+
 int near(const QImage &image, const QRect &logical, const QColor &colour)
 {
-    const qreal dpr = image.devicePixelRatio();
-    const QRect r = QRect(QPoint(int(logical.left() * dpr), int(logical.top() * dpr)),
-                          QSize(int(logical.width() * dpr), int(logical.height() * dpr)))
-                        .intersected(image.rect());
-    int n = 0;
-    for (int y = r.top(); y <= r.bottom(); ++y) {
-        for (int x = r.left(); x <= r.right(); ++x)
-            n += colourDistance(image.pixelColor(x, y), colour) < 60;
-    }
-    return n;
+    return countPixels(image, logical,
+                       [&](const QColor &c) { return colourDistance(c, colour) < 60; });
 }
 
 QColor pixel(const QImage &image, const QPoint &logical)
