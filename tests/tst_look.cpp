@@ -156,6 +156,24 @@ QList<QAccessibleInterface *> accessibleTree(QAccessibleInterface *root)
     return all;
 }
 
+// A user's real client and chat window against a server (no tray).
+struct UserWindow
+{
+    UserWindow(TestServer &server, const TestServer::Account &account, const QString &username)
+        : client(server.url({}), account.token, dir.filePath(u"client"_s), fastChatClientOptions())
+    {
+        ok = client.start().ok();
+        ChatWindow::Options o;
+        o.self = User { account.id, username, {}, {}, 0 };
+        o.trayIcon = false;
+        window = std::make_unique<ChatWindow>(&client, o);
+    }
+    QTemporaryDir dir;
+    ChatClient client;
+    std::unique_ptr<ChatWindow> window;
+    bool ok = false;
+};
+
 } // namespace
 
 class tst_Look : public QObject
@@ -350,13 +368,9 @@ void tst_Look::mainWindowShowsWhoWroteWhat()
     QVERIFY(wa.send(room, u"a1"_s, u"hello from alice"_s));
     QVERIFY(wb.send(room, u"b2"_s, u"bob again"_s));
 
-    QTemporaryDir dir;
-    ChatClient client(server.url({}), alice.token, dir.filePath(u"a"_s), fastChatClientOptions());
-    QVERIFY(client.start().ok());
-    ChatWindow::Options o;
-    o.self = User { alice.id, u"alice"_s, {}, {}, 0 };
-    o.trayIcon = false;
-    ChatWindow window(&client, o);
+    UserWindow w(server, alice, u"alice"_s);
+    QVERIFY(w.ok);
+    ChatWindow &window = *w.window;
     window.resize(1000, 640);
     window.show();
     window.openRoom(room);
@@ -397,13 +411,9 @@ void tst_Look::accessibilityNamesEveryControlAndReadsMessages()
     WsClient wa(server.port());
     QVERIFY(wa.login(alice.token));
     QVERIFY(wa.send(room, u"a1"_s, u"read me aloud"_s));
-    QTemporaryDir dir;
-    ChatClient client(server.url({}), alice.token, dir.filePath(u"a"_s), fastChatClientOptions());
-    QVERIFY(client.start().ok());
-    ChatWindow::Options o;
-    o.self = User { alice.id, u"alice"_s, {}, {}, 0 };
-    o.trayIcon = false;
-    ChatWindow window(&client, o);
+    UserWindow w(server, alice, u"alice"_s);
+    QVERIFY(w.ok);
+    ChatWindow &window = *w.window;
     window.show();
     window.openRoom(room);
     QTRY_COMPARE(window.timeline()->rowCount(), 1);
@@ -517,13 +527,9 @@ void tst_Look::germanTranslation()
     TestServer server;
     const auto alice = server.signUp(u"alice"_s);
     const qint64 room = server.createRoom(alice.token, u"allgemein"_s);
-    QTemporaryDir dir;
-    ChatClient client(server.url({}), alice.token, dir.filePath(u"a"_s), fastChatClientOptions());
-    QVERIFY(client.start().ok());
-    ChatWindow::Options o;
-    o.self = User { alice.id, u"alice"_s, {}, {}, 0 };
-    o.trayIcon = false;
-    ChatWindow window(&client, o);
+    UserWindow w(server, alice, u"alice"_s);
+    QVERIFY(w.ok);
+    ChatWindow &window = *w.window;
     window.show();
     window.openRoom(room);
     QStringList menus;
