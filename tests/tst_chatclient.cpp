@@ -6,6 +6,7 @@
 
 #include <QJsonArray>
 #include <QTcpServer>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace confab;
@@ -45,6 +46,7 @@ private slots:
     void blockedUpgradesDegradeToSseAndRecover();
     void serverAwayShowsConnectingWithTheNextRetry();
     void aRestartedClientResumesFromItsCache();
+    void readsMadeWhileTheServerIsAwayReachItAfterARestart();
 };
 
 void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
@@ -149,6 +151,50 @@ void tst_ChatClient::aRestartedClientResumesFromItsCache()
     }
     QCOMPARE(cached, (QStringList { u"b1"_s, u"b2"_s, u"b3"_s }));
     QVERIFY(a.cache().hits() >= 2);
+}
+
+void tst_ChatClient::readsMadeWhileTheServerIsAwayReachItAfterARestart()
+{
+    QTemporaryDir data, dir;
+    const quint16 port = freeLocalPort();
+    const auto tweak = [&](server::ServerConfig &cfg) {
+        cfg.dataDir = data.path();
+        cfg.port = port;
+    };
+    auto server = std::make_unique<TestServer>(tweak);
+    const auto alice = server->signUp(u"ann"_s);
+    const auto bob = server->signUp(u"bea"_s);
+    const qint64 room = server->createRoom(alice.token, u"general"_s);
+    server->request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    const auto ack = server->post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                                  { { u"clientMsgId"_s, u"b1"_s }, { u"body"_s, u"news"_s } },
+                                  bob.token);
+    QCOMPARE(ack.status, 201);
+    const qint64 seq = ack.json().value(u"seq"_s).toInteger();
+    const QUrl url = server->url({});
+    server.reset(); // away
+    {
+        ChatClient a(url, alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
+        QVERIFY(a.start().ok());
+        a.markRead(room, seq); // read from the cache, offline
+    } // and the app quits before the server is back
+    server = std::make_unique<TestServer>(tweak);
+    const auto readSeq = [&] {
+        const HttpResult r = server->get(u"/api/v1/rooms"_s, alice.token);
+        for (const QJsonValue &v : r.json().value(u"rooms"_s).toArray()) {
+            if (v.toObject().value(u"id"_s).toInteger() == room)
+                return v.toObject().value(u"readSeq"_s).toInteger();
+        }
+        return qint64(-1);
+    };
+    QCOMPARE(readSeq(), 0);
+    ChatClient a(url, alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
+    QSignalSpy told(&a, &ChatClient::readChanged);
+    QVERIFY(a.start().ok());
+    QTRY_COMPARE(readSeq(), seq);
+    QTRY_VERIFY(!told.isEmpty());
+    QCOMPARE(told.last()[0].value<ReadState>().readSeq, seq);
+    QVERIFY(a.cache().unsentReads().isEmpty()); // acknowledged: nothing left to send
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)

@@ -53,14 +53,18 @@ ChatClient::ChatClient(QUrl server, QString token, const QString &accountDir, Op
         m_cache.setEpoch(hello.epoch);
         for (const ReadState &state : hello.read) {
             // What this device read while away from the server is still on its way.
-            if (m_unsentReads.value(state.roomId) <= state.readSeq)
-                emit readChanged(state);
+            if (m_unsentReads.value(state.roomId) > state.readSeq)
+                continue;
+            m_unsentReads.remove(state.roomId);
+            m_cache.dropUnsentRead(state.roomId, state.readSeq);
+            emit readChanged(state);
         }
         flushReads();
     });
     const auto readChanged = [this](const ReadState &state) {
         if (m_unsentReads.value(state.roomId, -1) <= state.readSeq)
             m_unsentReads.remove(state.roomId);
+        m_cache.dropUnsentRead(state.roomId, state.readSeq);
         emit this->readChanged(state);
     };
     connect(&m_realtime, &RealtimeConnection::readChanged, this, readChanged);
@@ -160,6 +164,7 @@ Result<bool> ChatClient::start()
     opened = m_cache.open();
     if (!opened)
         return opened;
+    m_unsentReads = m_cache.unsentReads(); // read here while the server was away
     // Resume exactly where the last run stopped.
     const auto cursors = m_cache.cursors();
     for (auto it = cursors.cbegin(); it != cursors.cend(); ++it)
@@ -210,6 +215,7 @@ void ChatClient::markRead(qint64 roomId, qint64 seq)
     if (seq <= 0 || m_unsentReads.value(roomId) >= seq)
         return;
     m_unsentReads.insert(roomId, seq);
+    m_cache.putUnsentRead(roomId, seq); // on disk before the network, like the outbox
     flushReads();
 }
 
@@ -227,12 +233,15 @@ void ChatClient::flushReads()
             if (!r) {
                 // Not a member any more, or the room is gone: nothing left to tell.
                 if (r.error().code != ErrorCode::Unavailable && r.error().code != ErrorCode::Internal
-                    && m_unsentReads.value(roomId) == seq)
+                    && m_unsentReads.value(roomId) == seq) {
                     m_unsentReads.remove(roomId);
+                    m_cache.dropUnsentRead(roomId, seq);
+                }
                 return; // else kept: sent again on the next connect
             }
             if (m_unsentReads.value(roomId) <= r->readSeq)
                 m_unsentReads.remove(roomId);
+            m_cache.dropUnsentRead(roomId, r->readSeq);
             emit readChanged(r.value());
         });
     }

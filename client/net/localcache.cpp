@@ -58,6 +58,8 @@ Result<bool> LocalCache::open()
             u"CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, room_id INTEGER NOT NULL,"
             u" seq INTEGER NOT NULL, json TEXT NOT NULL, UNIQUE (room_id, seq))"_s,
             u"CREATE TABLE IF NOT EXISTS cursors (room_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)"_s,
+            u"CREATE TABLE IF NOT EXISTS unsent_reads (room_id INTEGER PRIMARY KEY,"
+            u" seq INTEGER NOT NULL)"_s,
         }) {
         if (!q.exec(sql))
             return makeError(ErrorCode::Unavailable,
@@ -239,6 +241,36 @@ QHash<qint64, qint64> LocalCache::cursors() const
     return out;
 }
 
+QHash<qint64, qint64> LocalCache::unsentReads() const
+{
+    QHash<qint64, qint64> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (q.exec(u"SELECT room_id, seq FROM unsent_reads"_s)) {
+        while (q.next())
+            out.insert(q.value(0).toLongLong(), q.value(1).toLongLong());
+    }
+    return out;
+}
+
+void LocalCache::putUnsentRead(qint64 roomId, qint64 seq)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"INSERT INTO unsent_reads (room_id, seq) VALUES (?, ?) ON CONFLICT (room_id)"
+              u" DO UPDATE SET seq = MAX(seq, excluded.seq)"_s);
+    q.addBindValue(roomId);
+    q.addBindValue(seq);
+    q.exec();
+}
+
+void LocalCache::dropUnsentRead(qint64 roomId, qint64 uptoSeq)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"DELETE FROM unsent_reads WHERE room_id = ? AND seq <= ?"_s);
+    q.addBindValue(roomId);
+    q.addBindValue(uptoSeq);
+    q.exec();
+}
+
 QString LocalCache::epoch() const
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
@@ -258,7 +290,7 @@ void LocalCache::setEpoch(const QString &epoch)
 void LocalCache::forgetRoom(qint64 roomId)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    for (const QString &table : { u"events"_s, u"cursors"_s, u"members"_s }) {
+    for (const QString &table : { u"events"_s, u"cursors"_s, u"members"_s, u"unsent_reads"_s }) {
         q.prepare(u"DELETE FROM %1 WHERE room_id = ?"_s.arg(table));
         q.addBindValue(roomId);
         q.exec();
@@ -268,7 +300,8 @@ void LocalCache::forgetRoom(qint64 roomId)
 void LocalCache::clear()
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    for (const QString &table : { u"events"_s, u"cursors"_s, u"members"_s, u"rooms"_s })
+    for (const QString &table :
+         { u"events"_s, u"cursors"_s, u"members"_s, u"rooms"_s, u"unsent_reads"_s })
         q.exec(u"DELETE FROM "_s + table);
     m_stale = true;
 }

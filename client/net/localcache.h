@@ -40,6 +40,11 @@ public:
     std::optional<QList<RoomEvent>> history(qint64 roomId, int limit);
 
     QHash<qint64, qint64> cursors() const;
+    // Read markers this device set that the server has not acknowledged yet (roomId → seq):
+    // on disk, so that what was read offline reaches the server after a restart too.
+    QHash<qint64, qint64> unsentReads() const;
+    void putUnsentRead(qint64 roomId, qint64 seq);
+    void dropUnsentRead(qint64 roomId, qint64 uptoSeq); // acknowledged up to uptoSeq
     QString epoch() const;
     void setEpoch(const QString &epoch);
     void forgetRoom(qint64 roomId);
