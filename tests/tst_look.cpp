@@ -17,6 +17,8 @@
 #include <QAccessible>
 #include <QApplication>
 #include <QComboBox>
+#include <QCompleter>
+#include <QAbstractItemView>
 #include <QDialogButtonBox>
 #include <QJsonArray>
 #include <QFile>
@@ -188,6 +190,7 @@ private slots:
     void mainWindowShowsWhoWroteWhat();
     void accessibilityNamesEveryControlAndReadsMessages();
     void composerGrowsAndSends();
+    void mentionsAreOfferedAndDrawnHighlighted();
     void themesAreReadable();
     void germanTranslation(); // last: it changes the default locale
 
@@ -481,6 +484,51 @@ void tst_Look::composerGrowsAndSends()
     QSignalSpy send(&composer, &Composer::sendRequested);
     QTest::mouseClick(composer.sendButton(), Qt::LeftButton);
     QCOMPARE(send.size(), 1);
+}
+
+void tst_Look::mentionsAreOfferedAndDrawnHighlighted()
+{
+    // Typing "@" and part of a name offers the room's members; Enter inserts the username.
+    Composer composer;
+    composer.resize(500, 200);
+    composer.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&composer));
+    composer.setMentionCandidates({ { u"alice"_s, u"Alice Martin"_s }, { u"albert"_s, {} },
+                                    { u"bob"_s, u"Bob Okafor"_s } });
+    composer.edit()->setFocus();
+    QTest::keyClicks(composer.edit(), u"thanks @al"_s);
+    QTRY_VERIFY(composer.isCompleting());
+    QCOMPARE(composer.mentionCompleter()->completionCount(), 2);
+    QTest::keyClicks(composer.edit(), u"i"_s);
+    QTRY_COMPARE(composer.mentionCompleter()->completionCount(), 1);
+    QCOMPARE(composer.mentionCompleter()->currentIndex().data().toString(),
+             u"Alice Martin  @alice"_s);
+    QTest::keyClick(composer.mentionCompleter()->popup(), Qt::Key_Return); // the first match
+    QTRY_COMPARE(composer.edit()->toPlainText(), u"thanks @alice "_s);
+    QVERIFY(!composer.isCompleting());
+    // A mail address is not a mention being typed.
+    QTest::keyClicks(composer.edit(), u"mail x@b"_s);
+    QTest::qWait(50);
+    QVERIFY(!composer.isCompleting());
+
+    // In the timeline the names the server resolved are drawn in the accent colour.
+    MessageListModel model(kRoom);
+    model.appendEvent(message(1, 2, at(0, 9, 0), u"@carol and @nobody, see this"_s, { 3 }));
+    model.appendEvent(message(2, 2, at(0, 9, 1), u"@carol without a resolved mention"_s));
+    MessageDelegate delegate([this](qint64 id) { return m_names.value(id); });
+    delegate.setSelf(1, u"alice"_s);
+    delegate.setKnownName([](const QString &u) { return u == u"carol"; });
+    QCOMPARE(delegate.mentionRanges(model.index(0)), (QList<std::pair<int, int>> { { 0, 6 } }));
+    QVERIFY(delegate.mentionRanges(model.index(1)).isEmpty());
+    const QPalette palette = lightPalette();
+    const Rendered r = render(delegate, model, palette, 1);
+    const QColor accent = palette.color(QPalette::Highlight);
+    const QRect first = r.layouts[0].body;
+    const int mentionWidth = QFontMetrics(QApplication::font()).horizontalAdvance(u"@carol"_s);
+    QVERIFY(near(r.image, QRect(first.left(), first.top(), mentionWidth, first.height()), accent)
+            > 10);
+    QCOMPARE(near(r.image, first.adjusted(mentionWidth + 4, 0, 0, 0), accent), 0); // @nobody
+    QCOMPARE(near(r.image, r.layouts[1].body, accent), 0);
 }
 
 void tst_Look::themesAreReadable()

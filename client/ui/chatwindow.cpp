@@ -101,6 +101,13 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
         m_names.insert(m_self.id,
                        m_self.displayName.isEmpty() ? m_self.username : m_self.displayName);
     m_delegate->setSelf(m_self.id, m_self.username);
+    m_delegate->setKnownName([this](const QString &username) {
+        for (const Member &m : m_roomMembers.value(m_room)) {
+            if (m.username == username)
+                return true;
+        }
+        return false;
+    });
     if (m_options.settings) {
         m_muted = m_options.settings->mutedRooms(m_options.accountKey);
         m_prefs = m_options.settings->preferences();
@@ -807,6 +814,13 @@ void ChatWindow::showMembers()
                                                                  : PresenceStatus::Online);
     }
     m_members->setMembers(m_roomMembers.value(m_room), m_presence);
+    // "@" in the composer offers the room's other members.
+    QList<std::pair<QString, QString>> candidates;
+    for (const Member &m : m_roomMembers.value(m_room)) {
+        if (m.userId != m_self.id)
+            candidates.append({ m.username, m.displayName });
+    }
+    m_composerBar->setMentionCandidates(candidates);
 }
 
 void ChatWindow::showTyping()
@@ -1063,7 +1077,7 @@ void ChatWindow::closeEvent(QCloseEvent *event)
 
 bool ChatWindow::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_composer && event->type() == QEvent::KeyPress) {
+    if (watched == m_composer && event->type() == QEvent::KeyPress && !m_composerBar->isCompleting()) {
         auto *key = static_cast<QKeyEvent *>(event);
         if ((key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter)
             && !(key->modifiers() & Qt::ShiftModifier)) {

@@ -2,8 +2,13 @@
 
 #include "icons.h"
 
+#include <QAbstractItemView>
 #include <QAbstractTextDocumentLayout>
+#include <QCompleter>
+#include <QRegularExpression>
+#include <QStandardItemModel>
 #include <QEvent>
+#include <QKeyEvent>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QMenu>
@@ -17,13 +22,57 @@ using namespace Qt::StringLiterals;
 
 namespace confab::client {
 
+namespace {
+
+// The text field. While the mention list is open, QCompleter first offers each key to the field
+// and picks a name only with the keys the field leaves alone: Enter, Tab and Escape are left.
+class ComposerEdit : public QPlainTextEdit
+{
+public:
+    using QPlainTextEdit::QPlainTextEdit;
+
+protected:
+    void keyPressEvent(QKeyEvent *event) override
+    {
+        const auto *completer = parent() ? parent()->findChild<QCompleter *>() : nullptr;
+        if (completer && completer->popup()->isVisible()) {
+            switch (event->key()) {
+            case Qt::Key_Return:
+            case Qt::Key_Enter:
+            case Qt::Key_Tab:
+            case Qt::Key_Backtab:
+            case Qt::Key_Escape:
+                event->ignore();
+                return;
+            default:
+                break;
+            }
+        }
+        QPlainTextEdit::keyPressEvent(event);
+    }
+};
+
+} // namespace
+
 Composer::Composer(QWidget *parent)
     : QWidget(parent)
-    , m_edit(new QPlainTextEdit(this))
+    , m_edit(new ComposerEdit(this))
     , m_emoji(new QToolButton(this))
     , m_send(new QPushButton(tr("Send"), this))
     , m_emojiMenu(new QMenu(this))
+    , m_completer(new QCompleter(this))
+    , m_mentionModel(new QStandardItemModel(this))
 {
+    // "@" then part of a name: a list of the room's members to pick from (Enter or a click).
+    m_completer->setModel(m_mentionModel);
+    m_completer->setCompletionRole(Qt::UserRole); // matches usernames; the list shows names
+    m_completer->setCaseSensitivity(Qt::CaseInsensitive);
+    m_completer->setFilterMode(Qt::MatchStartsWith);
+    m_completer->setWidget(m_edit);
+    m_completer->setCompletionMode(QCompleter::PopupCompletion);
+    m_completer->popup()->setAccessibleName(tr("People to mention"));
+    connect(m_completer, qOverload<const QModelIndex &>(&QCompleter::activated), this,
+            [this](const QModelIndex &index) { insertMention(index.data(Qt::UserRole).toString()); });
     auto *row = new QHBoxLayout(this);
     row->setContentsMargins(6, 4, 6, 6);
     row->setSpacing(6);
@@ -67,6 +116,7 @@ Composer::Composer(QWidget *parent)
     connect(m_edit, &QPlainTextEdit::textChanged, this, [this] {
         m_send->setEnabled(!m_edit->toPlainText().trimmed().isEmpty());
         fitHeight();
+        offerMentions();
     });
     connect(m_edit->document()->documentLayout(),
             &QAbstractTextDocumentLayout::documentSizeChanged, this, &Composer::fitHeight);
@@ -114,6 +164,60 @@ void Composer::buildEmojiMenu()
     auto *action = new QWidgetAction(m_emojiMenu);
     action->setDefaultWidget(grid);
     m_emojiMenu->addAction(action);
+}
+
+void Composer::setMentionCandidates(const QList<std::pair<QString, QString>> &usernameAndName)
+{
+    m_mentionModel->clear();
+    for (const auto &[username, name] : usernameAndName) {
+        const QString shown
+            = name.isEmpty() || name == username ? QString(u"@"_s + username)
+                                                 : QString(name + u"  @"_s + username);
+        auto *item = new QStandardItem(shown);
+        item->setData(username, Qt::UserRole); // QStandardItem keeps one text for Edit and Display
+        m_mentionModel->appendRow(item);
+    }
+}
+
+bool Composer::isCompleting() const
+{
+    return m_completer->popup()->isVisible();
+}
+
+void Composer::offerMentions()
+{
+    // The word the cursor ends: "@" and at most 32 name characters, at a word's start.
+    QTextCursor cursor = m_edit->textCursor();
+    const QString before = cursor.block().text().left(cursor.positionInBlock());
+    static const QRegularExpression typing(u"(?:^|[^\\p{L}\\p{N}_.@-])@([A-Za-z0-9._-]{0,32})$"_s);
+    const QRegularExpressionMatch m = typing.match(before);
+    if (!m.hasMatch() || m_mentionModel->rowCount() == 0) {
+        m_completer->popup()->hide();
+        return;
+    }
+    m_completer->setCompletionPrefix(m.captured(1));
+    if (m_completer->completionCount() == 0) {
+        m_completer->popup()->hide();
+        return;
+    }
+    QRect rect = m_edit->cursorRect();
+    rect.setWidth(std::max(220, m_completer->popup()->sizeHintForColumn(0) + 24));
+    m_completer->complete(rect);
+    // Enter takes the first match at once; the arrows move from there.
+    m_completer->popup()->setCurrentIndex(m_completer->completionModel()->index(0, 0));
+}
+
+void Composer::insertMention(const QString &username)
+{
+    QTextCursor cursor = m_edit->textCursor();
+    const QString before = cursor.block().text().left(cursor.positionInBlock());
+    const qsizetype at = before.lastIndexOf(u'@');
+    if (at < 0)
+        return;
+    cursor.movePosition(QTextCursor::Left, QTextCursor::KeepAnchor, int(before.size() - at));
+    cursor.insertText(u"@"_s + username + u' ');
+    m_edit->setTextCursor(cursor);
+    m_completer->popup()->hide();
 }
 
 void Composer::changeEvent(QEvent *event)

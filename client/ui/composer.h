@@ -9,6 +9,8 @@ class QPlainTextEdit;
 class QToolButton;
 class QPushButton;
 class QMenu;
+class QCompleter;
+class QStandardItemModel;
 
 namespace confab::client {
 
@@ -26,6 +28,11 @@ public:
     int maximumLines() const { return MaxLines; }
     int visibleLines() const; // how many lines the text field is tall now
 
+    // Who `@` offers to mention: usernames, each with the name shown beside it.
+    void setMentionCandidates(const QList<std::pair<QString, QString>> &usernameAndName);
+    QCompleter *mentionCompleter() const { return m_completer; }
+    bool isCompleting() const; // the mention list is open (Enter picks, not sends)
+
     static QStringList emojis(); // what the picker offers
     static QString emojiFontFamily(); // "Noto Color Emoji"
 
@@ -37,6 +44,8 @@ protected:
 
 private:
     void fitHeight();
+    void offerMentions(); // after each edit: is the cursor in an "@name" being typed?
+    void insertMention(const QString &username);
     void buildEmojiMenu();
 
     static constexpr int MaxLines = 8;
@@ -44,6 +53,8 @@ private:
     QToolButton *m_emoji;
     QPushButton *m_send;
     QMenu *m_emojiMenu;
+    QCompleter *m_completer;
+    QStandardItemModel *m_mentionModel;
 };
 
 } // namespace confab::client

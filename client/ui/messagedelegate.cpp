@@ -10,6 +10,7 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QPlainTextEdit>
+#include <QRegularExpression>
 #include <QTextLayout>
 #include <QToolTip>
 
@@ -218,6 +219,32 @@ bool MessageDelegate::mentionsSelf(const QModelIndex &index) const
         return false;
     return index.data(MessageListModel::MentionsRoomRole).toBool()
         || index.data(MessageListModel::MentionsRole).value<QList<qint64>>().contains(m_self);
+}
+
+QList<std::pair<int, int>> MessageDelegate::mentionRanges(const QModelIndex &index) const
+{
+    QList<std::pair<int, int>> ranges;
+    if (index.data(MessageListModel::DeletedRole).toBool())
+        return ranges;
+    const bool room = index.data(MessageListModel::MentionsRoomRole).toBool();
+    if (!room && index.data(MessageListModel::MentionsRole).value<QList<qint64>>().isEmpty())
+        return ranges; // nearly every message: no text scan at all
+    // The server's rule (docs/protocol.md, "Mentions"), drawn for the names it resolved.
+    static const QRegularExpression mention(
+        u"(?<![\\p{L}\\p{N}_.@-])@([A-Za-z0-9._-]{1,32})"_s);
+    const QString body = index.data(MessageListModel::BodyRole).toString();
+    for (auto it = mention.globalMatch(body); it.hasNext();) {
+        const QRegularExpressionMatch m = it.next();
+        QString name = m.captured(1).toLower();
+        int length = int(m.capturedLength());
+        while (name.endsWith(u'.') || name.endsWith(u'-')) {
+            name.chop(1);
+            --length;
+        }
+        if ((room && name == u"room") || (m_isKnownName && m_isKnownName(name)))
+            ranges.append({ int(m.capturedStart()), length });
+    }
+    return ranges;
 }
 
 bool MessageDelegate::startsNewMessages(const QModelIndex &index) const
@@ -468,7 +495,30 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     bodyFont.setItalic(deleted);
     painter->setFont(bodyFont);
     painter->setPen(deleted || state != State::Sent ? dim : text);
-    painter->drawText(QRectF(l.body), bodyText(index), wrapOption());
+    if (const auto ranges = mentionRanges(index); !ranges.isEmpty()) {
+        // The same layout as measured (font, width, wrapping); only colours differ.
+        QTextLayout text(bodyText(index), bodyFont);
+        text.setTextOption(wrapOption());
+        QList<QTextLayout::FormatRange> formats;
+        for (const auto &[start, length] : ranges) {
+            QTextCharFormat f;
+            f.setForeground(accent);
+            f.setBackground(faded(accent, 0.14));
+            formats.append({ start, length, f });
+        }
+        text.setFormats(formats);
+        qreal y = 0;
+        text.beginLayout();
+        for (QTextLine line = text.createLine(); line.isValid(); line = text.createLine()) {
+            line.setLineWidth(l.body.width());
+            line.setPosition({ 0, y });
+            y += line.height();
+        }
+        text.endLayout();
+        text.draw(painter, l.body.topLeft());
+    } else {
+        painter->drawText(QRectF(l.body), bodyText(index), wrapOption());
+    }
     if (!l.status.isNull()) {
         painter->setFont(smallFont(option.font));
         QColor statusColor = dim;

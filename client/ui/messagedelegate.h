@@ -31,6 +31,13 @@ public:
     MessageDelegate(NameOf nameOf, QObject *parent = nullptr);
 
     void setSelf(qint64 userId, const QString &username);
+    // Which "@name"s are people (drawn highlighted in messages that mention someone).
+    void setKnownName(std::function<bool(const QString &username)> isKnown)
+    {
+        m_isKnownName = std::move(isKnown);
+    }
+    // The ranges of the body drawn as mentions (empty for a message that mentions nobody).
+    QList<std::pair<int, int>> mentionRanges(const QModelIndex &index) const;
     // The "New messages" line goes above the first message after `seq` (-1: no line).
     void setNewMessagesAfter(qint64 seq) { m_newAfter = seq; }
     qint64 newMessagesAfter() const { return m_newAfter; }
@@ -100,6 +107,7 @@ private:
     void updateMetrics(const QFont &font) const;
 
     NameOf m_nameOf;
+    std::function<bool(const QString &)> m_isKnownName;
     std::function<QDateTime()> m_now = [] { return QDateTime::currentDateTime(); };
     qint64 m_self = 0;
     qint64 m_newAfter = -1;

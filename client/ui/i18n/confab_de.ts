@@ -446,6 +446,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>Emoji %1</source>
         <translation>Emoji %1</translation>
     </message>
+    <message>
+        <source>People to mention</source>
+        <translation>Personen zum Erwähnen</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::CreateRoomDialog</name>

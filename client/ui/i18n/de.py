@@ -260,4 +260,5 @@ T = {
 "First &unread message": "Erste &ungelesene Nachricht",
 "Mark &all rooms read": "&Alle Räume als gelesen markieren",
 "New messages": "Neue Nachrichten",
+"People to mention": "Personen zum Erwähnen",
 }
