@@ -152,7 +152,7 @@ double seed(quint16 port, const QString &token, qint64 room, int count)
             const QString body
                 = u"message %1 · a line of ordinary chat text, about this long."_s.arg(sent);
             ws.sendTextMessage(QString::fromUtf8(encodeClientFrame(
-                { u"s%1"_s.arg(sent), SendFrame { room, u"seed-%1"_s.arg(sent), body, {} } })));
+                { u"s%1"_s.arg(sent), SendFrame { room, u"seed-%1"_s.arg(sent), body, {}, 0 } })));
             ++sent;
         }
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 20);

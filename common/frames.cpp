@@ -71,6 +71,7 @@ Result<ClientPayload> parseClientPayload(const QString &type, JsonReader &r)
         f.clientMsgId = r.text(u"clientMsgId", clientMsgIdRule());
         f.body = r.text(u"body", messageBodyRule());
         f.traceparent = r.optionalText(u"traceparent", kTraceparentRule).value_or(QString());
+        f.replyTo = r.optionalId(u"replyTo").value_or(0);
         return r.ok() ? Result<ClientPayload>(f) : r.error();
     }
     if (type == u"resume") {
@@ -300,6 +301,8 @@ QByteArray encodeClientFrame(const ClientFrame &frame)
                                 { u"body"_s, f.body } };
                 if (!f.traceparent.isEmpty())
                     o.insert(u"traceparent"_s, f.traceparent);
+                if (f.replyTo)
+                    o.insert(u"replyTo"_s, f.replyTo);
                 return o;
             },
             [](const ResumeFrame &f) {

@@ -29,6 +29,7 @@ struct SendFrame
     QString clientMsgId;
     QString body;
     QString traceparent; // W3C trace context, optional
+    qint64 replyTo = 0; // the id of a message in the same room this one answers (0: none)
 };
 struct ResumeFrame
 {

@@ -260,7 +260,10 @@ Result<RoleChangeRequest> RoleChangeRequest::fromJson(const QJsonObject &o)
 
 QJsonObject SendMessageRequest::toJson() const
 {
-    return { { u"clientMsgId"_s, clientMsgId }, { u"body"_s, body } };
+    QJsonObject o { { u"clientMsgId"_s, clientMsgId }, { u"body"_s, body } };
+    if (replyTo)
+        o.insert(u"replyTo"_s, replyTo);
+    return o;
 }
 
 Result<SendMessageRequest> SendMessageRequest::fromJson(const QJsonObject &o)
@@ -269,6 +272,7 @@ Result<SendMessageRequest> SendMessageRequest::fromJson(const QJsonObject &o)
     SendMessageRequest req;
     req.clientMsgId = r.text(u"clientMsgId", clientMsgIdRule());
     req.body = r.text(u"body", messageBodyRule());
+    req.replyTo = r.optionalId(u"replyTo").value_or(0);
     if (!r.ok())
         return r.error();
     return req;

@@ -134,6 +134,7 @@ struct SendMessageRequest
 {
     QString clientMsgId;
     QString body;
+    qint64 replyTo = 0; // optional: a message in the same room this one answers
 
     QJsonObject toJson() const;
     static Result<SendMessageRequest> fromJson(const QJsonObject &o);

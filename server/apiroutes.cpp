@@ -282,7 +282,8 @@ void registerMessageRoutes(Router &router, UserService *users, MessageService *m
                   const auto m = body<SendMessageRequest>(req, res);
                   if (!m)
                       return;
-                  messages->send(s.userId, id, m->clientMsgId, m->body, [res](Result<SendAck> r) {
+                  messages->send(s.userId, id, m->clientMsgId, m->body, m->replyTo,
+                                 [res](Result<SendAck> r) {
                       r ? res.sendJson(r->duplicate ? 200 : 201, r->toJson())
                         : res.sendError(r.error());
                   });

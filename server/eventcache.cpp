@@ -66,6 +66,14 @@ void EventCache::apply(const QList<RoomEvent> &events)
                     c.content = QJsonObject { { u"redacted"_s, true } };
                 else if (c.type == EventType::Edit && c.targetId() == target)
                     c.content = QJsonObject { { u"targetId"_s, target }, { u"redacted"_s, true } };
+                else if (c.type == EventType::Message
+                         && c.content.value(u"replyTo"_s).toInteger() == target) {
+                    // A reply's preview of it goes too (docs/protocol.md, "Replies").
+                    QJsonObject preview = c.content.value(u"replyPreview"_s).toObject();
+                    preview.remove(u"body"_s);
+                    preview.insert(u"redacted"_s, true);
+                    c.content.insert(u"replyPreview"_s, preview);
+                }
             }
         }
         // Metadata: lastSeq moves with every event; anything else about the room is re-read.

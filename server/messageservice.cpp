@@ -73,7 +73,8 @@ MessageService::MessageService(const ServerContext &ctx, EventBus *bus, QObject 
 }
 
 void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsgId,
-                          const QString &body, std::function<void(Result<SendAck>)> done)
+                          const QString &body, qint64 replyTo,
+                          std::function<void(Result<SendAck>)> done)
 {
     const qint64 now = m_ctx.now();
     const MentionScan scan = scanMentions(body);
@@ -84,6 +85,18 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                 = roomstore::positionForPoster(db, roomId, userId);
             if (at) {
                 QJsonObject content { { u"body"_s, body } };
+                QJsonObject preview;
+                if (replyTo) {
+                    // A message of this room, not deleted: else nothing is stored.
+                    auto target = liveMessage(db, roomId, replyTo);
+                    if (!target)
+                        return makeError(ErrorCode::EventNotFound,
+                                         u"no message %1 in room %2 to reply to"_s.arg(replyTo)
+                                             .arg(roomId),
+                                         u"replyTo"_s);
+                    content.insert(u"replyTo"_s, replyTo);
+                    preview = roomstore::replyPreview(*target);
+                }
                 // Mentions resolved here, once, into ids of members (docs/protocol.md).
                 QList<qint64> mentioned;
                 if (!scan.empty()) {
@@ -115,9 +128,12 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                     // Last, when nothing in this job can fail any more (a failed job is rolled
                     // back alone; what it noted would outlive it).
                     roomstore::noteSenderRead(roomId, userId, (*ev)->seq, at->msgCount + 1);
-                    return SendOutcome { SendAck { clientMsgId, (*ev)->id, roomId, (*ev)->seq,
-                                                   (*ev)->ts, false },
-                                         std::move(*ev) };
+                    RoomEvent event = **ev;
+                    if (!preview.isEmpty()) // what live receivers show (not stored: read time)
+                        event.content.insert(u"replyPreview"_s, preview);
+                    return SendOutcome { SendAck { clientMsgId, event.id, roomId, event.seq,
+                                                   event.ts, false },
+                                         std::move(event) };
                 }
             }
             // Not stored: a retry of a message that is (it gets the original ack, also after

@@ -19,8 +19,9 @@ class MessageService : public QObject
 public:
     MessageService(const ServerContext &ctx, EventBus *bus, QObject *parent = nullptr);
 
+    // `replyTo`: the id of a message in the same room this one answers (0: none).
     void send(qint64 userId, qint64 roomId, const QString &clientMsgId, const QString &body,
-              std::function<void(Result<SendAck>)> done);
+              qint64 replyTo, std::function<void(Result<SendAck>)> done);
     void edit(qint64 userId, qint64 roomId, qint64 eventId, const QString &body,
               std::function<void(Result<RoomEvent>)> done);
     void remove(qint64 userId, qint64 roomId, qint64 eventId,

@@ -486,7 +486,7 @@ void RealtimeHub::handleSend(Connection *c, const QString &id, const SendFrame &
         qCInfo(lcHub).noquote() << "send room" << f.roomId << "user" << c->userId
                                 << u"traceparent="_s + f.traceparent;
     const quint64 link = c->link->id;
-    m_messages->send(c->userId, f.roomId, f.clientMsgId, f.body,
+    m_messages->send(c->userId, f.roomId, f.clientMsgId, f.body, f.replyTo,
                      [this, link, id](Result<SendAck> r) {
                          const auto it = m_connections.constFind(link);
                          if (it == m_connections.constEnd())

@@ -432,6 +432,51 @@ Result<RoomEvent> event(QSqlDatabase db, qint64 roomId, qint64 eventId)
     return eventFromRow(*q);
 }
 
+QJsonObject replyPreview(const RoomEvent &target)
+{
+    QJsonObject p { { u"eventId"_s, target.id }, { u"senderId"_s, target.senderId } };
+    if (target.isRedacted()) {
+        p.insert(u"redacted"_s, true);
+        return p;
+    }
+    const QString body = target.body();
+    // The first 200 code points (not UTF-16 units: a surrogate pair is never cut).
+    qsizetype cut = 0;
+    for (int points = 0; cut < body.size() && points < 200; ++points)
+        cut += body.at(cut).isHighSurrogate() && cut + 1 < body.size() ? 2 : 1;
+    p.insert(u"body"_s, body.left(cut));
+    return p;
+}
+
+void attachReplyPreviews(QSqlDatabase db, qint64 roomId, QList<RoomEvent> &events)
+{
+    QHash<qint64, QList<int>> wanted; // target id → positions of its replies
+    for (int i = 0; i < events.size(); ++i) {
+        const qint64 target = events[i].content.value(u"replyTo"_s).toInteger();
+        if (target > 0 && events[i].type == EventType::Message)
+            wanted[target].append(i);
+    }
+    if (wanted.isEmpty())
+        return; // nearly every page
+    QStringList marks;
+    QVariantList values { roomId };
+    for (auto it = wanted.cbegin(); it != wanted.cend(); ++it) {
+        marks << u"?"_s;
+        values << it.key();
+    }
+    QSqlQuery q(db);
+    q.prepare(u"SELECT "_s + kEventColumns + u" FROM events WHERE room_id = ? AND id IN ("_s
+              + marks.join(u',') + u")"_s);
+    if (!execPrepared(q, values))
+        return;
+    while (q.next()) {
+        const RoomEvent target = eventFromRow(q);
+        const QJsonObject preview = replyPreview(target);
+        for (int i : wanted.value(target.id))
+            events[i].content.insert(u"replyPreview"_s, preview);
+    }
+}
+
 Result<QList<RoomEvent>> range(QSqlDatabase db, qint64 roomId, qint64 afterSeq, qint64 toSeq,
                                int limit)
 {
@@ -444,6 +489,7 @@ Result<QList<RoomEvent>> range(QSqlDatabase db, qint64 roomId, qint64 afterSeq, 
     QList<RoomEvent> out;
     while (q->next())
         out.append(eventFromRow(*q));
+    attachReplyPreviews(db, roomId, out);
     return out;
 }
 
@@ -481,6 +527,7 @@ Result<EventPage> page(QSqlDatabase db, qint64 roomId, std::optional<qint64> aft
         if (p.hasMore)
             p.events.removeFirst();
     }
+    attachReplyPreviews(db, roomId, p.events);
     return p;
 }
 

@@ -296,7 +296,7 @@ std::optional<SendAck> WsClient::send(qint64 roomId, const QString &clientMsgId,
                                       const QString &body, Error *error)
 {
     const QString id = u"send-%1"_s.arg(++m_nextId);
-    sendFrame({ id, SendFrame { roomId, clientMsgId, body, {} } });
+    sendFrame({ id, SendFrame { roomId, clientMsgId, body, {}, 0 } });
     const auto i = waitFor([&](const ServerFrame &f) { return f.id == id; });
     if (i < 0)
         return std::nullopt;

@@ -474,7 +474,7 @@ void tst_ChatWindow::scrollingUpLoadsHistoryOnDemand()
     QVERIFY(wb.login(bob.token));
     constexpr int Count = 420;
     for (int i = 0; i < Count; ++i)
-        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
+        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
     QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s419"_s; }, 20000) >= 0);
 
     QTemporaryDir dir;
@@ -513,7 +513,7 @@ void tst_ChatWindow::aLongRoomScrollsBothWaysThroughABoundedWindow()
     QVERIFY(wb.resume({}));
     constexpr int Count = 600;
     for (int i = 0; i < Count; ++i)
-        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
+        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
     QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s599"_s; }, 20000) >= 0);
 
     QTemporaryDir dir;
@@ -920,7 +920,7 @@ void tst_ChatWindow::jumpToLatestWhileReadingHistory()
     WsClient wb(server.port());
     QVERIFY(wb.login(bob.token));
     for (int i = 0; i < 150; ++i)
-        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
+        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
     QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s149"_s; }, 20000) >= 0);
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));

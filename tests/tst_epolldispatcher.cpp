@@ -161,7 +161,7 @@ void tst_EpollDispatcher::aRealServerDeliversMessagesOnIt()
     QVERIFY(wa.enter(a.token, room));
     QVERIFY(wb.enter(b.token, room));
     for (int i = 0; i < 50; ++i)
-        wa.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
+        wa.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
     const auto bodies = [&](const WsClient &c) {
         QStringList out;
         for (const auto &e : c.events()) {

@@ -190,7 +190,7 @@ void tst_HubLimits::consumerThatStopsReadingIsCut()
     t.start();
     while (cut() < 1 && sent < 20000 && t.elapsed() < 30000) {
         for (int i = 0; i < 100; ++i, ++sent)
-            w.sendFrame({ {}, SendFrame { room, u"f%1"_s.arg(sent), body, {} } });
+            w.sendFrame({ {}, SendFrame { room, u"f%1"_s.arg(sent), body, {}, 0 } });
         // The writer reads everything it is sent (an ack and an event per message) before the
         // next batch, so only the sleeper falls behind, however slow this machine is.
         QTRY_VERIFY_WITH_TIMEOUT(w.frames.size() >= base + 2 * sent || w.isClosed(), 10000);

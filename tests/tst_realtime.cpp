@@ -75,7 +75,7 @@ void tst_Realtime::twoUsersSeeEachOthersMessagesLiveAndInOrder()
         WsClient &from = i % 2 ? wb : wa;
         // Fire without waiting: order on the wire is the order of commit.
         from.sendFrame(
-            { u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {} } });
+            { u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
     }
     QTRY_COMPARE(bodiesIn(wa.events(), room).size(), 20);
     QTRY_COMPARE(bodiesIn(wb.events(), room).size(), 20);
@@ -199,13 +199,13 @@ void tst_Realtime::resumeWhileOthersKeepSendingHasNoGapOrDuplicate()
     QVERIFY(wa.login(a.token));
     QVERIFY(wa.resume({ { room, 3 } }));
     for (int i = 0; i < 30; ++i)
-        wa.sendFrame({ {}, SendFrame { room, u"pre%1"_s.arg(i), u"pre"_s, {} } });
+        wa.sendFrame({ {}, SendFrame { room, u"pre%1"_s.arg(i), u"pre"_s, {}, 0 } });
     // b connects and resumes while a's burst is still being committed and more follows.
     WsClient wb(s.port());
     QVERIFY(wb.login(b.token));
     wb.sendFrame({ u"r"_s, ResumeFrame { {}, { { room, 3 } } } });
     for (int i = 0; i < 30; ++i)
-        wa.sendFrame({ {}, SendFrame { room, u"post%1"_s.arg(i), u"post"_s, {} } });
+        wa.sendFrame({ {}, SendFrame { room, u"post%1"_s.arg(i), u"post"_s, {}, 0 } });
     QList<qint64> expected;
     for (qint64 seq = 4; seq <= 63; ++seq)
         expected.append(seq);

@@ -176,7 +176,7 @@ void tst_ServerProcess::sigkillMidBurstLosesNoAcknowledgedMessage()
         const int total = 10000; // enough that the acks are still coming when the kill lands
         for (int i = 0; i < total; ++i)
             ws.sendFrame({ u"r%1"_s.arg(i),
-                           SendFrame { room, u"msg-%1"_s.arg(i), u"burst %1"_s.arg(i), {} } });
+                           SendFrame { room, u"msg-%1"_s.arg(i), u"burst %1"_s.arg(i), {}, 0 } });
         // Kill the server while acks are still coming in.
         QTRY_VERIFY_WITH_TIMEOUT(ws.frames.size() > 100, 10000);
         server.process().kill();

@@ -204,10 +204,11 @@ Result<Outbox::Item> ChatClient::send(qint64 roomId, const QString &body)
 void ChatClient::sendItem(const Outbox::Item &item, std::function<void(Result<SendAck>)> done)
 {
     if (m_realtime.state() == RealtimeConnection::State::Online)
-        m_realtime.send({ item.roomId, item.clientMsgId, item.body, ApiClient::newTraceparent() },
-                        std::move(done));
+        m_realtime.send(
+            { item.roomId, item.clientMsgId, item.body, ApiClient::newTraceparent(), 0 },
+            std::move(done));
     else
-        m_api.sendMessage(item.roomId, { item.clientMsgId, item.body }, std::move(done));
+        m_api.sendMessage(item.roomId, { item.clientMsgId, item.body, 0 }, std::move(done));
 }
 
 void ChatClient::markRead(qint64 roomId, qint64 seq)
