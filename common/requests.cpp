@@ -335,10 +335,13 @@ Result<SendAck> SendAck::fromJson(const QJsonObject &o)
 
 QJsonObject EventPage::toJson() const
 {
-    return { { u"roomId"_s, roomId },
-             { u"events"_s, toJsonArray(events) },
-             { u"hasMore"_s, hasMore },
-             { u"lastSeq"_s, lastSeq } };
+    QJsonObject o { { u"roomId"_s, roomId },
+                    { u"events"_s, toJsonArray(events) },
+                    { u"hasMore"_s, hasMore },
+                    { u"lastSeq"_s, lastSeq } };
+    if (hasMoreAfter)
+        o.insert(u"hasMoreAfter"_s, *hasMoreAfter);
+    return o;
 }
 
 Result<EventPage> EventPage::fromJson(const QJsonObject &o)
@@ -348,6 +351,7 @@ Result<EventPage> EventPage::fromJson(const QJsonObject &o)
     p.roomId = r.id(u"roomId");
     p.hasMore = r.boolean(u"hasMore");
     p.lastSeq = r.integer(u"lastSeq", 0, limits::MaxSafeInteger);
+    p.hasMoreAfter = r.optionalBoolean(u"hasMoreAfter");
     const QJsonArray events = r.array(u"events", limits::PageSizeMax);
     if (!r.ok())
         return r.error();

@@ -179,6 +179,8 @@ struct EventPage
     QList<RoomEvent> events; // ascending seq
     bool hasMore = false; // more events exist beyond this page in the requested direction
     qint64 lastSeq = 0; // the room's newest seq when the page was read
+    // `around` pages only: hasMore is for older events, this for newer ones.
+    std::optional<bool> hasMoreAfter;
 
     QJsonObject toJson() const;
     static Result<EventPage> fromJson(const QJsonObject &o);

@@ -263,13 +263,34 @@ void registerRoomRoutes(Router &router, UserService *users, RoomService *rooms,
                   std::optional<Error> err;
                   const auto after = queryInt(req, u"after"_s, 0, limits::MaxSafeInteger, &err);
                   const auto before = queryInt(req, u"before"_s, 1, limits::MaxSafeInteger, &err);
+                  const auto around = queryInt(req, u"around"_s, 1, limits::MaxSafeInteger, &err);
                   const int limit = int(queryInt(req, u"limit"_s, 1, limits::PageSizeMax, &err)
                                             .value_or(limits::PageSizeDefault));
-                  if (!err && after && before)
+                  if (!err && int(bool(after)) + int(bool(before)) + int(bool(around)) > 1)
                       err = makeError(ErrorCode::InvalidValue,
-                                      u"give either after or before, not both"_s, u"before"_s);
+                                      u"give one of after, before and around"_s,
+                                      around ? u"around"_s : u"before"_s);
                   if (err)
                       return res.sendError(*err);
+                  if (around) {
+                      // The event at SEQ and those before it (half the page), then after it.
+                      auto older = rooms->history(s.userId, id, {}, *around + 1, limit / 2 + 1);
+                      if (!older)
+                          return res.sendError(older.error());
+                      const int rest = std::max(0, limit - int(older->events.size()));
+                      EventPage page = older.value();
+                      page.hasMoreAfter = false;
+                      if (rest > 0 && *around < page.lastSeq) {
+                          auto newer = rooms->history(s.userId, id, *around, {}, rest);
+                          if (!newer)
+                              return res.sendError(newer.error());
+                          page.events += newer->events;
+                          page.hasMoreAfter = newer->hasMore;
+                      } else {
+                          page.hasMoreAfter = *around < page.lastSeq;
+                      }
+                      return res.sendJson(200, page.toJson());
+                  }
                   const auto page = rooms->history(s.userId, id, after, before, limit);
                   page ? res.sendJson(200, page->toJson()) : res.sendError(page.error());
               });

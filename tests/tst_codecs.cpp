@@ -448,7 +448,7 @@ void tst_Codecs::typesRoundTrip()
     QVERIFY(!room.toJson().contains(u"unread"_s));
     const Member m { 7, u"alice"_s, u"Alice"_s, MemberRole::Admin, 2 };
     QCOMPARE(Member::fromJson(m.toJson()).value(), m);
-    EventPage page { 5, {}, true, 99 };
+    EventPage page { 5, {}, true, 99, {} };
     page.events.append(RoomEvent { 1,
                                    5,
                                    1,

@@ -20,7 +20,7 @@ struct TwoRooms
         : alice(server.signUp(u"alice"_s))
         , bob(server.signUp(u"bob"_s))
         , room(server.createRoom(alice.token, u"general"_s))
-        , other(server.createRoom(alice.token, u"other"_s))
+        , other(server.createRoom(alice.token, u"other"_s, u"private"_s)) // bob is not in it
     {
         server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
     }
@@ -67,6 +67,7 @@ private slots:
     void thePreviewIsRedactedOnceTheTargetIsDeleted();
     void aReplyToWhatCannotBeAnsweredIsRefusedAndStoresNothing();
     void thePreviewIsTheFirst200CodePoints();
+    void aroundGivesThePageAroundAMessage();
 };
 
 void tst_Replies::aReplyCarriesItsTargetAndAPreviewEverywhere()
@@ -171,6 +172,53 @@ void tst_Replies::thePreviewIsTheFirst200CodePoints()
         = r.contentOf(u"a"_s).value(u"replyPreview"_s).toObject().value(u"body"_s).toString();
     QCOMPARE(body.toUcs4().size(), 200);
     QCOMPARE(body, u"🚀"_s.repeated(200));
+}
+
+void tst_Replies::aroundGivesThePageAroundAMessage()
+{
+    // GET rooms/{id}/events?around=SEQ: what a client loads to jump to a replied-to message.
+    TwoRooms r;
+    for (int i = 0; i < 30; ++i)
+        QCOMPARE(r.say(r.bob, r.room, u"m%1"_s.arg(i), u"m%1"_s.arg(i)).status, 201);
+    const qint64 last = r.lastSeq(r.room);
+    const auto around = [&](qint64 seq, int limit) {
+        return r.server.get(u"/api/v1/rooms/%1/events?around=%2&limit=%3"_s.arg(r.room)
+                                .arg(seq)
+                                .arg(limit),
+                            r.alice.token);
+    };
+    const auto seqs = [](const HttpResult &res) {
+        QList<qint64> out;
+        for (const QJsonValue &v : res.json().value(u"events"_s).toArray())
+            out.append(v.toObject().value(u"seq"_s).toInteger());
+        return out;
+    };
+    HttpResult res = around(15, 10);
+    QCOMPARE(res.status, 200);
+    QList<qint64> expected;
+    for (qint64 s = 10; s < 20; ++s)
+        expected.append(s);
+    QCOMPARE(seqs(res), expected); // 15 and the 5 before it, then 4 after it
+    QCOMPARE(res.json().value(u"hasMore"_s).toBool(), true);
+    QCOMPARE(res.json().value(u"hasMoreAfter"_s).toBool(), true);
+    // At the ends.
+    res = around(last, 10);
+    QCOMPARE(seqs(res).last(), last);
+    QCOMPARE(res.json().value(u"hasMoreAfter"_s).toBool(), false);
+    res = around(1, 10);
+    QCOMPARE(seqs(res).first(), 1);
+    QCOMPARE(res.json().value(u"hasMore"_s).toBool(), false);
+    QCOMPARE(seqs(res).size(), 10);
+    // One direction only: around with after or before is refused.
+    QCOMPARE(r.server
+                 .get(u"/api/v1/rooms/%1/events?around=5&before=9"_s.arg(r.room), r.alice.token)
+                 .errorCode(),
+             u"invalid_value"_s);
+    QCOMPARE(r.server.get(u"/api/v1/rooms/%1/events?around=0"_s.arg(r.room), r.alice.token).status,
+             400);
+    // Private rooms stay private: Bob is not in "other".
+    QCOMPARE(r.server.get(u"/api/v1/rooms/%1/events?around=1"_s.arg(r.other), r.bob.token).status,
+             403);
 }
 
 QTEST_MAIN(tst_Replies)
