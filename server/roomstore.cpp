@@ -434,7 +434,9 @@ Result<RoomEvent> event(QSqlDatabase db, qint64 roomId, qint64 eventId)
 
 QJsonObject replyPreview(const RoomEvent &target)
 {
-    QJsonObject p { { u"eventId"_s, target.id }, { u"senderId"_s, target.senderId } };
+    QJsonObject p { { u"eventId"_s, target.id },
+                    { u"seq"_s, target.seq },
+                    { u"senderId"_s, target.senderId } };
     if (target.isRedacted()) {
         p.insert(u"redacted"_s, true);
         return p;

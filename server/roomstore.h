@@ -77,8 +77,8 @@ Result<std::optional<RoomEvent>> addMember(QSqlDatabase &db, qint64 roomId, qint
                                            MemberRole role, qint64 ts, qint64 invitedBy = 0);
 
 RoomEvent eventFromRow(const QSqlQuery &q);
-// What a reply shows of the message it answers: {"eventId", "senderId", "body" (its first 200
-// code points)}, or {"eventId", "senderId", "redacted": true} once it is deleted.
+// What a reply shows of the message it answers: {"eventId", "seq", "senderId", "body" (its
+// first 200 code points)}, or {"eventId", "seq", "senderId", "redacted": true} once deleted.
 QJsonObject replyPreview(const RoomEvent &target);
 // Puts the replyPreview of each reply among `events` (one query for all of them).
 void attachReplyPreviews(QSqlDatabase db, qint64 roomId, QList<RoomEvent> &events);

@@ -29,6 +29,7 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QTest>
 #include <QToolButton>
 #include <QClipboard>
@@ -172,6 +173,7 @@ private slots:
     void ownPresenceIsTruthfulWhileOffline();
     void settingsAreAppliedAndRemembered();
     void unreadIsTheSameOnEveryDeviceAndSurvivesARestart();
+    void replyQuoteAndJumpToTheOriginal();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -1121,6 +1123,59 @@ void tst_ChatWindow::unreadIsTheSameOnEveryDeviceAndSurvivesARestart()
     // Mark all as read (Shift+Esc) on one device clears it everywhere.
     later.window->markAllRead();
     QTRY_COMPARE(desktop.window->unreadCount(there), 0);
+}
+
+void tst_ChatWindow::replyQuoteAndJumpToTheOriginal()
+{
+    AliceAndBob fixture(u"long"_s);
+    auto &[server, alice, bob, room] = fixture;
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    const auto first = wb.send(room, u"first"_s, u"the very first message"_s);
+    QVERIFY(first);
+    for (int i = 0; i < 150; ++i)
+        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
+    QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s149"_s; }, 20000) >= 0);
+    // Bob answers his first message, which is far above what Alice's window loads.
+    wb.sendFrame({ u"r"_s, SendFrame { room, u"reply"_s, u"answering myself"_s, {}, first->eventId } });
+    QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"r"_s; }) >= 0);
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->resize(900, 600);
+    a.window->show();
+    a.window->openRoom(room);
+    MessageListModel *m = a.window->timeline();
+    QTRY_VERIFY(rowWithBody(m, u"answering myself"_s) >= 0);
+    QCOMPARE(m->rowOfEventId(first->eventId), -1); // not loaded
+    const QModelIndex reply = m->index(rowWithBody(m, u"answering myself"_s));
+    QCOMPARE(a.window->delegate()->quoteText(reply), u"↳ bob: the very first message"_s);
+    // A click on the quote (the delegate's signal) shows the original, loaded around it.
+    emit a.window->delegate()->quoteClicked(first->eventId, first->seq);
+    QTRY_VERIFY(a.window->timeline() != m);
+    QTRY_COMPARE(a.window->messageView()->currentIndex().data(MessageListModel::BodyRole).toString(),
+                 u"the very first message"_s);
+    QVERIFY(a.window->timelineView()->jumpButton()->isVisible()); // the way back down
+    // Alice replies to it from the hover action: the quote shows at once, the server keeps it.
+    const qint64 target = first->eventId;
+    a.window->startReply(target);
+    QVERIFY(a.window->replyLabel()->isVisible());
+    QVERIFY(a.window->replyLabel()->text().startsWith(u"Replying to bob: the very first"_s));
+    QTest::keyClick(a.window->composer(), Qt::Key_Escape); // changed her mind
+    QVERIFY(!a.window->replyLabel()->isVisible());
+    QCOMPARE(a.window->replyingTo(), 0);
+    a.window->startReply(target);
+    QTest::keyClicks(a.window->composer(), u"welcome back"_s);
+    QTest::keyClick(a.window->composer(), Qt::Key_Return);
+    QVERIFY(!a.window->replyLabel()->isVisible());
+    QTRY_VERIFY([&] {
+        const HttpResult page = server.get(u"/api/v1/rooms/%1/events"_s.arg(room), alice.token);
+        for (const QJsonValue &v : page.json().value(u"events"_s).toArray()) {
+            const QJsonObject c = v.toObject().value(u"content"_s).toObject();
+            if (c.value(u"body"_s).toString() == u"welcome back")
+                return c.value(u"replyTo"_s).toInteger() == target;
+        }
+        return false;
+    }());
 }
 
 QTEST_MAIN(tst_ChatWindow)

@@ -320,17 +320,18 @@ void tst_Look::hoverShowsActionsAndTheExactTimeIsATooltip()
     delegate.setSelf(1, u"alice"_s);
     delegate.setClock([] { return kNow; });
     const QPalette palette = lightPalette();
-    QCOMPARE(delegate.actions(model.index(0)), QList { MessageDelegate::Action::Copy });
+    QCOMPARE(delegate.actions(model.index(0)),
+             (QList { MessageDelegate::Action::Reply, MessageDelegate::Action::Copy }));
     QCOMPARE(delegate.actions(model.index(1)),
-             (QList { MessageDelegate::Action::Copy, MessageDelegate::Action::Edit,
-                      MessageDelegate::Action::Delete }));
+             (QList { MessageDelegate::Action::Reply, MessageDelegate::Action::Copy,
+                      MessageDelegate::Action::Edit, MessageDelegate::Action::Delete }));
     const Rendered still = render(delegate, model, palette, 1);
     const Rendered hovered = render(delegate, model, palette, 1, 1);
     QStyleOptionViewItem opt;
     opt.font = QApplication::font();
     opt.rect = QRect(0, still.layouts[0].height, 640, still.layouts[1].height);
     const auto buttons = delegate.actionRects(opt, model.index(1));
-    QCOMPARE(buttons.size(), 3);
+    QCOMPARE(buttons.size(), 4);
     for (const auto &[action, rect] : buttons) {
         // Drawn only while hovered.
         QVERIFY(ink(hovered.image, rect, palette.color(QPalette::Base)) > 20);
@@ -346,7 +347,7 @@ void tst_Look::hoverShowsActionsAndTheExactTimeIsATooltip()
     QVERIFY2(exact.contains(u"2026"_s) && exact.contains(u"09:00:00"_s), qPrintable(exact));
     // A click on a button is that action (and not a row click).
     QSignalSpy triggered(&delegate, &MessageDelegate::actionTriggered);
-    const QPoint inside = buttons[1].second.center();
+    const QPoint inside = buttons[2].second.center(); // Edit
     QMouseEvent press(QEvent::MouseButtonPress, inside, inside, Qt::LeftButton, Qt::LeftButton,
                       Qt::NoModifier);
     QMouseEvent release(QEvent::MouseButtonRelease, inside, inside, Qt::LeftButton,
@@ -529,6 +530,25 @@ void tst_Look::mentionsAreOfferedAndDrawnHighlighted()
             > 10);
     QCOMPARE(near(r.image, first.adjusted(mentionWidth + 4, 0, 0, 0), accent), 0); // @nobody
     QCOMPARE(near(r.image, r.layouts[1].body, accent), 0);
+
+    // A reply: a quote of the message it answers above its text, with an accent bar.
+    RoomEvent reply = message(3, 1, at(0, 9, 2), u"on it"_s);
+    reply.content.insert(u"replyTo"_s, 1001);
+    reply.content.insert(u"replyPreview"_s,
+                         QJsonObject { { u"eventId"_s, 1001 }, { u"seq"_s, 1 },
+                                       { u"senderId"_s, 2 }, { u"body"_s, u"@carol and more"_s } });
+    model.appendEvent(reply);
+    QCOMPARE(delegate.quoteText(model.index(2)), u"↳ Bob Okafor: @carol and more"_s);
+    QVERIFY(delegate.quoteText(model.index(0)).isEmpty());
+    const Rendered q = render(delegate, model, palette, 1);
+    const QRect quote = q.layouts[2].quote;
+    QVERIFY(!quote.isNull() && quote.bottom() < q.layouts[2].body.top());
+    QVERIFY(q.layouts[0].quote.isNull());
+    const QColor bar = blend(accent, 0.8, palette.color(QPalette::Base));
+    QVERIFY(near(q.image, QRect(quote.left(), quote.top(), 2, quote.height()), bar)
+            >= quote.height());
+    QVERIFY(ink(q.image, quote.adjusted(4, 0, 0, 0), palette.color(QPalette::Base)) > 20);
+    QCOMPARE(delegate.actions(model.index(0)).first(), MessageDelegate::Action::Reply);
 }
 
 void tst_Look::themesAreReadable()

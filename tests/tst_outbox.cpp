@@ -5,6 +5,8 @@
 #include "testsupport.h"
 
 #include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTest>
 #include <QTimer>
 
@@ -60,6 +62,7 @@ private slots:
     void transientFailuresAreRetriedUntilAcked();
     void permanentFailureHoldsTheRoomUntilRetryOrDiscard();
     void restartWithANonEmptyOutboxDeliversExactlyOnce();
+    void aReplyWaitsAsAReplyAndOldOutboxesStillOpen();
 };
 
 void tst_Outbox::aTypedMessageIsOnDiskBeforeEnqueueReturns()
@@ -211,6 +214,40 @@ void tst_Outbox::restartWithANonEmptyOutboxDeliversExactlyOnce()
     for (const auto &e : events)
         bodies.append(e.toObject()[u"content"_s][u"body"_s].toString());
     QCOMPARE(bodies, (QStringList { u"m0"_s, u"m1"_s, u"m2"_s })); // once each, in order
+}
+
+void tst_Outbox::aReplyWaitsAsAReplyAndOldOutboxesStillOpen()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"outbox.db"_s);
+    {
+        // An outbox written before replies: no reply_to column, one message waiting.
+        auto db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"old-outbox"_s);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(u"CREATE TABLE outbox (local_id INTEGER PRIMARY KEY,"
+                       u" client_msg_id TEXT NOT NULL UNIQUE, room_id INTEGER NOT NULL,"
+                       u" body TEXT NOT NULL, state INTEGER NOT NULL,"
+                       u" error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,"
+                       u" attempts INTEGER NOT NULL DEFAULT 0)"_s));
+        QVERIFY(q.exec(u"INSERT INTO outbox (client_msg_id, room_id, body, state, created_at)"
+                       u" VALUES ('old-1', 3, 'typed last week', 0, 1)"_s));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"old-outbox"_s);
+    {
+        Outbox box(path);
+        QVERIFY(box.open().ok());
+        QCOMPARE(box.all().size(), 1);
+        QCOMPARE(box.all().first().replyTo, 0);
+        QVERIFY(box.enqueue(3, u"yes, that one"_s, 42).ok());
+    }
+    Outbox again(path); // the app restarted
+    QVERIFY(again.open().ok());
+    QCOMPARE(again.all().size(), 2);
+    QCOMPARE(again.all().last().body, u"yes, that one"_s);
+    QCOMPARE(again.all().last().replyTo, 42);
 }
 
 QTEST_GUILESS_MAIN(tst_Outbox)

@@ -80,6 +80,7 @@ void tst_Replies::aReplyCarriesItsTargetAndAPreviewEverywhere()
     QVERIFY(wb.enter(r.bob.token, r.room)); // live events flow to Bob
     QCOMPARE(r.say(r.alice, r.room, u"a"_s, u"yes!"_s, target).status, 201);
     const QJsonObject preview { { u"eventId"_s, target },
+                                { u"seq"_s, question.json().value(u"seq"_s).toInteger() },
                                 { u"senderId"_s, r.bob.id },
                                 { u"body"_s, u"Lunch at noon?"_s } };
     // In history...

@@ -345,6 +345,13 @@ void ApiClient::events(qint64 roomId, std::optional<qint64> after, std::optional
     call("GET", path, {}, Idempotency::Safe, typed<EventPage>(std::move(done)));
 }
 
+void ApiClient::eventsAround(qint64 roomId, qint64 seq, int limit,
+                             std::function<void(Result<EventPage>)> done)
+{
+    call("GET", u"/rooms/%1/events?around=%2&limit=%3"_s.arg(roomId).arg(seq).arg(limit), {},
+         Idempotency::Safe, typed<EventPage>(std::move(done)));
+}
+
 void ApiClient::sendMessage(qint64 roomId, const SendMessageRequest &req,
                             std::function<void(Result<SendAck>)> done)
 {

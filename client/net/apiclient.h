@@ -91,6 +91,9 @@ public:
     // History: `after` (catch up) or `before` (scroll back); neither: the newest page.
     void events(qint64 roomId, std::optional<qint64> after, std::optional<qint64> before, int limit,
                 std::function<void(Result<EventPage>)> done);
+    // The page around `seq` (to show a message that is not loaded; docs/protocol.md).
+    void eventsAround(qint64 roomId, qint64 seq, int limit,
+                      std::function<void(Result<EventPage>)> done);
     void sendMessage(qint64 roomId, const SendMessageRequest &req,
                      std::function<void(Result<SendAck>)> done);
     void editMessage(qint64 roomId, qint64 eventId, const QString &body,

@@ -193,9 +193,9 @@ void ChatClient::retryNow()
     m_pump.pump();
 }
 
-Result<Outbox::Item> ChatClient::send(qint64 roomId, const QString &body)
+Result<Outbox::Item> ChatClient::send(qint64 roomId, const QString &body, qint64 replyTo)
 {
-    auto item = m_outbox.enqueue(roomId, body);
+    auto item = m_outbox.enqueue(roomId, body, replyTo);
     if (item)
         m_pump.pump();
     return item;
@@ -205,10 +205,11 @@ void ChatClient::sendItem(const Outbox::Item &item, std::function<void(Result<Se
 {
     if (m_realtime.state() == RealtimeConnection::State::Online)
         m_realtime.send(
-            { item.roomId, item.clientMsgId, item.body, ApiClient::newTraceparent(), 0 },
+            { item.roomId, item.clientMsgId, item.body, ApiClient::newTraceparent(), item.replyTo },
             std::move(done));
     else
-        m_api.sendMessage(item.roomId, { item.clientMsgId, item.body, 0 }, std::move(done));
+        m_api.sendMessage(item.roomId, { item.clientMsgId, item.body, item.replyTo },
+                          std::move(done));
 }
 
 void ChatClient::markRead(qint64 roomId, qint64 seq)

@@ -92,7 +92,7 @@ public:
     void retryNow(); // "retry now" in the status bar
 
     // Typed by the user: stored in the outbox, then delivered in order.
-    Result<Outbox::Item> send(qint64 roomId, const QString &body);
+    Result<Outbox::Item> send(qint64 roomId, const QString &body, qint64 replyTo = 0);
 
     ConnectionState connectionState() const { return m_state; }
     Diagnostics diagnostics() const;

@@ -50,6 +50,10 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return QVariant::fromValue(r.mentions);
     case MentionsRoomRole:
         return r.mentionsRoom;
+    case ReplyToRole:
+        return r.replyTo;
+    case ReplyPreviewRole:
+        return r.replyPreview;
     case Qt::AccessibleTextRole:
         return m_describer ? m_describer(index) : QVariant(r.deleted ? QString() : r.body);
     default:
@@ -84,6 +88,8 @@ MessageListModel::Row MessageListModel::rowFor(const RoomEvent &message) const
     for (const QJsonValue &id : message.content.value(u"mentions"_s).toArray())
         r.mentions.append(id.toInteger());
     r.mentionsRoom = message.content.value(u"mentionsRoom"_s).toBool();
+    r.replyTo = message.content.value(u"replyTo"_s).toInteger();
+    r.replyPreview = message.content.value(u"replyPreview"_s).toObject();
     r.ts = message.ts;
     r.deleted = message.isRedacted();
     r.clientMsgId = message.clientMsgId;
@@ -298,6 +304,7 @@ void MessageListModel::upsertPending(const Outbox::Item &item)
         return;
     Row r;
     r.body = item.body;
+    r.replyTo = item.replyTo;
     r.ts = item.createdAt;
     r.clientMsgId = item.clientMsgId;
     r.localId = item.localId;

@@ -36,6 +36,8 @@ public:
         LocalIdRole,
         MentionsRole, // QList<qint64>: who the server says the message mentions
         MentionsRoomRole, // bool: @room
+        ReplyToRole, // qint64: the message this one answers (0: none)
+        ReplyPreviewRole, // QJsonObject: {eventId, senderId, body | redacted} of that message
     };
     enum class MessageState { Sent, Pending, Sending, Failed };
     Q_ENUM(MessageState)
@@ -99,6 +101,8 @@ private:
         qint64 localId = 0;
         QList<qint64> mentions;
         bool mentionsRoom = false;
+        qint64 replyTo = 0;
+        QJsonObject replyPreview;
     };
     struct Change
     {

@@ -17,7 +17,7 @@ namespace confab::client {
 namespace {
 
 const QString kColumns
-    = u"local_id, client_msg_id, room_id, body, state, error, created_at, attempts"_s;
+    = u"local_id, client_msg_id, room_id, body, state, error, created_at, attempts, reply_to"_s;
 
 Outbox::Item itemFromRow(const QSqlQuery &q)
 {
@@ -30,6 +30,7 @@ Outbox::Item itemFromRow(const QSqlQuery &q)
     it.error = q.value(5).toString();
     it.createdAt = q.value(6).toLongLong();
     it.attempts = q.value(7).toInt();
+    it.replyTo = q.value(8).toLongLong();
     return it;
 }
 
@@ -66,26 +67,38 @@ Result<bool> Outbox::open()
                   u" attempts INTEGER NOT NULL DEFAULT 0)"_s)
         // A send interrupted by a crash or exit is simply pending again.
         && q.exec(u"UPDATE outbox SET state = 0 WHERE state = 1"_s);
+    // Outboxes from before replies get the column (a reply waiting offline stays a reply).
+    bool hasReplyTo = false;
+    if (ok && q.exec(u"PRAGMA table_info(outbox)"_s)) {
+        while (q.next())
+            hasReplyTo = hasReplyTo || q.value(1).toString() == u"reply_to";
+    }
+    if (ok && !hasReplyTo
+        && !q.exec(u"ALTER TABLE outbox ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0"_s))
+        return makeError(ErrorCode::Unavailable,
+                         u"cannot prepare outbox: "_s + q.lastError().text());
     if (!ok)
         return makeError(ErrorCode::Unavailable,
                          u"cannot prepare outbox: "_s + q.lastError().text());
     return true;
 }
 
-Result<Outbox::Item> Outbox::enqueue(qint64 roomId, const QString &body)
+Result<Outbox::Item> Outbox::enqueue(qint64 roomId, const QString &body, qint64 replyTo)
 {
     Item it;
     it.clientMsgId = QUuid::createUuid().toString(QUuid::Id128);
     it.roomId = roomId;
     it.body = body;
     it.createdAt = QDateTime::currentMSecsSinceEpoch();
+    it.replyTo = replyTo;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(u"INSERT INTO outbox (client_msg_id, room_id, body, state, created_at)"
-              u" VALUES (?, ?, ?, 0, ?)"_s);
+    q.prepare(u"INSERT INTO outbox (client_msg_id, room_id, body, state, created_at, reply_to)"
+              u" VALUES (?, ?, ?, 0, ?, ?)"_s);
     q.addBindValue(it.clientMsgId);
     q.addBindValue(roomId);
     q.addBindValue(body);
     q.addBindValue(it.createdAt);
+    q.addBindValue(replyTo);
     if (!q.exec())
         return makeError(ErrorCode::Internal,
                          u"cannot store the message: "_s + q.lastError().text());

@@ -39,6 +39,7 @@ public:
         QString error; // why it failed (Failed only)
         qint64 createdAt = 0;
         int attempts = 0;
+        qint64 replyTo = 0; // the message this one answers (0: none)
     };
 
     explicit Outbox(QString path, QObject *parent = nullptr);
@@ -46,7 +47,7 @@ public:
 
     Result<bool> open();
     // Stores the message durably and returns it (state Pending).
-    Result<Item> enqueue(qint64 roomId, const QString &body);
+    Result<Item> enqueue(qint64 roomId, const QString &body, qint64 replyTo = 0);
 
     QList<Item> items(qint64 roomId) const; // in typed order
     QList<Item> all() const;

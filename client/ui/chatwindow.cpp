@@ -209,6 +209,12 @@ void ChatWindow::buildLayout()
     layout->addWidget(m_view, 1);
     layout->addWidget(m_typingLabel);
     layout->addWidget(m_editingLabel);
+    m_replyLabel = new QLabel(this);
+    m_replyLabel->setTextFormat(Qt::PlainText);
+    m_replyLabel->setContentsMargins(6, 0, 6, 0);
+    m_replyLabel->setAccessibleName(tr("Replying to"));
+    m_replyLabel->hide();
+    layout->addWidget(m_replyLabel);
     layout->addWidget(m_notice);
     layout->addWidget(m_composerBar);
 
@@ -338,6 +344,7 @@ void ChatWindow::connectClient()
     });
     connect(m_view, &QListView::customContextMenuRequested, this, &ChatWindow::showMessageMenu);
     connect(m_view, &TimelineView::jumpToLatestRequested, this, &ChatWindow::jumpToLatest);
+    connect(m_delegate, &MessageDelegate::quoteClicked, this, &ChatWindow::showMessage);
     connect(m_delegate, &MessageDelegate::actionTriggered, this,
             [this](const QModelIndex &index, MessageDelegate::Action action) {
                 onMessageAction(index, int(action));
@@ -486,6 +493,7 @@ void ChatWindow::openRoom(qint64 roomId)
     if (roomId != m_room) {
         stopTyping();
         cancelEditing();
+        cancelReply();
     }
     m_room = roomId;
     MessageListModel *model = modelFor(roomId);
@@ -1092,6 +1100,10 @@ bool ChatWindow::eventFilter(QObject *watched, QEvent *event)
             cancelEditing();
             return true;
         }
+        if (key->key() == Qt::Key_Escape && m_replyTo) {
+            cancelReply();
+            return true;
+        }
     }
     if (watched == m_view && event->type() == QEvent::KeyPress) {
         auto *key = static_cast<QKeyEvent *>(event);
@@ -1143,8 +1155,10 @@ void ChatWindow::sendComposed()
     stopTyping();
     if (MessageListModel *model = timeline(); model && !model->atLive())
         jumpToLatest(); // reading old history: the message appears at the live end
-    if (m_client->send(m_room, text))
+    if (m_client->send(m_room, text, m_replyTo)) {
         m_composer->clear();
+        cancelReply();
+    }
 }
 
 bool ChatWindow::editLastMessage()
@@ -1160,6 +1174,66 @@ bool ChatWindow::editLastMessage()
                  index.data(MessageListModel::BodyRole).toString());
     m_view->scrollTo(index);
     return true;
+}
+
+void ChatWindow::startReply(qint64 eventId)
+{
+    MessageListModel *model = timeline();
+    const int row = model ? model->rowOfEventId(eventId) : -1;
+    if (row < 0)
+        return;
+    cancelEditing();
+    m_replyTo = eventId;
+    const QModelIndex index = model->index(row);
+    m_replyLabel->setText(tr("Replying to %1: %2 — Escape cancels")
+                              .arg(m_delegate->senderName(index),
+                                   QFontMetrics(font()).elidedText(
+                                       index.data(MessageListModel::BodyRole).toString().simplified(),
+                                       Qt::ElideRight, 300)));
+    m_replyLabel->show();
+    m_composer->setFocus();
+}
+
+void ChatWindow::cancelReply()
+{
+    m_replyTo = 0;
+    m_replyLabel->hide();
+}
+
+void ChatWindow::showMessage(qint64 eventId, qint64 seq)
+{
+    const auto select = [this](MessageListModel *model, qint64 id) {
+        const int row = model->rowOfEventId(id);
+        if (row < 0 || m_view->model() != model)
+            return false;
+        m_view->scrollTo(model->index(row), QAbstractItemView::PositionAtCenter);
+        m_view->setCurrentIndex(model->index(row)); // selected: the highlight
+        return true;
+    };
+    MessageListModel *model = timeline();
+    if (!model || select(model, eventId) || seq <= 0)
+        return;
+    // Not loaded: the page around it replaces the window (Jump to latest comes back).
+    const qint64 roomId = m_room;
+    m_client->api().eventsAround(roomId, seq, HistoryPage,
+                                 [this, roomId, eventId, select](Result<EventPage> page) {
+                                     if (!page || roomId != m_room)
+                                         return;
+                                     auto *fresh = new MessageListModel(roomId, this);
+                                     fresh->setWindow(m_options.timelineWindow);
+                                     fresh->setDescriber([this](const QModelIndex &i) {
+                                         return m_delegate->accessibleText(i);
+                                     });
+                                     fresh->appendHistory(page->events,
+                                                          !page->hasMoreAfter.value_or(false));
+                                     fresh->setReachedStart(!page->hasMore);
+                                     m_view->setModel(fresh);
+                                     delete m_models.take(roomId);
+                                     m_models.insert(roomId, fresh);
+                                     m_view->doItemsLayout();
+                                     select(fresh, eventId);
+                                     m_view->updateJumpButton();
+                                 });
 }
 
 void ChatWindow::cancelEditing()
@@ -1281,6 +1355,9 @@ void ChatWindow::onMessageAction(const QModelIndex &index, int action)
     const qint64 localId = index.data(MessageListModel::LocalIdRole).toLongLong();
     const qint64 eventId = index.data(MessageListModel::EventIdRole).toLongLong();
     switch (MessageDelegate::Action(action)) {
+    case MessageDelegate::Action::Reply:
+        startReply(eventId);
+        break;
     case MessageDelegate::Action::Copy:
         QGuiApplication::clipboard()->setText(index.data(MessageListModel::BodyRole).toString());
         statusBar()->showMessage(tr("Copied"), 2000);

@@ -112,6 +112,12 @@ public:
     bool isEditing() const { return m_editingEventId != 0; }
     qint64 readSeq(qint64 roomId) const { return m_readSeq.value(roomId); }
     void jumpToFirstUnread();
+    // Answer a message: the next message sent replies to it (Escape cancels).
+    void startReply(qint64 eventId);
+    qint64 replyingTo() const { return m_replyTo; }
+    QLabel *replyLabel() const { return m_replyLabel; }
+    // Scrolls to a message and selects it; loads the page around it when it is not loaded.
+    void showMessage(qint64 eventId, qint64 seq);
     void markAllRead();
     const User &self() const { return m_self; }
     QString displayName(qint64 userId);
@@ -143,6 +149,7 @@ private:
     void showRooms(const QList<Room> &rooms, const QList<qint64> &joined);
     void onMessageAction(const QModelIndex &index, int action);
     void startEditing(qint64 eventId, const QString &body);
+    void cancelReply();
     QString roomTitle(const Room &room) const;
     void showHeader();
     void loadMembers(qint64 roomId);
@@ -208,6 +215,8 @@ private:
     QTimer m_typingTimer;
     qint64 m_typingSentMs = 0; // when we last told the room we are typing (0: not typing)
     qint64 m_editingEventId = 0;
+    qint64 m_replyTo = 0;
+    QLabel *m_replyLabel = nullptr;
     QString m_draftBeforeEdit;
     QSet<qint64> m_loadingOlder;
     QSet<qint64> m_loadingNewer;

@@ -9,6 +9,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QJsonObject>
 #include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QTextLayout>
@@ -178,6 +179,33 @@ QString MessageDelegate::headerText(const QModelIndex &index) const
     return senderName(index) + u"  "_s + timeText(index);
 }
 
+QString MessageDelegate::quoteText(const QModelIndex &index) const
+{
+    const qint64 target = index.data(MessageListModel::ReplyToRole).toLongLong();
+    if (!target || index.data(MessageListModel::DeletedRole).toBool())
+        return {};
+    QJsonObject preview = index.data(MessageListModel::ReplyPreviewRole).toJsonObject();
+    if (preview.isEmpty()) {
+        // Not sent yet: the target is in the timeline (it was replied to from there).
+        const auto *model = qobject_cast<const MessageListModel *>(index.model());
+        const int row = model ? model->rowOfEventId(target) : -1;
+        if (row < 0)
+            return tr("↳ a message");
+        const QModelIndex t = model->index(row);
+        preview = { { u"senderId"_s, t.data(MessageListModel::SenderIdRole).toLongLong() },
+                    { u"body"_s, t.data(MessageListModel::BodyRole).toString() },
+                    { u"redacted"_s, t.data(MessageListModel::DeletedRole).toBool() } };
+    }
+    const qint64 sender = preview.value(u"senderId"_s).toInteger();
+    QString name = m_nameOf ? m_nameOf(sender) : QString();
+    if (name.isEmpty())
+        name = tr("user %1").arg(sender);
+    if (preview.value(u"redacted"_s).toBool())
+        //: The quote of a reply whose message was deleted
+        return tr("↳ %1: message deleted").arg(name);
+    return tr("↳ %1: %2").arg(name, preview.value(u"body"_s).toString().simplified());
+}
+
 QString MessageDelegate::bodyText(const QModelIndex &index) const
 {
     if (index.data(MessageListModel::DeletedRole).toBool())
@@ -273,13 +301,15 @@ QList<MessageDelegate::Action> MessageDelegate::actions(const QModelIndex &index
     if (index.data(MessageListModel::DeletedRole).toBool())
         return {};
     if (isOwn(index))
-        return { Action::Copy, Action::Edit, Action::Delete };
-    return { Action::Copy };
+        return { Action::Reply, Action::Copy, Action::Edit, Action::Delete };
+    return { Action::Reply, Action::Copy };
 }
 
 QString MessageDelegate::actionName(Action action)
 {
     switch (action) {
+    case Action::Reply:
+        return tr("Reply");
     case Action::Copy:
         return tr("Copy");
     case Action::Edit:
@@ -356,6 +386,11 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
         y += m_nameHeight + Gap;
     } else {
         y += Gap;
+    }
+    if (index.data(MessageListModel::ReplyToRole).toLongLong()
+        && !index.data(MessageListModel::DeletedRole).toBool()) {
+        l.quote = QRect(r.left() + gutter, y, width, m_smallHeight + Gap * 2);
+        y = l.quote.bottom() + 1 + Gap;
     }
     const int bh = bodyHeight(option.font, width, index, bodyText(index));
     l.body = QRect(r.left() + gutter, y, width, bh);
@@ -490,6 +525,17 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                           Qt::AlignRight | Qt::AlignVCenter | Qt::TextSingleLine, timeText(index));
     }
 
+    if (!l.quote.isNull()) {
+        // The message this one answers: a bar and one elided line; a click shows it.
+        painter->fillRect(QRect(l.quote.left(), l.quote.top(), 2, l.quote.height()),
+                          faded(accent, 0.8));
+        painter->setFont(smallFont(option.font));
+        painter->setPen(dim);
+        const QRect text = l.quote.adjusted(Margin, 0, 0, 0);
+        painter->drawText(text, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextSingleLine,
+                          QFontMetrics(painter->font())
+                              .elidedText(quoteText(index), Qt::ElideRight, text.width()));
+    }
     QFont bodyFont = option.font;
     const bool deleted = index.data(MessageListModel::DeletedRole).toBool();
     bodyFont.setItalic(deleted);
@@ -566,6 +612,15 @@ bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
 {
     if (event->type() == QEvent::MouseButtonRelease || event->type() == QEvent::MouseButtonPress) {
         const auto *mouse = static_cast<QMouseEvent *>(event);
+        if (mouse->button() == Qt::LeftButton && event->type() == QEvent::MouseButtonRelease) {
+            const Layout l = layout(option, index);
+            if (!l.quote.isNull() && l.quote.contains(mouse->position().toPoint())) {
+                const QJsonObject p = index.data(MessageListModel::ReplyPreviewRole).toJsonObject();
+                emit quoteClicked(index.data(MessageListModel::ReplyToRole).toLongLong(),
+                                  p.value(u"seq"_s).toInteger());
+                return true;
+            }
+        }
         if (mouse->button() == Qt::LeftButton) {
             for (const auto &[action, rect] : actionRects(option, index)) {
                 if (!rect.contains(mouse->position().toPoint()))

@@ -25,7 +25,7 @@ class MessageDelegate : public QStyledItemDelegate
 {
     Q_OBJECT
 public:
-    enum class Action { Copy, Edit, Delete, Retry, Discard };
+    enum class Action { Reply, Copy, Edit, Delete, Retry, Discard };
     Q_ENUM(Action)
     using NameOf = std::function<QString(qint64 userId)>;
     MessageDelegate(NameOf nameOf, QObject *parent = nullptr);
@@ -68,6 +68,8 @@ public:
     QString bodyText(const QModelIndex &index) const;
     QString statusText(const QModelIndex &index) const; // markers; empty when none
     QString daySeparatorText(const QModelIndex &index) const; // empty: same day as the row above
+    // A reply's quote of the message it answers ("Bob: the text…"); empty for other messages.
+    QString quoteText(const QModelIndex &index) const;
     QString accessibleText(const QModelIndex &index) const; // "sender, time: body (markers)"
     bool isGrouped(const QModelIndex &index) const;
     bool mentionsSelf(const QModelIndex &index) const;
@@ -78,7 +80,7 @@ public:
     // Where each part of a row is painted (rect: the row's rectangle). Null rects: not shown.
     struct Layout
     {
-        QRect day, newLine, avatar, name, time, body, status, ownMark;
+        QRect day, newLine, avatar, name, time, quote, body, status, ownMark;
         int height = 0;
     };
     Layout layout(const QStyleOptionViewItem &option, const QModelIndex &index) const;
@@ -90,6 +92,8 @@ public:
 
 signals:
     void actionTriggered(const QModelIndex &index, confab::client::MessageDelegate::Action action);
+    // The quote of a reply was clicked: show the message it answers (event id and seq).
+    void quoteClicked(qint64 eventId, qint64 seq);
 
 private:
     struct Measured

@@ -407,6 +407,14 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>Mark &amp;all rooms read</source>
         <translation>&amp;Alle Räume als gelesen markieren</translation>
     </message>
+    <message>
+        <source>Replying to</source>
+        <translation>Antwort auf</translation>
+    </message>
+    <message>
+        <source>Replying to %1: %2 — Escape cancels</source>
+        <translation>Antwort an %1: %2 — Esc bricht ab</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::Composer</name>
@@ -789,6 +797,23 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>New messages</source>
         <translation>Neue Nachrichten</translation>
+    </message>
+    <message>
+        <source>↳ a message</source>
+        <translation>↳ eine Nachricht</translation>
+    </message>
+    <message>
+        <source>↳ %1: message deleted</source>
+        <extracomment>The quote of a reply whose message was deleted</extracomment>
+        <translation>↳ %1: Nachricht gelöscht</translation>
+    </message>
+    <message>
+        <source>↳ %1: %2</source>
+        <translation>↳ %1: %2</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>Antworten</translation>
     </message>
 </context>
 <context>

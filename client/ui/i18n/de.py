@@ -261,4 +261,10 @@ T = {
 "Mark &all rooms read": "&Alle Räume als gelesen markieren",
 "New messages": "Neue Nachrichten",
 "People to mention": "Personen zum Erwähnen",
+"Replying to": "Antwort auf",
+"Replying to %1: %2 — Escape cancels": "Antwort an %1: %2 — Esc bricht ab",
+"↳ a message": "↳ eine Nachricht",
+"↳ %1: message deleted": "↳ %1: Nachricht gelöscht",
+"↳ %1: %2": "↳ %1: %2",
+"Reply": "Antworten",
 }
