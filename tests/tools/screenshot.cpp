@@ -84,8 +84,11 @@ int main(int argc, char *argv[])
 
     int n = 0;
     // A message through REST; returns its event id (for the edit and the delete below).
-    const auto say = [&](const TestServer::Account &who, qint64 room, const QString &text) {
-        const QJsonObject body { { u"body"_s, text }, { u"clientMsgId"_s, u"s%1"_s.arg(++n) } };
+    const auto say = [&](const TestServer::Account &who, qint64 room, const QString &text,
+                         qint64 replyTo = 0) {
+        QJsonObject body { { u"body"_s, text }, { u"clientMsgId"_s, u"s%1"_s.arg(++n) } };
+        if (replyTo)
+            body.insert(u"replyTo"_s, replyTo);
         const HttpResult r = server.request("POST", u"/api/v1/rooms/%1/messages"_s.arg(room),
                                             QJsonDocument(body).toJson(), who.token);
         return r.json().value(u"eventId"_s).toInteger();
@@ -111,8 +114,8 @@ int main(int argc, char *argv[])
         u"Thanks both. Release notes draft is in the wiki; please skim it before standup. "
         u"I moved the known-issues list to the top, added the upgrade steps for people coming "
         u"from 2.2, and left a question for Dave about the backup window on Sunday."_s);
-    say(bob, general, u"@alice the notes say 2.3 in the title, typo?"_s);
-    say(alice, general, u"Fixed, good catch 👍"_s);
+    const qint64 typoQuestion = say(bob, general, u"@alice the notes say 2.3 in the title, typo?"_s);
+    say(alice, general, u"Fixed, good catch 👍"_s, typoQuestion);
     say(carol, general, u"Found it: the badge counted muted rooms. Patch incoming ✅"_s);
     say(carol, design, u"New icons are up for review"_s);
     say(bob, random, u"Lunch at the new ramen place? 🍜"_s);
