@@ -88,6 +88,15 @@ bool sawEvent(WsClient &ws, const std::function<bool(const RoomEvent &)> &pred)
         >= 0;
 }
 
+// Sends "m0" … "m<count-1>" to `room` without waiting for each ack, then waits for the last.
+bool sendMany(WsClient &ws, qint64 room, int count)
+{
+    for (int i = 0; i < count; ++i)
+        ws.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
+    const QString last = u"s%1"_s.arg(count - 1);
+    return ws.waitFor([&](const ServerFrame &f) { return f.id == last; }, 20000) >= 0;
+}
+
 // A server with Alice and Bob, and a public room of Alice's that Bob has joined.
 struct AliceAndBob
 {
@@ -475,9 +484,7 @@ void tst_ChatWindow::scrollingUpLoadsHistoryOnDemand()
     WsClient wb(server.port());
     QVERIFY(wb.login(bob.token));
     constexpr int Count = 420;
-    for (int i = 0; i < Count; ++i)
-        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
-    QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s419"_s; }, 20000) >= 0);
+    QVERIFY(sendMany(wb, room, Count)); // "m0", "m1", …
 
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
@@ -514,9 +521,7 @@ void tst_ChatWindow::aLongRoomScrollsBothWaysThroughABoundedWindow()
     QVERIFY(wb.login(bob.token));
     QVERIFY(wb.resume({}));
     constexpr int Count = 600;
-    for (int i = 0; i < Count; ++i)
-        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
-    QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s599"_s; }, 20000) >= 0);
+    QVERIFY(sendMany(wb, room, Count)); // "m0", "m1", …
 
     QTemporaryDir dir;
     ChatWindow::Options o;
@@ -921,9 +926,7 @@ void tst_ChatWindow::jumpToLatestWhileReadingHistory()
     auto &[server, alice, bob, room] = fixture;
     WsClient wb(server.port());
     QVERIFY(wb.login(bob.token));
-    for (int i = 0; i < 150; ++i)
-        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
-    QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s149"_s; }, 20000) >= 0);
+    QVERIFY(sendMany(wb, room, 150)); // "m0", "m1", …
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
     a.window->resize(900, 600);
@@ -1133,9 +1136,7 @@ void tst_ChatWindow::replyQuoteAndJumpToTheOriginal()
     QVERIFY(wb.login(bob.token));
     const auto first = wb.send(room, u"first"_s, u"the very first message"_s);
     QVERIFY(first);
-    for (int i = 0; i < 150; ++i)
-        wb.sendFrame({ u"s%1"_s.arg(i), SendFrame { room, u"c%1"_s.arg(i), u"m%1"_s.arg(i), {}, 0 } });
-    QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"s149"_s; }, 20000) >= 0);
+    QVERIFY(sendMany(wb, room, 150)); // "m0", "m1", …
     // Bob answers his first message, which is far above what Alice's window loads.
     wb.sendFrame({ u"r"_s, SendFrame { room, u"reply"_s, u"answering myself"_s, {}, first->eventId } });
     QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"r"_s; }) >= 0);
