@@ -2,11 +2,11 @@
 
 #include "database.h"
 #include "eventbus.h"
+#include "mentions.h"
 #include "metrics.h"
 #include "roomstore.h"
 
 #include <QJsonArray>
-#include <QRegularExpression>
 #include <QSqlQuery>
 
 using namespace Qt::StringLiterals;
@@ -44,18 +44,11 @@ struct MentionScan
 MentionScan scanMentions(const QString &body)
 {
     MentionScan scan;
-    if (!body.contains(u'@'))
-        return scan; // nearly every message: one pass over the text, nothing else
-    static const QRegularExpression mention(
-        u"(?<![\\p{L}\\p{N}_.@-])@([A-Za-z0-9._-]{1,32})"_s);
-    for (auto it = mention.globalMatch(body); it.hasNext() && scan.names.size() < 20;) {
-        QString name = it.next().captured(1).toLower();
-        while (name.endsWith(u'.') || name.endsWith(u'-'))
-            name.chop(1); // "@bob." ends a sentence
-        if (name == u"room")
+    for (const MentionToken &t : findMentions(body)) {
+        if (t.name == u"room")
             scan.everyone = true;
-        else if (!name.isEmpty() && !scan.names.contains(name))
-            scan.names.append(name);
+        else if (!scan.names.contains(t.name) && scan.names.size() < 20)
+            scan.names.append(t.name);
     }
     return scan;
 }

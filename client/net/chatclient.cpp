@@ -229,9 +229,11 @@ void ChatClient::flushReads()
             m_realtime.sendRead(roomId, seq); // the answer comes as readChanged
             continue;
         }
-        if (!m_running)
-            continue;
+        if (!m_running || m_readsOverRest.contains(roomId))
+            continue; // one request per room at a time; a newer seq goes after its answer
+        m_readsOverRest.insert(roomId);
         m_api.markRead(roomId, seq, [this, roomId, seq](Result<ReadState> r) {
+            m_readsOverRest.remove(roomId);
             if (!r) {
                 // Not a member any more, or the room is gone: nothing left to tell.
                 if (r.error().code != ErrorCode::Unavailable && r.error().code != ErrorCode::Internal
@@ -245,6 +247,8 @@ void ChatClient::flushReads()
                 m_unsentReads.remove(roomId);
             m_cache.dropUnsentRead(roomId, r->readSeq);
             emit readChanged(r.value());
+            if (m_unsentReads.contains(roomId))
+                flushReads(); // read further while this one was on its way
         });
     }
 }

@@ -19,6 +19,7 @@
 #include "sseconnection.h"
 
 #include <QObject>
+#include <QSet>
 
 namespace confab::client {
 
@@ -141,6 +142,7 @@ private:
     bool m_running = false;
     Diagnostics m_diag;
     QHash<qint64, qint64> m_unsentReads; // roomId → seq read here, not yet acknowledged
+    QSet<qint64> m_readsOverRest; // rooms whose marker is on its way over REST
 };
 
 } // namespace confab::client

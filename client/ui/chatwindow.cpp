@@ -462,9 +462,7 @@ MessageListModel *ChatWindow::modelFor(qint64 roomId)
 {
     auto *&model = m_models[roomId];
     if (!model) {
-        model = new MessageListModel(roomId, this);
-        model->setWindow(m_options.timelineWindow);
-        model->setDescriber([this](const QModelIndex &i) { return m_delegate->accessibleText(i); });
+        model = emptyModel(roomId);
         // What this device knew last time, at once; fresher history follows from the server.
         if (const auto cached = m_client->cache().history(roomId, 200))
             model->prependHistory(*cached);
@@ -480,6 +478,14 @@ MessageListModel *ChatWindow::modelFor(qint64 roomId)
                         QTimer::singleShot(0, m_view, [this] { m_view->scrollToBottom(); });
                 });
     }
+    return model;
+}
+
+MessageListModel *ChatWindow::emptyModel(qint64 roomId)
+{
+    auto *model = new MessageListModel(roomId, this);
+    model->setWindow(m_options.timelineWindow);
+    model->setDescriber([this](const QModelIndex &i) { return m_delegate->accessibleText(i); });
     return model;
 }
 
@@ -1219,11 +1225,7 @@ void ChatWindow::showMessage(qint64 eventId, qint64 seq)
                                  [this, roomId, eventId, select](Result<EventPage> page) {
                                      if (!page || roomId != m_room)
                                          return;
-                                     auto *fresh = new MessageListModel(roomId, this);
-                                     fresh->setWindow(m_options.timelineWindow);
-                                     fresh->setDescriber([this](const QModelIndex &i) {
-                                         return m_delegate->accessibleText(i);
-                                     });
+                                     auto *fresh = emptyModel(roomId);
                                      fresh->appendHistory(page->events,
                                                           !page->hasMoreAfter.value_or(false));
                                      fresh->setReachedStart(!page->hasMore);

@@ -173,6 +173,7 @@ private:
     };
     Anchor anchor() const;
     void restore(const Anchor &a, MessageListModel *model);
+    MessageListModel *emptyModel(qint64 roomId); // window size and screen-reader text set
 
     ChatClient *m_client;
     Options m_options;

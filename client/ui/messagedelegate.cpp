@@ -1,6 +1,7 @@
 #include "messagedelegate.h"
 
 #include "avatar.h"
+#include "mentions.h"
 #include "messagelistmodel.h"
 
 #include <QAbstractItemView>
@@ -11,7 +12,6 @@
 #include <QPainterPath>
 #include <QJsonObject>
 #include <QPlainTextEdit>
-#include <QRegularExpression>
 #include <QTextLayout>
 #include <QToolTip>
 
@@ -258,19 +258,9 @@ QList<std::pair<int, int>> MessageDelegate::mentionRanges(const QModelIndex &ind
     if (!room && index.data(MessageListModel::MentionsRole).value<QList<qint64>>().isEmpty())
         return ranges; // nearly every message: no text scan at all
     // The server's rule (docs/protocol.md, "Mentions"), drawn for the names it resolved.
-    static const QRegularExpression mention(
-        u"(?<![\\p{L}\\p{N}_.@-])@([A-Za-z0-9._-]{1,32})"_s);
-    const QString body = index.data(MessageListModel::BodyRole).toString();
-    for (auto it = mention.globalMatch(body); it.hasNext();) {
-        const QRegularExpressionMatch m = it.next();
-        QString name = m.captured(1).toLower();
-        int length = int(m.capturedLength());
-        while (name.endsWith(u'.') || name.endsWith(u'-')) {
-            name.chop(1);
-            --length;
-        }
-        if ((room && name == u"room") || (m_isKnownName && m_isKnownName(name)))
-            ranges.append({ int(m.capturedStart()), length });
+    for (const MentionToken &t : findMentions(index.data(MessageListModel::BodyRole).toString())) {
+        if ((room && t.name == u"room") || (m_isKnownName && m_isKnownName(t.name)))
+            ranges.append({ t.start, t.length });
     }
     return ranges;
 }
