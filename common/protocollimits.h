@@ -23,6 +23,11 @@ inline constexpr int RequestIdMax = 64;
 inline constexpr int DeviceNameMax = 64;
 inline constexpr int TokenMax = 128;
 inline constexpr int TraceparentMax = 55;
+inline constexpr int ReactionKeyMax = 16;
+
+// Reactions: different keys on one message, and users named per key in an aggregate.
+inline constexpr int ReactionKeysPerMessage = 20;
+inline constexpr int ReactionUsersShown = 5;
 
 // Paging.
 inline constexpr int PageSizeDefault = 50;

@@ -293,6 +293,52 @@ Result<EditMessageRequest> EditMessageRequest::fromJson(const QJsonObject &o)
     return req;
 }
 
+QJsonObject ReactRequest::toJson() const
+{
+    return { { u"key"_s, key } };
+}
+
+Result<ReactRequest> ReactRequest::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    ReactRequest req;
+    req.key = r.text(u"key", { 1, limits::ReactionKeyMax, TextKind::Line });
+    if (!r.ok())
+        return r.error();
+    if (auto err = checkReactionKey(req.key, u"key"_s))
+        return *err;
+    return req;
+}
+
+QJsonObject ReactionResult::toJson() const
+{
+    QJsonObject o { { u"changed"_s, changed } };
+    if (event)
+        o.insert(u"event"_s, event->toJson());
+    return o;
+}
+
+Result<ReactionResult> ReactionResult::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    ReactionResult out;
+    out.changed = r.boolean(u"changed");
+    const bool hasEvent = r.has(u"event");
+    const QJsonObject event = hasEvent ? r.object(u"event") : QJsonObject();
+    if (!r.ok())
+        return r.error();
+    if (hasEvent) {
+        auto e = RoomEvent::fromJson(event);
+        if (!e) {
+            Error err = e.error();
+            err.field = u"event."_s + err.field;
+            return err;
+        }
+        out.event = std::move(e).value();
+    }
+    return out;
+}
+
 QJsonObject MarkReadRequest::toJson() const
 {
     return { { u"seq"_s, seq } };

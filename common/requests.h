@@ -148,6 +148,26 @@ struct EditMessageRequest
     static Result<EditMessageRequest> fromJson(const QJsonObject &o);
 };
 
+// POST rooms/{id}/messages/{eventId}/reactions: react with `key` (see checkReactionKey).
+struct ReactRequest
+{
+    QString key;
+
+    QJsonObject toJson() const;
+    static Result<ReactRequest> fromJson(const QJsonObject &o);
+};
+
+// The answer to adding or removing a reaction: `changed` false when it was already so (nothing
+// stored); otherwise the reaction or reaction_remove event that was appended.
+struct ReactionResult
+{
+    bool changed = false;
+    std::optional<RoomEvent> event;
+
+    QJsonObject toJson() const;
+    static Result<ReactionResult> fromJson(const QJsonObject &o);
+};
+
 // POST rooms/{id}/read: "I have read this room up to `seq`".
 struct MarkReadRequest
 {

@@ -42,6 +42,16 @@ TextRule clientMsgIdRule()
     return { 1, limits::ClientMsgIdMax, TextKind::Token };
 }
 
+std::optional<Error> checkReactionKey(const QString &key, const QString &field)
+{
+    if (auto err = checkTextValue(key, { 1, limits::ReactionKeyMax, TextKind::Line }, field))
+        return err;
+    if (key.trimmed() != key)
+        return makeError(ErrorCode::InvalidValue,
+                         u"a reaction has no space at its start or end"_s, field);
+    return std::nullopt;
+}
+
 std::optional<Error> checkUsername(const QString &username, const QString &field)
 {
     if (auto err = checkTextValue(username, usernameRule(), field))
@@ -92,6 +102,8 @@ constexpr NameTable<EventType> kEventTypes[] = {
     { EventType::RoomUpdate, u"room_update" },
     { EventType::RoomDelete, u"room_delete" },
     { EventType::MemberRole, u"member_role" },
+    { EventType::Reaction, u"reaction" },
+    { EventType::ReactionRemove, u"reaction_remove" },
 };
 
 template<typename E, size_t N> QString nameOf(const NameTable<E> (&table)[N], E value)
@@ -332,6 +344,16 @@ std::optional<Error> validateEventContent(EventType type, const QJsonObject &con
         r.id(u"userId");
         r.oneOf(u"role", { u"admin", u"member" });
         break;
+    case EventType::Reaction:
+    case EventType::ReactionRemove: {
+        r.id(u"targetId");
+        const QString key = r.text(u"key", { 1, limits::ReactionKeyMax, TextKind::Line });
+        if (r.ok()) {
+            if (auto err = checkReactionKey(key, path + u"key"_s))
+                return err;
+        }
+        break;
+    }
     }
     if (!r.ok())
         return r.error();

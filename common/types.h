@@ -97,6 +97,8 @@ enum class EventType {
     RoomUpdate, // {name?, topic?} (at least one)
     RoomDelete, // {}
     MemberRole, // {userId, role}: role is admin or member; set by the owner
+    Reaction, // {targetId, key}: the sender reacted to message targetId with key
+    ReactionRemove, // {targetId, key}: the sender took that reaction back
 };
 QString eventTypeName(EventType t);
 bool eventTypeFromName(QStringView name, EventType *out);
@@ -142,6 +144,8 @@ TextRule roomNameRule();
 TextRule topicRule();
 TextRule messageBodyRule();
 TextRule clientMsgIdRule();
+// A reaction key: an emoji or short text, 1-16 code points, one line, no space at either end.
+std::optional<Error> checkReactionKey(const QString &key, const QString &field);
 // Usernames: 3-32 of [a-z0-9._-], starting with a letter.
 std::optional<Error> checkUsername(const QString &username, const QString &field);
 

@@ -328,6 +328,30 @@ void registerMessageRoutes(Router &router, UserService *users, MessageService *m
                       messages->edit(s.userId, id, eventId, e->body,
                                      replyWith<RoomEvent>(res, 200, eventJson));
               });
+    const auto reactionJson = [](const ReactionResult &r) { return r.toJson(); };
+    roomRoute(router, users, "POST", u"/messages/{eventId}/reactions"_s,
+              [messages, reactionJson](const Session &s, qint64 id, HttpRequest &req,
+                                       const HttpResponder &res) {
+                  const qint64 eventId = pathId(req, res, u"eventId"_s, ErrorCode::EventNotFound);
+                  if (!eventId)
+                      return;
+                  if (const auto r = body<ReactRequest>(req, res))
+                      messages->react(s.userId, id, eventId, r->key, true,
+                                      replyWith<ReactionResult>(res, 200, reactionJson));
+              });
+    roomRoute(router, users, "DELETE", u"/messages/{eventId}/reactions/{key}"_s,
+              [messages, reactionJson](const Session &s, qint64 id, HttpRequest &req,
+                                       const HttpResponder &res) {
+                  const qint64 eventId = pathId(req, res, u"eventId"_s, ErrorCode::EventNotFound);
+                  if (!eventId)
+                      return;
+                  // The key is one path segment, percent-encoded (an emoji is several bytes).
+                  const QString key = req.params.value(u"key"_s);
+                  if (auto err = checkReactionKey(key, u"key"_s))
+                      return res.sendError(*err);
+                  messages->react(s.userId, id, eventId, key, false,
+                                  replyWith<ReactionResult>(res, 200, reactionJson));
+              });
     roomRoute(
         router, users, "DELETE", u"/messages/{eventId}"_s,
         [messages, eventJson](const Session &s, qint64 id, HttpRequest &req,

@@ -27,7 +27,7 @@ HttpFrontend::HttpFrontend(Metrics *metrics, QObject *parent)
 void HttpFrontend::handle(QTcpSocket *socket, const HttpRequest &parsed)
 {
     HttpRequest request = parsed;
-    const Router::Match match = m_router.match(request.method, request.path);
+    const Router::Match match = m_router.match(request.method, request.rawPath);
     request.route
         = match.handler ? match.route : (match.allowed.isEmpty() ? u"unmatched"_s : match.route);
     request.params = match.params;

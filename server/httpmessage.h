@@ -26,6 +26,7 @@ struct HttpRequest
 {
     QByteArray method; // "GET", "POST", ...
     QString path; // decoded path, no query
+    QByteArray rawPath; // the path as sent (percent-encoded), for the router
     QUrlQuery query;
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body;

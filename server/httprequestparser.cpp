@@ -148,7 +148,8 @@ HttpParse parseHttpRequest(QByteArrayView bytes, const HttpLimits &limits)
     // HTTP/1.1 keeps the connection unless told "close"; 1.0 closes unless told "keep-alive".
     p.request.keepAlive = version == "HTTP/1.1";
     p.request.method = method.toByteArray();
-    p.request.path = QUrl::fromPercentEncoding(rawPath.toByteArray());
+    p.request.rawPath = rawPath.toByteArray();
+    p.request.path = QUrl::fromPercentEncoding(p.request.rawPath);
     p.request.query = QUrlQuery(QString::fromLatin1(rawQuery));
 
     // Header lines.

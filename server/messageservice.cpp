@@ -191,6 +191,31 @@ void MessageService::markRead(qint64 userId, qint64 roomId, qint64 seq, const vo
         });
 }
 
+void MessageService::react(qint64 userId, qint64 roomId, qint64 eventId, const QString &key,
+                           bool add, std::function<void(Result<ReactionResult>)> done)
+{
+    const qint64 now = m_ctx.now();
+    m_ctx.database->writeTyped<ReactionResult>(
+        [=](QSqlDatabase &db) -> Result<ReactionResult> {
+            if (auto room = roomstore::room(db, roomId); !room)
+                return room.error();
+            if (auto err = roomstore::checkMember(db, roomId, userId))
+                return *err;
+            if (auto target = liveMessage(db, roomId, eventId); !target)
+                return target.error();
+            auto event = roomstore::react(db, roomId, userId, eventId, key, add, now);
+            if (!event)
+                return event.error();
+            return ReactionResult { event->has_value(), *event };
+        },
+        this,
+        [this, done](Result<ReactionResult> r) {
+            if (r && r->event)
+                m_bus->publish({ *r->event });
+            done(std::move(r));
+        });
+}
+
 void MessageService::commitEvent(std::function<Result<RoomEvent>(QSqlDatabase &)> job,
                                  std::function<void(Result<RoomEvent>)> done)
 {
@@ -250,6 +275,8 @@ void MessageService::remove(qint64 userId, qint64 roomId, qint64 eventId,
                 u" AND json_extract(content, '$.targetId') = ?"_s);
             if (auto r = execPrepared(q, { eventId, roomId, eventId }); !r)
                 return r.error();
+            if (auto err = roomstore::clearReactions(db, eventId))
+                return *err;
             return roomstore::append(db, roomId, EventType::Delete, userId,
                                      { { u"targetId"_s, eventId } }, now);
         },

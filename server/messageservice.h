@@ -26,6 +26,10 @@ public:
               std::function<void(Result<RoomEvent>)> done);
     void remove(qint64 userId, qint64 roomId, qint64 eventId,
                 std::function<void(Result<RoomEvent>)> done);
+    // Adds (add) or removes the user's reaction `key` to message `eventId`: members only, on a
+    // message of the room that is not deleted. Doing what is already so changes nothing.
+    void react(qint64 userId, qint64 roomId, qint64 eventId, const QString &key, bool add,
+               std::function<void(Result<ReactionResult>)> done);
     // Moves the user's read marker in the room forward to `seq`; answers the read state after
     // it. When it moved, readChanged tells the user's connections (all but `origin`, the one
     // that asked, which gets the answer).

@@ -345,7 +345,7 @@ QList<Room> RoomService::list(qint64 userId, QList<qint64> *joined) const
     return rooms;
 }
 
-Result<EventPage> RoomService::history(qint64 userId, qint64 roomId, std::optional<qint64> after,
+Result<EventPage> RoomService::page(qint64 userId, qint64 roomId, std::optional<qint64> after,
                                        std::optional<qint64> before, int limit) const
 {
     auto room = get(userId, roomId);
@@ -371,6 +371,15 @@ Result<EventPage> RoomService::history(qint64 userId, qint64 roomId, std::option
         }
     }
     return roomstore::page(m_ctx.database->reader(), roomId, after, before, limit);
+}
+
+Result<EventPage> RoomService::history(qint64 userId, qint64 roomId, std::optional<qint64> after,
+                                       std::optional<qint64> before, int limit) const
+{
+    auto p = page(userId, roomId, after, before, limit);
+    if (p) // the caller's view of each message's reactions ("mine"), cached page or not
+        roomstore::attachReactions(m_ctx.database->reader(), roomId, userId, p.value().events);
+    return p;
 }
 
 } // namespace confab::server

@@ -43,6 +43,8 @@ public:
                               std::optional<qint64> before, int limit) const;
 
 private:
+    Result<EventPage> page(qint64 userId, qint64 roomId, std::optional<qint64> after,
+                              std::optional<qint64> before, int limit) const;
     template<typename T, typename JobFn, typename DoneFn> void commit(JobFn job, DoneFn done);
 
     ServerContext m_ctx;

@@ -1,5 +1,7 @@
 #include "router.h"
 
+#include <QUrl>
+
 namespace confab::server {
 
 namespace {
@@ -32,10 +34,14 @@ void Router::add(const QByteArray &method, const QString &pattern, Handler handl
     m_routes.push_back({ method, pattern, split(pattern), std::move(handler) });
 }
 
-Router::Match Router::match(const QByteArray &method, const QString &path) const
+Router::Match Router::match(const QByteArray &method, const QByteArray &rawPath) const
 {
     Match m;
-    const QStringList segments = split(path);
+    QStringList segments;
+    for (const QByteArray &raw : rawPath.split('/')) {
+        if (!raw.isEmpty())
+            segments.append(QUrl::fromPercentEncoding(raw));
+    }
     for (const auto &route : m_routes) {
         QHash<QString, QString> params;
         if (!matches(route.segments, segments, &params))

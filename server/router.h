@@ -25,7 +25,9 @@ public:
         QString route; // pattern of the matched route
         QByteArrayList allowed; // methods allowed on the path, when only the method mismatched
     };
-    Match match(const QByteArray &method, const QString &path) const;
+    // `rawPath`: as sent, still percent-encoded. It is split at '/' before each segment is
+    // decoded, so a parameter may hold an encoded '/' (a reaction key "a/b" is one segment).
+    Match match(const QByteArray &method, const QByteArray &rawPath) const;
 
 private:
     struct Route

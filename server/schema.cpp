@@ -98,6 +98,19 @@ const QList<QStringList> &migrations()
             "  seq INTEGER NOT NULL,"
             "  PRIMARY KEY (room_id, user_id, seq)) WITHOUT ROWID"_s,
         },
+        // 4: reactions (docs/protocol.md, "Reactions"). The log keeps every reaction and
+        // reaction_remove event; this table is their current state, one row per (message, key,
+        // user), so aggregates are read, not replayed, and a second identical reaction is a
+        // primary-key hit. `seq` is that of the reaction event that added the row.
+        {
+            u"CREATE TABLE reactions ("
+            "  target_id INTEGER NOT NULL,"
+            "  key TEXT NOT NULL,"
+            "  user_id INTEGER NOT NULL,"
+            "  room_id INTEGER NOT NULL,"
+            "  seq INTEGER NOT NULL,"
+            "  PRIMARY KEY (target_id, key, user_id)) WITHOUT ROWID"_s,
+        },
     };
     return all;
 }

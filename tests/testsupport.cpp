@@ -154,6 +154,40 @@ HttpResult TestServer::request(const QByteArray &method, const QString &path,
     return r;
 }
 
+QList<HttpResult> TestServer::requestAll(const QList<Request> &requests)
+{
+    std::vector<std::unique_ptr<QNetworkAccessManager>> managers;
+    QList<QNetworkReply *> replies;
+    int pending = int(requests.size());
+    QEventLoop loop;
+    for (const Request &r : requests) {
+        QNetworkRequest req(url(r.path));
+        req.setTransferTimeout(20000);
+        req.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
+        if (!r.token.isEmpty())
+            req.setRawHeader("Authorization", "Bearer " + r.token.toLatin1());
+        managers.push_back(std::make_unique<QNetworkAccessManager>());
+        QNetworkReply *reply = managers.back()->sendCustomRequest(req, r.method, r.body);
+        QObject::connect(reply, &QNetworkReply::finished, &loop, [&] {
+            if (--pending == 0)
+                loop.quit();
+        });
+        replies.append(reply);
+    }
+    if (pending > 0)
+        loop.exec();
+    QList<HttpResult> out;
+    for (QNetworkReply *reply : std::as_const(replies)) {
+        HttpResult r;
+        r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        r.body = reply->readAll();
+        r.headers = reply->rawHeaderPairs();
+        delete reply;
+        out.append(r);
+    }
+    return out;
+}
+
 HttpResult TestServer::post(const QString &path, const QJsonObject &body, const QString &token)
 {
     return request("POST", path, QJsonDocument(body).toJson(QJsonDocument::Compact), token);

@@ -74,6 +74,16 @@ public:
         return request("GET", path, {}, token);
     }
     HttpResult post(const QString &path, const QJsonObject &body, const QString &token = {});
+    // Sends every request at once, each over a connection of its own, and waits for all the
+    // answers (in the order given): for what must hold under concurrent clients.
+    struct Request
+    {
+        QByteArray method;
+        QString path;
+        QByteArray body;
+        QString token;
+    };
+    QList<HttpResult> requestAll(const QList<Request> &requests);
     HttpResult patch(const QString &path, const QJsonObject &body, const QString &token = {});
 
     struct Account

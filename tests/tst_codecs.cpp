@@ -333,6 +333,15 @@ void tst_Codecs::malformedServerFrames_data()
     row("member_role with owner role",
         R"({"type":"event","event":{"id":1,"roomId":1,"seq":3,"type":"member_role","senderId":1,"ts":0,"content":{"userId":2,"role":"owner"}}})",
         ErrorCode::InvalidValue, u"event.content.role"_s);
+    row("reaction without key",
+        R"({"type":"event","event":{"id":1,"roomId":1,"seq":3,"type":"reaction","senderId":1,"ts":0,"content":{"targetId":2}}})",
+        ErrorCode::MissingField, u"event.content.key"_s);
+    row("reaction_remove with a padded key",
+        R"({"type":"event","event":{"id":1,"roomId":1,"seq":3,"type":"reaction_remove","senderId":1,"ts":0,"content":{"targetId":2,"key":"x "}}})",
+        ErrorCode::InvalidValue, u"event.content.key"_s);
+    row("reaction with a 17 code point key",
+        R"({"type":"event","event":{"id":1,"roomId":1,"seq":3,"type":"reaction","senderId":1,"ts":0,"content":{"targetId":2,"key":"xxxxxxxxxxxxxxxxx"}}})",
+        ErrorCode::TooLong, u"event.content.key"_s);
     row("redacted message with a body",
         R"({"type":"event","event":{"id":1,"roomId":1,"seq":3,"type":"message","senderId":1,"ts":0,"content":{"redacted":true,"body":"x"}}})",
         ErrorCode::InvalidValue, u"event.content.body"_s);
@@ -463,6 +472,18 @@ void tst_Codecs::typesRoundTrip()
     QVERIFY(back.ok());
     QCOMPARE(back->events, page.events);
     QCOMPARE(back->hasMore, true);
+
+    // Reactions: the request, both answers, the event with a joined emoji as key.
+    const ReactRequest react { u"👨‍👩‍👧"_s };
+    QCOMPARE(ReactRequest::fromJson(react.toJson())->key, react.key);
+    const RoomEvent reaction { 9, 5, 12, EventType::Reaction, 7, 1,
+                               QJsonObject { { u"targetId"_s, 3 }, { u"key"_s, react.key } }, {} };
+    const auto changed = ReactionResult::fromJson(ReactionResult { true, reaction }.toJson());
+    QVERIFY(changed.ok());
+    QCOMPARE(changed->event, std::optional<RoomEvent>(reaction));
+    QCOMPARE(ReactionResult::fromJson(QJsonObject { { u"changed"_s, false } })->event,
+             std::optional<RoomEvent>());
+    QCOMPARE(eventTypeName(EventType::ReactionRemove), u"reaction_remove"_s);
 }
 
 void tst_Codecs::lengthsCountCodePointsNotBytes()

@@ -548,6 +548,7 @@ void tst_Hardening::metricsAreForThisMachineByDefault()
     server::HttpRequest req;
     req.method = "GET";
     req.path = u"/metrics"_s;
+    req.rawPath = "/metrics";
     req.peer = QHostAddress(u"192.0.2.10"_s);
     QTcpServer side;
     QVERIFY(side.listen(QHostAddress::LocalHost));
