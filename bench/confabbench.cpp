@@ -9,6 +9,7 @@
 //   confab-bench history [--events 1000000] [--pages 2000]
 //   confab-bench resume  [--clients 1000] [--room-size 100] [--messages 1000]
 //   confab-bench hello   [--rooms 1000] [--samples 200]   (plaintext)
+//   confab-bench search  [--search-messages 1000000] [--queries 2000]
 //   confab-bench all     (the standard suite, `make bench`)
 //   confab-bench fanout,rooms,...  (several, in the suite's order, against one server)
 //   confab-bench smoke   (every scenario, small: CI asserts 0 losses)
@@ -34,6 +35,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <QUrl>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -514,6 +516,84 @@ void history(Context &ctx, int events, int pages, const QString &serverBinary)
     };
 }
 
+// Search (GET search) on a database of `messages` messages of Zipf-distributed words in 10
+// rooms, seeded through the protocol; the searching user is in 5 of them. Queries over one
+// kept-alive connection: single words from the most common to rare ones, two words, a phrase, a
+// prefix, and the same in one room (roomId).
+void searchScenario(Context &ctx, int messages, int queries)
+{
+    std::printf("\nsearch: %d messages of words in 10 rooms, %d queries\n", messages, queries);
+    const auto users = makeUsers(ctx.server, 20, u"search"_s);
+    std::vector<qint64> rooms, roomOf;
+    for (int r = 0; r < 10; ++r) {
+        rooms.push_back(createRoom(ctx.server, users[0], u"s%1"_s.arg(r)));
+        joinAll(ctx.server, rooms.back(), users, 1, users.size());
+    }
+    for (size_t i = 0; i < users.size(); ++i)
+        roomOf.push_back(rooms[i % rooms.size()]);
+    {
+        WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+        load.setTls(ctx.server.tls);
+        if (!connectAll(ctx, load, specsFor(users, roomOf, true)))
+            return;
+        load.setWords(true);
+        int seeded = 0;
+        const auto t0 = std::chrono::steady_clock::now();
+        while (seeded < messages)
+            seeded += int(load.step(0, 1.0, 2000, 0, 64).acked);
+        const double secs
+            = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("seeded %d messages in %.1f s (%.0f acked msgs/s)\n", seeded, secs,
+                    seeded / secs);
+    }
+    // The index follows when the server is quiet (200 ms without messages): the queries measure
+    // that state. (A search during or right after a burst first waits for the backlog, at most
+    // 100,000 events: docs/benchmarks.md.)
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    // users[0] owns every room; the searcher is a member of half of them.
+    const auto searcher = makeUsers(ctx.server, 1, u"finder"_s);
+    for (int r = 0; r < 5; ++r)
+        joinAll(ctx.server, rooms[size_t(r)], searcher, 0, 1);
+    const QStringList typed { u"w0"_s,      u"w1"_s,       u"w10"_s,        u"w100"_s,
+                              u"w1000"_s,   u"w10000"_s,   u"w3 w7"_s,      u"\"w1 w2\""_s,
+                              u"w12*"_s,    u"w5 w500"_s,  u"nothing"_s, u"w1*"_s };
+    std::vector<uint32_t> us, inRoom;
+    int bad = 0, found = 0;
+    auto conn = std::make_unique<Connection>(ctx.server);
+    for (int i = 0; i < queries && conn->ok(); ++i) {
+        const QString q = typed[i % typed.size()];
+        const bool oneRoom = (i / typed.size()) % 2 == 1;
+        QString path = u"/api/v1/search?limit=20&q="_s + QString::fromLatin1(QUrl::toPercentEncoding(q));
+        if (oneRoom)
+            path += u"&roomId=%1"_s.arg(rooms[0]);
+        if (i > 0 && i % 1000 == 0) // the server ends a kept connection after 1000 requests
+            conn = std::make_unique<Connection>(ctx.server);
+        const auto t0 = std::chrono::steady_clock::now();
+        const Http r = conn->call("GET", path, {}, searcher[0].token);
+        const auto t = uint32_t(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        (oneRoom ? inRoom : us).push_back(t);
+        if (r.status != 200 && bad++ == 0)
+            std::printf("  first error: %s → %d %s\n", qPrintable(path), r.status, r.body.constData());
+        if (ctx.opt.values.contains(u"verbose"_s))
+            std::printf("  %-40s %6.2f ms\n", qPrintable(path.mid(18)), t / 1000.0);
+        found += r.status == 200 && r.json().value(u"results"_s).toArray().size() > 0;
+    }
+    std::vector<uint32_t> all = us;
+    all.insert(all.end(), inRoom.begin(), inRoom.end());
+    std::vector<uint32_t> a = all, o = inRoom;
+    std::printf("  search (request to last byte, kept-alive): p50 %.2f ms, p99 %.2f ms, max %.2f ms"
+                " (one room: p50 %.2f ms, p99 %.2f ms); %d errors, %d/%zu with results\n",
+                pct(a, 50), pct(a, 99), maxOf(all), pct(o, 50), pct(o, 99), bad, found,
+                all.size());
+    if (bad || all.empty())
+        ctx.failed = true;
+    ctx.results[u"search"_s] = QJsonObject { { u"messages"_s, messages }, { u"queries"_s, int(all.size()) },
+                                             { u"p50Ms"_s, pct(a, 50) }, { u"p99Ms"_s, pct(a, 99) },
+                                             { u"maxMs"_s, maxOf(all) },
+                                             { u"oneRoomP99Ms"_s, pct(o, 99) } };
+}
+
 void resumeStorm(Context &ctx, int clients, int roomSize, int messages)
 {
     const int nRooms = std::max(1, clients / roomSize);
@@ -616,7 +696,8 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     static const QStringList modes { u"fanout"_s, u"rooms"_s, u"roomslarge"_s,
                                      u"ingest"_s, u"idle"_s,  u"history"_s,
-                                     u"resume"_s, u"hello"_s, u"all"_s,   u"smoke"_s };
+                                     u"resume"_s, u"hello"_s, u"search"_s, u"all"_s,
+                                     u"smoke"_s };
     // Several scenarios against one server: "fanout,rooms" (in the suite's order).
     const QStringList chosen = opt.mode.split(u',');
     const auto runs = [&](const QString &scenario) {
@@ -626,7 +707,7 @@ int main(int argc, char *argv[])
         if (!modes.contains(m) || (chosen.size() > 1 && (m == u"smoke" || m == u"all"))) {
             std::fprintf(
                 stderr,
-                "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume|hello[,...]"
+                "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume|hello|search[,...]"
                 " | all | smoke [options] | plot RESULTS.json OUT.png (see "
                 "bench/confabbench.cpp)\n");
             return 2;
@@ -648,6 +729,10 @@ int main(int argc, char *argv[])
     ctx.server.threadsFlag = opt.value(u"server-threads"_s, {}).toLocal8Bit();
     ctx.server.tls = opt.tls;
     QTemporaryDir data;
+    if (opt.values.contains(u"keep-data"_s)) { // --keep-data 1: look at the database afterwards
+        data.setAutoRemove(false);
+        std::printf("data directory kept: %s\n", qPrintable(data.path()));
+    }
     if (!ctx.server.start(serverBinary, data.path(), opt.pin && cpus >= 2)) {
         std::fprintf(stderr, "could not start %s\n", qPrintable(serverBinary));
         return 2;
@@ -667,6 +752,7 @@ int main(int argc, char *argv[])
         idle(ctx, 200, 2);
         resumeStorm(ctx, 100, 20, 100);
         helloScenario(ctx, 20, 20);
+        searchScenario(ctx, 2000, 44);
         history(ctx, 2000, 100, serverBinary);
     } else {
         // Idle first: its RSS per connection is measured on a fresh heap, not on memory that
@@ -690,6 +776,8 @@ int main(int argc, char *argv[])
                         opt.integer(u"messages"_s, 1000));
         if (runs(u"hello"_s))
             helloScenario(ctx, opt.integer(u"rooms"_s, 1000), opt.integer(u"samples"_s, 200));
+        if (runs(u"search"_s))
+            searchScenario(ctx, opt.integer(u"search-messages"_s, 1000000), opt.integer(u"queries"_s, 2000));
         if (runs(u"history"_s))
             history(ctx, opt.integer(u"events"_s, 1000000), opt.integer(u"pages"_s, 2000),
                     serverBinary);

@@ -1,5 +1,6 @@
 #include "wsload.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -110,6 +111,8 @@ struct WsLoad::Worker
     std::string host;
     uint16_t port = 0;
     int bodyBytes = 100;
+    bool words = false;
+    uint64_t wordState = 0x9E3779B97F4A7C15ull;
     std::vector<std::unique_ptr<Conn>> conns;
     std::mutex mutex;
     std::deque<std::function<void()>> commands;
@@ -290,6 +293,34 @@ struct WsLoad::Worker
             c.out[at + h + i] = char(c.out[at + h + i] ^ m[i & 3]);
     }
 
+    // 3–15 words, word k with probability ∝ 1/(k+1) (Zipf, as word use in text).
+    void appendWords(std::string &body)
+    {
+        static const std::vector<double> cumulative = [] {
+            std::vector<double> c(20000);
+            double sum = 0;
+            for (size_t k = 0; k < c.size(); ++k)
+                c[k] = sum += 1.0 / double(k + 1);
+            for (double &v : c)
+                v /= sum;
+            return c;
+        }();
+        const auto next = [this] { // xorshift64*
+            wordState ^= wordState >> 12;
+            wordState ^= wordState << 25;
+            wordState ^= wordState >> 27;
+            return wordState * 2685821657736338717ull;
+        };
+        const int n = 3 + int(next() % 13);
+        for (int i = 0; i < n; ++i) {
+            const double u = double(next() >> 11) / double(1ull << 53);
+            const size_t k = size_t(std::lower_bound(cumulative.begin(), cumulative.end(), u)
+                                    - cumulative.begin());
+            body += " w";
+            body += std::to_string(std::min(k, cumulative.size() - 1));
+        }
+    }
+
     void sendMessage(Conn &c)
     {
         const uint64_t id = c.nextId++;
@@ -301,7 +332,9 @@ struct WsLoad::Worker
         body += ':';
         body += std::to_string(t);
         body += ':';
-        if (int(body.size()) < bodyBytes)
+        if (words)
+            appendWords(body);
+        else if (int(body.size()) < bodyBytes)
             body.append(size_t(bodyBytes) - body.size(), 'x');
         std::string frame;
         frame.reserve(body.size() + 160);
@@ -685,6 +718,16 @@ void WsLoad::setArrivalTimes(bool on)
     for (auto &w : m_workers)
         w->call<int>([&w, on] {
             w->arrivalTimes = on;
+            return 0;
+        });
+}
+
+void WsLoad::setWords(bool on)
+{
+    for (auto &w : m_workers)
+        w->call<int>([&w, on] {
+            w->words = on;
+            w->wordState ^= uint64_t(w->index + 1) * 0xD1B54A32D192ED03ull;
             return 0;
         });
 }

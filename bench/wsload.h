@@ -60,6 +60,9 @@ public:
     // Before connect(): speak TLS (wss) to the server. Reconnects offer the session ticket the
     // server gave the connection before (resumption); tlsResumed() counts those it accepted.
     void setTls(bool on);
+    // Bodies of words (w0, w1, …, Zipf-distributed over 20,000 of them) instead of filler:
+    // text a search index sees in a real chat.
+    void setWords(bool on);
     size_t tlsResumed() const;
 
     // Opens every connection (spread over the workers) and waits until each has been resumed.

@@ -24,6 +24,10 @@ inline constexpr int DeviceNameMax = 64;
 inline constexpr int TokenMax = 128;
 inline constexpr int TraceparentMax = 55;
 inline constexpr int ReactionKeyMax = 16;
+inline constexpr int SearchQueryMax = 256;
+inline constexpr int SearchPageDefault = 20;
+inline constexpr int SearchPageMax = 50;
+inline constexpr int SearchSnippetMax = 400; // code points, highlights included
 
 // Reactions: different keys on one message, and users named per key in an aggregate.
 inline constexpr int ReactionKeysPerMessage = 20;

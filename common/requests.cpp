@@ -408,4 +408,68 @@ Result<EventPage> EventPage::fromJson(const QJsonObject &o)
     return p;
 }
 
+QJsonObject SearchHit::toJson() const
+{
+    QJsonArray spans;
+    for (const Span &h : highlights)
+        spans.append(QJsonArray { h.start, h.length });
+    return { { u"event"_s, event.toJson() }, { u"snippet"_s, snippet },
+             { u"highlights"_s, spans } };
+}
+
+Result<SearchHit> SearchHit::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    SearchHit hit;
+    const QJsonObject event = r.object(u"event");
+    hit.snippet = r.text(u"snippet", { 0, limits::SearchSnippetMax, TextKind::Multiline });
+    const QJsonArray spans = r.array(u"highlights", limits::SearchSnippetMax);
+    if (!r.ok())
+        return r.error();
+    auto e = RoomEvent::fromJson(event);
+    if (!e) {
+        Error err = e.error();
+        err.field = u"event."_s + err.field;
+        return err;
+    }
+    hit.event = std::move(e).value();
+    const qsizetype length = hit.snippet.toUcs4().size();
+    for (qsizetype i = 0; i < spans.size(); ++i) {
+        const QJsonArray pair = spans.at(i).toArray();
+        const qint64 start = pair.size() == 2 && pair.at(0).isDouble() ? pair.at(0).toInteger(-1) : -1;
+        const qint64 len = pair.size() == 2 && pair.at(1).isDouble() ? pair.at(1).toInteger(-1) : -1;
+        if (start < 0 || len <= 0 || start + len > length)
+            return makeError(ErrorCode::InvalidValue,
+                             u"a highlight is [start, length] inside the snippet"_s,
+                             u"highlights[%1]"_s.arg(i));
+        hit.highlights.append({ int(start), int(len) });
+    }
+    return hit;
+}
+
+QJsonObject SearchResults::toJson() const
+{
+    QJsonObject o { { u"results"_s, toJsonArray(results) }, { u"hasMore"_s, hasMore } };
+    if (hasMore)
+        o.insert(u"nextBefore"_s, nextBefore);
+    return o;
+}
+
+Result<SearchResults> SearchResults::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o);
+    SearchResults out;
+    out.hasMore = r.boolean(u"hasMore");
+    if (out.hasMore)
+        out.nextBefore = r.integer(u"nextBefore", 1, limits::MaxSafeInteger);
+    const QJsonArray results = r.array(u"results", limits::PageSizeMax);
+    if (!r.ok())
+        return r.error();
+    auto list = listFromJson<SearchHit>(results, u"results"_s);
+    if (!list)
+        return list.error();
+    out.results = std::move(list).value();
+    return out;
+}
+
 } // namespace confab

@@ -206,4 +206,34 @@ struct EventPage
     static Result<EventPage> fromJson(const QJsonObject &o);
 };
 
+// GET search: one match. `snippet` is plain text around the match (at most a few dozen words,
+// "…" where it was cut); `highlights` are the matched words in it, as [start, length] in code
+// points, so a client can mark them without parsing any markup.
+struct SearchHit
+{
+    struct Span
+    {
+        int start = 0;
+        int length = 0;
+        friend bool operator==(const Span &, const Span &) = default;
+    };
+    RoomEvent event; // the message as first sent (its edits are separate events)
+    QString snippet; // from its current text
+    QList<Span> highlights;
+
+    QJsonObject toJson() const;
+    static Result<SearchHit> fromJson(const QJsonObject &o);
+    friend bool operator==(const SearchHit &, const SearchHit &) = default;
+};
+
+struct SearchResults
+{
+    QList<SearchHit> results;
+    bool hasMore = false; // older matches may exist: ask again with before = nextBefore
+    qint64 nextBefore = 0; // with hasMore
+
+    QJsonObject toJson() const;
+    static Result<SearchResults> fromJson(const QJsonObject &o);
+};
+
 } // namespace confab

@@ -296,6 +296,31 @@ void registerRoomRoutes(Router &router, UserService *users, RoomService *rooms,
               });
 }
 
+void registerSearchRoute(Router &router, UserService *users, RoomService *rooms)
+{
+    authedRoute(router, users, "GET", u"/search"_s,
+                [rooms](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    std::optional<Error> err;
+                    const auto roomId = queryInt(req, u"roomId"_s, 1, limits::MaxSafeInteger, &err);
+                    const auto before = queryInt(req, u"before"_s, 1, limits::MaxSafeInteger, &err);
+                    const int limit = int(queryInt(req, u"limit"_s, 1, limits::SearchPageMax, &err)
+                                              .value_or(limits::SearchPageDefault));
+                    if (err)
+                        return res.sendError(*err);
+                    if (!req.query.hasQueryItem(u"q"_s))
+                        return res.sendError(makeError(ErrorCode::MissingField,
+                                                       u"say what to search for"_s, u"q"_s));
+                    const QString q = req.query.queryItemValue(u"q"_s, QUrl::FullyDecoded);
+                    if (auto bad = checkTextValue(q, { 1, limits::SearchQueryMax, TextKind::Line },
+                                                  u"q"_s))
+                        return res.sendError(*bad);
+                    rooms->search(s.userId, q, roomId, before.value_or(0), limit,
+                                  replyWith<SearchResults>(res, 200, [](const SearchResults &r) {
+                                      return r.toJson();
+                                  }));
+                });
+}
+
 void registerMessageRoutes(Router &router, UserService *users, MessageService *messages)
 {
     roomRoute(router, users, "POST", u"/messages"_s,
@@ -425,6 +450,7 @@ void registerApiRoutes(Router &router, UserService *users, RoomService *rooms,
     registerUserRoutes(router, users, rooms);
     registerRoomRoutes(router, users, rooms, presenceOf);
     registerMessageRoutes(router, users, messages);
+    registerSearchRoute(router, users, rooms);
 }
 
 } // namespace confab::server

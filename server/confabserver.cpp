@@ -1,6 +1,7 @@
 #include "confabserver.h"
 
 #include "roomstore.h"
+#include "search/searchindexer.h"
 
 #include "accounts/accountservice.h"
 #include "apiroutes.h"
@@ -43,7 +44,9 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     m_database = new Database(&m_metrics, this);
     m_guard = new ConnectionGuard(limits, &m_metrics, this);
     m_http = new HttpFrontend(&m_metrics, this);
-    m_ctx = ServerContext { m_database, &m_metrics, &m_cache, m_config, std::move(clock) };
+    m_search = new SearchIndexer(m_database, this);
+    m_ctx = ServerContext { m_database, &m_metrics, &m_cache, m_config, std::move(clock),
+                            m_search };
     m_bus = new LocalEventBus(this);
     // The cache learns of each event before the hub delivers it.
     connect(m_bus, &EventBus::published, this,
@@ -199,6 +202,7 @@ Result<quint16> ConfabServer::start()
     m_database->setCommitHooks({ roomstore::applySenderReads, roomstore::dropSenderReads });
     if (auto opened = m_database->open(m_config.dataDir); !opened)
         return opened.error();
+    m_search->start(); // what a crash left unindexed
     if (auto code = m_accounts->setupCodeIfNeeded(); !code)
         return code.error();
     else

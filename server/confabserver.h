@@ -24,6 +24,7 @@ class HttpFrontend;
 class MessageService;
 class RealtimeHub;
 class RoomService;
+class SearchIndexer;
 class TlsContext;
 class UserService;
 
@@ -75,6 +76,7 @@ private:
     ServerConfig m_config;
     Metrics m_metrics;
     Database *m_database = nullptr;
+    SearchIndexer *m_search = nullptr;
     EventCache m_cache;
     ServerContext m_ctx;
     EventBus *m_bus = nullptr;

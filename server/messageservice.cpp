@@ -5,6 +5,7 @@
 #include "mentions.h"
 #include "metrics.h"
 #include "roomstore.h"
+#include "search/searchindexer.h"
 
 #include <QJsonArray>
 #include <QSqlQuery>
@@ -157,8 +158,11 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                 return done(r.error());
             m_ctx.metrics->inc(u"confab_messages_total"_s,
                                { r->event ? u"new"_s : u"duplicate"_s });
-            if (r->event)
+            if (r->event) {
+                if (m_ctx.search)
+                    m_ctx.search->textChanged(r->event->id);
                 m_bus->publish({ *r->event });
+            }
             done(r->ack);
         });
 }
@@ -220,6 +224,8 @@ void MessageService::commitEvent(std::function<Result<RoomEvent>(QSqlDatabase &)
                                  std::function<void(Result<RoomEvent>)> done)
 {
     m_ctx.database->writeTyped<RoomEvent>(std::move(job), this, [this, done](Result<RoomEvent> r) {
+        if (r && m_ctx.search) // an edit or a delete
+            m_ctx.search->textChanged(r->id);
         if (r)
             m_bus->publish({ r.value() });
         done(std::move(r));

@@ -4,6 +4,8 @@
 #include "eventbus.h"
 #include "eventcache.h"
 #include "roomstore.h"
+#include "search/messagesearch.h"
+#include "search/searchindexer.h"
 
 #include <QSqlQuery>
 
@@ -371,6 +373,22 @@ Result<EventPage> RoomService::page(qint64 userId, qint64 roomId, std::optional<
         }
     }
     return roomstore::page(m_ctx.database->reader(), roomId, after, before, limit);
+}
+
+void RoomService::search(qint64 userId, const QString &typed, std::optional<qint64> roomId,
+                         qint64 before, int limit, std::function<void(Result<SearchResults>)> done)
+{
+    if (roomId) {
+        if (auto room = get(userId, *roomId); !room) // room_not_found, not_member
+            return done(room.error());
+    }
+    const auto run = [this, userId, typed, roomId, before, limit, done] {
+        done(messagesearch::search(m_ctx.database->reader(), typed, { roomId.value_or(0), userId },
+                                   before, limit));
+    };
+    if (!m_ctx.search)
+        return run();
+    m_ctx.search->whenCurrent(this, run);
 }
 
 Result<EventPage> RoomService::history(qint64 userId, qint64 roomId, std::optional<qint64> after,

@@ -42,6 +42,13 @@ public:
     Result<EventPage> history(qint64 userId, qint64 roomId, std::optional<qint64> after,
                               std::optional<qint64> before, int limit) const;
 
+    // GET search: the newest `limit` matches of `typed` older than event `before` (0: none), best
+    // first within the page; in `roomId` (one the user may read) or else every room the user is
+    // in (docs/protocol.md, "Search").
+    // Answers once every message acknowledged before the call is in the index.
+    void search(qint64 userId, const QString &typed, std::optional<qint64> roomId, qint64 before,
+                int limit, std::function<void(Result<SearchResults>)> done);
+
 private:
     Result<EventPage> page(qint64 userId, qint64 roomId, std::optional<qint64> after,
                               std::optional<qint64> before, int limit) const;

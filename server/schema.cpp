@@ -111,6 +111,27 @@ const QList<QStringList> &migrations()
             "  seq INTEGER NOT NULL,"
             "  PRIMARY KEY (target_id, key, user_id)) WITHOUT ROWID"_s,
         },
+        // 5: full-text search (server/search/). One row per message that is not deleted, rowid =
+        // its event id, `body` its current text (the newest edit). Built here once from the log;
+        // kept current after by SearchIndexer, up to the event id in meta 'search_indexed'. The
+        // 3-character prefix index answers "dep*" with one doclist instead of merging those of
+        // every word it starts.
+        {
+            u"CREATE VIRTUAL TABLE message_search USING fts5("
+            "  body, tokenize = 'unicode61 remove_diacritics 2', prefix = '3')"_s,
+            u"WITH latest AS ("
+            "  SELECT json_extract(content, '$.targetId') AS target,"
+            "         json_extract(content, '$.body') AS body, MAX(seq)"
+            "  FROM events WHERE type = 'edit' AND json_extract(content, '$.redacted') IS NULL"
+            "  GROUP BY room_id, target)"
+            " INSERT INTO message_search (rowid, body)"
+            " SELECT m.id, COALESCE(latest.body, json_extract(m.content, '$.body'))"
+            " FROM events m LEFT JOIN latest ON latest.target = m.id"
+            " WHERE m.type = 'message' AND json_extract(m.content, '$.redacted') IS NULL"
+            " ORDER BY m.id"_s,
+            u"INSERT INTO meta (key, value)"
+            " SELECT 'search_indexed', COALESCE(MAX(id), 0) FROM events"_s,
+        },
     };
     return all;
 }

@@ -13,6 +13,7 @@ namespace confab::server {
 class Database;
 class EventCache;
 class Metrics;
+class SearchIndexer;
 
 using Clock = std::function<qint64()>; // ms since the epoch, UTC; must be thread-safe
 
@@ -28,6 +29,7 @@ struct ServerContext
     EventCache *cache = nullptr;
     ServerConfig config;
     Clock now = systemNowMs;
+    SearchIndexer *search = nullptr; // keeps the full-text index current (search/)
 };
 
 } // namespace confab::server

@@ -133,6 +133,14 @@ void tst_Database::upgradeToReadMarkersNumbersMessagesAndReadsWhatWasThere()
     // Everyone had read what was there: nothing is unread after the upgrade.
     const auto states = roomstore::readStates(db.reader(), 2);
     QCOMPARE(states.value(1), (ReadState { 1, 5, 0, 0 }));
+    // The search index is built by the migration: every message with its current text (the
+    // edited one as edited).
+    QVERIFY(q.exec(u"SELECT e.seq, s.body FROM message_search s"
+                   " JOIN events e ON e.id = s.rowid ORDER BY e.seq"_s));
+    QStringList indexed;
+    while (q.next())
+        indexed << u"%1:%2"_s.arg(q.value(0).toString(), q.value(1).toString());
+    QCOMPARE(indexed, (QStringList { u"2:x"_s, u"3:z"_s, u"5:w"_s }));
 }
 
 void tst_Database::writeCompletesAfterCommitAndSurvivesReopen()

@@ -1,0 +1,252 @@
+#include "messagesearch.h"
+
+#include "database.h"
+#include "protocollimits.h"
+#include "roomstore.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlQuery>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace confab::server::messagesearch {
+
+namespace {
+
+constexpr char16_t kMarkOpen = 0x02; // what snippet() puts around a match (never in a body:
+constexpr char16_t kMarkClose = 0x03; // message text refuses control characters)
+
+bool hasWordCharacter(const QString &s)
+{
+    return std::any_of(s.cbegin(), s.cend(), [](QChar c) { return c.isLetterOrNumber(); });
+}
+
+QString quoted(const QString &term)
+{
+    QString t = term;
+    t.replace(u'"', u"\"\""_s);
+    return u'"' + t + u'"';
+}
+
+// FTS5's snippet with marks → plain text and the marked spans, in code points.
+void unmark(const QString &marked, SearchHit *hit)
+{
+    QString plain;
+    int codePoints = 0;
+    int start = -1;
+    const QList<uint> ucs4 = marked.toUcs4();
+    for (const uint c : ucs4) {
+        if (c == kMarkOpen) {
+            start = codePoints;
+        } else if (c == kMarkClose) {
+            if (start >= 0 && codePoints > start)
+                hit->highlights.append({ start, codePoints - start });
+            start = -1;
+        } else if (codePoints < limits::SearchSnippetMax) {
+            plain += QString::fromUcs4(reinterpret_cast<const char32_t *>(&c), 1);
+            ++codePoints;
+        }
+    }
+    if (start >= 0 && codePoints > start) // cut inside a match
+        hit->highlights.append({ start, codePoints - start });
+    hit->snippet = plain;
+}
+
+// BM25's weighting of one message: how often the words found occur in it against its length
+// (k1 1.2, b 0.75, a typical chat line of 12 words). Without the corpus-wide IDF: every result
+// holds every word, and counting a common word's messages would cost a pass over all of them.
+double relevance(const QString &highlighted)
+{
+    int found = 0, words = 0;
+    bool inWord = false;
+    for (const QChar c : highlighted) {
+        if (c == kMarkOpen) {
+            ++found;
+        } else if (c.isLetterOrNumber()) {
+            words += !inWord;
+            inWord = true;
+            continue;
+        }
+        inWord = false;
+    }
+    constexpr double k1 = 1.2, b = 0.75, typical = 12;
+    const double tf = found;
+    return tf * (k1 + 1) / (tf + k1 * (1 - b + b * words / typical));
+}
+
+constexpr qint64 kBudgetMs = 15;
+
+} // namespace
+
+Result<Progress> catchUp(QSqlDatabase &db, int maxEvents)
+{
+    qint64 mark = 0, newest = 0;
+    {
+        CachedQuery q(db,
+                      u"SELECT (SELECT value FROM meta WHERE key = 'search_indexed'),"
+                      u" (SELECT MAX(id) FROM events)"_s);
+        if (auto r = execCached(q); !r)
+            return r.error();
+        if (q->next()) {
+            mark = q->value(0).toLongLong();
+            newest = q->value(1).toLongLong();
+        }
+    }
+    if (newest <= mark)
+        return Progress { mark, false };
+    const qint64 through = qMin(newest, mark + maxEvents);
+    // The log's events in (mark, through], in three statements: new messages as their text is
+    // now (deleted ones are redacted in the log, and skipped), then edits in log order (the
+    // newest wins; a redacted edit belongs to a deleted message), then deletes.
+    CachedQuery add(db,
+                    u"INSERT INTO message_search (rowid, body)"
+                    u" SELECT id, json_extract(content, '$.body') FROM events"
+                    u" WHERE id > ? AND id <= ? AND type = 'message'"
+                    u" AND json_extract(content, '$.redacted') IS NULL"_s);
+    if (auto r = execCached(add, { mark, through }); !r)
+        return r.error();
+    CachedQuery edits(db,
+                      u"SELECT json_extract(content, '$.targetId'), json_extract(content, '$.body')"
+                      u" FROM events WHERE id > ? AND id <= ? AND type = 'edit'"
+                      u" AND json_extract(content, '$.redacted') IS NULL ORDER BY id"_s);
+    if (auto r = execCached(edits, { mark, through }); !r)
+        return r.error();
+    QList<QPair<qint64, QString>> edited;
+    while (edits->next())
+        edited.append({ edits->value(0).toLongLong(), edits->value(1).toString() });
+    CachedQuery replace(db, u"UPDATE message_search SET body = ? WHERE rowid = ?"_s);
+    for (const auto &[id, body] : std::as_const(edited)) {
+        if (auto r = execCached(replace, { body, id }); !r)
+            return r.error();
+    }
+    CachedQuery drop(db,
+                     u"DELETE FROM message_search WHERE rowid IN ("
+                     u" SELECT json_extract(content, '$.targetId') FROM events"
+                     u" WHERE id > ? AND id <= ? AND type = 'delete')"_s);
+    if (auto r = execCached(drop, { mark, through }); !r)
+        return r.error();
+    CachedQuery save(db,
+                     u"INSERT INTO meta (key, value) VALUES ('search_indexed', ?)"
+                     u" ON CONFLICT (key) DO UPDATE SET value = excluded.value"_s);
+    if (auto r = execCached(save, { QString::number(through) }); !r)
+        return r.error();
+    return Progress { through, through < newest };
+}
+
+QString matchExpression(const QString &typed)
+{
+    QStringList terms;
+    qsizetype i = 0;
+    const qsizetype n = typed.size();
+    while (i < n) {
+        if (typed.at(i).isSpace()) {
+            ++i;
+            continue;
+        }
+        if (typed.at(i) == u'"') { // a phrase, up to the next quote (or the end)
+            const qsizetype end = typed.indexOf(u'"', i + 1);
+            const QString phrase = typed.mid(i + 1, end < 0 ? -1 : end - i - 1);
+            if (hasWordCharacter(phrase))
+                terms.append(quoted(phrase));
+            i = end < 0 ? n : end + 1;
+            continue;
+        }
+        qsizetype end = i;
+        while (end < n && !typed.at(end).isSpace() && typed.at(end) != u'"')
+            ++end;
+        QString word = typed.mid(i, end - i);
+        bool prefix = word.endsWith(u'*');
+        while (word.endsWith(u'*'))
+            word.chop(1);
+        // A prefix of fewer than 3 characters would merge the doclists of a large part of the
+        // vocabulary (hundreds of ms on a million messages): it is searched as a word.
+        prefix = prefix && word.toUcs4().size() >= 3;
+        if (hasWordCharacter(word))
+            terms.append(quoted(word) + (prefix ? u" *"_s : QString()));
+        i = end;
+    }
+    return terms.join(u" AND "_s);
+}
+
+Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope &scope,
+                             qint64 before, int limit)
+{
+    SearchResults out;
+    const QString terms = matchExpression(typed);
+    if (terms.isEmpty())
+        return out;
+    qint64 upper = before > 0 ? before : limits::MaxSafeInteger;
+    {
+        CachedQuery newest(db, u"SELECT MAX(rowid) FROM message_search"_s);
+        if (auto r = execCached(newest); !r)
+            return r.error();
+        if (!newest->next() || newest->value(0).isNull())
+            return out; // nothing indexed
+        upper = qMin(upper, newest->value(0).toLongLong() + 1);
+    }
+    // The rooms: a join per candidate row (a primary-key lookup), not a filter inside FTS5,
+    // whose doclists for "every message of room r" would be as long as the room.
+    const QString rooms = scope.roomId
+        ? u"e.room_id = ?"_s
+        : u"e.room_id IN (SELECT m.room_id FROM members m JOIN rooms r ON r.id = m.room_id"
+          u" WHERE m.user_id = ? AND r.deleted = 0)"_s;
+    CachedQuery q(db,
+                  u"SELECT e.id, e.room_id, e.seq, e.type, e.sender_id, e.ts, e.content,"
+                  u" e.client_msg_id, snippet(message_search, 0, char(2), char(3), '…', 24),"
+                  u" highlight(message_search, 0, char(2), char(3)), message_search.body"
+                  u" FROM message_search JOIN events e ON e.id = message_search.rowid"
+                  u" WHERE message_search MATCH ? AND message_search.rowid < ?"
+                  u" AND message_search.rowid >= ? AND "_s
+                      + rooms + u" ORDER BY message_search.rowid DESC LIMIT ?"_s);
+    // Newest first, in windows of event ids that grow fourfold, until the page is full, the
+    // oldest message is passed, or the time budget is spent (a common word in a room with few
+    // messages, a prefix of many words): then the page ends early and says where to go on.
+    QElapsedTimer spent;
+    spent.start();
+    QList<QPair<double, SearchHit>> page;
+    qint64 window = 4096;
+    bool exhausted = false;
+    while (page.size() <= limit) {
+        const qint64 lower = qMax<qint64>(0, upper - window);
+        if (auto r = execCached(q, { u"body : (%1)"_s.arg(terms), upper, lower,
+                                     scope.roomId ? scope.roomId : scope.userId,
+                                     limit + 1 - int(page.size()) });
+            !r)
+            return r.error();
+        while (q->next()) {
+            SearchHit hit;
+            hit.event = roomstore::eventFromRow(*q);
+            hit.event.content.insert(u"body"_s, q->value(10).toString()); // as it reads now
+            unmark(q->value(8).toString(), &hit);
+            page.append({ relevance(q->value(9).toString()), std::move(hit) });
+        }
+        upper = lower;
+        window *= 4;
+        if (lower == 0) {
+            exhausted = true;
+            break;
+        }
+        if (spent.elapsed() >= kBudgetMs)
+            break;
+    }
+    if (page.size() > limit) {
+        page.removeLast();
+        out.hasMore = true;
+        out.nextBefore = page.last().second.event.id;
+    } else if (!exhausted) {
+        out.hasMore = true;
+        out.nextBefore = upper;
+    }
+    // Best first within the page; equal scores keep newest first.
+    std::stable_sort(page.begin(), page.end(),
+                     [](const auto &a, const auto &b) { return a.first > b.first; });
+    for (auto &p : page)
+        out.results.append(std::move(p.second));
+    return out;
+}
+
+} // namespace confab::server::messagesearch

@@ -1,0 +1,91 @@
+#include "searchindexer.h"
+
+#include "database.h"
+#include "messagesearch.h"
+
+#include <QPointer>
+
+using namespace std::chrono_literals;
+
+namespace confab::server {
+
+SearchIndexer::SearchIndexer(Database *database, QObject *parent)
+    : QObject(parent)
+    , m_database(database)
+{
+    m_tick.setInterval(100ms);
+    connect(&m_tick, &QTimer::timeout, this, &SearchIndexer::tick);
+    m_sinceChange.start();
+}
+
+void SearchIndexer::start()
+{
+    catchUp();
+}
+
+void SearchIndexer::textChanged(qint64 eventId)
+{
+    // Per message: two compares and a clock read, no timer restart.
+    m_committed = qMax(m_committed, eventId);
+    m_sinceChange.restart();
+    if (m_committed - m_indexed >= MaxBacklog && !m_running)
+        catchUp();
+    else if (!m_tick.isActive())
+        m_tick.start();
+}
+
+void SearchIndexer::tick()
+{
+    if (m_running)
+        return;
+    if (m_indexed >= m_committed) {
+        m_tick.stop();
+        return;
+    }
+    if (m_sinceChange.elapsed() >= QuietMs)
+        catchUp();
+}
+
+void SearchIndexer::whenCurrent(QObject *context, std::function<void()> then)
+{
+    if (m_indexed >= m_committed && !m_running && m_waiting.isEmpty()) {
+        then();
+        return;
+    }
+    QPointer<QObject> guard(context);
+    m_waiting.append([guard, then = std::move(then)] {
+        if (guard)
+            then();
+    });
+    if (!m_running)
+        catchUp();
+}
+
+void SearchIndexer::catchUp()
+{
+    m_running = true;
+    m_database->writeTyped<messagesearch::Progress>(
+        [](QSqlDatabase &db) { return messagesearch::catchUp(db, EventsPerJob); }, this,
+        [this](Result<messagesearch::Progress> r) {
+            m_running = false;
+            if (r) {
+                m_indexed = qMax(m_indexed, r->indexedThrough);
+                m_committed = qMax(m_committed, r->indexedThrough);
+            }
+            const bool behind = !r || r->more || m_indexed < m_committed;
+            // Someone waits, or the backlog is still too long: go on at once. Else the tick
+            // decides (a failed job is tried again there).
+            if (behind && r && (!m_waiting.isEmpty() || m_committed - m_indexed >= MaxBacklog / 2))
+                return catchUp();
+            if (behind) {
+                if (!m_tick.isActive())
+                    m_tick.start();
+                return;
+            }
+            const QList<std::function<void()>> waiting = std::exchange(m_waiting, {});
+            for (const auto &w : waiting)
+                w();
+        });
+}
+
+} // namespace confab::server
