@@ -47,6 +47,7 @@ private slots:
     void serverAwayShowsConnectingWithTheNextRetry();
     void aRestartedClientResumesFromItsCache();
     void readsMadeWhileTheServerIsAwayReachItAfterARestart();
+    void reactionsMadeWhileTheServerIsAwayReachItOnceAfterARestart();
 };
 
 void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
@@ -195,6 +196,57 @@ void tst_ChatClient::readsMadeWhileTheServerIsAwayReachItAfterARestart()
     QTRY_VERIFY(!told.isEmpty());
     QCOMPARE(told.last()[0].value<ReadState>().readSeq, seq);
     QVERIFY(a.cache().unsentReads().isEmpty()); // acknowledged: nothing left to send
+}
+
+void tst_ChatClient::reactionsMadeWhileTheServerIsAwayReachItOnceAfterARestart()
+{
+    QTemporaryDir data, dir;
+    const quint16 port = freeLocalPort();
+    const auto tweak = [&](server::ServerConfig &cfg) {
+        cfg.dataDir = data.path();
+        cfg.port = port;
+    };
+    auto server = std::make_unique<TestServer>(tweak);
+    const auto alice = server->signUp(u"ann"_s);
+    const qint64 room = server->createRoom(alice.token, u"general"_s);
+    const auto ack = server->post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                                  { { u"clientMsgId"_s, u"a1"_s }, { u"body"_s, u"news"_s } },
+                                  alice.token);
+    const qint64 msg = ack.json().value(u"eventId"_s).toInteger();
+    const QUrl url = server->url({});
+    server.reset(); // away
+    {
+        ChatClient a(url, alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
+        QVERIFY(a.start().ok());
+        a.react(room, msg, u"👍"_s, true);
+        a.react(room, msg, u"🎉"_s, true);
+        a.react(room, msg, u"🎉"_s, false); // changed her mind: only the newest intent is kept
+        QCOMPARE(a.unsentReactions().size(), 2);
+    } // the app quits before the server is back
+    server = std::make_unique<TestServer>(tweak);
+    const auto keys = [&] {
+        QStringList out;
+        const HttpResult page = server->get(u"/api/v1/rooms/%1/events"_s.arg(room), alice.token);
+        for (const QJsonValue &v : page.json().value(u"events"_s).toArray()) {
+            for (const QJsonValue &r : v[u"content"_s][u"reactions"_s].toArray())
+                out << u"%1×%2"_s.arg(r[u"key"_s].toString()).arg(r[u"count"_s].toInt());
+        }
+        return out;
+    };
+    const auto lastSeq = [&] {
+        return server->get(u"/api/v1/rooms/%1"_s.arg(room), alice.token).json()[u"lastSeq"_s].toInteger();
+    };
+    const qint64 before = lastSeq();
+    ChatClient a(url, alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
+    QVERIFY(a.start().ok());
+    QTRY_COMPARE(keys(), QStringList { u"👍×1"_s });
+    QTRY_VERIFY(a.cache().unsentReactions().isEmpty());
+    QCOMPARE(lastSeq(), before + 1); // one reaction event; taking back 🎉 it never had: none
+    // Sent again (as after a lost answer): the server changes nothing.
+    a.react(room, msg, u"👍"_s, true);
+    QTRY_VERIFY(a.unsentReactions().isEmpty());
+    QCOMPARE(lastSeq(), before + 1);
+    QCOMPARE(keys(), QStringList { u"👍×1"_s });
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)

@@ -183,6 +183,7 @@ private slots:
     void settingsAreAppliedAndRemembered();
     void unreadIsTheSameOnEveryDeviceAndSurvivesARestart();
     void replyQuoteAndJumpToTheOriginal();
+    void reactionChipsShowToggleAndNameWhoReacted();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -1177,6 +1178,105 @@ void tst_ChatWindow::replyQuoteAndJumpToTheOriginal()
         }
         return false;
     }());
+}
+
+void tst_ChatWindow::reactionChipsShowToggleAndNameWhoReacted()
+{
+    AliceAndBob fixture(u"general"_s);
+    auto &[server, alice, bob, room] = fixture;
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    const auto ship = wb.send(room, u"s"_s, u"ship it?"_s);
+    QVERIFY(ship);
+    const QString reactions = u"/api/v1/rooms/%1/messages/%2/reactions"_s.arg(room).arg(ship->eventId);
+    QCOMPARE(server.post(reactions, { { u"key"_s, u"👍"_s } }, bob.token).status, 200);
+    // What the server counts, as Alice reads it: key → (count, mine).
+    const auto serverCounts = [&] {
+        QMap<QString, QPair<int, bool>> out;
+        const HttpResult page = server.get(u"/api/v1/rooms/%1/events"_s.arg(room), alice.token);
+        for (const QJsonValue &v : page.json().value(u"events"_s).toArray()) {
+            if (v[u"id"_s].toInteger() != ship->eventId)
+                continue;
+            for (const QJsonValue &r : v[u"content"_s][u"reactions"_s].toArray())
+                out.insert(r[u"key"_s].toString(), { r[u"count"_s].toInt(), r[u"mine"_s].toBool() });
+        }
+        return out;
+    };
+    QTemporaryDir dir;
+    ClientSettings settings(dir.filePath(u"confab.conf"_s));
+    ChatWindow::Options withSettings;
+    withSettings.settings = &settings;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s), withSettings);
+    a.window->resize(900, 600);
+    a.window->show();
+    a.window->openRoom(room);
+    MessageListModel *m = a.window->timeline();
+    QTRY_VERIFY(rowWithBody(m, u"ship it?"_s) >= 0);
+    const auto index = [&] { return m->index(rowWithBody(m, u"ship it?"_s)); };
+    const auto chips = [&] {
+        QMap<QString, QPair<int, bool>> out;
+        for (const QJsonValue &r : index().data(MessageListModel::ReactionsRole).toJsonArray())
+            out.insert(r[u"key"_s].toString(), { r[u"count"_s].toInt(), r[u"mine"_s].toBool() });
+        return out;
+    };
+    QTRY_COMPARE(chips(), (QMap<QString, QPair<int, bool>> { { u"👍"_s, { 1, false } } }));
+    MessageDelegate *d = a.window->delegate();
+    QCOMPARE(d->reactionTip(index(), u"👍"_s), u"bob reacted with 👍"_s);
+    // The chip is painted under the message: ink in its rectangle.
+    QListView *view = a.window->messageView();
+    const auto chipRect = [&](const QString &key) {
+        QStyleOptionViewItem opt;
+        opt.font = view->font();
+        opt.rect = view->visualRect(index());
+        for (const auto &[k, rect] : d->reactionRects(opt, index())) {
+            if (k == key)
+                return rect;
+        }
+        return QRect();
+    };
+    QTRY_VERIFY(!chipRect(u"👍"_s).isNull());
+    const QImage shot = view->viewport()->grab().toImage();
+    const QColor base = view->palette().color(QPalette::Base);
+    int ink = 0;
+    const QRect chip = chipRect(u"👍"_s);
+    for (int y = chip.top(); y <= chip.bottom(); ++y)
+        for (int x = chip.left(); x <= chip.right(); ++x)
+            ink += qAbs(shot.pixelColor(x * shot.devicePixelRatio(), y * shot.devicePixelRatio())
+                            .lightness()
+                        - base.lightness())
+                > 40;
+    QVERIFY2(ink > 30, qPrintable(u"chip ink: %1"_s.arg(ink)));
+
+    // A click on the chip adds Alice's 👍: the server counts it, and the chip shows it as hers.
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, chipRect(u"👍"_s).center());
+    QTRY_COMPARE(serverCounts(), (QMap<QString, QPair<int, bool>> { { u"👍"_s, { 2, true } } }));
+    QTRY_COMPARE(chips(), (QMap<QString, QPair<int, bool>> { { u"👍"_s, { 2, true } } }));
+    QCOMPARE(d->reactionTip(index(), u"👍"_s), u"bob and You reacted with 👍"_s);
+    // The React action opens the picker; 🎉 from it is added.
+    QVERIFY(d->actions(index()).contains(MessageDelegate::Action::React));
+    emit d->actionTriggered(index(), MessageDelegate::Action::React);
+    QTRY_VERIFY(a.window->reactionPicker() && a.window->reactionPicker()->isVisible());
+    QAction *party = nullptr;
+    for (QAction *action : a.window->reactionPicker()->actions())
+        party = action->text() == u"🎉"_s ? action : party;
+    QVERIFY(party);
+    party->trigger();
+    QTRY_COMPARE(serverCounts(), (QMap<QString, QPair<int, bool>> { { u"👍"_s, { 2, true } },
+                                                                     { u"🎉"_s, { 1, true } } }));
+    QTRY_COMPARE(chips(), serverCounts());
+    QCOMPARE(settings.recentReactions().value(0), u"🎉"_s); // offered first next time
+    // A second click takes her 👍 back; Bob's stays.
+    QTRY_VERIFY(!chipRect(u"👍"_s).isNull());
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, chipRect(u"👍"_s).center());
+    QTRY_COMPARE(serverCounts(), (QMap<QString, QPair<int, bool>> { { u"👍"_s, { 1, false } },
+                                                                     { u"🎉"_s, { 1, true } } }));
+    QTRY_COMPARE(chips(), serverCounts());
+    // Bob deletes his message: its chips go.
+    QCOMPARE(server.request("DELETE", u"/api/v1/rooms/%1/messages/%2"_s.arg(room).arg(ship->eventId),
+                            {}, bob.token)
+                 .status,
+             200);
+    QTRY_VERIFY(index().data(MessageListModel::ReactionsRole).toJsonArray().isEmpty());
 }
 
 QTEST_MAIN(tst_ChatWindow)

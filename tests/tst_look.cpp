@@ -321,17 +321,19 @@ void tst_Look::hoverShowsActionsAndTheExactTimeIsATooltip()
     delegate.setClock([] { return kNow; });
     const QPalette palette = lightPalette();
     QCOMPARE(delegate.actions(model.index(0)),
-             (QList { MessageDelegate::Action::Reply, MessageDelegate::Action::Copy }));
+             (QList { MessageDelegate::Action::Reply, MessageDelegate::Action::React,
+                      MessageDelegate::Action::Copy }));
     QCOMPARE(delegate.actions(model.index(1)),
-             (QList { MessageDelegate::Action::Reply, MessageDelegate::Action::Copy,
-                      MessageDelegate::Action::Edit, MessageDelegate::Action::Delete }));
+             (QList { MessageDelegate::Action::Reply, MessageDelegate::Action::React,
+                      MessageDelegate::Action::Copy, MessageDelegate::Action::Edit,
+                      MessageDelegate::Action::Delete }));
     const Rendered still = render(delegate, model, palette, 1);
     const Rendered hovered = render(delegate, model, palette, 1, 1);
     QStyleOptionViewItem opt;
     opt.font = QApplication::font();
     opt.rect = QRect(0, still.layouts[0].height, 640, still.layouts[1].height);
     const auto buttons = delegate.actionRects(opt, model.index(1));
-    QCOMPARE(buttons.size(), 4);
+    QCOMPARE(buttons.size(), 5);
     for (const auto &[action, rect] : buttons) {
         // Drawn only while hovered.
         QVERIFY(ink(hovered.image, rect, palette.color(QPalette::Base)) > 20);
@@ -347,7 +349,7 @@ void tst_Look::hoverShowsActionsAndTheExactTimeIsATooltip()
     QVERIFY2(exact.contains(u"2026"_s) && exact.contains(u"09:00:00"_s), qPrintable(exact));
     // A click on a button is that action (and not a row click).
     QSignalSpy triggered(&delegate, &MessageDelegate::actionTriggered);
-    const QPoint inside = buttons[2].second.center(); // Edit
+    const QPoint inside = buttons[3].second.center(); // Edit
     QMouseEvent press(QEvent::MouseButtonPress, inside, inside, Qt::LeftButton, Qt::LeftButton,
                       Qt::NoModifier);
     QMouseEvent release(QEvent::MouseButtonRelease, inside, inside, Qt::LeftButton,

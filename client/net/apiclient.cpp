@@ -118,7 +118,8 @@ void ApiClient::attempt(std::shared_ptr<Attempt> a)
     QUrl url = m_server;
     const QString path = a->path.startsWith(u"//"_s) ? a->path.mid(1) : u"/api/v1"_s + a->path;
     const qsizetype q = path.indexOf(u'?');
-    url.setPath(q < 0 ? path : path.left(q));
+    // Tolerant: a path segment may arrive percent-encoded (a reaction key "a/b" is a%2Fb).
+    url.setPath(q < 0 ? path : path.left(q), QUrl::TolerantMode);
     if (q >= 0)
         url.setQuery(path.mid(q + 1));
     QNetworkRequest req(url);
@@ -373,6 +374,33 @@ void ApiClient::deleteMessage(qint64 roomId, qint64 eventId,
 {
     call("DELETE", u"/rooms/%1/messages/%2"_s.arg(roomId).arg(eventId), {}, Idempotency::Safe,
          typed<RoomEvent>(std::move(done)));
+}
+
+void ApiClient::react(qint64 roomId, qint64 eventId, const QString &key, bool add,
+                      std::function<void(Result<ReactionResult>)> done)
+{
+    const QString path = u"/rooms/%1/messages/%2/reactions"_s.arg(roomId).arg(eventId);
+    // Both are idempotent (adding what is there, removing what is not: "changed": false).
+    if (add)
+        call("POST", path, ReactRequest { key }.toJson(), Idempotency::Safe,
+             typed<ReactionResult>(std::move(done)));
+    else
+        call("DELETE", path + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(key)), {},
+             Idempotency::Safe, typed<ReactionResult>(std::move(done)));
+}
+
+void ApiClient::search(const QString &query, qint64 roomId, qint64 before, int limit,
+                       std::function<void(Result<SearchResults>)> done)
+{
+    QUrlQuery q;
+    q.addQueryItem(u"q"_s, QString::fromLatin1(QUrl::toPercentEncoding(query)));
+    q.addQueryItem(u"limit"_s, QString::number(limit));
+    if (roomId)
+        q.addQueryItem(u"roomId"_s, QString::number(roomId));
+    if (before)
+        q.addQueryItem(u"before"_s, QString::number(before));
+    call("GET", u"/search?"_s + q.toString(QUrl::FullyEncoded), {}, Idempotency::Safe,
+         typed<SearchResults>(std::move(done)));
 }
 
 } // namespace confab::client

@@ -99,6 +99,12 @@ public:
     void editMessage(qint64 roomId, qint64 eventId, const QString &body,
                      std::function<void(Result<RoomEvent>)> done);
     void deleteMessage(qint64 roomId, qint64 eventId, std::function<void(Result<RoomEvent>)> done);
+    // Adds (add) or removes the user's reaction `key` to a message. Idempotent on the server.
+    void react(qint64 roomId, qint64 eventId, const QString &key, bool add,
+               std::function<void(Result<ReactionResult>)> done);
+    // GET search (docs/protocol.md, "Search"); roomId 0: every room the user is in.
+    void search(const QString &query, qint64 roomId, qint64 before, int limit,
+                std::function<void(Result<SearchResults>)> done);
 
     static QString newTraceparent();
 

@@ -60,6 +60,7 @@ ChatClient::ChatClient(QUrl server, QString token, const QString &accountDir, Op
             emit readChanged(state);
         }
         flushReads();
+        flushReactions();
     });
     const auto readChanged = [this](const ReadState &state) {
         if (m_unsentReads.value(state.roomId, -1) <= state.readSeq)
@@ -165,6 +166,7 @@ Result<bool> ChatClient::start()
     if (!opened)
         return opened;
     m_unsentReads = m_cache.unsentReads(); // read here while the server was away
+    m_unsentReactions = m_cache.unsentReactions();
     // Resume exactly where the last run stopped.
     const auto cursors = m_cache.cursors();
     for (auto it = cursors.cbegin(); it != cursors.cend(); ++it)
@@ -249,6 +251,46 @@ void ChatClient::flushReads()
             emit readChanged(r.value());
             if (m_unsentReads.contains(roomId))
                 flushReads(); // read further while this one was on its way
+        });
+    }
+}
+
+void ChatClient::react(qint64 roomId, qint64 eventId, const QString &key, bool add)
+{
+    const LocalCache::UnsentReaction r { roomId, eventId, key, add };
+    m_unsentReactions.removeIf([&](const LocalCache::UnsentReaction &u) {
+        return u.eventId == eventId && u.key == key;
+    });
+    m_unsentReactions.append(r);
+    m_cache.putUnsentReaction(r); // on disk before the network, like the outbox
+    flushReactions();
+}
+
+void ChatClient::flushReactions()
+{
+    if (!m_running)
+        return;
+    for (const LocalCache::UnsentReaction &r : std::as_const(m_unsentReactions)) {
+        const QString id = QString::number(r.eventId) + u' ' + r.key;
+        if (m_reactionsInFlight.contains(id))
+            continue; // a newer intent goes after this answer
+        m_reactionsInFlight.insert(id);
+        m_api.react(r.roomId, r.eventId, r.key, r.add, [this, r, id](Result<ReactionResult> res) {
+            m_reactionsInFlight.remove(id);
+            const bool transient = !res
+                && (res.error().code == ErrorCode::Unavailable
+                    || res.error().code == ErrorCode::Internal
+                    || res.error().code == ErrorCode::RateLimited
+                    || res.error().code == ErrorCode::RequestTimeout);
+            if (transient)
+                return; // kept: sent again after the next connect
+            m_cache.dropUnsentReaction(r);
+            const bool stillWanted = m_unsentReactions.removeIf(
+                [&](const LocalCache::UnsentReaction &u) { return u == r; });
+            if (!res)
+                emit reactionRefused(r.roomId, r.eventId, r.key, res.error());
+            if (!stillWanted)
+                flushReactions(); // the user changed their mind meanwhile
         });
     }
 }

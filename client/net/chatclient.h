@@ -102,6 +102,11 @@ public:
     // This device has shown room `roomId` up to `seq`: the server moves the user's marker
     // (forward only) and tells the other devices. Kept and resent until the server has it.
     void markRead(qint64 roomId, qint64 seq);
+    // Adds (add) or takes back the user's reaction `key` to a message: kept on disk until the
+    // server confirms it, sent again after a reconnect (idempotent on the server); the newest
+    // intent per message and key wins. The change shows when its event comes back.
+    void react(qint64 roomId, qint64 eventId, const QString &key, bool add);
+    QList<LocalCache::UnsentReaction> unsentReactions() const { return m_unsentReactions; }
     ApiClient &api() { return m_api; }
     RealtimeConnection &realtime() { return m_realtime; }
     Outbox &outbox() { return m_outbox; }
@@ -109,6 +114,8 @@ public:
     RoomSequencer &sequencer() { return m_sequencer; }
 
 signals:
+    // The server refused a reaction for good (the message was deleted, the user left the room).
+    void reactionRefused(qint64 roomId, qint64 eventId, const QString &key, const confab::Error &error);
     void eventReceived(const confab::RoomEvent &event); // in order per room, once
     void connectionStateChanged(const confab::client::ConnectionState &state);
     void roomReset(qint64 roomId); // reload it over REST
@@ -127,6 +134,7 @@ private:
     void onRealtimeFailure();
     void sendItem(const Outbox::Item &item, std::function<void(Result<SendAck>)> done);
     void flushReads(); // the markers not yet told to the server
+    void flushReactions(); // the reactions not yet confirmed
 
     Options m_options;
     ApiClient m_api;
@@ -143,6 +151,8 @@ private:
     Diagnostics m_diag;
     QHash<qint64, qint64> m_unsentReads; // roomId → seq read here, not yet acknowledged
     QSet<qint64> m_readsOverRest; // rooms whose marker is on its way over REST
+    QList<LocalCache::UnsentReaction> m_unsentReactions; // oldest first
+    QSet<QString> m_reactionsInFlight; // "eventId key" on its way
 };
 
 } // namespace confab::client

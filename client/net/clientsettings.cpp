@@ -162,6 +162,19 @@ void ClientSettings::setMuted(const QString &accountKey, qint64 roomId, bool mut
     m_settings->setValue(accountGroup(accountKey) + u"/muted"_s, list);
 }
 
+QStringList ClientSettings::recentReactions() const
+{
+    return m_settings->value(u"preferences/recentReactions"_s).toStringList();
+}
+
+void ClientSettings::rememberReaction(const QString &key)
+{
+    QStringList recent = recentReactions();
+    recent.removeAll(key);
+    recent.prepend(key);
+    m_settings->setValue(u"preferences/recentReactions"_s, recent.mid(0, 8));
+}
+
 Preferences ClientSettings::preferences() const
 {
     Preferences p;

@@ -62,6 +62,9 @@ public:
 
     Preferences preferences() const;
     void setPreferences(const Preferences &preferences);
+    // Reaction keys the user used, newest first (at most 8).
+    QStringList recentReactions() const;
+    void rememberReaction(const QString &key);
 
     QByteArray windowGeometry() const;
     QByteArray windowState() const;

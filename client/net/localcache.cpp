@@ -60,6 +60,9 @@ Result<bool> LocalCache::open()
             u"CREATE TABLE IF NOT EXISTS cursors (room_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)"_s,
             u"CREATE TABLE IF NOT EXISTS unsent_reads (room_id INTEGER PRIMARY KEY,"
             u" seq INTEGER NOT NULL)"_s,
+            u"CREATE TABLE IF NOT EXISTS unsent_reactions (id INTEGER PRIMARY KEY,"
+            u" room_id INTEGER NOT NULL, event_id INTEGER NOT NULL, key TEXT NOT NULL,"
+            u" add_it INTEGER NOT NULL, UNIQUE (event_id, key))"_s,
         }) {
         if (!q.exec(sql))
             return makeError(ErrorCode::Unavailable,
@@ -271,6 +274,44 @@ void LocalCache::dropUnsentRead(qint64 roomId, qint64 uptoSeq)
     q.exec();
 }
 
+QList<LocalCache::UnsentReaction> LocalCache::unsentReactions() const
+{
+    QList<UnsentReaction> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (q.exec(u"SELECT room_id, event_id, key, add_it FROM unsent_reactions ORDER BY id"_s)) {
+        while (q.next())
+            out.append({ q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString(),
+                         q.value(3).toBool() });
+    }
+    return out;
+}
+
+void LocalCache::putUnsentReaction(const UnsentReaction &r)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    // The newest intent replaces an older one and goes to the end of the line.
+    q.prepare(u"DELETE FROM unsent_reactions WHERE event_id = ? AND key = ?"_s);
+    q.addBindValue(r.eventId);
+    q.addBindValue(r.key);
+    q.exec();
+    q.prepare(u"INSERT INTO unsent_reactions (room_id, event_id, key, add_it) VALUES (?, ?, ?, ?)"_s);
+    q.addBindValue(r.roomId);
+    q.addBindValue(r.eventId);
+    q.addBindValue(r.key);
+    q.addBindValue(r.add ? 1 : 0);
+    q.exec();
+}
+
+void LocalCache::dropUnsentReaction(const UnsentReaction &r)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"DELETE FROM unsent_reactions WHERE event_id = ? AND key = ? AND add_it = ?"_s);
+    q.addBindValue(r.eventId);
+    q.addBindValue(r.key);
+    q.addBindValue(r.add ? 1 : 0);
+    q.exec();
+}
+
 QString LocalCache::epoch() const
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
@@ -290,7 +331,8 @@ void LocalCache::setEpoch(const QString &epoch)
 void LocalCache::forgetRoom(qint64 roomId)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    for (const QString &table : { u"events"_s, u"cursors"_s, u"members"_s, u"unsent_reads"_s }) {
+    for (const QString &table : { u"events"_s, u"cursors"_s, u"members"_s, u"unsent_reads"_s,
+                                  u"unsent_reactions"_s }) {
         q.prepare(u"DELETE FROM %1 WHERE room_id = ?"_s.arg(table));
         q.addBindValue(roomId);
         q.exec();
@@ -301,7 +343,8 @@ void LocalCache::clear()
 {
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     for (const QString &table :
-         { u"events"_s, u"cursors"_s, u"members"_s, u"rooms"_s, u"unsent_reads"_s })
+         { u"events"_s, u"cursors"_s, u"members"_s, u"rooms"_s, u"unsent_reads"_s,
+           u"unsent_reactions"_s })
         q.exec(u"DELETE FROM "_s + table);
     m_stale = true;
 }

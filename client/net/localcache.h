@@ -45,6 +45,19 @@ public:
     QHash<qint64, qint64> unsentReads() const;
     void putUnsentRead(qint64 roomId, qint64 seq);
     void dropUnsentRead(qint64 roomId, qint64 uptoSeq); // acknowledged up to uptoSeq
+    // Reactions the user added or took back that the server has not confirmed: the newest
+    // intent per (message, key), oldest first.
+    struct UnsentReaction
+    {
+        qint64 roomId = 0;
+        qint64 eventId = 0;
+        QString key;
+        bool add = true;
+        friend bool operator==(const UnsentReaction &, const UnsentReaction &) = default;
+    };
+    QList<UnsentReaction> unsentReactions() const;
+    void putUnsentReaction(const UnsentReaction &r);
+    void dropUnsentReaction(const UnsentReaction &r); // only if it is still the intent
     QString epoch() const;
     void setEpoch(const QString &epoch);
     void forgetRoom(qint64 roomId);

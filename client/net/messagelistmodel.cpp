@@ -54,6 +54,8 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return r.replyTo;
     case ReplyPreviewRole:
         return r.replyPreview;
+    case ReactionsRole:
+        return r.reactions;
     case Qt::AccessibleTextRole:
         return m_describer ? m_describer(index) : QVariant(r.deleted ? QString() : r.body);
     default:
@@ -93,6 +95,12 @@ MessageListModel::Row MessageListModel::rowFor(const RoomEvent &message) const
     r.ts = message.ts;
     r.deleted = message.isRedacted();
     r.clientMsgId = message.clientMsgId;
+    // A page's aggregate counts the reaction events up to reactionsAsOf; a live message has
+    // none yet (as of its own seq). Reaction events seen for it count on top when newer.
+    r.reactions = message.content.value(u"reactions"_s).toArray();
+    r.reactionsAsOf = message.content.value(u"reactionsAsOf"_s).toInteger(message.seq);
+    for (const RoomEvent &e : m_reactionEvents.value(message.id))
+        countReaction(r, e);
     if (const auto it = m_changes.constFind(message.id); it != m_changes.constEnd()) {
         if (it->body) {
             r.body = *it->body;
@@ -100,7 +108,57 @@ MessageListModel::Row MessageListModel::rowFor(const RoomEvent &message) const
         }
         r.deleted = r.deleted || it->deleted;
     }
+    if (r.deleted)
+        r.reactions = {}; // a deleted message keeps no reactions (as on the server)
     return r;
+}
+
+void MessageListModel::countReaction(Row &row, const RoomEvent &e) const
+{
+    if (e.seq <= row.reactionsAsOf)
+        return; // in the aggregate already
+    const QString key = e.content.value(u"key"_s).toString();
+    const bool add = e.type == EventType::Reaction;
+    qsizetype at = -1;
+    for (qsizetype i = 0; i < row.reactions.size(); ++i) {
+        if (row.reactions.at(i).toObject().value(u"key"_s).toString() == key)
+            at = i;
+    }
+    QJsonObject chip = at >= 0 ? row.reactions.at(at).toObject()
+                               : QJsonObject { { u"key"_s, key }, { u"count"_s, 0 },
+                                               { u"mine"_s, false }, { u"users"_s, QJsonArray() } };
+    QJsonArray users = chip.value(u"users"_s).toArray();
+    // The server appends an event only when something changed: each counts exactly once.
+    chip.insert(u"count"_s, chip.value(u"count"_s).toInt() + (add ? 1 : -1));
+    if (e.senderId == m_selfId && m_selfId)
+        chip.insert(u"mine"_s, add);
+    for (qsizetype i = users.size() - 1; i >= 0; --i) {
+        if (users.at(i).toInteger() == e.senderId)
+            users.removeAt(i);
+    }
+    if (add && users.size() < 5)
+        users.append(e.senderId);
+    chip.insert(u"users"_s, users);
+    if (chip.value(u"count"_s).toInt() <= 0) {
+        if (at >= 0)
+            row.reactions.removeAt(at);
+    } else if (at >= 0) {
+        row.reactions.replace(at, chip);
+    } else {
+        row.reactions.append(chip);
+    }
+}
+
+void MessageListModel::applyReaction(const RoomEvent &e)
+{
+    const qint64 target = e.targetId();
+    m_reactionEvents[target].append(e);
+    const int row = rowOfEvent(target);
+    if (row < 0)
+        return; // counted when it is loaded
+    countReaction(m_rows[row], e);
+    const QModelIndex i = index(row);
+    emit dataChanged(i, i, { ReactionsRole });
 }
 
 int MessageListModel::rowOfSeq(qint64 seq) const
@@ -165,8 +223,10 @@ void MessageListModel::applyChange(const RoomEvent &e)
         r.edited = true;
     }
     r.deleted = r.deleted || c.deleted;
+    if (r.deleted)
+        r.reactions = {};
     const QModelIndex i = index(row);
-    emit dataChanged(i, i, { Qt::DisplayRole, BodyRole, EditedRole, DeletedRole });
+    emit dataChanged(i, i, { Qt::DisplayRole, BodyRole, EditedRole, DeletedRole, ReactionsRole });
 }
 
 void MessageListModel::appendEvent(const RoomEvent &event)
@@ -176,6 +236,8 @@ void MessageListModel::appendEvent(const RoomEvent &event)
     m_seen.insert(event.id);
     if (event.type == EventType::Edit || event.type == EventType::Delete)
         return applyChange(event);
+    if (event.type == EventType::Reaction || event.type == EventType::ReactionRemove)
+        return applyReaction(event);
     if (event.type != EventType::Message)
         return;
     // The echo of our own pending message replaces it.
@@ -200,10 +262,14 @@ void MessageListModel::applyChanges(const QList<RoomEvent> &page)
 {
     // Changes first: an edit in a page may target a message in the same page.
     for (const RoomEvent &e : page) {
-        if (e.roomId == m_roomId && !m_seen.contains(e.id)
-            && (e.type == EventType::Edit || e.type == EventType::Delete)) {
+        if (e.roomId != m_roomId || m_seen.contains(e.id))
+            continue;
+        if (e.type == EventType::Edit || e.type == EventType::Delete) {
             m_seen.insert(e.id);
             applyChange(e);
+        } else if (e.type == EventType::Reaction || e.type == EventType::ReactionRemove) {
+            m_seen.insert(e.id);
+            applyReaction(e);
         }
     }
 }

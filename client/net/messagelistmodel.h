@@ -11,6 +11,7 @@
 #include "types.h"
 
 #include <QAbstractListModel>
+#include <QJsonArray>
 #include <QHash>
 #include <QSet>
 
@@ -38,6 +39,7 @@ public:
         MentionsRoomRole, // bool: @room
         ReplyToRole, // qint64: the message this one answers (0: none)
         ReplyPreviewRole, // QJsonObject: {eventId, senderId, body | redacted} of that message
+        ReactionsRole, // QJsonArray of {key, count, mine, users}: the chips under the message
     };
     enum class MessageState { Sent, Pending, Sending, Failed };
     Q_ENUM(MessageState)
@@ -54,6 +56,8 @@ public:
     void setDescriber(Describer describer) { m_describer = std::move(describer); }
 
     qint64 roomId() const { return m_roomId; }
+    // Whose reactions are "mine" when live reaction events are counted.
+    void setSelfId(qint64 userId) { m_selfId = userId; }
     // A live event (any type) of this room, in seq order.
     void appendEvent(const RoomEvent &event);
     // An older page (ascending seq), shown above what is loaded. When the model then holds more
@@ -103,6 +107,8 @@ private:
         bool mentionsRoom = false;
         qint64 replyTo = 0;
         QJsonObject replyPreview;
+        QJsonArray reactions; // as the server counted them up to reactionsAsOf, then events on top
+        qint64 reactionsAsOf = 0;
     };
     struct Change
     {
@@ -112,6 +118,9 @@ private:
 
     Row rowFor(const RoomEvent &message) const;
     void applyChange(const RoomEvent &editOrDelete);
+    void applyReaction(const RoomEvent &reaction); // reaction or reaction_remove
+    // Counts one reaction event into `row` when it is newer than the row's aggregate.
+    void countReaction(Row &row, const RoomEvent &reaction) const;
     void applyChanges(const QList<RoomEvent> &page); // the edits and deletes of a page
     void remember(const QList<Row> &rows); // index rows about to be inserted
     int rowOfEvent(qint64 eventId) const;
@@ -125,6 +134,8 @@ private:
     int m_sentCount = 0;
     QSet<qint64> m_seen; // every event id applied (messages, edits, deletes)
     QHash<qint64, Change> m_changes; // target message id → edits/deletes seen so far
+    QHash<qint64, QList<RoomEvent>> m_reactionEvents; // target message id → its reaction events
+    qint64 m_selfId = 0;
     QHash<qint64, qint64> m_seqOf; // loaded message id → seq (rows are in seq order)
     QSet<QString> m_delivered; // clientMsgIds of loaded messages
     bool m_reachedStart = false;

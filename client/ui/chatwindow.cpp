@@ -13,6 +13,7 @@
 #include "dialogs.h"
 #include "icons.h"
 #include "messagedelegate.h"
+#include "reactionpicker.h"
 #include "messagelistmodel.h"
 #include "protocollimits.h"
 #include "settingsdialog.h"
@@ -140,6 +141,8 @@ ChatWindow::ChatWindow(ChatClient *client, Options options, QWidget *parent)
         m_names.insert(m_self.id,
                        m_self.displayName.isEmpty() ? m_self.username : m_self.displayName);
         m_delegate->setSelf(m_self.id, m_self.username);
+        for (MessageListModel *model : std::as_const(m_models))
+            model->setSelfId(m_self.id);
         m_view->viewport()->update();
     });
     showState(m_client->connectionState());
@@ -345,6 +348,15 @@ void ChatWindow::connectClient()
     connect(m_view, &QListView::customContextMenuRequested, this, &ChatWindow::showMessageMenu);
     connect(m_view, &TimelineView::jumpToLatestRequested, this, &ChatWindow::jumpToLatest);
     connect(m_delegate, &MessageDelegate::quoteClicked, this, &ChatWindow::showMessage);
+    connect(m_delegate, &MessageDelegate::reactionClicked, this,
+            [this](const QModelIndex &index, const QString &key, bool mine) {
+                react(index, key, !mine); // a chip toggles the user's own reaction
+            });
+    connect(m_client, &ChatClient::reactionRefused, this,
+            [this](qint64, qint64, const QString &key, const Error &error) {
+                statusBar()->showMessage(tr("Reaction %1 not saved: %2").arg(key, error.message),
+                                         5000);
+            });
     connect(m_delegate, &MessageDelegate::actionTriggered, this,
             [this](const QModelIndex &index, MessageDelegate::Action action) {
                 onMessageAction(index, int(action));
@@ -485,6 +497,7 @@ MessageListModel *ChatWindow::emptyModel(qint64 roomId)
 {
     auto *model = new MessageListModel(roomId, this);
     model->setWindow(m_options.timelineWindow);
+    model->setSelfId(m_self.id);
     model->setDescriber([this](const QModelIndex &i) { return m_delegate->accessibleText(i); });
     return model;
 }
@@ -1352,6 +1365,36 @@ void ChatWindow::startEditing(qint64 eventId, const QString &body)
     m_composer->setFocus();
 }
 
+void ChatWindow::react(const QModelIndex &index, const QString &key, bool add)
+{
+    const auto *model = qobject_cast<const MessageListModel *>(index.model());
+    const qint64 eventId = index.data(MessageListModel::EventIdRole).toLongLong();
+    if (!model || !eventId)
+        return;
+    m_client->react(model->roomId(), eventId, key, add);
+    if (add && m_options.settings)
+        m_options.settings->rememberReaction(key);
+}
+
+void ChatWindow::pickReaction(const QModelIndex &index)
+{
+    const QPersistentModelIndex at(index);
+    auto *picker = new ReactionPicker(
+        m_options.settings ? m_options.settings->recentReactions() : QStringList(), this);
+    picker->setAttribute(Qt::WA_DeleteOnClose);
+    connect(picker, &ReactionPicker::picked, this, [this, at](const QString &key) {
+        if (!at.isValid())
+            return;
+        // Picking a reaction the user already has takes it back, like clicking its chip.
+        bool mine = false;
+        for (const QJsonValue &v : at.data(MessageListModel::ReactionsRole).toJsonArray())
+            mine = mine || (v[u"key"_s].toString() == key && v[u"mine"_s].toBool());
+        react(at, key, !mine);
+    });
+    m_reactionPicker = picker;
+    picker->popup(m_view->viewport()->mapToGlobal(m_view->visualRect(index).topRight()));
+}
+
 void ChatWindow::onMessageAction(const QModelIndex &index, int action)
 {
     const qint64 localId = index.data(MessageListModel::LocalIdRole).toLongLong();
@@ -1359,6 +1402,9 @@ void ChatWindow::onMessageAction(const QModelIndex &index, int action)
     switch (MessageDelegate::Action(action)) {
     case MessageDelegate::Action::Reply:
         startReply(eventId);
+        break;
+    case MessageDelegate::Action::React:
+        pickReaction(index);
         break;
     case MessageDelegate::Action::Copy:
         QGuiApplication::clipboard()->setText(index.data(MessageListModel::BodyRole).toString());

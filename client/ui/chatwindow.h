@@ -10,11 +10,13 @@
 
 #include <QHash>
 #include <QMainWindow>
+#include <QMenu>
 #include <QPointer>
 #include <QSet>
 #include <QTimer>
 
 #include <memory>
+
 
 class QLabel;
 class QLineEdit;
@@ -96,6 +98,7 @@ public:
     MessageDelegate *delegate() const { return m_delegate; }
     qint64 currentRoom() const { return m_room; }
     MessageListModel *timeline() const;
+    QMenu *reactionPicker() const { return m_reactionPicker; } // the open "React" menu
     MessageListModel *modelFor(qint64 roomId);
     QPlainTextEdit *composer() const { return m_composer; }
     QLabel *statusLabel() const { return m_status; }
@@ -148,6 +151,9 @@ private:
     void refreshRooms();
     void showRooms(const QList<Room> &rooms, const QList<qint64> &joined);
     void onMessageAction(const QModelIndex &index, int action);
+    // Adds or takes back the user's reaction `key` to the message at `index`.
+    void react(const QModelIndex &index, const QString &key, bool add);
+    void pickReaction(const QModelIndex &index); // the "React" menu
     void startEditing(qint64 eventId, const QString &body);
     void cancelReply();
     QString roomTitle(const Room &room) const;
@@ -176,6 +182,7 @@ private:
     MessageListModel *emptyModel(qint64 roomId); // window size and screen-reader text set
 
     ChatClient *m_client;
+    QPointer<QMenu> m_reactionPicker;
     Options m_options;
     User m_self;
     RoomList *m_roomList;

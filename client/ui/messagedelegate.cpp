@@ -10,6 +10,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QPlainTextEdit>
 #include <QTextLayout>
@@ -291,8 +292,8 @@ QList<MessageDelegate::Action> MessageDelegate::actions(const QModelIndex &index
     if (index.data(MessageListModel::DeletedRole).toBool())
         return {};
     if (isOwn(index))
-        return { Action::Reply, Action::Copy, Action::Edit, Action::Delete };
-    return { Action::Reply, Action::Copy };
+        return { Action::Reply, Action::React, Action::Copy, Action::Edit, Action::Delete };
+    return { Action::Reply, Action::React, Action::Copy };
 }
 
 QString MessageDelegate::actionName(Action action)
@@ -300,6 +301,8 @@ QString MessageDelegate::actionName(Action action)
     switch (action) {
     case Action::Reply:
         return tr("Reply");
+    case Action::React:
+        return tr("React");
     case Action::Copy:
         return tr("Copy");
     case Action::Edit:
@@ -389,6 +392,14 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
         l.status = QRect(r.left() + gutter, y + Gap, width, m_smallHeight);
         y += m_smallHeight + Gap;
     }
+    if (const auto chips = chipRects(option.font, r.left() + gutter, y + 2 * Gap, width, index);
+        !chips.isEmpty()) {
+        QRect all;
+        for (const auto &chip : chips)
+            all = all.united(chip.second);
+        l.reactions = all;
+        y = all.bottom() + 1;
+    }
     if (header)
         y = std::max(y, l.avatar.bottom() + 1);
     l.ownMark = QRect(r.left() + 2, messageTop, 3, y - messageTop + Gap); // joins a group's rows
@@ -412,6 +423,60 @@ MessageDelegate::actionRects(const QStyleOptionViewItem &option, const QModelInd
         right -= w + Gap;
     }
     return rects;
+}
+
+QList<std::pair<QString, QRect>> MessageDelegate::chipRects(const QFont &font, int left, int top,
+                                                           int width,
+                                                           const QModelIndex &index) const
+{
+    const QJsonArray reactions = index.data(MessageListModel::ReactionsRole).toJsonArray();
+    if (reactions.isEmpty())
+        return {};
+    const QFontMetrics fm(font);
+    const int h = fm.height() + 2 * Gap;
+    QList<std::pair<QString, QRect>> out;
+    int x = left, y = top;
+    for (const QJsonValue &v : reactions) {
+        const QString key = v[u"key"_s].toString();
+        const QString label = key + u' ' + QString::number(v[u"count"_s].toInt());
+        const int w = fm.horizontalAdvance(label) + 2 * ButtonPad;
+        if (x > left && x + w > left + width) { // wrap
+            x = left;
+            y += h + Gap;
+        }
+        out.append({ key, QRect(x, y, w, h) });
+        x += w + Gap * 2;
+    }
+    return out;
+}
+
+QList<std::pair<QString, QRect>> MessageDelegate::reactionRects(const QStyleOptionViewItem &option,
+                                                               const QModelIndex &index) const
+{
+    const Layout l = layout(option, index);
+    if (l.reactions.isNull())
+        return {};
+    return chipRects(option.font, l.reactions.left(), l.reactions.top(), l.body.width(), index);
+}
+
+QString MessageDelegate::reactionTip(const QModelIndex &index, const QString &key) const
+{
+    for (const QJsonValue &v : index.data(MessageListModel::ReactionsRole).toJsonArray()) {
+        if (v[u"key"_s].toString() != key)
+            continue;
+        QStringList names;
+        for (const QJsonValue &id : v[u"users"_s].toArray())
+            names << (id.toInteger() == m_self ? tr("You") : m_nameOf(id.toInteger()));
+        const int others = v[u"count"_s].toInt() - int(names.size());
+        if (others > 0)
+            return tr("%1 and %n other(s) reacted with %2", nullptr, others)
+                .arg(names.join(u", "_s), key);
+        const QString who = names.size() < 2
+            ? names.value(0)
+            : tr("%1 and %2").arg(names.mid(0, names.size() - 1).join(u", "_s), names.last());
+        return tr("%1 reacted with %2").arg(who, key);
+    }
+    return {};
 }
 
 QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
@@ -567,6 +632,28 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                               .elidedText(statusText(index), Qt::ElideRight, l.status.width()));
     }
 
+    if (!l.reactions.isNull()) {
+        // Chips: the user's own reactions in the accent colour, like Slack and Element.
+        painter->setRenderHint(QPainter::Antialiasing);
+        painter->setFont(option.font);
+        const QJsonArray reactions = index.data(MessageListModel::ReactionsRole).toJsonArray();
+        const auto chips = chipRects(option.font, l.reactions.left(), l.reactions.top(),
+                                     l.body.width(), index);
+        for (qsizetype i = 0; i < chips.size() && i < reactions.size(); ++i) {
+            const QJsonObject r = reactions.at(i).toObject();
+            const bool mine = r.value(u"mine"_s).toBool();
+            QPainterPath path;
+            path.addRoundedRect(QRectF(chips[i].second).adjusted(0.5, 0.5, -0.5, -0.5), 9, 9);
+            painter->fillPath(path, mine ? faded(accent, 0.22) : faded(text, 0.06));
+            painter->setPen(QPen(mine ? accent : faded(text, 0.25), 1));
+            painter->drawPath(path);
+            painter->setPen(text);
+            painter->drawText(chips[i].second, Qt::AlignCenter,
+                              r.value(u"key"_s).toString() + u' '
+                                  + QString::number(r.value(u"count"_s).toInt()));
+        }
+    }
+
     if (hovered) {
         painter->setRenderHint(QPainter::Antialiasing);
         painter->setFont(smallFont(option.font));
@@ -593,6 +680,10 @@ bool MessageDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view,
         if (rect.contains(event->pos()))
             tip = actionName(action);
     }
+    for (const auto &[key, rect] : reactionRects(option, index)) {
+        if (rect.contains(event->pos()))
+            tip = reactionTip(index, key);
+    }
     QToolTip::showText(event->globalPos(), tip, view);
     return true;
 }
@@ -608,6 +699,16 @@ bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
                 const QJsonObject p = index.data(MessageListModel::ReplyPreviewRole).toJsonObject();
                 emit quoteClicked(index.data(MessageListModel::ReplyToRole).toLongLong(),
                                   p.value(u"seq"_s).toInteger());
+                return true;
+            }
+            const QJsonArray reactions = index.data(MessageListModel::ReactionsRole).toJsonArray();
+            for (const auto &[key, rect] : reactionRects(option, index)) {
+                if (!rect.contains(mouse->position().toPoint()))
+                    continue;
+                bool mine = false;
+                for (const QJsonValue &v : reactions)
+                    mine = mine || (v[u"key"_s].toString() == key && v[u"mine"_s].toBool());
+                emit reactionClicked(index, key, mine);
                 return true;
             }
         }

@@ -4,6 +4,7 @@
 //   (AM) Alice Martin  14:02          [Copy][Edit][Delete]   ← header + hover actions
 //   ▌    the message text, wrapped       ← body; ▌ marks the user's own messages
 //   ▌    (edited)                        ← markers: edited, sending…, not sent: reason
+//   ▌    [👍 2] [🎉 1]                    ← reactions: a click toggles yours
 //        a grouped message                ← same sender within 5 minutes: no header
 //
 // Text is always plain (never HTML). Colours come from the palette, so light and dark themes
@@ -25,7 +26,7 @@ class MessageDelegate : public QStyledItemDelegate
 {
     Q_OBJECT
 public:
-    enum class Action { Reply, Copy, Edit, Delete, Retry, Discard };
+    enum class Action { Reply, React, Copy, Edit, Delete, Retry, Discard };
     Q_ENUM(Action)
     using NameOf = std::function<QString(qint64 userId)>;
     MessageDelegate(NameOf nameOf, QObject *parent = nullptr);
@@ -80,12 +81,17 @@ public:
     // Where each part of a row is painted (rect: the row's rectangle). Null rects: not shown.
     struct Layout
     {
-        QRect day, newLine, avatar, name, time, quote, body, status, ownMark;
+        QRect day, newLine, avatar, name, time, quote, body, status, reactions, ownMark;
         int height = 0;
     };
     Layout layout(const QStyleOptionViewItem &option, const QModelIndex &index) const;
     QList<std::pair<Action, QRect>> actionRects(const QStyleOptionViewItem &option,
                                                 const QModelIndex &index) const;
+    // The reaction chips under a message ("👍 2"), left to right, wrapping; with their keys.
+    QList<std::pair<QString, QRect>> reactionRects(const QStyleOptionViewItem &option,
+                                                   const QModelIndex &index) const;
+    // A chip's tooltip: who reacted ("Alice, Bob and 3 others reacted with 👍").
+    QString reactionTip(const QModelIndex &index, const QString &key) const;
 
     qsizetype cachedLayouts() const { return m_heights.size(); }
     int measurements() const { return m_measurements; } // text measured (cache misses)
@@ -94,6 +100,8 @@ signals:
     void actionTriggered(const QModelIndex &index, confab::client::MessageDelegate::Action action);
     // The quote of a reply was clicked: show the message it answers (event id and seq).
     void quoteClicked(qint64 eventId, qint64 seq);
+    // A reaction chip was clicked: toggle the user's own reaction with that key.
+    void reactionClicked(const QModelIndex &index, const QString &key, bool mine);
 
 private:
     struct Measured
@@ -104,6 +112,9 @@ private:
     };
     int bodyHeight(const QFont &font, int width, const QModelIndex &index,
                    const QString &body) const;
+    // Chips laid out from (left, top) within `width`; empty without reactions.
+    QList<std::pair<QString, QRect>> chipRects(const QFont &font, int left, int top, int width,
+                                               const QModelIndex &index) const;
     static bool hasStatus(const QModelIndex &index);
     qint64 senderId(const QModelIndex &index) const;
     QDate dayOf(const QModelIndex &index) const;

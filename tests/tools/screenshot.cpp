@@ -116,7 +116,15 @@ int main(int argc, char *argv[])
         u"from 2.2, and left a question for Dave about the backup window on Sunday."_s);
     const qint64 typoQuestion = say(bob, general, u"@alice the notes say 2.3 in the title, typo?"_s);
     say(alice, general, u"Fixed, good catch 👍"_s, typoQuestion);
-    say(carol, general, u"Found it: the badge counted muted rooms. Patch incoming ✅"_s);
+    const qint64 found = say(carol, general, u"Found it: the badge counted muted rooms. Patch incoming ✅"_s);
+    // Reactions: two people 🎉 Carol's find (Alice among them), one 👀.
+    const auto react = [&](const TestServer::Account &who, qint64 message, const QString &key) {
+        server.post(u"/api/v1/rooms/%1/messages/%2/reactions"_s.arg(general).arg(message),
+                    { { u"key"_s, key } }, who.token);
+    };
+    react(alice, found, u"🎉"_s);
+    react(bob, found, u"🎉"_s);
+    react(dave, found, u"👀"_s);
     say(carol, design, u"New icons are up for review"_s);
     say(bob, random, u"Lunch at the new ramen place? 🍜"_s);
 

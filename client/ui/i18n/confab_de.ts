@@ -415,6 +415,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>Replying to %1: %2 — Escape cancels</source>
         <translation>Antwort an %1: %2 — Esc bricht ab</translation>
     </message>
+    <message>
+        <source>Reaction %1 not saved: %2</source>
+        <translation>Reaktion %1 nicht gespeichert: %2</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::Composer</name>
@@ -815,6 +819,26 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>Reply</source>
         <translation>Antworten</translation>
     </message>
+    <message>
+        <source>React</source>
+        <translation>Reagieren</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Du</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 and %n other(s) reacted with %2</source>
+        <translation><numerusform>Reagiert mit %2: %1 und %n weitere Person</numerusform><numerusform>Reagiert mit %2: %1 und %n weitere Personen</numerusform></translation>
+    </message>
+    <message>
+        <source>%1 and %2</source>
+        <translation>%1 und %2</translation>
+    </message>
+    <message>
+        <source>%1 reacted with %2</source>
+        <translation>Reagiert mit %2: %1</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::ProfileDialog</name>
@@ -841,6 +865,17 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>Save</source>
         <translation>Speichern</translation>
+    </message>
+</context>
+<context>
+    <name>confab::client::ReactionPicker</name>
+    <message>
+        <source>Reactions</source>
+        <translation>Reaktionen</translation>
+    </message>
+    <message>
+        <source>React with %1</source>
+        <translation>Mit %1 reagieren</translation>
     </message>
 </context>
 <context>

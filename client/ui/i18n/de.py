@@ -267,4 +267,12 @@ T = {
 "↳ %1: message deleted": "↳ %1: Nachricht gelöscht",
 "↳ %1: %2": "↳ %1: %2",
 "Reply": "Antworten",
+"React": "Reagieren",
+"Reactions": "Reaktionen",
+"React with %1": "Mit %1 reagieren",
+"%1 and %n other(s) reacted with %2": ["Reagiert mit %2: %1 und %n weitere Person", "Reagiert mit %2: %1 und %n weitere Personen"],
+"%1 and %2": "%1 und %2",
+"%1 reacted with %2": "Reagiert mit %2: %1",
+"You": "Du",
+"Reaction %1 not saved: %2": "Reaktion %1 nicht gespeichert: %2",
 }
