@@ -48,6 +48,7 @@ private slots:
     void aRestartedClientResumesFromItsCache();
     void readsMadeWhileTheServerIsAwayReachItAfterARestart();
     void reactionsMadeWhileTheServerIsAwayReachItOnceAfterARestart();
+    void searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway();
 };
 
 void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
@@ -247,6 +248,66 @@ void tst_ChatClient::reactionsMadeWhileTheServerIsAwayReachItOnceAfterARestart()
     QTRY_VERIFY(a.unsentReactions().isEmpty());
     QCOMPARE(lastSeq(), before + 1);
     QCOMPARE(keys(), QStringList { u"👍×1"_s });
+}
+
+void tst_ChatClient::searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway()
+{
+    QTemporaryDir data, dir;
+    const auto tweak = [&](server::ServerConfig &cfg) { cfg.dataDir = data.path(); };
+    auto server = std::make_unique<TestServer>(tweak);
+    const auto alice = server->signUp(u"ann"_s);
+    const qint64 room = server->createRoom(alice.token, u"general"_s);
+    ChatClient a(server->url({}), alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
+    QVERIFY(a.start().ok());
+    QTRY_VERIFY(a.connectionState().mode == ConnectionState::Mode::Online);
+    const auto say = [&](const QString &cid, const QString &body) {
+        return server
+            ->post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                   { { u"clientMsgId"_s, cid }, { u"body"_s, body } }, alice.token)
+            .json()
+            .value(u"eventId"_s)
+            .toInteger();
+    };
+    const qint64 key = say(u"k"_s, u"the deploy key is in the vault"_s);
+    const qint64 old = say(u"o"_s, u"the old wifi password is hunter2"_s);
+    QCOMPARE(server->patch(u"/api/v1/rooms/%1/messages/%2"_s.arg(room).arg(old),
+                           { { u"body"_s, u"the wifi password is on the whiteboard"_s } },
+                           alice.token)
+                 .status,
+             200);
+    const qint64 gone = say(u"g"_s, u"a vault of secrets, deleted"_s);
+    QCOMPARE(server->request("DELETE", u"/api/v1/rooms/%1/messages/%2"_s.arg(room).arg(gone), {},
+                             alice.token)
+                 .status,
+             200);
+    // What the client received is in its cache.
+    QTRY_COMPARE(a.cache().cursors().value(room), server->get(u"/api/v1/rooms/%1"_s.arg(room),
+                                                              alice.token)
+                                                      .json()[u"lastSeq"_s]
+                                                      .toInteger());
+    const auto find = [&](const QString &q) -> Result<ChatClient::SearchAnswer> {
+        std::optional<Result<ChatClient::SearchAnswer>> answer;
+        a.search(q, 0, 0, 20, [&](Result<ChatClient::SearchAnswer> r) { answer = r; });
+        if (!spinUntil([&] { return answer.has_value(); }, 10000))
+            return makeError(ErrorCode::RequestTimeout, u"no answer"_s);
+        return *answer;
+    };
+    auto online = find(u"vault"_s);
+    QVERIFY(online);
+    QVERIFY(!online->offline);
+    QCOMPARE(online->results.results.size(), 1);
+    QCOMPARE(online->results.results[0].event.id, key);
+    server.reset(); // the server is away: the cache answers, by the same rules
+    auto offline = find(u"vault"_s);
+    QVERIFY(offline);
+    QVERIFY(offline->offline);
+    QCOMPARE(offline->results.results.size(), 1); // not the deleted one
+    QCOMPARE(offline->results.results[0].event.id, key);
+    QCOMPARE(offline->results.results[0].highlights.size(), 1);
+    QCOMPARE(find(u"hunter2"_s)->results.results.size(), 0); // the edit replaced it
+    QCOMPARE(find(u"whiteboard"_s)->results.results.size(), 1);
+    QCOMPARE(find(u"whiteboard"_s)->results.results[0].event.body(),
+             u"the wifi password is on the whiteboard"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)

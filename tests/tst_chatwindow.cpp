@@ -11,6 +11,7 @@
 #include "logindialog.h"
 #include "messagedelegate.h"
 #include "messagelistmodel.h"
+#include "searchpanel.h"
 #include "settingsdialog.h"
 #include "testsupport.h"
 #include "theme.h"
@@ -184,6 +185,7 @@ private slots:
     void unreadIsTheSameOnEveryDeviceAndSurvivesARestart();
     void replyQuoteAndJumpToTheOriginal();
     void reactionChipsShowToggleAndNameWhoReacted();
+    void searchFindsAcrossRoomsAndOpensTheRoomAtTheResult();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -1277,6 +1279,61 @@ void tst_ChatWindow::reactionChipsShowToggleAndNameWhoReacted()
                  .status,
              200);
     QTRY_VERIFY(index().data(MessageListModel::ReactionsRole).toJsonArray().isEmpty());
+}
+
+void tst_ChatWindow::searchFindsAcrossRoomsAndOpensTheRoomAtTheResult()
+{
+    HereAndThere fixture;
+    auto &[server, alice, bob, here, there] = fixture;
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    const auto key = wb.send(there, u"k"_s, u"the deploy key is in the vault"_s);
+    QVERIFY(key);
+    QVERIFY(sendMany(wb, there, 120)); // the result is far above what the room shows first
+    QVERIFY(wb.send(here, u"h"_s, u"nothing to see here"_s));
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->resize(900, 600);
+    a.window->show();
+    a.window->openRoom(here);
+    QTRY_VERIFY(rowWithBody(a.window->timeline(), u"nothing to see here"_s) >= 0);
+    // Ctrl+F opens the panel with the query field focused.
+    QTest::keyClick(a.window.get(), Qt::Key_F, Qt::ControlModifier);
+    SearchPanel *panel = a.window->searchPanel();
+    QVERIFY(panel);
+    QTRY_VERIFY(panel->isVisible());
+    QTest::keyClicks(panel->queryField(), u"VAULT"_s);
+    QTest::keyClick(panel->queryField(), Qt::Key_Return);
+    QTRY_COMPARE(panel->results()->count(), 1);
+    const QString row = SearchPanel::describe(panel->results()->item(0));
+    QVERIFY2(row.startsWith(u"there · bob · "_s), qPrintable(row));
+    QVERIFY(row.endsWith(u": the deploy key is in the vault"_s));
+    QVERIFY(panel->sourceLabel()->text().contains(u"on the server"_s));
+    // The snippet is painted, its match marked: the row has ink, and more of it where the word
+    // is bold on a tint than in the same width of plain text.
+    QTest::qWait(50);
+    const QImage shot = panel->results()->viewport()->grab().toImage();
+    const QRect r = panel->results()->visualItemRect(panel->results()->item(0));
+    const QColor base = panel->results()->palette().color(QPalette::Base);
+    int ink = 0;
+    for (int y = r.top(); y <= r.bottom(); ++y)
+        for (int x = r.left(); x < r.right(); ++x)
+            ink += qAbs(shot.pixelColor(x * shot.devicePixelRatio(), y * shot.devicePixelRatio())
+                            .lightness()
+                        - base.lightness())
+                > 20;
+    QVERIFY2(ink > 200, qPrintable(u"result ink: %1"_s.arg(ink)));
+    // Only in this room ("here"): nothing.
+    panel->thisRoomOnly()->setChecked(true);
+    QTRY_VERIFY(panel->sourceLabel()->text().startsWith(u"Nothing found"_s));
+    QCOMPARE(panel->results()->count(), 0);
+    panel->thisRoomOnly()->setChecked(false);
+    QTRY_COMPARE(panel->results()->count(), 1);
+    // Choosing the result opens "there" at that message, loaded around it.
+    emit panel->results()->itemActivated(panel->results()->item(0));
+    QTRY_COMPARE(a.window->currentRoom(), there);
+    QTRY_COMPARE(a.window->messageView()->currentIndex().data(MessageListModel::BodyRole).toString(),
+                 u"the deploy key is in the vault"_s);
 }
 
 QTEST_MAIN(tst_ChatWindow)

@@ -295,6 +295,29 @@ void ChatClient::flushReactions()
     }
 }
 
+void ChatClient::search(const QString &query, qint64 roomId, qint64 before, int limit,
+                        std::function<void(Result<SearchAnswer>)> done)
+{
+    const auto fromCache = [this, query, roomId, before, limit, done] {
+        auto local = m_cache.search(query, roomId, before, limit);
+        if (!local)
+            return done(local.error());
+        done(SearchAnswer { local.value(), true });
+    };
+    if (!m_running || m_state.mode == ConnectionState::Mode::Offline)
+        return fromCache();
+    m_api.search(query, roomId, before, limit,
+                 [fromCache, done](Result<SearchResults> r) {
+                     if (r)
+                         return done(SearchAnswer { r.value(), false });
+                     const ErrorCode c = r.error().code;
+                     if (c == ErrorCode::Unavailable || c == ErrorCode::RequestTimeout
+                         || c == ErrorCode::Internal)
+                         return fromCache(); // the server is away: what this device has
+                     done(r.error());
+                 });
+}
+
 void ChatClient::setTyping(qint64 roomId, bool active)
 {
     if (m_realtime.state() == RealtimeConnection::State::Online)

@@ -107,6 +107,15 @@ public:
     // intent per message and key wins. The change shows when its event comes back.
     void react(qint64 roomId, qint64 eventId, const QString &key, bool add);
     QList<LocalCache::UnsentReaction> unsentReactions() const { return m_unsentReactions; }
+    // Searches messages: on the server, or (when it cannot be reached) in this device's cache,
+    // which holds each room's newest messages; `offline` says which answered.
+    struct SearchAnswer
+    {
+        SearchResults results;
+        bool offline = false;
+    };
+    void search(const QString &query, qint64 roomId, qint64 before, int limit,
+                std::function<void(Result<SearchAnswer>)> done);
     ApiClient &api() { return m_api; }
     RealtimeConnection &realtime() { return m_realtime; }
     Outbox &outbox() { return m_outbox; }

@@ -1,5 +1,8 @@
 #include "localcache.h"
 
+#include "protocollimits.h"
+#include "searchtext.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlDatabase>
@@ -10,6 +13,15 @@
 using namespace Qt::StringLiterals;
 
 namespace confab::client {
+
+namespace {
+// The text of the newest cached edit of message %1 (NULL without one).
+const QString kNewestEditOf
+    = u"(SELECT json_extract(x.json, '$.content.body') FROM events x"
+      u" WHERE json_extract(x.json, '$.type') = 'edit'"
+      u" AND json_extract(x.json, '$.content.targetId') = %1"
+      u" AND json_extract(x.json, '$.content.redacted') IS NULL ORDER BY x.seq DESC LIMIT 1)"_s;
+} // namespace
 
 namespace {
 
@@ -50,7 +62,7 @@ Result<bool> LocalCache::open()
                          u"cannot open cache %1: %2"_s.arg(m_path, db.lastError().text()));
     QSqlQuery q(db);
     for (
-        const QString &sql : {
+        const QString &sql : QStringList {
             u"PRAGMA journal_mode=WAL"_s,
             u"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
             u"CREATE TABLE IF NOT EXISTS rooms (id INTEGER PRIMARY KEY, json TEXT NOT NULL)"_s,
@@ -63,12 +75,85 @@ Result<bool> LocalCache::open()
             u"CREATE TABLE IF NOT EXISTS unsent_reactions (id INTEGER PRIMARY KEY,"
             u" room_id INTEGER NOT NULL, event_id INTEGER NOT NULL, key TEXT NOT NULL,"
             u" add_it INTEGER NOT NULL, UNIQUE (event_id, key))"_s,
+            // Offline search: the cached messages' current text in FTS5, kept so by triggers
+            // (an edit's text replaces the message's, a redaction or an evicted event leaves).
+            // recursive_triggers: INSERT OR REPLACE of a page fires the delete trigger too.
+            u"PRAGMA recursive_triggers = ON"_s,
+            u"CREATE VIRTUAL TABLE IF NOT EXISTS event_search USING fts5(body,"
+            u" tokenize = 'unicode61 remove_diacritics 2')"_s,
+            u"CREATE INDEX IF NOT EXISTS events_edit_target ON events"
+            u" (json_extract(json, '$.content.targetId')) WHERE json_extract(json, '$.type') = 'edit'"_s,
+            u"CREATE TRIGGER IF NOT EXISTS event_search_message AFTER INSERT ON events"
+            u" WHEN json_extract(new.json, '$.type') = 'message'"
+            u" AND json_extract(new.json, '$.content.redacted') IS NULL BEGIN"
+            u" DELETE FROM event_search WHERE rowid = new.id;"
+            u" INSERT INTO event_search (rowid, body) VALUES (new.id, COALESCE("_s
+                + kNewestEditOf.arg(u"new.id"_s)
+                + u", json_extract(new.json, '$.content.body'))); END"_s,
+            u"CREATE TRIGGER IF NOT EXISTS event_search_edit AFTER INSERT ON events"
+            u" WHEN json_extract(new.json, '$.type') = 'edit'"
+            u" AND json_extract(new.json, '$.content.redacted') IS NULL BEGIN"
+            u" UPDATE event_search SET body = "_s
+                + kNewestEditOf.arg(u"json_extract(new.json, '$.content.targetId')"_s)
+                + u" WHERE rowid = json_extract(new.json, '$.content.targetId'); END"_s,
+            u"CREATE TRIGGER IF NOT EXISTS event_search_redacted AFTER UPDATE OF json ON events"
+            u" WHEN json_extract(new.json, '$.content.redacted') IS NOT NULL"
+            u" AND json_extract(new.json, '$.type') = 'message' BEGIN"
+            u" DELETE FROM event_search WHERE rowid = new.id; END"_s,
+            u"CREATE TRIGGER IF NOT EXISTS event_search_gone AFTER DELETE ON events BEGIN"
+            u" DELETE FROM event_search WHERE rowid = old.id; END"_s,
         }) {
         if (!q.exec(sql))
             return makeError(ErrorCode::Unavailable,
                              u"cannot prepare cache: "_s + q.lastError().text());
     }
+    // A cache from before offline search: index what it holds, once.
+    if (q.exec(u"SELECT 1 FROM meta WHERE key = 'search_index'"_s) && !q.next()) {
+        q.exec(u"INSERT INTO event_search (rowid, body) SELECT e.id, COALESCE("_s
+               + kNewestEditOf.arg(u"e.id"_s)
+               + u", json_extract(e.json, '$.content.body')) FROM events e"
+                 u" WHERE json_extract(e.json, '$.type') = 'message'"
+                 u" AND json_extract(e.json, '$.content.redacted') IS NULL"_s);
+        q.exec(u"INSERT INTO meta (key, value) VALUES ('search_index', '1')"_s);
+    }
     return true;
+}
+
+Result<SearchResults> LocalCache::search(const QString &typed, qint64 roomId, qint64 before,
+                                         int limit) const
+{
+    SearchResults out;
+    const QString terms = ftsMatchExpression(typed);
+    if (terms.isEmpty())
+        return out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"SELECT e.json, snippet(event_search, 0, char(2), char(3), '…', 24),"
+              u" event_search.body FROM event_search JOIN events e ON e.id = event_search.rowid"
+              u" WHERE event_search MATCH ? AND event_search.rowid < ?"
+              u" AND (? = 0 OR e.room_id = ?) ORDER BY event_search.rowid DESC LIMIT ?"_s);
+    q.addBindValue(terms);
+    q.addBindValue(before > 0 ? before : limits::MaxSafeInteger);
+    q.addBindValue(roomId);
+    q.addBindValue(roomId);
+    q.addBindValue(limit + 1);
+    if (!q.exec())
+        return makeError(ErrorCode::Unavailable, u"offline search failed: "_s + q.lastError().text());
+    while (q.next()) {
+        auto e = RoomEvent::fromJson(fromText(q.value(0).toString()));
+        if (!e)
+            continue;
+        SearchHit hit;
+        hit.event = e.value();
+        hit.event.content.insert(u"body"_s, q.value(2).toString()); // as it reads now
+        takeMarkedSnippet(q.value(1).toString(), &hit);
+        out.results.append(hit);
+    }
+    if (out.results.size() > limit) {
+        out.results.removeLast();
+        out.hasMore = true;
+        out.nextBefore = out.results.last().event.id;
+    }
+    return out;
 }
 
 void LocalCache::putRooms(const QList<Room> &rooms)

@@ -8,6 +8,7 @@
 // misses are counted for the diagnostics.
 #pragma once
 
+#include "requests.h"
 #include "types.h"
 
 #include <QHash>
@@ -38,6 +39,11 @@ public:
     void putHistory(qint64 roomId, const QList<RoomEvent> &events);
     // The newest `limit` cached events of a room, oldest first (nullopt: nothing cached).
     std::optional<QList<RoomEvent>> history(qint64 roomId, int limit);
+
+    // Offline search over the cached messages (their current text), newest first; `roomId` 0:
+    // every cached room. The same query rules as the server's (searchtext.h).
+    Result<SearchResults> search(const QString &typed, qint64 roomId, qint64 before,
+                                 int limit) const;
 
     QHash<qint64, qint64> cursors() const;
     // Read markers this device set that the server has not acknowledged yet (roomId → seq):

@@ -14,6 +14,7 @@
 #include "icons.h"
 #include "messagedelegate.h"
 #include "reactionpicker.h"
+#include "searchpanel.h"
 #include "messagelistmodel.h"
 #include "protocollimits.h"
 #include "settingsdialog.h"
@@ -448,6 +449,7 @@ void ChatWindow::buildMenus()
     add(go, tr("&Previous room"), QKeySequence(u"Alt+Up"_s), [this] { m_roomList->step(-1); });
     add(go, tr("&Next room"), QKeySequence(u"Alt+Down"_s), [this] { m_roomList->step(1); });
     add(go, tr("&Messages"), QKeySequence(u"Ctrl+Shift+H"_s), [this] { m_view->setFocus(); });
+    add(go, tr("&Search messages…"), QKeySequence::Find, [this] { showSearch(); });
     add(go, tr("First &unread message"), QKeySequence(u"Ctrl+Shift+U"_s),
         [this] { jumpToFirstUnread(); });
     add(go, tr("Mark &all rooms read"), QKeySequence(u"Shift+Esc"_s), [this] { markAllRead(); });
@@ -509,6 +511,8 @@ MessageListModel *ChatWindow::timeline() const
 
 void ChatWindow::openRoom(qint64 roomId)
 {
+    if (m_search)
+        m_search->setCurrentRoom(roomId);
     if (roomId != m_room) {
         stopTyping();
         cancelEditing();
@@ -1363,6 +1367,31 @@ void ChatWindow::startEditing(qint64 eventId, const QString &body)
     m_composer->setPlainText(body);
     m_composer->moveCursor(QTextCursor::End);
     m_composer->setFocus();
+}
+
+void ChatWindow::showSearch()
+{
+    if (!m_search) {
+        m_search = new SearchPanel(
+            m_client,
+            [this](qint64 roomId) {
+                const auto it = m_roomInfo.constFind(roomId);
+                return it == m_roomInfo.constEnd() ? tr("room %1").arg(roomId) : it->name;
+            },
+            [this](qint64 userId) { return displayName(userId); }, this);
+        connect(m_search, &SearchPanel::resultChosen, this,
+                [this](qint64 roomId, qint64 eventId, qint64 seq) {
+                    if (roomId != m_room)
+                        openRoom(roomId);
+                    showMessage(eventId, seq);
+                });
+    }
+    m_search->setCurrentRoom(m_room);
+    m_search->show();
+    m_search->raise();
+    m_search->activateWindow();
+    m_search->queryField()->setFocus();
+    m_search->queryField()->selectAll();
 }
 
 void ChatWindow::react(const QModelIndex &index, const QString &key, bool add)

@@ -36,6 +36,8 @@ struct CreateRoomRequest;
 
 namespace confab::client {
 
+class SearchPanel;
+
 class ChatClient;
 class ClientSettings;
 class Composer;
@@ -99,6 +101,8 @@ public:
     qint64 currentRoom() const { return m_room; }
     MessageListModel *timeline() const;
     QMenu *reactionPicker() const { return m_reactionPicker; } // the open "React" menu
+    SearchPanel *searchPanel() const { return m_search; } // null until first opened
+    void showSearch(); // Ctrl+F
     MessageListModel *modelFor(qint64 roomId);
     QPlainTextEdit *composer() const { return m_composer; }
     QLabel *statusLabel() const { return m_status; }
@@ -183,6 +187,7 @@ private:
 
     ChatClient *m_client;
     QPointer<QMenu> m_reactionPicker;
+    SearchPanel *m_search = nullptr;
     Options m_options;
     User m_self;
     RoomList *m_roomList;

@@ -3,6 +3,7 @@
 #include "database.h"
 #include "protocollimits.h"
 #include "roomstore.h"
+#include "searchtext.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -17,44 +18,6 @@ namespace confab::server::messagesearch {
 
 namespace {
 
-constexpr char16_t kMarkOpen = 0x02; // what snippet() puts around a match (never in a body:
-constexpr char16_t kMarkClose = 0x03; // message text refuses control characters)
-
-bool hasWordCharacter(const QString &s)
-{
-    return std::any_of(s.cbegin(), s.cend(), [](QChar c) { return c.isLetterOrNumber(); });
-}
-
-QString quoted(const QString &term)
-{
-    QString t = term;
-    t.replace(u'"', u"\"\""_s);
-    return u'"' + t + u'"';
-}
-
-// FTS5's snippet with marks → plain text and the marked spans, in code points.
-void unmark(const QString &marked, SearchHit *hit)
-{
-    QString plain;
-    int codePoints = 0;
-    int start = -1;
-    const QList<uint> ucs4 = marked.toUcs4();
-    for (const uint c : ucs4) {
-        if (c == kMarkOpen) {
-            start = codePoints;
-        } else if (c == kMarkClose) {
-            if (start >= 0 && codePoints > start)
-                hit->highlights.append({ start, codePoints - start });
-            start = -1;
-        } else if (codePoints < limits::SearchSnippetMax) {
-            plain += QString::fromUcs4(reinterpret_cast<const char32_t *>(&c), 1);
-            ++codePoints;
-        }
-    }
-    if (start >= 0 && codePoints > start) // cut inside a match
-        hit->highlights.append({ start, codePoints - start });
-    hit->snippet = plain;
-}
 
 // BM25's weighting of one message: how often the words found occur in it against its length
 // (k1 1.2, b 0.75, a typical chat line of 12 words). Without the corpus-wide IDF: every result
@@ -64,7 +27,7 @@ double relevance(const QString &highlighted)
     int found = 0, words = 0;
     bool inWord = false;
     for (const QChar c : highlighted) {
-        if (c == kMarkOpen) {
+        if (c == SearchMarkOpen) {
             ++found;
         } else if (c.isLetterOrNumber()) {
             words += !inWord;
@@ -137,46 +100,11 @@ Result<Progress> catchUp(QSqlDatabase &db, int maxEvents)
     return Progress { through, through < newest };
 }
 
-QString matchExpression(const QString &typed)
-{
-    QStringList terms;
-    qsizetype i = 0;
-    const qsizetype n = typed.size();
-    while (i < n) {
-        if (typed.at(i).isSpace()) {
-            ++i;
-            continue;
-        }
-        if (typed.at(i) == u'"') { // a phrase, up to the next quote (or the end)
-            const qsizetype end = typed.indexOf(u'"', i + 1);
-            const QString phrase = typed.mid(i + 1, end < 0 ? -1 : end - i - 1);
-            if (hasWordCharacter(phrase))
-                terms.append(quoted(phrase));
-            i = end < 0 ? n : end + 1;
-            continue;
-        }
-        qsizetype end = i;
-        while (end < n && !typed.at(end).isSpace() && typed.at(end) != u'"')
-            ++end;
-        QString word = typed.mid(i, end - i);
-        bool prefix = word.endsWith(u'*');
-        while (word.endsWith(u'*'))
-            word.chop(1);
-        // A prefix of fewer than 3 characters would merge the doclists of a large part of the
-        // vocabulary (hundreds of ms on a million messages): it is searched as a word.
-        prefix = prefix && word.toUcs4().size() >= 3;
-        if (hasWordCharacter(word))
-            terms.append(quoted(word) + (prefix ? u" *"_s : QString()));
-        i = end;
-    }
-    return terms.join(u" AND "_s);
-}
-
 Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope &scope,
                              qint64 before, int limit)
 {
     SearchResults out;
-    const QString terms = matchExpression(typed);
+    const QString terms = ftsMatchExpression(typed);
     if (terms.isEmpty())
         return out;
     qint64 upper = before > 0 ? before : limits::MaxSafeInteger;
@@ -221,7 +149,7 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
             SearchHit hit;
             hit.event = roomstore::eventFromRow(*q);
             hit.event.content.insert(u"body"_s, q->value(10).toString()); // as it reads now
-            unmark(q->value(8).toString(), &hit);
+            takeMarkedSnippet(q->value(8).toString(), &hit);
             page.append({ relevance(q->value(9).toString()), std::move(hit) });
         }
         upper = lower;

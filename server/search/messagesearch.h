@@ -26,11 +26,6 @@ struct Progress
 };
 Result<Progress> catchUp(QSqlDatabase &db, int maxEvents);
 
-// The FTS5 query for what a user typed: words (letters and digits; each must occur), "quoted
-// phrases", and a trailing * on a word of 3 or more characters for its prefix. Never FTS5 syntax from the user: every
-// term is quoted. Empty when nothing searchable is left (only punctuation, say).
-QString matchExpression(const QString &typed);
-
 // Where to look: one room (the caller checked it may be read), or every room `userId` is in.
 struct Scope
 {

@@ -419,6 +419,14 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>Reaction %1 not saved: %2</source>
         <translation>Reaktion %1 nicht gespeichert: %2</translation>
     </message>
+    <message>
+        <source>&amp;Search messages…</source>
+        <translation>Nachrichten &amp;suchen…</translation>
+    </message>
+    <message>
+        <source>room %1</source>
+        <translation>Raum %1</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::Composer</name>
@@ -957,6 +965,53 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>now</source>
         <translation>jetzt</translation>
+    </message>
+</context>
+<context>
+    <name>confab::client::SearchPanel</name>
+    <message>
+        <source>Only in this room</source>
+        <translation>Nur in diesem Raum</translation>
+    </message>
+    <message>
+        <source>More results</source>
+        <translation>Weitere Ergebnisse</translation>
+    </message>
+    <message>
+        <source>Search messages</source>
+        <translation>Nachrichten suchen</translation>
+    </message>
+    <message>
+        <source>Words, "a phrase", or a prefix*</source>
+        <translation>Wörter, "eine Wortfolge" oder ein Anfang*</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>Suchergebnisse</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>Suche läuft…</translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>Suche fehlgeschlagen: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n result(s)</source>
+        <translation><numerusform>%n Ergebnis</numerusform><numerusform>%n Ergebnisse</numerusform></translation>
+    </message>
+    <message>
+        <source>Nothing found</source>
+        <translation>Nichts gefunden</translation>
+    </message>
+    <message>
+        <source>%1 — offline: searched the messages on this device only</source>
+        <translation>%1 — offline: nur die Nachrichten auf diesem Gerät durchsucht</translation>
+    </message>
+    <message>
+        <source>%1 — searched on the server</source>
+        <translation>%1 — auf dem Server gesucht</translation>
     </message>
 </context>
 <context>
