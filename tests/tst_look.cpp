@@ -191,6 +191,7 @@ private slots:
     void accessibilityNamesEveryControlAndReadsMessages();
     void composerGrowsAndSends();
     void mentionsAreOfferedAndDrawnHighlighted();
+    void formattingIsDrawnAndHtmlIsText();
     void themesAreReadable();
     void germanTranslation(); // last: it changes the default locale
 
@@ -199,6 +200,70 @@ private:
                                      { 2, u"Bob Okafor"_s },
                                      { 3, u"Carol Nguyen"_s } };
 };
+
+void tst_Look::formattingIsDrawnAndHtmlIsText()
+{
+    MessageListModel model(kRoom);
+    const QString body = u"**Heads up** the `make test` <b>step</b> see https://example.org/ci"_s;
+    model.appendEvent(message(1, 2, at(0, 9, 0), body));
+    model.appendEvent(message(2, 2, at(0, 9, 1), u"> the old plan\nwe changed it"_s));
+    MessageDelegate delegate([this](qint64 id) { return m_names.value(id); });
+    delegate.setSelf(1, u"alice"_s);
+    delegate.setClock([] { return kNow; });
+    const QPalette palette = lightPalette();
+    const QColor base = palette.color(QPalette::Base);
+    // The markers are gone, the HTML is text.
+    const QString shown = delegate.bodyText(model.index(0));
+    QCOMPARE(shown, u"Heads up the make test <b>step</b> see https://example.org/ci"_s);
+    QCOMPARE(delegate.bodyText(model.index(1)), u"the old plan\nwe changed it"_s);
+    const Rendered r = render(delegate, model, palette, 1);
+    const QRect bodyRect = r.layouts[0].body;
+    QStyleOptionViewItem opt;
+    opt.font = QApplication::font();
+    opt.palette = palette;
+    opt.rect = QRect(0, 0, 640, r.layouts[0].height);
+    const auto text = delegate.bodyLayout(opt.font, palette, bodyRect.width(), model.index(0));
+    // Where a piece of the shown text is painted (one line: these are short).
+    const auto rectOf = [&](const QString &piece) {
+        const int from = int(shown.indexOf(piece));
+        const QTextLine line = text->lineForTextPosition(from);
+        const qreal x0 = line.cursorToX(from), x1 = line.cursorToX(from + int(piece.size()));
+        return QRect(bodyRect.left() + int(x0), bodyRect.top() + int(line.y()), int(x1 - x0),
+                     int(line.height()));
+    };
+    // Bold: more ink than the same letters plain would have (compare with "the", per pixel
+    // of width, the regular word right after it).
+    const auto density = [&](const QRect &rect) {
+        return double(ink(r.image, rect, base)) / std::max(1, rect.width());
+    };
+    QVERIFY2(density(rectOf(u"Heads"_s)) > density(rectOf(u"the"_s)) * 1.15,
+             qPrintable(u"bold %1 vs regular %2"_s.arg(density(rectOf(u"Heads"_s)))
+                            .arg(density(rectOf(u"the"_s)))));
+    // Code: on a tinted panel (pixels that are neither base nor text between its letters).
+    const QRect code = rectOf(u"make test"_s);
+    QVERIFY(countPixels(r.image, code, [&](const QColor &c) {
+                return c.lightness() < base.lightness() - 8 && c.lightness() > base.lightness() - 40;
+            })
+            > code.width() * 2);
+    // The link: in the palette's link colour, underlined; a click on it is that URL.
+    const QRect link = rectOf(u"https://example.org/ci"_s);
+    QVERIFY(near(r.image, link, palette.color(QPalette::Link)) > 20);
+    QCOMPARE(delegate.linkAt(opt, model.index(0), link.center()), u"https://example.org/ci"_s);
+    QCOMPARE(delegate.linkAt(opt, model.index(0), rectOf(u"step"_s).center()), QString());
+    QSignalSpy opened(&delegate, &MessageDelegate::linkActivated);
+    QMouseEvent release(QEvent::MouseButtonRelease, link.center(), link.center(), Qt::LeftButton,
+                        Qt::NoButton, Qt::NoModifier);
+    QVERIFY(delegate.editorEvent(&release, &model, opt, model.index(0)));
+    QCOMPARE(opened.size(), 1);
+    QCOMPARE(opened[0][0].toUrl(), QUrl(u"https://example.org/ci"_s));
+    // Lines break where the text does; a quote has a bar left of its line.
+    QVERIFY(r.layouts[1].body.height() >= 2 * QFontMetrics(opt.font).height());
+    const QRect quoteBody = r.layouts[1].body;
+    const QRect bar(quoteBody.left() - 7, quoteBody.top(), 4, 10);
+    QVERIFY(ink(r.image, bar, base) > 0 || countPixels(r.image, bar, [&](const QColor &c) {
+                return colourDistance(c, base) > 30;
+            }) > 5);
+}
 
 void tst_Look::initTestCase()
 {

@@ -21,6 +21,7 @@
 #include "theme.h"
 
 #include <QApplication>
+#include <QDesktopServices>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDateTime>
@@ -349,6 +350,8 @@ void ChatWindow::connectClient()
     connect(m_view, &QListView::customContextMenuRequested, this, &ChatWindow::showMessageMenu);
     connect(m_view, &TimelineView::jumpToLatestRequested, this, &ChatWindow::jumpToLatest);
     connect(m_delegate, &MessageDelegate::quoteClicked, this, &ChatWindow::showMessage);
+    connect(m_delegate, &MessageDelegate::linkActivated, this,
+            [](const QUrl &url) { QDesktopServices::openUrl(url); }); // the browser or mailer
     connect(m_delegate, &MessageDelegate::reactionClicked, this,
             [this](const QModelIndex &index, const QString &key, bool mine) {
                 react(index, key, !mine); // a chip toggles the user's own reaction

@@ -1,11 +1,13 @@
 #include "messagedelegate.h"
 
 #include "avatar.h"
+#include "formattedtext.h"
 #include "mentions.h"
 #include "messagelistmodel.h"
 
 #include <QAbstractItemView>
 #include <QApplication>
+#include <QFontDatabase>
 #include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
@@ -15,6 +17,7 @@
 #include <QPlainTextEdit>
 #include <QTextLayout>
 #include <QToolTip>
+#include <QUrl>
 
 #include <cmath>
 
@@ -58,21 +61,6 @@ QTextOption wrapOption()
     QTextOption o(Qt::AlignLeft | Qt::AlignTop);
     o.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
     return o;
-}
-
-int wrappedHeight(const QFont &font, int width, const QString &text)
-{
-    QTextLayout layout(text, font);
-    layout.setTextOption(wrapOption());
-    layout.setCacheEnabled(false);
-    qreal height = 0;
-    layout.beginLayout();
-    for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
-        line.setLineWidth(width);
-        height += line.height();
-    }
-    layout.endLayout();
-    return std::max(int(std::ceil(height)), QFontMetrics(font).height());
 }
 
 } // namespace
@@ -209,9 +197,111 @@ QString MessageDelegate::quoteText(const QModelIndex &index) const
 
 QString MessageDelegate::bodyText(const QModelIndex &index) const
 {
-    if (index.data(MessageListModel::DeletedRole).toBool())
-        return tr("This message was deleted.");
-    return index.data(MessageListModel::BodyRole).toString();
+    return formatted(index).text;
+}
+
+const FormattedText &MessageDelegate::formatted(const QModelIndex &index) const
+{
+    // Parsed once per message and text (painting and measuring ask for it again and again).
+    const QString body = index.data(MessageListModel::DeletedRole).toBool()
+        ? QString()
+        : index.data(MessageListModel::BodyRole).toString();
+    const qint64 id = index.data(MessageListModel::EventIdRole).toLongLong();
+    const qint64 key = id ? id : -index.data(MessageListModel::LocalIdRole).toLongLong();
+    const size_t hash = qHash(body);
+    if (Parsed *p = m_formatted.object(key); p && p->hash == hash)
+        return p->text;
+    auto *p = new Parsed { hash, body.isEmpty() ? FormattedText { tr("This message was deleted."), {} }
+                                                : formatMessage(body) };
+    m_formatted.insert(key, p);
+    return p->text;
+}
+
+QList<QTextLayout::FormatRange> MessageDelegate::bodyFormats(const QFont &font,
+                                                             const QPalette &pal,
+                                                             const QModelIndex &index) const
+{
+    QList<QTextLayout::FormatRange> formats;
+    const QColor accent = pal.color(QPalette::Highlight);
+    const QColor text = pal.color(QPalette::Text);
+    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    mono.setPointSizeF(font.pointSizeF() > 0 ? font.pointSizeF() * 0.95 : mono.pointSizeF());
+    for (const FormatSpan &span : formatted(index).spans) {
+        QTextCharFormat f;
+        switch (span.kind) {
+        case FormatSpan::Kind::Bold:
+            f.setFontWeight(QFont::Bold);
+            break;
+        case FormatSpan::Kind::Italic:
+            f.setFontItalic(true);
+            break;
+        case FormatSpan::Kind::Code:
+        case FormatSpan::Kind::CodeBlock:
+            f.setFont(mono, QTextCharFormat::FontPropertiesSpecifiedOnly);
+            f.setFontFamilies(mono.families());
+            f.setFontFixedPitch(true);
+            f.setBackground(faded(text, 0.08));
+            break;
+        case FormatSpan::Kind::Quote:
+            f.setForeground(faded(text, 0.7));
+            break;
+        case FormatSpan::Kind::Link:
+            f.setForeground(pal.color(QPalette::Link));
+            f.setFontUnderline(true);
+            break;
+        }
+        formats.append({ span.start, span.length, f });
+    }
+    for (const auto &[start, length] : mentionRanges(index)) {
+        QTextCharFormat f;
+        f.setForeground(accent);
+        f.setBackground(faded(accent, 0.14));
+        formats.append({ start, length, f });
+    }
+    return formats;
+}
+
+std::unique_ptr<QTextLayout> MessageDelegate::bodyLayout(const QFont &font, const QPalette &pal,
+                                                         int width,
+                                                         const QModelIndex &index) const
+{
+    QFont bodyFont = font;
+    bodyFont.setItalic(index.data(MessageListModel::DeletedRole).toBool());
+    // QTextLayout breaks lines at U+2028, not at '\n' (same length: spans stay where they are).
+    QString shown = bodyText(index);
+    shown.replace(u'\n', QChar::LineSeparator);
+    auto layout = std::make_unique<QTextLayout>(shown, bodyFont);
+    layout->setTextOption(wrapOption());
+    layout->setFormats(bodyFormats(font, pal, index));
+    layout->setCacheEnabled(true);
+    qreal y = 0;
+    layout->beginLayout();
+    for (QTextLine line = layout->createLine(); line.isValid(); line = layout->createLine()) {
+        line.setLineWidth(width);
+        line.setPosition({ 0, y });
+        y += line.height();
+    }
+    layout->endLayout();
+    return layout;
+}
+
+QString MessageDelegate::linkAt(const QStyleOptionViewItem &option, const QModelIndex &index,
+                                const QPoint &pos) const
+{
+    const Layout l = layout(option, index);
+    if (!l.body.contains(pos) || formatted(index).spans.isEmpty())
+        return {};
+    const auto text = bodyLayout(option.font, option.palette, l.body.width(), index);
+    const QPointF at = pos - l.body.topLeft();
+    for (int i = 0; i < text->lineCount(); ++i) {
+        const QTextLine line = text->lineAt(i);
+        if (at.y() < line.y() || at.y() >= line.y() + line.height())
+            continue;
+        if (at.x() > line.naturalTextWidth())
+            return {};
+        return formatted(index).linkAt(line.xToCursor(at.x(), QTextLine::CursorOnCharacter));
+    }
+    return {};
 }
 
 QString MessageDelegate::statusText(const QModelIndex &index) const
@@ -259,7 +349,7 @@ QList<std::pair<int, int>> MessageDelegate::mentionRanges(const QModelIndex &ind
     if (!room && index.data(MessageListModel::MentionsRole).value<QList<qint64>>().isEmpty())
         return ranges; // nearly every message: no text scan at all
     // The server's rule (docs/protocol.md, "Mentions"), drawn for the names it resolved.
-    for (const MentionToken &t : findMentions(index.data(MessageListModel::BodyRole).toString())) {
+    for (const MentionToken &t : findMentions(formatted(index).text)) {
         if ((room && t.name == u"room") || (m_isKnownName && m_isKnownName(t.name)))
             ranges.append({ t.start, t.length });
     }
@@ -328,7 +418,10 @@ int MessageDelegate::bodyHeight(const QFont &font, int width, const QModelIndex 
         m && m->width == width && m->textHash == textHash)
         return m->height;
     ++m_measurements;
-    const int h = wrappedHeight(font, width, body);
+    // Formatting changes widths (code is monospaced, bold is wider): measure what is painted.
+    const auto text = bodyLayout(font, QPalette(), width, index);
+    const int h = std::max(int(std::ceil(text->boundingRect().height())),
+                           QFontMetrics(font).height());
     m_heights.insert(key, new Measured { width, textHash, h });
     return h;
 }
@@ -385,7 +478,11 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
         l.quote = QRect(r.left() + gutter, y, width, m_smallHeight + Gap * 2);
         y = l.quote.bottom() + 1 + Gap;
     }
-    const int bh = bodyHeight(option.font, width, index, bodyText(index));
+    // Keyed by the text as typed: "**a**" and "*a*" show the same letters at different widths.
+    const int bh = bodyHeight(option.font, width, index,
+                              index.data(MessageListModel::DeletedRole).toBool()
+                                  ? QString()
+                                  : index.data(MessageListModel::BodyRole).toString());
     l.body = QRect(r.left() + gutter, y, width, bh);
     y += bh;
     if (hasStatus(index)) {
@@ -591,34 +688,28 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                           QFontMetrics(painter->font())
                               .elidedText(quoteText(index), Qt::ElideRight, text.width()));
     }
-    QFont bodyFont = option.font;
     const bool deleted = index.data(MessageListModel::DeletedRole).toBool();
-    bodyFont.setItalic(deleted);
-    painter->setFont(bodyFont);
-    painter->setPen(deleted || state != State::Sent ? dim : text);
-    if (const auto ranges = mentionRanges(index); !ranges.isEmpty()) {
-        // The same layout as measured (font, width, wrapping); only colours differ.
-        QTextLayout text(bodyText(index), bodyFont);
-        text.setTextOption(wrapOption());
-        QList<QTextLayout::FormatRange> formats;
-        for (const auto &[start, length] : ranges) {
-            QTextCharFormat f;
-            f.setForeground(accent);
-            f.setBackground(faded(accent, 0.14));
-            formats.append({ start, length, f });
+    {
+        // The same layout as measured (font, width, wrapping, formats); quotes get a bar and
+        // code blocks a panel behind their lines.
+        const auto body = bodyLayout(option.font, pal, l.body.width(), index);
+        for (const FormatSpan &span : formatted(index).spans) {
+            if (span.kind != FormatSpan::Kind::Quote && span.kind != FormatSpan::Kind::CodeBlock)
+                continue;
+            const QTextLine first = body->lineForTextPosition(span.start);
+            const QTextLine last = body->lineForTextPosition(span.start + std::max(0, span.length - 1));
+            if (!first.isValid() || !last.isValid())
+                continue;
+            const QRectF lines(l.body.left(), l.body.top() + first.y(), l.body.width(),
+                               last.y() + last.height() - first.y());
+            if (span.kind == FormatSpan::Kind::Quote)
+                painter->fillRect(QRectF(lines.left() - 6, lines.top(), 2, lines.height()),
+                                  faded(text, 0.35));
+            else
+                painter->fillRect(lines.adjusted(-3, 0, 0, 0), faded(text, 0.06));
         }
-        text.setFormats(formats);
-        qreal y = 0;
-        text.beginLayout();
-        for (QTextLine line = text.createLine(); line.isValid(); line = text.createLine()) {
-            line.setLineWidth(l.body.width());
-            line.setPosition({ 0, y });
-            y += line.height();
-        }
-        text.endLayout();
-        text.draw(painter, l.body.topLeft());
-    } else {
-        painter->drawText(QRectF(l.body), bodyText(index), wrapOption());
+        painter->setPen(deleted || state != State::Sent ? dim : text);
+        body->draw(painter, l.body.topLeft());
     }
     if (!l.status.isNull()) {
         painter->setFont(smallFont(option.font));
@@ -684,6 +775,8 @@ bool MessageDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view,
         if (rect.contains(event->pos()))
             tip = reactionTip(index, key);
     }
+    if (const QString url = linkAt(option, index, event->pos()); !url.isEmpty())
+        tip = url; // where a click goes, before it goes there
     QToolTip::showText(event->globalPos(), tip, view);
     return true;
 }
@@ -699,6 +792,11 @@ bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
                 const QJsonObject p = index.data(MessageListModel::ReplyPreviewRole).toJsonObject();
                 emit quoteClicked(index.data(MessageListModel::ReplyToRole).toLongLong(),
                                   p.value(u"seq"_s).toInteger());
+                return true;
+            }
+            if (const QString url = linkAt(option, index, mouse->position().toPoint());
+                !url.isEmpty()) {
+                emit linkActivated(QUrl(url));
                 return true;
             }
             const QJsonArray reactions = index.data(MessageListModel::ReactionsRole).toJsonArray();

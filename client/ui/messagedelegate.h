@@ -7,7 +7,7 @@
 //   ▌    [👍 2] [🎉 1]                    ← reactions: a click toggles yours
 //        a grouped message                ← same sender within 5 minutes: no header
 //
-// Text is always plain (never HTML). Colours come from the palette, so light and dark themes
+// Text is never HTML: a safe Markdown subset (formattedtext.h) is drawn with text formats. Colours come from the palette, so light and dark themes
 // both work. Row heights are cached per (message, width, text) so a long timeline scrolls
 // without re-measuring text. Hovering a row shows its actions; hovering anywhere shows the exact
 // time as a tooltip. Double-click (or F2) opens the text read-only in place, to select part of it.
@@ -17,6 +17,11 @@
 #include <QDateTime>
 #include <QFont>
 #include <QStyledItemDelegate>
+#include <QTextLayout>
+
+#include "formattedtext.h"
+
+#include <memory>
 
 #include <functional>
 
@@ -90,6 +95,13 @@ public:
     // The reaction chips under a message ("👍 2"), left to right, wrapping; with their keys.
     QList<std::pair<QString, QRect>> reactionRects(const QStyleOptionViewItem &option,
                                                    const QModelIndex &index) const;
+    // The link under `pos` in the row (empty: none).
+    QString linkAt(const QStyleOptionViewItem &option, const QModelIndex &index,
+                   const QPoint &pos) const;
+    // The body as shown: display text (Markdown subset read), spans, and its laid-out lines.
+    const FormattedText &formatted(const QModelIndex &index) const;
+    std::unique_ptr<QTextLayout> bodyLayout(const QFont &font, const QPalette &palette, int width,
+                                            const QModelIndex &index) const;
     // A chip's tooltip: who reacted ("Alice, Bob and 3 others reacted with 👍").
     QString reactionTip(const QModelIndex &index, const QString &key) const;
 
@@ -100,6 +112,8 @@ signals:
     void actionTriggered(const QModelIndex &index, confab::client::MessageDelegate::Action action);
     // The quote of a reply was clicked: show the message it answers (event id and seq).
     void quoteClicked(qint64 eventId, qint64 seq);
+    // A link in a message was clicked (http, https or mailto only: formattedtext.h).
+    void linkActivated(const QUrl &url);
     // A reaction chip was clicked: toggle the user's own reaction with that key.
     void reactionClicked(const QModelIndex &index, const QString &key, bool mine);
 
@@ -128,6 +142,14 @@ private:
     qint64 m_newAfter = -1;
     QString m_selfName;
     mutable QCache<qint64, Measured> m_heights { 200000 }; // message → measured body
+    struct Parsed
+    {
+        size_t hash = 0;
+        FormattedText text;
+    };
+    mutable QCache<qint64, Parsed> m_formatted { 20000 }; // message → its formatting, read once
+    QList<QTextLayout::FormatRange> bodyFormats(const QFont &font, const QPalette &palette,
+                                                const QModelIndex &index) const;
     mutable int m_measurements = 0;
     mutable bool m_haveMetrics = false;
     mutable QFont m_metricsFont;
