@@ -35,6 +35,7 @@
 #include <QToolButton>
 #include <QClipboard>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QComboBox>
 
 using namespace confab;
@@ -186,6 +187,7 @@ private slots:
     void replyQuoteAndJumpToTheOriginal();
     void reactionChipsShowToggleAndNameWhoReacted();
     void searchFindsAcrossRoomsAndOpensTheRoomAtTheResult();
+    void aMessageLinkOpensTheRoomAtThatMessage();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -1334,6 +1336,48 @@ void tst_ChatWindow::searchFindsAcrossRoomsAndOpensTheRoomAtTheResult()
     QTRY_COMPARE(a.window->currentRoom(), there);
     QTRY_COMPARE(a.window->messageView()->currentIndex().data(MessageListModel::BodyRole).toString(),
                  u"the deploy key is in the vault"_s);
+}
+
+void tst_ChatWindow::aMessageLinkOpensTheRoomAtThatMessage()
+{
+    HereAndThere fixture;
+    auto &[server, alice, bob, here, there] = fixture;
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    const auto target = wb.send(there, u"t"_s, u"the decision we took"_s);
+    QVERIFY(target);
+    QVERIFY(sendMany(wb, there, 120));
+    QVERIFY(wb.send(here, u"h"_s, u"hello here"_s));
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->resize(900, 600);
+    a.window->show();
+    a.window->openRoom(here);
+    QTRY_VERIFY(rowWithBody(a.window->timeline(), u"hello here"_s) >= 0);
+    const QUrl link = a.window->messageLink(there, target->eventId, target->seq);
+    QCOMPARE(link.scheme(), u"confab"_s);
+    QCOMPARE(link.port(), int(server.port()));
+    // Pasted into a message it is a link (formatting), and a click on it goes there.
+    a.window->openRoom(here);
+    QTest::keyClicks(a.window->composer(), u"see "_s + link.toString());
+    QTest::keyClick(a.window->composer(), Qt::Key_Return);
+    QTRY_VERIFY(rowWithBody(a.window->timeline(), u"see "_s + link.toString()) >= 0);
+    const QModelIndex pasted
+        = a.window->timeline()->index(rowWithBody(a.window->timeline(), u"see "_s + link.toString()));
+    QCOMPARE(a.window->delegate()->formatted(pasted).linkAt(6), link.toString());
+    emit a.window->delegate()->linkActivated(link);
+    QTRY_COMPARE(a.window->currentRoom(), there);
+    QTRY_COMPARE(a.window->messageView()->currentIndex().data(MessageListModel::BodyRole).toString(),
+                 u"the decision we took"_s);
+    // A link to another server, or a broken one, says so and goes nowhere.
+    QUrl elsewhere = link;
+    elsewhere.setPort(1);
+    QVERIFY(a.window->openMessageLink(elsewhere));
+    QVERIFY(a.window->statusBar()->currentMessage().contains(u"another server"_s));
+    QVERIFY(a.window->openMessageLink(QUrl(u"confab://x/rooms/abc"_s)));
+    QVERIFY(a.window->statusBar()->currentMessage().startsWith(u"Not a link to a message"_s));
+    QCOMPARE(a.window->currentRoom(), there);
+    QVERIFY(!a.window->openMessageLink(QUrl(u"https://example.org"_s))); // for the browser
 }
 
 QTEST_MAIN(tst_ChatWindow)

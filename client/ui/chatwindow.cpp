@@ -22,6 +22,7 @@
 
 #include <QApplication>
 #include <QDesktopServices>
+#include <QUrlQuery>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDateTime>
@@ -350,8 +351,10 @@ void ChatWindow::connectClient()
     connect(m_view, &QListView::customContextMenuRequested, this, &ChatWindow::showMessageMenu);
     connect(m_view, &TimelineView::jumpToLatestRequested, this, &ChatWindow::jumpToLatest);
     connect(m_delegate, &MessageDelegate::quoteClicked, this, &ChatWindow::showMessage);
-    connect(m_delegate, &MessageDelegate::linkActivated, this,
-            [](const QUrl &url) { QDesktopServices::openUrl(url); }); // the browser or mailer
+    connect(m_delegate, &MessageDelegate::linkActivated, this, [this](const QUrl &url) {
+        if (!openMessageLink(url))
+            QDesktopServices::openUrl(url); // the browser or mailer
+    });
     connect(m_delegate, &MessageDelegate::reactionClicked, this,
             [this](const QModelIndex &index, const QString &key, bool mine) {
                 react(index, key, !mine); // a chip toggles the user's own reaction
@@ -1305,6 +1308,21 @@ void ChatWindow::showMessageMenu(const QPoint &pos)
     menu.addAction(tr("&Copy text"), this, [index] {
         QGuiApplication::clipboard()->setText(index.data(MessageListModel::BodyRole).toString());
     });
+    if (state == MessageListModel::MessageState::Sent
+        && !index.data(MessageListModel::DeletedRole).toBool()) {
+        const QUrl link = messageLink(m_room, eventId, index.data(MessageListModel::SeqRole).toLongLong());
+        menu.addAction(tr("Copy &link"), this, [this, link] {
+            QGuiApplication::clipboard()->setText(link.toString());
+            statusBar()->showMessage(tr("Link copied: paste it in a message to point at this one"),
+                                     3000);
+        });
+        menu.addAction(tr("&Reply"), this, [this, eventId] { startReply(eventId); });
+        const QPersistentModelIndex at(index);
+        menu.addAction(tr("Re&act…"), this, [this, at] {
+            if (at.isValid())
+                pickReaction(at);
+        });
+    }
     if (state == MessageListModel::MessageState::Failed)
         menu.addAction(tr("&Retry"), this, [this, localId] { retryMessage(localId); });
     if (state != MessageListModel::MessageState::Sent)
@@ -1370,6 +1388,48 @@ void ChatWindow::startEditing(qint64 eventId, const QString &body)
     m_composer->setPlainText(body);
     m_composer->moveCursor(QTextCursor::End);
     m_composer->setFocus();
+}
+
+QUrl ChatWindow::messageLink(qint64 roomId, qint64 eventId, qint64 seq) const
+{
+    const QUrl server = m_client->api().server();
+    QUrl link;
+    link.setScheme(u"confab"_s);
+    link.setHost(server.host());
+    link.setPort(server.port());
+    link.setPath(u"/rooms/%1/messages/%2"_s.arg(roomId).arg(eventId));
+    link.setQuery(u"seq=%1"_s.arg(seq));
+    return link;
+}
+
+bool ChatWindow::openMessageLink(const QUrl &url)
+{
+    if (url.scheme() != u"confab")
+        return false;
+    const QStringList parts = url.path().split(u'/', Qt::SkipEmptyParts);
+    const QUrl server = m_client->api().server();
+    bool roomOk = false, eventOk = false;
+    const qint64 roomId = parts.size() == 4 ? parts[1].toLongLong(&roomOk) : 0;
+    const qint64 eventId = parts.size() == 4 ? parts[3].toLongLong(&eventOk) : 0;
+    const qint64 seq = QUrlQuery(url).queryItemValue(u"seq"_s).toLongLong();
+    if (parts.size() != 4 || parts[0] != u"rooms" || parts[2] != u"messages" || !roomOk
+        || !eventOk || roomId <= 0 || eventId <= 0) {
+        statusBar()->showMessage(tr("Not a link to a message: %1").arg(url.toString()), 5000);
+        return true;
+    }
+    if (url.host().compare(server.host(), Qt::CaseInsensitive) != 0 || url.port() != server.port()) {
+        statusBar()->showMessage(tr("That message is on another server (%1)").arg(url.authority()),
+                                 5000);
+        return true;
+    }
+    if (!m_roomInfo.contains(roomId)) {
+        statusBar()->showMessage(tr("That message is in a room you are not in"), 5000);
+        return true;
+    }
+    if (roomId != m_room)
+        openRoom(roomId);
+    showMessage(eventId, seq);
+    return true;
 }
 
 void ChatWindow::showSearch()

@@ -103,6 +103,10 @@ public:
     QMenu *reactionPicker() const { return m_reactionPicker; } // the open "React" menu
     SearchPanel *searchPanel() const { return m_search; } // null until first opened
     void showSearch(); // Ctrl+F
+    // A link to a message (context menu → Copy link): confab://host:port/rooms/R/messages/E?seq=S.
+    // Pasted in a message it is a link; a click on it opens the room at that message.
+    QUrl messageLink(qint64 roomId, qint64 eventId, qint64 seq) const;
+    bool openMessageLink(const QUrl &url); // false: not a confab:// link
     MessageListModel *modelFor(qint64 roomId);
     QPlainTextEdit *composer() const { return m_composer; }
     QLabel *statusLabel() const { return m_status; }

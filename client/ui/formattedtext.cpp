@@ -17,7 +17,8 @@ bool safeUrl(const QString &url)
 {
     const QUrl u(url, QUrl::StrictMode);
     const QString scheme = u.scheme().toLower();
-    return u.isValid() && (scheme == u"http" || scheme == u"https" || scheme == u"mailto")
+    return u.isValid()
+        && (scheme == u"http" || scheme == u"https" || scheme == u"mailto" || scheme == u"confab")
         && (scheme == u"mailto" || !u.host().isEmpty());
 }
 
@@ -84,9 +85,11 @@ public:
                     }
                 }
             }
-            if ((c == u'h' || c == u'H') && (i == 0 || !isWordChar(s[i - 1]))
+            if ((c == u'h' || c == u'H' || c == u'c' || c == u'C')
+                && (i == 0 || !isWordChar(s[i - 1]))
                 && (s.mid(i).startsWith(u"http://", Qt::CaseInsensitive)
-                    || s.mid(i).startsWith(u"https://", Qt::CaseInsensitive))) {
+                    || s.mid(i).startsWith(u"https://", Qt::CaseInsensitive)
+                    || s.mid(i).startsWith(u"confab://", Qt::CaseInsensitive))) {
                 qsizetype end = i;
                 while (end < s.size() && !s[end].isSpace())
                     ++end;

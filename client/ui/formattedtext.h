@@ -2,9 +2,10 @@
 // read into display text plus spans. Never HTML: a body's "<b>" is shown as typed.
 //
 //   **bold**   *italic* or _italic_   `code`   ```fenced code block```   > quote (a line)
-//   [text](https://…)   bare http:// and https:// links   \* shows a literal *
+//   [text](https://…)   bare http://, https:// and confab:// links   \* shows a literal *
 //
-// Only http, https and mailto links are links; anything else stays text. `_` inside a word
+// Only http, https, mailto and confab (a link to a message: ChatWindow::messageLink) links
+// are links; anything else stays text. `_` inside a word
 // (snake_case) is not emphasis. Unclosed markers are text.
 #pragma once
 

@@ -427,6 +427,34 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>room %1</source>
         <translation>Raum %1</translation>
     </message>
+    <message>
+        <source>Copy &amp;link</source>
+        <translation>&amp;Link kopieren</translation>
+    </message>
+    <message>
+        <source>Link copied: paste it in a message to point at this one</source>
+        <translation>Link kopiert: in eine Nachricht einfügen, um auf diese zu verweisen</translation>
+    </message>
+    <message>
+        <source>&amp;Reply</source>
+        <translation>&amp;Antworten</translation>
+    </message>
+    <message>
+        <source>Re&amp;act…</source>
+        <translation>Re&amp;agieren…</translation>
+    </message>
+    <message>
+        <source>Not a link to a message: %1</source>
+        <translation>Kein Link auf eine Nachricht: %1</translation>
+    </message>
+    <message>
+        <source>That message is on another server (%1)</source>
+        <translation>Diese Nachricht liegt auf einem anderen Server (%1)</translation>
+    </message>
+    <message>
+        <source>That message is in a room you are not in</source>
+        <translation>Diese Nachricht ist in einem Raum, in dem du nicht bist</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::Composer</name>

@@ -288,4 +288,11 @@ T = {
 "Nothing found": "Nichts gefunden",
 "%1 — offline: searched the messages on this device only": "%1 — offline: nur die Nachrichten auf diesem Gerät durchsucht",
 "%1 — searched on the server": "%1 — auf dem Server gesucht",
+"Copy &link": "&Link kopieren",
+"Link copied: paste it in a message to point at this one": "Link kopiert: in eine Nachricht einfügen, um auf diese zu verweisen",
+"&Reply": "&Antworten",
+"Re&act…": "Re&agieren…",
+"Not a link to a message: %1": "Kein Link auf eine Nachricht: %1",
+"That message is on another server (%1)": "Diese Nachricht liegt auf einem anderen Server (%1)",
+"That message is in a room you are not in": "Diese Nachricht ist in einem Raum, in dem du nicht bist",
 }
