@@ -566,8 +566,8 @@ QString MessageDelegate::reactionTip(const QModelIndex &index, const QString &ke
             names << (id.toInteger() == m_self ? tr("You") : m_nameOf(id.toInteger()));
         const int others = v[u"count"_s].toInt() - int(names.size());
         if (others > 0)
-            return tr("%1 and %n other(s) reacted with %2", nullptr, others)
-                .arg(names.join(u", "_s), key);
+            return tr("%1 and %2 more reacted with %3")
+                .arg(names.join(u", "_s)).arg(others).arg(key);
         const QString who = names.size() < 2
             ? names.value(0)
             : tr("%1 and %2").arg(names.mid(0, names.size() - 1).join(u", "_s), names.last());

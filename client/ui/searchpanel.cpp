@@ -198,7 +198,7 @@ void SearchPanel::showAnswer(const ChatClient::SearchAnswer &answer, bool append
     m_nextBefore = answer.results.nextBefore;
     m_more->setVisible(answer.results.hasMore);
     const int n = m_results->count();
-    const QString found = n ? tr("%n result(s)", nullptr, n) : tr("Nothing found");
+    const QString found = n ? tr("Results: %1").arg(n) : tr("Nothing found");
     m_source->setText(answer.offline
                           ? tr("%1 — offline: searched the messages on this device only").arg(found)
                           : tr("%1 — searched on the server").arg(found));

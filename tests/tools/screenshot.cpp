@@ -10,6 +10,7 @@
 #include "diagnosticsdialog.h"
 #include "logindialog.h"
 #include "messagelistmodel.h"
+#include "searchpanel.h"
 #include "settingsdialog.h"
 #include "testsupport.h"
 #include "theme.h"
@@ -125,6 +126,7 @@ int main(int argc, char *argv[])
     react(alice, found, u"🎉"_s);
     react(bob, found, u"🎉"_s);
     react(dave, found, u"👀"_s);
+    say(dave, general, u"Backup window is **Sunday 02:00–04:00**; run `confab-server --print-fingerprint` after the upgrade, notes at https://wiki.example.lan/ops"_s);
     say(carol, design, u"New icons are up for review"_s);
     say(bob, random, u"Lunch at the new ramen place? 🍜"_s);
 
@@ -179,6 +181,16 @@ int main(int argc, char *argv[])
     window.messageView()->scrollToBottom();
     if (!save(&window, u"main-window"_s))
         return 1;
+
+    window.showSearch();
+    SearchPanel *search = window.searchPanel();
+    search->resize(620, 360);
+    search->queryField()->setText(u"badge"_s);
+    search->search();
+    QTest::qWait(800);
+    if (!save(search, u"search"_s))
+        return 1;
+    search->close();
 
     DiagnosticsDialog *diagnostics = window.showDiagnostics();
     diagnostics->resize(640, 520);

@@ -863,10 +863,6 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>You</source>
         <translation>Du</translation>
     </message>
-    <message numerus="yes">
-        <source>%1 and %n other(s) reacted with %2</source>
-        <translation><numerusform>Reagiert mit %2: %1 und %n weitere Person</numerusform><numerusform>Reagiert mit %2: %1 und %n weitere Personen</numerusform></translation>
-    </message>
     <message>
         <source>%1 and %2</source>
         <translation>%1 und %2</translation>
@@ -874,6 +870,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>%1 reacted with %2</source>
         <translation>Reagiert mit %2: %1</translation>
+    </message>
+    <message>
+        <source>%1 and %2 more reacted with %3</source>
+        <translation>Reagiert mit %3: %1 und %2 weitere</translation>
     </message>
 </context>
 <context>
@@ -1025,10 +1025,6 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>Search failed: %1</source>
         <translation>Suche fehlgeschlagen: %1</translation>
     </message>
-    <message numerus="yes">
-        <source>%n result(s)</source>
-        <translation><numerusform>%n Ergebnis</numerusform><numerusform>%n Ergebnisse</numerusform></translation>
-    </message>
     <message>
         <source>Nothing found</source>
         <translation>Nichts gefunden</translation>
@@ -1040,6 +1036,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>%1 — searched on the server</source>
         <translation>%1 — auf dem Server gesucht</translation>
+    </message>
+    <message>
+        <source>Results: %1</source>
+        <translation>Ergebnisse: %1</translation>
     </message>
 </context>
 <context>
