@@ -360,6 +360,28 @@ void tst_Api::authorizationMatrix()
                  .errorCode(),
              u"not_member"_s);
     QVERIFY(!s.get(api + u"/rooms"_s, outsider.token).body.contains("secret"));
+    // ...nor react, move a read marker, reply to it from a room of their own, or find it.
+    QCOMPARE(s.post(rooms(priv, u"/messages/%1/reactions"_s.arg(eventId)), { { u"key"_s, u"👍"_s } },
+                    outsider.token)
+                 .errorCode(),
+             u"not_member"_s);
+    QCOMPARE(s.request("DELETE", rooms(priv, u"/messages/%1/reactions/x"_s.arg(eventId)), {},
+                       outsider.token)
+                 .errorCode(),
+             u"not_member"_s);
+    QCOMPARE(s.post(rooms(priv, u"/read"_s), { { u"seq"_s, 1 } }, outsider.token).errorCode(),
+             u"not_member"_s);
+    const qint64 own = s.createRoom(outsider.token, u"mine"_s);
+    QJsonObject reply = msg(u"r"_s, u"re: inside"_s);
+    reply.insert(u"replyTo"_s, eventId);
+    QCOMPARE(s.post(rooms(own, u"/messages"_s), reply, outsider.token).errorCode(),
+             u"event_not_found"_s);
+    QCOMPARE(s.get(api + u"/search?q=inside"_s, outsider.token).json()[u"results"_s].toArray().size(),
+             0);
+    QCOMPARE(s.get(api + u"/search?q=inside&roomId=%1"_s.arg(priv), outsider.token).errorCode(),
+             u"not_member"_s);
+    QCOMPARE(s.get(api + u"/search?q=inside"_s, member.token).json()[u"results"_s].toArray().size(),
+             1); // the member finds it: the filter is membership, not luck
     // The owner (not the author) may delete, the member may not edit others' messages... here
     // the member is the author; the owner cannot edit it.
     QCOMPARE(

@@ -188,6 +188,7 @@ private slots:
     void reactionChipsShowToggleAndNameWhoReacted();
     void searchFindsAcrossRoomsAndOpensTheRoomAtTheResult();
     void aMessageLinkOpensTheRoomAtThatMessage();
+    void formattingFromTheServerIsDrawnAndHtmlStaysText();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -1378,6 +1379,54 @@ void tst_ChatWindow::aMessageLinkOpensTheRoomAtThatMessage()
     QVERIFY(a.window->statusBar()->currentMessage().startsWith(u"Not a link to a message"_s));
     QCOMPARE(a.window->currentRoom(), there);
     QVERIFY(!a.window->openMessageLink(QUrl(u"https://example.org"_s))); // for the browser
+}
+
+void tst_ChatWindow::formattingFromTheServerIsDrawnAndHtmlStaysText()
+{
+    AliceAndBob fixture(u"general"_s);
+    auto &[server, alice, bob, room] = fixture;
+    WsClient wb(server.port());
+    QVERIFY(wb.login(bob.token));
+    QVERIFY(wb.send(room, u"f"_s, u"**Shipped** <b>release</b> <script>alert(1)</script>"_s));
+    QTemporaryDir dir;
+    Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.window->resize(900, 600);
+    a.window->show();
+    a.window->openRoom(room);
+    MessageListModel *m = a.window->timeline();
+    QTRY_COMPARE(m->rowCount(), 1);
+    MessageDelegate *d = a.window->delegate();
+    const QModelIndex index = m->index(0);
+    const QString shown = u"Shipped <b>release</b> <script>alert(1)</script>"_s;
+    QCOMPARE(d->bodyText(index), shown); // the markers read, the HTML as typed
+    QTest::qWait(50);
+    QListView *view = a.window->messageView();
+    QStyleOptionViewItem opt;
+    opt.font = view->font();
+    opt.palette = view->palette();
+    opt.rect = view->visualRect(index);
+    const QRect body = d->layout(opt, index).body;
+    const auto text = d->bodyLayout(opt.font, opt.palette, body.width(), index);
+    const QImage shot = view->viewport()->grab().toImage();
+    const QColor base = view->palette().color(QPalette::Base);
+    // Ink per pixel of width over a piece of the shown text: bold is denser than plain.
+    const auto density = [&](const QString &piece) {
+        const int from = int(shown.indexOf(piece));
+        const QTextLine line = text->lineForTextPosition(from);
+        const int x0 = body.left() + int(line.cursorToX(from));
+        const int x1 = body.left() + int(line.cursorToX(from + int(piece.size())));
+        int ink = 0;
+        for (int y = body.top() + int(line.y()); y < body.top() + int(line.y() + line.height()); ++y)
+            for (int x = x0; x < x1; ++x)
+                ink += qAbs(shot.pixelColor(x * shot.devicePixelRatio(), y * shot.devicePixelRatio())
+                                .lightness()
+                            - base.lightness())
+                    > 90;
+        return double(ink) / std::max(1, x1 - x0);
+    };
+    QVERIFY2(density(u"Shipped"_s) > density(u"release"_s) * 1.15,
+             qPrintable(u"bold %1, plain %2"_s.arg(density(u"Shipped"_s)).arg(density(u"release"_s))));
+    QVERIFY(density(u"<b>"_s) > 0); // the tag is drawn as characters
 }
 
 QTEST_MAIN(tst_ChatWindow)
