@@ -4,6 +4,7 @@
 #include "frames.h"
 #include "jsonreader.h"
 #include "requests.h"
+#include "searchtext.h"
 #include "types.h"
 
 #include <QByteArray>
@@ -65,6 +66,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     (void)discovery::isQuery(bytes);
 
+    // A search query is never FTS5 syntax: every term comes out quoted (quotes balanced), and a
+    // marked snippet's highlights lie inside its text.
+    {
+        const QString typed = QString::fromUtf8(bytes);
+        if (ftsMatchExpression(typed).count(u'"') % 2)
+            mismatch("a search expression", QByteArray(bytes.data(), bytes.size()),
+                     ftsMatchExpression(typed).toUtf8());
+        SearchHit hit;
+        takeMarkedSnippet(typed, &hit);
+        const qsizetype length = hit.snippet.toUcs4().size();
+        for (const SearchHit::Span &span : hit.highlights) {
+            if (span.start < 0 || span.length <= 0 || span.start + span.length > length)
+                mismatch("a snippet's highlights", QByteArray(bytes.data(), bytes.size()),
+                         hit.snippet.toUtf8());
+        }
+    }
+
     // REST bodies and domain types, from the same input as a JSON object.
     if (const auto o = parseJsonObject(bytes, 64 * 1024)) {
         roundTripObject<RegisterRequest>("RegisterRequest", *o);
@@ -77,6 +95,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         roundTripObject<RoleChangeRequest>("RoleChangeRequest", *o);
         roundTripObject<SendMessageRequest>("SendMessageRequest", *o);
         roundTripObject<EditMessageRequest>("EditMessageRequest", *o);
+        roundTripObject<ReactRequest>("ReactRequest", *o);
+        roundTripObject<ReactionResult>("ReactionResult", *o);
+        roundTripObject<SearchResults>("SearchResults", *o);
+        roundTripObject<SearchHit>("SearchHit", *o);
         roundTripObject<SendAck>("SendAck", *o);
         roundTripObject<EventPage>("EventPage", *o);
         roundTripObject<User>("User", *o);
