@@ -36,6 +36,17 @@ Room roomFromRow(const QSqlQuery &q)
     return r;
 }
 
+// The newest seq of a room that is not deleted (room_not_found otherwise).
+Result<qint64> lastSeqOf(QSqlDatabase &db, qint64 roomId)
+{
+    CachedQuery q(db, u"SELECT last_seq FROM rooms WHERE id = ? AND deleted = 0"_s);
+    if (auto r = execCached(q, { roomId }); !r)
+        return r.error();
+    if (!q->next())
+        return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
+    return q->value(0).toLongLong();
+}
+
 } // namespace
 
 Result<Room> room(QSqlDatabase db, qint64 roomId)
@@ -352,17 +363,11 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
 Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
                          const QJsonObject &content, qint64 ts)
 {
-    qint64 lastSeq = 0;
-    {
-        CachedQuery q(db, u"SELECT last_seq FROM rooms WHERE id = ? AND deleted = 0"_s);
-        if (auto r = execCached(q, { roomId }); !r)
-            return r.error();
-        if (!q->next())
-            return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
-        lastSeq = q->value(0).toLongLong();
-    }
+    const Result<qint64> lastSeq = lastSeqOf(db, roomId);
+    if (!lastSeq)
+        return lastSeq.error();
     // Without a clientMsgId nothing can conflict: appendAfter stores it or fails.
-    auto e = appendAfter(db, roomId, lastSeq, type, senderId, content, ts, {});
+    auto e = appendAfter(db, roomId, lastSeq.value(), type, senderId, content, ts, {});
     if (!e)
         return e.error();
     return std::move(**e);
@@ -500,15 +505,10 @@ Result<std::optional<RoomEvent>> react(QSqlDatabase &db, qint64 roomId, qint64 u
     }
     // The event's seq goes into the row: read the room's newest seq first (this transaction
     // holds the write lock, so it is the seq the event gets).
-    qint64 lastSeq = 0;
-    {
-        CachedQuery q(db, u"SELECT last_seq FROM rooms WHERE id = ? AND deleted = 0"_s);
-        if (auto r = execCached(q, { roomId }); !r)
-            return r.error();
-        if (!q->next())
-            return makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
-        lastSeq = q->value(0).toLongLong();
-    }
+    const Result<qint64> newest = lastSeqOf(db, roomId);
+    if (!newest)
+        return newest.error();
+    const qint64 lastSeq = newest.value();
     CachedQuery change(db,
                        add ? u"INSERT OR IGNORE INTO reactions (target_id, key, user_id, room_id,"
                              u" seq) VALUES (?, ?, ?, ?, ?)"_s

@@ -151,6 +151,13 @@ struct Session
         ok = client.start().ok();
         window = std::make_unique<ChatWindow>(&client, options);
     }
+    // The window shown at a usual size with `room` open.
+    void open(qint64 room)
+    {
+        window->resize(900, 600);
+        window->show();
+        window->openRoom(room);
+    }
     ChatClient client;
     std::unique_ptr<ChatWindow> window;
     bool ok = false;
@@ -935,9 +942,7 @@ void tst_ChatWindow::jumpToLatestWhileReadingHistory()
     QVERIFY(sendMany(wb, room, 150)); // "m0", "m1", …
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
-    a.window->resize(900, 600);
-    a.window->show();
-    a.window->openRoom(room);
+    a.open(room);
     TimelineView *view = a.window->timelineView();
     QTRY_VERIFY(a.window->timeline()->rowCount() >= 100);
     QTRY_VERIFY(view->isNearBottom());
@@ -1148,9 +1153,7 @@ void tst_ChatWindow::replyQuoteAndJumpToTheOriginal()
     QVERIFY(wb.waitFor([](const ServerFrame &f) { return f.id == u"r"_s; }) >= 0);
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
-    a.window->resize(900, 600);
-    a.window->show();
-    a.window->openRoom(room);
+    a.open(room);
     MessageListModel *m = a.window->timeline();
     QTRY_VERIFY(rowWithBody(m, u"answering myself"_s) >= 0);
     QCOMPARE(m->rowOfEventId(first->eventId), -1); // not loaded
@@ -1212,9 +1215,7 @@ void tst_ChatWindow::reactionChipsShowToggleAndNameWhoReacted()
     ChatWindow::Options withSettings;
     withSettings.settings = &settings;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s), withSettings);
-    a.window->resize(900, 600);
-    a.window->show();
-    a.window->openRoom(room);
+    a.open(room);
     MessageListModel *m = a.window->timeline();
     QTRY_VERIFY(rowWithBody(m, u"ship it?"_s) >= 0);
     const auto index = [&] { return m->index(rowWithBody(m, u"ship it?"_s)); };
@@ -1296,9 +1297,7 @@ void tst_ChatWindow::searchFindsAcrossRoomsAndOpensTheRoomAtTheResult()
     QVERIFY(wb.send(here, u"h"_s, u"nothing to see here"_s));
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
-    a.window->resize(900, 600);
-    a.window->show();
-    a.window->openRoom(here);
+    a.open(here);
     QTRY_VERIFY(rowWithBody(a.window->timeline(), u"nothing to see here"_s) >= 0);
     // Ctrl+F opens the panel with the query field focused.
     QTest::keyClick(a.window.get(), Qt::Key_F, Qt::ControlModifier);
@@ -1351,9 +1350,7 @@ void tst_ChatWindow::aMessageLinkOpensTheRoomAtThatMessage()
     QVERIFY(wb.send(here, u"h"_s, u"hello here"_s));
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
-    a.window->resize(900, 600);
-    a.window->show();
-    a.window->openRoom(here);
+    a.open(here);
     QTRY_VERIFY(rowWithBody(a.window->timeline(), u"hello here"_s) >= 0);
     const QUrl link = a.window->messageLink(there, target->eventId, target->seq);
     QCOMPARE(link.scheme(), u"confab"_s);
@@ -1390,9 +1387,7 @@ void tst_ChatWindow::formattingFromTheServerIsDrawnAndHtmlStaysText()
     QVERIFY(wb.send(room, u"f"_s, u"**Shipped** <b>release</b> <script>alert(1)</script>"_s));
     QTemporaryDir dir;
     Session a(server, alice, u"alice"_s, dir.filePath(u"a"_s));
-    a.window->resize(900, 600);
-    a.window->show();
-    a.window->openRoom(room);
+    a.open(room);
     MessageListModel *m = a.window->timeline();
     QTRY_COMPARE(m->rowCount(), 1);
     MessageDelegate *d = a.window->delegate();
