@@ -388,7 +388,12 @@ void RoomService::search(qint64 userId, const QString &typed, std::optional<qint
     };
     if (!m_ctx.search)
         return run();
-    m_ctx.search->whenCurrent(this, run);
+    m_ctx.search->whenCurrent(this, [run, done](bool current) {
+        if (!current)
+            return done(makeError(ErrorCode::Unavailable,
+                                  u"the search index cannot be brought up to date; try again"_s));
+        run();
+    });
 }
 
 Result<EventPage> RoomService::history(qint64 userId, qint64 roomId, std::optional<qint64> after,

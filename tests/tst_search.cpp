@@ -8,6 +8,7 @@
 #include "database.h"
 
 #include <QJsonArray>
+#include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -104,6 +105,7 @@ private slots:
     void whatIsTypedIsNeverQuerySyntax();
     void badParametersAreRefused();
     void theIndexFollowsWhenQuietAndAfterACrash();
+    void aBrokenIndexIsAnErrorNotAStaleAnswer();
 };
 
 void tst_Search::findsMessagesAndHighlightsTheWordsInASnippet()
@@ -310,6 +312,29 @@ void tst_Search::theIndexFollowsWhenQuietAndAfterACrash()
     QVERIFY(found);
     QCOMPARE(found->results.size(), 1);
     QCOMPARE(found->results[0].event.id, last);
+}
+
+void tst_Search::aBrokenIndexIsAnErrorNotAStaleAnswer()
+{
+    Chat c;
+    c.say(c.alice, u"indexed words"_s);
+    QCOMPARE(c.bodies(c.alice, u"indexed"_s).size(), 1);
+    // Fault injection: the index table disappears under the server (a damaged file, say).
+    {
+        auto raw = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"vandal"_s);
+        raw.setDatabaseName(c.server.dataDir() + u"/confab.db"_s);
+        QVERIFY(raw.open());
+        QSqlQuery q(raw);
+        QVERIFY(q.exec(u"DROP TABLE message_search"_s));
+        raw.close();
+    }
+    QSqlDatabase::removeDatabase(u"vandal"_s);
+    c.say(c.alice, u"newer words"_s); // the index cannot follow this one
+    const HttpResult r = c.find(c.alice, u"words"_s);
+    QCOMPARE(r.status, 503);
+    QCOMPARE(r.errorCode(), u"unavailable"_s);
+    // Sending is unaffected: the index is not on the send path.
+    QVERIFY(c.say(c.alice, u"still sending"_s) > 0);
 }
 
 QTEST_MAIN(tst_Search)

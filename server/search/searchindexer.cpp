@@ -46,16 +46,16 @@ void SearchIndexer::tick()
         catchUp();
 }
 
-void SearchIndexer::whenCurrent(QObject *context, std::function<void()> then)
+void SearchIndexer::whenCurrent(QObject *context, std::function<void(bool)> then)
 {
     if (m_indexed >= m_committed && !m_running && m_waiting.isEmpty()) {
-        then();
+        then(true);
         return;
     }
     QPointer<QObject> guard(context);
-    m_waiting.append([guard, then = std::move(then)] {
+    m_waiting.append([guard, then = std::move(then)](bool current) {
         if (guard)
-            then();
+            then(current);
     });
     if (!m_running)
         catchUp();
@@ -72,19 +72,26 @@ void SearchIndexer::catchUp()
                 m_indexed = qMax(m_indexed, r->indexedThrough);
                 m_committed = qMax(m_committed, r->indexedThrough);
             }
-            const bool behind = !r || r->more || m_indexed < m_committed;
+            if (!r) {
+                // Nobody waits on a failing index: they get an error now; the tick tries again.
+                for (const auto &w : std::exchange(m_waiting, {}))
+                    w(false);
+                if (!m_tick.isActive())
+                    m_tick.start();
+                return;
+            }
+            const bool behind = r->more || m_indexed < m_committed;
             // Someone waits, or the backlog is still too long: go on at once. Else the tick
-            // decides (a failed job is tried again there).
-            if (behind && r && (!m_waiting.isEmpty() || m_committed - m_indexed >= MaxBacklog / 2))
+            // decides.
+            if (behind && (!m_waiting.isEmpty() || m_committed - m_indexed >= MaxBacklog / 2))
                 return catchUp();
             if (behind) {
                 if (!m_tick.isActive())
                     m_tick.start();
                 return;
             }
-            const QList<std::function<void()>> waiting = std::exchange(m_waiting, {});
-            for (const auto &w : waiting)
-                w();
+            for (const auto &w : std::exchange(m_waiting, {}))
+                w(true);
         });
 }
 

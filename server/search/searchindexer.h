@@ -33,8 +33,10 @@ public:
     void start();
     // A message, edit or delete with this event id was committed (main thread).
     void textChanged(qint64 eventId);
-    // Calls `then` (unless `context` is gone) once every event committed so far is applied.
-    void whenCurrent(QObject *context, std::function<void()> then);
+    // Calls `then(true)` (unless `context` is gone) once every event committed so far is
+    // applied; `then(false)` when the index could not be brought up to date (a storage error):
+    // the caller answers an error rather than search a stale index.
+    void whenCurrent(QObject *context, std::function<void(bool current)> then);
 
     static constexpr int EventsPerJob = 5000;
     static constexpr qint64 MaxBacklog = 100000;
@@ -49,7 +51,7 @@ private:
     qint64 m_committed = 0; // newest such event id committed
     qint64 m_indexed = 0; // the index has applied every event up to this
     bool m_running = false;
-    QList<std::function<void()>> m_waiting;
+    QList<std::function<void(bool)>> m_waiting;
 };
 
 } // namespace confab::server
