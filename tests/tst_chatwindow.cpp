@@ -1331,6 +1331,17 @@ void tst_ChatWindow::searchFindsAcrossRoomsAndOpensTheRoomAtTheResult()
     QCOMPARE(panel->results()->count(), 0);
     panel->thisRoomOnly()->setChecked(false);
     QTRY_COMPARE(panel->results()->count(), 1);
+    // A snippet reads as text: no Markdown markers in it (the highlight moves with the text).
+    QVERIFY(wb.send(here, u"md"_s, u"**Release** notes in `docs/release.md`, *soon*"_s));
+    panel->queryField()->setText(u"notes"_s);
+    panel->search();
+    QTRY_COMPARE(panel->results()->count(), 1);
+    QVERIFY2(SearchPanel::describe(panel->results()->item(0))
+                 .endsWith(u": Release notes in docs/release.md, soon"_s),
+             qPrintable(SearchPanel::describe(panel->results()->item(0))));
+    panel->queryField()->setText(u"vault"_s);
+    panel->search();
+    QTRY_COMPARE(panel->results()->count(), 1);
     // Choosing the result opens "there" at that message, loaded around it.
     emit panel->results()->itemActivated(panel->results()->item(0));
     QTRY_COMPARE(a.window->currentRoom(), there);

@@ -22,9 +22,55 @@ namespace {
 
 constexpr int Pad = 6;
 
-QString utf16Of(const QList<uint> &cps, int from, int count)
+// A snippet as a line of text to read: Markdown markers (`**`, `*`, `_`, backticks, fences,
+// a quote's `>`) and line breaks dropped, the highlights moved with the text. A snippet is a
+// cut from a message, so its markers may not pair up: this strips, it does not parse.
+struct PlainLine
 {
-    return QString::fromUcs4(reinterpret_cast<const char32_t *>(cps.constData()) + from, count);
+    QString text;
+    QList<QPair<int, int>> marks; // UTF-16 start, length
+};
+
+PlainLine plainSnippet(const SearchHit &hit)
+{
+    const QString &in = hit.snippet;
+    // Highlights arrive in code points: to UTF-16 offsets first.
+    const QList<uint> cps = in.toUcs4();
+    QList<int> utf16At(cps.size() + 1, 0);
+    for (qsizetype i = 0; i < cps.size(); ++i)
+        utf16At[i + 1] = utf16At[i] + (cps[i] > 0xFFFF ? 2 : 1);
+    PlainLine out;
+    QList<int> map(in.size() + 1, 0); // input UTF-16 position → output position
+    const auto isWord = [](QChar c) { return c.isLetterOrNumber(); };
+    for (qsizetype i = 0; i < in.size(); ++i) {
+        map[i] = int(out.text.size());
+        const QChar c = in[i];
+        const QChar before = i > 0 ? in[i - 1] : QChar(u' ');
+        const QChar after = i + 1 < in.size() ? in[i + 1] : QChar(u' ');
+        if (c == u'\n' || c == u'\r') {
+            if (!out.text.endsWith(u' '))
+                out.text += u' ';
+            continue;
+        }
+        if (c == u'`')
+            continue; // code markers and fences
+        if ((c == u'*' || c == u'_') && (isWord(before) != isWord(after) || after == c || before == c))
+            continue; // an emphasis marker at a word's edge
+        if (c == u'>' && (i == 0 || in[i - 1] == u'\n') && after == u' ') {
+            ++i; // a quote's "> "
+            map[i] = int(out.text.size());
+            continue;
+        }
+        out.text += c;
+    }
+    map[in.size()] = int(out.text.size());
+    for (const SearchHit::Span &s : hit.highlights) {
+        const int from = map.value(utf16At.value(s.start));
+        const int to = map.value(utf16At.value(s.start + s.length));
+        if (to > from)
+            out.marks.append({ from, to - from });
+    }
+    return out;
 }
 
 // One result: "room · sender · time" small and dim, then the snippet with the matched words
@@ -66,20 +112,18 @@ public:
         p->drawText(QRect(r.left(), r.top(), r.width(), fm.height()),
                     Qt::AlignLeft | Qt::AlignVCenter | Qt::TextSingleLine,
                     QFontMetrics(small).elidedText(where, Qt::ElideRight, r.width()));
-        // The snippet on one line, its matches marked (code points → UTF-16 offsets).
-        const QList<uint> cps = hit.snippet.toUcs4();
+        // The snippet on one line as text to read, its matches marked.
+        const PlainLine plain = plainSnippet(hit);
         QList<QTextLayout::FormatRange> formats;
-        for (const SearchHit::Span &s : hit.highlights) {
+        for (const auto &[start, length] : plain.marks) {
             QTextCharFormat f;
             f.setFontWeight(QFont::Bold);
             QColor tint = pal.color(QPalette::Highlight);
             tint.setAlphaF(selected ? 0.0 : 0.18);
             f.setBackground(tint);
-            formats.append({ int(utf16Of(cps, 0, s.start).size()),
-                             int(utf16Of(cps, s.start, s.length).size()), f });
+            formats.append({ start, length, f });
         }
-        QString line = hit.snippet;
-        line.replace(u'\n', u' ');
+        const QString line = plain.text;
         QTextLayout layout(fm.elidedText(line, Qt::ElideRight, r.width() * 3), option.font);
         layout.setFormats(formats);
         QTextOption wrap;
@@ -210,7 +254,7 @@ QString SearchPanel::describe(const QListWidgetItem *item)
     return item->data(RoomNameRole).toString() + u" · "_s + item->data(SenderNameRole).toString()
         + u" · "_s
         + QLocale().toString(QDateTime::fromMSecsSinceEpoch(hit.event.ts), QLocale::ShortFormat)
-        + u": "_s + hit.snippet;
+        + u": "_s + plainSnippet(hit).text;
 }
 
 } // namespace confab::client
