@@ -196,6 +196,7 @@ private slots:
     void searchFindsAcrossRoomsAndOpensTheRoomAtTheResult();
     void aMessageLinkOpensTheRoomAtThatMessage();
     void formattingFromTheServerIsDrawnAndHtmlStaysText();
+    void aReactionMadeOfflineShowsAtOnceAndReachesTheServerOnce();
 };
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
@@ -1433,6 +1434,51 @@ void tst_ChatWindow::formattingFromTheServerIsDrawnAndHtmlStaysText()
     QVERIFY2(density(u"Shipped"_s) > density(u"release"_s) * 1.15,
              qPrintable(u"bold %1, plain %2"_s.arg(density(u"Shipped"_s)).arg(density(u"release"_s))));
     QVERIFY(density(u"<b>"_s) > 0); // the tag is drawn as characters
+}
+
+void tst_ChatWindow::aReactionMadeOfflineShowsAtOnceAndReachesTheServerOnce()
+{
+    QTemporaryDir data, dir;
+    const quint16 port = freeLocalPort();
+    const auto tweak = [&](server::ServerConfig &cfg) {
+        cfg.dataDir = data.path();
+        cfg.port = port;
+    };
+    auto server = std::make_unique<TestServer>(tweak);
+    const auto alice = server->signUp(u"alice"_s);
+    const auto bob = server->signUp(u"bob"_s);
+    const qint64 room = server->createRoom(alice.token, u"general"_s);
+    server->request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
+    server->post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                 { { u"clientMsgId"_s, u"b"_s }, { u"body"_s, u"lunch?"_s } }, bob.token);
+    Session a(server->url({}), alice, u"alice"_s, dir.filePath(u"a"_s));
+    a.open(room);
+    MessageListModel *m = a.window->timeline();
+    QTRY_COMPARE(m->rowCount(), 1);
+    server.reset(); // the server goes away
+    QTRY_VERIFY(a.client.connectionState().mode != ConnectionState::Mode::Online);
+    emit a.window->delegate()->actionTriggered(m->index(0), MessageDelegate::Action::React);
+    QTRY_VERIFY(a.window->reactionPicker() && a.window->reactionPicker()->isVisible());
+    for (QAction *action : a.window->reactionPicker()->actions()) {
+        if (action->text() == u"👍"_s)
+            action->trigger();
+    }
+    // Shown at once, as hers, while nothing can reach the server.
+    const auto chip = [&] {
+        const QJsonArray r = m->index(0).data(MessageListModel::ReactionsRole).toJsonArray();
+        return r.size() == 1 ? u"%1 %2 %3"_s.arg(r[0][u"key"_s].toString())
+                                   .arg(r[0][u"count"_s].toInt())
+                                   .arg(r[0][u"mine"_s].toBool() ? u"mine"_s : u"theirs"_s)
+                             : QString::number(r.size());
+    };
+    QCOMPARE(chip(), u"👍 1 mine"_s);
+    server = std::make_unique<TestServer>(tweak); // back
+    QTRY_VERIFY_WITH_TIMEOUT(
+        server->get(u"/api/v1/rooms/%1/events"_s.arg(room), alice.token)
+            .body.contains(R"("reactions":[{"count":1,"key":"👍","mine":true)"),
+        15000);
+    QTRY_VERIFY(a.client.unsentReactions().isEmpty());
+    QCOMPARE(chip(), u"👍 1 mine"_s); // once, not twice
 }
 
 QTEST_MAIN(tst_ChatWindow)

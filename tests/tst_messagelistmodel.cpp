@@ -4,6 +4,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
+#include <QJsonArray>
 #include <QTest>
 
 using namespace confab;
@@ -75,6 +76,7 @@ class tst_MessageListModel : public QObject
     Q_OBJECT
 
 private slots:
+    void aReactionShowsAtOnceAndNeverCountsTwice();
     void liveEventsAppendInOrderOnce();
     void historyGoesOnTopWithoutDuplicates();
     void editsAndDeletesChangeTheirTarget();
@@ -84,6 +86,50 @@ private slots:
     void otherRoomsAndNonMessagesAreNotRows();
     void aWindowBoundsTheRowsAndLosesNothing();
 };
+
+void tst_MessageListModel::aReactionShowsAtOnceAndNeverCountsTwice()
+{
+    constexpr qint64 self = 1, bob = 2;
+    MessageListModel m(kRoom);
+    m.setSelfId(self);
+    m.appendEvent(message(1, u"ship it?"_s));
+    const auto reaction = [](qint64 seq, qint64 sender, const QString &key, bool add) {
+        return RoomEvent { 1000 + seq, kRoom, seq,
+                           add ? EventType::Reaction : EventType::ReactionRemove, sender, seq * 10,
+                           { { u"targetId"_s, 1001 }, { u"key"_s, key } }, {} };
+    };
+    const auto chips = [&] {
+        QStringList out;
+        for (const QJsonValue &v : m.index(0).data(MessageListModel::ReactionsRole).toJsonArray())
+            out << u"%1%2%3"_s.arg(v[u"key"_s].toString())
+                       .arg(v[u"count"_s].toInt())
+                       .arg(v[u"mine"_s].toBool() ? u"*"_s : QString());
+        return out;
+    };
+    m.appendEvent(reaction(2, bob, u"👍"_s, true));
+    QCOMPARE(chips(), QStringList { u"👍1"_s });
+    // Clicked (offline, say): shown at once as the user's.
+    QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+    m.setReactionIntent(1001, u"👍"_s, true);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(chips(), QStringList { u"👍2*"_s });
+    m.setReactionIntent(1001, u"🎉"_s, true);
+    QCOMPARE(chips(), (QStringList { u"👍2*"_s, u"🎉1*"_s }));
+    // The server's events arrive: the same counts, not one more.
+    m.appendEvent(reaction(3, self, u"👍"_s, true));
+    QCOMPARE(chips(), (QStringList { u"👍2*"_s, u"🎉1*"_s }));
+    m.appendEvent(reaction(4, self, u"🎉"_s, true));
+    QCOMPARE(chips(), (QStringList { u"👍2*"_s, u"🎉1*"_s }));
+    // Taken back: shown at once; the server's removal settles it; a refused intent goes.
+    m.setReactionIntent(1001, u"👍"_s, false);
+    QCOMPARE(chips(), (QStringList { u"👍1"_s, u"🎉1*"_s }));
+    m.appendEvent(reaction(5, self, u"👍"_s, false));
+    QCOMPARE(chips(), (QStringList { u"👍1"_s, u"🎉1*"_s }));
+    m.setReactionIntent(1001, u"🚀"_s, true);
+    QCOMPARE(chips().size(), 3);
+    m.clearReactionIntent(1001, u"🚀"_s);
+    QCOMPARE(chips(), (QStringList { u"👍1"_s, u"🎉1*"_s }));
+}
 
 void tst_MessageListModel::liveEventsAppendInOrderOnce()
 {

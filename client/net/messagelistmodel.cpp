@@ -55,7 +55,7 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
     case ReplyPreviewRole:
         return r.replyPreview;
     case ReactionsRole:
-        return r.reactions;
+        return shownReactions(r);
     case Qt::AccessibleTextRole:
         return m_describer ? m_describer(index) : QVariant(r.deleted ? QString() : r.body);
     default:
@@ -149,6 +149,88 @@ void MessageListModel::countReaction(Row &row, const RoomEvent &e) const
     }
 }
 
+QJsonArray MessageListModel::shownReactions(const Row &row) const
+{
+    const auto intents = m_intents.constFind(row.eventId);
+    if (intents == m_intents.constEnd() || row.deleted)
+        return row.reactions;
+    QJsonArray shown = row.reactions;
+    for (auto it = intents->cbegin(); it != intents->cend(); ++it) {
+        qsizetype at = -1;
+        for (qsizetype i = 0; i < shown.size(); ++i) {
+            if (shown.at(i)[u"key"_s].toString() == it.key())
+                at = i;
+        }
+        QJsonObject chip = at >= 0 ? shown.at(at).toObject() : QJsonObject();
+        const bool mine = chip.value(u"mine"_s).toBool();
+        if (mine == it.value())
+            continue; // the server's state says so already
+        QJsonArray users = chip.value(u"users"_s).toArray();
+        const int count = chip.value(u"count"_s).toInt() + (it.value() ? 1 : -1);
+        if (it.value()) {
+            users.append(m_selfId);
+        } else {
+            for (qsizetype i = users.size() - 1; i >= 0; --i) {
+                if (users.at(i).toInteger() == m_selfId)
+                    users.removeAt(i);
+            }
+        }
+        chip = { { u"key"_s, it.key() }, { u"count"_s, count }, { u"mine"_s, it.value() },
+                 { u"users"_s, users } };
+        if (count <= 0 && at >= 0)
+            shown.removeAt(at);
+        else if (at >= 0)
+            shown.replace(at, chip);
+        else if (count > 0)
+            shown.append(chip);
+    }
+    return shown;
+}
+
+void MessageListModel::dropSettledIntents(Row &row)
+{
+    auto intents = m_intents.find(row.eventId);
+    if (intents == m_intents.end())
+        return;
+    for (const QJsonValue &v : std::as_const(row.reactions)) {
+        const auto it = intents->constFind(v[u"key"_s].toString());
+        if (it != intents->cend() && v[u"mine"_s].toBool() == it.value())
+            intents->erase(it);
+    }
+    // A removal is settled when the key is not mine (or gone).
+    for (auto it = intents->begin(); it != intents->end();) {
+        bool mine = false;
+        for (const QJsonValue &v : std::as_const(row.reactions))
+            mine = mine || (v[u"key"_s].toString() == it.key() && v[u"mine"_s].toBool());
+        it = !it.value() && !mine ? intents->erase(it) : std::next(it);
+    }
+    if (intents->isEmpty())
+        m_intents.erase(intents);
+}
+
+void MessageListModel::setReactionIntent(qint64 eventId, const QString &key, bool add)
+{
+    m_intents[eventId].insert(key, add);
+    if (const int row = rowOfEvent(eventId); row >= 0) {
+        const QModelIndex i = index(row);
+        emit dataChanged(i, i, { ReactionsRole });
+    }
+}
+
+void MessageListModel::clearReactionIntent(qint64 eventId, const QString &key)
+{
+    auto intents = m_intents.find(eventId);
+    if (intents == m_intents.end())
+        return;
+    intents->remove(key);
+    if (intents->isEmpty())
+        m_intents.erase(intents);
+    if (const int row = rowOfEvent(eventId); row >= 0) {
+        const QModelIndex i = index(row);
+        emit dataChanged(i, i, { ReactionsRole });
+    }
+}
+
 void MessageListModel::applyReaction(const RoomEvent &e)
 {
     const qint64 target = e.targetId();
@@ -157,6 +239,8 @@ void MessageListModel::applyReaction(const RoomEvent &e)
     if (row < 0)
         return; // counted when it is loaded
     countReaction(m_rows[row], e);
+    if (e.senderId == m_selfId)
+        dropSettledIntents(m_rows[row]);
     const QModelIndex i = index(row);
     emit dataChanged(i, i, { ReactionsRole });
 }

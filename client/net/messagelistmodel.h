@@ -58,6 +58,12 @@ public:
     qint64 roomId() const { return m_roomId; }
     // Whose reactions are "mine" when live reaction events are counted.
     void setSelfId(qint64 userId) { m_selfId = userId; }
+    // The user added (add) or took back reaction `key` on message `eventId` and the server has
+    // not confirmed it yet: the chips show it at once (offline too). Shown as "mine is so" on
+    // top of the server's counts, so it never counts twice; it ends when the server's state
+    // matches it, or with clearReactionIntent (refused).
+    void setReactionIntent(qint64 eventId, const QString &key, bool add);
+    void clearReactionIntent(qint64 eventId, const QString &key);
     // A live event (any type) of this room, in seq order.
     void appendEvent(const RoomEvent &event);
     // An older page (ascending seq), shown above what is loaded. When the model then holds more
@@ -135,6 +141,9 @@ private:
     QSet<qint64> m_seen; // every event id applied (messages, edits, deletes)
     QHash<qint64, Change> m_changes; // target message id → edits/deletes seen so far
     QHash<qint64, QList<RoomEvent>> m_reactionEvents; // target message id → its reaction events
+    QHash<qint64, QHash<QString, bool>> m_intents; // message id → key → add (unconfirmed)
+    QJsonArray shownReactions(const Row &row) const; // the server's, with the intents on top
+    void dropSettledIntents(Row &row); // intents the server's state now matches
     qint64 m_selfId = 0;
     QHash<qint64, qint64> m_seqOf; // loaded message id → seq (rows are in seq order)
     QSet<QString> m_delivered; // clientMsgIds of loaded messages

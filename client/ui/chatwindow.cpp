@@ -360,7 +360,9 @@ void ChatWindow::connectClient()
                 react(index, key, !mine); // a chip toggles the user's own reaction
             });
     connect(m_client, &ChatClient::reactionRefused, this,
-            [this](qint64, qint64, const QString &key, const Error &error) {
+            [this](qint64 roomId, qint64 eventId, const QString &key, const Error &error) {
+                if (MessageListModel *model = m_models.value(roomId))
+                    model->clearReactionIntent(eventId, key);
                 statusBar()->showMessage(tr("Reaction %1 not saved: %2").arg(key, error.message),
                                          5000);
             });
@@ -488,6 +490,10 @@ MessageListModel *ChatWindow::modelFor(qint64 roomId)
             model->prependHistory(*cached);
         for (const Outbox::Item &item : m_client->outbox().items(roomId))
             model->upsertPending(item);
+        for (const LocalCache::UnsentReaction &r : m_client->unsentReactions()) {
+            if (r.roomId == roomId)
+                model->setReactionIntent(r.eventId, r.key, r.add); // still on their way
+        }
         connect(model, &QAbstractItemModel::rowsAboutToBeInserted, m_view,
                 [this, model](const QModelIndex &, int first) {
                     // New messages at the bottom: follow them if the user was at the bottom.
@@ -1464,6 +1470,7 @@ void ChatWindow::react(const QModelIndex &index, const QString &key, bool add)
     if (!model || !eventId)
         return;
     m_client->react(model->roomId(), eventId, key, add);
+    modelFor(model->roomId())->setReactionIntent(eventId, key, add); // shown at once, offline too
     if (add && m_options.settings)
         m_options.settings->rememberReaction(key);
 }
