@@ -4,6 +4,7 @@
 #include "eventbus.h"
 #include "mentions.h"
 #include "metrics.h"
+#include "reactionstore.h"
 #include "roomstore.h"
 #include "search/searchindexer.h"
 
@@ -207,7 +208,7 @@ void MessageService::react(qint64 userId, qint64 roomId, qint64 eventId, const Q
                 return *err;
             if (auto target = liveMessage(db, roomId, eventId); !target)
                 return target.error();
-            auto event = roomstore::react(db, roomId, userId, eventId, key, add, now);
+            auto event = reactionstore::react(db, roomId, userId, eventId, key, add, now);
             if (!event)
                 return event.error();
             return ReactionResult { event->has_value(), *event };
@@ -281,7 +282,7 @@ void MessageService::remove(qint64 userId, qint64 roomId, qint64 eventId,
                 u" AND json_extract(content, '$.targetId') = ?"_s);
             if (auto r = execPrepared(q, { eventId, roomId, eventId }); !r)
                 return r.error();
-            if (auto err = roomstore::clearReactions(db, eventId))
+            if (auto err = reactionstore::clearReactions(db, eventId))
                 return *err;
             return roomstore::append(db, roomId, EventType::Delete, userId,
                                      { { u"targetId"_s, eventId } }, now);

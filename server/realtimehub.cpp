@@ -8,6 +8,7 @@
 #include "messageservice.h"
 #include "metrics.h"
 #include "protocollimits.h"
+#include "reactionstore.h"
 #include "roomstore.h"
 #include "userservice.h"
 
@@ -522,7 +523,7 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
                 sendError(c, id, events.error());
                 continue;
             }
-            roomstore::attachReactions(db, cursor.roomId, c->userId, events.value());
+            reactionstore::attachReactions(db, cursor.roomId, c->userId, events.value());
             for (const RoomEvent &e : events.value())
                 send(c, Outgoing(encodeServerFrame({ {}, EventFrame { e } })));
             result.fromSeq = cursor.lastSeq + 1;

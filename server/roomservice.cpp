@@ -3,6 +3,7 @@
 #include "database.h"
 #include "eventbus.h"
 #include "eventcache.h"
+#include "reactionstore.h"
 #include "roomstore.h"
 #include "search/messagesearch.h"
 #include "search/searchindexer.h"
@@ -401,7 +402,7 @@ Result<EventPage> RoomService::history(qint64 userId, qint64 roomId, std::option
 {
     auto p = page(userId, roomId, after, before, limit);
     if (p) // the caller's view of each message's reactions ("mine"), cached page or not
-        roomstore::attachReactions(m_ctx.database->reader(), roomId, userId, p.value().events);
+        reactionstore::attachReactions(m_ctx.database->reader(), roomId, userId, p.value().events);
     return p;
 }
 

@@ -18,6 +18,8 @@ namespace confab::server::roomstore {
 // The room, if it exists and is not deleted; else room_not_found.
 Result<Room> room(QSqlDatabase db, qint64 roomId);
 std::optional<MemberRole> role(QSqlDatabase db, qint64 roomId, qint64 userId);
+// The newest seq of a room that is not deleted (room_not_found otherwise).
+Result<qint64> lastSeqOf(QSqlDatabase &db, qint64 roomId);
 // May `userId` read room `r`? Public rooms: anyone. Others: members (else not_member).
 std::optional<Error> checkCanRead(QSqlDatabase db, const Room &r, qint64 userId);
 // The caller must be a member (else not_member).
@@ -84,19 +86,6 @@ QJsonObject replyPreview(const RoomEvent &target);
 void attachReplyPreviews(QSqlDatabase db, qint64 roomId, QList<RoomEvent> &events);
 Result<RoomEvent> event(QSqlDatabase db, qint64 roomId, qint64 eventId);
 
-// Reactions. react: adds (or with add false, removes) `userId`'s reaction `key` to the message
-// `targetId` and appends the reaction (reaction_remove) event; empty, and nothing changed, when
-// it was so already. A new key beyond ReactionKeysPerMessage on one message is invalid_value.
-// The caller checks the target is a live message of the room and the user a member.
-Result<std::optional<RoomEvent>> react(QSqlDatabase &db, qint64 roomId, qint64 userId,
-                                       qint64 targetId, const QString &key, bool add, qint64 ts);
-// A deleted message keeps no reactions.
-std::optional<Error> clearReactions(QSqlDatabase &db, qint64 targetId);
-// Puts each message's aggregate, as `viewerId` sees it, into its content: "reactions" [{key,
-// count, mine, users (the first ReactionUsersShown ids)}] in the order the keys were first used,
-// and "reactionsAsOf": the room's newest seq in the same snapshot (reaction events up to it are
-// counted; a client applies later ones on top). One statement for the whole list.
-void attachReactions(QSqlDatabase db, qint64 roomId, qint64 viewerId, QList<RoomEvent> &events);
 // Events with afterSeq < seq <= toSeq, ascending (at most `limit`).
 Result<QList<RoomEvent>> range(QSqlDatabase db, qint64 roomId, qint64 afterSeq, qint64 toSeq,
                                int limit);

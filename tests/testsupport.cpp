@@ -365,6 +365,32 @@ bool spinUntil(const std::function<bool()> &done, int timeoutMs)
     return true;
 }
 
+RestartableServer::RestartableServer()
+    : m_port(freeLocalPort())
+{
+    up();
+}
+
+TestServer &RestartableServer::up()
+{
+    if (!m_server)
+        m_server = std::make_unique<TestServer>([this](server::ServerConfig &cfg) {
+            cfg.dataDir = m_data.path();
+            cfg.port = m_port;
+        });
+    return *m_server;
+}
+
+void RestartableServer::down()
+{
+    m_server.reset();
+}
+
+QUrl RestartableServer::url() const
+{
+    return QUrl(u"%1://127.0.0.1:%2"_s.arg(httpScheme()).arg(m_port));
+}
+
 quint16 freeLocalPort()
 {
     QTcpServer probe;

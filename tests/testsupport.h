@@ -122,6 +122,23 @@ private:
     bool m_ok = false;
 };
 
+// A server that goes away and comes back on the same port with the same data (a restart, a
+// network that drops), for tests of what survives that.
+class RestartableServer
+{
+public:
+    RestartableServer();
+    TestServer &up(); // (re)starts it; the running one otherwise
+    void down(); // stops it: nothing answers on its port until up()
+    TestServer *operator->() { return m_server.get(); }
+    QUrl url() const;
+
+private:
+    QTemporaryDir m_data;
+    quint16 m_port;
+    std::unique_ptr<TestServer> m_server;
+};
+
 // A WebSocket client for tests: records every server frame, parsed.
 class WsClient : public QObject
 {

@@ -157,13 +157,8 @@ void tst_ChatClient::aRestartedClientResumesFromItsCache()
 
 void tst_ChatClient::readsMadeWhileTheServerIsAwayReachItAfterARestart()
 {
-    QTemporaryDir data, dir;
-    const quint16 port = freeLocalPort();
-    const auto tweak = [&](server::ServerConfig &cfg) {
-        cfg.dataDir = data.path();
-        cfg.port = port;
-    };
-    auto server = std::make_unique<TestServer>(tweak);
+    QTemporaryDir dir;
+    RestartableServer server;
     const auto alice = server->signUp(u"ann"_s);
     const auto bob = server->signUp(u"bea"_s);
     const qint64 room = server->createRoom(alice.token, u"general"_s);
@@ -173,14 +168,14 @@ void tst_ChatClient::readsMadeWhileTheServerIsAwayReachItAfterARestart()
                                   bob.token);
     QCOMPARE(ack.status, 201);
     const qint64 seq = ack.json().value(u"seq"_s).toInteger();
-    const QUrl url = server->url({});
-    server.reset(); // away
+    const QUrl url = server.url();
+    server.down(); // away
     {
         ChatClient a(url, alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
         QVERIFY(a.start().ok());
         a.markRead(room, seq); // read from the cache, offline
     } // and the app quits before the server is back
-    server = std::make_unique<TestServer>(tweak);
+    server.up();
     const auto readSeq = [&] {
         const HttpResult r = server->get(u"/api/v1/rooms"_s, alice.token);
         for (const QJsonValue &v : r.json().value(u"rooms"_s).toArray()) {
@@ -201,21 +196,16 @@ void tst_ChatClient::readsMadeWhileTheServerIsAwayReachItAfterARestart()
 
 void tst_ChatClient::reactionsMadeWhileTheServerIsAwayReachItOnceAfterARestart()
 {
-    QTemporaryDir data, dir;
-    const quint16 port = freeLocalPort();
-    const auto tweak = [&](server::ServerConfig &cfg) {
-        cfg.dataDir = data.path();
-        cfg.port = port;
-    };
-    auto server = std::make_unique<TestServer>(tweak);
+    QTemporaryDir dir;
+    RestartableServer server;
     const auto alice = server->signUp(u"ann"_s);
     const qint64 room = server->createRoom(alice.token, u"general"_s);
     const auto ack = server->post(u"/api/v1/rooms/%1/messages"_s.arg(room),
                                   { { u"clientMsgId"_s, u"a1"_s }, { u"body"_s, u"news"_s } },
                                   alice.token);
     const qint64 msg = ack.json().value(u"eventId"_s).toInteger();
-    const QUrl url = server->url({});
-    server.reset(); // away
+    const QUrl url = server.url();
+    server.down(); // away
     {
         ChatClient a(url, alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
         QVERIFY(a.start().ok());
@@ -224,7 +214,7 @@ void tst_ChatClient::reactionsMadeWhileTheServerIsAwayReachItOnceAfterARestart()
         a.react(room, msg, u"🎉"_s, false); // changed her mind: only the newest intent is kept
         QCOMPARE(a.unsentReactions().size(), 2);
     } // the app quits before the server is back
-    server = std::make_unique<TestServer>(tweak);
+    server.up();
     const auto keys = [&] {
         QStringList out;
         const HttpResult page = server->get(u"/api/v1/rooms/%1/events"_s.arg(room), alice.token);
@@ -252,12 +242,11 @@ void tst_ChatClient::reactionsMadeWhileTheServerIsAwayReachItOnceAfterARestart()
 
 void tst_ChatClient::searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway()
 {
-    QTemporaryDir data, dir;
-    const auto tweak = [&](server::ServerConfig &cfg) { cfg.dataDir = data.path(); };
-    auto server = std::make_unique<TestServer>(tweak);
+    QTemporaryDir dir;
+    RestartableServer server;
     const auto alice = server->signUp(u"ann"_s);
     const qint64 room = server->createRoom(alice.token, u"general"_s);
-    ChatClient a(server->url({}), alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
+    ChatClient a(server.url(), alice.token, dir.filePath(u"ann"_s), fastChatClientOptions());
     QVERIFY(a.start().ok());
     QTRY_VERIFY(a.connectionState().mode == ConnectionState::Mode::Online);
     const auto say = [&](const QString &cid, const QString &body) {
@@ -297,7 +286,7 @@ void tst_ChatClient::searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway()
     QVERIFY(!online->offline);
     QCOMPARE(online->results.results.size(), 1);
     QCOMPARE(online->results.results[0].event.id, key);
-    server.reset(); // the server is away: the cache answers, by the same rules
+    server.down(); // the server is away: the cache answers, by the same rules
     auto offline = find(u"vault"_s);
     QVERIFY(offline);
     QVERIFY(offline->offline);

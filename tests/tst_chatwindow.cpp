@@ -201,19 +201,14 @@ private slots:
 
 void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
 {
-    QTemporaryDir serverDir, clientDir;
-    const quint16 port = freeLocalPort();
-    const auto config = [&](server::ServerConfig &c) {
-        c.dataDir = serverDir.path();
-        c.port = port;
-    };
-    auto server = std::make_unique<TestServer>(config);
+    QTemporaryDir clientDir;
+    RestartableServer server;
     const auto alice = server->signUp(u"alice"_s);
     const auto bob = server->signUp(u"bob"_s);
     const qint64 room = server->createRoom(alice.token, u"general"_s);
     server->request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
 
-    ChatClient client(server->url({}), alice.token, clientDir.filePath(u"alice"_s),
+    ChatClient client(server.url(), alice.token, clientDir.filePath(u"alice"_s),
                       fastChatClientOptions());
     QVERIFY(client.start().ok());
     ChatWindow window(&client);
@@ -274,7 +269,7 @@ void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
     QTRY_VERIFY(rowWithBody(window.timeline(), u"hi alice"_s) >= 0);
 
     // The server goes away: the window stays, typing goes to the outbox, shown as pending.
-    server.reset();
+    server.down();
     QTRY_VERIFY_WITH_TIMEOUT(!window.statusLabel()->text().startsWith(u"Connected"_s), 5000);
     QTest::keyClicks(window.composer(), u"typed while away"_s);
     QTest::keyClick(window.composer(), Qt::Key_Return);
@@ -283,8 +278,7 @@ void tst_ChatWindow::typeSendReceiveAndSurviveAServerRestart()
     QVERIFY(window.isVisible());
 
     // It comes back: the message is delivered, the state is online again.
-    server = std::make_unique<TestServer>(config);
-    QVERIFY(server->ok());
+    QVERIFY(server.up().ok());
     QTRY_COMPARE_WITH_TIMEOUT(stateOf(window.timeline(), u"typed while away"_s), State::Sent,
                               10000);
     QTRY_VERIFY(window.statusLabel()->text().startsWith(u"Connected"_s));
@@ -1438,24 +1432,19 @@ void tst_ChatWindow::formattingFromTheServerIsDrawnAndHtmlStaysText()
 
 void tst_ChatWindow::aReactionMadeOfflineShowsAtOnceAndReachesTheServerOnce()
 {
-    QTemporaryDir data, dir;
-    const quint16 port = freeLocalPort();
-    const auto tweak = [&](server::ServerConfig &cfg) {
-        cfg.dataDir = data.path();
-        cfg.port = port;
-    };
-    auto server = std::make_unique<TestServer>(tweak);
+    QTemporaryDir dir;
+    RestartableServer server;
     const auto alice = server->signUp(u"alice"_s);
     const auto bob = server->signUp(u"bob"_s);
     const qint64 room = server->createRoom(alice.token, u"general"_s);
     server->request("POST", u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token);
     server->post(u"/api/v1/rooms/%1/messages"_s.arg(room),
                  { { u"clientMsgId"_s, u"b"_s }, { u"body"_s, u"lunch?"_s } }, bob.token);
-    Session a(server->url({}), alice, u"alice"_s, dir.filePath(u"a"_s));
+    Session a(server.url(), alice, u"alice"_s, dir.filePath(u"a"_s));
     a.open(room);
     MessageListModel *m = a.window->timeline();
     QTRY_COMPARE(m->rowCount(), 1);
-    server.reset(); // the server goes away
+    server.down(); // the server goes away
     QTRY_VERIFY(a.client.connectionState().mode != ConnectionState::Mode::Online);
     emit a.window->delegate()->actionTriggered(m->index(0), MessageDelegate::Action::React);
     QTRY_VERIFY(a.window->reactionPicker() && a.window->reactionPicker()->isVisible());
@@ -1472,7 +1461,7 @@ void tst_ChatWindow::aReactionMadeOfflineShowsAtOnceAndReachesTheServerOnce()
                              : QString::number(r.size());
     };
     QCOMPARE(chip(), u"👍 1 mine"_s);
-    server = std::make_unique<TestServer>(tweak); // back
+    server.up(); // back
     QTRY_VERIFY_WITH_TIMEOUT(
         server->get(u"/api/v1/rooms/%1/events"_s.arg(room), alice.token)
             .body.contains(R"("reactions":[{"count":1,"key":"👍","mine":true)"),

@@ -68,10 +68,6 @@ void SearchIndexer::catchUp()
         [](QSqlDatabase &db) { return messagesearch::catchUp(db, EventsPerJob); }, this,
         [this](Result<messagesearch::Progress> r) {
             m_running = false;
-            if (r) {
-                m_indexed = qMax(m_indexed, r->indexedThrough);
-                m_committed = qMax(m_committed, r->indexedThrough);
-            }
             if (!r) {
                 // Nobody waits on a failing index: they get an error now; the tick tries again.
                 for (const auto &w : std::exchange(m_waiting, {}))
@@ -80,6 +76,8 @@ void SearchIndexer::catchUp()
                     m_tick.start();
                 return;
             }
+            m_indexed = qMax(m_indexed, r->indexedThrough);
+            m_committed = qMax(m_committed, r->indexedThrough);
             const bool behind = r->more || m_indexed < m_committed;
             // Someone waits, or the backlog is still too long: go on at once. Else the tick
             // decides.
