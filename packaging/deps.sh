@@ -20,6 +20,7 @@ packages=(
   fonts-dejavu-core          # the UI font the screenshots and pixel tests assume
   qt6-websockets-dev
   libqt6sql6-sqlite          # embedded store (default)
+  libsqlite3-dev             # confab-admin backup: SQLite's online backup API
   libqt6sql6-psql            # PostgreSQL driver for multi-node mode
   qt6-qpa-plugins            # offscreen + xcb platform plugins (GUI tests, client)
   qtkeychain-qt6-dev         # session tokens in the OS keychain
@@ -28,6 +29,7 @@ packages=(
   libssl-dev                 # OpenSSL 3: the server's TLS
   libhiredis-dev
   liburing-dev               # io_uring: the server's batched socket writes
+  libsystemd-dev             # sd_notify (Type=notify) and structured journal records
 )
 
 # make fuzz: clang 14 with its sanitizer and libFuzzer runtimes.

@@ -5,6 +5,8 @@
 
 #include "accounts/accountservice.h"
 #include "apiroutes.h"
+#include "admin/adminservice.h"
+#include "admin/adminsocket.h"
 #include "connectionguard.h"
 #include "database.h"
 #include "discoveryresponder.h"
@@ -18,6 +20,7 @@
 #include "tls/tlscontext.h"
 #include "userservice.h"
 
+#include <QDir>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QSysInfo>
@@ -58,6 +61,7 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
                           this);
     m_accounts = new AccountService(m_ctx, m_users, this);
     m_rooms = new RoomService(m_ctx, m_bus, this);
+    m_admin = new AdminService(m_ctx, m_users, m_rooms, this);
     m_messages = new MessageService(m_ctx, m_bus, this);
     m_hub = new RealtimeHub(m_ctx, m_users, m_messages, m_bus, this);
     connect(m_guard, &ConnectionGuard::webSocketRequested, m_hub, &RealtimeHub::acceptSocket);
@@ -92,6 +96,7 @@ ConfabServer::~ConfabServer()
 {
     // Sockets first, storage last: a socket closing on its way out may still call into the hub
     // (an SSE stream's end broadcasts presence, which reads rooms from the database).
+    delete m_adminSocket;
     delete m_discovery;
     delete m_guard;
     delete m_metricsGuard;
@@ -99,6 +104,7 @@ ConfabServer::~ConfabServer()
     delete m_hub;
     delete m_messages;
     delete m_rooms;
+    delete m_admin;
     delete m_accounts;
     delete m_users;
     delete m_bus;
@@ -197,12 +203,28 @@ Result<QString> ConfabServer::reloadTls()
     return m_tls->fingerprint();
 }
 
-Result<quint16> ConfabServer::start()
+Result<bool> ConfabServer::openStorage()
 {
+    if (m_storageOpen)
+        return true;
     m_database->setCommitHooks({ roomstore::applySenderReads, roomstore::dropSenderReads });
     if (auto opened = m_database->open(m_config.dataDir); !opened)
         return opened.error();
     m_search->start(); // what a crash left unindexed
+    m_storageOpen = true;
+    return true;
+}
+
+QString ConfabServer::adminSocketPath() const
+{
+    return m_adminSocket ? m_adminSocket->path() : QString();
+}
+
+Result<quint16> ConfabServer::start()
+{
+    if (auto opened = openStorage(); !opened)
+        return opened.error();
+    m_startedAtMs = m_ctx.now();
     if (auto code = m_accounts->setupCodeIfNeeded(); !code)
         return code.error();
     else
@@ -271,6 +293,25 @@ Result<quint16> ConfabServer::start()
         if (auto bound = m_discovery->start(where, m_config.discoveryPort); !bound)
             qCWarning(lcServer).noquote() << bound.error().message << "(discovery off)";
     }
+    // confab-admin's way in (docs/operations.md); without it confab-admin works offline only.
+    m_admin->setLiveStats([this] {
+        return QJsonObject {
+            { u"version"_s, QStringLiteral(CONFAB_VERSION) },
+            { u"uptimeSeconds"_s, (m_ctx.now() - m_startedAtMs) / 1000 },
+            { u"webSocketConnections"_s, m_metrics.gaugeValue(u"confab_ws_connections"_s) },
+            { u"sseStreams"_s, m_metrics.gaugeValue(u"confab_sse_streams"_s) },
+            { u"usersOnline"_s, m_metrics.gaugeValue(u"confab_users_online"_s) },
+            { u"tlsFingerprint"_s, fingerprint() },
+        };
+    });
+    m_adminSocket = new AdminSocket(m_admin, this);
+    if (auto listening = m_adminSocket->listen(QDir(m_config.dataDir).filePath(u"admin.sock"_s));
+        !listening) {
+        qCWarning(lcServer).noquote() << listening.error().message
+                                      << "(confab-admin works on a stopped server only)";
+        delete m_adminSocket;
+        m_adminSocket = nullptr;
+    }
     qCDebug(lcServer).noquote() << "listening on"
                                 << m_config.listen.toString() + u':' + QString::number(m_port);
     return m_port;
@@ -283,6 +324,8 @@ quint16 ConfabServer::discoveryPort() const
 
 void ConfabServer::stop()
 {
+    if (m_adminSocket)
+        m_adminSocket->close();
     m_guard->stopAccepting();
     if (m_metricsGuard)
         m_metricsGuard->stopAccepting();

@@ -17,6 +17,8 @@ namespace confab::server {
 
 class ConnectionGuard;
 class AccountService;
+class AdminService;
+class AdminSocket;
 class DiscoveryResponder;
 class Database;
 class EventBus;
@@ -37,8 +39,12 @@ public:
                           QObject *parent = nullptr);
     ~ConfabServer() override;
 
-    // Opens storage, then binds the listener; returns the bound port (useful with port 0).
+    // Opens storage (openStorage() unless done), then binds the listener and the admin socket;
+    // returns the bound port (useful with port 0).
     Result<quint16> start();
+    // Storage alone: the data directory's lock, migrations, the search index catching up. What
+    // confab-admin needs to work offline on a stopped server's data (admin()).
+    Result<bool> openStorage();
     // Graceful stop: refuse new connections, close open ones with "going away".
     void stop();
 
@@ -62,6 +68,8 @@ public:
     EventCache &cache() { return m_cache; }
     UserService &users() { return *m_users; }
     AccountService &accounts() { return *m_accounts; }
+    AdminService &admin() { return *m_admin; }
+    QString adminSocketPath() const; // empty when it could not listen
     // While the server has no account and registration is not open: the code that creates the
     // first (admin) account (made at start, printed by main). Empty otherwise.
     QString setupCode() const { return m_setupCode; }
@@ -83,6 +91,10 @@ private:
     UserService *m_users = nullptr;
     AccountService *m_accounts = nullptr;
     QString m_setupCode;
+    AdminService *m_admin = nullptr;
+    AdminSocket *m_adminSocket = nullptr;
+    bool m_storageOpen = false;
+    qint64 m_startedAtMs = 0;
     RoomService *m_rooms = nullptr;
     MessageService *m_messages = nullptr;
     RealtimeHub *m_hub = nullptr;

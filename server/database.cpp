@@ -14,6 +14,12 @@
 #include <QSqlQuery>
 #include <QUuid>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 using namespace Qt::StringLiterals;
 
 Q_LOGGING_CATEGORY(lcStorage, "confab.server.storage", QtInfoMsg)
@@ -94,6 +100,28 @@ Result<bool> execCached(CachedQuery &query, const QVariantList &values)
     return execPrepared(*query, values);
 }
 
+Result<std::unique_ptr<DataDirLock>> DataDirLock::acquire(const QString &dataDir)
+{
+    const QByteArray path = QFile::encodeName(QDir(dataDir).filePath(u"confab.lock"_s));
+    const int fd = ::open(path.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return makeError(ErrorCode::Unavailable,
+                         u"cannot open %1: %2"_s.arg(QFile::decodeName(path),
+                                                     QString::fromLocal8Bit(strerror(errno))));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return makeError(ErrorCode::Conflict,
+                         u"%1 is in use by another process (a running confab-server, or"
+                         u" confab-admin)"_s.arg(dataDir));
+    }
+    return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
+}
+
+DataDirLock::~DataDirLock()
+{
+    ::close(m_fd); // releases the lock
+}
+
 Database::Database(Metrics *metrics, QObject *parent)
     : QObject(parent)
     , m_connectionPrefix(u"confab-"_s + QUuid::createUuid().toString(QUuid::Id128))
@@ -118,6 +146,10 @@ Result<bool> Database::open(const QString &dataDir)
 {
     if (!QDir().mkpath(dataDir))
         return makeError(ErrorCode::Unavailable, u"cannot create data directory %1"_s.arg(dataDir));
+    auto lock = DataDirLock::acquire(dataDir);
+    if (!lock)
+        return lock.error();
+    m_lock = std::move(lock).value();
     m_path = QDir(dataDir).filePath(u"confab.db"_s);
 
     QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionPrefix + u"-reader"_s);
@@ -197,6 +229,7 @@ void Database::close()
         QSqlDatabase::database(reader, false).close();
         QSqlDatabase::removeDatabase(reader);
     }
+    m_lock.reset();
 }
 
 void Database::write(Job job, QObject *context, Done done)

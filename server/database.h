@@ -29,6 +29,23 @@ namespace confab::server {
 class Metrics;
 class StorageWriter;
 
+// An exclusive lock on a data directory (flock() on DIR/confab.lock) for as long as one process
+// uses its database: a second confab-server on the same directory, or confab-admin working
+// offline while the server runs, is refused instead of writing beside it. The kernel drops it
+// when the process dies, so a crash leaves nothing stale.
+class DataDirLock
+{
+public:
+    static Result<std::unique_ptr<DataDirLock>> acquire(const QString &dataDir);
+    ~DataDirLock();
+    DataDirLock(const DataDirLock &) = delete;
+    DataDirLock &operator=(const DataDirLock &) = delete;
+
+private:
+    explicit DataDirLock(int fd) : m_fd(fd) { }
+    int m_fd;
+};
+
 class Database : public QObject
 {
     Q_OBJECT
@@ -96,6 +113,7 @@ protected:
 
 private:
     QString m_path;
+    std::unique_ptr<DataDirLock> m_lock;
     QString m_connectionPrefix;
     QString m_epoch;
     int m_schemaVersion = 0;

@@ -1,22 +1,54 @@
 // confab-server: thin executable around confab_server_lib.
 #include "confabserver.h"
 #include "epolldispatcher.h"
+#include "logging.h"
 #include "serverconfig.h"
 #include "tls/tlscontext.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
+#include <QTimer>
 
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#ifdef CONFAB_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 using namespace confab::server;
+using namespace Qt::StringLiterals;
 
 namespace {
 
 int g_signalFd[2];
+
+// systemd's service protocol (Type=notify): READY once the port is bound, STOPPING on the way
+// out, and a watchdog ping from the event loop (a loop stuck for WatchdogSec gets restarted).
+void notifySystemd(const char *state)
+{
+#ifdef CONFAB_HAVE_SYSTEMD
+    sd_notify(0, state);
+#else
+    Q_UNUSED(state)
+#endif
+}
+
+void startWatchdog(QObject *parent)
+{
+#ifdef CONFAB_HAVE_SYSTEMD
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+        return;
+    auto *timer = new QTimer(parent);
+    QObject::connect(timer, &QTimer::timeout, [] { sd_notify(0, "WATCHDOG=1"); });
+    timer->start(int(std::max<uint64_t>(usec / 2000, 100)));
+#else
+    Q_UNUSED(parent)
+#endif
+}
 
 void onSignal(int signal)
 {
@@ -47,6 +79,7 @@ void installSignalHandlers(ConfabServer *server)
             return;
         }
         notifier->setEnabled(false);
+        notifySystemd("STOPPING=1");
         server->stop();
         QCoreApplication::quit();
     });
@@ -82,6 +115,7 @@ int main(int argc, char *argv[])
         return 2;
     }
     applyLogLevel(config->logLevel);
+    logging::install(logging::choose(config->logFormat));
 
     if (config->printFingerprint) {
         if (!config->tls) {
@@ -105,34 +139,35 @@ int main(int argc, char *argv[])
         return 1;
     }
     // Always printed (not subject to log filtering): scripts and tests read the bound port here.
-    std::fprintf(stderr, "confab-server %s listening on %s://%s:%u (data in %s)\n",
-                 CONFAB_VERSION, server.tls() ? "https" : "http",
-                 qPrintable(config->listen.toString()), unsigned(port.value()),
-                 qPrintable(config->dataDir));
+    const QString scheme = server.tls() ? u"https"_s : u"http"_s;
+    logging::announce(u"confab-server %1 listening on %2://%3:%4 (data in %5)"_s.arg(
+        QStringLiteral(CONFAB_VERSION), scheme, config->listen.toString(),
+        QString::number(port.value()), config->dataDir));
     if (server.tls())
-        std::fprintf(stderr, "confab-server: TLS certificate SHA-256 fingerprint %s\n",
-                     qPrintable(server.fingerprint()));
+        logging::announce(u"confab-server: TLS certificate SHA-256 fingerprint "_s
+                          + server.fingerprint());
     else
-        std::fprintf(stderr, "confab-server: TLS is off%s\n",
-                     config->listen.isLoopback() ? "" : ": this listener is not loopback, traffic"
-                                                        " is in clear text");
-    std::fprintf(stderr, "confab-server: registration is %s\n",
-                 qPrintable(config->registration));
+        logging::announce(u"confab-server: TLS is off"_s
+                          + (config->listen.isLoopback()
+                                 ? QString()
+                                 : u": this listener is not loopback, traffic is in clear text"_s));
+    logging::announce(u"confab-server: registration is "_s + config->registration);
     if (!server.setupCode().isEmpty())
-        std::fprintf(stderr,
-                     "confab-server: no account yet. Create the first one (the server's admin) with"
-                     " the invite code %s (valid 7 days, once)\n",
-                     qPrintable(server.setupCode()));
+        logging::announce(u"confab-server: no account yet. Create the first one (the server's"
+                          u" admin) with the invite code %1 (valid 7 days, once), or run:"
+                          u" confab-admin users create NAME --admin"_s.arg(server.setupCode()));
     if (server.metricsPort())
-        std::fprintf(stderr, "confab-server: /metrics on %s://%s:%u%s\n",
-                     server.tls() ? "https" : "http",
-                     qPrintable(config->metricsAddress.toString()), unsigned(server.metricsPort()),
-                     config->metricsToken.isEmpty() ? "" : " (bearer token required)");
+        logging::announce(u"confab-server: /metrics on %1://%2:%3%4"_s.arg(
+            scheme, config->metricsAddress.toString(), QString::number(server.metricsPort()),
+            config->metricsToken.isEmpty() ? QString() : u" (bearer token required)"_s));
     else if (!config->metricsToken.isEmpty())
-        std::fprintf(stderr, "confab-server: /metrics requires the bearer token\n");
+        logging::announce(u"confab-server: /metrics requires the bearer token"_s);
     else if (!config->listen.isLoopback())
-        std::fprintf(stderr, "confab-server: /metrics answers this machine only (see"
-                             " --metrics-listen)\n");
+        logging::announce(u"confab-server: /metrics answers this machine only (see"
+                          u" --metrics-listen)"_s);
+    notifySystemd(qPrintable(u"READY=1\nSTATUS=Serving on %1://%2:%3"_s.arg(
+        scheme, config->listen.toString(), QString::number(port.value()))));
+    startWatchdog(&server);
     installSignalHandlers(&server);
     return app.exec();
 }

@@ -111,15 +111,29 @@ void RoomService::update(qint64 userId, qint64 roomId, const RoomPatch &patch,
 
 void RoomService::remove(qint64 userId, qint64 roomId, std::function<void(Result<bool>)> done)
 {
+    removeAs(userId, roomId, std::move(done));
+}
+
+void RoomService::removeAsServer(qint64 roomId, std::function<void(Result<bool>)> done)
+{
+    removeAs(std::nullopt, roomId, std::move(done));
+}
+
+void RoomService::removeAs(std::optional<qint64> userId, qint64 roomId,
+                          std::function<void(Result<bool>)> done)
+{
     const qint64 now = m_ctx.now();
     commit<bool>(
         [userId, roomId, now](QSqlDatabase &db) -> Result<Outcome<bool>> {
             auto room = roomstore::room(db, roomId);
             if (!room)
                 return room.error();
-            if (room->ownerId != userId || room->visibility == RoomVisibility::Direct)
+            if (userId
+                && (room->ownerId != *userId || room->visibility == RoomVisibility::Direct))
                 return makeError(ErrorCode::Forbidden, u"only the owner can delete the room"_s);
-            auto ev = roomstore::append(db, roomId, EventType::RoomDelete, userId, {}, now);
+            // An operator's delete is sent in the owner's name: senderId is always a user.
+            auto ev = roomstore::append(db, roomId, EventType::RoomDelete,
+                                        userId.value_or(room->ownerId), {}, now);
             if (!ev)
                 return ev.error();
             QSqlQuery q(db);

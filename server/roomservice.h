@@ -22,6 +22,9 @@ public:
     void update(qint64 userId, qint64 roomId, const RoomPatch &patch,
                 std::function<void(Result<Room>)> done);
     void remove(qint64 userId, qint64 roomId, std::function<void(Result<bool>)> done);
+    // An operator's delete (confab-admin rooms delete): any room; the room_delete event carries
+    // the owner as its sender (the protocol's senderId is always a user).
+    void removeAsServer(qint64 roomId, std::function<void(Result<bool>)> done);
     void join(qint64 userId, qint64 roomId, std::function<void(Result<Room>)> done);
     void leave(qint64 userId, qint64 roomId, std::function<void(Result<bool>)> done);
     void invite(qint64 userId, qint64 roomId, qint64 targetId,
@@ -53,6 +56,8 @@ private:
     Result<EventPage> page(qint64 userId, qint64 roomId, std::optional<qint64> after,
                               std::optional<qint64> before, int limit) const;
     template<typename T, typename JobFn, typename DoneFn> void commit(JobFn job, DoneFn done);
+    void removeAs(std::optional<qint64> userId, qint64 roomId,
+                  std::function<void(Result<bool>)> done);
 
     ServerContext m_ctx;
     EventBus *m_bus;

@@ -37,6 +37,9 @@ const QList<Option> &options()
         { u"data-dir"_s, u"CONFAB_DATA_DIR"_s, u"Directory for the SQLite database."_s, u"dir"_s },
         { u"log-level"_s, u"CONFAB_LOG_LEVEL"_s, u"error, warning, info or debug (default info)."_s,
           u"level"_s },
+        { u"log-format"_s, u"CONFAB_LOG_FORMAT"_s,
+          u"text, journal or json (default: journal under systemd, text otherwise)."_s,
+          u"format"_s },
         { u"max-conns-per-address"_s, u"CONFAB_MAX_CONNS_PER_ADDRESS"_s,
           u"Open connections allowed from one address (default 512)."_s, u"n"_s },
         { u"request-timeout-ms"_s, u"CONFAB_REQUEST_TIMEOUT_MS"_s,
@@ -189,6 +192,10 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
             if (!levels.contains(v))
                 return bad();
             cfg.logLevel = v;
+        } else if (o.name == u"log-format") {
+            if (v != u"auto" && v != u"text" && v != u"journal" && v != u"json")
+                return bad();
+            cfg.logFormat = v;
         } else if (o.name == u"max-conns-per-address") {
             if (!toInt(v, 1, 1000000, &cfg.maxConnectionsPerAddress))
                 return bad();

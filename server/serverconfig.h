@@ -17,6 +17,7 @@ struct ServerConfig
     quint16 port = 7080;
     QString dataDir; // default: $XDG_DATA_HOME/confab-server
     QString logLevel = QStringLiteral("info"); // error | warning | info | debug
+    QString logFormat = QStringLiteral("auto"); // auto | text | journal | json (logging.h)
     QString configFile;
 
     // TLS on the one port (docs/security.md): on unless tls is false. Without tlsCert/tlsKey

@@ -72,6 +72,8 @@ public:
 
     static QByteArray hashToken(const QString &token);
     bool isAdmin(qint64 userId) const;
+    // argon2id off the event loop, at the server's cost (AdminService sets passwords with it).
+    PasswordHasher &hasher() { return *m_hasher; }
 
 signals:
     void sessionRevoked(const QByteArray &tokenHash);
