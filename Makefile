@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 PORT       ?= 7080
 
-.PHONY: all deps configure build run test bench bench-medians screenshot screenshots sanitize fuzz clean
+.PHONY: all deps configure build run test package bench bench-medians screenshot screenshots sanitize fuzz clean
 
 all: build
 
@@ -24,6 +24,11 @@ run: build
 
 test: build
 	@cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure --parallel $(JOBS)
+
+# Debian packages (confab-server, confab) from the Release build into $(BUILD_DIR).
+package: build
+	@cd $(BUILD_DIR) && cpack
+	@ls $(BUILD_DIR)/*.deb
 
 # Benchmarks (Release build); figures are recorded in docs/benchmarks.md.
 # BENCH_ARGS: extra confab-bench options, e.g. --no-pin (server and generator share both cores).

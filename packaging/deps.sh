@@ -30,6 +30,9 @@ packages=(
   libhiredis-dev
   liburing-dev               # io_uring: the server's batched socket writes
   libsystemd-dev             # sd_notify (Type=notify) and structured journal records
+  # packages (make package) and their checks
+  dpkg-dev fakeroot lintian appstream desktop-file-utils
+  prometheus                 # promtool: checks packaging/monitoring's alert rules
 )
 
 # make fuzz: clang 14 with its sanitizer and libFuzzer runtimes.
