@@ -1,10 +1,12 @@
 #include "database.h"
+#include "admin/datatools.h"
 
 #include "metrics.h"
 #include "schema.h"
 #include "storagewriter.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QEvent>
 #include <QHash>
@@ -172,6 +174,24 @@ Result<bool> Database::open(const QString &dataDir)
                          u"run a newer confab-server (refusing to start)"_s.arg(m_path)
                              .arg(version)
                              .arg(schema::latestVersion()));
+    }
+    // An upgrade keeps the database as it was first (docs/operations.md, "Upgrades"): a copy at
+    // its old schema in DATA_DIR/backups, made with the online backup API. No copy, no migration.
+    if (version > 0 && version < schema::latestVersion()) {
+        const QString dir = QDir(dataDir).filePath(u"backups"_s);
+        const QString copy = QDir(dir).filePath(
+            u"confab-schema%1-before-%2-%3.db"_s.arg(version)
+                .arg(schema::latestVersion())
+                .arg(QDateTime::currentDateTimeUtc().toString(u"yyyyMMdd-HHmmss"_s)));
+        QDir().mkpath(dir);
+        if (auto saved = datatools::backup(dataDir, copy); !saved)
+            return makeError(ErrorCode::Unavailable,
+                             u"not migrating %1 from schema %2: the backup before it failed (%3)"_s
+                                 .arg(m_path)
+                                 .arg(version)
+                                 .arg(saved.error().message));
+        qCInfo(lcStorage).noquote() << "schema" << version << "is older than"
+                                    << schema::latestVersion() << ": saved a copy as" << copy;
     }
     for (; version < schema::latestVersion(); ++version) {
         if (!q.exec(u"BEGIN IMMEDIATE"_s))

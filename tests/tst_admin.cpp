@@ -7,6 +7,7 @@
 #include "database.h"
 #include "testsupport.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -90,6 +91,7 @@ private slots:
     void adminRoleKeepsOneAdmin();
     void sessionsListAndRevoke();
     void roomsListExportDelete();
+    void inviteCodesFromTheCommandLine();
     void backupWhileClientsSendThenRestoreExactlyOnce();
     void offlineOnAStoppedServerHoldsTheLock();
     void restoreAndVacuumWaitForAStoppedServer();
@@ -294,6 +296,37 @@ void TestAdmin::roomsListExportDelete()
     QCOMPARE(s.get(u"/api/v1/rooms/"_s + room, duo.alice.token).status, 404);
     QCOMPARE(admin(s.dataDir(), { u"--json"_s, u"rooms"_s, u"list"_s }).json().toArray().size(), 0);
     QCOMPARE(admin(s.dataDir(), { u"rooms"_s, u"delete"_s, room }).exitCode, 1);
+}
+
+void TestAdmin::inviteCodesFromTheCommandLine()
+{
+    TestServer s([](server::ServerConfig &c) { c.registration = u"invite"_s; });
+    const auto registerWith = [&](const QString &name, const QString &code) {
+        return s.post(u"/api/v1/auth/register"_s, { { u"username"_s, name },
+                                                   { u"password"_s, u"password123"_s },
+                                                   { u"invite"_s, code } })
+            .status;
+    };
+    auto r = admin(s.dataDir(), { u"--json"_s, u"invites"_s, u"create"_s, u"--hours"_s, u"2"_s });
+    QCOMPARE(r.exitCode, 0);
+    const QString code = r.json()[u"code"_s].toString();
+    QCOMPARE(code.size(), 23);
+    const qint64 expires = r.json()[u"expiresAt"_s].toInteger();
+    QVERIFY(qAbs(expires - QDateTime::currentMSecsSinceEpoch() - 2 * 3600 * 1000) < 60000);
+    QCOMPARE(registerWith(u"newcomer"_s, code), 201);
+    QCOMPARE(registerWith(u"second"_s, code), 403); // once
+    QCOMPARE(admin(s.dataDir(), { u"invites"_s, u"create"_s, u"--hours"_s, u"9999"_s }).exitCode, 1);
+
+    // A closed server takes no invite but its setup code, from the command line neither.
+    TestServer closed([](server::ServerConfig &c) { c.registration = u"closed"_s; });
+    r = admin(closed.dataDir(), { u"--json"_s, u"invites"_s, u"create"_s });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(closed.post(u"/api/v1/auth/register"_s,
+                         { { u"username"_s, u"xavier"_s },
+                           { u"password"_s, u"password123"_s },
+                           { u"invite"_s, r.json()[u"code"_s].toString() } })
+                 .status,
+             403);
 }
 
 void TestAdmin::backupWhileClientsSendThenRestoreExactlyOnce()

@@ -47,7 +47,7 @@ QStringList AdminService::commands()
     return { u"users.list"_s,     u"users.create"_s,    u"users.reset-password"_s,
              u"users.disable"_s,  u"users.enable"_s,    u"users.make-admin"_s,
              u"sessions.list"_s,  u"sessions.revoke"_s, u"rooms.list"_s,
-             u"rooms.delete"_s,   u"stats"_s };
+             u"rooms.delete"_s,   u"invites.create"_s, u"stats"_s };
 }
 
 QString AdminService::generateSecret()
@@ -82,6 +82,8 @@ void AdminService::run(const QString &command, const QJsonObject &args, Done don
         return roomsList(std::move(done));
     if (command == u"rooms.delete")
         return roomsDelete(args, std::move(done));
+    if (command == u"invites.create")
+        return invitesCreate(args, std::move(done));
     if (command == u"stats")
         return stats(std::move(done));
     done(badArgument(u"unknown command '%1' (known: %2)"_s.arg(command.left(64),
@@ -371,6 +373,34 @@ void AdminService::sessionsRevoke(const QJsonObject &args, Done done)
                 return done(r.error());
             m_users->announceRevoked({ r.value().toByteArray() });
             done(QJsonValue(QJsonObject { { u"revoked"_s, sessionId } }));
+        });
+}
+
+void AdminService::invitesCreate(const QJsonObject &args, Done done)
+{
+    JsonReader r(args);
+    const qint64 hours = r.optionalInteger(u"expiresInHours", 1, 720).value_or(72);
+    if (!r.ok())
+        return done(r.error());
+    const QString code = generateSecret();
+    const qint64 now = m_ctx.now();
+    const qint64 expires = now + hours * 3600 * 1000;
+    // created_by -1: an operator through confab-admin (0 is the setup code, the one code a
+    // closed server takes; an operator's invite is an ordinary one).
+    m_ctx.database->write(
+        [hash = UserService::hashToken(code), now, expires](QSqlDatabase &db) -> Result<QVariant> {
+            QSqlQuery q(db);
+            q.prepare(u"INSERT INTO invites (code_hash, created_by, created_at, expires_at)"
+                      u" VALUES (?, -1, ?, ?)"_s);
+            if (auto e = execPrepared(q, { hash, now, expires }); !e)
+                return e.error();
+            return QVariant(true);
+        },
+        this,
+        [code, expires, done](const Result<QVariant> &r) {
+            if (!r)
+                return done(r.error());
+            done(QJsonValue(QJsonObject { { u"code"_s, code }, { u"expiresAt"_s, expires } }));
         });
 }
 

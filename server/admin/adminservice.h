@@ -49,6 +49,7 @@ private:
     void makeAdmin(const QJsonObject &args, Done done);
     void sessionsList(const QJsonObject &args, Done done);
     void sessionsRevoke(const QJsonObject &args, Done done);
+    void invitesCreate(const QJsonObject &args, Done done);
     void roomsList(Done done);
     void roomsDelete(const QJsonObject &args, Done done);
     void stats(Done done);

@@ -46,6 +46,8 @@ Users
 Sessions
   sessions list [NAME]
   sessions revoke ID
+Invites
+  invites create [--hours N]   a single-use invite code (default 72 hours, at most 720)
 Rooms
   rooms list
   rooms delete ID
@@ -170,6 +172,11 @@ void printHuman(const QString &command, const QJsonValue &v)
             std::printf("Password: %s\n(shown once: hand it over; it can be changed under Account"
                         " in the client)\n",
                         qPrintable(o.value(u"password"_s).toString()));
+    } else if (command == u"invites.create") {
+        std::printf("Invite code: %s\n(valid until %s, once: type it in the client's connect"
+                    " dialog)\n",
+                    qPrintable(o.value(u"code"_s).toString()),
+                    qPrintable(when(o.value(u"expiresAt"_s).toInteger())));
     } else if (command == u"users.disable" || command == u"users.enable"
                || command == u"users.make-admin") {
         const QJsonObject u = o.value(u"user"_s).toObject();
@@ -250,10 +257,11 @@ int main(int argc, char *argv[])
                                         u"text"_s);
     const QCommandLineOption stdinOpt(u"password-stdin"_s, u"Read the password from stdin."_s);
     const QCommandLineOption formatOpt(u"format"_s, u"rooms export: json or html."_s, u"format"_s);
+    const QCommandLineOption hoursOpt(u"hours"_s, u"invites create: hours valid."_s, u"n"_s);
     const QCommandLineOption outputOpt(u"output"_s, u"rooms export: the file (default stdout)."_s,
                                        u"file"_s);
     parser.addOptions({ help, version, configOpt, dataDirOpt, jsonOpt, adminOpt, revokeOpt,
-                        displayOpt, stdinOpt, formatOpt, outputOpt });
+                        displayOpt, stdinOpt, formatOpt, hoursOpt, outputOpt });
     if (!parser.parse(QCoreApplication::arguments()))
         return usage(parser.errorText());
     if (parser.isSet(help)) {
@@ -324,6 +332,15 @@ int main(int argc, char *argv[])
             return usage(u"'%1' is not an id"_s.arg(pos.value(2)));
         command = group + u'.' + verb;
         args.insert(group == u"sessions" ? u"id"_s : u"room"_s, id);
+    } else if (group == u"invites" && verb == u"create" && need(2)) {
+        command = u"invites.create"_s;
+        if (parser.isSet(hoursOpt)) {
+            bool ok = false;
+            const int hours = parser.value(hoursOpt).toInt(&ok);
+            if (!ok)
+                return usage(u"--hours takes a number of hours"_s);
+            args.insert(u"expiresInHours"_s, hours);
+        }
     } else if (group == u"rooms" && verb == u"list" && need(2)) {
         command = u"rooms.list"_s;
     } else if ((group == u"backup" || group == u"restore") && need(2)) {

@@ -134,9 +134,11 @@ Result<QJsonObject> inspect(const QString &file)
                         .arg(v)
                         .arg(schema::latestVersion()),
                     ErrorCode::InvalidValue);
+    // (A database never opened by a server has no epoch yet; it gets one when it is.)
     const auto epoch = queryText(h, "SELECT value FROM meta WHERE key = 'epoch'");
-    if (!epoch || epoch->isEmpty())
-        return fail(u"%1 is not a Confab database (no epoch)"_s.arg(file), ErrorCode::InvalidValue);
+    if (!epoch)
+        return fail(u"%1 is not a Confab database (no meta table)"_s.arg(file),
+                    ErrorCode::InvalidValue);
     QJsonObject out { { u"file"_s, file },
                       { u"schemaVersion"_s, v },
                       { u"epoch"_s, epoch.value() },
@@ -147,7 +149,8 @@ Result<QJsonObject> inspect(const QString &file)
            std::pair { u"events"_s, "SELECT COUNT(*) FROM events" } }) {
         const auto n = queryText(h, sql);
         if (!n)
-            return n.error();
+            return fail(u"%1 is not a Confab database (%2)"_s.arg(file, n.error().message),
+                        ErrorCode::InvalidValue);
         out.insert(key, n->toLongLong());
     }
     return out;

@@ -19,8 +19,8 @@ namespace confab::server::datatools {
 // `target` must not exist.
 Result<QJsonObject> backup(const QString &dataDir, const QString &target);
 
-// Is `file` a Confab database this build can serve? integrity_check, a known schema version, an
-// epoch. Answers {schemaVersion, epoch, users, rooms, events}.
+// Is `file` a Confab database this build can serve? integrity_check, a known schema version, the
+// meta, users, rooms and events tables. Answers {schemaVersion, epoch, users, rooms, events}.
 Result<QJsonObject> inspect(const QString &file);
 
 // The server must be stopped (the data directory's lock is taken here). Checks `file`, keeps
