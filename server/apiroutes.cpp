@@ -328,11 +328,13 @@ void registerMessageRoutes(Router &router, UserService *users, MessageService *m
                   const auto m = body<SendMessageRequest>(req, res);
                   if (!m)
                       return;
-                  messages->send(s.userId, id, m->clientMsgId, m->body, m->replyTo,
-                                 [res](Result<SendAck> r) {
-                      r ? res.sendJson(r->duplicate ? 200 : 201, r->toJson())
-                        : res.sendError(r.error());
-                  });
+                  messages->send(
+                      s.userId, id, m->clientMsgId, m->body, m->replyTo,
+                      [res](Result<SendAck> r) {
+                          r ? res.sendJson(r->duplicate ? 200 : 201, r->toJson())
+                            : res.sendError(r.error());
+                      },
+                      req.trace);
               });
     roomRoute(router, users, "POST", u"/read"_s,
               [messages](const Session &s, qint64 id, HttpRequest &req, const HttpResponder &res) {

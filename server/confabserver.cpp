@@ -8,6 +8,7 @@
 #include "admin/adminservice.h"
 #include "admin/adminsocket.h"
 #include "connectionguard.h"
+#include "otlp/spanexporter.h"
 #include "database.h"
 #include "discoveryresponder.h"
 #include "eventbus.h"
@@ -45,11 +46,23 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     limits.maxConnectionsPerAddress = m_config.maxConnectionsPerAddress;
     limits.keepAliveTimeout = std::chrono::milliseconds(m_config.keepAliveTimeoutMs);
     m_database = new Database(&m_metrics, this);
+    if (!m_config.otlpEndpoint.isEmpty()) {
+        // Tracing (docs/operations.md): batched, bounded, off the hot path; drops are counted.
+        m_metrics.defineCounter(u"confab_trace_spans_dropped_total"_s,
+                                u"Spans not exported: the queue was full or the collector failed"_s);
+        m_tracer = new otlp::SpanExporter({ m_config.otlpEndpoint, u"confab-server"_s,
+                                            QStringLiteral(CONFAB_VERSION) },
+                                          this);
+        m_tracer->setOnDropped([metrics = &m_metrics](quint64 n) {
+            metrics->inc(u"confab_trace_spans_dropped_total"_s, {}, double(n));
+        });
+        m_database->setTracer(m_tracer);
+    }
     m_guard = new ConnectionGuard(limits, &m_metrics, this);
     m_http = new HttpFrontend(&m_metrics, this);
     m_search = new SearchIndexer(m_database, this);
     m_ctx = ServerContext { m_database, &m_metrics, &m_cache, m_config, std::move(clock),
-                            m_search };
+                            m_search, m_tracer };
     m_bus = new LocalEventBus(this);
     // The cache learns of each event before the hub delivers it.
     connect(m_bus, &EventBus::published, this,
@@ -66,6 +79,7 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     m_hub = new RealtimeHub(m_ctx, m_users, m_messages, m_bus, this);
     connect(m_guard, &ConnectionGuard::webSocketRequested, m_hub, &RealtimeHub::acceptSocket);
     connect(m_guard, &ConnectionGuard::requestReceived, m_http, &HttpFrontend::handle);
+    m_http->setTracer(m_tracer);
     registerHealthRoutes();
     registerApiRoutes(m_http->router(), m_users, m_rooms, m_messages,
                       [hub = m_hub](qint64 userId) { return hub->presenceOf(userId); });
@@ -109,6 +123,7 @@ ConfabServer::~ConfabServer()
     delete m_users;
     delete m_bus;
     delete m_database;
+    delete m_tracer;
 }
 
 void ConfabServer::registerHealthRoutes()
@@ -331,6 +346,8 @@ void ConfabServer::stop()
         m_metricsGuard->stopAccepting();
     m_database->flush(); // every accepted write is committed and answered before we exit
     m_hub->closeAll(); // "going away"
+    if (m_tracer)
+        m_tracer->flush(1000); // the last spans, if the collector answers quickly
 }
 
 } // namespace confab::server

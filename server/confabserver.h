@@ -13,6 +13,10 @@
 
 #include "eventcache.h"
 
+namespace confab::otlp {
+class SpanExporter;
+}
+
 namespace confab::server {
 
 class ConnectionGuard;
@@ -105,6 +109,7 @@ private:
     HttpFrontend *m_metricsHttp = nullptr;
     quint16 m_port = 0;
     std::shared_ptr<TlsContext> m_tls;
+    otlp::SpanExporter *m_tracer = nullptr; // --otlp-endpoint
 };
 
 } // namespace confab::server

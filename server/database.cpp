@@ -228,6 +228,7 @@ Result<bool> Database::open(const QString &dataDir)
     m_writer
         = std::make_unique<StorageWriter>(m_path, m_connectionPrefix + u"-writer"_s, m_metrics);
     m_writer->setHooks(m_hooks);
+    m_writer->setTracer(m_tracer);
     QString error;
     if (!m_writer->startAndWait(&error)) {
         m_writer.reset();

@@ -28,6 +28,11 @@ namespace confab::server {
 
 class Metrics;
 class StorageWriter;
+}
+namespace confab::otlp {
+class SpanExporter;
+}
+namespace confab::server {
 
 // An exclusive lock on a data directory (flock() on DIR/confab.lock) for as long as one process
 // uses its database: a second confab-server on the same directory, or confab-admin working
@@ -101,6 +106,8 @@ public:
         std::function<void()> afterBatch;
     };
     void setCommitHooks(CommitHooks hooks) { m_hooks = std::move(hooks); }
+    // Each committed batch becomes a "storage.commit" span (--otlp-endpoint). Set before open().
+    void setTracer(otlp::SpanExporter *tracer) { m_tracer = tracer; }
 
     QSqlDatabase reader() const;
     QString path() const { return m_path; }
@@ -120,6 +127,7 @@ private:
     Metrics *m_metrics;
     std::unique_ptr<StorageWriter> m_writer;
     CommitHooks m_hooks;
+    otlp::SpanExporter *m_tracer = nullptr;
     std::atomic<bool> m_wakePosted { false };
 };
 

@@ -1,5 +1,7 @@
 #include "httpfrontend.h"
 
+#include "otlp/spanexporter.h"
+
 #include "metrics.h"
 
 #include <QElapsedTimer>
@@ -35,13 +37,31 @@ void HttpFrontend::handle(QTcpSocket *socket, const HttpRequest &parsed)
     QElapsedTimer timer;
     timer.start();
     const QString tp = request.traceparent();
+    otlp::TraceContext parent;
+    qint64 startNs = 0;
+    if (m_tracer) {
+        parent = otlp::TraceContext::parse(tp);
+        request.trace = parent.child();
+        startNs = otlp::nowNs();
+    }
     HttpResponder responder(
         socket,
         [metrics = m_metrics, route = request.route, method = QString::fromLatin1(request.method),
-         timer, tp, path = request.path](int status) {
+         timer, tp, path = request.path, tracer = m_tracer, trace = request.trace, parent,
+         startNs](int status) {
             metrics->inc(u"confab_http_requests_total"_s,
                          { route, method, QString::number(status) });
             metrics->observe(u"confab_http_request_duration_seconds"_s, timer.nsecsElapsed() / 1e9);
+            if (tracer) {
+                otlp::Span span = otlp::Span::of(trace, parent, u"HTTP "_s + method + u' ' + route,
+                                                 otlp::SpanKind::Server, startNs);
+                span.endNs = otlp::nowNs();
+                span.attributes = { { u"http.method"_s, method },
+                                    { u"http.route"_s, route },
+                                    { u"http.status_code"_s, status } };
+                span.error = status >= 500;
+                tracer->record(std::move(span));
+            }
             if (tp.isEmpty())
                 qCDebug(lcHttp).noquote() << method << path << status;
             else

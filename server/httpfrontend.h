@@ -11,6 +11,12 @@ namespace confab::server {
 
 class Metrics;
 
+}
+namespace confab::otlp {
+class SpanExporter;
+}
+namespace confab::server {
+
 class HttpFrontend : public QObject
 {
     Q_OBJECT
@@ -18,6 +24,9 @@ public:
     explicit HttpFrontend(Metrics *metrics, QObject *parent = nullptr);
 
     Router &router() { return m_router; }
+    // Every request becomes a server span ("HTTP GET /api/v1/rooms/{id}/events"), under the
+    // client's traceparent when it sent one.
+    void setTracer(otlp::SpanExporter *tracer) { m_tracer = tracer; }
 
     // Answers `request` on `socket` (the route's handler may answer later).
     void handle(QTcpSocket *socket, const HttpRequest &request);
@@ -25,6 +34,7 @@ public:
 private:
     Router m_router;
     Metrics *m_metrics;
+    otlp::SpanExporter *m_tracer = nullptr;
 };
 
 } // namespace confab::server

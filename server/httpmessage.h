@@ -2,6 +2,8 @@
 // HttpResponder (a write-once handle on the connection, safe when the peer is already gone).
 #pragma once
 
+#include "otlp/tracecontext.h"
+
 #include "errors.h"
 
 #include <QByteArray>
@@ -34,6 +36,8 @@ struct HttpRequest
     QHash<QString, QString> params; // route parameters: {id} → "42"
     QString route; // the matched route pattern, for metrics and logs
     bool keepAlive = false; // the client may send another request on this connection
+    // The request's server span when tracing (--otlp-endpoint): handlers hang theirs below it.
+    otlp::TraceContext trace;
     // Set by the guard when the connection is kept: called once the answer is written, it
     // starts reading the next request. Empty: the connection closes after the answer.
     std::function<void()> reuse;

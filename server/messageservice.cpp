@@ -1,5 +1,7 @@
 #include "messageservice.h"
 
+#include "otlp/spanexporter.h"
+
 #include "database.h"
 #include "eventbus.h"
 #include "mentions.h"
@@ -69,9 +71,11 @@ MessageService::MessageService(const ServerContext &ctx, EventBus *bus, QObject 
 
 void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsgId,
                           const QString &body, qint64 replyTo,
-                          std::function<void(Result<SendAck>)> done)
+                          std::function<void(Result<SendAck>)> done,
+                          const otlp::TraceContext &trace)
 {
     const qint64 now = m_ctx.now();
+    const qint64 queuedNs = m_ctx.tracer ? otlp::nowNs() : 0;
     const MentionScan scan = scanMentions(body);
     m_ctx.database->writeTyped<SendOutcome>(
         [=](QSqlDatabase &db) -> Result<SendOutcome> {
@@ -154,7 +158,17 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
             return makeError(ErrorCode::Internal, u"the message was neither stored nor found"_s);
         },
         this,
-        [this, done](Result<SendOutcome> r) {
+        [this, done, trace, queuedNs, roomId](Result<SendOutcome> r) {
+            otlp::SpanExporter *tracer = m_ctx.tracer;
+            if (tracer) {
+                otlp::Span commit = otlp::Span::of(trace.child(), trace, u"confab.commit"_s,
+                                                   otlp::SpanKind::Internal, queuedNs);
+                commit.endNs = otlp::nowNs();
+                commit.error = !r;
+                if (!r)
+                    commit.statusMessage = r.error().message;
+                tracer->record(std::move(commit));
+            }
             if (!r)
                 return done(r.error());
             m_ctx.metrics->inc(u"confab_messages_total"_s,
@@ -162,7 +176,16 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
             if (r->event) {
                 if (m_ctx.search)
                     m_ctx.search->textChanged(r->event->id);
+                const qint64 fanoutNs = tracer ? otlp::nowNs() : 0;
                 m_bus->publish({ *r->event });
+                if (tracer) {
+                    otlp::Span fanout = otlp::Span::of(trace.child(), trace, u"confab.fanout"_s,
+                                                       otlp::SpanKind::Internal, fanoutNs);
+                    fanout.endNs = otlp::nowNs();
+                    fanout.attributes = { { u"confab.room"_s, roomId },
+                                          { u"confab.seq"_s, r->event->seq } };
+                    tracer->record(std::move(fanout));
+                }
             }
             done(r->ack);
         });

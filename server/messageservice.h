@@ -3,6 +3,8 @@
 // then published on the EventBus for delivery ("persist synchronously, broadcast async").
 #pragma once
 
+#include "otlp/tracecontext.h"
+
 #include "requests.h"
 #include "servercontext.h"
 
@@ -19,9 +21,12 @@ class MessageService : public QObject
 public:
     MessageService(const ServerContext &ctx, EventBus *bus, QObject *parent = nullptr);
 
-    // `replyTo`: the id of a message in the same room this one answers (0: none).
+    // `replyTo`: the id of a message in the same room this one answers (0: none). With
+    // tracing, `trace` is the caller's span: the wait for the commit ("confab.commit") and the
+    // hand-over to every member's connection ("confab.fanout") become its children.
     void send(qint64 userId, qint64 roomId, const QString &clientMsgId, const QString &body,
-              qint64 replyTo, std::function<void(Result<SendAck>)> done);
+              qint64 replyTo, std::function<void(Result<SendAck>)> done,
+              const otlp::TraceContext &trace = {});
     void edit(qint64 userId, qint64 roomId, qint64 eventId, const QString &body,
               std::function<void(Result<RoomEvent>)> done);
     void remove(qint64 userId, qint64 roomId, qint64 eventId,

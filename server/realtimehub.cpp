@@ -1,5 +1,7 @@
 #include "realtimehub.h"
 
+#include "otlp/spanexporter.h"
+
 #include "database.h"
 #include "epolldispatcher.h"
 #include "eventbus.h"
@@ -487,15 +489,44 @@ void RealtimeHub::handleSend(Connection *c, const QString &id, const SendFrame &
         qCInfo(lcHub).noquote() << "send room" << f.roomId << "user" << c->userId
                                 << u"traceparent="_s + f.traceparent;
     const quint64 link = c->link->id;
-    m_messages->send(c->userId, f.roomId, f.clientMsgId, f.body, f.replyTo,
-                     [this, link, id](Result<SendAck> r) {
-                         const auto it = m_connections.constFind(link);
-                         if (it == m_connections.constEnd())
-                             return; // the sender left; the message is stored and delivered anyway
-                         if (!r)
-                             return sendError(it->get(), id, r.error());
-                         sendFrame(it->get(), { id, AckFrame { r.value() } });
-                     });
+    // Tracing: this send is a server span under the client's (its traceparent), from the frame
+    // to the ack; the commit and the fan-out hang below it (MessageService).
+    otlp::TraceContext parent, trace;
+    qint64 startNs = 0;
+    if (m_ctx.tracer) {
+        parent = otlp::TraceContext::parse(f.traceparent);
+        trace = parent.child();
+        startNs = otlp::nowNs();
+    }
+    m_messages->send(
+        c->userId, f.roomId, f.clientMsgId, f.body, f.replyTo,
+        [this, link, id, parent, trace, startNs, room = f.roomId](Result<SendAck> r) {
+            if (m_ctx.tracer) {
+                otlp::Span span = otlp::Span::of(trace, parent, u"confab.send"_s,
+                                                 otlp::SpanKind::Server, startNs);
+                span.attributes = { { u"confab.room"_s, room } };
+                if (r)
+                    span.attributes.append({ u"confab.seq"_s, r->seq });
+                span.error = !r;
+                if (!r)
+                    span.statusMessage = r.error().message;
+                const auto it = m_connections.constFind(link);
+                if (it != m_connections.constEnd()) {
+                    r ? sendFrame(it->get(), { id, AckFrame { r.value() } })
+                      : sendError(it->get(), id, r.error());
+                }
+                span.endNs = otlp::nowNs();
+                m_ctx.tracer->record(std::move(span));
+                return;
+            }
+            const auto it = m_connections.constFind(link);
+            if (it == m_connections.constEnd())
+                return; // the sender left; the message is stored and delivered anyway
+            if (!r)
+                return sendError(it->get(), id, r.error());
+            sendFrame(it->get(), { id, AckFrame { r.value() } });
+        },
+        trace);
 }
 
 void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFrame &f)

@@ -84,6 +84,10 @@ const QList<Option> &options()
           u"Close a kept HTTP connection quiet this long (default 30000; 0: one request per"
           u" connection)."_s,
           u"ms"_s },
+        { u"otlp-endpoint"_s, u"CONFAB_OTLP_ENDPOINT"_s,
+          u"Send traces (OTLP/HTTP JSON) to this collector URL, e.g."
+          u" http://127.0.0.1:4318/v1/traces (default: none)."_s,
+          u"url"_s },
         { u"password-cost"_s, u"CONFAB_PASSWORD_COST"_s,
           u"argon2id cost: interactive (default) or minimal (tests and benchmarks only)."_s,
           u"cost"_s },
@@ -268,6 +272,12 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
         } else if (o.name == u"keepalive-timeout-ms") {
             if (!toInt(v, 0, 3600000, &cfg.keepAliveTimeoutMs))
                 return bad();
+        } else if (o.name == u"otlp-endpoint") {
+            const QUrl url(v, QUrl::StrictMode);
+            if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https")
+                || url.host().isEmpty())
+                return bad();
+            cfg.otlpEndpoint = url;
         } else if (o.name == u"session-ttl-days") {
             if (!toInt(v, 1, 3650, &cfg.sessionTtlDays))
                 return bad();

@@ -8,6 +8,7 @@
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
+#include <QUrl>
 
 namespace confab::server {
 
@@ -58,6 +59,9 @@ struct ServerConfig
     // argon2id cost: "interactive" (libsodium's interactive limits) or "minimal" (tests and
     // benchmarks only: registering thousands of users would otherwise take minutes).
     QString passwordCost = QStringLiteral("interactive");
+    // OTLP/HTTP JSON traces (docs/operations.md, "Tracing"): spans for HTTP requests, WebSocket
+    // sends (accept, commit, fan-out) and storage commits go to this URL; empty: none.
+    QUrl otlpEndpoint;
 
     // Parses `arguments` (argv, program name first). On --help/--version the parser exits.
     static Result<ServerConfig> load(const QStringList &arguments,

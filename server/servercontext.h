@@ -14,6 +14,11 @@ class Database;
 class EventCache;
 class Metrics;
 class SearchIndexer;
+}
+namespace confab::otlp {
+class SpanExporter;
+}
+namespace confab::server {
 
 using Clock = std::function<qint64()>; // ms since the epoch, UTC; must be thread-safe
 
@@ -30,6 +35,7 @@ struct ServerContext
     ServerConfig config;
     Clock now = systemNowMs;
     SearchIndexer *search = nullptr; // keeps the full-text index current (search/)
+    otlp::SpanExporter *tracer = nullptr; // --otlp-endpoint: where spans go; null: no tracing
 };
 
 } // namespace confab::server

@@ -1,5 +1,7 @@
 #include "storagewriter.h"
 
+#include "otlp/spanexporter.h"
+
 #include "metrics.h"
 
 #include <QLoggingCategory>
@@ -141,6 +143,7 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
     CachedQuery commit(db, u"COMMIT"_s);
     std::vector<Result<QVariant>> results;
     results.reserve(batch.size());
+    const qint64 startNs = m_tracer ? otlp::nowNs() : 0;
     Result<bool> step = execCached(begin);
     bool ok = step.ok();
     if (ok) {
@@ -172,6 +175,19 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
     {
         QMutexLocker lock(&m_mutex);
         m_lastCommitOk = ok;
+    }
+    if (m_tracer) {
+        // A trace of its own: one batch commits the jobs of many senders.
+        otlp::Span span = otlp::Span::of(otlp::TraceContext::newRoot(), {}, u"storage.commit"_s,
+                                         otlp::SpanKind::Internal, startNs);
+        span.endNs = otlp::nowNs();
+        span.attributes = { { u"db.system"_s, u"sqlite"_s },
+                            { u"confab.batch.jobs"_s, qint64(batch.size()) } };
+        if (!ok) {
+            span.error = true;
+            span.statusMessage = error;
+        }
+        m_tracer->record(std::move(span));
     }
     if (m_metrics) {
         m_metrics->observe(u"confab_storage_commit_batch_size"_s, double(batch.size()));

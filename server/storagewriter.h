@@ -34,6 +34,7 @@ public:
     void stop();
     bool lastCommitOk() const;
     void setHooks(Database::CommitHooks hooks) { m_hooks = std::move(hooks); } // before start
+    void setTracer(otlp::SpanExporter *tracer) { m_tracer = tracer; } // before start
 
 protected:
     void run() override;
@@ -55,6 +56,7 @@ private:
     bool m_lastCommitOk = true;
     QString m_openError;
     Database::CommitHooks m_hooks;
+    otlp::SpanExporter *m_tracer = nullptr;
     static constexpr size_t kMaxBatch = 512;
 };
 

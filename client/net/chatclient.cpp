@@ -1,5 +1,7 @@
 #include "chatclient.h"
 
+#include "otlp/spanexporter.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QLoggingCategory>
@@ -205,13 +207,34 @@ Result<Outbox::Item> ChatClient::send(qint64 roomId, const QString &body, qint64
 
 void ChatClient::sendItem(const Outbox::Item &item, std::function<void(Result<SendAck>)> done)
 {
-    if (m_realtime.state() == RealtimeConnection::State::Online)
+    if (m_realtime.state() == RealtimeConnection::State::Online) {
+        otlp::SpanExporter *tracer = m_options.tracer;
+        if (!tracer)
+            return m_realtime.send({ item.roomId, item.clientMsgId, item.body,
+                                     ApiClient::newTraceparent(), item.replyTo },
+                                   std::move(done));
+        const otlp::TraceContext trace = otlp::TraceContext::newRoot();
+        const qint64 startNs = otlp::nowNs();
         m_realtime.send(
-            { item.roomId, item.clientMsgId, item.body, ApiClient::newTraceparent(), item.replyTo },
-            std::move(done));
-    else
+            { item.roomId, item.clientMsgId, item.body, trace.traceparent(), item.replyTo },
+            [tracer, trace, startNs, room = item.roomId,
+             done = std::move(done)](Result<SendAck> r) {
+                otlp::Span span = otlp::Span::of(trace, {}, u"confab.client.send"_s,
+                                                 otlp::SpanKind::Client, startNs);
+                span.endNs = otlp::nowNs();
+                span.attributes = { { u"confab.room"_s, room } };
+                if (r)
+                    span.attributes.append({ u"confab.seq"_s, r->seq });
+                span.error = !r;
+                if (!r)
+                    span.statusMessage = r.error().message;
+                tracer->record(std::move(span));
+                done(std::move(r));
+            });
+    } else {
         m_api.sendMessage(item.roomId, { item.clientMsgId, item.body, item.replyTo },
                           std::move(done));
+    }
 }
 
 void ChatClient::markRead(qint64 roomId, qint64 seq)

@@ -11,6 +11,12 @@
 // A message typed in any state goes to the outbox first and is delivered when possible.
 #pragma once
 
+#include "otlp/tracecontext.h"
+
+namespace confab::otlp {
+class SpanExporter;
+}
+
 #include "apiclient.h"
 #include "localcache.h"
 #include "outbox.h"
@@ -80,6 +86,10 @@ public:
         // Reconnect at once when the OS reports the network back (QNetworkInformation; on Linux
         // through NetworkManager over D-Bus).
         bool watchNetwork = true;
+        // Tracing (docs/operations.md): each message sent over the WebSocket becomes a client
+        // span ("confab.client.send", from the send to its ack) whose traceparent the server's
+        // spans continue, so one trace shows both sides. Not owned; null: no tracing.
+        otlp::SpanExporter *tracer = nullptr;
     };
 
     // `accountDir`: where this account's outbox and local cache live (created if needed).

@@ -4,6 +4,7 @@
 // opens the chat window at once, even when the server is away (history from the local cache).
 // Without one, or when the server refuses the token, the login dialog asks.
 #include "chatclient.h"
+#include "otlp/spanexporter.h"
 #include "chatwindow.h"
 #include "clientsettings.h"
 #include "logindialog.h"
@@ -92,8 +93,25 @@ int main(int argc, char *argv[])
     const QCommandLineOption langOption(
         u"lang"_s, u"Language of the interface (e.g. de, en), instead of the system's."_s,
         u"language"_s);
-    parser.addOptions({ serverOption, loginOption, noKeychainOption, trustOption, langOption });
+    const QCommandLineOption otlpOption(
+        u"otlp-endpoint"_s,
+        u"Send traces of your sends (OTLP/HTTP JSON) to this collector, e.g."
+        u" http://collector:4318/v1/traces; the server's spans join them."_s,
+        u"url"_s);
+    parser.addOptions(
+        { serverOption, loginOption, noKeychainOption, trustOption, langOption, otlpOption });
     parser.process(app);
+    std::unique_ptr<otlp::SpanExporter> tracer;
+    if (parser.isSet(otlpOption)) {
+        const QUrl endpoint(parser.value(otlpOption), QUrl::StrictMode);
+        if (!endpoint.isValid()
+            || (endpoint.scheme() != u"http" && endpoint.scheme() != u"https")) {
+            std::fprintf(stderr, "confab: --otlp-endpoint takes an http or https URL\n");
+            return 2;
+        }
+        tracer = std::make_unique<otlp::SpanExporter>(otlp::SpanExporter::Options {
+            endpoint, u"confab"_s, QStringLiteral(CONFAB_VERSION) });
+    }
 
     // ~/.config/confab/confab.conf and ~/.config/confab/tokens (the fallback token files).
     const QString configDir
@@ -150,7 +168,9 @@ int main(int argc, char *argv[])
             });
         }
         settings.rememberAccount(*account);
-        ChatClient client(account->server, token, accountDir(*account), ChatClient::Options {});
+        ChatClient::Options clientOptions;
+        clientOptions.tracer = tracer.get();
+        ChatClient client(account->server, token, accountDir(*account), clientOptions);
         // The certificate trusted for this server; a change while running is asked about (and
         // blocks every connection until the user decides).
         client.api().trust().pin(settings.pinnedFingerprint(account->server));
