@@ -48,7 +48,8 @@ public:
 
     quint64 exported() const { return m_exported.load(); }
     quint64 dropped() const { return m_dropped.load(); }
-    // Sends what is queued now and waits (at most timeoutMs) until the collector answered.
+    // Sends what is queued now and waits (at most timeoutMs) until the collector answered. It
+    // blocks the calling thread: for shutdown, with the collector in another process.
     bool flush(int timeoutMs = 5000);
 
 private:

@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
@@ -433,11 +434,15 @@ void giveBackToOwner(const QString &dataDir)
     struct stat dir = {};
     if (::stat(QFile::encodeName(dataDir).constData(), &dir) != 0 || dir.st_uid == 0)
         return;
-    const QDir d(dataDir);
-    for (const QString &entry : d.entryList(QDir::Files | QDir::Hidden | QDir::System)) {
-        const QByteArray path = QFile::encodeName(d.filePath(entry));
+    // Everything below it (the lock, a restored database, WAL files, backups/ made by a
+    // migration run offline), never following a link.
+    QDirIterator it(dataDir, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QByteArray path = QFile::encodeName(it.next());
         struct stat st = {};
-        if (::lstat(path.constData(), &st) == 0 && st.st_uid == 0 && S_ISREG(st.st_mode)) {
+        if (::lstat(path.constData(), &st) == 0 && st.st_uid == 0
+            && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
             [[maybe_unused]] int rc = ::lchown(path.constData(), dir.st_uid, dir.st_gid);
         }
     }
