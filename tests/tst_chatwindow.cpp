@@ -181,6 +181,7 @@ private slots:
     void membersPresenceAndTyping();
     void unreadMentionsNotificationsAndMute();
     void profileDirectMessageTopicAndLeave();
+    void aDeletedRoomLeavesTheWindow();
     void restartRestoresLastRoomAndGeometryWhileServerIsAway();
     void diagnosticsPanelShowsTheNetworkFigures();
     void loginDialogListsLanServersAndRemembersAccounts();
@@ -714,6 +715,32 @@ void tst_ChatWindow::profileDirectMessageTopicAndLeave()
         !server.get(u"/api/v1/rooms/%1/members"_s.arg(bobs), bob.token).body.contains("\"alice\""));
     QTRY_VERIFY(itemWithText(a.window->roomList(), u"bobs place"_s)
                 && itemWithText(a.window->roomList(), u"bobs place"_s)->font().italic());
+}
+
+void tst_ChatWindow::aDeletedRoomLeavesTheWindow()
+{
+    // Bob is in Alice's room when it is deleted (by its owner; confab-admin's rooms delete sends
+    // the same event): it leaves his list, his view, his cache, and he is told why.
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const auto bob = server.signUp(u"bob"_s);
+    const qint64 room = server.createRoom(alice.token, u"doomed"_s);
+    const qint64 other = server.createRoom(alice.token, u"stays"_s);
+    QCOMPARE(server.post(u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token).status, 200);
+    QCOMPARE(server.post(u"/api/v1/rooms/%1/join"_s.arg(other), {}, bob.token).status, 200);
+    QTemporaryDir dir;
+    Session b(server, bob, u"bob"_s, dir.filePath(u"b"_s));
+    b.open(room);
+    QTRY_COMPARE(b.window->currentRoom(), room);
+    QTRY_VERIFY(itemWithText(b.window->roomList(), u"doomed"_s));
+
+    QCOMPARE(server.request("DELETE", u"/api/v1/rooms/%1"_s.arg(room), {}, alice.token).status,
+             204);
+    QTRY_COMPARE(b.window->currentRoom(), 0);
+    QTRY_VERIFY(!itemWithText(b.window->roomList(), u"doomed"_s));
+    QVERIFY(itemWithText(b.window->roomList(), u"stays"_s));
+    QCOMPARE(b.window->statusBar()->currentMessage(), u"The room you were in was deleted."_s);
+    QCOMPARE(b.window->titleLabel()->text(), u"Welcome to Confab"_s);
 }
 
 void tst_ChatWindow::restartRestoresLastRoomAndGeometryWhileServerIsAway()

@@ -666,20 +666,25 @@ void ChatWindow::leaveRoom(qint64 roomId)
     m_client->api().leave(roomId, [this, roomId](Result<bool> r) {
         if (!r)
             return statusBar()->showMessage(r.error().message, 8000);
-        m_joined.remove(roomId);
-        m_unread.remove(roomId);
-        m_mentions.remove(roomId);
-        if (m_room == roomId) {
-            m_view->setModel(nullptr);
-            m_room = 0;
-            showHeader();
-            showMembers();
-        }
-        delete m_models.take(roomId);
-        m_client->cache().forgetRoom(roomId);
-        refreshRooms();
-        updateBadge();
+        forgetRoom(roomId);
     });
+}
+
+void ChatWindow::forgetRoom(qint64 roomId)
+{
+    m_joined.remove(roomId);
+    m_unread.remove(roomId);
+    m_mentions.remove(roomId);
+    if (m_room == roomId) {
+        m_view->setModel(nullptr);
+        m_room = 0;
+        showHeader();
+        showMembers();
+    }
+    delete m_models.take(roomId);
+    m_client->cache().forgetRoom(roomId);
+    refreshRooms();
+    updateBadge();
 }
 
 void ChatWindow::openDirect(qint64 userId)
@@ -966,6 +971,17 @@ void ChatWindow::onEvent(const RoomEvent &e)
         if (e.subjectUserId() == m_self.id || e.senderId == m_self.id)
             refreshRooms();
         break;
+    case EventType::RoomDelete:
+        // Its owner (or an operator, confab-admin rooms delete) deleted it: it goes from the
+        // list and, if it is open, the window shows its welcome page.
+    {
+        const bool open = m_room == e.roomId;
+        m_roomInfo.remove(e.roomId);
+        forgetRoom(e.roomId);
+        if (open)
+            statusBar()->showMessage(tr("The room you were in was deleted."), 8000);
+        break;
+    }
     case EventType::RoomUpdate:
         refreshRooms();
         m_client->api().room(e.roomId, [this](Result<Room> r) {

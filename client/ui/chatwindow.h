@@ -72,6 +72,7 @@ public:
     void createRoom(const CreateRoomRequest &request);
     void joinRoom(qint64 roomId);
     void leaveRoom(qint64 roomId);
+    void forgetRoom(qint64 roomId); // left or deleted: out of the list, the cache, the view
     void openDirect(qint64 userId);
     void updateProfile(const ProfilePatch &patch);
     void updateRoom(qint64 roomId, const RoomPatch &patch);

@@ -455,6 +455,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>That message is in a room you are not in</source>
         <translation>Diese Nachricht ist in einem Raum, in dem du nicht bist</translation>
     </message>
+    <message>
+        <source>The room you were in was deleted.</source>
+        <translation>Der Raum, in dem du warst, wurde gelöscht.</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::Composer</name>

@@ -171,6 +171,7 @@ T = {
 'd MMMM yyyy': 'd. MMMM yyyy',
 'user %1': 'Benutzer %1',
 'This message was deleted.': 'Diese Nachricht wurde gelöscht.',
+'The room you were in was deleted.': 'Der Raum, in dem du warst, wurde gelöscht.',
 'waiting to send': 'wartet auf das Senden',
 'sending…': 'wird gesendet…',
 'not sent: %1 (right-click: retry or discard)': 'nicht gesendet: %1 (Rechtsklick: erneut senden oder verwerfen)',
