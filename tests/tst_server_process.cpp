@@ -1,5 +1,6 @@
 // The real confab-server binary, run with QProcess: no acknowledged message is lost or doubled
 // by SIGKILL mid-burst, and SIGTERM stops it cleanly with exit code 0.
+#include "logging.h"
 #include "testsupport.h"
 #include "discovery.h"
 #include "tls/tlscontext.h"
@@ -17,6 +18,8 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTest>
+#include <sys/stat.h>
+#include <QDateTime>
 
 using namespace confab;
 using namespace confab::test;
@@ -27,12 +30,13 @@ namespace {
 class ServerProcess
 {
 public:
-    explicit ServerProcess(const QString &dataDir)
+    explicit ServerProcess(const QString &dataDir, const QStringList &extra = {})
         : m_dataDir(dataDir)
     {
         m_proc.setProgram(QStringLiteral(CONFAB_SERVER_BINARY));
-        m_proc.setArguments(
-            { u"--port"_s, u"0"_s, u"--data-dir"_s, dataDir, u"--password-cost"_s, u"minimal"_s });
+        m_proc.setArguments(QStringList { u"--port"_s, u"0"_s, u"--data-dir"_s, dataDir,
+                                          u"--password-cost"_s, u"minimal"_s }
+                            + extra);
         m_proc.setProcessChannelMode(QProcess::SeparateChannels);
         m_proc.start();
     }
@@ -144,6 +148,8 @@ private slots:
     void sigkillMidBurstLosesNoAcknowledgedMessage();
     void sigtermStopsCleanlyWithExitCodeZero();
     void printsTheFingerprintClientsSeeAndSighupReloadsIt();
+    void jsonLogsAreOneObjectPerLine();
+    void theJournalIsChosenOnlyWhenStderrIsItsStream();
 };
 
 void tst_ServerProcess::sigkillMidBurstLosesNoAcknowledgedMessage()
@@ -240,6 +246,57 @@ QString peerFingerprint(quint16 port)
 }
 
 } // namespace
+
+void tst_ServerProcess::jsonLogsAreOneObjectPerLine()
+{
+    // --log-format json (for log shippers): every line on stderr is one JSON object, the
+    // start-up lines an operator must see included.
+    QTemporaryDir dir;
+    ServerProcess server(dir.path(), { u"--log-format"_s, u"json"_s, u"--tls"_s, u"off"_s });
+    QVERIFY2(server.waitForPort(), qPrintable(server.log()));
+    ::kill(pid_t(server.process().processId()), SIGTERM);
+    QVERIFY(server.process().waitForFinished(10000));
+    const QString log = server.log() + QString::fromUtf8(server.process().readAllStandardError());
+    const QStringList lines = log.split(u'\n', Qt::SkipEmptyParts);
+    QVERIFY2(lines.size() >= 3, qPrintable(log)); // listening, TLS, registration at least
+    bool listening = false;
+    for (const QString &line : lines) {
+        QJsonParseError error;
+        const QJsonObject o = QJsonDocument::fromJson(line.toUtf8(), &error).object();
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(line));
+        QVERIFY2(o.contains(u"ts"_s) && o.contains(u"level"_s) && o.contains(u"category"_s)
+                     && o.contains(u"msg"_s),
+                 qPrintable(line));
+        QVERIFY(QDateTime::fromString(o[u"ts"_s].toString(), Qt::ISODateWithMs).isValid());
+        listening = listening || o[u"msg"_s].toString().contains(u"listening on http://"_s);
+    }
+    QVERIFY(listening);
+}
+
+void tst_ServerProcess::theJournalIsChosenOnlyWhenStderrIsItsStream()
+{
+    // systemd sets JOURNAL_STREAM to the device and inode of the stream it gave as stderr; a
+    // process that inherited the variable but writes elsewhere must not take the journal path.
+    struct stat st = {};
+    QCOMPARE(::fstat(2, &st), 0);
+    const QByteArray mine
+        = QByteArray::number(quint64(st.st_dev)) + ':' + QByteArray::number(quint64(st.st_ino));
+    const QByteArray saved = qgetenv("JOURNAL_STREAM");
+    qputenv("JOURNAL_STREAM", mine);
+#ifdef CONFAB_HAVE_SYSTEMD
+    QCOMPARE(server::logging::choose(u"auto"_s), server::logging::Format::Journal);
+#else
+    QCOMPARE(server::logging::choose(u"auto"_s), server::logging::Format::Text);
+#endif
+    QCOMPARE(server::logging::choose(u"json"_s), server::logging::Format::Json);
+    QCOMPARE(server::logging::choose(u"text"_s), server::logging::Format::Text);
+    qputenv("JOURNAL_STREAM", "1:2");
+    QCOMPARE(server::logging::choose(u"auto"_s), server::logging::Format::Text);
+    qunsetenv("JOURNAL_STREAM");
+    QCOMPARE(server::logging::choose(u"auto"_s), server::logging::Format::Text);
+    if (!saved.isEmpty())
+        qputenv("JOURNAL_STREAM", saved);
+}
 
 void tst_ServerProcess::printsTheFingerprintClientsSeeAndSighupReloadsIt()
 {
