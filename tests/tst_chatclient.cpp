@@ -2,6 +2,7 @@
 #include "chatclient.h"
 #include "clientoptions.h"
 #include "faultproxy.h"
+#include "realtimehub.h"
 #include "testsupport.h"
 
 #include <QJsonArray>
@@ -49,6 +50,7 @@ private slots:
     void readsMadeWhileTheServerIsAwayReachItAfterARestart();
     void reactionsMadeWhileTheServerIsAwayReachItOnceAfterARestart();
     void searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway();
+    void reconnectsResumeTheTlsSessionRestGot();
 };
 
 void tst_ChatClient::blockedUpgradesDegradeToSseAndRecover()
@@ -297,6 +299,41 @@ void tst_ChatClient::searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway()
     QCOMPARE(find(u"whiteboard"_s)->results.results.size(), 1);
     QCOMPARE(find(u"whiteboard"_s)->results.results[0].event.body(),
              u"the wifi password is on the whiteboard"_s);
+}
+
+void tst_ChatClient::reconnectsResumeTheTlsSessionRestGot()
+{
+    // The WebSocket does not show Qt its session ticket; REST answers do. The client carries the
+    // latest ticket to each new WebSocket (ServerTrust::prepare), so reconnect storms after a
+    // Wi-Fi blip or a server restart resume instead of paying full handshakes.
+    if (!testTls())
+        QSKIP("TLS only (tst_chatclient_tls)");
+    TestServer server;
+    const auto alice = server.signUp(u"alice"_s);
+    const qint64 room = server.createRoom(alice.token, u"general"_s);
+    QTemporaryDir dir;
+    ChatClient a(server.url({}), alice.token, dir.filePath(u"alice"_s), fastChatClientOptions());
+    QVERIFY(a.start().ok());
+    QTRY_COMPARE(a.connectionState().mode, Mode::Online);
+    QVERIFY(a.send(room, u"hello"_s).ok());
+    QTRY_COMPARE(server.messageBodies(room, alice.token).size(), 1);
+    bool listed = false; // what the window does at start: a REST call
+    a.api().rooms([&](Result<ApiClient::RoomList> r) { listed = r.ok(); });
+    QTRY_VERIFY(listed);
+    QTRY_VERIFY(!a.api().trust().sessionTicket().isEmpty()); // from that answer
+
+    const auto count = [&](const QString &kind) {
+        return server.server().metrics().counterValue(u"confab_tls_handshakes_total"_s, { kind });
+    };
+    for (int i = 0; i < 3; ++i) {
+        const double full = count(u"full"_s);
+        const double resumed = count(u"resumed"_s);
+        server.server().hub().closeAll(); // "going away": the client reconnects
+        QTRY_VERIFY(a.connectionState().mode != Mode::Online);
+        QTRY_COMPARE_WITH_TIMEOUT(a.connectionState().mode, Mode::Online, 10000);
+        QCOMPARE(count(u"full"_s), full); // no full handshake for the new WebSocket
+        QVERIFY(count(u"resumed"_s) > resumed);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)

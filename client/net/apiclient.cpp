@@ -126,6 +126,7 @@ void ApiClient::attempt(std::shared_ptr<Attempt> a)
     req.setTransferTimeout(int(m_options.transferTimeout.count()));
     req.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
     req.setRawHeader("traceparent", newTraceparent().toLatin1());
+    m_trust.prepare(req);
     if (!m_token.isEmpty())
         req.setRawHeader("Authorization", "Bearer " + m_token.toLatin1());
 

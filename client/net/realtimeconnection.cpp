@@ -122,6 +122,7 @@ void RealtimeConnection::connectSocket()
     m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     m_socket->setMaxAllowedIncomingMessageSize(4 * 64 * 1024);
     m_api->trust().watch(m_socket); // wss: the same certificate decision as REST
+    m_api->trust().prepare(m_socket); // and it resumes the TLS session REST last had
     QWebSocket *socket = m_socket;
     connect(socket, &QWebSocket::textMessageReceived, this, &RealtimeConnection::onText);
     connect(socket, &QWebSocket::pong, this, [this](quint64 elapsed) {

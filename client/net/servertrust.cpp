@@ -3,6 +3,7 @@
 #include <QCryptographicHash>
 #include <QLoggingCategory>
 #include <QNetworkReply>
+#include <QNetworkRequest>
 #include <QSslConfiguration>
 #include <QWebSocket>
 
@@ -32,6 +33,7 @@ void ServerTrust::pin(const QString &fingerprint)
         m_pending.reset();
     if (fp == m_pinned)
         return;
+    m_ticket.clear(); // a new decision starts from a full handshake
     m_pinned = fp;
     emit pinChanged(fp);
 }
@@ -79,6 +81,34 @@ void ServerTrust::watch(QNetworkReply *reply)
     });
     connect(reply, &QNetworkReply::encrypted, this,
             [this, reply] { noteConnected(reply->sslConfiguration().peerCertificate()); });
+    // The ticket comes after the handshake (TLS 1.3): by the end of the answer it is there.
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        const QByteArray ticket = reply->sslConfiguration().sessionTicket();
+        if (!ticket.isEmpty() && reply->error() == QNetworkReply::NoError)
+            m_ticket = ticket;
+    });
+}
+
+namespace {
+
+QSslConfiguration withTicket(QSslConfiguration c, const QByteArray &ticket)
+{
+    c.setSslOption(QSsl::SslOptionDisableSessionPersistence, false); // keep the ticket
+    if (!ticket.isEmpty())
+        c.setSessionTicket(ticket);
+    return c;
+}
+
+} // namespace
+
+void ServerTrust::prepare(QNetworkRequest &request) const
+{
+    request.setSslConfiguration(withTicket(request.sslConfiguration(), m_ticket));
+}
+
+void ServerTrust::prepare(QWebSocket *socket) const
+{
+    socket->setSslConfiguration(withTicket(socket->sslConfiguration(), m_ticket));
 }
 
 void ServerTrust::watch(QWebSocket *socket)

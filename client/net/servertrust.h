@@ -9,7 +9,12 @@
 //    the pinned one. Only pin() (an explicit user action) accepts a new certificate.
 //
 // Every connection the client makes to the server (REST, WebSocket, SSE) is watched by the same
-// ServerTrust, so one decision covers them all.
+// ServerTrust, so one decision covers them all. It also carries the server's latest TLS session
+// ticket from one connection to the next (prepare()): a WebSocket reconnect resumes the session
+// a REST call got (a TLS 1.3 ticket is the server's, not the connection's) instead of paying a
+// full handshake. Resumption shows the same certificate as the session it resumes, which
+// accept() checks as always; a ticket is only ever made after an accepted handshake, and pin()
+// forgets it.
 #pragma once
 
 #include <QList>
@@ -21,6 +26,8 @@
 #include <optional>
 
 class QNetworkReply;
+class QNetworkRequest;
+class QSslConfiguration;
 class QWebSocket;
 
 namespace confab::client {
@@ -54,9 +61,14 @@ public:
     // `errors`), false to refuse (and decisionNeeded() is emitted).
     bool accept(const QSslCertificate &peer, const QList<QSslError> &errors);
 
-    // Applies the decision to every handshake of `reply` / `socket`.
+    // Applies the decision to every handshake of `reply` / `socket` (and keeps a reply's session
+    // ticket for the next connection).
     void watch(QNetworkReply *reply);
     void watch(QWebSocket *socket);
+    // Before a connection is made: keep the session's ticket, and offer the last one.
+    void prepare(QNetworkRequest &request) const;
+    void prepare(QWebSocket *socket) const;
+    QByteArray sessionTicket() const { return m_ticket; }
 
     static QString fingerprintOf(const QSslCertificate &certificate);
 
@@ -70,6 +82,7 @@ private:
 
     QString m_pinned;
     QString m_connected;
+    QByteArray m_ticket; // the server's last TLS session ticket
     std::optional<Pending> m_pending;
 };
 

@@ -76,6 +76,8 @@ void SseConnection::openStream()
     req.setRawHeader("Authorization", "Bearer " + m_token.toLatin1());
     if (m_sequencer->lastEventId() > 0)
         req.setRawHeader("Last-Event-ID", QByteArray::number(m_sequencer->lastEventId()));
+    if (m_trust)
+        m_trust->prepare(req); // resumes the TLS session REST last had
     m_parser.reset();
     m_lastHeard = QDateTime::currentMSecsSinceEpoch();
     m_reply = m_nam.get(req);
