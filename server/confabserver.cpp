@@ -74,7 +74,7 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
                           this);
     m_accounts = new AccountService(m_ctx, m_users, this);
     m_rooms = new RoomService(m_ctx, m_bus, this);
-    m_admin = new AdminService(m_ctx, m_users, m_rooms, this);
+    m_admin = new AdminService(m_ctx, m_users, m_accounts, m_rooms, this);
     m_messages = new MessageService(m_ctx, m_bus, this);
     m_hub = new RealtimeHub(m_ctx, m_users, m_messages, m_bus, this);
     connect(m_guard, &ConnectionGuard::webSocketRequested, m_hub, &RealtimeHub::acceptSocket);

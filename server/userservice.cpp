@@ -143,24 +143,10 @@ void UserService::registerUser(const RegisterRequest &req, const QString &addres
         const qint64 now = m_ctx.now();
         m_ctx.database->write(
             [req, encoded, now, needInvite](QSqlDatabase &db) -> Result<QVariant> {
-                QSqlQuery q(db);
-                q.prepare(u"SELECT 1 FROM users WHERE username = ?"_s);
-                if (auto r = execPrepared(q, { req.username }); !r)
-                    return r.error();
-                if (q.next())
-                    return makeError(ErrorCode::UsernameTaken,
-                                     u"the username '%1' is taken"_s.arg(req.username),
-                                     u"username"_s);
-                // An empty QString binds as NULL in QtSql: text columns take COALESCE(?, '').
-                // The server's first account is its admin.
-                q.prepare(u"INSERT INTO users (username, password_hash, display_name, created_at,"
-                          u" is_admin) VALUES (?, ?, COALESCE(?, ''), ?,"
-                          u" (SELECT COUNT(*) = 0 FROM users))"_s);
-                if (auto r = execPrepared(
-                        q, { req.username, QString::fromLatin1(encoded), req.displayName, now });
-                    !r)
-                    return r.error();
-                const QVariant id = q.lastInsertId();
+                const auto inserted = insertUser(db, req, encoded, now, false);
+                if (!inserted)
+                    return inserted.error();
+                const QVariant id = inserted.value();
                 if (needInvite) {
                     // Used once: checked again here, in the transaction that uses it.
                     QSqlQuery use(db);
@@ -370,6 +356,27 @@ void UserService::changePassword(const Session &session, const ChangePasswordReq
                 });
         });
     });
+}
+
+Result<qint64> UserService::insertUser(QSqlDatabase &db, const RegisterRequest &req,
+                                      const QByteArray &encodedPassword, qint64 now, bool admin)
+{
+    QSqlQuery q(db);
+    q.prepare(u"SELECT 1 FROM users WHERE username = ?"_s);
+    if (auto r = execPrepared(q, { req.username }); !r)
+        return r.error();
+    if (q.next())
+        return makeError(ErrorCode::UsernameTaken,
+                         u"the username '%1' is taken"_s.arg(req.username), u"username"_s);
+    // An empty QString binds as NULL in QtSql: text columns take COALESCE(?, '').
+    // The server's first account is its admin.
+    q.prepare(u"INSERT INTO users (username, password_hash, display_name, created_at, is_admin)"
+              u" VALUES (?, ?, COALESCE(?, ''), ?, ? OR (SELECT COUNT(*) = 0 FROM users))"_s);
+    if (auto r = execPrepared(q, { req.username, QString::fromLatin1(encodedPassword),
+                                   req.displayName, now, admin ? 1 : 0 });
+        !r)
+        return r.error();
+    return q.lastInsertId().toLongLong();
 }
 
 Result<QList<QByteArray>> UserService::revokeSessions(QSqlDatabase &db, qint64 userId,

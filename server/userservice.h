@@ -61,6 +61,10 @@ public:
     Sighting lastSeen(const QByteArray &tokenHash) const { return m_seen.value(tokenHash); }
     void forgetSession(const QByteArray &tokenHash) { m_seen.remove(tokenHash); }
 
+    // Inside a write job: a new account (the name checked again, in this transaction); the
+    // server's first account is its admin whatever `admin` says. Returns its id.
+    static Result<qint64> insertUser(QSqlDatabase &db, const RegisterRequest &req,
+                                     const QByteArray &encodedPassword, qint64 now, bool admin);
     // Inside a write job: revokes every live session of `userId` but `except`, and returns
     // their token hashes (for announceRevoked() once committed).
     static Result<QList<QByteArray>> revokeSessions(QSqlDatabase &db, qint64 userId,

@@ -144,6 +144,16 @@ void AccountService::setDisabled(const Session &caller, qint64 userId, bool disa
         return done(notAdmin());
     if (userId == caller.userId && disabled)
         return done(makeError(ErrorCode::Conflict, u"you cannot disable your own account"_s));
+    applyDisabled(userId, disabled, [this, userId, done](Result<int> r) {
+        if (!r)
+            return done(r.error());
+        done(m_users->user(userId));
+    });
+}
+
+void AccountService::applyDisabled(qint64 userId, bool disabled,
+                                   std::function<void(Result<int>)> done)
+{
     auto revoked = std::make_shared<QList<QByteArray>>();
     m_ctx.database->write(
         [userId, disabled, revoked](QSqlDatabase &db) -> Result<QVariant> {
@@ -163,11 +173,11 @@ void AccountService::setDisabled(const Session &caller, qint64 userId, bool disa
             return QVariant(true);
         },
         this,
-        [this, userId, revoked, done](const Result<QVariant> &r) {
+        [this, revoked, done](const Result<QVariant> &r) {
             if (!r)
                 return done(r.error());
-            m_users->announceRevoked(*revoked);
-            done(m_users->user(userId));
+            m_users->announceRevoked(*revoked); // their WebSocket and SSE streams close now
+            done(int(revoked->size()));
         });
 }
 

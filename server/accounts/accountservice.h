@@ -34,6 +34,9 @@ public:
                       std::function<void(Result<Invite>)> done);
     void setDisabled(const Session &caller, qint64 userId, bool disabled,
                      std::function<void(Result<User>)> done);
+    // The change itself, for whoever may make it (an admin above, an operator through
+    // confab-admin): `done` gets the number of sessions that ended.
+    void applyDisabled(qint64 userId, bool disabled, std::function<void(Result<int>)> done);
 
     // While the server has no account and registration is not open: a single-use code for the
     // first (admin) account, valid 7 days (printed at start). Empty otherwise.

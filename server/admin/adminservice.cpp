@@ -1,5 +1,6 @@
 #include "adminservice.h"
 
+#include "accounts/accountservice.h"
 #include "database.h"
 #include "jsonreader.h"
 #include "passwordhasher.h"
@@ -33,11 +34,12 @@ qint64 scalar(QSqlDatabase db, const QString &sql)
 
 } // namespace
 
-AdminService::AdminService(const ServerContext &ctx, UserService *users, RoomService *rooms,
-                           QObject *parent)
+AdminService::AdminService(const ServerContext &ctx, UserService *users, AccountService *accounts,
+                           RoomService *rooms, QObject *parent)
     : QObject(parent)
     , m_ctx(ctx)
     , m_users(users)
+    , m_accounts(accounts)
     , m_rooms(rooms)
 {
 }
@@ -166,22 +168,10 @@ void AdminService::usersCreate(const QJsonObject &args, Done done)
         const qint64 now = m_ctx.now();
         m_ctx.database->write(
             [request, encoded, admin, now](QSqlDatabase &db) -> Result<QVariant> {
-                QSqlQuery q(db);
-                q.prepare(u"SELECT 1 FROM users WHERE username = ?"_s);
-                if (auto r = execPrepared(q, { request.username }); !r)
-                    return r.error();
-                if (q.next())
-                    return makeError(ErrorCode::UsernameTaken,
-                                     u"the username '%1' is taken"_s.arg(request.username));
-                // As at registration, a server's first account is its admin.
-                q.prepare(u"INSERT INTO users (username, password_hash, display_name, created_at,"
-                          u" is_admin) VALUES (?, ?, COALESCE(?, ''), ?,"
-                          u" ? OR (SELECT COUNT(*) = 0 FROM users))"_s);
-                if (auto r = execPrepared(q, { request.username, QString::fromLatin1(encoded),
-                                               request.displayName, now, admin ? 1 : 0 });
-                    !r)
-                    return r.error();
-                return q.lastInsertId();
+                auto id = UserService::insertUser(db, request, encoded, now, admin);
+                if (!id)
+                    return id.error();
+                return QVariant(id.value());
             },
             this,
             [this, request, generated, done](const Result<QVariant> &r) {
@@ -247,30 +237,13 @@ void AdminService::setDisabled(const QJsonObject &args, bool disabled, Done done
     if (!id)
         return done(id.error());
     const qint64 userId = id.value();
-    auto revoked = std::make_shared<QList<QByteArray>>();
-    m_ctx.database->write(
-        [userId, disabled, revoked](QSqlDatabase &db) -> Result<QVariant> {
-            QSqlQuery q(db);
-            q.prepare(u"UPDATE users SET disabled = ? WHERE id = ?"_s);
-            if (auto r = execPrepared(q, { disabled ? 1 : 0, userId }); !r)
-                return r.error();
-            if (!disabled)
-                return QVariant(true);
-            // Every session ends with the account, in the same transaction.
-            auto hashes = UserService::revokeSessions(db, userId);
-            if (!hashes)
-                return hashes.error();
-            *revoked = hashes.value();
-            return QVariant(true);
-        },
-        this,
-        [this, userId, revoked, done](const Result<QVariant> &r) {
-            if (!r)
-                return done(r.error());
-            m_users->announceRevoked(*revoked); // its WebSocket and SSE streams close now
-            done(QJsonValue(QJsonObject { { u"user"_s, userJson(userId) },
-                                          { u"sessionsEnded"_s, qint64(revoked->size()) } }));
-        });
+    // The same as an admin's REST call; its WebSocket and SSE streams close now.
+    m_accounts->applyDisabled(userId, disabled, [this, userId, done](Result<int> ended) {
+        if (!ended)
+            return done(ended.error());
+        done(QJsonValue(QJsonObject { { u"user"_s, userJson(userId) },
+                                      { u"sessionsEnded"_s, ended.value() } }));
+    });
 }
 
 void AdminService::makeAdmin(const QJsonObject &args, Done done)

@@ -18,6 +18,7 @@
 
 namespace confab::server {
 
+class AccountService;
 class RoomService;
 class UserService;
 
@@ -27,8 +28,8 @@ class AdminService : public QObject
 public:
     using Done = std::function<void(Result<QJsonValue>)>;
 
-    AdminService(const ServerContext &ctx, UserService *users, RoomService *rooms,
-                 QObject *parent = nullptr);
+    AdminService(const ServerContext &ctx, UserService *users, AccountService *accounts,
+                 RoomService *rooms, QObject *parent = nullptr);
 
     // `command`: one of commands(); `args`: its arguments (docs/operations.md, "confab-admin").
     // An unknown command or a bad argument is an InvalidValue error and changes nothing.
@@ -60,6 +61,7 @@ private:
 
     ServerContext m_ctx;
     UserService *m_users;
+    AccountService *m_accounts;
     RoomService *m_rooms;
     std::function<QJsonObject()> m_liveStats;
 };
