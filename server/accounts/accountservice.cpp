@@ -12,9 +12,11 @@ namespace confab::server {
 
 namespace {
 
-// 20 characters from an alphabet without look-alikes (no 0/O, 1/I/L): 100 bits, easy to read
-// out or type, grouped XXXXX-XXXXX-XXXXX-XXXXX.
-QString newInviteCode()
+constexpr qint64 kHourMs = 3600 * 1000;
+
+} // namespace
+
+QString AccountService::newCode()
 {
     static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"; // 31 letters
     QString code;
@@ -25,10 +27,6 @@ QString newInviteCode()
     }
     return code;
 }
-
-constexpr qint64 kHourMs = 3600 * 1000;
-
-} // namespace
 
 AccountService::AccountService(const ServerContext &ctx, UserService *users, QObject *parent)
     : QObject(parent)
@@ -116,7 +114,7 @@ void AccountService::createInvite(const Session &caller, const CreateInviteReque
 {
     if (!isAdmin(caller.userId))
         return done(notAdmin());
-    const QString code = newInviteCode();
+    const QString code = newCode();
     const qint64 now = m_ctx.now();
     const qint64 expires = now + req.expiresInHours * kHourMs;
     m_ctx.database->write(
@@ -190,7 +188,7 @@ Result<QString> AccountService::setupCodeIfNeeded()
         return makeError(ErrorCode::Internal, u"cannot count accounts"_s);
     if (q.value(0).toLongLong() > 0)
         return QString();
-    const QString code = newInviteCode();
+    const QString code = newCode();
     const qint64 now = m_ctx.now();
     // Synchronous: the code is printed only once it is stored.
     auto done = std::make_shared<std::optional<Result<QVariant>>>();

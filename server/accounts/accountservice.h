@@ -42,6 +42,10 @@ public:
     // first (admin) account, valid 7 days (printed at start). Empty otherwise.
     Result<QString> setupCodeIfNeeded();
 
+    // 20 characters from an alphabet without look-alikes (no 0/O, 1/I/L), about 100 bits,
+    // grouped XXXXX-XXXXX-XXXXX-XXXXX: invite codes, and passwords confab-admin makes.
+    static QString newCode();
+
 private:
     Error notAdmin() const;
 

@@ -13,7 +13,6 @@
 #include <QJsonArray>
 #include <QSqlQuery>
 
-#include <sodium.h>
 
 using namespace Qt::StringLiterals;
 
@@ -54,14 +53,7 @@ QStringList AdminService::commands()
 
 QString AdminService::generateSecret()
 {
-    static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    QString code;
-    for (int i = 0; i < 20; ++i) {
-        if (i > 0 && i % 5 == 0)
-            code += u'-';
-        code += QLatin1Char(alphabet[randombytes_uniform(sizeof alphabet - 1)]);
-    }
-    return code;
+    return AccountService::newCode(); // the invite codes' alphabet and length: easy to read out
 }
 
 void AdminService::run(const QString &command, const QJsonObject &args, Done done)
