@@ -13,7 +13,6 @@
 #include <QJsonArray>
 #include <QSqlQuery>
 
-
 using namespace Qt::StringLiterals;
 
 namespace confab::server {
