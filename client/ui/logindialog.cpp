@@ -292,4 +292,10 @@ void LoginDialog::showSecurity(const QUrl &url)
                                   .arg(pinned.left(11), pinned.right(11)));
 }
 
+QString LoginDialog::sessionEndedNotice()
+{
+    return tr("Your session ended: it expired, or it was signed out on another device or by an"
+              " admin. Log in again; unsent messages are kept.");
+}
+
 } // namespace confab::client

@@ -34,8 +34,10 @@ public:
         ClientSettings *settings = nullptr; // remembered servers and accounts
         bool discover = true; // look for servers on the LAN
         LanDiscovery::Options discovery;
-        QString notice; // shown above the form (e.g. "your session expired")
+        QString notice; // shown above the form (e.g. sessionEndedNotice())
     };
+    // What the dialog says when the server refused the saved session (translated).
+    static QString sessionEndedNotice();
 
     explicit LoginDialog(const QString &server, QWidget *parent = nullptr);
     explicit LoginDialog(Options options, QWidget *parent = nullptr);

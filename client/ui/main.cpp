@@ -187,8 +187,7 @@ int main(int argc, char *argv[])
         QObject::connect(&client, &ChatClient::sessionExpired, &window, [&] {
             // Only a refused token leads back to the login dialog; a server away never does.
             next = Next::Login;
-            notice = QObject::tr("Your session ended (expired or logged out elsewhere). "
-                                 "Log in again; unsent messages are kept.");
+            notice = LoginDialog::sessionEndedNotice();
             window.close();
         });
         QObject::connect(&window, &ChatWindow::logoutRequested, &window, [&] {

@@ -729,6 +729,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>only to create an account, if asked</source>
         <translation>nur zum Erstellen eines Kontos, falls verlangt</translation>
     </message>
+    <message>
+        <source>Your session ended: it expired, or it was signed out on another device or by an admin. Log in again; unsent messages are kept.</source>
+        <translation>Deine Sitzung ist beendet: Sie ist abgelaufen oder wurde auf einem anderen Gerät oder von einem Admin abgemeldet. Melde dich erneut an; nicht gesendete Nachrichten bleiben erhalten.</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::MemberList</name>

@@ -250,7 +250,7 @@ T = {
 "owner": "Eigentümer",
 "admin": "Admin",
 "member": "Mitglied",
-"Your session ended (expired or logged out elsewhere). Log in again; unsent messages are kept.": "Deine Sitzung ist beendet (abgelaufen oder anderswo abgemeldet). Melde dich erneut an; nicht gesendete Nachrichten bleiben erhalten.",
+"Your session ended: it expired, or it was signed out on another device or by an admin. Log in again; unsent messages are kept.": "Deine Sitzung ist beendet: Sie ist abgelaufen oder wurde auf einem anderen Gerät oder von einem Admin abgemeldet. Melde dich erneut an; nicht gesendete Nachrichten bleiben erhalten.",
 "You are not in any room yet.\nCreate one for your team, or join one that exists.": "Du bist noch in keinem Raum.\nErstelle einen für dein Team oder tritt einem bestehenden bei.",
 "New room…": "Neuer Raum…",
 "Join a room…": "Raum beitreten…",
