@@ -126,9 +126,10 @@ step "confab-admin: members of the confab group may, others may not"
 useradd --no-create-home --groups confab opsuser
 useradd --no-create-home outsider
 runuser -u opsuser -- confab-admin users list | grep -q alice || fail "opsuser cannot list"
-if runuser -u outsider -- confab-admin users list >/dev/null 2>&1; then
+if runuser -u outsider -- confab-admin users list >"$work/outsider.txt" 2>&1; then
   fail "a user outside the confab group reached the admin socket"
 fi
+grep -q 'no permission' "$work/outsider.txt" || fail "outsider: $(cat "$work/outsider.txt")"
 
 step "confab-admin: backup while running; files stay the service's"
 confab-admin backup "$work/backup.db"

@@ -205,6 +205,11 @@ std::optional<Result<QJsonValue>> askServer(const QString &path, const QString &
     QLocalSocket socket;
     socket.connectToServer(path);
     if (!socket.waitForConnected(2000)) {
+        if (socket.error() == QLocalSocket::SocketAccessError)
+            return Result<QJsonValue>(makeError(
+                ErrorCode::Unavailable,
+                u"no permission for %1: run confab-admin as root or as a member of the server's"
+                u" group (adduser $USER confab)"_s.arg(path)));
         *socketError = socket.errorString();
         return std::nullopt;
     }
