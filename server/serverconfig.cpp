@@ -153,6 +153,9 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
     if (!cfg.configFile.isEmpty()) {
         if (!QFileInfo::exists(cfg.configFile))
             return configError(u"config file %1 does not exist"_s.arg(cfg.configFile));
+        // QSettings would read nothing and say nothing: the defaults would apply unnoticed.
+        if (!QFileInfo(cfg.configFile).isReadable())
+            return configError(u"config file %1 cannot be read"_s.arg(cfg.configFile));
         ini = std::make_unique<QSettings>(cfg.configFile, QSettings::IniFormat);
         ini->beginGroup(u"server"_s);
     }

@@ -289,6 +289,12 @@ int main(int argc, char *argv[])
     if (configFile.isEmpty() && !env.contains(u"CONFAB_CONFIG"_s) && !parser.isSet(dataDirOpt)
         && QFileInfo::exists(u"/etc/confab/server.ini"_s))
         configFile = u"/etc/confab/server.ini"_s;
+    if (!configFile.isEmpty() && QFileInfo::exists(configFile)
+        && !QFileInfo(configFile).isReadable())
+        return failWith(makeError(ErrorCode::Unavailable,
+                                  u"no permission to read %1: run confab-admin as root or as a"
+                                  u" member of the server's group (adduser $USER confab)"_s.arg(
+                                      configFile)));
     if (!configFile.isEmpty())
         serverArgs << u"--config"_s << configFile;
     if (parser.isSet(dataDirOpt))
