@@ -90,15 +90,22 @@ void tst_ServerConfig::invalidValuesAreRefusedWithTheirName()
     QVERIFY(!cfg.ok());
     for (const auto &[flag, value] :
          { std::pair(u"--realtime-threads"_s, u"65"_s), std::pair(u"--discovery"_s, u"maybe"_s),
-           std::pair(u"--discovery-port"_s, u"-1"_s), std::pair(u"--name"_s, u" "_s) }) {
+           std::pair(u"--discovery-port"_s, u"-1"_s), std::pair(u"--name"_s, u" "_s),
+           std::pair(u"--log-format"_s, u"xml"_s),
+           std::pair(u"--otlp-endpoint"_s, u"ftp://collector/v1/traces"_s),
+           std::pair(u"--otlp-endpoint"_s, u"http:///v1/traces"_s) }) {
         cfg = ServerConfig::load({ u"confab-server"_s, flag, value }, {});
         QVERIFY2(!cfg.ok(), qPrintable(flag));
         QVERIFY(cfg.error().message.contains(flag.mid(2)));
     }
     cfg = ServerConfig::load({ u"confab-server"_s, u"--realtime-threads"_s, u"3"_s,
-                               u"--discovery"_s, u"off"_s, u"--name"_s, u"Lab"_s },
+                               u"--discovery"_s, u"off"_s, u"--name"_s, u"Lab"_s,
+                               u"--log-format"_s, u"json"_s, u"--otlp-endpoint"_s,
+                               u"http://127.0.0.1:4318/v1/traces"_s },
                              {});
     QVERIFY(cfg.ok());
+    QCOMPARE(cfg->logFormat, u"json"_s);
+    QCOMPARE(cfg->otlpEndpoint, QUrl(u"http://127.0.0.1:4318/v1/traces"_s));
     QCOMPARE(cfg->realtimeThreads, 3);
     QVERIFY(!cfg->discovery);
     QCOMPARE(cfg->name, u"Lab"_s);
