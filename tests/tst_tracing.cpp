@@ -70,10 +70,8 @@ private:
             return;
         const QByteArray head = buf.left(end).toLower();
         const qsizetype cl = head.indexOf("content-length:");
-        const int length = cl < 0 ? 0
-                                  : head.mid(cl + 15, head.indexOf('\r', cl) - cl - 15)
-                                        .trimmed()
-                                        .toInt();
+        const int length
+            = cl < 0 ? 0 : head.mid(cl + 15, head.indexOf('\r', cl) - cl - 15).trimmed().toInt();
         if (buf.size() < end + 4 + length)
             return;
         const QByteArray body = buf.mid(end + 4, length);
@@ -81,7 +79,8 @@ private:
         ++requests;
         parse(QJsonDocument::fromJson(body).object());
         if (!m_silent)
-            s->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+            s->write(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
     }
 
     void parse(const QJsonObject &request)
@@ -143,19 +142,30 @@ void TestTracing::serverSpansForHttpSendsAndCommits()
 
     // A send under the client's trace.
     const otlp::TraceContext client = otlp::TraceContext::newRoot();
-    ws.sendFrame({ u"t1"_s, SendFrame { duo.room, u"m1"_s, u"traced"_s, client.traceparent(), 0 } });
+    ws.sendFrame(
+        { u"t1"_s, SendFrame { duo.room, u"m1"_s, u"traced"_s, client.traceparent(), 0 } });
     QVERIFY(ws.waitFor([](const ServerFrame &f) { return f.id == u"t1"; }) >= 0);
     // A history page with a traceparent header.
     const otlp::TraceContext page = otlp::TraceContext::newRoot();
-    const auto events = s.request("GET", u"/api/v1/rooms/%1/events?after=0"_s.arg(duo.room), {},
-                                  duo.alice.token, { { "traceparent", page.traceparent().toLatin1() } });
+    const auto events
+        = s.request("GET", u"/api/v1/rooms/%1/events?after=0"_s.arg(duo.room), {}, duo.alice.token,
+                    { { "traceparent", page.traceparent().toLatin1() } });
     QCOMPARE(events.status, 200);
 
-    QVERIFY(spinUntil([&] { return !collector.named(u"confab.fanout"_s).isEmpty()
-                                   && !collector.named(u"HTTP GET /api/v1/rooms/{id}/events"_s)
-                                           .isEmpty(); },
-                      10000));
+    // Every span of that trace, and the page's (they may come in different batches).
     const QString traceHex = QString::fromLatin1(client.traceId.toHex());
+    const auto has = [&](const QString &name) {
+        const auto list = collector.named(name);
+        return std::any_of(list.begin(), list.end(),
+                           [&](const ReceivedSpan &x) { return x.traceId == traceHex; });
+    };
+    QVERIFY(spinUntil(
+        [&] {
+            return has(u"confab.send"_s) && has(u"confab.commit"_s) && has(u"confab.fanout"_s)
+                && !collector.named(u"storage.commit"_s).isEmpty()
+                && !collector.named(u"HTTP GET /api/v1/rooms/{id}/events"_s).isEmpty();
+        },
+        10000));
     ReceivedSpan send;
     for (const auto &sp : collector.named(u"confab.send"_s)) {
         if (sp.traceId == traceHex)
@@ -201,9 +211,12 @@ void TestTracing::clientAndServerShareOneTrace()
     QVERIFY(alice.send(duo.room, u"from the client"_s).ok());
     QTRY_COMPARE(s.messageBodies(duo.room, duo.alice.token).size(), 1);
     // (Not clientTracer.flush(): it waits on this thread, where the receiver must answer.)
-    QVERIFY(spinUntil([&] { return !collector.named(u"confab.client.send"_s).isEmpty()
-                                   && !collector.named(u"confab.send"_s).isEmpty(); },
-                      10000));
+    QVERIFY(spinUntil(
+        [&] {
+            return !collector.named(u"confab.client.send"_s).isEmpty()
+                && !collector.named(u"confab.send"_s).isEmpty();
+        },
+        10000));
     const ReceivedSpan mine = collector.named(u"confab.client.send"_s).first();
     QCOMPARE(mine.service, u"confab"_s);
     QCOMPARE(mine.kind, 3); // client
