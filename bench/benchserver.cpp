@@ -53,6 +53,7 @@ bool Server::start(const QString &binary, const QString &dir, bool pin, double *
               "--data-dir", data.constData(), "--password-cost", "minimal",
               "--registrations-per-hour", "0", "--tls", tls ? "on" : "off",
               "--max-conns-per-address", "100000", "--discovery", "off", "--log-level", "warning",
+              "--max-upload-mb", "8192", "--user-quota-mb", "1000000",
               threadsFlag.isEmpty() ? nullptr : "--realtime-threads",
               threadsFlag.isEmpty() ? nullptr : threadsFlag.constData(),
               static_cast<char *>(nullptr));

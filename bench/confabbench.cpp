@@ -10,6 +10,9 @@
 //   confab-bench resume  [--clients 1000] [--room-size 100] [--messages 1000]
 //   confab-bench hello   [--rooms 1000] [--samples 200]   (plaintext)
 //   confab-bench search  [--search-messages 1000000] [--queries 2000]
+//   confab-bench files   [--megabytes 1024] [--members 100] [--rate 5000] [--seconds 5]
+//                        (upload and download MB/s against the disk's own, measured in the same
+//                        run; fan-out p99 without and beside a running upload)
 //   confab-bench all     (the standard suite, `make bench`)
 //   confab-bench fanout,rooms,...  (several, in the suite's order, against one server)
 //   confab-bench smoke   (every scenario, small: CI asserts 0 losses)
@@ -27,6 +30,7 @@
 #include "benchplot.h"
 #include "benchserver.h"
 #include "wsload.h"
+#include "filetransfer.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -265,6 +269,73 @@ void rooms(Context &ctx, int clients, int roomSize, const QList<double> &rates, 
     }
     ctx.results[key]
         = QJsonObject { { u"clients"_s, clients }, { u"rooms"_s, nRooms }, { u"steps"_s, steps } };
+}
+
+void filesScenario(Context &ctx, qint64 megabytes, int members, double rate, double seconds)
+{
+    const qint64 bytes = megabytes * 1024 * 1024;
+    std::printf("\nfiles: %lld MiB up and down over loopback against the disk's own speed;"
+                " fan-out p99 (%d members, %.0f msgs/s) without and beside an upload\n",
+                static_cast<long long>(megabytes), members, rate);
+    const DiskSpeed disk = measureDisk(ctx.server.dataDir, bytes);
+    const auto users = makeUsers(ctx.server, members, u"file"_s);
+    const qint64 room = createRoom(ctx.server, users[0], u"files"_s);
+    joinAll(ctx.server, room, users, 1, users.size());
+    const Transfer up = upload(ctx.server, users[0], room, bytes, u"bench.bin"_s);
+    if (!up.ok) {
+        std::fprintf(stderr, "files: %s\n", qPrintable(up.error));
+        ctx.failed = true;
+        return;
+    }
+    const QString blob = ctx.server.dataDir + u"/files/blobs/"_s + up.sha256.left(2) + u'/'
+        + up.sha256;
+    // (Not sent in a message: its uploader is the one who may fetch it.)
+    const Transfer own = download(ctx.server, users[0], up.fileId, bytes, blob);
+    if (!own.ok) {
+        std::fprintf(stderr, "files: %s\n", qPrintable(own.error));
+        ctx.failed = true;
+        return;
+    }
+    std::printf("  disk: write+sync %.0f MB/s, read (uncached) %.0f MB/s\n", disk.writeMBps,
+                disk.readMBps);
+    std::printf("  upload   %.0f MB/s = %.0f%% of the disk's write\n", up.mbps(bytes),
+                100 * up.mbps(bytes) / disk.writeMBps);
+    std::printf("  download %.0f MB/s = %.0f%% of the disk's read\n", own.mbps(bytes),
+                100 * own.mbps(bytes) / disk.readMBps);
+
+    WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setTls(ctx.server.tls);
+    if (!connectAll(ctx, load, specsFor(users, std::vector<qint64>(users.size(), room), true)))
+        return;
+    printHeader(ctx.opt.arrival);
+    const Measured alone = measure(ctx, load, rate, seconds, uint64_t(members));
+    printRow(alone.row);
+    std::atomic<bool> stop { false };
+    std::atomic<int> uploads { 0 };
+    std::thread beside([&] {
+        while (!stop) {
+            if (upload(ctx.server, users[2], room, bytes, u"beside.bin"_s).ok)
+                ++uploads;
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the upload is under way
+    const Measured with = measure(ctx, load, rate, seconds, uint64_t(members));
+    stop = true;
+    beside.join();
+    printRow(with.row);
+    const double p99a = alone.row[u"p99"_s].toDouble(), p99b = with.row[u"p99"_s].toDouble();
+    std::printf("  fan-out p99 %.2f ms alone, %.2f ms beside %d upload(s) of %lld MiB: %+.0f%%\n",
+                p99a, p99b, uploads.load(), static_cast<long long>(megabytes),
+                p99a > 0 ? 100 * (p99b - p99a) / p99a : 0);
+    ctx.results[u"files"_s] = QJsonObject {
+        { u"megabytes"_s, megabytes },
+        { u"diskWriteMBps"_s, disk.writeMBps },
+        { u"diskReadMBps"_s, disk.readMBps },
+        { u"uploadMBps"_s, up.mbps(bytes) },
+        { u"downloadMBps"_s, own.mbps(bytes) },
+        { u"fanoutAlone"_s, alone.row },
+        { u"fanoutBesideUpload"_s, with.row },
+    };
 }
 
 void ingest(Context &ctx, int senders, double seconds)
@@ -696,8 +767,8 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     static const QStringList modes { u"fanout"_s, u"rooms"_s, u"roomslarge"_s,
                                      u"ingest"_s, u"idle"_s,  u"history"_s,
-                                     u"resume"_s, u"hello"_s, u"search"_s, u"all"_s,
-                                     u"smoke"_s };
+                                     u"resume"_s, u"hello"_s, u"search"_s, u"files"_s,
+                                     u"all"_s, u"smoke"_s };
     // Several scenarios against one server: "fanout,rooms" (in the suite's order).
     const QStringList chosen = opt.mode.split(u',');
     const auto runs = [&](const QString &scenario) {
@@ -707,7 +778,7 @@ int main(int argc, char *argv[])
         if (!modes.contains(m) || (chosen.size() > 1 && (m == u"smoke" || m == u"all"))) {
             std::fprintf(
                 stderr,
-                "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume|hello|search[,...]"
+                "usage: confab-bench fanout|rooms|roomslarge|ingest|idle|history|resume|hello|search|files[,...]"
                 " | all | smoke [options] | plot RESULTS.json OUT.png (see "
                 "bench/confabbench.cpp)\n");
             return 2;
@@ -754,6 +825,7 @@ int main(int argc, char *argv[])
         helloScenario(ctx, 20, 20);
         searchScenario(ctx, 2000, 44);
         history(ctx, 2000, 100, serverBinary);
+        filesScenario(ctx, 16, 20, 500, s);
     } else {
         // Idle first: its RSS per connection is measured on a fresh heap, not on memory that
         // earlier scenarios freed and the allocator kept.
@@ -781,6 +853,9 @@ int main(int argc, char *argv[])
         if (runs(u"history"_s))
             history(ctx, opt.integer(u"events"_s, 1000000), opt.integer(u"pages"_s, 2000),
                     serverBinary);
+        if (chosen.contains(u"files"_s)) // not in "all": it writes gigabytes
+            filesScenario(ctx, opt.integer(u"megabytes"_s, 1024), opt.integer(u"members"_s, 100),
+                          opt.number(u"rate"_s, 5000), secs);
     }
     if (opt.json)
         std::printf("%s\n", QJsonDocument(ctx.results).toJson(QJsonDocument::Indented).constData());

@@ -35,6 +35,10 @@ enum class ErrorCode {
     LengthRequired, // 411
     PayloadTooLarge, // 413 (WebSocket: close 1009)
     HeadersTooLarge, // 431
+    RangeNotSatisfiable, // 416: a Range outside the file
+    QuotaExceeded, // 507: an upload would pass a user's or the server's file quota
+    UploadOffsetMismatch, // 409: an upload's bytes do not start where the server's copy ends
+    FileNotFound, // 404: no such file (or upload) that the caller may see
     RateLimited, // 429
     TooManyConnections, // 503 from the connection guard
     // client side only: the server's TLS certificate is not (or no longer) trusted (TOFU)

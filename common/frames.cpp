@@ -69,9 +69,14 @@ Result<ClientPayload> parseClientPayload(const QString &type, JsonReader &r)
         SendFrame f;
         f.roomId = r.id(u"roomId");
         f.clientMsgId = r.text(u"clientMsgId", clientMsgIdRule());
-        f.body = r.text(u"body", messageBodyRule());
+        f.fileId = r.optionalText(u"fileId", { limits::FileIdLength, limits::FileIdLength,
+                                               TextKind::Token })
+                       .value_or(QString());
+        f.body = r.text(u"body", f.fileId.isEmpty() ? messageBodyRule() : captionRule());
         f.traceparent = r.optionalText(u"traceparent", kTraceparentRule).value_or(QString());
         f.replyTo = r.optionalId(u"replyTo").value_or(0);
+        if (r.ok() && !f.fileId.isEmpty() && !isFileId(f.fileId))
+            return makeError(ErrorCode::InvalidValue, u"not a file id"_s, u"fileId"_s);
         return r.ok() ? Result<ClientPayload>(f) : r.error();
     }
     if (type == u"resume") {
@@ -303,6 +308,8 @@ QByteArray encodeClientFrame(const ClientFrame &frame)
                     o.insert(u"traceparent"_s, f.traceparent);
                 if (f.replyTo)
                     o.insert(u"replyTo"_s, f.replyTo);
+                if (!f.fileId.isEmpty())
+                    o.insert(u"fileId"_s, f.fileId);
                 return o;
             },
             [](const ResumeFrame &f) {

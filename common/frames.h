@@ -30,6 +30,7 @@ struct SendFrame
     QString body;
     QString traceparent; // W3C trace context, optional
     qint64 replyTo = 0; // the id of a message in the same room this one answers (0: none)
+    QString fileId = {}; // a finished upload of the sender's to this room (body: a caption, may be "")
 };
 struct ResumeFrame
 {

@@ -47,6 +47,14 @@ inline constexpr qint64 FrameBytesMax = 64 * 1024; // one WebSocket message
 inline constexpr qint64 HttpHeaderBytesMax = 16 * 1024; // request line + headers
 inline constexpr qint64 HttpBodyBytesMax = 64 * 1024; // Content-Length cap
 
+// Files (docs/protocol.md, "Files"). The upload size limit itself is the server's
+// --max-upload-mb (default 100), told to clients in upload answers.
+inline constexpr int FileNameMax = 255; // code points, after the server made the name safe
+inline constexpr int FileIdLength = 32; // lowercase hex
+inline constexpr int ThumbnailEdgeMax = 320; // px, the longer edge
+inline constexpr qint64 ImagePixelsMax = 50'000'000; // larger images get no preview (no decode)
+inline constexpr qint64 UploadChunkBytesMax = qint64(1) << 40; // one PATCH body (1 TiB)
+
 // JSON numbers are IEEE doubles: ids and seqs stay within the exactly representable range.
 inline constexpr qint64 MaxSafeInteger = (qint64(1) << 53) - 1;
 

@@ -263,6 +263,8 @@ QJsonObject SendMessageRequest::toJson() const
     QJsonObject o { { u"clientMsgId"_s, clientMsgId }, { u"body"_s, body } };
     if (replyTo)
         o.insert(u"replyTo"_s, replyTo);
+    if (!fileId.isEmpty())
+        o.insert(u"fileId"_s, fileId);
     return o;
 }
 
@@ -271,10 +273,15 @@ Result<SendMessageRequest> SendMessageRequest::fromJson(const QJsonObject &o)
     JsonReader r(o);
     SendMessageRequest req;
     req.clientMsgId = r.text(u"clientMsgId", clientMsgIdRule());
-    req.body = r.text(u"body", messageBodyRule());
+    req.fileId = r.optionalText(u"fileId", { limits::FileIdLength, limits::FileIdLength,
+                                             TextKind::Token })
+                     .value_or(QString());
+    req.body = r.text(u"body", req.fileId.isEmpty() ? messageBodyRule() : captionRule());
     req.replyTo = r.optionalId(u"replyTo").value_or(0);
     if (!r.ok())
         return r.error();
+    if (!req.fileId.isEmpty() && !isFileId(req.fileId))
+        return makeError(ErrorCode::InvalidValue, u"not a file id"_s, u"fileId"_s);
     return req;
 }
 

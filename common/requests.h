@@ -135,6 +135,7 @@ struct SendMessageRequest
     QString clientMsgId;
     QString body;
     qint64 replyTo = 0; // optional: a message in the same room this one answers
+    QString fileId = {}; // optional: a finished upload of the sender's to this room; body may be ""
 
     QJsonObject toJson() const;
     static Result<SendMessageRequest> fromJson(const QJsonObject &o);

@@ -37,6 +37,108 @@ TextRule messageBodyRule()
 {
     return { 1, limits::MessageBodyMax, TextKind::Multiline };
 }
+TextRule captionRule()
+{
+    return { 0, limits::MessageBodyMax, TextKind::Multiline };
+}
+
+bool isFileId(QStringView id)
+{
+    if (id.size() != limits::FileIdLength)
+        return false;
+    for (QChar c : id) {
+        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
+            return false;
+    }
+    return true;
+}
+
+QString safeFileName(const QString &raw)
+{
+    // The last component: whatever a sender wrote before a separator is not a place to put it.
+    QString name = raw;
+    const qsizetype cut = std::max(name.lastIndexOf(u'/'), name.lastIndexOf(u'\\'));
+    if (cut >= 0)
+        name = name.mid(cut + 1);
+    QString out;
+    out.reserve(name.size());
+    const QList<uint> cps = name.toUcs4();
+    for (uint c : cps) {
+        const QChar::Category cat = QChar::category(char32_t(c));
+        // Control, format (bidi overrides, zero-width), unassigned, surrogates, private use
+        // and line or paragraph separators: none belongs in a name shown to people.
+        if (c < 0x20 || c == 0x7F || cat == QChar::Other_Control || cat == QChar::Other_Format
+            || cat == QChar::Other_NotAssigned || cat == QChar::Other_Surrogate
+            || cat == QChar::Other_PrivateUse || cat == QChar::Separator_Line
+            || cat == QChar::Separator_Paragraph)
+            continue;
+        if (c == u':' || c == u'*' || c == u'?' || c == u'"' || c == u'<' || c == u'>'
+            || c == u'|')
+            out += u'_'; // what Windows will not save
+        else
+            out += QString::fromUcs4(reinterpret_cast<const char32_t *>(&c), 1);
+    }
+    while (!out.isEmpty() && (out.front() == u'.' || out.front().isSpace()))
+        out.remove(0, 1);
+    while (!out.isEmpty() && (out.back() == u'.' || out.back().isSpace()))
+        out.chop(1);
+    // Limit in code points, keeping a short extension.
+    QList<uint> kept = out.toUcs4();
+    if (kept.size() > limits::FileNameMax) {
+        const qsizetype dot = out.lastIndexOf(u'.');
+        QString ext = dot > 0 ? out.mid(dot) : QString();
+        if (ext.toUcs4().size() > 16)
+            ext.clear();
+        const int room = limits::FileNameMax - int(ext.toUcs4().size());
+        out = QString::fromUcs4(reinterpret_cast<const char32_t *>(kept.constData()), room)
+                  .trimmed()
+            + ext;
+    }
+    return out.isEmpty() ? u"file"_s : out;
+}
+
+QJsonObject FileInfo::toJson() const
+{
+    QJsonObject o { { u"fileId"_s, fileId }, { u"name"_s, name }, { u"size"_s, size },
+                    { u"mime"_s, mime }, { u"sha256"_s, sha256 } };
+    if (isImage()) {
+        o.insert(u"width"_s, width);
+        o.insert(u"height"_s, height);
+    }
+    if (hasThumbnail())
+        o.insert(u"thumbnail"_s, QJsonObject { { u"width"_s, thumbWidth },
+                                               { u"height"_s, thumbHeight } });
+    return o;
+}
+
+Result<FileInfo> FileInfo::fromJson(const QJsonObject &o)
+{
+    JsonReader r(o, u"file."_s);
+    FileInfo f;
+    f.fileId = r.text(u"fileId", { limits::FileIdLength, limits::FileIdLength, TextKind::Token });
+    f.name = r.text(u"name", { 1, limits::FileNameMax, TextKind::Line });
+    f.size = r.integer(u"size", 0, limits::MaxSafeInteger);
+    f.mime = r.text(u"mime", { 1, 255, TextKind::Line });
+    f.sha256 = r.text(u"sha256", { 64, 64, TextKind::Token });
+    f.width = int(r.optionalInteger(u"width", 1, 1 << 20).value_or(0));
+    f.height = int(r.optionalInteger(u"height", 1, 1 << 20).value_or(0));
+    if (!r.ok())
+        return r.error();
+    if (!isFileId(f.fileId))
+        return makeError(ErrorCode::InvalidValue, u"not a file id"_s, u"file.fileId"_s);
+    if (o.contains(u"thumbnail"_s)) {
+        if (!o.value(u"thumbnail"_s).isObject())
+            return makeError(ErrorCode::WrongType, u"thumbnail must be an object"_s,
+                             u"file.thumbnail"_s);
+        JsonReader t(o.value(u"thumbnail"_s).toObject(), u"file.thumbnail."_s);
+        f.thumbWidth = int(t.integer(u"width", 1, limits::ThumbnailEdgeMax));
+        f.thumbHeight = int(t.integer(u"height", 1, limits::ThumbnailEdgeMax));
+        if (!t.ok())
+            return t.error();
+    }
+    return f;
+}
+
 TextRule clientMsgIdRule()
 {
     return { 1, limits::ClientMsgIdMax, TextKind::Token };
@@ -313,6 +415,15 @@ std::optional<Error> validateEventContent(EventType type, const QJsonObject &con
         if (r.optionalBoolean(u"redacted").value_or(false)) {
             if (r.has(u"body"))
                 r.fail(ErrorCode::InvalidValue, u"a redacted event has no body"_s, u"body");
+        } else if (type == EventType::Message && content.contains(u"file"_s)) {
+            // A shared file: its body is a caption, and may be empty.
+            r.text(u"body", captionRule());
+            if (r.ok()) {
+                if (!content.value(u"file"_s).isObject())
+                    r.fail(ErrorCode::WrongType, u"file must be an object"_s, u"file");
+                else if (auto f = FileInfo::fromJson(content.value(u"file"_s).toObject()); !f)
+                    return f.error();
+            }
         } else {
             r.text(u"body", messageBodyRule());
         }

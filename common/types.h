@@ -143,6 +143,35 @@ TextRule statusTextRule();
 TextRule roomNameRule();
 TextRule topicRule();
 TextRule messageBodyRule();
+// A message's body beside a file (its caption): may be empty.
+TextRule captionRule();
+// A file or upload id: 32 lowercase hex digits.
+bool isFileId(QStringView id);
+// The name a file is stored and offered under: the last path component of `raw` (both '/' and
+// '\\' separate), without control, bidirectional or invisible characters, leading dots and
+// spaces, trailing dots and spaces; at most FileNameMax code points (the extension kept); "file"
+// when nothing is left. Never a path: no separator, never "." or "..".
+QString safeFileName(const QString &raw);
+
+// A shared file, as a message carries it in content.file (docs/protocol.md, "Files").
+struct FileInfo
+{
+    QString fileId;
+    QString name;
+    qint64 size = 0;
+    QString mime; // as the server sniffed it from the bytes, never as the uploader said
+    QString sha256; // lowercase hex
+    int width = 0; // images: pixels (0: not an image, or too large to look at)
+    int height = 0;
+    int thumbWidth = 0; // a preview exists (GET files/{id}/thumbnail) when > 0
+    int thumbHeight = 0;
+
+    bool isImage() const { return width > 0 && height > 0; }
+    bool hasThumbnail() const { return thumbWidth > 0 && thumbHeight > 0; }
+    QJsonObject toJson() const;
+    static Result<FileInfo> fromJson(const QJsonObject &o);
+    friend bool operator==(const FileInfo &, const FileInfo &) = default;
+};
 TextRule clientMsgIdRule();
 // A reaction key: an emoji or short text, 1-16 code points, one line, no space at either end.
 std::optional<Error> checkReactionKey(const QString &key, const QString &field);

@@ -25,7 +25,7 @@ packages=(
   qt6-qpa-plugins            # offscreen + xcb platform plugins (GUI tests, client)
   qtkeychain-qt6-dev         # session tokens in the OS keychain
   # crypto and Redis
-  libsodium-dev
+  libsodium-dev zlib1g-dev
   libssl-dev                 # OpenSSL 3: the server's TLS
   libhiredis-dev
   liburing-dev               # io_uring: the server's batched socket writes

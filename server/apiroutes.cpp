@@ -329,7 +329,7 @@ void registerMessageRoutes(Router &router, UserService *users, MessageService *m
                   if (!m)
                       return;
                   messages->send(
-                      s.userId, id, m->clientMsgId, m->body, m->replyTo,
+                      s.userId, id, m->clientMsgId, m->body, m->replyTo, m->fileId,
                       [res](Result<SendAck> r) {
                           r ? res.sendJson(r->duplicate ? 200 : 201, r->toJson())
                             : res.sendError(r.error());

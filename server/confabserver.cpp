@@ -12,6 +12,7 @@
 #include "database.h"
 #include "discoveryresponder.h"
 #include "eventbus.h"
+#include "files/fileservice.h"
 #include "httpfrontend.h"
 #include "jsonreader.h"
 #include "messageservice.h"
@@ -45,6 +46,9 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     limits.requestTimeout = std::chrono::milliseconds(m_config.requestTimeoutMs);
     limits.maxConnectionsPerAddress = m_config.maxConnectionsPerAddress;
     limits.keepAliveTimeout = std::chrono::milliseconds(m_config.keepAliveTimeoutMs);
+    // File uploads and downloads skip the body limit: their bytes stream to and from disk.
+    limits.streamed = &FileService::isStreamed;
+    limits.streamBodyBytes = qint64(m_config.maxUploadMb) * 1024 * 1024;
     m_database = new Database(&m_metrics, this);
     if (!m_config.otlpEndpoint.isEmpty()) {
         // Tracing (docs/operations.md): batched, bounded, off the hot path; drops are counted.
@@ -77,6 +81,9 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     m_admin = new AdminService(m_ctx, m_users, m_accounts, m_rooms, this);
     m_messages = new MessageService(m_ctx, m_bus, this);
     m_hub = new RealtimeHub(m_ctx, m_users, m_messages, m_bus, this);
+    m_files = new FileService(m_ctx, m_users, this);
+    connect(m_guard, &ConnectionGuard::streamRequested, m_files, &FileService::onStream);
+    m_files->registerRoutes(m_http->router());
     connect(m_guard, &ConnectionGuard::webSocketRequested, m_hub, &RealtimeHub::acceptSocket);
     connect(m_guard, &ConnectionGuard::requestReceived, m_http, &HttpFrontend::handle);
     m_http->setTracer(m_tracer);
@@ -116,6 +123,7 @@ ConfabServer::~ConfabServer()
     delete m_metricsGuard;
     delete m_http;
     delete m_hub;
+    delete m_files;
     delete m_messages;
     delete m_rooms;
     delete m_admin;
@@ -270,6 +278,7 @@ Result<quint16> ConfabServer::start()
                              .arg(m_guard->errorString()));
     }
     m_port = m_guard->serverPort();
+    m_files->start();
     if (!m_config.metricsAddress.isNull()) {
         // Its own guard (same limits, not counted in the main listener's metrics) and router.
         ConnectionGuard::Limits limits;
@@ -344,6 +353,7 @@ void ConfabServer::stop()
     m_guard->stopAccepting();
     if (m_metricsGuard)
         m_metricsGuard->stopAccepting();
+    m_files->stop(); // transfers in progress are cut (an upload resumes from what is on disk)
     m_database->flush(); // every accepted write is committed and answered before we exit
     m_hub->closeAll(); // "going away"
     if (m_tracer)

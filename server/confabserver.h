@@ -26,6 +26,7 @@ class AdminSocket;
 class DiscoveryResponder;
 class Database;
 class EventBus;
+class FileService;
 class HttpFrontend;
 class MessageService;
 class RealtimeHub;
@@ -79,6 +80,7 @@ public:
     QString setupCode() const { return m_setupCode; }
     RealtimeHub &hub() { return *m_hub; }
     HttpFrontend &http() { return *m_http; }
+    FileService &files() { return *m_files; }
 
 private:
     // /metrics: the token when one is set; else loopback peers only when `loopbackOnly`.
@@ -101,6 +103,7 @@ private:
     qint64 m_startedAtMs = 0;
     RoomService *m_rooms = nullptr;
     MessageService *m_messages = nullptr;
+    FileService *m_files = nullptr;
     RealtimeHub *m_hub = nullptr;
     ConnectionGuard *m_guard = nullptr;
     HttpFrontend *m_http = nullptr;

@@ -210,7 +210,8 @@ void ConnectionGuard::readNextRequest(QTcpSocket *socket)
 
 void ConnectionGuard::inspect(QTcpSocket *socket)
 {
-    const HttpLimits limits { m_limits.headerBytes, m_limits.bodyBytes };
+    const HttpLimits limits { m_limits.headerBytes, m_limits.bodyBytes, m_limits.streamed,
+                              m_limits.streamBodyBytes };
     const qint64 available = socket->bytesAvailable();
     if (available <= 0)
         return; // (a TLS handshake record, or nothing yet)
@@ -232,6 +233,15 @@ void ConnectionGuard::inspect(QTcpSocket *socket)
     case HttpParse::Status::NeedBody:
     case HttpParse::Status::Complete:
         break;
+    case HttpParse::Status::Streamed: {
+        // Handed over with the body unread: the receiver reads (or refuses) it at its pace.
+        stopInspecting(socket);
+        socket->skip(p.headBytes);
+        p.request.peer = socket->peerAddress();
+        p.request.keepAlive = false;
+        emit streamRequested(socket, p.request, p.contentLength);
+        return;
+    }
     }
 
     if (p.webSocketUpgrade) {
@@ -306,13 +316,22 @@ void ConnectionGuard::reject(QTcpSocket *socket, ErrorCode code, const QString &
     rejectWithError(socket, makeError(code, message));
 }
 
-void ConnectionGuard::rejectWithError(QTcpSocket *socket, const Error &error)
+void ConnectionGuard::rejectWithError(QTcpSocket *socket, const Error &error,
+                                      const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
 {
     const int status = httpStatusFor(error.code);
     const QByteArray body = QJsonDocument(error.toBody()).toJson(QJsonDocument::Compact);
     QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusReason(status)
         + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
-        + "\r\nConnection: close\r\n\r\n" + body;
+        + "\r\n";
+    for (const auto &[k, v] : extraHeaders)
+        response += k + ": " + v + "\r\n";
+    response += "Connection: close\r\n\r\n" + body;
+    answerAndClose(socket, response);
+}
+
+void ConnectionGuard::answerAndClose(QTcpSocket *socket, const QByteArray &response)
+{
     auto *fs = qobject_cast<FrameSocket *>(socket);
     if (fs && fs->isTls() && !fs->tlsOpen()) {
         if (!fs->tlsSawPlaintext()) {

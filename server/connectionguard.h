@@ -19,6 +19,8 @@
 //    HTTP/1.0, or has had maxRequestsPerConnection requests;
 //
 // A valid WebSocket upgrade on the WebSocket path is handed out through webSocketRequested();
+// a streamed request (file uploads and downloads: Limits::streamed) through streamRequested()
+// as soon as its head is in and valid, its body (up to streamBodyBytes) unread in the socket;
 // any other valid request through requestReceived(), with the socket to answer on.
 #pragma once
 
@@ -31,6 +33,7 @@
 #include <QTcpSocket>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 
@@ -52,6 +55,9 @@ public:
         QByteArray webSocketPath = "/api/v1/ws";
         std::chrono::milliseconds keepAliveTimeout { 30000 }; // 0: one request per connection
         int maxRequestsPerConnection = 1000;
+        // Requests handed over after their head (HttpLimits::streamed): the connection's last.
+        std::function<bool(QByteArrayView method, QByteArrayView rawPath)> streamed;
+        qint64 streamBodyBytes = 0;
     };
 
     ConnectionGuard(Limits limits, Metrics *metrics, QObject *parent = nullptr);
@@ -67,11 +73,18 @@ public:
 
     // Writes a complete JSON error response and closes the connection gracefully: the reply is
     // flushed, further input is discarded, the socket is closed when the peer has read it.
-    static void rejectWithError(QTcpSocket *socket, const Error &error);
+    static void rejectWithError(QTcpSocket *socket, const Error &error,
+                                const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
+    // The same for any complete response (status line to body, "Connection: close" included):
+    // written, flushed, the rest of the input discarded, closed when the peer has read it.
+    static void answerAndClose(QTcpSocket *socket, const QByteArray &response);
 
 signals:
     void webSocketRequested(QTcpSocket *socket);
     void requestReceived(QTcpSocket *socket, const confab::server::HttpRequest &request);
+    // The receiver owns the socket from here (reject it with rejectWithError, or stream).
+    void streamRequested(QTcpSocket *socket, const confab::server::HttpRequest &request,
+                         qint64 contentLength);
 
 protected:
     void incomingConnection(qintptr descriptor) override;

@@ -71,12 +71,20 @@ QByteArray statusReason(int status)
         return "Length Required";
     case 413:
         return "Payload Too Large";
+    case 416:
+        return "Range Not Satisfiable";
     case 429:
         return "Too Many Requests";
     case 431:
         return "Request Header Fields Too Large";
     case 500:
         return "Internal Server Error";
+    case 206:
+        return "Partial Content";
+    case 304:
+        return "Not Modified";
+    case 507:
+        return "Insufficient Storage";
     case 503:
         return "Service Unavailable";
     default:

@@ -198,11 +198,19 @@ HttpParse parseHttpRequest(QByteArrayView bytes, const HttpLimits &limits)
     if (chunked)
         return invalid(ErrorCode::LengthRequired,
                        u"chunked request bodies are not accepted; send Content-Length"_s);
-    if (length > limits.bodyBytes)
+    const bool streamed = limits.streamed && limits.streamed(method, rawPath);
+    const qint64 maxBody = streamed ? limits.streamBodyBytes : limits.bodyBytes;
+    if (length > maxBody)
         return invalid(ErrorCode::PayloadTooLarge,
-                       u"request body exceeds %1 bytes"_s.arg(limits.bodyBytes));
+                       u"request body exceeds %1 bytes"_s.arg(maxBody));
 
     p.headBytes = end + 4;
+    p.contentLength = length;
+    if (streamed) {
+        p.totalBytes = p.headBytes + length;
+        p.status = HttpParse::Status::Streamed;
+        return p;
+    }
     p.totalBytes = p.headBytes + length;
     if (bytes.size() < p.totalBytes) {
         p.status = HttpParse::Status::NeedBody;

@@ -14,12 +14,18 @@
 
 #include <QByteArrayView>
 
+#include <functional>
+
 namespace confab::server {
 
 struct HttpLimits
 {
     qint64 headerBytes = 16 * 1024; // request line + headers, without the final CRLFCRLF
     qint64 bodyBytes = 64 * 1024; // Content-Length at most
+    // Requests whose body the guard does not read but hands to their handler as a stream
+    // (file uploads and downloads): their Content-Length may be up to streamBodyBytes.
+    std::function<bool(QByteArrayView method, QByteArrayView rawPath)> streamed;
+    qint64 streamBodyBytes = 0;
 };
 
 struct HttpParse
@@ -29,11 +35,13 @@ struct HttpParse
         NeedBody, // the head is complete and valid; the body has not all arrived
         Complete, // head and body: `request` is filled in, `totalBytes` were used
         Invalid, // `error` says why; answer it and close
+        Streamed, // a streamed request's head is complete and valid; its body was not looked at
     };
     Status status = Status::NeedHead;
     Error error;
     HttpRequest request; // method, path, query, headers; the body when Complete
-    qint64 headBytes = 0; // with the final CRLFCRLF (NeedBody, Complete)
+    qint64 headBytes = 0; // with the final CRLFCRLF (NeedBody, Complete, Streamed)
+    qint64 contentLength = 0; // (NeedBody, Complete, Streamed)
     qint64 totalBytes = 0; // head + body (NeedBody, Complete)
     bool webSocketUpgrade = false; // "Upgrade: websocket"
     bool expectContinue = false; // "Expect: 100-continue"

@@ -4,6 +4,7 @@
 
 #include "database.h"
 #include "eventbus.h"
+#include "files/filestore.h"
 #include "mentions.h"
 #include "metrics.h"
 #include "reactionstore.h"
@@ -70,7 +71,7 @@ MessageService::MessageService(const ServerContext &ctx, EventBus *bus, QObject 
 }
 
 void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsgId,
-                          const QString &body, qint64 replyTo,
+                          const QString &body, qint64 replyTo, const QString &fileId,
                           std::function<void(Result<SendAck>)> done,
                           const otlp::TraceContext &trace)
 {
@@ -82,8 +83,20 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
             // The usual case first, in four statements: a member posting a new message.
             const Result<roomstore::PostPosition> at
                 = roomstore::positionForPoster(db, roomId, userId);
-            if (at) {
+            // A file goes with one message: sent already, this is a retry (found below).
+            std::optional<FileInfo> file;
+            bool fileSent = false;
+            if (at && !fileId.isEmpty()) {
+                auto f = filestore::attachable(db, fileId, userId, roomId);
+                if (!f)
+                    return f.error();
+                file = *f;
+                fileSent = !file;
+            }
+            if (at && !fileSent) {
                 QJsonObject content { { u"body"_s, body } };
+                if (file)
+                    content.insert(u"file"_s, file->toJson());
                 QJsonObject preview;
                 if (replyTo) {
                     // A message of this room, not deleted: else nothing is stored.
@@ -117,6 +130,10 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                                                  at->msgCount + 1);
                 if (!ev)
                     return ev.error();
+                if (*ev && file) {
+                    if (auto r = filestore::attach(db, fileId, (*ev)->id); !r)
+                        return r.error();
+                }
                 if (*ev) {
                     // @room counts once for everyone; names then add nothing.
                     const QList<qint64> rows = scan.everyone ? QList<qint64> { 0 } : mentioned;
@@ -155,6 +172,9 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
             }
             if (!at)
                 return at.error();
+            if (fileSent)
+                return makeError(ErrorCode::Conflict, u"this file was shared already"_s,
+                                 u"fileId"_s);
             return makeError(ErrorCode::Internal, u"the message was neither stored nor found"_s);
         },
         this,
@@ -307,6 +327,9 @@ void MessageService::remove(qint64 userId, qint64 roomId, qint64 eventId,
                 return r.error();
             if (auto err = reactionstore::clearReactions(db, eventId))
                 return *err;
+            // Its file goes with it (the blob when nothing else refers to it: FileService).
+            if (auto r = filestore::dropForEvent(db, eventId); !r)
+                return r.error();
             return roomstore::append(db, roomId, EventType::Delete, userId,
                                      { { u"targetId"_s, eventId } }, now);
         },

@@ -24,8 +24,10 @@ public:
     // `replyTo`: the id of a message in the same room this one answers (0: none). With
     // tracing, `trace` is the caller's span: the wait for the commit ("confab.commit") and the
     // hand-over to every member's connection ("confab.fanout") become its children.
+    // `fileId`: a finished upload of the user's to this room, shared by this message
+    // (content.file); the body is then its caption and may be empty.
     void send(qint64 userId, qint64 roomId, const QString &clientMsgId, const QString &body,
-              qint64 replyTo, std::function<void(Result<SendAck>)> done,
+              qint64 replyTo, const QString &fileId, std::function<void(Result<SendAck>)> done,
               const otlp::TraceContext &trace = {});
     void edit(qint64 userId, qint64 roomId, qint64 eventId, const QString &body,
               std::function<void(Result<RoomEvent>)> done);

@@ -499,7 +499,7 @@ void RealtimeHub::handleSend(Connection *c, const QString &id, const SendFrame &
         startNs = otlp::nowNs();
     }
     m_messages->send(
-        c->userId, f.roomId, f.clientMsgId, f.body, f.replyTo,
+        c->userId, f.roomId, f.clientMsgId, f.body, f.replyTo, f.fileId,
         [this, link, id, parent, trace, startNs, room = f.roomId](Result<SendAck> r) {
             if (m_ctx.tracer) {
                 otlp::Span span = otlp::Span::of(trace, parent, u"confab.send"_s,

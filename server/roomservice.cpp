@@ -1,5 +1,7 @@
 #include "roomservice.h"
 
+#include "files/filestore.h"
+
 #include "database.h"
 #include "eventbus.h"
 #include "eventcache.h"
@@ -139,6 +141,8 @@ void RoomService::removeAs(std::optional<qint64> userId, qint64 roomId,
             QSqlQuery q(db);
             q.prepare(u"UPDATE rooms SET deleted = 1 WHERE id = ?"_s);
             if (auto r = execPrepared(q, { roomId }); !r)
+                return r.error();
+            if (auto r = filestore::dropForRoom(db, roomId); !r)
                 return r.error();
             return Outcome<bool> { true, { ev.value() } };
         },

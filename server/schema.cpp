@@ -132,6 +132,46 @@ const QList<QStringList> &migrations()
             u"INSERT INTO meta (key, value)"
             " SELECT 'search_indexed', COALESCE(MAX(id), 0) FROM events"_s,
         },
+        // 6: files (server/files/filestore.h, docs/protocol.md "Files"). Content-addressed blobs
+        // (the bytes under DATA_DIR/files/blobs), the files people shared (a name, a room, the
+        // message carrying it) and uploads in progress (bytes under DATA_DIR/files/uploads).
+        {
+            u"CREATE TABLE blobs ("
+            "  sha256 TEXT PRIMARY KEY,"
+            "  size INTEGER NOT NULL,"
+            "  mime TEXT NOT NULL,"
+            "  width INTEGER NOT NULL DEFAULT 0,"
+            "  height INTEGER NOT NULL DEFAULT 0,"
+            "  thumbnail BLOB,"
+            "  thumb_mime TEXT NOT NULL DEFAULT '',"
+            "  thumb_width INTEGER NOT NULL DEFAULT 0,"
+            "  thumb_height INTEGER NOT NULL DEFAULT 0,"
+            "  created_at INTEGER NOT NULL) WITHOUT ROWID"_s,
+            u"CREATE TABLE files ("
+            "  id TEXT PRIMARY KEY,"
+            "  sha256 TEXT NOT NULL,"
+            "  name TEXT NOT NULL,"
+            "  user_id INTEGER NOT NULL,"
+            "  room_id INTEGER NOT NULL,"
+            "  created_at INTEGER NOT NULL,"
+            "  event_id INTEGER,"
+            "  upload_id TEXT)"_s,
+            u"CREATE INDEX files_upload ON files(upload_id)"_s,
+            u"CREATE INDEX files_sha256 ON files(sha256)"_s,
+            u"CREATE INDEX files_event ON files(event_id)"_s,
+            u"CREATE INDEX files_user ON files(user_id)"_s,
+            u"CREATE INDEX files_room ON files(room_id)"_s,
+            u"CREATE TABLE uploads ("
+            "  id TEXT PRIMARY KEY,"
+            "  user_id INTEGER NOT NULL,"
+            "  room_id INTEGER NOT NULL,"
+            "  name TEXT NOT NULL,"
+            "  size INTEGER NOT NULL,"
+            "  sha256 TEXT,"
+            "  created_at INTEGER NOT NULL,"
+            "  expires_at INTEGER NOT NULL)"_s,
+            u"CREATE INDEX uploads_user ON uploads(user_id)"_s,
+        },
     };
     return all;
 }

@@ -88,6 +88,14 @@ const QList<Option> &options()
           u"Send traces (OTLP/HTTP JSON) to this collector URL, e.g."
           u" http://127.0.0.1:4318/v1/traces (default: none)."_s,
           u"url"_s },
+        { u"max-upload-mb"_s, u"CONFAB_MAX_UPLOAD_MB"_s,
+          u"Largest file a user may upload, in MB (default 100)."_s, u"mb"_s },
+        { u"user-quota-mb"_s, u"CONFAB_USER_QUOTA_MB"_s,
+          u"Files one user may store, in MB (default 0: a tenth of the files quota)."_s, u"mb"_s },
+        { u"files-quota-mb"_s, u"CONFAB_FILES_QUOTA_MB"_s,
+          u"Files all users may store, in MB (default 0: what files use plus half the disk's"
+          u" free space)."_s,
+          u"mb"_s },
         { u"password-cost"_s, u"CONFAB_PASSWORD_COST"_s,
           u"argon2id cost: interactive (default) or minimal (tests and benchmarks only)."_s,
           u"cost"_s },
@@ -281,6 +289,15 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
                 || url.host().isEmpty())
                 return bad();
             cfg.otlpEndpoint = url;
+        } else if (o.name == u"max-upload-mb") {
+            if (!toInt(v, 1, 1024 * 1024, &cfg.maxUploadMb))
+                return bad();
+        } else if (o.name == u"user-quota-mb") {
+            if (!toInt(v, 0, 1 << 30, &cfg.userQuotaMb))
+                return bad();
+        } else if (o.name == u"files-quota-mb") {
+            if (!toInt(v, 0, 1 << 30, &cfg.filesQuotaMb))
+                return bad();
         } else if (o.name == u"session-ttl-days") {
             if (!toInt(v, 1, 3650, &cfg.sessionTtlDays))
                 return bad();

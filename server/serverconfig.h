@@ -62,6 +62,11 @@ struct ServerConfig
     // OTLP/HTTP JSON traces (docs/operations.md, "Tracing"): spans for HTTP requests, WebSocket
     // sends (accept, commit, fan-out) and storage commits go to this URL; empty: none.
     QUrl otlpEndpoint;
+    // Files (docs/operations.md, "Files"): the largest upload, and quotas in MB (0: automatic,
+    // all files at most what they use plus half the disk's free space, a user a tenth of that).
+    int maxUploadMb = 100;
+    int userQuotaMb = 0;
+    int filesQuotaMb = 0;
 
     // Parses `arguments` (argv, program name first). On --help/--version the parser exits.
     static Result<ServerConfig> load(const QStringList &arguments,

@@ -329,8 +329,13 @@ std::optional<ResumedFrame> WsClient::resume(const QList<RoomCursor> &rooms, con
 std::optional<SendAck> WsClient::send(qint64 roomId, const QString &clientMsgId,
                                       const QString &body, Error *error)
 {
+    return send(SendFrame { roomId, clientMsgId, body, {}, 0 }, error);
+}
+
+std::optional<SendAck> WsClient::send(const SendFrame &frame, Error *error)
+{
     const QString id = u"send-%1"_s.arg(++m_nextId);
-    sendFrame({ id, SendFrame { roomId, clientMsgId, body, {}, 0 } });
+    sendFrame({ id, frame });
     const auto i = waitFor([&](const ServerFrame &f) { return f.id == id; });
     if (i < 0)
         return std::nullopt;

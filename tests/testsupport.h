@@ -161,6 +161,7 @@ public:
     // Sends a message and waits for its ack (or error).
     std::optional<SendAck> send(qint64 roomId, const QString &clientMsgId, const QString &body,
                                 Error *error = nullptr);
+    std::optional<SendAck> send(const SendFrame &frame, Error *error = nullptr);
     QList<RoomEvent> events() const; // every `event` frame received, in order
     QList<ServerFrame> frames;
     QWebSocket &socket() { return m_ws; }

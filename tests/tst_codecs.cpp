@@ -380,8 +380,9 @@ void tst_Codecs::clientFramesRoundTrip()
         { u"a1"_s, AuthFrame { u"tok_en-123"_s } },
         { u"s1"_s,
           SendFrame { 42, u"c-1"_s, u"héllo 👋\nworld"_s,
-                      u"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"_s, 0 } },
-        { u"s2"_s, SendFrame { 42, u"c-2"_s, u"agreed"_s, {}, 100 } }, // a reply
+                      u"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"_s, 0, {} } },
+        { u"s2"_s, SendFrame { 42, u"c-2"_s, u"agreed"_s, {}, 100, {} } }, // a reply
+        { u"s3"_s, SendFrame { 42, u"c-3"_s, {}, {}, 0, u"0123456789abcdef0123456789abcdef"_s } },
         { {}, ResumeFrame { u"ep0ch"_s, { { 1, 10 }, { 2, 0 } } } },
         { {}, TypingFrame { 3, true } },
         { {}, PresenceFrame { PresenceStatus::Away } },
@@ -492,10 +493,10 @@ void tst_Codecs::lengthsCountCodePointsNotBytes()
     QString body;
     for (int i = 0; i < limits::MessageBodyMax; ++i)
         body += u"😀"_s;
-    QVERIFY(parseClientFrame(encodeClientFrame({ {}, SendFrame { 1, u"c"_s, body, {}, 0 } })).ok());
+    QVERIFY(parseClientFrame(encodeClientFrame({ {}, SendFrame { 1, u"c"_s, body, {}, 0, {} } })).ok());
     body += u"😀"_s;
     const auto tooLong
-        = parseClientFrame(encodeClientFrame({ {}, SendFrame { 1, u"c"_s, body, {}, 0 } }));
+        = parseClientFrame(encodeClientFrame({ {}, SendFrame { 1, u"c"_s, body, {}, 0, {} } }));
     QVERIFY(!tooLong.ok());
     QCOMPARE(tooLong.error().code, ErrorCode::TooLong);
 }

@@ -123,7 +123,20 @@ void TestUpgrade::everyReleasedSchemaMigrates()
         expected << u"@bob version 3 is here"_s;
     if (version >= 5)
         expected << u"version 5 searches everything"_s;
+    if (version >= 6)
+        expected << u"version 6 shares files"_s;
     QCOMPARE(bodies, expected);
+    // Files (from schema 6): the message still carries its file, which members may ask for.
+    if (version >= 6) {
+        const RoomEvent &shared = events.last();
+        const auto file = FileInfo::fromJson(shared.content[u"file"_s].toObject());
+        QVERIFY(file);
+        QCOMPARE(file->name, u"notes.txt"_s);
+        QCOMPARE(file->size, 4);
+        // Its bytes were not part of the fixture: gone, said so, not a crash.
+        QCOMPARE(s.get(u"/api/v1/files/"_s + file->fileId, alice).status, 404);
+        QCOMPARE(s.get(u"/api/v1/files/"_s + file->fileId, u"nope"_s).status, 401);
+    }
 
     // Membership: the private room is its members' only.
     QCOMPARE(s.get(u"/api/v1/rooms/2/events?after=0"_s, carol).status, 200);
@@ -136,7 +149,7 @@ void TestUpgrade::everyReleasedSchemaMigrates()
         if (r[u"id"_s].toInt() == 1)
             general = r.toObject();
     }
-    QCOMPARE(general[u"unread"_s].toInt(), version < 3 ? 0 : version < 5 ? 1 : 2);
+    QCOMPARE(general[u"unread"_s].toInt(), version < 3 ? 0 : version < 5 ? 1 : version < 6 ? 2 : 3);
     QCOMPARE(general[u"mentions"_s].toInt(), version < 3 ? 0 : 1);
 
     // Reactions (from schema 4).

@@ -103,6 +103,18 @@ void ApiClient::call(const QByteArray &method, const QString &path, const QJsonO
     attempt(std::move(a));
 }
 
+QNetworkRequest ApiClient::request(const QString &path) const
+{
+    QUrl url = m_server;
+    url.setPath(u"/api/v1"_s + path, QUrl::TolerantMode);
+    QNetworkRequest req(url);
+    req.setRawHeader("traceparent", newTraceparent().toLatin1());
+    m_trust.prepare(req);
+    if (!m_token.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + m_token.toLatin1());
+    return req;
+}
+
 void ApiClient::attempt(std::shared_ptr<Attempt> a)
 {
     ++a->number;

@@ -108,6 +108,12 @@ public:
 
     static QString newTraceparent();
 
+    // For transfers that stream (files.h): a request for `path` below /api/v1 with the token,
+    // the trust decision and a traceparent, on the client's own network access manager (its
+    // connections and TLS sessions). The breaker and retries are the caller's.
+    QNetworkRequest request(const QString &path) const;
+    QNetworkAccessManager &network() { return m_nam; }
+
 signals:
     void retryScheduled(int attempt, std::chrono::milliseconds wait, const QString &path);
     // Every HTTP answer (status 0: none), with its round trip, for the diagnostics.

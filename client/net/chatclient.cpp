@@ -32,7 +32,9 @@ ChatClient::ChatClient(QUrl server, QString token, const QString &accountDir, Op
                        QObject *parent)
     : QObject(parent)
     , m_options(options)
+    , m_accountDir(accountDir)
     , m_api(server, options.api, this)
+    , m_files(&m_api, this)
     , m_sequencer(&m_api, this)
     , m_realtime(server, &m_api, options.realtime, &m_sequencer, this)
     , m_sse(server, &m_sequencer, options.sse, this)
@@ -205,18 +207,59 @@ Result<Outbox::Item> ChatClient::send(qint64 roomId, const QString &body, qint64
     return item;
 }
 
+Result<Outbox::Item> ChatClient::sendFile(qint64 roomId, const QString &path,
+                                          const QString &caption)
+{
+    auto item = m_outbox.enqueueFile(roomId, path, caption);
+    if (item)
+        m_pump.pump();
+    return item;
+}
+
+void ChatClient::cancelFile(qint64 localId)
+{
+    for (const Outbox::Item &item : m_outbox.all()) {
+        if (item.localId == localId) {
+            m_files.cancel(localId, item.fileId.isEmpty() ? item.uploadId : QString());
+            m_outbox.discard(localId);
+            m_pump.pump();
+            return;
+        }
+    }
+}
+
 void ChatClient::sendItem(const Outbox::Item &item, std::function<void(Result<SendAck>)> done)
 {
+    if (item.hasFile() && item.fileId.isEmpty()) {
+        // The bytes first (resumed from where the server stands), then the message.
+        if (m_files.isUploading(item.localId))
+            return done(makeError(ErrorCode::Unavailable, u"uploading"_s));
+        m_files.upload(
+            { item.localId, item.roomId, item.filePath, item.uploadId },
+            [this, localId = item.localId](const QString &uploadId) {
+                m_outbox.setUploadId(localId, uploadId);
+            },
+            [this, item, done = std::move(done)](Result<FileInfo> r) mutable {
+                if (!r)
+                    return done(r.error());
+                m_outbox.setFileId(item.localId, r->fileId);
+                Outbox::Item next = item;
+                next.fileId = r->fileId;
+                sendItem(next, std::move(done));
+            });
+        return;
+    }
     if (m_realtime.state() == RealtimeConnection::State::Online) {
         otlp::SpanExporter *tracer = m_options.tracer;
         if (!tracer)
             return m_realtime.send({ item.roomId, item.clientMsgId, item.body,
-                                     ApiClient::newTraceparent(), item.replyTo },
+                                     ApiClient::newTraceparent(), item.replyTo, item.fileId },
                                    std::move(done));
         const otlp::TraceContext trace = otlp::TraceContext::newRoot();
         const qint64 startNs = otlp::nowNs();
         m_realtime.send(
-            { item.roomId, item.clientMsgId, item.body, trace.traceparent(), item.replyTo },
+            { item.roomId, item.clientMsgId, item.body, trace.traceparent(), item.replyTo,
+              item.fileId },
             [tracer, trace, startNs, room = item.roomId,
              done = std::move(done)](Result<SendAck> r) {
                 otlp::Span span = otlp::Span::of(trace, {}, u"confab.client.send"_s,
@@ -232,7 +275,8 @@ void ChatClient::sendItem(const Outbox::Item &item, std::function<void(Result<Se
                 done(std::move(r));
             });
     } else {
-        m_api.sendMessage(item.roomId, { item.clientMsgId, item.body, item.replyTo },
+        m_api.sendMessage(item.roomId,
+                          { item.clientMsgId, item.body, item.replyTo, item.fileId },
                           std::move(done));
     }
 }

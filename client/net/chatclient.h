@@ -18,6 +18,7 @@ class SpanExporter;
 }
 
 #include "apiclient.h"
+#include "filetransfers.h"
 #include "localcache.h"
 #include "outbox.h"
 #include "realtimeconnection.h"
@@ -104,6 +105,13 @@ public:
 
     // Typed by the user: stored in the outbox, then delivered in order.
     Result<Outbox::Item> send(qint64 roomId, const QString &body, qint64 replyTo = 0);
+    // A file to share, with a caption: stored in the outbox like a message (it survives a
+    // restart), uploaded (resumably), then sent, in the room's typed order.
+    Result<Outbox::Item> sendFile(qint64 roomId, const QString &path, const QString &caption = {});
+    // Stops and forgets a file not sent yet (its upload is dropped on the server too).
+    void cancelFile(qint64 localId);
+    FileTransfers &files() { return m_files; }
+    QString accountDir() const { return m_accountDir; }
 
     ConnectionState connectionState() const { return m_state; }
     Diagnostics diagnostics() const;
@@ -156,7 +164,9 @@ private:
     void flushReactions(); // the reactions not yet confirmed
 
     Options m_options;
+    QString m_accountDir;
     ApiClient m_api;
+    FileTransfers m_files;
     RoomSequencer m_sequencer;
     RealtimeConnection m_realtime;
     SseConnection m_sse;

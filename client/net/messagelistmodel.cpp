@@ -56,6 +56,12 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return r.replyPreview;
     case ReactionsRole:
         return shownReactions(r);
+    case FileRole:
+        return r.deleted ? QJsonObject() : r.file;
+    case LocalFileRole:
+        return r.localFile;
+    case UploadProgressRole:
+        return r.uploadProgress;
     case Qt::AccessibleTextRole:
         return m_describer ? m_describer(index) : QVariant(r.deleted ? QString() : r.body);
     default:
@@ -92,6 +98,7 @@ MessageListModel::Row MessageListModel::rowFor(const RoomEvent &message) const
     r.mentionsRoom = message.content.value(u"mentionsRoom"_s).toBool();
     r.replyTo = message.content.value(u"replyTo"_s).toInteger();
     r.replyPreview = message.content.value(u"replyPreview"_s).toObject();
+    r.file = message.content.value(u"file"_s).toObject();
     r.ts = message.ts;
     r.deleted = message.isRedacted();
     r.clientMsgId = message.clientMsgId;
@@ -448,6 +455,18 @@ int MessageListModel::rowOfEventId(qint64 eventId) const
     return rowOfEvent(eventId);
 }
 
+void MessageListModel::setUploadProgress(qint64 localId, qreal fraction)
+{
+    for (int row = m_sentCount; row < m_rows.size(); ++row) {
+        if (m_rows[row].localId == localId) {
+            m_rows[row].uploadProgress = fraction;
+            const QModelIndex i = index(row);
+            emit dataChanged(i, i, { UploadProgressRole });
+            return;
+        }
+    }
+}
+
 void MessageListModel::upsertPending(const Outbox::Item &item)
 {
     if (item.roomId != m_roomId)
@@ -459,10 +478,12 @@ void MessageListModel::upsertPending(const Outbox::Item &item)
     r.clientMsgId = item.clientMsgId;
     r.localId = item.localId;
     r.error = item.error;
+    r.localFile = item.filePath;
     r.state = item.state == Outbox::State::Failed ? MessageState::Failed
         : item.state == Outbox::State::Sending    ? MessageState::Sending
                                                   : MessageState::Pending;
     if (const int row = rowOfPending(item.clientMsgId, item.localId); row >= 0) {
+        r.uploadProgress = m_rows[row].uploadProgress;
         m_rows[row] = r;
         const QModelIndex i = index(row);
         emit dataChanged(i, i, { StateRole, ErrorRole });

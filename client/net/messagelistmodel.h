@@ -40,6 +40,9 @@ public:
         ReplyToRole, // qint64: the message this one answers (0: none)
         ReplyPreviewRole, // QJsonObject: {eventId, senderId, body | redacted} of that message
         ReactionsRole, // QJsonArray of {key, count, mine, users}: the chips under the message
+        FileRole, // QJsonObject: content.file of a message sharing a file ({} when none)
+        LocalFileRole, // QString: the local file an unsent message shares (empty when none)
+        UploadProgressRole, // qreal 0..1 while its file uploads; -1 otherwise
     };
     enum class MessageState { Sent, Pending, Sending, Failed };
     Q_ENUM(MessageState)
@@ -76,6 +79,8 @@ public:
     // The user's unsent message as the outbox holds it (added or updated).
     void upsertPending(const Outbox::Item &item);
     void removePending(qint64 localId);
+    // How far the file of the unsent message `localId` has gone up (0..1; -1: not uploading).
+    void setUploadProgress(qint64 localId, qreal fraction);
 
     qint64 oldestSeq() const; // 0 when nothing is loaded
     qint64 newestSeq() const; // of the newest loaded message; 0 when nothing is loaded
@@ -113,6 +118,9 @@ private:
         bool mentionsRoom = false;
         qint64 replyTo = 0;
         QJsonObject replyPreview;
+        QJsonObject file; // content.file
+        QString localFile; // pending: the file being shared
+        qreal uploadProgress = -1;
         QJsonArray reactions; // as the server counted them up to reactionsAsOf, then events on top
         qint64 reactionsAsOf = 0;
     };

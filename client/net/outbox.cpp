@@ -17,7 +17,8 @@ namespace confab::client {
 namespace {
 
 const QString kColumns
-    = u"local_id, client_msg_id, room_id, body, state, error, created_at, attempts, reply_to"_s;
+    = u"local_id, client_msg_id, room_id, body, state, error, created_at, attempts, reply_to,"
+      u" file_path, upload_id, file_id"_s;
 
 Outbox::Item itemFromRow(const QSqlQuery &q)
 {
@@ -31,6 +32,9 @@ Outbox::Item itemFromRow(const QSqlQuery &q)
     it.createdAt = q.value(6).toLongLong();
     it.attempts = q.value(7).toInt();
     it.replyTo = q.value(8).toLongLong();
+    it.filePath = q.value(9).toString();
+    it.uploadId = q.value(10).toString();
+    it.fileId = q.value(11).toString();
     return it;
 }
 
@@ -67,16 +71,24 @@ Result<bool> Outbox::open()
                   u" attempts INTEGER NOT NULL DEFAULT 0)"_s)
         // A send interrupted by a crash or exit is simply pending again.
         && q.exec(u"UPDATE outbox SET state = 0 WHERE state = 1"_s);
-    // Outboxes from before replies get the column (a reply waiting offline stays a reply).
-    bool hasReplyTo = false;
+    // Outboxes from before replies and files get the columns (what waits offline keeps them).
+    QStringList columns;
     if (ok && q.exec(u"PRAGMA table_info(outbox)"_s)) {
         while (q.next())
-            hasReplyTo = hasReplyTo || q.value(1).toString() == u"reply_to";
+            columns << q.value(1).toString();
     }
-    if (ok && !hasReplyTo
-        && !q.exec(u"ALTER TABLE outbox ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0"_s))
-        return makeError(ErrorCode::Unavailable,
-                         u"cannot prepare outbox: "_s + q.lastError().text());
+    const QList<std::pair<QString, QString>> added {
+        { u"reply_to"_s, u"INTEGER NOT NULL DEFAULT 0"_s },
+        { u"file_path"_s, u"TEXT NOT NULL DEFAULT ''"_s },
+        { u"upload_id"_s, u"TEXT NOT NULL DEFAULT ''"_s },
+        { u"file_id"_s, u"TEXT NOT NULL DEFAULT ''"_s },
+    };
+    for (const auto &[name, type] : added) {
+        if (ok && !columns.contains(name)
+            && !q.exec(u"ALTER TABLE outbox ADD COLUMN "_s + name + u' ' + type))
+            return makeError(ErrorCode::Unavailable,
+                             u"cannot prepare outbox: "_s + q.lastError().text());
+    }
     if (!ok)
         return makeError(ErrorCode::Unavailable,
                          u"cannot prepare outbox: "_s + q.lastError().text());
@@ -85,26 +97,58 @@ Result<bool> Outbox::open()
 
 Result<Outbox::Item> Outbox::enqueue(qint64 roomId, const QString &body, qint64 replyTo)
 {
+    return enqueueItem(roomId, body, replyTo, {});
+}
+
+Result<Outbox::Item> Outbox::enqueueItem(qint64 roomId, const QString &body, qint64 replyTo,
+                                         const QString &filePath)
+{
     Item it;
+    it.filePath = filePath;
     it.clientMsgId = QUuid::createUuid().toString(QUuid::Id128);
     it.roomId = roomId;
     it.body = body;
     it.createdAt = QDateTime::currentMSecsSinceEpoch();
     it.replyTo = replyTo;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(u"INSERT INTO outbox (client_msg_id, room_id, body, state, created_at, reply_to)"
-              u" VALUES (?, ?, ?, 0, ?, ?)"_s);
+    q.prepare(u"INSERT INTO outbox (client_msg_id, room_id, body, state, created_at, reply_to,"
+              u" file_path) VALUES (?, ?, ?, 0, ?, ?, ?)"_s);
     q.addBindValue(it.clientMsgId);
     q.addBindValue(roomId);
-    q.addBindValue(body);
+    q.addBindValue(body.isNull() ? QStringLiteral("") : body); // NOT NULL: a file may have no caption
     q.addBindValue(it.createdAt);
     q.addBindValue(replyTo);
+    q.addBindValue(filePath.isNull() ? QStringLiteral("") : filePath);
     if (!q.exec())
         return makeError(ErrorCode::Internal,
                          u"cannot store the message: "_s + q.lastError().text());
     it.localId = q.lastInsertId().toLongLong();
     emit itemChanged(it);
     return it;
+}
+
+Result<Outbox::Item> Outbox::enqueueFile(qint64 roomId, const QString &filePath,
+                                         const QString &caption)
+{
+    return enqueueItem(roomId, caption, 0, filePath);
+}
+
+void Outbox::setUploadId(qint64 localId, const QString &uploadId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"UPDATE outbox SET upload_id = ? WHERE local_id = ?"_s);
+    q.addBindValue(uploadId);
+    q.addBindValue(localId);
+    q.exec();
+}
+
+void Outbox::setFileId(qint64 localId, const QString &fileId)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"UPDATE outbox SET file_id = ? WHERE local_id = ?"_s);
+    q.addBindValue(fileId);
+    q.addBindValue(localId);
+    q.exec();
 }
 
 QList<Outbox::Item> Outbox::items(qint64 roomId) const

@@ -40,6 +40,12 @@ public:
         qint64 createdAt = 0;
         int attempts = 0;
         qint64 replyTo = 0; // the message this one answers (0: none)
+        // A file to share (its body is the caption): the local file, then the server's upload
+        // (resumed after a restart), then the finished file the message carries.
+        QString filePath;
+        QString uploadId;
+        QString fileId;
+        bool hasFile() const { return !filePath.isEmpty(); }
     };
 
     explicit Outbox(QString path, QObject *parent = nullptr);
@@ -48,6 +54,11 @@ public:
     Result<bool> open();
     // Stores the message durably and returns it (state Pending).
     Result<Item> enqueue(qint64 roomId, const QString &body, qint64 replyTo = 0);
+    // A file at `filePath` with a caption (may be empty): uploaded, then sent, in typed order.
+    Result<Item> enqueueFile(qint64 roomId, const QString &filePath, const QString &caption);
+    // The upload's progress, kept so that it resumes after a restart.
+    void setUploadId(qint64 localId, const QString &uploadId);
+    void setFileId(qint64 localId, const QString &fileId);
 
     QList<Item> items(qint64 roomId) const; // in typed order
     QList<Item> all() const;
@@ -68,6 +79,8 @@ signals:
     void discarded(qint64 localId);
 
 private:
+    Result<Item> enqueueItem(qint64 roomId, const QString &body, qint64 replyTo,
+                             const QString &filePath);
     void setState(qint64 localId, State state, const QString &error, bool countAttempt);
     std::optional<Item> item(qint64 localId) const;
     QString m_path;

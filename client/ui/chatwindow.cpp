@@ -1,5 +1,11 @@
 #include "chatwindow.h"
 
+#include "fileactions.h"
+
+#include <QDragEnterEvent>
+#include <QMimeData>
+#include <QPointer>
+
 #include "accountdialog.h"
 #include "avatar.h"
 #include "composer.h"
@@ -355,6 +361,33 @@ void ChatWindow::connectClient()
         if (!openMessageLink(url))
             QDesktopServices::openUrl(url); // the browser or mailer
     });
+    // Files: shared from the attach button, a drop or a paste; previews and downloads.
+    m_files = new FileActions(m_client, this, m_view, m_client->accountDir(), this);
+    m_delegate->setThumbnailSource([this](const QString &id) { return m_files->thumbnail(id); });
+    m_delegate->setDownloadProgress(
+        [this](const QString &id) { return m_files->downloadProgress(id); });
+    connect(m_delegate, &MessageDelegate::fileActionTriggered, m_files, &FileActions::trigger);
+    connect(m_files, &FileActions::notice, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 8000); });
+    connect(m_composerBar, &Composer::attachRequested, this, [this] {
+        if (m_room)
+            m_files->attach(m_room);
+    });
+    connect(m_composerBar, &Composer::filesChosen, this, [this](const QStringList &paths) {
+        if (m_room)
+            m_files->sendPaths(m_room, paths);
+    });
+    connect(m_composerBar, &Composer::imagePasted, this, [this](const QImage &image) {
+        if (m_room)
+            m_files->sendImage(m_room, image);
+    });
+    connect(&m_client->files(), &FileTransfers::uploadProgress, this,
+            [this](qint64 localId, qint64 sent, qint64 total) {
+                const qreal f = total > 0 ? qreal(sent) / qreal(total) : 1.0;
+                for (MessageListModel *model : std::as_const(m_models))
+                    model->setUploadProgress(localId, f);
+            });
+    setAcceptDrops(true); // files dropped anywhere on the window are shared in the open room
     connect(m_delegate, &MessageDelegate::reactionClicked, this,
             [this](const QModelIndex &index, const QString &key, bool mine) {
                 react(index, key, !mine); // a chip toggles the user's own reaction
@@ -549,8 +582,12 @@ void ChatWindow::openRoom(qint64 roomId)
     showHeader();
     showTyping();
     m_client->api().events(
-        roomId, {}, {}, HistoryPage, [this, model, roomId](Result<EventPage> page) {
-            if (!page)
+        roomId, {}, {}, HistoryPage,
+        [this, self = QPointer<ChatWindow>(this), model = QPointer<MessageListModel>(model),
+         roomId](Result<EventPage> page) {
+            // The window, or this room's model (a jump to a message replaces it), may be gone
+            // by the time the page comes.
+            if (!page || !self || !model)
                 return;
             m_client->cache().putHistory(roomId, page->events); // readable next time, even offline
             model->prependHistory(page->events);
@@ -602,9 +639,14 @@ void ChatWindow::loadOlder()
     const qint64 roomId = m_room;
     m_loadingOlder.insert(roomId);
     m_client->api().events(roomId, {}, oldest, HistoryPage,
-                           [this, model, roomId](Result<EventPage> page) {
+                           [this, self = QPointer<ChatWindow>(this),
+                            model = QPointer<MessageListModel>(model),
+                            roomId](Result<EventPage> page) {
+                               if (!self)
+                                   return; // the window is gone
                                m_loadingOlder.remove(roomId);
-                               if (!page || !m_models.contains(roomId))
+                               // (a jump to a message may have replaced the room's model)
+                               if (!page || !model || m_models.value(roomId) != model)
                                    return;
                                const Anchor a = anchor();
                                model->prependHistory(page->events);
@@ -622,9 +664,14 @@ void ChatWindow::loadNewer()
     const qint64 roomId = m_room;
     m_loadingNewer.insert(roomId);
     m_client->api().events(roomId, model->newestSeq(), {}, HistoryPage,
-                           [this, model, roomId](Result<EventPage> page) {
+                           [this, self = QPointer<ChatWindow>(this),
+                            model = QPointer<MessageListModel>(model),
+                            roomId](Result<EventPage> page) {
+                               if (!self)
+                                   return; // the window is gone
                                m_loadingNewer.remove(roomId);
-                               if (!page || !m_models.contains(roomId))
+                               // (a jump to a message may have replaced the room's model)
+                               if (!page || !model || m_models.value(roomId) != model)
                                    return;
                                const Anchor a = anchor();
                                model->appendHistory(page->events, !page->hasMore);
@@ -1618,6 +1665,22 @@ void ChatWindow::showState(const ConnectionState &s)
         m_connected = connected;
         showMembers();
     }
+}
+
+void ChatWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const QMimeData *mime = event->mimeData();
+    bool files = m_room && mime->hasUrls();
+    for (const QUrl &url : mime->urls())
+        files = files && url.isLocalFile();
+    if (files)
+        event->acceptProposedAction();
+}
+
+void ChatWindow::dropEvent(QDropEvent *event)
+{
+    if (m_room && m_composerBar->shareFrom(event->mimeData()))
+        event->acceptProposedAction();
 }
 
 } // namespace confab::client

@@ -49,6 +49,8 @@ class RoomList;
 class TimelineView;
 struct ConnectionState;
 
+class FileActions;
+
 class ChatWindow : public QMainWindow
 {
     Q_OBJECT
@@ -99,6 +101,7 @@ public:
     RoomList *roomPane() const { return m_roomList; }
     void jumpToLatest(); // the newest messages of the open room, scrolled to the bottom
     MessageDelegate *delegate() const { return m_delegate; }
+    FileActions *fileActions() const { return m_files; }
     qint64 currentRoom() const { return m_room; }
     MessageListModel *timeline() const;
     QMenu *reactionPicker() const { return m_reactionPicker; } // the open "React" menu
@@ -151,6 +154,9 @@ signals:
 protected:
     void closeEvent(QCloseEvent *event) override;
     void changeEvent(QEvent *event) override;
+    // Files dropped anywhere on the window: shared in the open room.
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void buildLayout();
@@ -200,6 +206,7 @@ private:
     QLabel *m_topic;
     TimelineView *m_view;
     MessageDelegate *m_delegate;
+    FileActions *m_files = nullptr;
     QLabel *m_typingLabel;
     QLabel *m_editingLabel;
     QLabel *m_notice;

@@ -5,6 +5,10 @@
 #include <QAbstractItemView>
 #include <QAbstractTextDocumentLayout>
 #include <QCompleter>
+#include <QDragEnterEvent>
+#include <QFileInfo>
+#include <QImage>
+#include <QMimeData>
 #include <QRegularExpression>
 #include <QStandardItemModel>
 #include <QEvent>
@@ -29,7 +33,55 @@ namespace {
 class ComposerEdit : public QPlainTextEdit
 {
 public:
-    using QPlainTextEdit::QPlainTextEdit;
+    ComposerEdit(Composer *composer)
+        : QPlainTextEdit(composer)
+        , m_composer(composer)
+    {
+    }
+
+protected:
+    // A pasted screenshot or copied files are shared, not turned into text.
+    bool canInsertFromMimeData(const QMimeData *source) const override
+    {
+        return source->hasImage() || hasLocalFiles(source)
+            || QPlainTextEdit::canInsertFromMimeData(source);
+    }
+    void insertFromMimeData(const QMimeData *source) override
+    {
+        if (!m_composer->shareFrom(source))
+            QPlainTextEdit::insertFromMimeData(source);
+    }
+    void dragEnterEvent(QDragEnterEvent *event) override
+    {
+        if (hasLocalFiles(event->mimeData()))
+            return event->acceptProposedAction();
+        QPlainTextEdit::dragEnterEvent(event);
+    }
+    void dragMoveEvent(QDragMoveEvent *event) override
+    {
+        if (hasLocalFiles(event->mimeData()))
+            return event->acceptProposedAction();
+        QPlainTextEdit::dragMoveEvent(event);
+    }
+    void dropEvent(QDropEvent *event) override
+    {
+        if (hasLocalFiles(event->mimeData()) && m_composer->shareFrom(event->mimeData()))
+            return event->acceptProposedAction();
+        QPlainTextEdit::dropEvent(event);
+    }
+    static bool hasLocalFiles(const QMimeData *mime)
+    {
+        if (!mime->hasUrls())
+            return false;
+        for (const QUrl &url : mime->urls()) {
+            if (!url.isLocalFile())
+                return false;
+        }
+        return true;
+    }
+
+private:
+    Composer *m_composer;
 
 protected:
     void keyPressEvent(QKeyEvent *event) override
@@ -58,6 +110,7 @@ Composer::Composer(QWidget *parent)
     : QWidget(parent)
     , m_edit(new ComposerEdit(this))
     , m_emoji(new QToolButton(this))
+    , m_attach(new QToolButton(this))
     , m_send(new QPushButton(tr("Send"), this))
     , m_emojiMenu(new QMenu(this))
     , m_completer(new QCompleter(this))
@@ -102,12 +155,20 @@ Composer::Composer(QWidget *parent)
             buildEmojiMenu();
     });
 
+    m_attach->setIcon(attachIcon(palette().color(QPalette::ButtonText)));
+    m_attach->setIconSize(QSize(20, 20));
+    m_attach->setAccessibleName(tr("Attach files"));
+    m_attach->setToolTip(tr("Attach files (or drop them here, or paste an image)"));
+    m_attach->setAutoRaise(true);
+    connect(m_attach, &QToolButton::clicked, this, &Composer::attachRequested);
+
     m_send->setAccessibleName(tr("Send message"));
     m_send->setToolTip(tr("Send (Enter)"));
     m_send->setEnabled(false);
     m_send->setDefault(false);
     m_send->setAutoDefault(false);
 
+    row->addWidget(m_attach, 0, Qt::AlignBottom);
     row->addWidget(m_edit, 1, Qt::AlignBottom);
     row->addWidget(m_emoji, 0, Qt::AlignBottom);
     row->addWidget(m_send, 0, Qt::AlignBottom);
@@ -121,6 +182,29 @@ Composer::Composer(QWidget *parent)
     connect(m_edit->document()->documentLayout(),
             &QAbstractTextDocumentLayout::documentSizeChanged, this, &Composer::fitHeight);
     fitHeight();
+}
+
+bool Composer::shareFrom(const QMimeData *mime)
+{
+    if (mime->hasUrls()) {
+        QStringList paths;
+        for (const QUrl &url : mime->urls()) {
+            if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isFile())
+                paths << url.toLocalFile();
+        }
+        if (!paths.isEmpty()) {
+            emit filesChosen(paths);
+            return true;
+        }
+    }
+    if (mime->hasImage()) {
+        const QImage image = qvariant_cast<QImage>(mime->imageData());
+        if (!image.isNull()) {
+            emit imagePasted(image);
+            return true;
+        }
+    }
+    return false;
 }
 
 QString Composer::emojiFontFamily()
@@ -222,8 +306,10 @@ void Composer::insertMention(const QString &username)
 
 void Composer::changeEvent(QEvent *event)
 {
-    if (event->type() == QEvent::PaletteChange)
-        m_emoji->setIcon(emojiIcon(palette().color(QPalette::ButtonText))); // theme switched
+    if (event->type() == QEvent::PaletteChange) { // theme switched
+        m_emoji->setIcon(emojiIcon(palette().color(QPalette::ButtonText)));
+        m_attach->setIcon(attachIcon(palette().color(QPalette::ButtonText)));
+    }
     QWidget::changeEvent(event);
 }
 

@@ -163,4 +163,33 @@ QIcon emojiIcon(const QColor &colour)
     return icon;
 }
 
+QIcon attachIcon(const QColor &colour)
+{
+    // A paper clip: two nested rounded loops, open at the top, tilted.
+    QIcon icon;
+    for (int size : { 16, 20, 24, 32 }) {
+        QPixmap pm = canvas(size);
+        QPainter p(&pm);
+        p.setRenderHint(QPainter::Antialiasing);
+        const qreal s = size;
+        p.translate(s / 2, s / 2);
+        p.rotate(40);
+        p.translate(-s / 2, -s / 2);
+        p.setPen(QPen(colour, std::max(1.2, s / 14), Qt::SolidLine, Qt::RoundCap));
+        p.setBrush(Qt::NoBrush);
+        QPainterPath clip;
+        const qreal w = s * 0.3;
+        clip.moveTo(s * 0.5 + w / 2, s * 0.3);
+        clip.lineTo(s * 0.5 + w / 2, s * 0.78);
+        clip.arcTo(QRectF(s * 0.5 - w / 2, s * 0.78 - w / 2, w, w), 0, -180);
+        clip.lineTo(s * 0.5 - w / 2, s * 0.2);
+        clip.arcTo(QRectF(s * 0.5 - w * 0.35, s * 0.2 - w * 0.35, w * 0.7, w * 0.7), 180, -180);
+        clip.lineTo(s * 0.5 + w * 0.35 - w * 0.35 + w * 0.35, s * 0.7);
+        p.drawPath(clip);
+        p.end();
+        icon.addPixmap(pm);
+    }
+    return icon;
+}
+
 } // namespace confab::client

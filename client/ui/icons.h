@@ -12,5 +12,6 @@ QIcon badgeIcon(int unread); // the app icon with a red unread count (tray)
 QIcon presenceIcon(PresenceStatus status); // green, amber or hollow grey dot
 QIcon mutedIcon();
 QIcon emojiIcon(const QColor &colour); // the composer's emoji button
+QIcon attachIcon(const QColor &colour); // the composer's attach button: a paper clip
 
 } // namespace confab::client

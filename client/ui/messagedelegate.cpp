@@ -479,12 +479,19 @@ MessageDelegate::Layout MessageDelegate::layout(const QStyleOptionViewItem &opti
         y = l.quote.bottom() + 1 + Gap;
     }
     // Keyed by the text as typed: "**a**" and "*a*" show the same letters at different widths.
-    const int bh = bodyHeight(option.font, width, index,
-                              index.data(MessageListModel::DeletedRole).toBool()
-                                  ? QString()
-                                  : index.data(MessageListModel::BodyRole).toString());
+    const attachment::Info file = attachment::infoOf(index);
+    const QString bodyText = index.data(MessageListModel::DeletedRole).toBool()
+        ? QString()
+        : index.data(MessageListModel::BodyRole).toString();
+    // A file without a caption has no text line.
+    const int bh = file.present && bodyText.isEmpty() ? 0
+                                                      : bodyHeight(option.font, width, index, bodyText);
     l.body = QRect(r.left() + gutter, y, width, bh);
     y += bh;
+    if (const QSize a = attachment::sizeFor(file, width, option.font); a.isValid()) {
+        l.attachment = QRect(QPoint(r.left() + gutter, y + (bh ? 2 * Gap : 0)), a);
+        y = l.attachment.bottom() + 1;
+    }
     if (hasStatus(index)) {
         l.status = QRect(r.left() + gutter, y + Gap, width, m_smallHeight);
         y += m_smallHeight + Gap;
@@ -711,6 +718,12 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->setPen(deleted || state != State::Sent ? dim : text);
         body->draw(painter, l.body.topLeft());
     }
+    if (!l.attachment.isNull()) {
+        const attachment::Info file = attachment::infoOf(index);
+        const QImage *image = file.showsImage() && m_thumbnail ? m_thumbnail(file.fileId) : nullptr;
+        const qreal download = m_download && !file.pending ? m_download(file.fileId) : -1;
+        attachment::paint(painter, l.attachment, file, pal, option.font, image, download);
+    }
     if (!l.status.isNull()) {
         painter->setFont(smallFont(option.font));
         QColor statusColor = dim;
@@ -775,6 +788,14 @@ bool MessageDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view,
         if (rect.contains(event->pos()))
             tip = reactionTip(index, key);
     }
+    if (const Layout l = layout(option, index); l.attachment.contains(event->pos())) {
+        const attachment::Info file = attachment::infoOf(index);
+        tip = file.name + u" ("_s + attachment::sizeText(file.size) + u')';
+        for (const auto &[action, rect] : attachment::targets(file, l.attachment, option.font)) {
+            if (rect.contains(event->pos()) && action != attachment::FileAction::View)
+                tip = attachment::actionName(action);
+        }
+    }
     if (const QString url = linkAt(option, index, event->pos()); !url.isEmpty())
         tip = url; // where a click goes, before it goes there
     QToolTip::showText(event->globalPos(), tip, view);
@@ -798,6 +819,15 @@ bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
                 !url.isEmpty()) {
                 emit linkActivated(QUrl(url));
                 return true;
+            }
+            if (!l.attachment.isNull()) {
+                for (const auto &[action, rect] : attachment::targets(
+                         attachment::infoOf(index), l.attachment, option.font)) {
+                    if (rect.contains(mouse->position().toPoint())) {
+                        emit fileActionTriggered(index, action);
+                        return true;
+                    }
+                }
             }
             const QJsonArray reactions = index.data(MessageListModel::ReactionsRole).toJsonArray();
             for (const auto &[key, rect] : reactionRects(option, index)) {

@@ -13,6 +13,8 @@
 // time as a tooltip. Double-click (or F2) opens the text read-only in place, to select part of it.
 #pragma once
 
+#include "attachment.h"
+
 #include <QCache>
 #include <QDateTime>
 #include <QFont>
@@ -48,6 +50,16 @@ public:
     void setNewMessagesAfter(qint64 seq) { m_newAfter = seq; }
     qint64 newMessagesAfter() const { return m_newAfter; }
     bool startsNewMessages(const QModelIndex &index) const;
+    // Files (attachment.h): the decoded preview of a file (null: not here yet; the source asks
+    // for it and updates the view when it comes), and how far a download is (-1: none).
+    void setThumbnailSource(std::function<const QImage *(const QString &fileId)> source)
+    {
+        m_thumbnail = std::move(source);
+    }
+    void setDownloadProgress(std::function<qreal(const QString &fileId)> progress)
+    {
+        m_download = std::move(progress);
+    }
     // "Today" and "Yesterday" are relative to this clock (tests pin it).
     void setClock(std::function<QDateTime()> now) { m_now = std::move(now); }
 
@@ -86,7 +98,7 @@ public:
     // Where each part of a row is painted (rect: the row's rectangle). Null rects: not shown.
     struct Layout
     {
-        QRect day, newLine, avatar, name, time, quote, body, status, reactions, ownMark;
+        QRect day, newLine, avatar, name, time, quote, body, attachment, status, reactions, ownMark;
         int height = 0;
     };
     Layout layout(const QStyleOptionViewItem &option, const QModelIndex &index) const;
@@ -114,6 +126,8 @@ signals:
     void quoteClicked(qint64 eventId, qint64 seq);
     // A link in a message was clicked (http, https or mailto only: formattedtext.h).
     void linkActivated(const QUrl &url);
+    // A file's button (Open, Save as…, Cancel) or an image preview (View) was clicked.
+    void fileActionTriggered(const QModelIndex &index, confab::client::attachment::FileAction action);
     // A reaction chip was clicked: toggle the user's own reaction with that key.
     void reactionClicked(const QModelIndex &index, const QString &key, bool mine);
 
@@ -136,6 +150,8 @@ private:
     void updateMetrics(const QFont &font) const;
 
     NameOf m_nameOf;
+    std::function<const QImage *(const QString &)> m_thumbnail;
+    std::function<qreal(const QString &)> m_download;
     std::function<bool(const QString &)> m_isKnownName;
     std::function<QDateTime()> m_now = [] { return QDateTime::currentDateTime(); };
     qint64 m_self = 0;

@@ -176,6 +176,27 @@ void era(int version)
         exec(u"UPDATE meta SET value = ? WHERE key = 'search_indexed'"_s, { id });
         break;
     }
+    case 6: {
+        // A shared file: its blob row, its file row, the message carrying it. (The bytes are
+        // not in the fixture: a download answers that they are gone.)
+        const QString sha = u"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"_s;
+        const QString fileId = u"00112233445566778899aabbccddeeff"_s;
+        exec(u"INSERT INTO blobs (sha256, size, mime, created_at) VALUES (?, 4, 'text/plain', 50)"_s,
+             { sha });
+        const QJsonObject file { { u"fileId"_s, fileId }, { u"name"_s, u"notes.txt"_s },
+                                 { u"size"_s, 4 },         { u"mime"_s, u"text/plain"_s },
+                                 { u"sha256"_s, sha } };
+        const qint64 id = append(6, 1, u"message"_s, 3,
+                                 { { u"body"_s, u"version 6 shares files"_s }, { u"file"_s, file } },
+                                 u"f8"_s, 50);
+        exec(u"INSERT INTO files (id, sha256, name, user_id, room_id, created_at, event_id,"
+             u" upload_id) VALUES (?, ?, 'notes.txt', 3, 1, 50, ?, NULL)"_s,
+             { fileId, sha, id });
+        exec(u"INSERT INTO message_search (rowid, body) VALUES (?, ?)"_s,
+             { id, u"version 6 shares files"_s });
+        exec(u"UPDATE meta SET value = ? WHERE key = 'search_indexed'"_s, { id });
+        break;
+    }
     default:
         std::fprintf(stderr, "no era for schema version %d: add one (and its checks in"
                              " tst_upgrade)\n",

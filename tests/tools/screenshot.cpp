@@ -17,6 +17,10 @@
 #include "trustdialog.h"
 
 #include <QApplication>
+#include <QBuffer>
+#include <QFile>
+#include <QPainter>
+#include <QTemporaryDir>
 #include <QDateTime>
 #include <QDir>
 #include <QJsonDocument>
@@ -128,6 +132,51 @@ int main(int argc, char *argv[])
     react(dave, found, u"👀"_s);
     say(dave, general, u"Backup window is **Sunday 02:00–04:00**; run `confab-server --print-fingerprint` after the upgrade, notes at https://wiki.example.lan/ops"_s);
     say(carol, design, u"New icons are up for review"_s);
+    // Files in #design: a mockup (an image: previewed inline) and release notes (a card).
+    const auto share = [&](const TestServer::Account &who, qint64 room, const QString &name,
+                           const QByteArray &bytes, const QString &caption) {
+        const HttpResult created = server.post(
+            u"/api/v1/uploads"_s,
+            { { u"roomId"_s, room }, { u"name"_s, name }, { u"size"_s, bytes.size() } },
+            who.token);
+        const QString id = created.json().value(u"uploadId"_s).toString();
+        const HttpResult done = server.request("PATCH", u"/api/v1/uploads/"_s + id, bytes,
+                                               who.token, { { "Upload-Offset", "0" } });
+        const QString fileId = done.json()[u"file"_s][u"fileId"_s].toString();
+        server.request("POST", u"/api/v1/rooms/%1/messages"_s.arg(room),
+                       QJsonDocument(QJsonObject { { u"body"_s, caption },
+                                                   { u"clientMsgId"_s, u"s%1"_s.arg(++n) },
+                                                   { u"fileId"_s, fileId } })
+                           .toJson(),
+                       who.token);
+    };
+    {
+        // The mockup: a window with a title bar, a sidebar and cards, in the app's blue.
+        QImage mock(1200, 750, QImage::Format_RGB32);
+        mock.fill(QColor(0xf4, 0xf6, 0xfa));
+        QPainter p(&mock);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.fillRect(0, 0, 1200, 70, QColor(0x2d, 0x6c, 0xdf));
+        p.fillRect(0, 70, 260, 680, QColor(0xe3, 0xe9, 0xf3));
+        for (int i = 0; i < 6; ++i)
+            p.fillRect(24, 110 + i * 70, 212, 40, i == 1 ? QColor(0x2d, 0x6c, 0xdf) : QColor(0xc9, 0xd4, 0xe6));
+        for (int i = 0; i < 3; ++i) {
+            p.setBrush(Qt::white);
+            p.setPen(QColor(0xd0, 0xd7, 0xe2));
+            p.drawRoundedRect(QRectF(300 + i * 300, 120, 270, 300), 18, 18);
+            p.setBrush(QColor::fromHsv(200 + i * 50, 150, 230));
+            p.setPen(Qt::NoPen);
+            p.drawEllipse(QPointF(435 + i * 300, 230), 70, 70);
+        }
+        p.end();
+        QByteArray png;
+        QBuffer buffer(&png);
+        buffer.open(QIODevice::WriteOnly);
+        mock.save(&buffer, "PNG");
+        share(carol, design, u"settings-mockup-v3.png"_s, png, u"The settings page, third try"_s);
+    }
+    share(dave, design, u"release-notes-2.4.pdf"_s,
+          "%PDF-1.4\n" + QByteArray(180 * 1024, 'x') + "\n%%EOF\n", QString());
     say(bob, random, u"Lunch at the new ramen place? 🍜"_s);
 
     WsClient wb(server.port()), wc(server.port());
@@ -181,6 +230,32 @@ int main(int argc, char *argv[])
     window.messageView()->scrollToBottom();
     if (!save(&window, u"main-window"_s))
         return 1;
+
+    // #design with the shared files, and one of Alice's on its way up (as the outbox shows it).
+    window.openRoom(design);
+    QTest::qWait(1200); // the preview comes from the server
+    QTemporaryDir uploads;
+    const QString video = uploads.filePath(u"demo-recording.webm"_s);
+    {
+        QFile f(video);
+        f.open(QIODevice::WriteOnly);
+        f.write(QByteArray(24 * 1024 * 1024, '\0'));
+    }
+    Outbox::Item uploading;
+    uploading.localId = 999998;
+    uploading.clientMsgId = u"screenshot-upload"_s;
+    uploading.roomId = design;
+    uploading.filePath = video;
+    uploading.createdAt = QDateTime::currentMSecsSinceEpoch();
+    window.modelFor(design)->upsertPending(uploading);
+    window.modelFor(design)->setUploadProgress(999998, 0.42);
+    window.composer()->clear();
+    QTest::qWait(300);
+    window.messageView()->scrollToBottom();
+    if (!save(&window, u"files"_s))
+        return 1;
+    window.openRoom(general);
+    QTest::qWait(500);
 
     window.showSearch();
     SearchPanel *search = window.searchPanel();

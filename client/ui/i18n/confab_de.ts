@@ -7,6 +7,10 @@
         <source>—</source>
         <translation>—</translation>
     </message>
+    <message>
+        <source>%1 cannot be shown: %2</source>
+        <translation>%1 kann nicht angezeigt werden: %2</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::AccountDialog</name>
@@ -502,6 +506,14 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <source>People to mention</source>
         <translation>Personen zum Erwähnen</translation>
     </message>
+    <message>
+        <source>Attach files</source>
+        <translation>Dateien anhängen</translation>
+    </message>
+    <message>
+        <source>Attach files (or drop them here, or paste an image)</source>
+        <translation>Dateien anhängen (oder hierher ziehen, oder ein Bild einfügen)</translation>
+    </message>
 </context>
 <context>
     <name>confab::client::CreateRoomDialog</name>
@@ -598,6 +610,45 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>Nobody found.</source>
         <translation>Niemand gefunden.</translation>
+    </message>
+</context>
+<context>
+    <name>confab::client::FileActions</name>
+    <message>
+        <source>Share files</source>
+        <translation>Dateien teilen</translation>
+    </message>
+    <message>
+        <source>%1 cannot be shared: %2</source>
+        <translation>%1 kann nicht geteilt werden: %2</translation>
+    </message>
+    <message>
+        <source>Pasted image %1.png</source>
+        <translation>Eingefügtes Bild %1.png</translation>
+    </message>
+    <message>
+        <source>The pasted image could not be saved to %1</source>
+        <translation>Das eingefügte Bild konnte nicht in %1 gespeichert werden</translation>
+    </message>
+    <message>
+        <source>%1 could not be downloaded: %2</source>
+        <translation>%1 konnte nicht heruntergeladen werden: %2</translation>
+    </message>
+    <message>
+        <source>Save file</source>
+        <translation>Datei speichern</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>%1 gespeichert</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>%1 wird geladen…</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>Speichern unter…</translation>
     </message>
 </context>
 <context>
@@ -1264,6 +1315,37 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>I have checked the new fingerprint with the server's admin</source>
         <translation>Ich habe den neuen Fingerabdruck mit der Administration des Servers geprüft</translation>
+    </message>
+</context>
+<context>
+    <name>confab::client::attachment</name>
+    <message>
+        <source>View</source>
+        <translation>Ansehen</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Öffnen</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>Speichern unter…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Loading preview…</source>
+        <translation>Vorschau wird geladen…</translation>
+    </message>
+    <message>
+        <source>%1% of %2</source>
+        <translation>%1 % von %2</translation>
+    </message>
+    <message>
+        <source>%1 · waiting to upload</source>
+        <translation>%1 · wartet auf das Hochladen</translation>
     </message>
 </context>
 </TS>

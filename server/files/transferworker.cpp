@@ -1,0 +1,470 @@
+#include "transferworker.h"
+
+#include "connectionguard.h"
+#include "framesocket.h"
+#include "metrics.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QThread>
+#include <QTimer>
+
+#include <openssl/evp.h>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcTransfer, "confab.server.files", QtInfoMsg)
+
+namespace confab::server {
+
+QByteArray statusReason(int status); // httpmessage.h
+
+QByteArray httpResponse(int status, const QByteArray &contentType, const QByteArray &body,
+                        const QList<QPair<QByteArray, QByteArray>> &headers)
+{
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusReason(status)
+        + "\r\n";
+    if (!contentType.isEmpty())
+        out += "Content-Type: " + contentType + "\r\n";
+    for (const auto &[k, v] : headers)
+        out += k + ": " + v + "\r\n";
+    out += "Content-Length: " + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n";
+    return out + body;
+}
+
+QByteArray jsonError(int status, const QByteArray &code, const QString &message)
+{
+    const QJsonObject body { { u"error"_s,
+                               QJsonObject { { u"code"_s, QString::fromLatin1(code) },
+                                             { u"message"_s, message } } } };
+    return httpResponse(status, "application/json",
+                        QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+// An upload's SHA-256 over its first `offset` bytes.
+struct TransferWorker::Hash
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    qint64 offset = 0;
+    bool ok = false;
+    Hash() { ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1; }
+    ~Hash() { EVP_MD_CTX_free(ctx); }
+    Q_DISABLE_COPY_MOVE(Hash)
+    void update(const char *data, qint64 n)
+    {
+        ok = ok && EVP_DigestUpdate(ctx, data, size_t(n)) == 1;
+        offset += n;
+    }
+    QString finalHex()
+    {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        if (!ok || EVP_DigestFinal_ex(ctx, md, &len) != 1)
+            return {};
+        ok = false; // a finished context takes no more
+        return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(md), len).toHex());
+    }
+};
+
+struct TransferWorker::Upload
+{
+    quint64 id = 0;
+    QPointer<QTcpSocket> socket;
+    Receive spec;
+    int fd = -1;
+    qint64 received = 0; // of spec.length
+    std::shared_ptr<Hash> hash;
+    QTimer *idle = nullptr;
+    bool finishing = false; // the last byte is in: FileService answers
+};
+
+struct TransferWorker::Download
+{
+    quint64 id = 0;
+    QPointer<QTcpSocket> socket;
+    int fd = -1;
+    qint64 offset = 0;
+    qint64 remaining = 0;
+    QTimer *idle = nullptr;
+};
+
+TransferWorker::TransferWorker(Metrics *metrics)
+    : m_metrics(metrics)
+{
+    if (m_metrics) {
+        m_metrics->defineCounter(u"confab_file_bytes_total"_s,
+                                 u"File bytes received (upload) and sent (download)"_s,
+                                 { u"direction"_s });
+    }
+}
+
+TransferWorker::~TransferWorker()
+{
+    stop();
+}
+
+void TransferWorker::start()
+{
+    if (m_thread)
+        return;
+    m_thread = new QThread;
+    m_thread->setObjectName(u"confab-files"_s);
+    moveToThread(m_thread);
+    connect(m_thread, &QThread::started, this, [] {
+        // Bulk bytes yield to chat: the hub's threads run at nice 0, this one a little lower,
+        // so a long upload takes spare CPU, not the fan-out's (docs/benchmarks.md, "Files").
+        setpriority(PRIO_PROCESS, pid_t(gettid()), 5);
+    });
+    m_thread->start();
+}
+
+void TransferWorker::stop()
+{
+    if (!m_thread)
+        return;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            for (Upload *u : m_uploads.values())
+                endUpload(u, true);
+            for (Download *d : m_downloads.values())
+                endDownload(d);
+            m_hashes.clear();
+        },
+        Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+}
+
+void TransferWorker::adopt(QTcpSocket *socket)
+{
+    socket->setParent(nullptr);
+    socket->moveToThread(m_thread);
+}
+
+void TransferWorker::receive(QTcpSocket *socket, const Receive &r)
+{
+    QMetaObject::invokeMethod(this, [this, socket, r] { doReceive(socket, r); });
+}
+
+void TransferWorker::send(QTcpSocket *socket, const QByteArray &head, const QString &path,
+                          qint64 offset, qint64 length)
+{
+    QMetaObject::invokeMethod(this, [this, socket, head, path, offset, length] {
+        doSend(socket, head, path, offset, length);
+    });
+}
+
+void TransferWorker::answer(quint64 transfer, const QByteArray &response)
+{
+    QMetaObject::invokeMethod(this, [this, transfer, response] {
+        Upload *u = m_uploads.value(transfer);
+        if (!u)
+            return;
+        if (u->socket && u->socket->state() == QAbstractSocket::ConnectedState) {
+            disconnect(u->socket, nullptr, this, nullptr);
+            ConnectionGuard::answerAndClose(u->socket, response); // flushed before it closes
+        }
+        u->socket = nullptr; // (deleted when it disconnects)
+        endUpload(u, false);
+    });
+}
+
+void TransferWorker::forget(const QString &uploadId)
+{
+    QMetaObject::invokeMethod(this, [this, uploadId] { m_hashes.remove(uploadId); });
+}
+
+TransferWorker::Hash *TransferWorker::hashFor(const QString &uploadId, const QString &path,
+                                              qint64 offset)
+{
+    if (auto it = m_hashes.find(uploadId); it != m_hashes.end() && (*it)->ok
+        && (*it)->offset == offset)
+        return it->get();
+    // None kept (a restart), or it does not match: rebuilt from the bytes on disk.
+    auto hash = std::make_shared<Hash>();
+    QFile part(path);
+    if (offset > 0) {
+        if (!part.open(QIODevice::ReadOnly))
+            return nullptr;
+        qint64 left = offset;
+        m_buffer.resize(kBufferBytes);
+        while (left > 0) {
+            const qint64 n = part.read(m_buffer.data(), qMin(left, kBufferBytes));
+            if (n <= 0)
+                return nullptr;
+            hash->update(m_buffer.constData(), n);
+            left -= n;
+        }
+    }
+    if (!hash->ok)
+        return nullptr;
+    m_hashes.insert(uploadId, hash);
+    return hash.get();
+}
+
+void TransferWorker::doReceive(QTcpSocket *socket, const Receive &r)
+{
+    auto *u = new Upload;
+    u->id = m_nextTransfer++;
+    u->socket = socket;
+    u->spec = r;
+    m_uploads.insert(u->id, u);
+    connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater,
+            Qt::UniqueConnection);
+    // Bounded reads: Qt's buffer (and with TLS the decrypted one) hold at most this much; the
+    // rest waits in the kernel, and TCP slows the sender down.
+    socket->setReadBufferSize(4 * kBufferBytes);
+    if (auto *fs = qobject_cast<FrameSocket *>(socket)) {
+        // With TLS every arrival is decrypted at once (no limit of its own: Qt's bounded buffer
+        // is the limit, and this reads all that is decrypted). Ciphertext must never wait in
+        // Qt's buffer where a read() would find it before the plaintext.
+        fs->setReadyLimit(0);
+        fs->setTlsFailureHandler({});
+    }
+
+    Hash *hash = hashFor(r.uploadId, r.partPath, r.offset);
+    u->fd = ::open(QFile::encodeName(r.partPath).constData(), O_WRONLY | O_CREAT | O_CLOEXEC,
+                   0640);
+    if (!hash || u->fd < 0 || ::ftruncate(u->fd, r.offset) != 0
+        || ::lseek(u->fd, r.offset, SEEK_SET) != r.offset) {
+        qCWarning(lcTransfer).noquote() << "cannot open the upload" << r.partPath;
+        return failUpload(u, 500, "internal_error", u"the upload cannot be written"_s);
+    }
+    u->hash = m_hashes.value(r.uploadId);
+
+    u->idle = new QTimer(this);
+    u->idle->setSingleShot(true);
+    connect(u->idle, &QTimer::timeout, this, [this, id = u->id] {
+        if (Upload *up = m_uploads.value(id); up && !up->finishing) {
+            qCInfo(lcTransfer) << "upload idle, cut" << up->spec.uploadId;
+            if (up->socket)
+                up->socket->abort();
+            endUpload(up, true);
+        }
+    });
+    u->idle->start(kIdleTimeout);
+    connect(socket, &QIODevice::readyRead, this, [this, id = u->id] {
+        if (Upload *up = m_uploads.value(id))
+            readMore(up);
+    });
+    connect(socket, &QAbstractSocket::disconnected, this, [this, id = u->id] {
+        if (Upload *up = m_uploads.value(id); up && !up->finishing)
+            endUpload(up, true);
+    });
+    if (socket->state() != QAbstractSocket::ConnectedState)
+        return endUpload(u, true);
+    readMore(u);
+}
+
+void TransferWorker::readMore(Upload *u)
+{
+    if (u->finishing || !u->socket)
+        return;
+    QTcpSocket *socket = u->socket;
+    auto *fs = qobject_cast<FrameSocket *>(socket);
+    m_buffer.resize(kBufferBytes);
+    qint64 got = 0;
+    for (;;) {
+        const qint64 want = qMin(kBufferBytes, u->spec.length - u->received);
+        if (want <= 0)
+            break;
+        if (fs)
+            fs->takeArrived(); // decrypts whatever waits in Qt's buffer (and lets Qt read on)
+        const qint64 n = socket->read(m_buffer.data(), want);
+        if (n <= 0)
+            break;
+        const char *p = m_buffer.constData();
+        qint64 left = n;
+        while (left > 0) {
+            const ssize_t w = ::write(u->fd, p, size_t(left));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                const bool full = errno == ENOSPC || errno == EDQUOT;
+                // What this chunk wrote is cut off again: the part file and its hash agree.
+                if (::ftruncate(u->fd, u->spec.offset + u->received) != 0)
+                    qCWarning(lcTransfer) << "cannot cut back" << u->spec.partPath;
+                m_hashes.remove(u->spec.uploadId);
+                return full ? failUpload(u, 507, "quota_exceeded", u"the server's disk is full"_s)
+                            : failUpload(u, 500, "internal_error", u"the upload cannot be written"_s);
+            }
+            p += w;
+            left -= w;
+        }
+        u->hash->update(m_buffer.constData(), n);
+        u->received += n;
+        got += n;
+    }
+    if (got > 0) {
+        u->idle->start(kIdleTimeout);
+        if (m_metrics)
+            m_metrics->inc(u"confab_file_bytes_total"_s, { u"upload"_s }, double(got));
+    }
+    if (u->received < u->spec.length)
+        return;
+
+    const qint64 offset = u->spec.offset + u->received;
+    if (offset < u->spec.size) {
+        // This request is done; the upload is not: the client sends the next part.
+        emit progressed(u->spec.uploadId, offset);
+        disconnect(socket, nullptr, this, nullptr);
+        ConnectionGuard::answerAndClose(
+            socket, httpResponse(204, {}, {}, { { "Upload-Offset", QByteArray::number(offset) } }));
+        u->socket = nullptr;
+        return endUpload(u, false);
+    }
+    // The last byte: on disk for good before anyone is told the file exists.
+    u->finishing = true;
+    u->idle->stop();
+    if (::fdatasync(u->fd) != 0)
+        return failUpload(u, 500, "internal_error", u"the upload cannot be synced"_s);
+    ::close(u->fd);
+    u->fd = -1;
+    const QString sha = u->hash->finalHex();
+    m_hashes.remove(u->spec.uploadId);
+    u->hash.reset();
+    // Nothing more is read: whatever the peer still sends is dropped.
+    disconnect(socket, &QIODevice::readyRead, this, nullptr);
+    connect(socket, &QIODevice::readyRead, socket, [socket] { socket->skip(socket->bytesAvailable()); });
+    emit completed(u->id, u->spec.uploadId, sha);
+}
+
+void TransferWorker::failUpload(Upload *u, int status, const QByteArray &code,
+                                const QString &message)
+{
+    if (u->socket && u->socket->state() == QAbstractSocket::ConnectedState) {
+        // Anything still arriving is dropped; the socket goes when the peer has read it.
+        disconnect(u->socket, nullptr, this, nullptr);
+        ConnectionGuard::answerAndClose(u->socket, jsonError(status, code, message));
+        u->socket = nullptr;
+    }
+    endUpload(u, true);
+}
+
+void TransferWorker::endUpload(Upload *u, bool interrupted)
+{
+    m_uploads.remove(u->id);
+    if (u->fd >= 0)
+        ::close(u->fd);
+    if (u->idle)
+        u->idle->deleteLater();
+    if (u->socket) {
+        disconnect(u->socket, nullptr, this, nullptr);
+        if (u->socket->state() != QAbstractSocket::UnconnectedState)
+            u->socket->abort();
+        u->socket->deleteLater();
+    }
+    if (interrupted && !u->finishing)
+        emit this->interrupted(u->spec.uploadId, u->spec.offset + u->received);
+    delete u;
+}
+
+void TransferWorker::doSend(QTcpSocket *socket, const QByteArray &head, const QString &path,
+                            qint64 offset, qint64 length)
+{
+    auto *d = new Download;
+    d->id = m_nextTransfer++;
+    d->socket = socket;
+    d->offset = offset;
+    d->remaining = length;
+    m_downloads.insert(d->id, d);
+    connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater,
+            Qt::UniqueConnection);
+    if (auto *fs = qobject_cast<FrameSocket *>(socket))
+        fs->setTlsFailureHandler({});
+    // Nothing is read from here on: a download is the connection's last request.
+    connect(socket, &QIODevice::readyRead, socket, [socket] { socket->skip(socket->bytesAvailable()); });
+    if (length > 0) {
+        d->fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+        if (d->fd < 0) {
+            socket->write(jsonError(404, "file_not_found", u"the file's bytes are gone"_s));
+            socket->disconnectFromHost();
+            d->socket = nullptr;
+            return endDownload(d);
+        }
+        ::posix_fadvise(d->fd, offset, length, POSIX_FADV_SEQUENTIAL);
+    }
+    d->idle = new QTimer(this);
+    d->idle->setSingleShot(true);
+    connect(d->idle, &QTimer::timeout, this, [this, id = d->id] {
+        if (Download *dl = m_downloads.value(id)) {
+            if (dl->socket)
+                dl->socket->abort();
+            endDownload(dl);
+        }
+    });
+    d->idle->start(kIdleTimeout);
+    connect(socket, &QIODevice::bytesWritten, this, [this, id = d->id] {
+        if (Download *dl = m_downloads.value(id)) {
+            dl->idle->start(kIdleTimeout);
+            pump(dl);
+        }
+    });
+    connect(socket, &QAbstractSocket::disconnected, this, [this, id = d->id] {
+        if (Download *dl = m_downloads.value(id))
+            endDownload(dl);
+    });
+    socket->write(head);
+    pump(d);
+}
+
+void TransferWorker::pump(Download *d)
+{
+    QTcpSocket *socket = d->socket;
+    if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+        return endDownload(d);
+    m_buffer.resize(kBufferBytes);
+    qint64 sent = 0;
+    while (d->remaining > 0 && socket->bytesToWrite() < kSendWindow) {
+        const ssize_t n
+            = ::pread(d->fd, m_buffer.data(), size_t(qMin(d->remaining, kBufferBytes)), d->offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            // The blob shrank or vanished under us: the length promised cannot be kept.
+            socket->abort();
+            return endDownload(d);
+        }
+        socket->write(m_buffer.constData(), n);
+        d->offset += n;
+        d->remaining -= n;
+        sent += n;
+    }
+    if (sent && m_metrics)
+        m_metrics->inc(u"confab_file_bytes_total"_s, { u"download"_s }, double(sent));
+    if (d->remaining == 0) {
+        socket->disconnectFromHost(); // after the last byte is written
+        d->socket = nullptr;
+        endDownload(d);
+    }
+}
+
+void TransferWorker::endDownload(Download *d)
+{
+    m_downloads.remove(d->id);
+    if (d->fd >= 0)
+        ::close(d->fd);
+    if (d->idle)
+        d->idle->deleteLater();
+    if (d->socket) {
+        disconnect(d->socket, nullptr, this, nullptr);
+        if (d->socket->state() != QAbstractSocket::UnconnectedState)
+            d->socket->abort();
+        d->socket->deleteLater();
+    }
+    delete d;
+}
+
+} // namespace confab::server
