@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 using namespace Qt::StringLiterals;
@@ -84,7 +86,8 @@ DiskSpeed measureDisk(const QString &dir, qint64 bytes)
     return d;
 }
 
-Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const QString &name)
+Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const QString &name,
+                double paceMBps)
 {
     Transfer r;
     const Http created = request(s, "POST", u"/api/v1/uploads"_s,
@@ -112,6 +115,12 @@ Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const
     for (qint64 done = 0; ok && done < bytes; done += kBlock) {
         std::memcpy(block.data(), &done, sizeof done); // every block differs
         ok = sendAll(c, block.data(), size_t(std::min(kBlock, bytes - done)));
+        if (paceMBps > 0) {
+            const qint64 due = qint64((done + kBlock) / (paceMBps * 1e6) * 1e9);
+            const qint64 early = due - t.nsecsElapsed();
+            if (early > 0)
+                std::this_thread::sleep_for(std::chrono::nanoseconds(early));
+        }
     }
     QByteArray answer;
     char buf[4096];

@@ -24,8 +24,10 @@ struct Transfer
     QString error;
     double mbps(qint64 bytes) const { return seconds > 0 ? bytes / 1e6 / seconds : 0; }
 };
-// Declares and sends `bytes` (generated, never read from disk) in one PATCH.
-Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const QString &name);
+// Declares and sends `bytes` (generated, never read from disk) in one PATCH; `paceMBps` > 0
+// sends no faster than that (a client on a real network), 0 as fast as loopback takes it.
+Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const QString &name,
+                double paceMBps = 0);
 // Downloads the file and throws the bytes away; `evictFrom`: the blob's path, whose pages are
 // dropped from the cache first so that the disk is read, not memory.
 Transfer download(const Server &s, const User &u, const QString &fileId, qint64 bytes,

@@ -39,6 +39,12 @@ Error sqlError(const QSqlQuery &q, const QString &what)
 
 } // namespace
 
+std::atomic<int> &commitsInProgress()
+{
+    static std::atomic<int> n { 0 };
+    return n;
+}
+
 Result<bool> execPrepared(QSqlQuery &query, const QVariantList &values)
 {
     for (qsizetype i = 0; i < values.size(); ++i)

@@ -131,6 +131,11 @@ private:
     std::atomic<bool> m_wakePosted { false };
 };
 
+// Batches being committed right now, in this process (every Database's writer counts): bulk
+// disk writers (file uploads) hold their writes back while it is above 0, so a message's
+// commit never waits in the disk's queue behind a file (docs/benchmarks.md, "Files").
+std::atomic<int> &commitsInProgress();
+
 // Helpers for prepared statements: exec with bound values, Error on failure.
 Result<bool> execPrepared(QSqlQuery &query, const QVariantList &values = {});
 

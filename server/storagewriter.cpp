@@ -115,7 +115,9 @@ void StorageWriter::run()
                     }
                     m_inFlight = int(batch.size());
                 }
+                ++commitsInProgress();
                 runBatch(db, batch);
+                --commitsInProgress();
                 batch.clear();
                 QMutexLocker lock(&m_mutex);
                 m_inFlight = 0;

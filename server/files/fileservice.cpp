@@ -25,6 +25,10 @@
 
 #include <sodium.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace Qt::StringLiterals;
 
 Q_DECLARE_LOGGING_CATEGORY(lcTransfer)
@@ -153,7 +157,31 @@ void FileService::start()
     m_gcTimer = new QTimer(this);
     connect(m_gcTimer, &QTimer::timeout, this, [this] { collectGarbage(); });
     m_gcTimer->start(kGcIntervalMs);
-    QTimer::singleShot(0, this, [this] { collectGarbage(); });
+    QTimer::singleShot(0, this, [this] { collectGarbage(); }); // (and empties the trash)
+}
+
+void FileService::emptyTrash()
+{
+    m_inspectors->start([dir = filestore::trashDir(m_ctx.config.dataDir)] {
+        // Freed a slice at a time: unlinking a gigabyte at once is one large journal
+        // transaction that the database's next fsync (a message commit) waits for.
+        constexpr qint64 kSlice = 32 * 1024 * 1024;
+        QDir trash(dir);
+        for (const QString &name : trash.entryList(QDir::Files | QDir::Hidden)) {
+            const QByteArray path = QFile::encodeName(trash.filePath(name));
+            if (const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC); fd >= 0) {
+                struct stat st {};
+                for (qint64 size = ::fstat(fd, &st) == 0 ? st.st_size : 0; size > kSlice;) {
+                    size -= kSlice;
+                    if (::ftruncate(fd, size) != 0)
+                        break;
+                    ::usleep(2000);
+                }
+                ::close(fd);
+            }
+            ::unlink(path.constData());
+        }
+    });
 }
 
 void FileService::stop()
@@ -387,13 +415,14 @@ void FileService::cancel(const Session &session, const QString &id, const HttpRe
                 return gone;
             if (auto r = filestore::removeUpload(db, id); !r)
                 return r;
-            QFile::remove(filestore::partPath(dataDir, id));
+            filestore::moveToTrash(dataDir, filestore::partPath(dataDir, id));
             return true;
         },
         this,
         [this, res, id](Result<bool> r) {
             if (!r)
                 return res.sendError(r.error());
+            emptyTrash();
             m_worker->forget(id);
             res.send(204, "application/json", {});
         });
@@ -523,10 +552,10 @@ void FileService::onCompleted(quint64 transfer, const QString &uploadId, const Q
             [uploadId, dataDir](QSqlDatabase &db) -> Result<QVariant> {
                 if (auto r = filestore::removeUpload(db, uploadId); !r)
                     return r.error();
-                QFile::remove(filestore::partPath(dataDir, uploadId));
+                filestore::moveToTrash(dataDir, filestore::partPath(dataDir, uploadId));
                 return QVariant(true);
             },
-            this, [](const Result<QVariant> &) {});
+            this, [this](const Result<QVariant> &) { emptyTrash(); });
         m_ctx.metrics->inc(u"confab_files_total"_s, { u"hash_mismatch"_s });
         return fail(409, "conflict",
                     u"the bytes received do not match the declared sha256 (%1); upload the file"
@@ -550,6 +579,7 @@ void FileService::onCompleted(quint64 transfer, const QString &uploadId, const Q
                 self,
                 [self, transfer, upload](Result<filestore::StoredFile> r) {
                     self->m_active.remove(upload.id);
+                    self->emptyTrash(); // the part file, when the same bytes were stored
                     if (!r) {
                         qCWarning(lcTransfer).noquote()
                             << "cannot store upload" << upload.id << r.error().message;
@@ -647,6 +677,7 @@ void FileService::collectGarbage(std::function<void(Result<filestore::Collected>
         },
         this,
         [this, done](Result<filestore::Collected> r) {
+            emptyTrash();
             if (r) {
                 m_ctx.metrics->inc(u"confab_blobs_collected_total"_s, {}, r->blobs);
                 if (r->blobs || r->uploads || r->files)

@@ -51,6 +51,8 @@ public:
     void start();
     void stop();
     void collectGarbage(std::function<void(Result<filestore::Collected>)> done = {});
+    // Unlinks what write jobs moved to DATA_DIR/files/trash, off the event loop and the writer.
+    void emptyTrash();
 
     qint64 maxUploadBytes() const;
     // The quotas in force now (bytes): per user, and for all files (uploads in progress count).

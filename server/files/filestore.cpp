@@ -7,6 +7,9 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <QDateTime>
+
+#include <atomic>
 #include <cstdio>
 
 using namespace Qt::StringLiterals;
@@ -61,6 +64,23 @@ QString partPath(const QString &dataDir, const QString &uploadId)
 QString blobPath(const QString &dataDir, const QString &sha256)
 {
     return dataDir + u"/files/blobs/"_s + sha256.left(2) + u'/' + sha256;
+}
+
+QString trashDir(const QString &dataDir)
+{
+    return dataDir + u"/files/trash"_s;
+}
+
+bool moveToTrash(const QString &dataDir, const QString &path)
+{
+    if (!QFile::exists(path))
+        return false;
+    static std::atomic<quint64> next { 0 };
+    QDir().mkpath(trashDir(dataDir));
+    const QString to = trashDir(dataDir) + u'/' + QFileInfo(path).fileName() + u'.'
+        + QString::number(QDateTime::currentMSecsSinceEpoch()) + u'.' + QString::number(next++);
+    return std::rename(QFile::encodeName(path).constData(), QFile::encodeName(to).constData())
+        == 0;
 }
 
 Result<bool> insertUpload(QSqlDatabase &db, const Upload &u)
@@ -163,7 +183,7 @@ Result<StoredFile> finishUpload(QSqlDatabase &db, const QString &dataDir, const 
             != 0)
             return makeError(ErrorCode::Internal, u"cannot move the upload into place"_s);
     } else {
-        QFile::remove(part);
+        moveToTrash(dataDir, part); // a copy of bytes already stored
     }
     StoredFile f;
     f.info = FileInfo { fileId,      upload.name, facts.size,       facts.mime,
@@ -270,7 +290,7 @@ Result<Collected> collect(QSqlDatabase &db, const QString &dataDir, qint64 now,
         while (q->next()) {
             const QString part = partPath(dataDir, q->value(0).toString());
             c.bytes += QFileInfo(part).size();
-            QFile::remove(part);
+            moveToTrash(dataDir, part);
             ++c.uploads;
         }
     }
@@ -282,8 +302,7 @@ Result<Collected> collect(QSqlDatabase &db, const QString &dataDir, qint64 now,
         if (auto r = execCached(q); !r)
             return r.error();
         while (q->next()) {
-            const QString path = blobPath(dataDir, q->value(0).toString());
-            QFile::remove(path);
+            moveToTrash(dataDir, blobPath(dataDir, q->value(0).toString()));
             c.bytes += q->value(1).toLongLong();
             ++c.blobs;
         }

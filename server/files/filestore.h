@@ -60,6 +60,12 @@ struct StoredFile
 QString uploadsDir(const QString &dataDir);
 QString partPath(const QString &dataDir, const QString &uploadId);
 QString blobPath(const QString &dataDir, const QString &sha256);
+// Large files are not unlinked inside a write job: freeing a gigabyte's extents takes the
+// file system long enough to hold every message commit behind it. They are renamed into
+// DATA_DIR/files/trash (instant, the same file system) and unlinked later, off the writer
+// thread (FileService::emptyTrash). Returns false when `path` did not exist.
+bool moveToTrash(const QString &dataDir, const QString &path);
+QString trashDir(const QString &dataDir);
 
 Result<bool> insertUpload(QSqlDatabase &db, const Upload &upload);
 Result<std::optional<Upload>> upload(const QSqlDatabase &db, const QString &id);

@@ -8,6 +8,8 @@
 //    file when it is missing (after a restart) or does not match the offset.
 //  - send(): a download streams from the blob to the socket, at most kSendWindow bytes waiting
 //    in the socket at a time.
+//  - Dirty pages are bounded (paceWriteback): a long upload does not make the database's
+//    fsyncs (and so every message) wait behind its writeback.
 //  - A transfer quiet for kIdleTimeout is cut. Every connection handled here is the last of its
 //    socket (the answer says "Connection: close").
 //
@@ -37,6 +39,9 @@ public:
     static constexpr qint64 kBufferBytes = 256 * 1024;
     static constexpr qint64 kSendWindow = 1024 * 1024;
     static constexpr std::chrono::seconds kIdleTimeout { 30 };
+    static constexpr qint64 kWritebackStep = 512 * 1024; // writeback starts per half MiB written
+    static constexpr qint64 kWritebackWindow = 2 * 1024 * 1024; // at most this much dirty
+    static constexpr std::chrono::milliseconds kYieldLimit { 20 }; // per step, to commits
 
     struct Receive
     {
@@ -82,6 +87,7 @@ private:
     struct Download;
     void doReceive(QTcpSocket *socket, const Receive &r);
     void readMore(Upload *u);
+    void paceWriteback(Upload *u);
     void endUpload(Upload *u, bool interrupted);
     void failUpload(Upload *u, int status, const QByteArray &code, const QString &message);
     void doSend(QTcpSocket *socket, const QByteArray &head, const QString &path, qint64 offset,
