@@ -279,6 +279,27 @@ void tst_FilesGui::openDownloadsTheVerifiedBytes()
     QCOMPARE(targets[0].first, attachment::FileAction::Open);
     QCOMPARE(targets[1].first, attachment::FileAction::SaveAs);
 
+    // No caption: no text line. Nothing but the card is drawn where the text would be (the
+    // delegate once drew "This message was deleted." over the card).
+    QCOMPARE(b.window->delegate()->layout(option, index).body.height(), 0);
+    {
+        b.window->messageView()->scrollToBottom();
+        QTest::qWait(50);
+        option.rect = b.window->messageView()->visualRect(index);
+        const QRect cardNow = b.window->delegate()->layout(option, index).attachment;
+        const QImage shot = b.window->messageView()->viewport()->grab().toImage();
+        const qreal dpr = shot.devicePixelRatio();
+        const QFontMetrics fm(b.window->messageView()->font());
+        // Right of the name ("notes.bin"), left of the buttons, over the card's upper half.
+        const int from = cardNow.left() + 40 + fm.horizontalAdvance(u"notes.bin"_s) + 12;
+        int ink = 0;
+        for (int y = cardNow.top() + 3; y < cardNow.center().y(); ++y) {
+            for (int x = from; x < from + 120; ++x)
+                ink += qGray(shot.pixel(int(x * dpr), int(y * dpr))) < 110;
+        }
+        QVERIFY2(ink < 5, qPrintable(u"text drawn over the card: %1 dark pixels"_s.arg(ink)));
+    }
+
     QString got;
     const QString target = b.window->fileActions()->cachePath(*file);
     b.window->fileActions()->fetch(*file, target, [&](const QString &p) { got = p; });

@@ -696,7 +696,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                               .elidedText(quoteText(index), Qt::ElideRight, text.width()));
     }
     const bool deleted = index.data(MessageListModel::DeletedRole).toBool();
-    {
+    if (l.body.height() > 0) { // (a file without a caption has no text line)
         // The same layout as measured (font, width, wrapping, formats); quotes get a bar and
         // code blocks a panel behind their lines.
         const auto body = bodyLayout(option.font, pal, l.body.width(), index);

@@ -85,6 +85,7 @@ int main(int argc, char *argv[])
         server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(general), {}, a->token);
     for (qint64 r : { design, random })
         server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(r), {}, alice.token);
+    server.request("POST", u"/api/v1/rooms/%1/join"_s.arg(design), {}, dave.token);
     server.request("POST", u"/api/v1/users/%1/dm"_s.arg(carol.id), {}, alice.token);
 
     int n = 0;
