@@ -55,9 +55,11 @@ QString FileActions::cachePath(const FileInfo &file) const
 
 void FileActions::attach(qint64 roomId)
 {
-    const QStringList paths = QFileDialog::getOpenFileNames(
-        m_window, tr("Share files"),
-        QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation));
+    // Documents when there is such a folder (else the dialog offers its name as a file name).
+    QString start = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (!QFileInfo(start).isDir())
+        start = QDir::homePath();
+    const QStringList paths = QFileDialog::getOpenFileNames(m_window, tr("Share files"), start);
     sendPaths(roomId, paths);
 }
 

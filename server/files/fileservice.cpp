@@ -224,6 +224,7 @@ bool FileService::isStreamed(QByteArrayView method, QByteArrayView rawPath)
 
 void FileService::count(const HttpRequest &req, int status)
 {
+    qCDebug(lcTransfer).noquote() << req.method << req.path << status; // as HttpFrontend logs
     m_ctx.metrics->inc(u"confab_http_requests_total"_s,
                        { req.method == "PATCH" ? u"/api/v1/uploads/{id}"_s : u"/api/v1/files/{id}"_s,
                          QString::fromLatin1(req.method), QString::number(status) });
