@@ -273,6 +273,7 @@ class TestFiles : public QObject
 private slots:
     void uploadShareAndDownload();
     void uploadCutAtHalfResumes();
+    void aRestartMidUploadShowsNoPartialBlobAndResumes();
     void sameBytesOneBlob();
     void onlyMembersDownload();
     void rangesAreExact();
@@ -418,6 +419,43 @@ void TestFiles::uploadCutAtHalfResumes()
         = patch(s.port(), alice.token, liar.json()[u"uploadId"_s].toString(), 0, other);
     QCOMPARE(refused.status, 409);
     QCOMPARE(blobCount(s.dataDir()), 1);
+}
+
+void TestFiles::aRestartMidUploadShowsNoPartialBlobAndResumes()
+{
+    RestartableServer rs;
+    auto [alice, bob, room] = rs.up().aliceAndBobInARoom();
+    const QString dataDir = rs->server().config().dataDir;
+    const QByteArray bytes = randomBytes(4 * 1024 * 1024 + 3, 17);
+    const auto created = rs->post(u"/api/v1/uploads"_s,
+                                  { { u"roomId"_s, room },
+                                    { u"name"_s, u"big.bin"_s },
+                                    { u"size"_s, bytes.size() },
+                                    { u"sha256"_s, sha256Hex(bytes) } },
+                                  alice.token);
+    QCOMPARE(created.status, 201);
+    const QString id = created.json()[u"uploadId"_s].toString();
+    const qint64 part = bytes.size() * 2 / 5;
+    auto socket = connectRaw(rs->port());
+    QVERIFY(socket);
+    socket->write(patchHead(id, alice.token, 0, bytes.size()));
+    socket->write(bytes.left(part));
+    QTRY_COMPARE(rs->get(u"/api/v1/uploads/"_s + id, alice.token).json()[u"offset"_s].toInteger(),
+                 part);
+    // The server goes away in the middle of the request (its hash state with it).
+    rs.down();
+    socket->abort();
+    QCOMPARE(blobCount(dataDir), 0); // nothing half-written looks like a file
+    rs.up();
+    QCOMPARE(rs->get(u"/api/v1/uploads/"_s + id, alice.token).json()[u"offset"_s].toInteger(), part);
+    const HttpResult rest = patch(rs->port(), alice.token, id, part, bytes.mid(part));
+    QCOMPARE(rest.status, 201);
+    const auto file = FileInfo::fromJson(rest.json()[u"file"_s].toObject());
+    QVERIFY(file);
+    QCOMPARE(file->sha256, sha256Hex(bytes)); // the hash rebuilt from the bytes on disk
+    QCOMPARE(blobCount(dataDir), 1);
+    QVERIFY(sendFileMessage(*rs.operator->(), alice.token, room, file->fileId, u"rs-1"_s) > 0);
+    QCOMPARE(rs->get(u"/api/v1/files/"_s + file->fileId, bob.token).body, bytes);
 }
 
 void TestFiles::sameBytesOneBlob()
