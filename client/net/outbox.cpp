@@ -135,18 +135,19 @@ Result<Outbox::Item> Outbox::enqueueFile(qint64 roomId, const QString &filePath,
 
 void Outbox::setUploadId(qint64 localId, const QString &uploadId)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(u"UPDATE outbox SET upload_id = ? WHERE local_id = ?"_s);
-    q.addBindValue(uploadId);
-    q.addBindValue(localId);
-    q.exec();
+    setText(localId, u"upload_id"_s, uploadId);
 }
 
 void Outbox::setFileId(qint64 localId, const QString &fileId)
 {
+    setText(localId, u"file_id"_s, fileId);
+}
+
+void Outbox::setText(qint64 localId, const QString &column, const QString &value)
+{
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(u"UPDATE outbox SET file_id = ? WHERE local_id = ?"_s);
-    q.addBindValue(fileId);
+    q.prepare(u"UPDATE outbox SET "_s + column + u" = ? WHERE local_id = ?"_s);
+    q.addBindValue(value);
     q.addBindValue(localId);
     q.exec();
 }

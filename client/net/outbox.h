@@ -81,6 +81,7 @@ signals:
 private:
     Result<Item> enqueueItem(qint64 roomId, const QString &body, qint64 replyTo,
                              const QString &filePath);
+    void setText(qint64 localId, const QString &column, const QString &value); // (ours only)
     void setState(qint64 localId, State state, const QString &error, bool countAttempt);
     std::optional<Item> item(qint64 localId) const;
     QString m_path;

@@ -131,10 +131,13 @@ FileService::FileService(const ServerContext &ctx, UserService *users, QObject *
 {
     m_worker = new TransferWorker(m_ctx.metrics);
     connect(m_worker, &TransferWorker::completed, this, &FileService::onCompleted);
-    connect(m_worker, &TransferWorker::interrupted, this,
-            [this](const QString &id, qint64) { m_active.remove(id); });
-    connect(m_worker, &TransferWorker::progressed, this,
-            [this](const QString &id, qint64) { m_active.remove(id); });
+    // (Only the request that ended: a newer one may have taken the upload over.)
+    const auto ended = [this](quint64 transfer, const QString &id, qint64) {
+        if (m_active.value(id) == transfer)
+            m_active.remove(id);
+    };
+    connect(m_worker, &TransferWorker::interrupted, this, ended);
+    connect(m_worker, &TransferWorker::progressed, this, ended);
     m_inspectors = new QThreadPool(this);
     m_inspectors->setMaxThreadCount(1); // one image decoded at a time: memory stays bounded
     m_ctx.metrics->defineCounter(u"confab_files_total"_s, u"Files stored, by outcome"_s,
@@ -491,10 +494,13 @@ void FileService::patch(QTcpSocket *socket, const Session &session, const HttpRe
     }
     if ((*u)->userId != session.userId)
         return refuse(socket, req, gone);
-    if (m_active.contains(id))
+    // A resume while the old request still runs (its client gone, the server not yet aware):
+    // the new one takes over, from where the old one's bytes end.
+    if (m_active.contains(id) && !m_worker->cutUpload(id))
         return refuse(socket, req,
                       makeError(ErrorCode::Conflict,
-                                u"this upload is being sent on another connection"_s));
+                                u"this upload has all its bytes and is being stored; ask"
+                                u" GET uploads/{id} for the file"_s));
     const qint64 have = partSize(m_ctx.config.dataDir, id);
     const QList<QPair<QByteArray, QByteArray>> where { { "Upload-Offset",
                                                          QByteArray::number(have) } };
@@ -525,10 +531,11 @@ void FileService::patch(QTcpSocket *socket, const Session &session, const HttpRe
                                     have + contentLength)
                                     .arg((*u)->size)),
                       where);
-    m_active.insert(id);
+    const quint64 transfer = m_nextTransfer++;
+    m_active.insert(id, transfer);
     count(req, have + contentLength == (*u)->size ? 201 : 204);
-    TransferWorker::Receive spec { id, filestore::partPath(m_ctx.config.dataDir, id), have,
-                                   contentLength, (*u)->size };
+    TransferWorker::Receive spec { transfer, id, filestore::partPath(m_ctx.config.dataDir, id),
+                                   have, contentLength, (*u)->size };
     m_worker->adopt(socket);
     m_worker->receive(socket, spec);
 }
@@ -665,7 +672,7 @@ void FileService::collectGarbage(std::function<void(Result<filestore::Collected>
 {
     const QString dataDir = m_ctx.config.dataDir;
     const qint64 now = m_ctx.now();
-    const QSet<QString> active = m_active;
+    const QList<QString> active = m_active.keys();
     m_ctx.database->writeTyped<filestore::Collected>(
         [dataDir, now, active](QSqlDatabase &db) -> Result<filestore::Collected> {
             // An upload with a request in progress is not stale, whatever its age.

@@ -81,7 +81,8 @@ private:
     TransferWorker *m_worker = nullptr;
     QThreadPool *m_inspectors = nullptr;
     QTimer *m_gcTimer = nullptr;
-    QSet<QString> m_active; // uploads with a request in progress
+    QHash<QString, quint64> m_active; // uploads with a request in progress → that request
+    quint64 m_nextTransfer = 1;
 };
 
 } // namespace confab::server

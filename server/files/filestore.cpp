@@ -203,28 +203,33 @@ Result<StoredFile> finishUpload(QSqlDatabase &db, const QString &dataDir, const 
     return f;
 }
 
-Result<std::optional<StoredFile>> file(const QSqlDatabase &db, const QString &fileId)
+namespace {
+
+// The file whose `column` (id or upload_id) is `value`.
+Result<std::optional<StoredFile>> fileWhere(const QSqlDatabase &db, const char *column,
+                                            const QString &value)
 {
     CachedQuery q(db,
                   u"SELECT "_s + QLatin1StringView(kFileColumns)
-                      + u" FROM files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.id = ?"_s);
-    if (auto r = execCached(q, { fileId }); !r)
+                      + u" FROM files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f."_s
+                      + QLatin1StringView(column) + u" = ?"_s);
+    if (auto r = execCached(q, { value }); !r)
         return r.error();
     if (!q->next())
         return std::optional<StoredFile>();
     return std::optional<StoredFile>(readFile(*q));
 }
 
+} // namespace
+
+Result<std::optional<StoredFile>> file(const QSqlDatabase &db, const QString &fileId)
+{
+    return fileWhere(db, "id", fileId);
+}
+
 Result<std::optional<StoredFile>> fileForUpload(const QSqlDatabase &db, const QString &uploadId)
 {
-    CachedQuery q(db,
-                  u"SELECT "_s + QLatin1StringView(kFileColumns)
-                      + u" FROM files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.upload_id = ?"_s);
-    if (auto r = execCached(q, { uploadId }); !r)
-        return r.error();
-    if (!q->next())
-        return std::optional<StoredFile>();
-    return std::optional<StoredFile>(readFile(*q));
+    return fileWhere(db, "upload_id", uploadId);
 }
 
 Result<std::pair<QByteArray, QByteArray>> thumbnail(const QSqlDatabase &db, const QString &sha)

@@ -195,6 +195,26 @@ void TransferWorker::answer(quint64 transfer, const QByteArray &response)
     });
 }
 
+bool TransferWorker::cutUpload(const QString &uploadId)
+{
+    bool cut = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this, uploadId, &cut] {
+            for (Upload *u : m_uploads.values()) {
+                if (u->spec.uploadId != uploadId)
+                    continue;
+                if (u->finishing) {
+                    cut = false;
+                    continue;
+                }
+                endUpload(u, true); // (aborts the socket, its signals no longer heard)
+            }
+        },
+        Qt::BlockingQueuedConnection);
+    return cut;
+}
+
 void TransferWorker::forget(const QString &uploadId)
 {
     QMetaObject::invokeMethod(this, [this, uploadId] { m_hashes.remove(uploadId); });
@@ -231,7 +251,7 @@ TransferWorker::Hash *TransferWorker::hashFor(const QString &uploadId, const QSt
 void TransferWorker::doReceive(QTcpSocket *socket, const Receive &r)
 {
     auto *u = new Upload;
-    u->id = m_nextTransfer++;
+    u->id = r.transfer;
     u->socket = socket;
     u->spec = r;
     m_uploads.insert(u->id, u);
@@ -268,9 +288,7 @@ void TransferWorker::doReceive(QTcpSocket *socket, const Receive &r)
     connect(u->idle, &QTimer::timeout, this, [this, id = u->id] {
         if (Upload *up = m_uploads.value(id); up && !up->finishing) {
             qCInfo(lcTransfer) << "upload idle, cut" << up->spec.uploadId;
-            if (up->socket)
-                up->socket->abort();
-            endUpload(up, true);
+            endUpload(up, true); // (aborts the socket, its signals no longer heard)
         }
     });
     u->idle->start(kIdleTimeout);
@@ -338,7 +356,7 @@ void TransferWorker::readMore(Upload *u)
     const qint64 offset = u->spec.offset + u->received;
     if (offset < u->spec.size) {
         // This request is done; the upload is not: the client sends the next part.
-        emit progressed(u->spec.uploadId, offset);
+        emit progressed(u->id, u->spec.uploadId, offset);
         disconnect(socket, nullptr, this, nullptr);
         ConnectionGuard::answerAndClose(
             socket, httpResponse(204, {}, {}, { { "Upload-Offset", QByteArray::number(offset) } }));
@@ -417,7 +435,7 @@ void TransferWorker::endUpload(Upload *u, bool interrupted)
         u->socket->deleteLater();
     }
     if (interrupted && !u->finishing)
-        emit this->interrupted(u->spec.uploadId, u->spec.offset + u->received);
+        emit this->interrupted(u->id, u->spec.uploadId, u->spec.offset + u->received);
     delete u;
 }
 
@@ -449,11 +467,8 @@ void TransferWorker::doSend(QTcpSocket *socket, const QByteArray &head, const QS
     d->idle = new QTimer(this);
     d->idle->setSingleShot(true);
     connect(d->idle, &QTimer::timeout, this, [this, id = d->id] {
-        if (Download *dl = m_downloads.value(id)) {
-            if (dl->socket)
-                dl->socket->abort();
-            endDownload(dl);
-        }
+        if (Download *dl = m_downloads.value(id))
+            endDownload(dl); // (aborts the socket, its signals no longer heard)
     });
     d->idle->start(kIdleTimeout);
     connect(socket, &QIODevice::bytesWritten, this, [this, id = d->id] {
@@ -483,8 +498,8 @@ void TransferWorker::pump(Download *d)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            // The blob shrank or vanished under us: the length promised cannot be kept.
-            socket->abort();
+            // The blob shrank or vanished under us: the length promised cannot be kept (the
+            // connection is cut).
             return endDownload(d);
         }
         socket->write(m_buffer.constData(), n);

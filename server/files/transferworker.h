@@ -45,6 +45,7 @@ public:
 
     struct Receive
     {
+        quint64 transfer = 0; // the caller's name for this request (in the signals)
         QString uploadId;
         QString partPath;
         qint64 offset = 0; // where this request's bytes go (the part file's size)
@@ -69,6 +70,11 @@ public:
     void answer(quint64 transfer, const QByteArray &response);
     // Drops the kept hash state of an upload (cancelled or finished elsewhere).
     void forget(const QString &uploadId);
+    // Cuts the request receiving `uploadId`, if any, and waits until it is cut (its bytes on
+    // disk are final then): a client resuming after a network drop must not wait for the
+    // server to notice that the old connection is dead. False when that request has its last
+    // byte already and the upload is being finished: it cannot be cut.
+    bool cutUpload(const QString &uploadId);
 
     // Called on the socket's current thread: detaches it from its parent and moves it here.
     void adopt(QTcpSocket *socket);
@@ -77,9 +83,9 @@ signals:
     // The upload's last byte is on disk (synced): `sha256` of the whole file, lowercase hex.
     void completed(quint64 transfer, const QString &uploadId, const QString &sha256);
     // The upload's request ended before its last byte: `offset` is where it stands now.
-    void interrupted(const QString &uploadId, qint64 offset);
+    void interrupted(quint64 transfer, const QString &uploadId, qint64 offset);
     // A request (not the last) was received whole: the upload is at `offset`.
-    void progressed(const QString &uploadId, qint64 offset);
+    void progressed(quint64 transfer, const QString &uploadId, qint64 offset);
 
 private:
     struct Hash;
