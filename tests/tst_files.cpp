@@ -274,6 +274,7 @@ private slots:
     void uploadShareAndDownload();
     void uploadCutAtHalfResumes();
     void aRestartMidUploadShowsNoPartialBlobAndResumes();
+    void aResumeTakesOverFromAStalledRequest();
     void sameBytesOneBlob();
     void onlyMembersDownload();
     void rangesAreExact();
@@ -456,6 +457,37 @@ void TestFiles::aRestartMidUploadShowsNoPartialBlobAndResumes()
     QCOMPARE(blobCount(dataDir), 1);
     QVERIFY(sendFileMessage(*rs.operator->(), alice.token, room, file->fileId, u"rs-1"_s) > 0);
     QCOMPARE(rs->get(u"/api/v1/files/"_s + file->fileId, bob.token).body, bytes);
+}
+
+void TestFiles::aResumeTakesOverFromAStalledRequest()
+{
+    TestServer s;
+    QVERIFY(s.ok());
+    auto [alice, bob, room] = s.aliceAndBobInARoom();
+    const QByteArray bytes = randomBytes(2 * 1024 * 1024 + 5, 23);
+    const auto created = s.post(u"/api/v1/uploads"_s,
+                                { { u"roomId"_s, room },
+                                  { u"name"_s, u"x.bin"_s },
+                                  { u"size"_s, bytes.size() },
+                                  { u"sha256"_s, sha256Hex(bytes) } },
+                                alice.token);
+    const QString id = created.json()[u"uploadId"_s].toString();
+    // The first request stalls half way with its connection open (a network that went away
+    // without a word: the server cannot know yet).
+    auto stalled = connectRaw(s.port());
+    QVERIFY(stalled);
+    const qint64 half = bytes.size() / 2;
+    stalled->write(patchHead(id, alice.token, 0, bytes.size()));
+    stalled->write(bytes.left(half));
+    QTRY_COMPARE(s.get(u"/api/v1/uploads/"_s + id, alice.token).json()[u"offset"_s].toInteger(),
+                 half);
+    // The client, back on another connection, goes on from there: it is not told to wait.
+    const HttpResult rest = patch(s.port(), alice.token, id, half, bytes.mid(half));
+    QCOMPARE(rest.status, 201);
+    QCOMPARE(rest.json()[u"file"_s][u"sha256"_s].toString(), sha256Hex(bytes));
+    // The stalled request was cut: what it sends now goes nowhere.
+    stalled->write(bytes.mid(half, 1000));
+    QTRY_VERIFY(stalled->state() != QAbstractSocket::ConnectedState);
 }
 
 void TestFiles::sameBytesOneBlob()
