@@ -1,5 +1,5 @@
 #!/bin/sh
-# Renders docs/screenshots/*.png: every screen of the real client (login, main window,
+# Renders docs/screenshots/*.png: every screen of the real client (login, main window, files,
 # diagnostics, settings, account, trust prompt) against an in-process server over TLS, in the
 # light and the dark theme, at device pixel ratio 1 and 2, under Xvfb (a real X server, the xcb
 # platform plugin, no window manager, 96 dpi, DejaVu fonts).
