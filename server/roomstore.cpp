@@ -453,6 +453,9 @@ QJsonObject replyPreview(const RoomEvent &target)
     for (int points = 0; cut < body.size() && points < 200; ++points)
         cut += body.at(cut).isHighSurrogate() && cut + 1 < body.size() ? 2 : 1;
     p.insert(u"body"_s, body.left(cut));
+    // A file's message: its name too (its caption may be empty).
+    if (const QJsonValue file = target.content.value(u"file"_s); file.isObject())
+        p.insert(u"fileName"_s, file.toObject().value(u"name"_s).toString());
     return p;
 }
 

@@ -789,6 +789,19 @@ void TestFiles::sendingAFileIsIdempotent()
          s.get(u"/api/v1/rooms/%1/events?after=0"_s.arg(room), bob.token).json()[u"events"_s].toArray())
         carrying += e[u"content"_s].toObject().contains(u"file"_s);
     QCOMPARE(carrying, 1);
+
+    // A reply to it quotes the file's name (its caption is empty).
+    const auto reply = s.post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                              { { u"clientMsgId"_s, u"re-1"_s },
+                                { u"body"_s, u"got it"_s },
+                                { u"replyTo"_s, first->eventId } },
+                              bob.token);
+    QCOMPARE(reply.status, 201);
+    const QJsonArray page
+        = s.get(u"/api/v1/rooms/%1/events?after=0"_s.arg(room), bob.token).json()[u"events"_s].toArray();
+    const QJsonObject preview = page.last()[u"content"_s][u"replyPreview"_s].toObject();
+    QCOMPARE(preview[u"fileName"_s].toString(), u"once.txt"_s);
+    QCOMPARE(preview[u"body"_s].toString(), QString());
 }
 
 void TestFiles::deleteThenCollectFreesOnlyUnreferencedBlobs()

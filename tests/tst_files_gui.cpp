@@ -300,6 +300,18 @@ void tst_FilesGui::openDownloadsTheVerifiedBytes()
         QVERIFY2(ink < 5, qPrintable(u"text drawn over the card: %1 dark pixels"_s.arg(ink)));
     }
 
+    // Bob answers it: his quote names the file.
+    const auto reply = server.post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                                   { { u"clientMsgId"_s, u"re-notes"_s },
+                                     { u"body"_s, u"thanks"_s },
+                                     { u"replyTo"_s, index.data(MessageListModel::EventIdRole).toLongLong() } },
+                                   bob.token);
+    QCOMPARE(reply.status, 201);
+    QTRY_VERIFY(b.window->timeline()->rowCount() > fileRow(b.window->timeline()) + 1);
+    const QModelIndex answer
+        = b.window->timeline()->index(b.window->timeline()->rowCount() - 1);
+    QCOMPARE(b.window->delegate()->quoteText(answer), u"↳ alice: 📎 notes.bin"_s);
+
     QString got;
     const QString target = b.window->fileActions()->cachePath(*file);
     b.window->fileActions()->fetch(*file, target, [&](const QString &p) { got = p; });

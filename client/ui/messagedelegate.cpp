@@ -183,7 +183,9 @@ QString MessageDelegate::quoteText(const QModelIndex &index) const
         const QModelIndex t = model->index(row);
         preview = { { u"senderId"_s, t.data(MessageListModel::SenderIdRole).toLongLong() },
                     { u"body"_s, t.data(MessageListModel::BodyRole).toString() },
-                    { u"redacted"_s, t.data(MessageListModel::DeletedRole).toBool() } };
+                    { u"redacted"_s, t.data(MessageListModel::DeletedRole).toBool() },
+                    { u"fileName"_s,
+                      t.data(MessageListModel::FileRole).toJsonObject().value(u"name"_s) } };
     }
     const qint64 sender = preview.value(u"senderId"_s).toInteger();
     QString name = m_nameOf ? m_nameOf(sender) : QString();
@@ -192,7 +194,11 @@ QString MessageDelegate::quoteText(const QModelIndex &index) const
     if (preview.value(u"redacted"_s).toBool())
         //: The quote of a reply whose message was deleted
         return tr("↳ %1: message deleted").arg(name);
-    return tr("↳ %1: %2").arg(name, preview.value(u"body"_s).toString().simplified());
+    // A file's message shows its name (📎 logo.png), then its caption if it has one.
+    QString text = preview.value(u"body"_s).toString().simplified();
+    if (const QString file = preview.value(u"fileName"_s).toString(); !file.isEmpty())
+        text = text.isEmpty() ? QString(u"📎 "_s + file) : QString(u"📎 "_s + file + u" · "_s + text);
+    return tr("↳ %1: %2").arg(name, text);
 }
 
 QString MessageDelegate::bodyText(const QModelIndex &index) const
