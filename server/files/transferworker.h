@@ -39,8 +39,8 @@ public:
     static constexpr qint64 kBufferBytes = 256 * 1024;
     static constexpr qint64 kSendWindow = 1024 * 1024;
     static constexpr std::chrono::seconds kIdleTimeout { 30 };
-    static constexpr qint64 kWritebackStep = 512 * 1024; // writeback starts per half MiB written
-    static constexpr qint64 kWritebackWindow = 2 * 1024 * 1024; // at most this much dirty
+    static constexpr qint64 kWritebackStep = 128 * 1024; // writeback starts per 128 KiB written
+    static constexpr qint64 kWritebackWindow = 1024 * 1024; // at most this much dirty
     static constexpr std::chrono::milliseconds kYieldLimit { 20 }; // per step, to commits
 
     struct Receive
