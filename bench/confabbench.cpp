@@ -274,7 +274,7 @@ void rooms(Context &ctx, int clients, int roomSize, const QList<double> &rates, 
 }
 
 void filesScenario(Context &ctx, qint64 megabytes, int members, double rate, double seconds,
-                   const QList<double> &paces)
+                   const QList<double> &paces, int pairs)
 {
     const qint64 bytes = megabytes * 1024 * 1024;
     std::printf("\nfiles: %lld MiB up and down over loopback against the disk's own speed;"
@@ -331,7 +331,6 @@ void filesScenario(Context &ctx, qint64 megabytes, int members, double rate, dou
     // a client on a gigabit LAN can send at most. The p99 of one step on this host varies by
     // half from one run to the next, so steps alternate (alone, beside) `pairs` times and the
     // medians are compared.
-    const int pairs = ctx.opt.integer(u"pairs"_s, 3);
     QJsonArray beside;
     QJsonArray aloneRows;
     for (double pace : paces) {
@@ -872,7 +871,7 @@ int main(int argc, char *argv[])
         helloScenario(ctx, 20, 20);
         searchScenario(ctx, 2000, 44);
         history(ctx, 2000, 100, serverBinary);
-        filesScenario(ctx, 16, 20, 500, s, { 0 });
+        filesScenario(ctx, 16, 20, 500, s, { 0 }, 1);
     } else {
         // Idle first: its RSS per connection is measured on a fresh heap, not on memory that
         // earlier scenarios freed and the allocator kept.
@@ -902,7 +901,8 @@ int main(int argc, char *argv[])
                     serverBinary);
         if (chosen.contains(u"files"_s)) // not in "all": it writes gigabytes
             filesScenario(ctx, opt.integer(u"megabytes"_s, 1024), opt.integer(u"members"_s, 100),
-                          opt.number(u"rate"_s, 5000), secs, opt.list(u"paces"_s, u"118,0"_s));
+                          opt.number(u"rate"_s, 5000), secs, opt.list(u"paces"_s, u"118,0"_s),
+                          opt.integer(u"pairs"_s, 3));
     }
     if (opt.json)
         std::printf("%s\n", QJsonDocument(ctx.results).toJson(QJsonDocument::Indented).constData());
