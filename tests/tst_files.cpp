@@ -123,6 +123,19 @@ HttpResult patch(quint16 port, const QString &token, const QString &uploadId, qi
     return readResponse(*socket);
 }
 
+// Declares an upload of `bytes` (with their SHA-256) as `token` in `room`; its id, or empty.
+QString declare(TestServer &s, const QString &token, qint64 room, const QString &name,
+                const QByteArray &bytes)
+{
+    const auto created = s.post(u"/api/v1/uploads"_s,
+                                { { u"roomId"_s, room },
+                                  { u"name"_s, name },
+                                  { u"size"_s, bytes.size() },
+                                  { u"sha256"_s, sha256Hex(bytes) } },
+                                token);
+    return created.status == 201 ? created.json()[u"uploadId"_s].toString() : QString();
+}
+
 struct Uploaded
 {
     QString uploadId;
@@ -353,14 +366,7 @@ void TestFiles::uploadCutAtHalfResumes()
     QVERIFY(s.ok());
     auto [alice, bob, room] = s.aliceAndBobInARoom();
     const QByteArray bytes = randomBytes(3 * 1024 * 1024 + 17, 11);
-    const auto created = s.post(u"/api/v1/uploads"_s,
-                                { { u"roomId"_s, room },
-                                  { u"name"_s, u"data.bin"_s },
-                                  { u"size"_s, bytes.size() },
-                                  { u"sha256"_s, sha256Hex(bytes) } },
-                                alice.token);
-    QCOMPARE(created.status, 201);
-    const QString id = created.json()[u"uploadId"_s].toString();
+    const QString id = declare(s, alice.token, room, u"data.bin"_s, bytes);
     QVERIFY(isFileId(id));
 
     // Half of it, then the connection dies (the head promised all of it).
@@ -428,14 +434,8 @@ void TestFiles::aRestartMidUploadShowsNoPartialBlobAndResumes()
     auto [alice, bob, room] = rs.up().aliceAndBobInARoom();
     const QString dataDir = rs->server().config().dataDir;
     const QByteArray bytes = randomBytes(4 * 1024 * 1024 + 3, 17);
-    const auto created = rs->post(u"/api/v1/uploads"_s,
-                                  { { u"roomId"_s, room },
-                                    { u"name"_s, u"big.bin"_s },
-                                    { u"size"_s, bytes.size() },
-                                    { u"sha256"_s, sha256Hex(bytes) } },
-                                  alice.token);
-    QCOMPARE(created.status, 201);
-    const QString id = created.json()[u"uploadId"_s].toString();
+    const QString id = declare(*rs.operator->(), alice.token, room, u"big.bin"_s, bytes);
+    QVERIFY(isFileId(id));
     const qint64 part = bytes.size() * 2 / 5;
     auto socket = connectRaw(rs->port());
     QVERIFY(socket);
@@ -465,13 +465,8 @@ void TestFiles::aResumeTakesOverFromAStalledRequest()
     QVERIFY(s.ok());
     auto [alice, bob, room] = s.aliceAndBobInARoom();
     const QByteArray bytes = randomBytes(2 * 1024 * 1024 + 5, 23);
-    const auto created = s.post(u"/api/v1/uploads"_s,
-                                { { u"roomId"_s, room },
-                                  { u"name"_s, u"x.bin"_s },
-                                  { u"size"_s, bytes.size() },
-                                  { u"sha256"_s, sha256Hex(bytes) } },
-                                alice.token);
-    const QString id = created.json()[u"uploadId"_s].toString();
+    const QString id = declare(s, alice.token, room, u"x.bin"_s, bytes);
+    QVERIFY(isFileId(id));
     // The first request stalls half way with its connection open (a network that went away
     // without a word: the server cannot know yet).
     auto stalled = connectRaw(s.port());

@@ -63,6 +63,22 @@ QString writeImage(const QString &dir, const QString &name, QSize size, QColor c
     return image.save(path, "PNG") ? path : QString();
 }
 
+// Alice and Bob in one room, each with a client and a window showing it.
+struct AliceAndBobWindows
+{
+    TestServer server;
+    TestServer::TwoInARoom people = server.aliceAndBobInARoom();
+    QTemporaryDir dir;
+    Session a { server.url({}), people.alice, u"alice"_s, dir.filePath(u"a"_s) };
+    Session b { server.url({}), people.bob, u"bob"_s, dir.filePath(u"b"_s) };
+    bool open()
+    {
+        a.open(people.room);
+        b.open(people.room);
+        return a.ok && b.ok;
+    }
+};
+
 // The row of `model` that shares a file (the last one), or -1.
 int fileRow(const MessageListModel *model)
 {
@@ -126,14 +142,9 @@ private slots:
 
 void tst_FilesGui::attachShowsProgressThenThePreviewAtTheOtherClient()
 {
-    TestServer server;
-    auto [alice, bob, room] = server.aliceAndBobInARoom();
-    QTemporaryDir dir;
-    Session a(server.url({}), alice, u"alice"_s, dir.filePath(u"a"_s));
-    Session b(server.url({}), bob, u"bob"_s, dir.filePath(u"b"_s));
-    QVERIFY(a.ok && b.ok);
-    a.open(room);
-    b.open(room);
+    AliceAndBobWindows w;
+    QVERIFY(w.open());
+    auto &[server, people, dir, a, b] = w;
     QTRY_VERIFY(a.window->timeline() && b.window->timeline());
 
     // A large-ish red photo, dropped onto the composer as a file manager would.
@@ -180,14 +191,9 @@ void tst_FilesGui::attachShowsProgressThenThePreviewAtTheOtherClient()
 
 void tst_FilesGui::aPastedScreenshotIsShared()
 {
-    TestServer server;
-    auto [alice, bob, room] = server.aliceAndBobInARoom();
-    QTemporaryDir dir;
-    Session a(server.url({}), alice, u"alice"_s, dir.filePath(u"a"_s));
-    Session b(server.url({}), bob, u"bob"_s, dir.filePath(u"b"_s));
-    QVERIFY(a.ok && b.ok);
-    a.open(room);
-    b.open(room);
+    AliceAndBobWindows w;
+    QVERIFY(w.open());
+    auto &[server, people, dir, a, b] = w;
     QImage shot(300, 200, QImage::Format_RGB32);
     shot.fill(QColor(20, 170, 60));
     QMimeData paste;
