@@ -67,20 +67,8 @@ std::optional<qint64> queryInt(const HttpRequest &req, const QString &name, qint
     return v;
 }
 
-using AuthedHandler = std::function<void(const Session &, HttpRequest &, const HttpResponder &)>;
 using RoomHandler
     = std::function<void(const Session &, qint64 roomId, HttpRequest &, const HttpResponder &)>;
-
-// A route that needs a valid bearer token (401 otherwise).
-void authedRoute(Router &router, UserService *users, const QByteArray &method, const QString &path,
-                 AuthedHandler handler)
-{
-    router.add(method, kApi + path,
-               [users, handler = std::move(handler)](HttpRequest &req, const HttpResponder &res) {
-                   if (const auto s = authed(users, req, res))
-                       handler(*s, req, res);
-               });
-}
 
 // A route under /rooms/{id}: a valid token and a well-formed room id (404 otherwise).
 void roomRoute(Router &router, UserService *users, const QByteArray &method, const QString &path,
@@ -389,6 +377,16 @@ void registerMessageRoutes(Router &router, UserService *users, MessageService *m
 }
 
 } // namespace
+
+void authedRoute(Router &router, UserService *users, const QByteArray &method, const QString &path,
+                 AuthedHandler handler)
+{
+    router.add(method, kApi + path,
+               [users, handler = std::move(handler)](HttpRequest &req, const HttpResponder &res) {
+                   if (const auto s = authed(users, req, res))
+                       handler(*s, req, res);
+               });
+}
 
 void registerAccountRoutes(Router &router, UserService *users, AccountService *accounts)
 {

@@ -47,8 +47,7 @@ Error FileTransfers::replyError(QNetworkReply *reply, const QByteArray &body) co
     if (object && Error::fromJson(object->value(u"error"_s).toObject(), &error))
         return error;
     if (status == 0 || status >= 500 || status == 408 || status == 429)
-        return makeError(status >= 500 ? ErrorCode::Unavailable : ErrorCode::Unavailable,
-                         reply->errorString());
+        return makeError(ErrorCode::Unavailable, reply->errorString()); // tried again later
     return makeError(ErrorCode::Internal, u"HTTP %1"_s.arg(status));
 }
 

@@ -3,6 +3,7 @@
 #include "files/fileinspector.h"
 #include "files/transferworker.h"
 
+#include "apiroutes.h"
 #include "connectionguard.h"
 #include "database.h"
 #include "jsonreader.h"
@@ -270,31 +271,22 @@ void FileService::handleStream(QTcpSocket *socket, const HttpRequest &req, qint6
 
 void FileService::registerRoutes(Router &router)
 {
-    const auto authed = [this](auto handler) {
-        return [this, handler](HttpRequest &req, const HttpResponder &res) {
-            const auto s = m_users->authenticate(req.bearerToken(), req.peer);
-            if (!s)
-                return res.sendError(makeError(ErrorCode::Unauthorized,
-                                               u"a valid bearer token is required (log in again)"_s));
-            handler(*s, req, res);
-        };
-    };
-    router.add("POST", u"/api/v1/uploads"_s,
-               authed([this](const Session &s, HttpRequest &req, const HttpResponder &res) {
-                   create(s, req, res);
-               }));
-    router.add("GET", u"/api/v1/uploads/{id}"_s,
-               authed([this](const Session &s, HttpRequest &req, const HttpResponder &res) {
-                   status(s, req.params.value(u"id"_s), res);
-               }));
-    router.add("DELETE", u"/api/v1/uploads/{id}"_s,
-               authed([this](const Session &s, HttpRequest &req, const HttpResponder &res) {
-                   cancel(s, req.params.value(u"id"_s), res);
-               }));
-    router.add("GET", u"/api/v1/files/{id}/thumbnail"_s,
-               authed([this](const Session &s, HttpRequest &req, const HttpResponder &res) {
-                   thumbnail(s, req.params.value(u"id"_s), res);
-               }));
+    authedRoute(router, m_users, "POST", u"/uploads"_s,
+                [this](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    create(s, req, res);
+                });
+    authedRoute(router, m_users, "GET", u"/uploads/{id}"_s,
+                [this](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    status(s, req.params.value(u"id"_s), res);
+                });
+    authedRoute(router, m_users, "DELETE", u"/uploads/{id}"_s,
+                [this](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    cancel(s, req.params.value(u"id"_s), res);
+                });
+    authedRoute(router, m_users, "GET", u"/files/{id}/thumbnail"_s,
+                [this](const Session &s, HttpRequest &req, const HttpResponder &res) {
+                    thumbnail(s, req.params.value(u"id"_s), res);
+                });
 }
 
 void FileService::create(const Session &session, const HttpRequest &req, const HttpResponder &res)
@@ -320,9 +312,6 @@ void FileService::create(const Session &session, const HttpRequest &req, const H
     u.sha256 = r.optionalText(u"sha256", { 64, 64, TextKind::Token }).value_or(QString());
     if (!r.ok())
         return res.sendError(r.error());
-    if (!u.sha256.isEmpty() && !isFileId(u.sha256.left(32)))
-        return res.sendError(
-            makeError(ErrorCode::InvalidValue, u"sha256 is 64 lowercase hex digits"_s, u"sha256"_s));
     for (QChar c : std::as_const(u.sha256)) {
         if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
             return res.sendError(makeError(ErrorCode::InvalidValue,
