@@ -48,11 +48,14 @@ bool Server::start(const QString &binary, const QString &dir, bool pin, double *
         dup2(log, 2);
         const QByteArray bin = binary.toLocal8Bit();
         const QByteArray data = dir.toLocal8Bit();
-        setenv("QT_LOGGING_RULES", "*.info=false", 1);
+        // CONFAB_BENCH_LOG_RULES (for example "confab.server.files.debug=true"): the server
+        // logs what those rules let through into server.log (keep it with --keep-data 1).
+        const char *rules = getenv("CONFAB_BENCH_LOG_RULES");
+        setenv("QT_LOGGING_RULES", rules ? rules : "*.info=false", 1);
         execl(bin.constData(), bin.constData(), "--listen", "127.0.0.1", "--port", "0",
               "--data-dir", data.constData(), "--password-cost", "minimal",
               "--registrations-per-hour", "0", "--tls", tls ? "on" : "off",
-              "--max-conns-per-address", "100000", "--discovery", "off", "--log-level", "warning",
+              "--max-conns-per-address", "100000", "--discovery", "off", "--log-level", rules ? "debug" : "warning",
               "--max-upload-mb", "8192", "--user-quota-mb", "1000000",
               threadsFlag.isEmpty() ? nullptr : "--realtime-threads",
               threadsFlag.isEmpty() ? nullptr : threadsFlag.constData(),

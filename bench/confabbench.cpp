@@ -12,9 +12,10 @@
 //   confab-bench search  [--search-messages 1000000] [--queries 2000]
 //   confab-bench files   [--megabytes 1024] [--members 100] [--rate 5000] [--seconds 5]
 //                        [--paces 118,0] (MB/s of the upload beside the fan-out; 0: unpaced)
-//                        [--pairs 3] (alone/beside steps alternated, medians compared)
+//                        [--pairs 3] (steps beside uploads, each between two steps alone)
 //                        (upload and download MB/s against the disk's own, measured in the same
-//                        run; fan-out p99 without and beside a running upload)
+//                        run; fan-out p99 without and beside a running upload, and the MB/s
+//                        the server let the upload in at while chat ran)
 //   confab-bench all     (the standard suite, `make bench`)
 //   confab-bench fanout,rooms,...  (several, in the suite's order, against one server)
 //   confab-bench smoke   (every scenario, small: CI asserts 0 losses)
@@ -23,7 +24,9 @@
 // beside this binary or in ../server), --no-pin, --server-threads N (the server's
 // --realtime-threads; default: its own choice, which is 0 when it is pinned to one CPU),
 // --arrival (also send→arrival: the kernel's receive timestamp instead of the moment the
-// generator read the frame, i.e. without the generator's own delay; column "arr p99").
+// generator read the frame, i.e. without the generator's own delay; column "arr p99"),
+// --keep-data 1 (keep the server's data directory). CONFAB_BENCH_LOG_RULES in the environment
+// (QT_LOGGING_RULES syntax) makes the server log what those rules let through to server.log.
 //
 // By default it starts its own confab-server (127.0.0.1, port 0, fresh data directory,
 // --password-cost minimal) pinned to CPU 0 with the load threads on the other CPUs, and reads
@@ -35,6 +38,7 @@
 #include "filetransfer.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QJsonArray>
@@ -329,28 +333,40 @@ void filesScenario(Context &ctx, qint64 megabytes, int members, double rate, dou
     printHeader(ctx.opt.arrival);
     // Beside an upload, at each pace (MB/s; 0: as fast as loopback takes it): 118 MB/s is what
     // a client on a gigabit LAN can send at most. The p99 of one step on this host varies by
-    // half from one run to the next, so steps alternate (alone, beside) `pairs` times and the
-    // medians are compared.
+    // half from one run to the next, and it drifts up as the room's history grows, so every
+    // step beside uploads sits between two steps alone (alone, beside, alone, ..., `pairs`
+    // times beside) and is compared with their mean; the median of those changes is reported.
     QJsonArray beside;
     QJsonArray aloneRows;
+    const auto measureAlone = [&](std::vector<double> &alone) {
+        const Measured a = measure(ctx, load, rate, seconds, uint64_t(members));
+        printRow(a.row);
+        alone.push_back(a.row[u"p99"_s].toDouble());
+        aloneRows.append(a.row);
+    };
     for (double pace : paces) {
-        std::vector<double> alone, with;
+        std::vector<double> alone, with, uploadMBps, changes;
         int uploadsDone = 0;
+        measureAlone(alone);
         for (int pair = 0; pair < pairs; ++pair) {
-            const Measured a = measure(ctx, load, rate, seconds, uint64_t(members));
-            printRow(a.row);
-            alone.push_back(a.row[u"p99"_s].toDouble());
-            aloneRows.append(a.row);
             std::atomic<bool> stop { false };
             std::atomic<int> uploads { 0 };
+            std::atomic<qint64> sent { 0 };
             std::thread uploader([&] {
                 while (!stop) {
-                    if (upload(ctx.server, users[2], room, bytes, u"beside.bin"_s, pace).ok)
+                    if (upload(ctx.server, users[2], room, bytes, u"beside.bin"_s, pace, &sent).ok)
                         ++uploads;
                 }
             });
             std::this_thread::sleep_for(std::chrono::milliseconds(300)); // under way
+            const qint64 sentBefore = sent.load();
+            QElapsedTimer during;
+            during.start();
             const Measured w = measure(ctx, load, rate, seconds, uint64_t(members));
+            // What the server let in while chat ran (the uploads' own rate; it may hold them
+            // back while messages commit, server/files/uploadgovernor.h).
+            const double duringMBps = (sent.load() - sentBefore) / 1e6 / (during.nsecsElapsed() / 1e9);
+            uploadMBps.push_back(duringMBps);
             stop = true;
             uploader.join();
             printRow(w.row);
@@ -362,16 +378,22 @@ void filesScenario(Context &ctx, qint64 megabytes, int members, double rate, dou
             QJsonObject row = w.row;
             row.insert(u"uploadPaceMBps"_s, pace);
             row.insert(u"uploadsDone"_s, uploads.load());
+            measureAlone(alone);
+            const double around = (alone[alone.size() - 2] + alone.back()) / 2;
+            const double change = around > 0 ? 100 * (with.back() - around) / around : 0;
+            changes.push_back(change);
+            row.insert(u"uploadMBpsDuring"_s, duringMBps);
+            row.insert(u"p99ChangePercent"_s, change);
             beside.append(row);
         }
-        const double p99a = median(alone), p99b = median(with);
-        std::printf("  fan-out p99 (medians of %d) %.2f ms alone, %.2f ms beside uploads %s"
-                    " (%d of %lld MiB done): %+.0f%%\n",
-                    pairs, p99a, p99b,
+        std::printf("  fan-out p99 (medians) %.2f ms alone, %.2f ms beside uploads %s"
+                    " (%d of %lld MiB done; %.0f MB/s while chat ran): median change against"
+                    " the steps around each: %+.0f%% (of %d)\n",
+                    median(alone), median(with),
                     pace > 0 ? qPrintable(u"paced at %1 MB/s"_s.arg(pace))
                              : "at full loopback speed",
-                    uploadsDone, static_cast<long long>(megabytes),
-                    p99a > 0 ? 100 * (p99b - p99a) / p99a : 0);
+                    uploadsDone, static_cast<long long>(megabytes), median(uploadMBps),
+                    median(changes), pairs);
     }
     ctx.results[u"files"_s] = QJsonObject {
         { u"megabytes"_s, megabytes },

@@ -87,7 +87,7 @@ DiskSpeed measureDisk(const QString &dir, qint64 bytes)
 }
 
 Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const QString &name,
-                double paceMBps)
+                double paceMBps, std::atomic<qint64> *sent)
 {
     Transfer r;
     const Http created = request(s, "POST", u"/api/v1/uploads"_s,
@@ -115,6 +115,8 @@ Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const
     for (qint64 done = 0; ok && done < bytes; done += kBlock) {
         std::memcpy(block.data(), &done, sizeof done); // every block differs
         ok = sendAll(c, block.data(), size_t(std::min(kBlock, bytes - done)));
+        if (sent)
+            *sent += std::min(kBlock, bytes - done);
         if (paceMBps > 0) {
             const qint64 due = qint64((done + kBlock) / (paceMBps * 1e6) * 1e9);
             const qint64 early = due - t.nsecsElapsed();

@@ -6,6 +6,8 @@
 
 #include "benchserver.h"
 
+#include <atomic>
+
 namespace confab::bench {
 
 struct DiskSpeed
@@ -26,8 +28,9 @@ struct Transfer
 };
 // Declares and sends `bytes` (generated, never read from disk) in one PATCH; `paceMBps` > 0
 // sends no faster than that (a client on a real network), 0 as fast as loopback takes it.
+// `sent`, when given, counts the bytes as they go (the rate the server lets in).
 Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const QString &name,
-                double paceMBps = 0);
+                double paceMBps = 0, std::atomic<qint64> *sent = nullptr);
 // Downloads the file and throws the bytes away; `evictFrom`: the blob's path, whose pages are
 // dropped from the cache first so that the disk is read, not memory.
 Transfer download(const Server &s, const User &u, const QString &fileId, qint64 bytes,

@@ -45,6 +45,12 @@ std::atomic<int> &commitsInProgress()
     return n;
 }
 
+CommitClock &commitClock()
+{
+    static CommitClock clock;
+    return clock;
+}
+
 Result<bool> execPrepared(QSqlQuery &query, const QVariantList &values)
 {
     for (qsizetype i = 0; i < values.size(); ++i)

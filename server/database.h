@@ -136,6 +136,15 @@ private:
 // commit never waits in the disk's queue behind a file (docs/benchmarks.md, "Files").
 std::atomic<int> &commitsInProgress();
 
+// Batches committed in this process so far, and their time from taking the batch to the end of
+// its commit: how fast the disk takes a message now (files/uploadgovernor.h paces uploads by it).
+struct CommitClock
+{
+    std::atomic<quint64> commits { 0 };
+    std::atomic<quint64> nanos { 0 };
+};
+CommitClock &commitClock();
+
 // Helpers for prepared statements: exec with bound values, Error on failure.
 Result<bool> execPrepared(QSqlQuery &query, const QVariantList &values = {});
 

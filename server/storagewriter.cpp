@@ -4,6 +4,7 @@
 
 #include "metrics.h"
 
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -116,7 +117,12 @@ void StorageWriter::run()
                     m_inFlight = int(batch.size());
                 }
                 ++commitsInProgress();
+                QElapsedTimer took;
+                took.start();
                 runBatch(db, batch);
+                CommitClock &clock = commitClock();
+                clock.nanos.fetch_add(quint64(took.nsecsElapsed()), std::memory_order_relaxed);
+                clock.commits.fetch_add(1, std::memory_order_release);
                 --commitsInProgress();
                 batch.clear();
                 QMutexLocker lock(&m_mutex);

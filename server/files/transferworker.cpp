@@ -4,6 +4,7 @@
 #include "framesocket.h"
 #include "database.h"
 #include "metrics.h"
+#include "uploadgovernor.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -91,6 +92,7 @@ struct TransferWorker::Upload
     qint64 writeDone = 0; // ... and waited for up to here
     std::shared_ptr<Hash> hash;
     QTimer *idle = nullptr;
+    QTimer *wake = nullptr; // reads again when the governor has bytes to give
     bool finishing = false; // the last byte is in: FileService answers
 };
 
@@ -107,7 +109,11 @@ struct TransferWorker::Download
 TransferWorker::TransferWorker(Metrics *metrics)
     : m_metrics(metrics)
 {
+    m_clock.start();
     if (m_metrics) {
+        m_metrics->defineGauge(u"confab_file_upload_limit_bytes"_s,
+                               u"Upload bytes per second allowed while chat commits (0: no "
+                               u"limit)"_s);
         m_metrics->defineCounter(u"confab_file_bytes_total"_s,
                                  u"File bytes received (upload) and sent (download)"_s,
                                  { u"direction"_s });
@@ -319,7 +325,25 @@ void TransferWorker::readMore(Upload *u)
             break;
         if (fs)
             fs->takeArrived(); // decrypts whatever waits in Qt's buffer (and lets Qt read on)
-        const qint64 n = socket->read(m_buffer.data(), want);
+        // While chat commits, the disk is shared (uploadgovernor.h): what is not taken now
+        // stays in the socket, and TCP holds the sender back.
+        const qint64 allowed = m_governor.take(m_clock.nsecsElapsed(), want);
+        if (allowed == 0) {
+            if (!u->wake) {
+                u->wake = new QTimer(this);
+                u->wake->setSingleShot(true);
+                u->wake->setTimerType(Qt::PreciseTimer);
+                connect(u->wake, &QTimer::timeout, this, [this, id = u->id] {
+                    if (Upload *up = m_uploads.value(id))
+                        readMore(up);
+                });
+            }
+            u->wake->start(int(qMax<qint64>(1, m_governor.waitNs() / 1'000'000)));
+            break;
+        }
+        const qint64 n = socket->read(m_buffer.data(), allowed);
+        if (n < allowed)
+            m_governor.giveBack(allowed - qMax<qint64>(0, n));
         if (n <= 0)
             break;
         const char *p = m_buffer.constData();
@@ -344,6 +368,18 @@ void TransferWorker::readMore(Upload *u)
         u->received += n;
         got += n;
         paceWriteback(u);
+        const CommitClock &commits = commitClock();
+        const quint64 count = commits.commits.load(std::memory_order_acquire);
+        const qint64 before = m_governor.rate();
+        m_governor.observe(m_clock.nsecsElapsed(), count,
+                           commits.nanos.load(std::memory_order_relaxed), n);
+        if (m_governor.rate() != before) {
+            qCDebug(lcTransfer) << "upload rate" << m_governor.rate() << "bytes/s, commits take"
+                                << m_governor.baselineNs() << "ns at best";
+            if (m_metrics)
+                m_metrics->setGauge(u"confab_file_upload_limit_bytes"_s,
+                                    double(m_governor.rate()));
+        }
     }
     if (got > 0) {
         u->idle->start(kIdleTimeout);
@@ -428,6 +464,8 @@ void TransferWorker::endUpload(Upload *u, bool interrupted)
         ::close(u->fd);
     if (u->idle)
         u->idle->deleteLater();
+    if (u->wake)
+        u->wake->deleteLater();
     if (u->socket) {
         disconnect(u->socket, nullptr, this, nullptr);
         if (u->socket->state() != QAbstractSocket::UnconnectedState)

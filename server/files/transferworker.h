@@ -9,7 +9,8 @@
 //  - send(): a download streams from the blob to the socket, at most kSendWindow bytes waiting
 //    in the socket at a time.
 //  - Dirty pages are bounded (paceWriteback): a long upload does not make the database's
-//    fsyncs (and so every message) wait behind its writeback.
+//    fsyncs (and so every message) wait behind its writeback. While chat commits, uploads
+//    write only as fast as the commits stay fast (UploadGovernor).
 //  - A transfer quiet for kIdleTimeout is cut. Every connection handled here is the last of its
 //    socket (the answer says "Connection: close").
 //
@@ -17,7 +18,10 @@
 // hash to FileService, which finishes the file and calls answer() with the response.
 #pragma once
 
+#include "uploadgovernor.h"
+
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QString>
@@ -109,6 +113,8 @@ private:
     QHash<quint64, Upload *> m_uploads; // by transfer
     QHash<quint64, Download *> m_downloads;
     QByteArray m_buffer;
+    UploadGovernor m_governor; // all uploads' writes together
+    QElapsedTimer m_clock;
 };
 
 // The plain HTTP/1.1 response the worker and FileService write: status line, the headers,
