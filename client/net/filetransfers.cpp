@@ -208,21 +208,38 @@ void FileTransfers::download(const FileInfo &file, const QString &target,
 {
     if (m_downloads.contains(file.fileId))
         return done(makeError(ErrorCode::Conflict, u"already downloading"_s));
+    // What an earlier try left is hashed again, then only the rest is asked for. Hashing a
+    // large part file takes a moment: not on the GUI thread (no reply yet while it runs).
+    m_downloads.insert(file.fileId, nullptr);
     const QString partPath = target + u".part"_s;
+    QPointer<FileTransfers> self(this);
+    QThreadPool::globalInstance()->start([self, file, target, partPath, done = std::move(done)] {
+        auto hash = std::make_shared<QCryptographicHash>(QCryptographicHash::Sha256);
+        QFile part(partPath);
+        qint64 have = 0;
+        if (part.open(QIODevice::ReadOnly) && part.size() <= file.size && hash->addData(&part))
+            have = part.size();
+        else
+            hash->reset(); // (too long: not this file's; unreadable: written anew)
+        QMetaObject::invokeMethod(self.data(), [self, file, target, partPath, hash, have, done] {
+            if (self)
+                self->fetch(file, target, partPath, hash, have, done);
+        });
+    });
+}
+
+void FileTransfers::fetch(const FileInfo &file, const QString &target, const QString &partPath,
+                          std::shared_ptr<QCryptographicHash> hash, qint64 have,
+                          std::function<void(Result<QString>)> done)
+{
     auto *part = new QFile(partPath, this);
     if (!part->open(QIODevice::ReadWrite)) {
         delete part;
+        m_downloads.remove(file.fileId);
         return done(makeError(ErrorCode::Internal, u"cannot write %1"_s.arg(partPath)));
     }
-    // What an earlier try left: hashed again, then asked for the rest only.
-    auto hash = std::make_shared<QCryptographicHash>(QCryptographicHash::Sha256);
-    qint64 have = part->size();
-    if (have > file.size) {
-        part->resize(0);
-        have = 0;
-    }
-    part->seek(0);
-    hash->addData(part);
+    if (part->size() != have)
+        part->resize(have); // (what was not hashed is not kept)
     part->seek(have);
     QNetworkRequest req = m_api->request(u"/files/"_s + file.fileId);
     req.setTransferTimeout(30000);

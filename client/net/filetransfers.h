@@ -5,7 +5,8 @@
 //    stands (GET uploads/{id}) and sends the rest in one PATCH streamed from the file (never
 //    read whole). A cut connection is resumed from the server's offset next time; the bytes are
 //    checked by the server against the declared SHA-256.
-//  - download(): into TARGET.part with Range from what is there already, hashing as it writes;
+//  - download(): into TARGET.part with Range from what is there already (hashed again on a
+//    pool thread first, not on the GUI thread), hashing as it writes;
 //    the file gets its name only when its SHA-256 matches the message's.
 //  - thumbnail(): the server's preview, kept in memory (4 MB of them).
 #pragma once
@@ -19,7 +20,9 @@
 #include <QPointer>
 
 #include <functional>
+#include <memory>
 
+class QCryptographicHash;
 class QNetworkReply;
 
 namespace confab::client {
@@ -66,6 +69,10 @@ private:
     void resume(std::shared_ptr<UploadState> s);
     void send(std::shared_ptr<UploadState> s, qint64 offset);
     void finish(std::shared_ptr<UploadState> s, Result<FileInfo> r);
+    // download() goes on here once what an earlier try left is hashed (`have` bytes).
+    void fetch(const FileInfo &file, const QString &target, const QString &partPath,
+               std::shared_ptr<QCryptographicHash> hash, qint64 have,
+               std::function<void(Result<QString>)> done);
     Error replyError(QNetworkReply *reply, const QByteArray &body) const;
 
     ApiClient *m_api;
