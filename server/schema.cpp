@@ -172,6 +172,29 @@ const QList<QStringList> &migrations()
             "  expires_at INTEGER NOT NULL)"_s,
             u"CREATE INDEX uploads_user ON uploads(user_id)"_s,
         },
+        // 7: file names are searched too. message_search gets a second column, `name` (the
+        // shared file's name; empty for a plain message), so "budget" finds budget-2027.xlsx
+        // while a hit's text stays the message's own. FTS5 tables take no new column: built
+        // again, as in 5, from the log and its newest edits.
+        {
+            u"DROP TABLE message_search"_s,
+            u"CREATE VIRTUAL TABLE message_search USING fts5("
+            "  body, name, tokenize = 'unicode61 remove_diacritics 2', prefix = '3')"_s,
+            u"WITH latest AS ("
+            "  SELECT json_extract(content, '$.targetId') AS target,"
+            "         json_extract(content, '$.body') AS body, MAX(seq)"
+            "  FROM events WHERE type = 'edit' AND json_extract(content, '$.redacted') IS NULL"
+            "  GROUP BY room_id, target)"
+            " INSERT INTO message_search (rowid, body, name)"
+            " SELECT m.id, COALESCE(latest.body, json_extract(m.content, '$.body')),"
+            "        COALESCE(json_extract(m.content, '$.file.name'), '')"
+            " FROM events m LEFT JOIN latest ON latest.target = m.id"
+            " WHERE m.type = 'message' AND json_extract(m.content, '$.redacted') IS NULL"
+            " ORDER BY m.id"_s,
+            u"INSERT INTO meta (key, value)"
+            " SELECT 'search_indexed', COALESCE(MAX(id), 0) FROM events WHERE true"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value"_s,
+        },
     };
     return all;
 }

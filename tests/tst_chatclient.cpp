@@ -2,10 +2,13 @@
 #include "chatclient.h"
 #include "clientoptions.h"
 #include "faultproxy.h"
+#include "localcache.h"
 #include "realtimehub.h"
 #include "testsupport.h"
 
 #include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTcpServer>
 #include <QSignalSpy>
 #include <QTest>
@@ -44,6 +47,7 @@ class tst_ChatClient : public QObject
     Q_OBJECT
 
 private slots:
+    void anOfflineIndexFromBeforeFileNamesIsBuiltAgain();
     void blockedUpgradesDegradeToSseAndRecover();
     void serverAwayShowsConnectingWithTheNextRetry();
     void aRestartedClientResumesFromItsCache();
@@ -242,6 +246,61 @@ void tst_ChatClient::reactionsMadeWhileTheServerIsAwayReachItOnceAfterARestart()
     QCOMPARE(keys(), QStringList { u"👍×1"_s });
 }
 
+void tst_ChatClient::anOfflineIndexFromBeforeFileNamesIsBuiltAgain()
+{
+    // A cache written by a client from before file names were searched has a one-column index
+    // (meta search_index = 1). Opened now, the index is built again, with the names.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"cache.db"_s);
+    RoomEvent shared { 7, 1, 1, EventType::Message, 1, 1000,
+                       { { u"body"_s, u"see attached"_s },
+                         { u"file"_s, QJsonObject { { u"fileId"_s, QString(32, u'a') },
+                                                    { u"name"_s, u"floor-plan.pdf"_s },
+                                                    { u"size"_s, 10 },
+                                                    { u"mime"_s, u"application/pdf"_s },
+                                                    { u"sha256"_s, QString(64, u'0') } } } },
+                       u"c1"_s };
+    {
+        LocalCache old(path);
+        QVERIFY(old.open().ok());
+        old.putHistory(1, { shared });
+        QCOMPARE(old.search(u"floor"_s, 0, 0, 20)->results.size(), 1);
+    }
+    {
+        // What the old client left: its index without names.
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"old-cache"_s);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        for (const QString &sql :
+             { u"DROP TRIGGER event_search_message"_s, u"DROP TABLE event_search"_s,
+               u"CREATE VIRTUAL TABLE event_search USING fts5(body)"_s,
+               u"INSERT INTO event_search (rowid, body) VALUES (7, 'see attached')"_s,
+               u"UPDATE meta SET value = '1' WHERE key = 'search_index'"_s })
+            QVERIFY2(q.exec(sql), qPrintable(sql));
+        q = QSqlQuery();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"old-cache"_s);
+    LocalCache now(path);
+    QVERIFY(now.open().ok());
+    const auto found = now.search(u"floor"_s, 0, 0, 20);
+    QVERIFY(found);
+    QCOMPARE(found->results.size(), 1);
+    QCOMPARE(found->results[0].event.body(), u"see attached"_s);
+    QCOMPARE(now.search(u"attached"_s, 0, 0, 20)->results.size(), 1);
+    // New messages are indexed with their names from here on.
+    RoomEvent next = shared;
+    next.id = 8;
+    next.seq = 2;
+    next.clientMsgId = u"c2"_s;
+    next.content[u"file"_s] = QJsonObject { { u"fileId"_s, QString(32, u'c') }, { u"name"_s, u"seating.png"_s },
+                                            { u"size"_s, 10 }, { u"mime"_s, u"image/png"_s },
+                                            { u"sha256"_s, QString(64, u'1') } };
+    now.applyEvent(next);
+    QCOMPARE(now.search(u"seating"_s, 0, 0, 20)->results.size(), 1);
+}
+
 void tst_ChatClient::searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway()
 {
     QTemporaryDir dir;
@@ -266,6 +325,15 @@ void tst_ChatClient::searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway()
                            alice.token)
                  .status,
              200);
+    // A shared file is found by its name, online and offline; the hit's text is the caption.
+    const QString sheet = dir.filePath(u"Quarterly-Budget.ods"_s);
+    {
+        QFile f(sheet);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(3000, 'x'));
+    }
+    QVERIFY(a.sendFile(room, sheet, u"for Monday"_s).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(a.outbox().all().isEmpty(), 10000);
     const qint64 gone = say(u"g"_s, u"a vault of secrets, deleted"_s);
     QCOMPARE(server->request("DELETE", u"/api/v1/rooms/%1/messages/%2"_s.arg(room).arg(gone), {},
                              alice.token)
@@ -288,6 +356,7 @@ void tst_ChatClient::searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway()
     QVERIFY(!online->offline);
     QCOMPARE(online->results.results.size(), 1);
     QCOMPARE(online->results.results[0].event.id, key);
+    QCOMPARE(find(u"quarterly"_s)->results.results.size(), 1);
     server.down(); // the server is away: the cache answers, by the same rules
     auto offline = find(u"vault"_s);
     QVERIFY(offline);
@@ -299,6 +368,11 @@ void tst_ChatClient::searchAsksTheServerAndFallsBackToTheCacheWhenItIsAway()
     QCOMPARE(find(u"whiteboard"_s)->results.results.size(), 1);
     QCOMPARE(find(u"whiteboard"_s)->results.results[0].event.body(),
              u"the wifi password is on the whiteboard"_s);
+    const auto budget = find(u"budget"_s);
+    QVERIFY(budget && budget->offline);
+    QCOMPARE(budget->results.results.size(), 1);
+    QCOMPARE(budget->results.results[0].event.body(), u"for Monday"_s);
+    QCOMPARE(budget->results.results[0].snippet, u"Quarterly-Budget.ods"_s);
 }
 
 void tst_ChatClient::reconnectsResumeTheTlsSessionRestGot()

@@ -299,6 +299,7 @@ private slots:
     void sendingAFileIsIdempotent();
     void deleteThenCollectFreesOnlyUnreferencedBlobs();
     void largeUploadKeepsServerMemoryFlat();
+    void aFileIsFoundByItsName();
 };
 
 void TestFiles::uploadShareAndDownload()
@@ -969,6 +970,52 @@ void TestFiles::largeUploadKeepsServerMemoryFlat()
              qPrintable(u"the server's RSS grew by %1 KiB"_s.arg(peakRss - rssBefore)));
     proc.terminate();
     QVERIFY(proc.waitForFinished(10000));
+}
+
+void TestFiles::aFileIsFoundByItsName()
+{
+    TestServer s;
+    QVERIFY(s.ok());
+    auto [alice, bob, room] = s.aliceAndBobInARoom();
+    const auto up = upload(s, alice.token, room, u"Budget-2027_final.xlsx"_s, randomBytes(5000, 9));
+    QVERIFY(up);
+    const auto search = [&](const QString &q) {
+        return s.get(u"/api/v1/search?q="_s + q, bob.token).json()[u"results"_s].toArray();
+    };
+    QCOMPARE(search(u"budget"_s).size(), 0); // not shared yet: nobody finds it
+    const qint64 msg = sendFileMessage(s, alice.token, room, up->file.fileId, u"f-budget"_s,
+                                       u"numbers for the board"_s);
+    QVERIFY(msg > 0);
+    // Words of the name (split at '-', '_' and '.'), case and all; the hit's text is the
+    // caption, its snippet the name with the word marked.
+    for (const QString &q : { u"budget"_s, u"BUDGET"_s, u"2027"_s, u"xlsx"_s, u"budg*"_s }) {
+        const auto found = search(q);
+        QVERIFY2(found.size() == 1, qPrintable(q));
+        QCOMPARE(found[0][u"event"_s][u"id"_s].toInteger(), msg);
+        QCOMPARE(found[0][u"event"_s][u"content"_s][u"body"_s].toString(),
+                 u"numbers for the board"_s);
+    }
+    const auto hit = SearchResults::fromJson(
+        s.get(u"/api/v1/search?q=budget"_s, bob.token).json());
+    QVERIFY(hit && hit->results.size() == 1);
+    QCOMPARE(hit->results[0].snippet, u"Budget-2027_final.xlsx"_s);
+    QCOMPARE(hit->results[0].highlights.size(), 1);
+    QCOMPARE(hit->results[0].highlights[0].start, 0);
+    QCOMPARE(hit->results[0].highlights[0].length, 6);
+    QCOMPARE(search(u"board"_s).size(), 1); // the caption, as before
+    // A new caption keeps the name findable; deleting the message takes both away.
+    QCOMPARE(s.patch(u"/api/v1/rooms/%1/messages/%2"_s.arg(room).arg(msg),
+                     { { u"body"_s, u"the final numbers"_s } }, alice.token)
+                 .status,
+             200);
+    QCOMPARE(search(u"board"_s).size(), 0);
+    QCOMPARE(search(u"budget"_s).size(), 1);
+    QCOMPARE(s.request("DELETE", u"/api/v1/rooms/%1/messages/%2"_s.arg(room).arg(msg), {},
+                       alice.token)
+                 .status,
+             200);
+    QCOMPARE(search(u"budget"_s).size(), 0);
+    QCOMPARE(search(u"numbers"_s).size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestFiles)

@@ -171,6 +171,12 @@ void TestUpgrade::everyReleasedSchemaMigrates()
     QCOMPARE(s.get(u"/api/v1/search?q=deleted"_s, alice).json()[u"results"_s].toArray().size(), 0);
     QCOMPARE(s.get(u"/api/v1/search?q=everything"_s, alice).json()[u"results"_s].toArray().size(),
              version >= 5 ? 1 : 0);
+    // ... and the names of files shared before version 7 (its migration indexes them).
+    const auto notes = s.get(u"/api/v1/search?q=notes"_s, alice).json()[u"results"_s].toArray();
+    QCOMPARE(notes.size(), version >= 6 ? 1 : 0);
+    if (version >= 6)
+        QCOMPARE(notes[0][u"event"_s][u"content"_s][u"body"_s].toString(),
+                 u"version 6 shares files"_s); // the message's text, not its file's name
 
     // New messages go on from the old seq; an old clientMsgId is still a duplicate.
     WsClient ws(s.port());

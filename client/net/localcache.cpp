@@ -61,6 +61,17 @@ Result<bool> LocalCache::open()
         return makeError(ErrorCode::Unavailable,
                          u"cannot open cache %1: %2"_s.arg(m_path, db.lastError().text()));
     QSqlQuery q(db);
+    // An offline index from before file names were searched (one column): built again below.
+    if (q.exec(u"SELECT value FROM meta WHERE key = 'search_index'"_s) && q.next()
+        && q.value(0).toString() != u"2"_s) {
+        for (const QString &sql :
+             { u"DROP TRIGGER IF EXISTS event_search_message"_s,
+               u"DROP TRIGGER IF EXISTS event_search_edit"_s,
+               u"DROP TRIGGER IF EXISTS event_search_redacted"_s,
+               u"DROP TRIGGER IF EXISTS event_search_gone"_s, u"DROP TABLE IF EXISTS event_search"_s,
+               u"DELETE FROM meta WHERE key = 'search_index'"_s })
+            q.exec(sql);
+    }
     for (
         const QString &sql : QStringList {
             u"PRAGMA journal_mode=WAL"_s,
@@ -75,11 +86,12 @@ Result<bool> LocalCache::open()
             u"CREATE TABLE IF NOT EXISTS unsent_reactions (id INTEGER PRIMARY KEY,"
             u" room_id INTEGER NOT NULL, event_id INTEGER NOT NULL, key TEXT NOT NULL,"
             u" add_it INTEGER NOT NULL, UNIQUE (event_id, key))"_s,
-            // Offline search: the cached messages' current text in FTS5, kept so by triggers
-            // (an edit's text replaces the message's, a redaction or an evicted event leaves).
+            // Offline search: the cached messages' current text and their file's name in FTS5,
+            // kept so by triggers (an edit's text replaces the message's, a redaction or an
+            // evicted event leaves).
             // recursive_triggers: INSERT OR REPLACE of a page fires the delete trigger too.
             u"PRAGMA recursive_triggers = ON"_s,
-            u"CREATE VIRTUAL TABLE IF NOT EXISTS event_search USING fts5(body,"
+            u"CREATE VIRTUAL TABLE IF NOT EXISTS event_search USING fts5(body, name,"
             u" tokenize = 'unicode61 remove_diacritics 2')"_s,
             u"CREATE INDEX IF NOT EXISTS events_edit_target ON events"
             u" (json_extract(json, '$.content.targetId')) WHERE json_extract(json, '$.type') = 'edit'"_s,
@@ -87,9 +99,10 @@ Result<bool> LocalCache::open()
             u" WHEN json_extract(new.json, '$.type') = 'message'"
             u" AND json_extract(new.json, '$.content.redacted') IS NULL BEGIN"
             u" DELETE FROM event_search WHERE rowid = new.id;"
-            u" INSERT INTO event_search (rowid, body) VALUES (new.id, COALESCE("_s
+            u" INSERT INTO event_search (rowid, body, name) VALUES (new.id, COALESCE("_s
                 + kNewestEditOf.arg(u"new.id"_s)
-                + u", json_extract(new.json, '$.content.body'))); END"_s,
+                + u", json_extract(new.json, '$.content.body')),"
+                  u" COALESCE(json_extract(new.json, '$.content.file.name'), '')); END"_s,
             u"CREATE TRIGGER IF NOT EXISTS event_search_edit AFTER INSERT ON events"
             u" WHEN json_extract(new.json, '$.type') = 'edit'"
             u" AND json_extract(new.json, '$.content.redacted') IS NULL BEGIN"
@@ -107,14 +120,16 @@ Result<bool> LocalCache::open()
             return makeError(ErrorCode::Unavailable,
                              u"cannot prepare cache: "_s + q.lastError().text());
     }
-    // A cache from before offline search: index what it holds, once.
+    // A cache from before offline search (or before file names were in it): index what it
+    // holds, once.
     if (q.exec(u"SELECT 1 FROM meta WHERE key = 'search_index'"_s) && !q.next()) {
-        q.exec(u"INSERT INTO event_search (rowid, body) SELECT e.id, COALESCE("_s
+        q.exec(u"INSERT INTO event_search (rowid, body, name) SELECT e.id, COALESCE("_s
                + kNewestEditOf.arg(u"e.id"_s)
-               + u", json_extract(e.json, '$.content.body')) FROM events e"
+               + u", json_extract(e.json, '$.content.body')),"
+                 u" COALESCE(json_extract(e.json, '$.content.file.name'), '') FROM events e"
                  u" WHERE json_extract(e.json, '$.type') = 'message'"
                  u" AND json_extract(e.json, '$.content.redacted') IS NULL"_s);
-        q.exec(u"INSERT INTO meta (key, value) VALUES ('search_index', '1')"_s);
+        q.exec(u"INSERT INTO meta (key, value) VALUES ('search_index', '2')"_s);
     }
     return true;
 }
@@ -127,7 +142,7 @@ Result<SearchResults> LocalCache::search(const QString &typed, qint64 roomId, qi
     if (terms.isEmpty())
         return out;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(u"SELECT e.json, snippet(event_search, 0, char(2), char(3), '…', 24),"
+    q.prepare(u"SELECT e.json, snippet(event_search, -1, char(2), char(3), '…', 24),"
               u" event_search.body FROM event_search JOIN events e ON e.id = event_search.rowid"
               u" WHERE event_search MATCH ? AND event_search.rowid < ?"
               u" AND (? = 0 OR e.room_id = ?) ORDER BY event_search.rowid DESC LIMIT ?"_s);

@@ -66,8 +66,9 @@ Result<Progress> catchUp(QSqlDatabase &db, int maxEvents)
     // now (deleted ones are redacted in the log, and skipped), then edits in log order (the
     // newest wins; a redacted edit belongs to a deleted message), then deletes.
     CachedQuery add(db,
-                    u"INSERT INTO message_search (rowid, body)"
-                    u" SELECT id, json_extract(content, '$.body') FROM events"
+                    u"INSERT INTO message_search (rowid, body, name)"
+                    u" SELECT id, json_extract(content, '$.body'),"
+                    u" COALESCE(json_extract(content, '$.file.name'), '') FROM events"
                     u" WHERE id > ? AND id <= ? AND type = 'message'"
                     u" AND json_extract(content, '$.redacted') IS NULL"_s);
     if (auto r = execCached(add, { mark, through }); !r)
@@ -124,8 +125,9 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
           u" WHERE m.user_id = ? AND r.deleted = 0)"_s;
     CachedQuery q(db,
                   u"SELECT e.id, e.room_id, e.seq, e.type, e.sender_id, e.ts, e.content,"
-                  u" e.client_msg_id, snippet(message_search, 0, char(2), char(3), '…', 24),"
-                  u" highlight(message_search, 0, char(2), char(3)), message_search.body"
+                  u" e.client_msg_id, snippet(message_search, -1, char(2), char(3), '…', 24),"
+                  u" highlight(message_search, 0, char(2), char(3)), message_search.body,"
+                  u" highlight(message_search, 1, char(2), char(3))"
                   u" FROM message_search JOIN events e ON e.id = message_search.rowid"
                   u" WHERE message_search MATCH ? AND message_search.rowid < ?"
                   u" AND message_search.rowid >= ? AND "_s
@@ -140,7 +142,7 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
     bool exhausted = false;
     while (page.size() <= limit) {
         const qint64 lower = qMax<qint64>(0, upper - window);
-        if (auto r = execCached(q, { u"body : (%1)"_s.arg(terms), upper, lower,
+        if (auto r = execCached(q, { u"{body name} : (%1)"_s.arg(terms), upper, lower,
                                      scope.roomId ? scope.roomId : scope.userId,
                                      limit + 1 - int(page.size()) });
             !r)
@@ -150,7 +152,10 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
             hit.event = roomstore::eventFromRow(*q);
             hit.event.content.insert(u"body"_s, q->value(10).toString()); // as it reads now
             takeMarkedSnippet(q->value(8).toString(), &hit);
-            page.append({ relevance(q->value(9).toString()), std::move(hit) });
+            // A hit in the file's name counts as one in a short line.
+            page.append({ std::max(relevance(q->value(9).toString()),
+                                   relevance(q->value(11).toString())),
+                          std::move(hit) });
         }
         upper = lower;
         window *= 4;
