@@ -13,12 +13,15 @@
 #include "fileactions.h"
 #include "messagedelegate.h"
 #include "messagelistmodel.h"
+#include "searchpanel.h"
 #include "timelineview.h"
 
 #include <QCryptographicHash>
 #include <QDialog>
 #include <QJsonArray>
 #include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QMimeData>
 #include <QTemporaryDir>
@@ -305,6 +308,17 @@ void tst_FilesGui::openDownloadsTheVerifiedBytes()
         }
         QVERIFY2(ink < 5, qPrintable(u"text drawn over the card: %1 dark pixels"_s.arg(ink)));
     }
+
+    // Bob finds it by its name: the result says it is a file, the word in the name marked.
+    QTest::keyClick(b.window.get(), Qt::Key_F, Qt::ControlModifier);
+    SearchPanel *panel = b.window->searchPanel();
+    QTRY_VERIFY(panel && panel->isVisible());
+    QTest::keyClicks(panel->queryField(), u"notes"_s);
+    QTest::keyClick(panel->queryField(), Qt::Key_Return);
+    QTRY_COMPARE(panel->results()->count(), 1);
+    QVERIFY2(SearchPanel::describe(panel->results()->item(0)).endsWith(u": 📎 notes.bin"_s),
+             qPrintable(SearchPanel::describe(panel->results()->item(0))));
+    panel->close();
 
     // Bob answers it: his quote names the file.
     const auto reply = server.post(u"/api/v1/rooms/%1/messages"_s.arg(room),

@@ -40,6 +40,21 @@ PlainLine plainSnippet(const SearchHit &hit)
     for (qsizetype i = 0; i < cps.size(); ++i)
         utf16At[i + 1] = utf16At[i] + (cps[i] > 0xFFFF ? 2 : 1);
     PlainLine out;
+    // Matched in the name of the message's file: the name as it is (no Markdown in it), after
+    // a paper clip, as quotes show a file.
+    const QString fileName
+        = hit.event.content.value(u"file"_s).toObject().value(u"name"_s).toString();
+    if (!fileName.isEmpty() && in == fileName) {
+        const QString clip = u"📎 "_s;
+        out.text = clip + in;
+        for (const SearchHit::Span &s : hit.highlights) {
+            const int from = utf16At.value(s.start);
+            const int to = utf16At.value(s.start + s.length);
+            if (to > from)
+                out.marks.append({ int(clip.size()) + from, to - from });
+        }
+        return out;
+    }
     QList<int> map(in.size() + 1, 0); // input UTF-16 position → output position
     const auto isWord = [](QChar c) { return c.isLetterOrNumber(); };
     for (qsizetype i = 0; i < in.size(); ++i) {
