@@ -5,6 +5,7 @@
 // checked against the SHA-256; a cancelled upload.
 #include "testsupport.h"
 
+#include "apiclient.h"
 #include "attachment.h"
 #include "chatclient.h"
 #include "chatwindow.h"
@@ -18,6 +19,7 @@
 
 #include <QCryptographicHash>
 #include <QDialog>
+#include <QDir>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
@@ -190,6 +192,25 @@ void tst_FilesGui::attachShowsProgressThenThePreviewAtTheOtherClient()
     QVERIFY(picture);
     QTRY_VERIFY(!picture->pixmap().isNull());
     QCOMPARE(picture->pixmap().toImage().pixelColor(5, 5).red(), 220);
+
+    // The preview is kept in Bob's account directory: another run shows it with no server.
+    const QString fileId = file[u"fileId"_s].toString();
+    QFile kept(QDir(b.client.accountDir()).filePath(u"thumbnails/"_s + fileId));
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    const QByteArray keptBytes = kept.readAll();
+    QCOMPARE(QImage::fromData(keptBytes).size(), QSize(320, 180));
+    ApiClient nowhere(QUrl(u"http://127.0.0.1:9"_s));
+    FileTransfers later(&nowhere);
+    later.setThumbnailDir(QDir(b.client.accountDir()).filePath(u"thumbnails"_s));
+    std::optional<Result<QByteArray>> got;
+    later.thumbnail(fileId, [&](Result<QByteArray> r) { got = r; });
+    QVERIFY(got && got->ok()); // at once, from disk
+    QCOMPARE(got->value(), keptBytes);
+    // A file id that is not one never names a file (ids come from the network).
+    std::optional<Result<QByteArray>> hostile;
+    later.thumbnail(u"../../outbox.db"_s, [&](Result<QByteArray> r) { hostile = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(hostile.has_value(), 20000);
+    QVERIFY(!hostile->ok());
 }
 
 void tst_FilesGui::aPastedScreenshotIsShared()

@@ -46,6 +46,7 @@ ChatClient::ChatClient(QUrl server, QString token, const QString &accountDir, Op
           options.outboxRetry, this)
 {
     m_api.setToken(token);
+    m_files.setThumbnailDir(QDir(accountDir).filePath(u"thumbnails"_s));
     m_realtime.setToken(token);
     m_sse.setToken(token);
     m_sse.setTrust(&m_api.trust());

@@ -12,6 +12,8 @@
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QRegularExpression>
+#include <QSaveFile>
 #include <QThreadPool>
 
 using namespace Qt::StringLiterals;
@@ -312,6 +314,20 @@ void FileTransfers::thumbnail(const QString &fileId,
 {
     if (const QByteArray *cached = m_thumbs.object(fileId))
         return done(*cached);
+    // Kept on disk from an earlier run: shown at once, offline too. (A file id is 32 hex
+    // digits from the server; anything else never names a file here.)
+    static const QRegularExpression kFileId(u"^[0-9a-f]{32}$"_s);
+    const bool storable = !m_thumbDir.isEmpty() && kFileId.match(fileId).hasMatch();
+    if (storable) {
+        QFile kept(QDir(m_thumbDir).filePath(fileId));
+        if (kept.open(QIODevice::ReadOnly)) {
+            const QByteArray bytes = kept.readAll();
+            if (!bytes.isEmpty()) {
+                m_thumbs.insert(fileId, new QByteArray(bytes), bytes.size());
+                return done(bytes);
+            }
+        }
+    }
     auto &waiting = m_thumbWaiting[fileId];
     waiting.append(std::move(done));
     if (waiting.size() > 1)
@@ -326,12 +342,40 @@ void FileTransfers::thumbnail(const QString &fileId,
         const QByteArray bytes = reply->readAll();
         Result<QByteArray> r = status == 200 ? Result<QByteArray>(bytes)
                                              : Result<QByteArray>(replyError(reply, bytes));
-        if (r)
+        if (r) {
             m_thumbs.insert(fileId, new QByteArray(bytes), bytes.size());
+            keepThumbnail(fileId, bytes);
+        }
         const auto callbacks = m_thumbWaiting.take(fileId);
         for (const auto &cb : callbacks)
             cb(r);
     });
+}
+
+void FileTransfers::setThumbnailDir(const QString &dir)
+{
+    m_thumbDir = dir;
+}
+
+void FileTransfers::keepThumbnail(const QString &fileId, const QByteArray &bytes)
+{
+    static const QRegularExpression kFileId(u"^[0-9a-f]{32}$"_s);
+    if (m_thumbDir.isEmpty() || !kFileId.match(fileId).hasMatch() || bytes.isEmpty()
+        || !QDir().mkpath(m_thumbDir))
+        return;
+    QSaveFile out(QDir(m_thumbDir).filePath(fileId));
+    if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit())
+        return;
+    // Bounded: past kThumbDirBytes the least recently written go (checked every 20 writes).
+    if (++m_thumbWrites % 20 != 0)
+        return;
+    QFileInfoList kept = QDir(m_thumbDir).entryInfoList(QDir::Files, QDir::Time); // newest first
+    qint64 total = 0;
+    for (const QFileInfo &f : std::as_const(kept)) {
+        total += f.size();
+        if (total > kThumbDirBytes)
+            QFile::remove(f.filePath());
+    }
 }
 
 } // namespace confab::client

@@ -8,7 +8,8 @@
 //  - download(): into TARGET.part with Range from what is there already (hashed again on a
 //    pool thread first, not on the GUI thread), hashing as it writes;
 //    the file gets its name only when its SHA-256 matches the message's.
-//  - thumbnail(): the server's preview, kept in memory (4 MB of them).
+//  - thumbnail(): the server's preview, kept in memory (4 MB of them) and on disk
+//    (setThumbnailDir(), kThumbDirBytes of them), so previews show at once next time, offline too.
 #pragma once
 
 #include "result.h"
@@ -33,7 +34,10 @@ class FileTransfers : public QObject
 {
     Q_OBJECT
 public:
+    static constexpr qint64 kThumbDirBytes = 64 * 1024 * 1024;
+
     explicit FileTransfers(ApiClient *api, QObject *parent = nullptr);
+    void setThumbnailDir(const QString &dir); // empty: memory only
 
     struct Upload
     {
@@ -74,12 +78,15 @@ private:
                std::shared_ptr<QCryptographicHash> hash, qint64 have,
                std::function<void(Result<QString>)> done);
     Error replyError(QNetworkReply *reply, const QByteArray &body) const;
+    void keepThumbnail(const QString &fileId, const QByteArray &bytes);
 
     ApiClient *m_api;
     QHash<qint64, std::shared_ptr<UploadState>> m_uploads;
     QHash<QString, QPointer<QNetworkReply>> m_downloads;
     QCache<QString, QByteArray> m_thumbs { 4 * 1024 * 1024 }; // cost: bytes
     QHash<QString, QList<std::function<void(Result<QByteArray>)>>> m_thumbWaiting;
+    QString m_thumbDir;
+    int m_thumbWrites = 0;
 };
 
 } // namespace confab::client
