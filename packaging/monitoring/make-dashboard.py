@@ -56,6 +56,14 @@ PANELS = [
     ("Connections closed by the server", "ops", "By reason: heartbeat timeout, slow consumer, revoked session, going away...", [
         (f'sum by (reason) (rate(confab_ws_closed_total{{{SEL}}}[$__rate_interval]))', "{{reason}}"),
     ]),
+    ("File transfers", "Bps", "Upload and download bytes per second, and the limit on uploads while chat commits (0: none; docs/operations.md, Files).", [
+        (f'sum by (direction) (rate(confab_file_bytes_total{{{SEL}}}[$__rate_interval]))', "{{direction}}"),
+        (f'max(confab_file_upload_limit_bytes_per_second{{{SEL}}})', "upload limit"),
+    ]),
+    ("Files stored and collected", "ops", "Files stored (and uploads refused for a hash mismatch), and blobs removed by collection.", [
+        (f'sum by (outcome) (rate(confab_files_total{{{SEL}}}[$__rate_interval]))', "files {{outcome}}"),
+        (f'sum(rate(confab_blobs_collected_total{{{SEL}}}[$__rate_interval]))', "blobs collected"),
+    ]),
 ]
 
 
@@ -82,7 +90,7 @@ dashboard = {
                    {"type": "datasource", "id": "prometheus", "name": "Prometheus", "version": "1.0.0"}],
     "uid": "confab-server",
     "title": "Confab",
-    "description": "Confab chat server: connections, deliveries and their latency, storage, cache, HTTP, guard, logins.",
+    "description": "Confab chat server: connections, deliveries and their latency, storage, cache, HTTP, guard, logins, files.",
     "tags": ["confab", "chat"],
     "timezone": "browser",
     "schemaVersion": 37,

@@ -111,7 +111,7 @@ TransferWorker::TransferWorker(Metrics *metrics)
 {
     m_clock.start();
     if (m_metrics) {
-        m_metrics->defineGauge(u"confab_file_upload_limit_bytes"_s,
+        m_metrics->defineGauge(u"confab_file_upload_limit_bytes_per_second"_s,
                                u"Upload bytes per second allowed while chat commits (0: no "
                                u"limit)"_s);
         m_metrics->defineCounter(u"confab_file_bytes_total"_s,
@@ -377,7 +377,7 @@ void TransferWorker::readMore(Upload *u)
             qCDebug(lcTransfer) << "upload rate" << m_governor.rate() << "bytes/s, commits take"
                                 << m_governor.baselineNs() << "ns at best";
             if (m_metrics)
-                m_metrics->setGauge(u"confab_file_upload_limit_bytes"_s,
+                m_metrics->setGauge(u"confab_file_upload_limit_bytes_per_second"_s,
                                     double(m_governor.rate()));
         }
     }
