@@ -22,6 +22,17 @@ Q_LOGGING_CATEGORY(lcFiles, "confab.client.files", QtInfoMsg)
 
 namespace confab::client {
 
+namespace {
+
+// A file id from the server is 32 hex digits; anything else never names a file here.
+bool isFileId(const QString &id)
+{
+    static const QRegularExpression hex32(u"^[0-9a-f]{32}$"_s);
+    return hex32.match(id).hasMatch();
+}
+
+} // namespace
+
 struct FileTransfers::UploadState
 {
     Upload u;
@@ -314,11 +325,8 @@ void FileTransfers::thumbnail(const QString &fileId,
 {
     if (const QByteArray *cached = m_thumbs.object(fileId))
         return done(*cached);
-    // Kept on disk from an earlier run: shown at once, offline too. (A file id is 32 hex
-    // digits from the server; anything else never names a file here.)
-    static const QRegularExpression kFileId(u"^[0-9a-f]{32}$"_s);
-    const bool storable = !m_thumbDir.isEmpty() && kFileId.match(fileId).hasMatch();
-    if (storable) {
+    // Kept on disk from an earlier run: shown at once, offline too.
+    if (!m_thumbDir.isEmpty() && isFileId(fileId)) {
         QFile kept(QDir(m_thumbDir).filePath(fileId));
         if (kept.open(QIODevice::ReadOnly)) {
             const QByteArray bytes = kept.readAll();
@@ -359,8 +367,7 @@ void FileTransfers::setThumbnailDir(const QString &dir)
 
 void FileTransfers::keepThumbnail(const QString &fileId, const QByteArray &bytes)
 {
-    static const QRegularExpression kFileId(u"^[0-9a-f]{32}$"_s);
-    if (m_thumbDir.isEmpty() || !kFileId.match(fileId).hasMatch() || bytes.isEmpty()
+    if (m_thumbDir.isEmpty() || !isFileId(fileId) || bytes.isEmpty()
         || !QDir().mkpath(m_thumbDir))
         return;
     QSaveFile out(QDir(m_thumbDir).filePath(fileId));
