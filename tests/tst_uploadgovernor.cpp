@@ -135,6 +135,27 @@ private slots:
         QVERIFY2(steps >= additive - 2 && steps <= additive + 30, QByteArray::number(steps));
     }
 
+    void aPauseWithoutChatLiftsTheLimitOneWithChatKeepsIt()
+    {
+        Drive d;
+        for (int i = 0; i < 10; ++i)
+            d.interval(20, 500'000, 0);
+        d.interval(20, 500'000, 5'000'000);
+        d.interval(20, 3'000'000, 5'000'000);
+        QCOMPARE(d.g.rate(), 50'000'000);
+        // No upload for 10 s while chat goes on: the limit is what it was (one calm step more).
+        d.now += 10'000 * kMs;
+        d.commits += 2000;
+        d.nanos += 2000 * 500'000;
+        d.g.observe(d.now, d.commits, d.nanos, 65536);
+        QCOMPARE(d.g.rate(), 50'000'000 + UploadGovernor::kStep);
+        // Then 2 s with no upload and no commit at all: nobody chats, no limit.
+        d.now += 2000 * kMs;
+        d.g.observe(d.now, d.commits, d.nanos, 65536);
+        QCOMPARE(d.g.rate(), 0);
+        QCOMPARE(d.g.take(d.now, 256 * 1024), 256 * 1024);
+    }
+
     void baselineForgetsOldWindows()
     {
         Drive d;

@@ -37,6 +37,15 @@ void UploadGovernor::observe(qint64 nowNs, quint64 commits, quint64 commitNanos,
         m_windowStart = nowNs;
     }
 
+    // Back after a pause of uploads: if nobody committed meanwhile, chat is quiet and uploads
+    // go at full speed; if chat went on, the limit stays where it was (it says nothing new).
+    if (elapsed >= kQuietNs) {
+        m_trend = -1; // what commits did before the pause is no trend now
+        if (count == 0) {
+            m_rate = 0;
+            return;
+        }
+    }
     bool slow = false;
     if (count > 0) {
         const qint64 mean = qint64(nanos / count);

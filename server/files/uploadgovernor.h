@@ -13,8 +13,9 @@
 //    interval counts at once, a faster one lowers the trend gradually): the rate
 //    halves (from what the uploads really wrote, the first time), to no less than kFloor: an
 //    upload always progresses. Otherwise, and in intervals without commits, it grows by kStep;
-//    above kUnlimited there is no limit at all. A server nobody chats on uploads at disk speed;
-//    a busy one settles where its commits stay fast.
+//    above kUnlimited there is no limit at all. A server nobody chats on uploads at disk speed
+//    (a second without commits lifts the limit); a busy one settles where its commits stay
+//    fast, and keeps that limit for the next upload while chat goes on.
 //
 // The rate is total for all uploads on the transfer thread: take() hands out bytes from one
 // token bucket. Not thread-safe: the transfer thread owns it. Time comes from the caller.
@@ -34,6 +35,7 @@ public:
     static constexpr qint64 kUnlimited = 4'000'000'000; // bytes/s: above this, no limit
     static constexpr qint64 kSlackNs = 100'000; // 0.1 ms
     static constexpr qint64 kChunk = 64 * 1024; // take() gives at least this much, or nothing
+    static constexpr qint64 kQuietNs = 1'000'000'000; // no commit for this long: no limit
 
     // Looks at the commits since the last call (at most once per kInterval does anything).
     // `written`: bytes the uploads wrote since the last call.
