@@ -1,5 +1,7 @@
 #include "benchserver.h"
 
+#include <QDir>
+
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -25,6 +27,20 @@ using namespace Qt::StringLiterals;
 namespace confab::bench {
 
 // --- the server under test ----------------------------------------------------------------------
+
+void Server::setCpus(bool all) const
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const int cpus = all ? int(std::thread::hardware_concurrency()) : 1;
+    for (int c = 0; c < cpus; ++c)
+        CPU_SET(c, &set);
+    // Affinity is per thread: each of them (the server starts no threads after its start-up
+    // but for short-lived pool ones, which inherit from the thread that starts them).
+    const QDir tasks(u"/proc/%1/task"_s.arg(pid));
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        sched_setaffinity(pid_t(tid.toInt()), sizeof set, &set);
+}
 
 bool Server::start(const QString &binary, const QString &dir, bool pin, double *startMs)
 {

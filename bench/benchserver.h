@@ -30,6 +30,8 @@ struct Server
     // Starts `binary` on 127.0.0.1, port 0, data in `dir`; false if it did not come up.
     bool start(const QString &binary, const QString &dir, bool pin, double *startMs = nullptr);
     void stop();
+    // Every thread of the running server on CPU 0 only (`all` false) or on every CPU.
+    void setCpus(bool all) const;
     ~Server() { stop(); }
 };
 

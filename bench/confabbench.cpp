@@ -12,7 +12,8 @@
 //   confab-bench search  [--search-messages 1000000] [--queries 2000]
 //   confab-bench files   [--megabytes 1024] [--members 100] [--rate 5000] [--seconds 5]
 //                        [--paces 118,0] (MB/s of the upload beside the fan-out; 0: unpaced)
-//                        [--pairs 3] (steps beside uploads, each between two steps alone)
+//                        [--pairs 3] (steps beside uploads, each between two steps alone;
+//                        0: the transfers only)
 //                        (upload and download MB/s against the disk's own, measured in the same
 //                        run; fan-out p99 without and beside a running upload, and the MB/s
 //                        the server let the upload in at while chat ran)
@@ -289,7 +290,12 @@ void filesScenario(Context &ctx, qint64 megabytes, int members, double rate, dou
     const auto users = makeUsers(ctx.server, members, u"file"_s);
     const qint64 room = createRoom(ctx.server, users[0], u"files"_s);
     joinAll(ctx.server, room, users, 1, users.size());
-    std::vector<double> writes, reads, ups, downs;
+    std::vector<double> writes, reads, ups, downs, upCpu, downCpu;
+    // A transfer may use the whole machine, as on a server of its own: the server's threads
+    // (the upload's hasher beside its reader, server/files/hashpipe.h) get every CPU for these,
+    // the generator stays off CPU 0; the fan-out steps below pin the server again.
+    if (ctx.opt.pin)
+        ctx.server.setCpus(true);
     for (int run = 0; run < 3; ++run) {
         const DiskSpeed disk = measureDisk(ctx.server.dataDir, bytes);
         writes.push_back(disk.writeMBps);
@@ -312,19 +318,37 @@ void filesScenario(Context &ctx, qint64 megabytes, int members, double rate, dou
         }
         ups.push_back(up.mbps(bytes));
         downs.push_back(own.mbps(bytes));
+        const double gib = bytes / double(1 << 30);
+        upCpu.push_back(up.serverCpuSeconds / gib);
+        downCpu.push_back(own.serverCpuSeconds / gib);
     }
     const auto median = [](std::vector<double> v) {
         std::sort(v.begin(), v.end());
         return v[v.size() / 2];
     };
+    if (ctx.opt.pin)
+        ctx.server.setCpus(false);
     const double diskWrite = median(writes), diskRead = median(reads);
     const double upMBps = median(ups), downMBps = median(downs);
     std::printf("  disk: write+sync %.0f MB/s, read (uncached) %.0f MB/s (medians of 3)\n",
                 diskWrite, diskRead);
-    std::printf("  upload   %.0f MB/s = %.0f%% of the disk's write\n", upMBps,
-                100 * upMBps / diskWrite);
-    std::printf("  download %.0f MB/s = %.0f%% of the disk's read\n", downMBps,
-                100 * downMBps / diskRead);
+    std::printf("  upload   %.0f MB/s = %.0f%% of the disk's write (server CPU %.2f s/GiB)\n",
+                upMBps, 100 * upMBps / diskWrite, median(upCpu));
+    std::printf("  download %.0f MB/s = %.0f%% of the disk's read (server CPU %.2f s/GiB)\n",
+                downMBps, 100 * downMBps / diskRead, median(downCpu));
+    QJsonObject results {
+        { u"megabytes"_s, megabytes },
+        { u"diskWriteMBps"_s, diskWrite },
+        { u"diskReadMBps"_s, diskRead },
+        { u"uploadMBps"_s, upMBps },
+        { u"downloadMBps"_s, downMBps },
+        { u"uploadServerCpuSecondsPerGiB"_s, median(upCpu) },
+        { u"downloadServerCpuSecondsPerGiB"_s, median(downCpu) },
+    };
+    if (pairs <= 0 || paces.isEmpty()) { // --pairs 0: the transfers only
+        ctx.results[u"files"_s] = results;
+        return;
+    }
 
     WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
     load.setTls(ctx.server.tls);
@@ -395,15 +419,9 @@ void filesScenario(Context &ctx, qint64 megabytes, int members, double rate, dou
                     uploadsDone, static_cast<long long>(megabytes), median(uploadMBps),
                     median(changes), pairs);
     }
-    ctx.results[u"files"_s] = QJsonObject {
-        { u"megabytes"_s, megabytes },
-        { u"diskWriteMBps"_s, diskWrite },
-        { u"diskReadMBps"_s, diskRead },
-        { u"uploadMBps"_s, upMBps },
-        { u"downloadMBps"_s, downMBps },
-        { u"fanoutAlone"_s, aloneRows },
-        { u"fanoutBesideUpload"_s, beside },
-    };
+    results.insert(u"fanoutAlone"_s, aloneRows);
+    results.insert(u"fanoutBesideUpload"_s, beside);
+    ctx.results[u"files"_s] = results;
 }
 
 void ingest(Context &ctx, int senders, double seconds)
@@ -926,6 +944,10 @@ int main(int argc, char *argv[])
                           opt.number(u"rate"_s, 5000), secs, opt.list(u"paces"_s, u"118,0"_s),
                           opt.integer(u"pairs"_s, 3));
     }
+    // Before the data directory goes (it is removed when `data` goes out of scope): a server
+    // still running would keep files open and write new ones, and the directory would stay
+    // behind, gigabytes of it after "files".
+    ctx.server.stop();
     if (opt.json)
         std::printf("%s\n", QJsonDocument(ctx.results).toJson(QJsonDocument::Indented).constData());
     if (ctx.failed) {

@@ -49,6 +49,20 @@ bool sendAll(Connection &c, const char *data, size_t n)
     return true;
 }
 
+// The CPU time (user + system) process `pid` has used so far, in seconds.
+double cpuSeconds(qint64 pid)
+{
+    QFile f(u"/proc/%1/stat"_s.arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray stat = f.readAll();
+    // After the command's ")": state is field 3, utime 14, stime 15.
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return 0;
+    return (fields[11].toDouble() + fields[12].toDouble()) / double(sysconf(_SC_CLK_TCK));
+}
+
 ssize_t recvSome(Connection &c, char *buf, size_t n)
 {
     return c.ssl ? SSL_read(c.ssl, buf, int(n)) : ::recv(c.fd, buf, n, 0);
@@ -109,6 +123,7 @@ Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const
           "Content-Length: "
         + QByteArray::number(bytes) + "\r\n\r\n";
     auto block = pattern();
+    const double cpu = cpuSeconds(s.pid);
     QElapsedTimer t;
     t.start();
     bool ok = sendAll(c, head.constData(), size_t(head.size()));
@@ -129,6 +144,7 @@ Transfer upload(const Server &s, const User &u, qint64 room, qint64 bytes, const
     for (ssize_t n; ok && (n = recvSome(c, buf, sizeof buf)) > 0;)
         answer.append(buf, int(n)); // the server closes after its answer
     r.seconds = t.nsecsElapsed() / 1e9;
+    r.serverCpuSeconds = cpuSeconds(s.pid) - cpu;
     if (!answer.startsWith("HTTP/1.1 201")) {
         r.error = u"upload: "_s + QString::fromUtf8(answer.left(300));
         return r;
@@ -161,6 +177,7 @@ Transfer download(const Server &s, const User &u, const QString &fileId, qint64 
         + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + u.token.toLatin1()
         + "\r\n\r\n";
     std::vector<char> buf(static_cast<size_t>(kBlock));
+    const double cpu = cpuSeconds(s.pid);
     QElapsedTimer t;
     t.start();
     if (!sendAll(c, req.constData(), size_t(req.size())))
@@ -179,6 +196,7 @@ Transfer download(const Server &s, const User &u, const QString &fileId, qint64 
         got += n;
     }
     r.seconds = t.nsecsElapsed() / 1e9;
+    r.serverCpuSeconds = cpuSeconds(s.pid) - cpu;
     r.ok = head.startsWith("HTTP/1.1 200") && got == bytes;
     if (!r.ok)
         r.error = u"download: got %1 of %2 bytes, %3"_s.arg(got).arg(bytes).arg(

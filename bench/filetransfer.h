@@ -21,6 +21,7 @@ struct Transfer
 {
     bool ok = false;
     double seconds = 0;
+    double serverCpuSeconds = 0; // the server's CPU time (all threads) meanwhile
     QString fileId;
     QString sha256;
     QString error;

@@ -2,6 +2,7 @@
 
 #include "connectionguard.h"
 #include "framesocket.h"
+#include "chunkpipe.h"
 #include "database.h"
 #include "metrics.h"
 #include "uploadgovernor.h"
@@ -16,13 +17,14 @@
 #include <QThread>
 #include <QTimer>
 
-#include <openssl/evp.h>
+#include <cstring>
 
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,41 +58,14 @@ QByteArray jsonError(int status, const QByteArray &code, const QString &message)
                         QJsonDocument(body).toJson(QJsonDocument::Compact));
 }
 
-// An upload's SHA-256 over its first `offset` bytes.
-struct TransferWorker::Hash
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    qint64 offset = 0;
-    bool ok = false;
-    Hash() { ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1; }
-    ~Hash() { EVP_MD_CTX_free(ctx); }
-    Q_DISABLE_COPY_MOVE(Hash)
-    void update(const char *data, qint64 n)
-    {
-        ok = ok && EVP_DigestUpdate(ctx, data, size_t(n)) == 1;
-        offset += n;
-    }
-    QString finalHex()
-    {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        if (!ok || EVP_DigestFinal_ex(ctx, md, &len) != 1)
-            return {};
-        ok = false; // a finished context takes no more
-        return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(md), len).toHex());
-    }
-};
-
 struct TransferWorker::Upload
 {
     quint64 id = 0;
     QPointer<QTcpSocket> socket;
     Receive spec;
-    int fd = -1;
-    qint64 received = 0; // of spec.length
-    qint64 writeStarted = -1; // file offsets: writeback asked for up to here (-1: not yet)
-    qint64 writeDone = 0; // ... and waited for up to here
-    std::shared_ptr<Hash> hash;
+    std::shared_ptr<PartFile> part; // written by the pipe's writer
+    qint64 received = 0; // of spec.length: read and handed to the pipe
+    std::shared_ptr<Sha256> hash;
     QTimer *idle = nullptr;
     QTimer *wake = nullptr; // reads again when the governor has bytes to give
     bool finishing = false; // the last byte is in: FileService answers
@@ -103,6 +78,7 @@ struct TransferWorker::Download
     int fd = -1;
     qint64 offset = 0;
     qint64 remaining = 0;
+    bool zeroCopy = false; // plaintext: the kernel sends from the page cache (sendfile)
     QTimer *idle = nullptr;
 };
 
@@ -129,6 +105,7 @@ void TransferWorker::start()
 {
     if (m_thread)
         return;
+    m_pipe = std::make_unique<ChunkPipe>(kUploadChunk + ChunkPipe::kAlign);
     m_thread = new QThread;
     m_thread->setObjectName(u"confab-files"_s);
     moveToThread(m_thread);
@@ -165,6 +142,7 @@ void TransferWorker::stop()
     m_thread->wait();
     delete m_thread;
     m_thread = nullptr;
+    m_pipe.reset();
 }
 
 void TransferWorker::adopt(QTcpSocket *socket)
@@ -226,14 +204,14 @@ void TransferWorker::forget(const QString &uploadId)
     QMetaObject::invokeMethod(this, [this, uploadId] { m_hashes.remove(uploadId); });
 }
 
-TransferWorker::Hash *TransferWorker::hashFor(const QString &uploadId, const QString &path,
-                                              qint64 offset)
+Sha256 *TransferWorker::hashFor(const QString &uploadId, const QString &path, qint64 offset)
 {
+    m_pipe->wait(); // (a kept state is the pipe's until then)
     if (auto it = m_hashes.find(uploadId); it != m_hashes.end() && (*it)->ok
         && (*it)->offset == offset)
         return it->get();
     // None kept (a restart), or it does not match: rebuilt from the bytes on disk.
-    auto hash = std::make_shared<Hash>();
+    auto hash = std::make_shared<Sha256>();
     QFile part(path);
     if (offset > 0) {
         if (!part.open(QIODevice::ReadOnly))
@@ -265,7 +243,7 @@ void TransferWorker::doReceive(QTcpSocket *socket, const Receive &r)
             Qt::UniqueConnection);
     // Bounded reads: Qt's buffer (and with TLS the decrypted one) hold at most this much; the
     // rest waits in the kernel, and TCP slows the sender down.
-    socket->setReadBufferSize(4 * kBufferBytes);
+    socket->setReadBufferSize(kUploadChunk);
     if (auto *fs = qobject_cast<FrameSocket *>(socket)) {
         // With TLS every arrival is decrypted at once (no limit of its own: Qt's bounded buffer
         // is the limit, and this reads all that is decrypted). Ciphertext must never wait in
@@ -274,20 +252,26 @@ void TransferWorker::doReceive(QTcpSocket *socket, const Receive &r)
         fs->setTlsFailureHandler({});
     }
 
-    Hash *hash = hashFor(r.uploadId, r.partPath, r.offset);
-    u->fd = ::open(QFile::encodeName(r.partPath).constData(), O_WRONLY | O_CREAT | O_CLOEXEC,
-                   0640);
-    if (!hash || u->fd < 0 || ::ftruncate(u->fd, r.offset) != 0
-        || ::lseek(u->fd, r.offset, SEEK_SET) != r.offset) {
+    Sha256 *hash = hashFor(r.uploadId, r.partPath, r.offset);
+    u->part = std::make_shared<PartFile>();
+    PartFile &part = *u->part;
+    part.fd = ::open(QFile::encodeName(r.partPath).constData(), O_WRONLY | O_CREAT | O_CLOEXEC,
+                     0640);
+    if (!hash || part.fd < 0 || ::ftruncate(part.fd, r.offset) != 0) {
         qCWarning(lcTransfer).noquote() << "cannot open the upload" << r.partPath;
         return failUpload(u, 500, "internal_error", u"the upload cannot be written"_s);
     }
+    part.end = part.writeStarted = part.writeDone = r.offset;
     u->hash = m_hashes.value(r.uploadId);
+    // The same file for direct I/O (ChunkPipe::writeOut); where the file system has none
+    // (tmpfs), every byte goes through the page cache.
+    part.directFd = ::open(QFile::encodeName(r.partPath).constData(),
+                           O_WRONLY | O_DIRECT | O_CLOEXEC);
     // The blocks for the whole upload, at once (the size stays what was written): the file
-    // system allocates once instead of at every writeback, so the database's journal commits
-    // do not carry this file's allocations along (ext4, data=ordered).
+    // system allocates once instead of at every write, so the database's journal commits do
+    // not carry this file's allocations along (ext4, data=ordered).
     if (r.size > r.offset)
-        (void)::fallocate(u->fd, FALLOC_FL_KEEP_SIZE, r.offset, r.size - r.offset);
+        (void)::fallocate(part.fd, FALLOC_FL_KEEP_SIZE, r.offset, r.size - r.offset);
 
     u->idle = new QTimer(this);
     u->idle->setSingleShot(true);
@@ -317,62 +301,65 @@ void TransferWorker::readMore(Upload *u)
         return;
     QTcpSocket *socket = u->socket;
     auto *fs = qobject_cast<FrameSocket *>(socket);
-    m_buffer.resize(kBufferBytes);
     qint64 got = 0;
-    for (;;) {
-        const qint64 want = qMin(kBufferBytes, u->spec.length - u->received);
-        if (want <= 0)
+    bool more = true;
+    while (more) {
+        if (u->part->error.load(std::memory_order_acquire))
+            return failWrites(u);
+        // One chunk: as much as the socket has, up to kUploadChunk. In the buffer the bytes sit
+        // where they sit in the file relative to a block boundary, so that the whole blocks
+        // among them go to the disk by direct I/O straight from it; written and hashed on the
+        // pipe's threads while the next chunk is read (chunkpipe.h).
+        const qint64 pos = u->spec.offset + u->received;
+        const qint64 left = u->spec.length - u->received;
+        if (left <= 0)
             break;
-        if (fs)
-            fs->takeArrived(); // decrypts whatever waits in Qt's buffer (and lets Qt read on)
-        // While chat commits, the disk is shared (uploadgovernor.h): what is not taken now
-        // stays in the socket, and TCP holds the sender back.
-        const qint64 allowed = m_governor.take(m_clock.nsecsElapsed(), want);
-        if (allowed == 0) {
-            if (!u->wake) {
-                u->wake = new QTimer(this);
-                u->wake->setSingleShot(true);
-                u->wake->setTimerType(Qt::PreciseTimer);
-                connect(u->wake, &QTimer::timeout, this, [this, id = u->id] {
-                    if (Upload *up = m_uploads.value(id))
-                        readMore(up);
-                });
+        const ChunkPipe::Slot slot = m_pipe->take();
+        char *start = slot.data + pos % ChunkPipe::kAlign;
+        qint64 have = 0;
+        const qint64 room = qMin(kUploadChunk, left);
+        while (have < room) {
+            if (fs)
+                fs->takeArrived(); // decrypts whatever waits in Qt's buffer (and lets Qt read on)
+            // While chat commits, the disk is shared (uploadgovernor.h): what is not taken now
+            // stays in the socket, and TCP holds the sender back.
+            const qint64 allowed = m_governor.take(m_clock.nsecsElapsed(), room - have);
+            if (allowed == 0) {
+                if (!u->wake) {
+                    u->wake = new QTimer(this);
+                    u->wake->setSingleShot(true);
+                    u->wake->setTimerType(Qt::PreciseTimer);
+                    connect(u->wake, &QTimer::timeout, this, [this, id = u->id] {
+                        if (Upload *up = m_uploads.value(id))
+                            readMore(up);
+                    });
+                }
+                u->wake->start(int(qMax<qint64>(1, m_governor.waitNs() / 1'000'000)));
+                more = false;
+                break;
             }
-            u->wake->start(int(qMax<qint64>(1, m_governor.waitNs() / 1'000'000)));
+            const qint64 n = socket->read(start + have, allowed);
+            if (n < allowed)
+                m_governor.giveBack(allowed - qMax<qint64>(0, n));
+            if (n <= 0) {
+                more = false; // (readyRead or the wake timer calls again)
+                break;
+            }
+            have += n;
+        }
+        if (have == 0) {
+            m_pipe->giveBack(slot);
             break;
         }
-        const qint64 n = socket->read(m_buffer.data(), allowed);
-        if (n < allowed)
-            m_governor.giveBack(allowed - qMax<qint64>(0, n));
-        if (n <= 0)
-            break;
-        const char *p = m_buffer.constData();
-        qint64 left = n;
-        while (left > 0) {
-            const ssize_t w = ::write(u->fd, p, size_t(left));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                const bool full = errno == ENOSPC || errno == EDQUOT;
-                // What this chunk wrote is cut off again: the part file and its hash agree.
-                if (::ftruncate(u->fd, u->spec.offset + u->received) != 0)
-                    qCWarning(lcTransfer) << "cannot cut back" << u->spec.partPath;
-                m_hashes.remove(u->spec.uploadId);
-                return full ? failUpload(u, 507, "quota_exceeded", u"the server's disk is full"_s)
-                            : failUpload(u, 500, "internal_error", u"the upload cannot be written"_s);
-            }
-            p += w;
-            left -= w;
-        }
-        u->hash->update(m_buffer.constData(), n);
-        u->received += n;
-        got += n;
-        paceWriteback(u);
+        // All that arrived goes to the disk now (a client resumes from what the server has).
+        m_pipe->submit(slot, start, have, u->hash, u->part, pos);
+        u->received += have;
+        got += have;
         const CommitClock &commits = commitClock();
         const quint64 count = commits.commits.load(std::memory_order_acquire);
         const qint64 before = m_governor.rate();
         m_governor.observe(m_clock.nsecsElapsed(), count,
-                           commits.nanos.load(std::memory_order_relaxed), n);
+                           commits.nanos.load(std::memory_order_relaxed), have);
         if (m_governor.rate() != before) {
             qCDebug(lcTransfer) << "upload rate" << m_governor.rate() << "bytes/s, commits take"
                                 << m_governor.baselineNs() << "ns at best";
@@ -388,6 +375,10 @@ void TransferWorker::readMore(Upload *u)
     }
     if (u->received < u->spec.length)
         return;
+    // Every byte of the request is read: written too before anything is answered.
+    m_pipe->wait();
+    if (u->part->error.load(std::memory_order_acquire))
+        return failWrites(u);
 
     const qint64 offset = u->spec.offset + u->received;
     if (offset < u->spec.size) {
@@ -402,10 +393,9 @@ void TransferWorker::readMore(Upload *u)
     // The last byte: on disk for good before anyone is told the file exists.
     u->finishing = true;
     u->idle->stop();
-    if (::fdatasync(u->fd) != 0)
+    if (::fdatasync(u->part->fd) != 0)
         return failUpload(u, 500, "internal_error", u"the upload cannot be synced"_s);
-    ::close(u->fd);
-    u->fd = -1;
+    u->part.reset(); // (closed)
     const QString sha = u->hash->finalHex();
     m_hashes.remove(u->spec.uploadId);
     u->hash.reset();
@@ -415,34 +405,20 @@ void TransferWorker::readMore(Upload *u)
     emit completed(u->id, u->spec.uploadId, sha);
 }
 
-void TransferWorker::paceWriteback(Upload *u)
+void TransferWorker::failWrites(Upload *u)
 {
-    // A long upload must not leave gigabytes of dirty pages for the kernel to write in bursts:
-    // on ext4 (data=ordered) the database's next fsync (every message commit) would wait for
-    // them, and chat would stall behind a file. So writeback starts for each MiB as soon as it
-    // is written, and the upload waits for what it wrote more than kWritebackWindow ago: at most
-    // that much of it is ever dirty (docs/benchmarks.md, "Files").
-    const qint64 at = u->spec.offset + u->received;
-    // Messages first: while the database commits (its fsync), this file's writeback waits
-    // (at most kYieldLimit per step, so a server that commits all the time still uploads).
-    QElapsedTimer yielded;
-    yielded.start();
-    while (commitsInProgress().load(std::memory_order_relaxed) > 0
-           && yielded.elapsed() < kYieldLimit.count())
-        ::usleep(200);
-    if (u->writeStarted < 0)
-        u->writeStarted = u->writeDone = u->spec.offset;
-    if (at - u->writeStarted >= kWritebackStep) {
-        ::sync_file_range(u->fd, u->writeStarted, at - u->writeStarted, SYNC_FILE_RANGE_WRITE);
-        u->writeStarted = at;
-    }
-    if (u->writeStarted - u->writeDone > kWritebackWindow) {
-        const qint64 upTo = u->writeStarted - kWritebackWindow;
-        ::sync_file_range(u->fd, u->writeDone, upTo - u->writeDone,
-                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
-                              | SYNC_FILE_RANGE_WAIT_AFTER);
-        u->writeDone = upTo;
-    }
+    // A write failed (the pipe cut the file back to where its chunk began, and wrote nothing
+    // after): the hash has seen bytes the file does not hold, so it goes (rebuilt from the
+    // file when the client resumes).
+    m_pipe->wait();
+    const int error = u->part->error.load(std::memory_order_acquire);
+    m_hashes.remove(u->spec.uploadId);
+    u->hash.reset();
+    qCWarning(lcTransfer).noquote() << "cannot write the upload" << u->spec.partPath
+                                    << qt_error_string(error);
+    if (error == ENOSPC || error == EDQUOT)
+        return failUpload(u, 507, "quota_exceeded", u"the server's disk is full"_s);
+    failUpload(u, 500, "internal_error", u"the upload cannot be written"_s);
 }
 
 void TransferWorker::failUpload(Upload *u, int status, const QByteArray &code,
@@ -460,8 +436,15 @@ void TransferWorker::failUpload(Upload *u, int status, const QByteArray &code,
 void TransferWorker::endUpload(Upload *u, bool interrupted)
 {
     m_uploads.remove(u->id);
-    if (u->fd >= 0)
-        ::close(u->fd);
+    qint64 offset = u->spec.offset + u->received;
+    if (u->part) {
+        // What was read is on disk before anyone hears where the upload stands.
+        m_pipe->wait();
+        offset = u->part->end.load(std::memory_order_acquire);
+        if (u->part->error.load(std::memory_order_acquire))
+            m_hashes.remove(u->spec.uploadId);
+        u->part.reset();
+    }
     if (u->idle)
         u->idle->deleteLater();
     if (u->wake)
@@ -473,7 +456,7 @@ void TransferWorker::endUpload(Upload *u, bool interrupted)
         u->socket->deleteLater();
     }
     if (interrupted && !u->finishing)
-        emit this->interrupted(u->id, u->spec.uploadId, u->spec.offset + u->received);
+        emit this->interrupted(u->id, u->spec.uploadId, offset);
     delete u;
 }
 
@@ -488,8 +471,10 @@ void TransferWorker::doSend(QTcpSocket *socket, const QByteArray &head, const QS
     m_downloads.insert(d->id, d);
     connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater,
             Qt::UniqueConnection);
-    if (auto *fs = qobject_cast<FrameSocket *>(socket))
+    auto *fs = qobject_cast<FrameSocket *>(socket);
+    if (fs)
         fs->setTlsFailureHandler({});
+    d->zeroCopy = !fs || !fs->isTls();
     // Nothing is read from here on: a download is the connection's last request.
     connect(socket, &QIODevice::readyRead, socket, [socket] { socket->skip(socket->bytesAvailable()); });
     if (length > 0) {
@@ -519,7 +504,7 @@ void TransferWorker::doSend(QTcpSocket *socket, const QByteArray &head, const QS
         if (Download *dl = m_downloads.value(id))
             endDownload(dl);
     });
-    socket->write(head);
+    socket->write(head); // (sendfile starts when Qt has sent it: bytesWritten)
     pump(d);
 }
 
@@ -531,6 +516,41 @@ void TransferWorker::pump(Download *d)
     m_buffer.resize(kBufferBytes);
     qint64 sent = 0;
     while (d->remaining > 0 && socket->bytesToWrite() < kSendWindow) {
+        if (d->zeroCopy) {
+            // Plaintext: straight from the page cache into the socket, no copy of ours (and
+            // none through Qt's buffer), as long as Qt holds nothing that must go first.
+            if (socket->bytesToWrite() > 0)
+                break; // (bytesWritten calls again when Qt's buffer is out)
+            off_t at = d->offset;
+            const ssize_t n = ::sendfile(int(socket->socketDescriptor()), d->fd, &at,
+                                         size_t(qMin(d->remaining, kSendfileBytes)));
+            if (n > 0) {
+                d->offset += n;
+                d->remaining -= n;
+                sent += n;
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                // The blob shrank or vanished, or the peer is gone: the length promised cannot
+                // be kept (the connection is cut).
+                if (sent && m_metrics)
+                    m_metrics->inc(u"confab_file_bytes_total"_s, { u"download"_s }, double(sent));
+                return endDownload(d);
+            }
+            // The socket is full. One small chunk through Qt, whose write notifier then says
+            // when there is room again (bytesWritten), and sendfile goes on.
+            const ssize_t w = ::pread(d->fd, m_buffer.data(),
+                                      size_t(qMin(d->remaining, kWakeBytes)), d->offset);
+            if (w <= 0)
+                return endDownload(d);
+            socket->write(m_buffer.constData(), w);
+            d->offset += w;
+            d->remaining -= w;
+            sent += w;
+            break;
+        }
         const ssize_t n
             = ::pread(d->fd, m_buffer.data(), size_t(qMin(d->remaining, kBufferBytes)), d->offset);
         if (n < 0 && errno == EINTR)
@@ -548,9 +568,11 @@ void TransferWorker::pump(Download *d)
     if (sent && m_metrics)
         m_metrics->inc(u"confab_file_bytes_total"_s, { u"download"_s }, double(sent));
     if (d->remaining == 0) {
-        socket->disconnectFromHost(); // after the last byte is written
         d->socket = nullptr;
         endDownload(d);
+        // After the last byte is written; with nothing left in Qt's buffer (sendfile) that is
+        // now, and `disconnected` comes before this returns (it finds no download).
+        socket->disconnectFromHost();
     }
 }
 

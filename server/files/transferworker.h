@@ -1,16 +1,17 @@
 // TransferWorker: moves file bytes between sockets and the disk on a thread of its own, so that
 // a 1 GB upload never holds the event loop the hub and every REST call run on.
 //
-//  - receive(): an upload's PATCH body streams from the socket to its part file through one
-//    fixed buffer (the socket's read buffer is bounded, so TCP pushes back on a fast sender):
-//    memory does not grow with the file. Every byte written is hashed (SHA-256, OpenSSL) as it
-//    goes; the hash state of an upload is kept between its requests, and rebuilt from the part
-//    file when it is missing (after a restart) or does not match the offset.
-//  - send(): a download streams from the blob to the socket, at most kSendWindow bytes waiting
-//    in the socket at a time.
-//  - Dirty pages are bounded (paceWriteback): a long upload does not make the database's
-//    fsyncs (and so every message) wait behind its writeback. While chat commits, uploads
-//    write only as fast as the commits stay fast (UploadGovernor).
+//  - receive(): an upload's PATCH body streams from the socket to its part file through a
+//    few fixed buffers (the socket's read buffer is bounded, so TCP pushes back on a fast
+//    sender): memory does not grow with the file. This thread reads; ChunkPipe's threads write
+//    each chunk (whole blocks by direct I/O) and hash it (SHA-256, OpenSSL) meanwhile. The hash
+//    state of an upload is kept between its requests, and rebuilt from the part file when it
+//    is missing (after a restart) or does not match the offset.
+//  - send(): a download streams from the blob to the socket: without TLS by sendfile() (no
+//    copy in user space), with TLS through Qt's buffer, at most kSendWindow bytes waiting in it.
+//  - Uploads leave next to no dirty pages (direct I/O; without it, writeback is paced): a long
+//    upload does not make the database's fsyncs (and so every message) wait behind it. While
+//    chat commits, uploads are read only as fast as the commits stay fast (UploadGovernor).
 //  - A transfer quiet for kIdleTimeout is cut. Every connection handled here is the last of its
 //    socket (the answer says "Connection: close").
 //
@@ -34,18 +35,20 @@ class QThread;
 
 namespace confab::server {
 
+class ChunkPipe;
 class Metrics;
+struct Sha256;
 
 class TransferWorker : public QObject
 {
     Q_OBJECT
 public:
     static constexpr qint64 kBufferBytes = 256 * 1024;
+    static constexpr qint64 kUploadChunk = 1024 * 1024; // read, written and hashed at a time
     static constexpr qint64 kSendWindow = 1024 * 1024;
+    static constexpr qint64 kSendfileBytes = 4 * 1024 * 1024; // per sendfile() (plaintext)
+    static constexpr qint64 kWakeBytes = 16 * 1024; // through Qt when the socket is full
     static constexpr std::chrono::seconds kIdleTimeout { 30 };
-    static constexpr qint64 kWritebackStep = 128 * 1024; // writeback starts per 128 KiB written
-    static constexpr qint64 kWritebackWindow = 1024 * 1024; // at most this much dirty
-    static constexpr std::chrono::milliseconds kYieldLimit { 20 }; // per step, to commits
 
     struct Receive
     {
@@ -92,24 +95,24 @@ signals:
     void progressed(quint64 transfer, const QString &uploadId, qint64 offset);
 
 private:
-    struct Hash;
     struct Upload;
     struct Download;
     void doReceive(QTcpSocket *socket, const Receive &r);
     void readMore(Upload *u);
-    void paceWriteback(Upload *u);
+    void failWrites(Upload *u);
     void endUpload(Upload *u, bool interrupted);
     void failUpload(Upload *u, int status, const QByteArray &code, const QString &message);
     void doSend(QTcpSocket *socket, const QByteArray &head, const QString &path, qint64 offset,
                 qint64 length);
     void pump(Download *d);
     void endDownload(Download *d);
-    Hash *hashFor(const QString &uploadId, const QString &path, qint64 offset);
+    Sha256 *hashFor(const QString &uploadId, const QString &path, qint64 offset);
 
     Metrics *m_metrics;
     QThread *m_thread = nullptr;
     quint64 m_nextTransfer = 1;
-    QHash<QString, std::shared_ptr<Hash>> m_hashes; // by upload id
+    QHash<QString, std::shared_ptr<Sha256>> m_hashes; // by upload id
+    std::unique_ptr<ChunkPipe> m_pipe; // (while started)
     QHash<quint64, Upload *> m_uploads; // by transfer
     QHash<quint64, Download *> m_downloads;
     QByteArray m_buffer;
