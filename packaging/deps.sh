@@ -28,6 +28,8 @@ packages=(
   libsodium-dev zlib1g-dev
   libssl-dev                 # OpenSSL 3: the server's TLS
   libhiredis-dev
+  # the multi-node mode's engines, started privately by its tests (tests/services.h)
+  postgresql redis-server haproxy
   liburing-dev               # io_uring: the server's batched socket writes
   libsystemd-dev             # sd_notify (Type=notify) and structured journal records
   # packages (make package) and their checks
