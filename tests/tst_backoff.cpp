@@ -1,10 +1,10 @@
 // Backoff: cenkalti ExponentialBackOff semantics with Confab's parameters, on an injected clock
 // and a fixed random source.
-#include "backoff.h"
+#include "resilience/backoff.h"
 
 #include <QTest>
 
-using namespace confab::client;
+using namespace confab;
 using namespace std::chrono_literals;
 
 class tst_Backoff : public QObject

@@ -1,14 +1,14 @@
 // CircuitBreaker: every gobreaker transition, on an injected clock.
-#include "circuitbreaker.h"
+#include "resilience/circuitbreaker.h"
 
 #include <QSignalSpy>
 #include <QTest>
 
-using namespace confab::client;
+using namespace confab;
 using State = CircuitBreaker::State;
 using Rejection = CircuitBreaker::Rejection;
 
-Q_DECLARE_METATYPE(confab::client::CircuitBreaker::State)
+Q_DECLARE_METATYPE(confab::CircuitBreaker::State)
 
 class tst_CircuitBreaker : public QObject
 {

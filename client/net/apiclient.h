@@ -11,8 +11,8 @@
 //  - each request carries a fresh W3C traceparent.
 #pragma once
 
-#include "backoff.h"
-#include "circuitbreaker.h"
+#include "resilience/backoff.h"
+#include "resilience/circuitbreaker.h"
 #include "requests.h"
 #include "servertrust.h"
 

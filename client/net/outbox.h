@@ -11,7 +11,7 @@
 //    a lost ack harmless: it answers "duplicate").
 #pragma once
 
-#include "backoff.h"
+#include "resilience/backoff.h"
 #include "requests.h"
 
 #include <QObject>

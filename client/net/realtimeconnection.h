@@ -13,7 +13,7 @@
 //  - send(): a `send` frame answered by its ack (or error); the outbox's transport when online.
 #pragma once
 
-#include "backoff.h"
+#include "resilience/backoff.h"
 #include "frames.h"
 #include "roomsequencer.h"
 

@@ -6,7 +6,7 @@
 
 #include "sseparser.h"
 
-#include "backoff.h"
+#include "resilience/backoff.h"
 #include "frames.h"
 
 #include <QNetworkAccessManager>

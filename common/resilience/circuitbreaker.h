@@ -18,7 +18,7 @@
 #include <chrono>
 #include <functional>
 
-namespace confab::client {
+namespace confab {
 
 class CircuitBreaker : public QObject
 {
@@ -72,8 +72,8 @@ public:
     static QString stateName(State s);
 
 signals:
-    void stateChanged(confab::client::CircuitBreaker::State from,
-                      confab::client::CircuitBreaker::State to);
+    void stateChanged(confab::CircuitBreaker::State from,
+                      confab::CircuitBreaker::State to);
 
 private:
     State currentState(qint64 now);
@@ -90,4 +90,4 @@ private:
     qint64 m_expiry = 0; // 0: none
 };
 
-} // namespace confab::client
+} // namespace confab

@@ -1,10 +1,10 @@
-// The default clock of the client's timing classes: monotonic milliseconds, never 0 (0 means
+// The default clock of the breaker and the backoff: monotonic milliseconds, never 0 (0 means
 // "no expiry" to CircuitBreaker). Tests inject their own.
 #pragma once
 
 #include <QElapsedTimer>
 
-namespace confab::client {
+namespace confab {
 
 inline qint64 monotonicMs()
 {
@@ -16,4 +16,4 @@ inline qint64 monotonicMs()
     return timer.elapsed() + 1;
 }
 
-} // namespace confab::client
+} // namespace confab

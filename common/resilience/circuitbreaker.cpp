@@ -1,10 +1,10 @@
-#include "circuitbreaker.h"
+#include "resilience/circuitbreaker.h"
 
-#include "monotonicclock.h"
+#include "resilience/monotonicclock.h"
 
 using namespace Qt::StringLiterals;
 
-namespace confab::client {
+namespace confab {
 
 CircuitBreaker::CircuitBreaker(Settings settings, Clock clock, QObject *parent)
     : QObject(parent)
@@ -129,4 +129,4 @@ void CircuitBreaker::newGeneration(qint64 now)
     }
 }
 
-} // namespace confab::client
+} // namespace confab

@@ -1,10 +1,10 @@
-#include "backoff.h"
+#include "resilience/backoff.h"
 
-#include "monotonicclock.h"
+#include "resilience/monotonicclock.h"
 
 #include <cmath>
 
-namespace confab::client {
+namespace confab {
 
 Backoff::Backoff()
     : Backoff(Settings {})
@@ -72,4 +72,4 @@ bool isRetryableStatus(int status)
     return status == 0 || status == 408 || status == 429 || status >= 500;
 }
 
-} // namespace confab::client
+} // namespace confab

@@ -15,7 +15,7 @@
 #include <functional>
 #include <optional>
 
-namespace confab::client {
+namespace confab {
 
 class Backoff
 {
@@ -61,4 +61,4 @@ private:
 // are worth retrying; every other 4xx is permanent.
 bool isRetryableStatus(int status);
 
-} // namespace confab::client
+} // namespace confab
