@@ -255,13 +255,13 @@ void TransferWorker::doReceive(QTcpSocket *socket, const Receive &r)
     Sha256 *hash = hashFor(r.uploadId, r.partPath, r.offset);
     u->part = std::make_shared<PartFile>();
     PartFile &part = *u->part;
+    part.end = part.writeStarted = part.writeDone = r.offset; // (also if what follows fails)
     part.fd = ::open(QFile::encodeName(r.partPath).constData(), O_WRONLY | O_CREAT | O_CLOEXEC,
                      0640);
     if (!hash || part.fd < 0 || ::ftruncate(part.fd, r.offset) != 0) {
         qCWarning(lcTransfer).noquote() << "cannot open the upload" << r.partPath;
         return failUpload(u, 500, "internal_error", u"the upload cannot be written"_s);
     }
-    part.end = part.writeStarted = part.writeDone = r.offset;
     u->hash = m_hashes.value(r.uploadId);
     // The same file for direct I/O (ChunkPipe::writeOut); where the file system has none
     // (tmpfs), every byte goes through the page cache.
