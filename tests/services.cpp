@@ -9,6 +9,8 @@
 #include <QThread>
 #include <QVersionNumber>
 
+#include <functional>
+
 #include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
@@ -57,6 +59,45 @@ bool accepts(quint16 port)
     QTcpSocket probe;
     probe.connectToHost(QHostAddress::LocalHost, port);
     return probe.waitForConnected(200);
+}
+
+// Starts `p` and waits until it listens on `port`; false with `error` (and `log()`) if it
+// does not start, exits, or does not listen within 10 s.
+bool startListening(QProcess &p, quint16 port, const QString &name,
+                    const std::function<QString()> &log, QString *error)
+{
+    p.start();
+    if (!p.waitForStarted(10000)) {
+        *error = u"%1 did not start: %2"_s.arg(name, p.errorString());
+        return false;
+    }
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 10000) {
+        if (p.state() != QProcess::Running) {
+            *error = u"%1 exited: %2"_s.arg(name, log().right(2000));
+            return false;
+        }
+        if (accepts(port))
+            return true;
+        p.waitForFinished(20); // (and notices when it exits)
+    }
+    *error = u"%1 did not listen within 10 s: %2"_s.arg(name, log().right(2000));
+    return false;
+}
+
+// SIGTERM and a wait (SIGKILL after 10 s), or SIGKILL at once.
+void end(QProcess *p, bool crash)
+{
+    if (!p || p->state() == QProcess::NotRunning)
+        return;
+    if (!crash) {
+        p->terminate();
+        if (p->waitForFinished(10000))
+            return;
+    }
+    p->kill();
+    p->waitForFinished(5000);
 }
 
 } // namespace
@@ -280,43 +321,17 @@ bool RedisServer::start(QString *error)
                               u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s, u"--dir"_s,
                               m_dir.path(), u"--logfile"_s, m_dir.path() + u"/redis.log"_s,
                               u"--daemonize"_s, u"no"_s });
-    m_process->start();
-    if (!m_process->waitForStarted(10000)) {
-        *error = u"redis-server did not start: %1"_s.arg(m_process->errorString());
-        return false;
-    }
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < 10000) {
-        if (m_process->state() != QProcess::Running) {
-            *error = u"redis-server exited: %1"_s.arg(log().right(2000));
-            return false;
-        }
-        if (accepts(m_port))
-            return true;
-        m_process->waitForFinished(20); // (and notices when it exits)
-    }
-    *error = u"redis-server did not listen within 10 s: %1"_s.arg(log().right(2000));
-    return false;
+    return startListening(*m_process, m_port, u"redis-server"_s, [this] { return log(); }, error);
 }
 
 void RedisServer::stop()
 {
-    if (!m_process || m_process->state() == QProcess::NotRunning)
-        return;
-    m_process->terminate();
-    if (!m_process->waitForFinished(10000)) {
-        m_process->kill();
-        m_process->waitForFinished(5000);
-    }
+    end(m_process.get(), false);
 }
 
 void RedisServer::kill()
 {
-    if (!m_process || m_process->state() == QProcess::NotRunning)
-        return;
-    m_process->kill();
-    m_process->waitForFinished(5000);
+    end(m_process.get(), true);
 }
 
 bool RedisServer::running() const
@@ -384,35 +399,12 @@ bool HaproxyServer::start(const QList<quint16> &nodes, QString *error)
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     m_process->setProgram(binary());
     m_process->setArguments({ u"-db"_s, u"-f"_s, f.fileName() }); // (-db: in the foreground)
-    m_process->start();
-    if (!m_process->waitForStarted(10000)) {
-        *error = u"haproxy did not start: %1"_s.arg(m_process->errorString());
-        return false;
-    }
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < 10000) {
-        if (m_process->state() != QProcess::Running) {
-            *error = u"haproxy exited: %1"_s.arg(log());
-            return false;
-        }
-        if (accepts(m_port))
-            return true;
-        m_process->waitForFinished(20); // (and notices when it exits)
-    }
-    *error = u"haproxy did not listen within 10 s: %1"_s.arg(log());
-    return false;
+    return startListening(*m_process, m_port, u"haproxy"_s, [this] { return log(); }, error);
 }
 
 void HaproxyServer::stop()
 {
-    if (!m_process || m_process->state() == QProcess::NotRunning)
-        return;
-    m_process->terminate();
-    if (!m_process->waitForFinished(10000)) {
-        m_process->kill();
-        m_process->waitForFinished(5000);
-    }
+    end(m_process.get(), false);
 }
 
 } // namespace confab::test
