@@ -334,6 +334,11 @@ void RedisServer::kill()
     end(m_process.get(), true);
 }
 
+qint64 RedisServer::pid() const
+{
+    return m_process ? m_process->processId() : 0;
+}
+
 bool RedisServer::running() const
 {
     return m_process && m_process->state() == QProcess::Running;

@@ -62,6 +62,7 @@ public:
     void kill(); // SIGKILL: a crash
     bool running() const;
     quint16 port() const { return m_port; }
+    qint64 pid() const; // (to stop it with SIGSTOP: a Redis that hangs)
     QString log() const;
 
     static QString binary(); // redis-server, or empty when not installed
