@@ -42,6 +42,7 @@ private slots:
     void commandsGetTheirReplies();
     void aDeadRedisOpensTheBreakerAndALiveOneClosesIt();
     void aHungRedisFailsCommandsInTime();
+    void aSubscriberGetsMessagesInOrderAndSubscribesAgainAfterRedisCameBack();
 };
 
 void TestRedisLink::commandsGetTheirReplies()
@@ -156,6 +157,49 @@ void TestRedisLink::aHungRedisFailsCommandsInTime()
     const auto after = call(link, { "GET", "k" });
     QVERIFY(after && after->ok());
     QCOMPARE(after->value().toByteArray(), QByteArray("during")); // (Redis did run it)
+}
+
+void TestRedisLink::aSubscriberGetsMessagesInOrderAndSubscribesAgainAfterRedisCameBack()
+{
+    RedisServer redis;
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    RedisLink::Options options;
+    options.port = redis.port();
+    RedisLink publisher(options);
+    RedisLink subscriber(options);
+    QSignalSpy subscribed(&subscriber, &RedisLink::subscribed);
+    QList<QPair<QByteArray, QByteArray>> got;
+    connect(&subscriber, &RedisLink::message, this,
+            [&got](const QByteArray &channel, const QByteArray &payload) { got.append({ channel, payload }); });
+    subscriber.subscribe("room:1");
+    subscriber.subscribe("room:2");
+    publisher.start();
+    subscriber.start();
+    QTRY_COMPARE(subscribed.count(), 1);
+    QTRY_VERIFY(publisher.isConnected());
+    const auto publish = [&](const QByteArray &channel, const QByteArray &payload) {
+        const auto r = call(publisher, { "PUBLISH", channel, payload });
+        return r && r->ok() ? r->value().toLongLong() : -1; // how many subscribers got it
+    };
+    QCOMPARE(publish("room:1", "seq 1"), 1);
+    QCOMPARE(publish("room:2", QByteArray("seq\0 1", 6)), 1);
+    QCOMPARE(publish("room:3", "not subscribed"), 0);
+    QCOMPARE(publish("room:1", "seq 2"), 1);
+    QTRY_COMPARE(got.size(), 3);
+    QCOMPARE(got[0], qMakePair(QByteArray("room:1"), QByteArray("seq 1")));
+    QCOMPARE(got[1], qMakePair(QByteArray("room:2"), QByteArray("seq\0 1", 6)));
+    QCOMPARE(got[2], qMakePair(QByteArray("room:1"), QByteArray("seq 2")));
+
+    // Redis goes and comes back: the subscriber connects and subscribes again by itself.
+    redis.kill();
+    QTRY_VERIFY(!subscriber.isConnected());
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(subscribed.count(), 2, 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(publisher.isConnected(), 15000);
+    QCOMPARE(publish("room:2", "seq 2"), 1);
+    QTRY_COMPARE(got.size(), 4);
+    QCOMPARE(got[3], qMakePair(QByteArray("room:2"), QByteArray("seq 2")));
 }
 
 QTEST_GUILESS_MAIN(TestRedisLink)

@@ -165,8 +165,54 @@ void RedisLink::disconnectCallback(const redisAsyncContext *c, int)
 
 void RedisLink::replyCallback(redisAsyncContext *c, void *reply, void *privdata)
 {
-    if (auto *link = static_cast<RedisLink *>(c->data))
+    auto *link = static_cast<RedisLink *>(c->data);
+    if (!link)
+        return;
+    if (privdata == nullptr) // (id 0: the subscriptions' callback, for every push)
+        link->onPush(reply);
+    else
         link->onReply(quint64(quintptr(privdata)), reply);
+}
+
+void RedisLink::subscribe(const QByteArray &channel)
+{
+    if (m_channels.contains(channel))
+        return;
+    m_channels << channel;
+    if (m_context && m_connected)
+        sendSubscribe({ channel });
+}
+
+void RedisLink::sendSubscribe(const QByteArrayList &channels)
+{
+    std::vector<const char *> args { "SUBSCRIBE" };
+    std::vector<size_t> lengths { 9 };
+    for (const QByteArray &c : channels) {
+        args.push_back(c.constData());
+        lengths.push_back(size_t(c.size()));
+    }
+    if (redisAsyncCommandArgv(m_context, &RedisLink::replyCallback, nullptr, int(args.size()),
+                              args.data(), lengths.data())
+        != REDIS_OK)
+        qCWarning(lcRedis) << "cannot subscribe";
+}
+
+void RedisLink::onPush(void *reply)
+{
+    const auto *r = static_cast<const redisReply *>(reply);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 3
+        || r->element[0]->type != REDIS_REPLY_STRING)
+        return; // (NULL: the connection went; onDisconnected says so)
+    const QByteArray kind(r->element[0]->str, int(r->element[0]->len));
+    const redisReply *channel = r->element[1];
+    const redisReply *payload = r->element[2];
+    if (kind == "message" && channel->type == REDIS_REPLY_STRING
+        && payload->type == REDIS_REPLY_STRING) {
+        emit message(QByteArray(channel->str, int(channel->len)),
+                     QByteArray(payload->str, int(payload->len)));
+    } else if (kind == "subscribe" && ++m_confirmed == m_channels.size()) {
+        emit subscribed();
+    }
 }
 
 void RedisLink::onConnected(int status)
@@ -184,6 +230,9 @@ void RedisLink::onConnected(int status)
     qCInfo(lcRedis).noquote() << "connected to Redis at" << m_options.host << m_options.port;
     m_backoff.reset();
     m_connected = true;
+    m_confirmed = 0;
+    if (!m_channels.isEmpty())
+        sendSubscribe(m_channels);
     if (m_metrics)
         m_metrics->setGauge(u"confab_redis_up"_s, 1);
     emit connectedChanged(true);

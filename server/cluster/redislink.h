@@ -9,6 +9,7 @@
 //  - A command without a reply within `commandTimeout` fails (hiredis 0.14 has no timeouts of
 //    its own for asynchronous commands); its late reply is dropped.
 //  - A lost connection is made again after a Backoff (cenkalti semantics, retrying forever).
+//  - Pub/sub on a link of its own (subscribe()), subscribed again after every reconnection.
 //  - Breaker changes and the connection go to the log and to metrics:
 //    confab_redis_up, confab_redis_breaker_state (0 closed, 1 half-open, 2 open),
 //    confab_redis_commands_total{outcome}.
@@ -67,7 +68,17 @@ public:
     // is down, or no reply came within commandTimeout). Not after this object is gone.
     void command(const QByteArrayList &argv, Done done);
 
+    // Subscriber mode (Redis wants a connection of its own for pub/sub: a link that subscribes
+    // sends no command()). Messages published to `channel` come as message(), in the order
+    // Redis delivers them. After every (re)connection the link subscribes again to every
+    // channel and emits subscribed() once Redis confirmed them all (and again when a later
+    // subscribe() is confirmed): what was published while it was away is gone (pub/sub keeps
+    // nothing), so that is when its user fills the gap from storage.
+    void subscribe(const QByteArray &channel);
+
 signals:
+    void message(const QByteArray &channel, const QByteArray &payload);
+    void subscribed();
     void connectedChanged(bool connected);
     void breakerChanged(confab::CircuitBreaker::State from, confab::CircuitBreaker::State to);
 
@@ -85,6 +96,8 @@ private:
     void onReply(quint64 id, void *reply);
     void finish(quint64 id, const Result<QVariant> &result, bool redisAnswered);
     void failAll(const QString &why);
+    void sendSubscribe(const QByteArrayList &channels);
+    void onPush(void *reply);
 
     static void connectCallback(const redisAsyncContext *c, int status);
     static void disconnectCallback(const redisAsyncContext *c, int status);
@@ -101,6 +114,8 @@ private:
     bool m_started = false;
     quint64 m_nextId = 1;
     QHash<quint64, Pending> m_pending;
+    QByteArrayList m_channels; // subscribed to (subscriber mode)
+    int m_confirmed = 0; // of m_channels, on this connection
 };
 
 } // namespace confab::server
