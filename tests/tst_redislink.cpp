@@ -37,8 +37,22 @@ std::optional<Result<QVariant>> call(RedisLink &link, const QByteArrayList &argv
 class TestRedisLink : public QObject
 {
     Q_OBJECT
+    std::unique_ptr<RedisServer> m_redis; // a fresh one for every test
+    QString m_error;
+    RedisLink::Options linkOptions() const
+    {
+        RedisLink::Options options;
+        options.port = m_redis->port();
+        return options;
+    }
 private slots:
     void initTestCase() { qRegisterMetaType<confab::CircuitBreaker::State>(); }
+    void init()
+    {
+        m_redis = std::make_unique<RedisServer>();
+        QVERIFY2(m_redis->start(&m_error), qPrintable(m_error));
+    }
+    void cleanup() { m_redis.reset(); }
     void commandsGetTheirReplies();
     void aDeadRedisOpensTheBreakerAndALiveOneClosesIt();
     void aHungRedisFailsCommandsInTime();
@@ -47,11 +61,7 @@ private slots:
 
 void TestRedisLink::commandsGetTheirReplies()
 {
-    RedisServer redis;
-    QString error;
-    QVERIFY2(redis.start(&error), qPrintable(error));
-    RedisLink::Options options;
-    options.port = redis.port();
+    RedisLink::Options options = linkOptions();
     RedisLink link(options);
     QSignalSpy up(&link, &RedisLink::connectedChanged);
     link.start();
@@ -84,12 +94,8 @@ void TestRedisLink::commandsGetTheirReplies()
 
 void TestRedisLink::aDeadRedisOpensTheBreakerAndALiveOneClosesIt()
 {
-    RedisServer redis;
-    QString error;
-    QVERIFY2(redis.start(&error), qPrintable(error));
     qint64 now = 1000;
-    RedisLink::Options options;
-    options.port = redis.port();
+    RedisLink::Options options = linkOptions();
     options.clock = [&now] { return now; }; // the breaker's time; reconnects use real timers
     RedisLink link(options);
     QSignalSpy breaker(&link, &RedisLink::breakerChanged);
@@ -97,7 +103,7 @@ void TestRedisLink::aDeadRedisOpensTheBreakerAndALiveOneClosesIt()
     link.start();
     QTRY_VERIFY(link.isConnected());
 
-    redis.kill();
+    m_redis->kill();
     QTRY_VERIFY(!link.isConnected());
     // Down: every command fails at once (no wait for a timeout), and after more than five in
     // a row the breaker opens; from then on commands are refused without trying.
@@ -116,7 +122,7 @@ void TestRedisLink::aDeadRedisOpensTheBreakerAndALiveOneClosesIt()
     QVERIFY(refused->error().message.contains(u"breaker"_s));
 
     // Back: the link is made again by itself, but the breaker stays open until its timeout.
-    QVERIFY2(redis.start(&error), qPrintable(error));
+    QVERIFY2(m_redis->start(&m_error), qPrintable(m_error));
     QTRY_VERIFY_WITH_TIMEOUT(link.isConnected(), 15000);
     refused = call(link, { "GET", "x" });
     QVERIFY(refused && !refused->ok());
@@ -133,11 +139,7 @@ void TestRedisLink::aDeadRedisOpensTheBreakerAndALiveOneClosesIt()
 
 void TestRedisLink::aHungRedisFailsCommandsInTime()
 {
-    RedisServer redis;
-    QString error;
-    QVERIFY2(redis.start(&error), qPrintable(error));
-    RedisLink::Options options;
-    options.port = redis.port();
+    RedisLink::Options options = linkOptions();
     options.commandTimeout = 200ms;
     RedisLink link(options);
     link.start();
@@ -145,14 +147,14 @@ void TestRedisLink::aHungRedisFailsCommandsInTime()
     QVERIFY(call(link, { "SET", "k", "before" }));
 
     // Redis stops answering (SIGSTOP: the connection stays open, nothing comes back).
-    QCOMPARE(::kill(pid_t(redis.pid()), SIGSTOP), 0);
+    QCOMPARE(::kill(pid_t(m_redis->pid()), SIGSTOP), 0);
     QElapsedTimer t;
     t.start();
     const auto r = call(link, { "SET", "k", "during" });
     QVERIFY(r && !r->ok());
     QCOMPARE(r->error().code, ErrorCode::Unavailable);
     QVERIFY2(t.elapsed() >= 150 && t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
-    QCOMPARE(::kill(pid_t(redis.pid()), SIGCONT), 0);
+    QCOMPARE(::kill(pid_t(m_redis->pid()), SIGCONT), 0);
     // Its late reply is dropped (it was answered already); the next command is answered.
     const auto after = call(link, { "GET", "k" });
     QVERIFY(after && after->ok());
@@ -161,11 +163,7 @@ void TestRedisLink::aHungRedisFailsCommandsInTime()
 
 void TestRedisLink::aSubscriberGetsMessagesInOrderAndSubscribesAgainAfterRedisCameBack()
 {
-    RedisServer redis;
-    QString error;
-    QVERIFY2(redis.start(&error), qPrintable(error));
-    RedisLink::Options options;
-    options.port = redis.port();
+    RedisLink::Options options = linkOptions();
     RedisLink publisher(options);
     RedisLink subscriber(options);
     QSignalSpy subscribed(&subscriber, &RedisLink::subscribed);
@@ -192,9 +190,9 @@ void TestRedisLink::aSubscriberGetsMessagesInOrderAndSubscribesAgainAfterRedisCa
     QCOMPARE(got[2], qMakePair(QByteArray("room:1"), QByteArray("seq 2")));
 
     // Redis goes and comes back: the subscriber connects and subscribes again by itself.
-    redis.kill();
+    m_redis->kill();
     QTRY_VERIFY(!subscriber.isConnected());
-    QVERIFY2(redis.start(&error), qPrintable(error));
+    QVERIFY2(m_redis->start(&m_error), qPrintable(m_error));
     QTRY_COMPARE_WITH_TIMEOUT(subscribed.count(), 2, 15000);
     QTRY_VERIFY_WITH_TIMEOUT(publisher.isConnected(), 15000);
     QCOMPARE(publish("room:2", "seq 2"), 1);
