@@ -26,7 +26,8 @@
 // --realtime-threads; default: its own choice, which is 0 when it is pinned to one CPU),
 // --arrival (also send→arrival: the kernel's receive timestamp instead of the moment the
 // generator read the frame, i.e. without the generator's own delay; column "arr p99"),
-// --keep-data 1 (keep the server's data directory). CONFAB_BENCH_LOG_RULES in the environment
+// --keep-data 1 (keep the server's data directory), --postgres (the server's history in a
+// private PostgreSQL this bench starts, durable) or --database URL (one that runs). CONFAB_BENCH_LOG_RULES in the environment
 // (QT_LOGGING_RULES syntax) makes the server log what those rules let through to server.log.
 //
 // By default it starts its own confab-server (127.0.0.1, port 0, fresh data directory,
@@ -37,6 +38,7 @@
 #include "benchserver.h"
 #include "wsload.h"
 #include "filetransfer.h"
+#include "services.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -77,6 +79,7 @@ struct Options
     bool pin = true;
     bool arrival = false; // --arrival: send→arrival too (kernel receive timestamps)
     bool tls = false; // --tls: the server serves TLS, every client speaks it (wss, https)
+    bool postgres = false; // --postgres: the history in a private PostgreSQL (services.h)
 
     QString value(const QString &k, const QString &def) const
     {
@@ -838,6 +841,8 @@ int main(int argc, char *argv[])
             opt.arrival = true;
         else if (a == u"--tls")
             opt.tls = true;
+        else if (a == u"--postgres")
+            opt.postgres = true;
         else if (a.startsWith(u"--") && i + 1 < argc)
             opt.values[a.mid(2)] = QString::fromLocal8Bit(argv[++i]);
         else if (opt.mode.isEmpty())
@@ -885,6 +890,20 @@ int main(int argc, char *argv[])
     const QString serverBinary = findServer(opt);
     ctx.server.threadsFlag = opt.value(u"server-threads"_s, {}).toLocal8Bit();
     ctx.server.tls = opt.tls;
+    // --postgres: the server keeps its history in a private PostgreSQL with its durable defaults
+    // (fsync on), on this machine (its processes are not pinned: they share the generator's
+    // CPUs). --database URL: one that runs already.
+    confab::test::PostgresServer postgres;
+    ctx.server.database = opt.value(u"database"_s, {}).toLocal8Bit();
+    if (opt.postgres) {
+        QString error;
+        if (!postgres.start(&error, true)) {
+            std::fprintf(stderr, "--postgres: %s\n", qPrintable(error));
+            return 2;
+        }
+        ctx.server.database = postgres.url().toLocal8Bit();
+        std::printf("confab-bench: history in PostgreSQL %s\n", qPrintable(postgres.url()));
+    }
     QTemporaryDir data;
     if (opt.values.contains(u"keep-data"_s)) { // --keep-data 1: look at the database afterwards
         data.setAutoRemove(false);

@@ -47,9 +47,13 @@ void takeMarkedSnippet(const QString &marked, SearchHit *hit)
     hit->snippet = plain;
 }
 
-QString ftsMatchExpression(const QString &typed)
+namespace {
+
+} // namespace
+
+QList<SearchTerm> searchTerms(const QString &typed)
 {
-    QStringList terms;
+    QList<SearchTerm> terms;
     qsizetype i = 0;
     const qsizetype n = typed.size();
     while (i < n) {
@@ -61,7 +65,7 @@ QString ftsMatchExpression(const QString &typed)
             const qsizetype end = typed.indexOf(u'"', i + 1);
             const QString phrase = typed.mid(i + 1, end < 0 ? -1 : end - i - 1);
             if (hasWordCharacter(phrase))
-                terms.append(quoted(phrase));
+                terms.append({ phrase, true, false });
             i = end < 0 ? n : end + 1;
             continue;
         }
@@ -76,10 +80,74 @@ QString ftsMatchExpression(const QString &typed)
         // vocabulary (hundreds of ms on a million messages): it is searched as a word.
         prefix = prefix && word.toUcs4().size() >= 3;
         if (hasWordCharacter(word))
-            terms.append(quoted(word) + (prefix ? u" *"_s : QString()));
+            terms.append({ word, false, prefix });
         i = end;
     }
-    return terms.join(u" AND "_s);
+    return terms;
+}
+
+QStringList searchWords(const QString &text)
+{
+    QStringList out;
+    QString word;
+    const auto flush = [&] {
+        if (word.isEmpty())
+            return;
+        // Case and accents do not matter (FTS5's unicode61 with remove_diacritics; unaccent and
+        // lower() on PostgreSQL): decomposed, marks dropped, case folded.
+        QString folded;
+        for (const QChar c : word.normalized(QString::NormalizationForm_KD))
+            if (c.category() != QChar::Mark_NonSpacing)
+                folded += c;
+        out.append(folded.toCaseFolded());
+        word.clear();
+    };
+    for (const QChar c : text) {
+        if (c.isLetterOrNumber() || c.isSurrogate() || c.category() == QChar::Mark_NonSpacing)
+            word += c;
+        else
+            flush();
+    }
+    flush();
+    return out;
+}
+
+namespace {
+
+// A tsquery lexeme: quoted, its quotes and backslashes escaped.
+QString lexeme(const QString &word)
+{
+    QString w = word;
+    w.replace(u'\\', u"\\\\"_s).replace(u'\'', u"''"_s);
+    return u'\'' + w + u'\'';
+}
+
+} // namespace
+
+QString ftsMatchExpression(const QString &typed)
+{
+    QStringList out;
+    for (const SearchTerm &t : searchTerms(typed))
+        out.append(quoted(t.text) + (t.prefix ? u" *"_s : QString()));
+    return out.join(u" AND "_s);
+}
+
+QString tsQueryExpression(const QString &typed)
+{
+    // Each term as the words the index holds (searchWords: split where FTS5 splits, folded);
+    // a term of several words is a phrase, as FTS5 reads "budget-2027".
+    QStringList out;
+    for (const SearchTerm &t : searchTerms(typed)) {
+        QStringList words;
+        for (const QString &w : searchWords(t.text))
+            words.append(lexeme(w));
+        if (words.isEmpty())
+            continue;
+        if (t.prefix)
+            words.last() += u":*"_s;
+        out.append(words.size() == 1 ? words[0] : u'(' + words.join(u" <-> "_s) + u')');
+    }
+    return out.join(u" & "_s);
 }
 
 } // namespace confab

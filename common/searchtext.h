@@ -13,6 +13,22 @@ namespace confab {
 // trailing * on a word of 3 or more characters for its prefix. Never FTS5 syntax from the user:
 // every term is quoted. Empty when nothing searchable is left (only punctuation, say).
 QString ftsMatchExpression(const QString &typed);
+// The same for PostgreSQL's to_tsquery(): the same terms, each as searchWords() (a term of
+// several words is a phrase: <-> between them), a prefix as :*, all joined by &.
+QString tsQueryExpression(const QString &typed);
+
+// The terms of what was typed: words (each must occur), "quoted phrases", a trailing * on a
+// word of 3 or more characters for its prefix.
+struct SearchTerm
+{
+    QString text; // a word, or a phrase's words
+    bool phrase = false;
+    bool prefix = false;
+};
+QList<SearchTerm> searchTerms(const QString &typed);
+// The words of a text as an index holds them: split at anything that is not a letter or a
+// digit (as FTS5's unicode61 tokenizer does), accents dropped, case folded.
+QStringList searchWords(const QString &text);
 
 // What FTS5's snippet()/highlight() put around a match (message text refuses control
 // characters, so neither can occur in a body).

@@ -16,14 +16,16 @@ namespace {
 
 const QString kApi = u"/api/v1"_s;
 
-// Authenticates the bearer token; answers 401 and returns nullopt when it is not valid.
+// Authenticates the bearer token; answers 401 (503 when storage cannot say) and returns nullopt
+// when it is not valid.
 std::optional<Session> authed(UserService *users, const HttpRequest &req, const HttpResponder &res)
 {
-    const auto session = users->authenticate(req.bearerToken(), req.peer);
-    if (!session)
-        res.sendError(makeError(ErrorCode::Unauthorized,
-                                u"a valid bearer token is required (log in again)"_s));
-    return session;
+    auto session = users->authenticate(req.bearerToken(), req.peer);
+    if (!session) {
+        res.sendError(session.error());
+        return std::nullopt;
+    }
+    return session.value();
 }
 
 // Parses the body as T; answers 400 and returns nullopt on any codec error.

@@ -95,8 +95,7 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
         "GET", u"/api/v1/events"_s, [this](HttpRequest &req, const HttpResponder &res) {
             const auto session = m_users->authenticate(req.bearerToken(), req.peer);
             if (!session)
-                return res.sendError(
-                    makeError(ErrorCode::Unauthorized, u"a valid bearer token is required"_s));
+                return res.sendError(session.error());
             std::optional<qint64> last;
             const QByteArray header = req.header("last-event-id");
             const QString value = header.isEmpty() ? req.query.queryItemValue(u"lastEventId"_s)
@@ -231,7 +230,7 @@ Result<bool> ConfabServer::openStorage()
     if (m_storageOpen)
         return true;
     m_database->setCommitHooks({ roomstore::applySenderReads, roomstore::dropSenderReads });
-    if (auto opened = m_database->open(m_config.dataDir); !opened)
+    if (auto opened = m_database->open(m_config.dataDir, m_config.database); !opened)
         return opened.error();
     m_search->start(); // what a crash left unindexed
     m_storageOpen = true;

@@ -1,5 +1,5 @@
 #include "database.h"
-#include "admin/datatools.h"
+#include "storage/backend.h"
 
 #include "metrics.h"
 #include "schema.h"
@@ -34,7 +34,9 @@ const QEvent::Type kWakeWriter = QEvent::Type(QEvent::registerEventType());
 
 Error sqlError(const QSqlQuery &q, const QString &what)
 {
-    return makeError(ErrorCode::Internal, what + u": "_s + q.lastError().text());
+    // A statement that fails is a defect or an outage, never a user's mistake: worth a line.
+    qCWarning(lcStorage).noquote() << what << q.lastError().text() << "in" << q.lastQuery();
+    return makeError(storage::errorCodeFor(q), what + u": "_s + q.lastError().text());
 }
 
 } // namespace
@@ -102,6 +104,17 @@ CachedQuery::~CachedQuery()
         *m_busy = false;
 }
 
+bool CachedQuery::anyBusy(const QString &connectionName)
+{
+    const auto it = t_statements.constFind(connectionName);
+    if (it == t_statements.cend())
+        return false;
+    for (const auto &statement : *it)
+        if (statement->busy)
+            return true;
+    return false;
+}
+
 void CachedQuery::dropAll(const QString &connectionName)
 {
     t_statements.remove(connectionName);
@@ -156,89 +169,55 @@ Database::~Database()
     close();
 }
 
-Result<bool> Database::open(const QString &dataDir)
+Result<bool> Database::open(const QString &dataDir, const QString &databaseUrl)
 {
+    auto where = storage::Location::parse(databaseUrl, dataDir);
+    if (!where)
+        return where.error();
     if (!QDir().mkpath(dataDir))
         return makeError(ErrorCode::Unavailable, u"cannot create data directory %1"_s.arg(dataDir));
     auto lock = DataDirLock::acquire(dataDir);
     if (!lock)
         return lock.error();
     m_lock = std::move(lock).value();
-    m_path = QDir(dataDir).filePath(u"confab.db"_s);
+    m_backend = storage::Backend::make(where.value());
+    m_path = where->engine == storage::Location::Engine::Sqlite ? where->sqlitePath : QString();
 
-    QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionPrefix + u"-reader"_s);
-    db.setDatabaseName(m_path);
-    db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
-    if (!db.open())
-        return makeError(ErrorCode::Unavailable,
-                         u"cannot open %1: %2"_s.arg(m_path, db.lastError().text()));
-    QSqlQuery q(db);
-    if (!q.exec(u"PRAGMA journal_mode=WAL"_s) || !q.next() || q.value(0).toString() != u"wal")
-        return makeError(ErrorCode::Unavailable, u"cannot switch %1 to WAL mode"_s.arg(m_path));
-    q.exec(u"PRAGMA foreign_keys=ON"_s);
-
-    if (!q.exec(u"PRAGMA user_version"_s) || !q.next())
-        return sqlError(q, u"cannot read schema version"_s);
-    int version = q.value(0).toInt();
-    if (version > schema::latestVersion()) {
+    auto connected = m_backend->connect(m_connectionPrefix + u"-reader"_s);
+    if (!connected)
+        return connected.error();
+    QSqlDatabase db = connected.value();
+    auto version = m_backend->schemaVersion(db);
+    if (!version)
+        return version.error();
+    const int latest = int(m_backend->migrations().size());
+    if (version.value() > latest) {
         return makeError(ErrorCode::Unavailable,
                          u"%1 has schema version %2, but this confab-server knows only up to %3; "
-                         u"run a newer confab-server (refusing to start)"_s.arg(m_path)
-                             .arg(version)
-                             .arg(schema::latestVersion()));
+                         u"run a newer confab-server (refusing to start)"_s
+                             .arg(m_backend->location().display())
+                             .arg(version.value())
+                             .arg(latest));
     }
-    // An upgrade keeps the database as it was first (docs/operations.md, "Upgrades"): a copy at
-    // its old schema in DATA_DIR/backups, made with the online backup API. No copy, no migration.
-    if (version > 0 && version < schema::latestVersion()) {
-        const QString dir = QDir(dataDir).filePath(u"backups"_s);
-        const QString copy = QDir(dir).filePath(
-            u"confab-schema%1-before-%2-%3.db"_s.arg(version)
-                .arg(schema::latestVersion())
-                .arg(QDateTime::currentDateTimeUtc().toString(u"yyyyMMdd-HHmmss"_s)));
-        QDir().mkpath(dir);
-        if (auto saved = datatools::backup(dataDir, copy); !saved)
-            return makeError(ErrorCode::Unavailable,
-                             u"not migrating %1 from schema %2: the backup before it failed (%3)"_s
-                                 .arg(m_path)
-                                 .arg(version)
-                                 .arg(saved.error().message));
-        qCInfo(lcStorage).noquote() << "schema" << version << "is older than"
-                                    << schema::latestVersion() << ": saved a copy as" << copy;
-    }
-    for (; version < schema::latestVersion(); ++version) {
-        if (!q.exec(u"BEGIN IMMEDIATE"_s))
-            return sqlError(q, u"cannot start migration"_s);
-        for (const QString &statement : schema::migrations().at(version)) {
-            if (!q.exec(statement)) {
-                Error e = sqlError(q, u"migration %1 failed"_s.arg(version + 1));
-                q.exec(u"ROLLBACK"_s);
-                return e;
-            }
-        }
-        if (!q.exec(u"PRAGMA user_version=%1"_s.arg(version + 1)) || !q.exec(u"COMMIT"_s)) {
-            Error e = sqlError(q, u"migration %1 failed"_s.arg(version + 1));
-            q.exec(u"ROLLBACK"_s);
-            return e;
-        }
-        qCInfo(lcStorage) << "migrated" << m_path << "to schema version" << version + 1;
-    }
-    m_schemaVersion = version;
+    int migrated = version.value();
+    if (auto r = m_backend->migrate(db, &migrated); !r)
+        return r.error();
+    m_schemaVersion = migrated;
 
     // The epoch names this database's history; a client holding another epoch must resync.
-    if (!q.exec(u"SELECT value FROM meta WHERE key = 'epoch'"_s))
+    // Nodes sharing one PostgreSQL database share it: the first to start writes it.
+    QSqlQuery q(db);
+    q.prepare(u"INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO NOTHING"_s);
+    if (auto r = execPrepared(
+            q, { QString::number(QRandomGenerator::system()->generate64(), 36) });
+        !r)
+        return r.error();
+    if (!q.exec(u"SELECT value FROM meta WHERE key = 'epoch'"_s) || !q.next())
         return sqlError(q, u"cannot read epoch"_s);
-    if (q.next()) {
-        m_epoch = q.value(0).toString();
-    } else {
-        m_epoch = QString::number(QRandomGenerator::system()->generate64(), 36);
-        QSqlQuery ins(db);
-        ins.prepare(u"INSERT INTO meta (key, value) VALUES ('epoch', ?)"_s);
-        if (auto r = execPrepared(ins, { m_epoch }); !r)
-            return r.error();
-    }
+    m_epoch = q.value(0).toString();
 
-    m_writer
-        = std::make_unique<StorageWriter>(m_path, m_connectionPrefix + u"-writer"_s, m_metrics);
+    m_writer = std::make_unique<StorageWriter>(m_backend.get(), m_connectionPrefix + u"-writer"_s,
+                                               m_metrics);
     m_writer->setHooks(m_hooks);
     m_writer->setTracer(m_tracer);
     QString error;
@@ -246,7 +225,8 @@ Result<bool> Database::open(const QString &dataDir)
         m_writer.reset();
         return makeError(ErrorCode::Unavailable, u"storage writer failed: "_s + error);
     }
-    qCInfo(lcStorage).noquote() << "opened" << m_path << "schema" << m_schemaVersion;
+    qCInfo(lcStorage).noquote() << "opened" << m_backend->location().display() << "schema"
+                                << m_schemaVersion;
     return true;
 }
 
@@ -313,7 +293,12 @@ void Database::flush()
 
 QSqlDatabase Database::reader() const
 {
-    return QSqlDatabase::database(m_connectionPrefix + u"-reader"_s, false);
+    const QString name = m_connectionPrefix + u"-reader"_s;
+    QSqlDatabase db = QSqlDatabase::database(name, false);
+    // After a failed statement, and only where no statement of it is in use up the stack.
+    if (m_backend && storage::connectionSuspect() && !CachedQuery::anyBusy(name))
+        m_backend->revive(db);
+    return db;
 }
 
 bool Database::isWritable() const

@@ -1,13 +1,14 @@
-// Database: the SQLite store behind one small interface.
+// Database: the store behind one small interface, on SQLite or PostgreSQL (storage/backend.h).
 //
-//  - open(): creates the data directory and database, sets WAL + synchronous=FULL, applies
+//  - open(): creates the data directory and database (SQLite: WAL + synchronous=FULL), applies
 //    pending migrations, and refuses a database whose schema is newer than this binary knows.
 //  - write(job, context, done): every write goes through ONE writer thread with its own
 //    connection. The writer drains its queue in batches: BEGIN IMMEDIATE, one SAVEPOINT per job
 //    (a failing job rolls back alone), COMMIT, then each job's `done` runs on `context`'s thread.
-//    A job's result is therefore only ever seen after it is durable (group commit).
-//  - reader(): a connection for the calling (event-loop) thread; in WAL mode reads never wait
-//    for the writer.
+//    A job's result is therefore only ever seen after it is durable (group commit). On
+//    PostgreSQL the batch is a plain BEGIN; what must not race with other nodes takes a row lock.
+//  - reader(): a connection for the calling (event-loop) thread; reads never wait for the
+//    writer (SQLite's WAL, PostgreSQL's MVCC).
 #pragma once
 
 #include "result.h"
@@ -28,6 +29,9 @@ namespace confab::server {
 
 class Metrics;
 class StorageWriter;
+}
+namespace confab::server::storage {
+class Backend;
 }
 namespace confab::otlp {
 class SpanExporter;
@@ -63,8 +67,9 @@ public:
     explicit Database(Metrics *metrics = nullptr, QObject *parent = nullptr);
     ~Database() override;
 
-    // Opens (and migrates) dataDir/confab.db.
-    Result<bool> open(const QString &dataDir);
+    // Opens (and migrates) the database: dataDir/confab.db, or the PostgreSQL database that
+    // `databaseUrl` names (storage/backend.h). dataDir is locked either way (files, TLS).
+    Result<bool> open(const QString &dataDir, const QString &databaseUrl = {});
     void close();
 
     // Queues a write; `done` is called on `context`'s thread after commit (or failure).
@@ -110,7 +115,8 @@ public:
     void setTracer(otlp::SpanExporter *tracer) { m_tracer = tracer; }
 
     QSqlDatabase reader() const;
-    QString path() const { return m_path; }
+    QString path() const { return m_path; } // the SQLite file; empty on PostgreSQL
+    const storage::Backend &backend() const { return *m_backend; } // while open
     QString epoch() const { return m_epoch; }
     int schemaVersion() const { return m_schemaVersion; }
     bool isWritable() const; // the writer is running and its last commit succeeded
@@ -121,6 +127,7 @@ protected:
 private:
     QString m_path;
     std::unique_ptr<DataDirLock> m_lock;
+    std::unique_ptr<storage::Backend> m_backend;
     QString m_connectionPrefix;
     QString m_epoch;
     int m_schemaVersion = 0;
@@ -166,6 +173,7 @@ public:
 
     // Drops the calling thread's statements for that connection; call before closing it.
     static void dropAll(const QString &connectionName);
+    static bool anyBusy(const QString &connectionName); // one is in use on this thread
 
 private:
     QSqlQuery *m_query;

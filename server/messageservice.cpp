@@ -3,6 +3,7 @@
 #include "otlp/spanexporter.h"
 
 #include "database.h"
+#include "storage/backend.h"
 #include "eventbus.h"
 #include "files/filestore.h"
 #include "mentions.h"
@@ -319,11 +320,11 @@ void MessageService::remove(qint64 userId, qint64 roomId, qint64 eventId,
             q.prepare(u"UPDATE events SET content = '{\"redacted\":true}' WHERE id = ?"_s);
             if (auto r = execPrepared(q, { eventId }); !r)
                 return r.error();
-            q.prepare(
-                u"UPDATE events SET content = json_object('targetId', ?, 'redacted', json('true'))"
-                u" WHERE room_id = ? AND type = 'edit'"
-                u" AND json_extract(content, '$.targetId') = ?"_s);
-            if (auto r = execPrepared(q, { eventId, roomId, eventId }); !r)
+            q.prepare(u"UPDATE events SET content = ? WHERE room_id = ? AND type = 'edit' AND "_s
+                      + storage::jsonInt(db, u"content"_s, u"targetId"_s) + u" = ?"_s);
+            const QString redactedEdit
+                = u"{\"targetId\":%1,\"redacted\":true}"_s.arg(eventId);
+            if (auto r = execPrepared(q, { redactedEdit, roomId, eventId }); !r)
                 return r.error();
             if (auto err = reactionstore::clearReactions(db, eventId))
                 return *err;

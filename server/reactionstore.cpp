@@ -16,7 +16,8 @@ Result<std::optional<RoomEvent>> react(QSqlDatabase &db, qint64 roomId, qint64 u
 {
     if (add) {
         CachedQuery keys(db,
-                         u"SELECT COUNT(DISTINCT key), SUM(key = ?) FROM reactions"
+                         u"SELECT COUNT(DISTINCT key), SUM(CASE WHEN key = ? THEN 1 ELSE 0 END)"
+                         u" FROM reactions"
                          u" WHERE target_id = ?"_s);
         if (auto r = execCached(keys, { key, targetId }); !r)
             return r.error();
@@ -34,8 +35,8 @@ Result<std::optional<RoomEvent>> react(QSqlDatabase &db, qint64 roomId, qint64 u
         return newest.error();
     const qint64 lastSeq = newest.value();
     CachedQuery change(db,
-                       add ? u"INSERT OR IGNORE INTO reactions (target_id, key, user_id, room_id,"
-                             u" seq) VALUES (?, ?, ?, ?, ?)"_s
+                       add ? u"INSERT INTO reactions (target_id, key, user_id, room_id, seq)"
+                             u" VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"_s
                            : u"DELETE FROM reactions WHERE target_id = ? AND key = ?"
                              u" AND user_id = ?"_s);
     const QVariantList values = add ? QVariantList { targetId, key, userId, roomId, lastSeq + 1 }

@@ -403,6 +403,13 @@ void RealtimeHub::onText(Connection *c, const QString &text)
 void RealtimeHub::authenticate(Connection *c, const QString &token, const QString &requestId)
 {
     const auto session = m_users->authenticate(token);
+    if (!session && session.error().code == ErrorCode::Unavailable) {
+        // Not the token's fault: the client keeps it, and comes back after its backoff.
+        c->closing = true;
+        sendError(c, requestId, session.error());
+        command(c, SocketWorker::Command::Close, u"storage unavailable"_s, CloseTryAgainLater);
+        return;
+    }
     if (!session) {
         c->closing = true;
         m_ctx.metrics->inc(u"confab_ws_closed_total"_s, { u"unauthorized"_s });

@@ -44,6 +44,7 @@ public:
         CloseUnauthorized = 4401,
         CloseAuthTimeout = 4408,
         CloseSlowConsumer = 4409,
+        CloseTryAgainLater = 1013, // RFC 6455 registry: the server cannot serve now
     };
 
     RealtimeHub(const ServerContext &ctx, UserService *users, MessageService *messages,

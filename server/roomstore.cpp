@@ -1,6 +1,7 @@
 #include "roomstore.h"
 
 #include "database.h"
+#include "storage/backend.h"
 
 #include <QJsonDocument>
 #include <QSqlQuery>
@@ -38,7 +39,10 @@ Room roomFromRow(const QSqlQuery &q)
 // The newest seq of a room that is not deleted (room_not_found otherwise).
 Result<qint64> lastSeqOf(QSqlDatabase &db, qint64 roomId)
 {
-    CachedQuery q(db, u"SELECT last_seq FROM rooms WHERE id = ? AND deleted = 0"_s);
+    // Locked until the transaction ends: nodes sharing a PostgreSQL database take turns.
+    CachedQuery q(db,
+                  u"SELECT last_seq FROM rooms WHERE id = ? AND deleted = 0"_s
+                      + storage::lockRow(db));
     if (auto r = execCached(q, { roomId }); !r)
         return r.error();
     if (!q->next())
@@ -267,7 +271,8 @@ Result<QList<qint64>> membersNamed(QSqlDatabase &db, qint64 roomId, const QStrin
 std::optional<Error> addMentions(QSqlDatabase &db, qint64 roomId, qint64 seq,
                                  const QList<qint64> &userIds)
 {
-    CachedQuery q(db, u"INSERT OR IGNORE INTO mentions (room_id, user_id, seq) VALUES (?, ?, ?)"_s);
+    CachedQuery q(db, u"INSERT INTO mentions (room_id, user_id, seq) VALUES (?, ?, ?)"
+                      u" ON CONFLICT DO NOTHING"_s);
     for (qint64 id : userIds) {
         if (auto r = execCached(q, { roomId, id, seq }); !r)
             return r.error();
@@ -300,7 +305,8 @@ Result<PostPosition> positionForPoster(QSqlDatabase &db, qint64 roomId, qint64 u
     CachedQuery q(db,
                   u"SELECT r.last_seq, r.msg_count, EXISTS (SELECT 1 FROM members m"
                   u" WHERE m.room_id = r.id AND m.user_id = ?)"
-                  u" FROM rooms r WHERE r.id = ? AND r.deleted = 0"_s);
+                  u" FROM rooms r WHERE r.id = ? AND r.deleted = 0"_s
+                      + storage::lockRow(db));
     if (auto r = execCached(q, { userId, roomId }); !r)
         return r.error();
     if (!q->next())
@@ -330,7 +336,8 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
         db,
         u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id, msg_no)"
         u" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        u" ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING"_s);
+        u" ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING"_s
+            + storage::returningId(db));
     if (auto r
         = execCached(ins,
                      { roomId, e.seq, eventTypeName(type), senderId, ts,
@@ -340,9 +347,10 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
                        msgNo > 0 ? QVariant(msgNo) : QVariant(QMetaType::fromType<qint64>()) });
         !r)
         return r.error();
-    if (ins->numRowsAffected() != 1)
+    const std::optional<qint64> id = storage::insertedId(db, *ins);
+    if (!id)
         return std::optional<RoomEvent>();
-    e.id = ins->lastInsertId().toLongLong();
+    e.id = *id;
     // Plain statements, not `UPDATE ... RETURNING`: SQLite buffers RETURNING rows in a temporary
     // b-tree, opened and freed per statement, which cost the writer more than the INSERT itself
     // (docs/benchmarks.md).
@@ -368,6 +376,8 @@ Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64
     auto e = appendAfter(db, roomId, lastSeq.value(), type, senderId, content, ts, {});
     if (!e)
         return e.error();
+    if (!*e)
+        return makeError(ErrorCode::Internal, u"room %1: the event was not stored"_s.arg(roomId));
     return std::move(**e);
 }
 
@@ -378,14 +388,15 @@ Result<RoomEvent> createRoom(QSqlDatabase &db, const QString &name, const QStrin
     QSqlQuery q(db);
     // An empty QString binds as NULL in QtSql: text columns take COALESCE(?, '').
     q.prepare(u"INSERT INTO rooms (name, topic, visibility, owner_id, created_at, dm_key)"
-              u" VALUES (?, COALESCE(?, ''), ?, ?, ?, ?)"_s);
+              u" VALUES (?, COALESCE(?, ''), ?, ?, ?, ?)"_s
+              + storage::returningId(db));
     if (auto r = execPrepared(
             q,
             { name, topic, visibilityName(visibility), ownerId, ts,
               dmKey.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(dmKey) });
         !r)
         return r.error();
-    const qint64 roomId = q.lastInsertId().toLongLong();
+    const qint64 roomId = storage::insertedId(db, q).value_or(0);
     return append(db, roomId, EventType::RoomCreate, ownerId,
                   { { u"name"_s, name },
                     { u"topic"_s, topic.isNull() ? u""_s : topic },

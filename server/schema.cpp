@@ -195,6 +195,28 @@ const QList<QStringList> &migrations()
             " SELECT 'search_indexed', COALESCE(MAX(id), 0) FROM events WHERE true"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value"_s,
         },
+        // 8: a session gets an id column of its own (it was SQLite's implicit rowid, which
+        // PostgreSQL has not): the table is built again with id = the old rowid, so the ids
+        // clients hold for their sessions stay the same.
+        {
+            u"CREATE TABLE sessions_new ("
+            "  id INTEGER PRIMARY KEY,"
+            "  token_hash BLOB NOT NULL UNIQUE,"
+            "  user_id INTEGER NOT NULL REFERENCES users(id),"
+            "  device TEXT NOT NULL DEFAULT '',"
+            "  created_at INTEGER NOT NULL,"
+            "  expires_at INTEGER NOT NULL,"
+            "  revoked INTEGER NOT NULL DEFAULT 0,"
+            "  last_seen INTEGER NOT NULL DEFAULT 0,"
+            "  address TEXT NOT NULL DEFAULT '')"_s,
+            u"INSERT INTO sessions_new (id, token_hash, user_id, device, created_at, expires_at,"
+            "  revoked, last_seen, address)"
+            " SELECT rowid, token_hash, user_id, device, created_at, expires_at, revoked,"
+            "  last_seen, address FROM sessions ORDER BY rowid"_s,
+            u"DROP TABLE sessions"_s,
+            u"ALTER TABLE sessions_new RENAME TO sessions"_s,
+            u"CREATE INDEX sessions_user ON sessions(user_id)"_s,
+        },
     };
     return all;
 }

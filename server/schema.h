@@ -1,4 +1,5 @@
-// The SQLite schema as an ordered list of migrations. Migration N brings user_version N-1 → N.
+// The SQLite schema as an ordered list of migrations (PostgreSQL's, version for version:
+// storage/pgschema.cpp). Migration N brings user_version N-1 → N.
 // Never edit a released migration: append a new one.
 #pragma once
 

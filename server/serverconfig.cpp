@@ -2,6 +2,7 @@
 
 #include "discovery.h"
 #include "jsonreader.h"
+#include "storage/backend.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -34,7 +35,12 @@ const QList<Option> &options()
           u"address"_s },
         { u"port"_s, u"CONFAB_PORT"_s,
           u"TCP port for HTTP and WebSocket (default 7080; 0 picks a free one)."_s, u"port"_s },
-        { u"data-dir"_s, u"CONFAB_DATA_DIR"_s, u"Directory for the SQLite database."_s, u"dir"_s },
+        { u"data-dir"_s, u"CONFAB_DATA_DIR"_s,
+          u"Directory for the SQLite database, files and the TLS key."_s, u"dir"_s },
+        { u"database"_s, u"CONFAB_DATABASE"_s,
+          u"postgres://[user[:password]@]host[:port]/db: keep the history in PostgreSQL, shared"
+          u" by several nodes (default: SQLite in the data directory)."_s,
+          u"url"_s },
         { u"log-level"_s, u"CONFAB_LOG_LEVEL"_s, u"error, warning, info or debug (default info)."_s,
           u"level"_s },
         { u"log-format"_s, u"CONFAB_LOG_FORMAT"_s,
@@ -202,6 +208,10 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
             if (v.isEmpty())
                 return bad();
             cfg.dataDir = v;
+        } else if (o.name == u"database") {
+            if (auto where = storage::Location::parse(v, {}); !where)
+                return where.error();
+            cfg.database = v;
         } else if (o.name == u"log-level") {
             static const QStringList levels { u"error"_s, u"warning"_s, u"info"_s, u"debug"_s };
             if (!levels.contains(v))

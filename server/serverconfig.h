@@ -17,6 +17,8 @@ struct ServerConfig
     QHostAddress listen = QHostAddress::LocalHost;
     quint16 port = 7080;
     QString dataDir; // default: $XDG_DATA_HOME/confab-server
+    // Empty: SQLite in dataDir. A postgres:// URL: PostgreSQL (storage/backend.h, docs/scale.md).
+    QString database;
     QString logLevel = QStringLiteral("info"); // error | warning | info | debug
     QString logFormat = QStringLiteral("auto"); // auto | text | journal | json (logging.h)
     QString configFile;

@@ -3,11 +3,13 @@
 #include "otlp/spanexporter.h"
 
 #include "metrics.h"
+#include "storage/backend.h"
 
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 
@@ -15,8 +17,9 @@ Q_DECLARE_LOGGING_CATEGORY(lcStorage)
 
 namespace confab::server {
 
-StorageWriter::StorageWriter(QString path, QString connectionName, Metrics *metrics)
-    : m_path(std::move(path))
+StorageWriter::StorageWriter(const storage::Backend *backend, QString connectionName,
+                             Metrics *metrics)
+    : m_backend(backend)
     , m_connectionName(std::move(connectionName))
     , m_metrics(metrics)
 {
@@ -82,19 +85,13 @@ bool StorageWriter::lastCommitOk() const
 void StorageWriter::run()
 {
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
-        db.setDatabaseName(m_path);
-        db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
-        bool ok = db.open();
-        if (ok) {
-            QSqlQuery q(db);
-            // FULL: an acknowledged event survives power loss as well as a crash.
-            ok = q.exec(u"PRAGMA synchronous=FULL"_s) && q.exec(u"PRAGMA foreign_keys=ON"_s);
-        }
+        auto connected = m_backend->connect(m_connectionName);
+        const bool ok = connected.ok();
+        QSqlDatabase db = ok ? connected.value() : QSqlDatabase();
         {
             QMutexLocker lock(&m_mutex);
             if (!ok)
-                m_openError = db.lastError().text();
+                m_openError = connected.error().message;
             else
                 m_ready = true;
             m_started.wakeAll();
@@ -116,6 +113,10 @@ void StorageWriter::run()
                     }
                     m_inFlight = int(batch.size());
                 }
+                // After a failure: the connection may be gone (PostgreSQL restarted); a batch
+                // that cannot reach it fails as unavailable, and the next one tries again.
+                if (storage::connectionSuspect())
+                    m_backend->revive(db);
                 ++commitsInProgress();
                 QElapsedTimer took;
                 took.start();
@@ -140,37 +141,69 @@ void StorageWriter::run()
     m_idle.wakeAll();
 }
 
+namespace {
+
+class Control
+{
+public:
+    Control(QSqlDatabase &db, const QString &sql, bool prepare) : m_sql(sql)
+    {
+        if (prepare)
+            m_cached.emplace(db, sql);
+        else
+            m_plain.emplace(db);
+    }
+    Result<bool> exec()
+    {
+        if (m_cached)
+            return execCached(*m_cached);
+        if (!m_plain->exec(m_sql))
+            return makeError(storage::errorCodeFor(*m_plain),
+                             m_sql + u" failed: "_s + m_plain->lastError().text());
+        return true;
+    }
+
+private:
+    QString m_sql;
+    std::optional<CachedQuery> m_cached;
+    std::optional<QSqlQuery> m_plain;
+};
+
+} // namespace
+
 void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
 {
-    // Prepared once, reused for every batch and job. BEGIN IMMEDIATE takes the write lock up
-    // front (no deadlock upgrading a read lock).
-    CachedQuery begin(db, u"BEGIN IMMEDIATE"_s);
-    CachedQuery savepoint(db, u"SAVEPOINT job"_s);
-    CachedQuery rollbackTo(db, u"ROLLBACK TO job"_s);
-    CachedQuery release(db, u"RELEASE job"_s);
-    CachedQuery commit(db, u"COMMIT"_s);
+    // SQLite: prepared once, reused for every batch and job (BEGIN IMMEDIATE takes the write
+    // lock up front, no deadlock upgrading a read lock). PostgreSQL prepares no transaction
+    // control: there they go as text.
+    const bool prepare = m_backend->preparesControl();
+    Control begin(db, m_backend->beginWrite(), prepare);
+    Control savepoint(db, u"SAVEPOINT job"_s, prepare);
+    Control rollbackTo(db, u"ROLLBACK TO job"_s, prepare);
+    Control release(db, u"RELEASE job"_s, prepare);
+    Control commit(db, u"COMMIT"_s, prepare);
     std::vector<Result<QVariant>> results;
     results.reserve(batch.size());
     const qint64 startNs = m_tracer ? otlp::nowNs() : 0;
-    Result<bool> step = execCached(begin);
+    Result<bool> step = begin.exec();
     bool ok = step.ok();
     if (ok) {
         // Each job in its own savepoint: a failing job is undone alone. If the savepoints
         // themselves fail, nothing in the batch can be trusted and all of it is rolled back.
         for (auto &item : batch) {
-            if (!(step = execCached(savepoint)))
+            if (!(step = savepoint.exec()))
                 break;
             Result<QVariant> r = item.job(db);
-            if (!r.ok() && !(step = execCached(rollbackTo)))
+            if (!r.ok() && !(step = rollbackTo.exec()))
                 break;
-            if (!(step = execCached(release)))
+            if (!(step = release.exec()))
                 break;
             results.push_back(std::move(r));
         }
         if (step && m_hooks.beforeCommit)
             step = m_hooks.beforeCommit(db);
         if (step)
-            step = execCached(commit);
+            step = commit.exec();
         ok = step.ok();
         if (!ok)
             QSqlQuery(db).exec(u"ROLLBACK"_s);
@@ -189,7 +222,7 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
         otlp::Span span = otlp::Span::of(otlp::TraceContext::newRoot(), {}, u"storage.commit"_s,
                                          otlp::SpanKind::Internal, startNs);
         span.endNs = otlp::nowNs();
-        span.attributes = { { u"db.system"_s, u"sqlite"_s },
+        span.attributes = { { u"db.system"_s, m_backend->system() },
                             { u"confab.batch.jobs"_s, qint64(batch.size()) } };
         if (!ok) {
             span.error = true;
@@ -206,7 +239,7 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
         if (ok)
             batch[i].complete(std::move(results[i]));
         else
-            batch[i].complete(makeError(ErrorCode::Internal, u"storage commit failed"_s));
+            batch[i].complete(makeError(ErrorCode::Unavailable, u"storage commit failed"_s));
     }
 }
 

@@ -20,7 +20,7 @@ public:
         std::function<void(Result<QVariant>)> complete; // called on the writer thread
     };
 
-    StorageWriter(QString path, QString connectionName, Metrics *metrics);
+    StorageWriter(const storage::Backend *backend, QString connectionName, Metrics *metrics);
     ~StorageWriter() override;
 
     // Returns false when the connection could not be opened (the thread is not running then).
@@ -42,7 +42,7 @@ protected:
 private:
     void runBatch(QSqlDatabase &db, std::deque<Item> &batch);
 
-    QString m_path;
+    const storage::Backend *m_backend;
     QString m_connectionName;
     Metrics *m_metrics;
     mutable QMutex m_mutex;

@@ -1,6 +1,7 @@
 #include "userservice.h"
 
 #include "database.h"
+#include "storage/backend.h"
 #include "metrics.h"
 
 #include <QCryptographicHash>
@@ -282,18 +283,23 @@ void UserService::updateProfile(qint64 userId, const ProfilePatch &patch,
         });
 }
 
-std::optional<Session> UserService::authenticate(const QString &token,
-                                                 const QHostAddress &peer) const
+Result<Session> UserService::authenticate(const QString &token, const QHostAddress &peer) const
 {
+    const Error invalid
+        = makeError(ErrorCode::Unauthorized, u"a valid bearer token is required (log in again)"_s);
     if (token.isEmpty())
-        return std::nullopt;
+        return invalid;
     const QByteArray hash = hashToken(token);
     const qint64 now = m_ctx.now();
     CachedQuery q(m_ctx.database->reader(),
                   u"SELECT user_id FROM sessions WHERE token_hash = ? AND revoked = 0"
                   u" AND expires_at > ?"_s);
-    if (!execCached(q, { hash, now }) || !q->next())
-        return std::nullopt;
+    if (auto r = execCached(q, { hash, now }); !r)
+        return r.error().code == ErrorCode::Unavailable
+            ? r.error()
+            : makeError(ErrorCode::Unavailable, u"cannot check the session now; try again"_s);
+    if (!q->next())
+        return invalid;
     Sighting &seen = m_seen[hash];
     seen.atMs = now;
     if (!peer.isNull())
@@ -371,12 +377,14 @@ Result<qint64> UserService::insertUser(QSqlDatabase &db, const RegisterRequest &
     // An empty QString binds as NULL in QtSql: text columns take COALESCE(?, '').
     // The server's first account is its admin.
     q.prepare(u"INSERT INTO users (username, password_hash, display_name, created_at, is_admin)"
-              u" VALUES (?, ?, COALESCE(?, ''), ?, ? OR (SELECT COUNT(*) = 0 FROM users))"_s);
+              u" VALUES (?, ?, COALESCE(?, ''), ?,"
+              u" CASE WHEN ? = 1 OR NOT EXISTS (SELECT 1 FROM users) THEN 1 ELSE 0 END)"_s
+              + storage::returningId(db));
     if (auto r = execPrepared(q, { req.username, QString::fromLatin1(encodedPassword),
                                    req.displayName, now, admin ? 1 : 0 });
         !r)
         return r.error();
-    return q.lastInsertId().toLongLong();
+    return storage::insertedId(db, q).value_or(0);
 }
 
 Result<QList<QByteArray>> UserService::revokeSessions(QSqlDatabase &db, qint64 userId,
@@ -426,7 +434,8 @@ QList<User> UserService::listUsers(const QString &prefix, int limit) const
     QString escaped = prefix;
     escaped.replace(u"\\"_s, u"\\\\"_s).replace(u"%"_s, u"\\%"_s).replace(u"_"_s, u"\\_"_s);
     q.prepare(u"SELECT "_s + kUserColumns
-              + u" FROM users WHERE username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\'"
+              + u" FROM users WHERE lower(username) LIKE lower(?) ESCAPE '\\'"
+                u" OR lower(display_name) LIKE lower(?) ESCAPE '\\'"
                 u" ORDER BY username LIMIT ?"_s);
     QList<User> users;
     const QString pattern = escaped + u'%';

@@ -51,7 +51,9 @@ public:
 
     // Synchronous reads (WAL reader; never wait for the writer). `peer`: where the session is
     // used from (kept in memory as its last sighting; see lastSeen()).
-    std::optional<Session> authenticate(const QString &token, const QHostAddress &peer = {}) const;
+    // Unauthorized for a token that is not a live session; Unavailable when storage cannot say
+    // (a client must not be sent back to its login screen because PostgreSQL restarts).
+    Result<Session> authenticate(const QString &token, const QHostAddress &peer = {}) const;
     struct Sighting
     {
         qint64 atMs = 0;

@@ -1,6 +1,11 @@
 #include "testsupport.h"
 
+#include "services.h"
+
 #include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -22,6 +27,46 @@
 using namespace Qt::StringLiterals;
 
 namespace confab::test {
+
+bool testPostgres()
+{
+    static const bool on = qEnvironmentVariable("CONFAB_TEST_POSTGRES") == u"1";
+    return on;
+}
+
+QString postgresUrlFor(const QString &dataDir)
+{
+    // One PostgreSQL per test process, stopped when the application ends.
+    static PostgresServer *server = [] {
+        auto *pg = new PostgresServer;
+        QString error;
+        if (!pg->start(&error))
+            qFatal("CONFAB_TEST_POSTGRES: PostgreSQL did not start: %s", qPrintable(error));
+        qAddPostRoutine([] { delete server; });
+        return pg;
+    }();
+    // One database per data directory: a test that restarts a server on its directory finds
+    // its history again, as it would in confab.db.
+    const QString name = u"t_"_s
+        + QString::fromLatin1(
+              QCryptographicHash::hash(dataDir.toUtf8(), QCryptographicHash::Sha1).toHex().left(20));
+    {
+        QSqlDatabase admin = QSqlDatabase::addDatabase(u"QPSQL"_s, u"test-admin"_s);
+        admin.setHostName(u"127.0.0.1"_s);
+        admin.setPort(server->port());
+        admin.setUserName(server->user());
+        admin.setDatabaseName(server->database());
+        if (!admin.open())
+            qFatal("CONFAB_TEST_POSTGRES: %s", qPrintable(admin.lastError().text()));
+        QSqlQuery q(admin);
+        if (!q.exec(u"SELECT 1 FROM pg_database WHERE datname = '%1'"_s.arg(name)))
+            qFatal("CONFAB_TEST_POSTGRES: %s", qPrintable(q.lastError().text()));
+        if (!q.next() && !q.exec(u"CREATE DATABASE %1"_s.arg(name)))
+            qFatal("CONFAB_TEST_POSTGRES: %s", qPrintable(q.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(u"test-admin"_s);
+    return u"postgres://%1@127.0.0.1:%2/%3"_s.arg(server->user()).arg(server->port()).arg(name);
+}
 
 bool testTls()
 {
@@ -113,6 +158,8 @@ TestServer::TestServer(const std::function<void(server::ServerConfig &)> &tweak)
         cfg.realtimeThreads = qEnvironmentVariableIntValue("CONFAB_REALTIME_THREADS");
     if (tweak)
         tweak(cfg);
+    if (testPostgres() && cfg.database.isEmpty())
+        cfg.database = postgresUrlFor(cfg.dataDir);
     m_server = std::make_unique<server::ConfabServer>(
         cfg, [skew = m_skew] { return server::systemNowMs() + skew->load(); });
     const auto started = m_server->start();

@@ -24,6 +24,11 @@ namespace confab::test {
 // speaks https/wss/TLS to it, and the default QSslConfiguration trusts its certificate (as a
 // CA would), so clients under test connect without a prompt. Otherwise plain, as before.
 bool testTls();
+// CONFAB_TEST_POSTGRES=1 (CTest's "_pg" runs): every TestServer keeps its history in PostgreSQL
+// (a private server started once per test process, tests/services.h), in a database of its own
+// per data directory. Otherwise SQLite in the data directory, as before.
+bool testPostgres();
+QString postgresUrlFor(const QString &dataDir);
 QString httpScheme(); // "https" or "http"
 QString wsScheme(); // "wss" or "ws"
 // Makes the default QSslConfiguration trust `pem` (each TLS TestServer's certificate, unless

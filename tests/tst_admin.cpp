@@ -45,6 +45,8 @@ AdminRun admin(const QString &dataDir, QStringList args, const QByteArray &input
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(u"CONFAB_CONFIG"_s);
+    if (testPostgres()) // the server's history is in PostgreSQL: confab-admin is told where
+        env.insert(u"CONFAB_DATABASE"_s, postgresUrlFor(dataDir));
     p.setProcessEnvironment(env);
     args.prepend(dataDir);
     args.prepend(u"--data-dir"_s);
@@ -95,6 +97,7 @@ private slots:
     void backupWhileClientsSendThenRestoreExactlyOnce();
     void offlineOnAStoppedServerHoldsTheLock();
     void restoreAndVacuumWaitForAStoppedServer();
+    void fileToolsSayWhatToUseOnPostgres();
     void hostileAdminSocketInputChangesNothing();
 };
 
@@ -331,6 +334,8 @@ void TestAdmin::inviteCodesFromTheCommandLine()
 
 void TestAdmin::backupWhileClientsSendThenRestoreExactlyOnce()
 {
+    if (testPostgres())
+        QSKIP("SQLite's file: on PostgreSQL, pg_dump (fileToolsSayWhatToUseOnPostgres)");
     TestServer s;
     const auto owner = s.signUp(u"owner"_s);
     const qint64 room = s.createRoom(owner.token, u"busy"_s);
@@ -459,15 +464,43 @@ void TestAdmin::offlineOnAStoppedServerHoldsTheLock()
     r = admin(data.path(), { u"--json"_s, u"stats"_s });
     QCOMPARE(r.json()[u"running"_s].toBool(), true);
 
-    // A directory with no database is not made into one.
+    // A directory with no database is not made into one (on PostgreSQL the directory holds no
+    // database in the first place).
+    if (testPostgres())
+        return;
     QTemporaryDir empty;
     r = admin(empty.path(), { u"users"_s, u"list"_s });
     QCOMPARE(r.exitCode, 3);
     QVERIFY(!QFile::exists(empty.filePath(u"confab.db"_s)));
 }
 
+void TestAdmin::fileToolsSayWhatToUseOnPostgres()
+{
+    if (!testPostgres())
+        QSKIP("PostgreSQL only (the _pg run)");
+    TestServer s;
+    QVERIFY(s.signUp(u"alice"_s).id);
+    QTemporaryDir work;
+    for (const QStringList &args : { QStringList { u"backup"_s, work.filePath(u"b.db"_s) },
+                                     QStringList { u"restore"_s, work.filePath(u"b.db"_s) },
+                                     QStringList { u"vacuum"_s } }) {
+        const auto r = admin(s.dataDir(), args);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("PostgreSQL") && r.err.contains("pg_dump"), r.err.constData());
+        QVERIFY(!r.err.contains("password")); // the URL is shown without one
+        QVERIFY(!QFile::exists(work.filePath(u"b.db"_s)));
+    }
+    // Nothing changed: the server goes on, alice with it.
+    QCOMPARE(s.post(u"/api/v1/auth/login"_s,
+                    { { u"username"_s, u"alice"_s }, { u"password"_s, u"password123"_s } })
+                 .status,
+             200);
+}
+
 void TestAdmin::restoreAndVacuumWaitForAStoppedServer()
 {
+    if (testPostgres())
+        QSKIP("SQLite's file: on PostgreSQL, pg_restore (fileToolsSayWhatToUseOnPostgres)");
     QTemporaryDir data;
     const auto config = [&](server::ServerConfig &c) { c.dataDir = data.path(); };
     auto s = std::make_unique<TestServer>(config);

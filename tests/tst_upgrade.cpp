@@ -138,6 +138,23 @@ void TestUpgrade::everyReleasedSchemaMigrates()
         QCOMPARE(s.get(u"/api/v1/files/"_s + file->fileId, u"nope"_s).status, 401);
     }
 
+    // Sessions keep their ids (schema 8 made SQLite's implicit rowid a column of its own).
+    if (version >= 7) {
+        const auto mine = s.get(u"/api/v1/auth/sessions"_s, u"fixture-token-bob-phone"_s);
+        QCOMPARE(mine.status, 200);
+        bool found = false;
+        for (const QJsonValue &v : mine.json()[u"sessions"_s].toArray()) {
+            if (v[u"device"_s].toString() == u"fixture phone"_s) {
+                QCOMPARE(v[u"id"_s].toInteger(), 2);
+                QVERIFY(v[u"current"_s].toBool());
+                found = true;
+            }
+        }
+        QVERIFY(found);
+        const auto alices = s.get(u"/api/v1/auth/sessions"_s, u"fixture-token-alice"_s);
+        QCOMPARE(alices.json()[u"sessions"_s].toArray().first()[u"id"_s].toInteger(), 1);
+    }
+
     // Membership: the private room is its members' only.
     QCOMPARE(s.get(u"/api/v1/rooms/2/events?after=0"_s, carol).status, 200);
     QVERIFY(s.get(u"/api/v1/rooms/2/events?after=0"_s, alice).status >= 403);

@@ -55,7 +55,7 @@ Error AccountService::notAdmin() const
 Result<QList<SessionInfo>> AccountService::sessions(const Session &caller) const
 {
     QSqlQuery q(m_ctx.database->reader());
-    q.prepare(u"SELECT rowid, token_hash, device, created_at, last_seen, address FROM sessions"
+    q.prepare(u"SELECT id, token_hash, device, created_at, last_seen, address FROM sessions"
               u" WHERE user_id = ? AND revoked = 0 AND expires_at > ? ORDER BY created_at"_s);
     if (auto r = execPrepared(q, { caller.userId, m_ctx.now() }); !r)
         return r.error();
@@ -87,14 +87,14 @@ void AccountService::revokeSession(const Session &caller, qint64 sessionId,
     m_ctx.database->write(
         [caller, sessionId](QSqlDatabase &db) -> Result<QVariant> {
             QSqlQuery q(db);
-            q.prepare(u"SELECT token_hash FROM sessions WHERE rowid = ? AND user_id = ?"
+            q.prepare(u"SELECT token_hash FROM sessions WHERE id = ? AND user_id = ?"
                       u" AND revoked = 0"_s);
             if (auto r = execPrepared(q, { sessionId, caller.userId }); !r)
                 return r.error();
             if (!q.next())
                 return makeError(ErrorCode::NotFound, u"you have no session %1"_s.arg(sessionId));
             const QByteArray hash = q.value(0).toByteArray();
-            q.prepare(u"UPDATE sessions SET revoked = 1 WHERE rowid = ?"_s);
+            q.prepare(u"UPDATE sessions SET revoked = 1 WHERE id = ?"_s);
             if (auto r = execPrepared(q, { sessionId }); !r)
                 return r.error();
             return QVariant(hash);

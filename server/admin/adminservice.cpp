@@ -283,10 +283,10 @@ void AdminService::sessionsList(const QJsonObject &args, Done done)
         only = id.value();
     }
     QSqlQuery q(m_ctx.database->reader());
-    q.prepare(u"SELECT s.rowid, u.username, s.device, s.created_at, s.last_seen, s.address,"
+    q.prepare(u"SELECT s.id, u.username, s.device, s.created_at, s.last_seen, s.address,"
               u" s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id"
-              u" WHERE s.revoked = 0 AND s.expires_at > ? AND (? IS NULL OR s.user_id = ?)"
-              u" ORDER BY s.rowid"_s);
+              u" WHERE s.revoked = 0 AND s.expires_at > ? AND (CAST(? AS BIGINT) IS NULL OR s.user_id = ?)"
+              u" ORDER BY s.id"_s);
     const QVariant user = only ? QVariant(*only) : QVariant();
     if (auto r = execPrepared(q, { m_ctx.now(), user, user }); !r)
         return done(r.error());
@@ -319,14 +319,14 @@ void AdminService::sessionsRevoke(const QJsonObject &args, Done done)
     m_ctx.database->write(
         [sessionId](QSqlDatabase &db) -> Result<QVariant> {
             QSqlQuery q(db);
-            q.prepare(u"SELECT token_hash FROM sessions WHERE rowid = ? AND revoked = 0"_s);
+            q.prepare(u"SELECT token_hash FROM sessions WHERE id = ? AND revoked = 0"_s);
             if (auto e = execPrepared(q, { sessionId }); !e)
                 return e.error();
             if (!q.next())
                 return makeError(ErrorCode::NotFound,
                                  u"there is no live session %1"_s.arg(sessionId));
             const QByteArray hash = q.value(0).toByteArray();
-            q.prepare(u"UPDATE sessions SET revoked = 1 WHERE rowid = ?"_s);
+            q.prepare(u"UPDATE sessions SET revoked = 1 WHERE id = ?"_s);
             if (auto e = execPrepared(q, { sessionId }); !e)
                 return e.error();
             return QVariant(hash);

@@ -8,6 +8,7 @@
 #include "admin/datatools.h"
 #include "confabserver.h"
 #include "database.h"
+#include "storage/backend.h"
 #include "serverconfig.h"
 
 #include <QCommandLineParser>
@@ -363,8 +364,15 @@ int main(int argc, char *argv[])
     }
 
     // What works on the database file itself.
-    if (command == u"backup" || command == u"restore" || command == u"vacuum"
-        || command == u"rooms.export") {
+    const bool fileTool = command == u"backup" || command == u"restore" || command == u"vacuum";
+    if (fileTool && !config.database.isEmpty())
+        return failWith(makeError(
+            ErrorCode::BadRequest, // refused: the right tool is PostgreSQL's
+            u"%1 works on the SQLite file; this server keeps its history in PostgreSQL (%2): back"
+            u" it up with pg_dump and restore it with pg_restore (docs/deploy.md); PostgreSQL's"
+            u" autovacuum does what vacuum does"_s.arg(
+                command, storage::Location::parse(config.database, dataDir)->display())));
+    if (fileTool || command == u"rooms.export") {
         Result<QJsonObject> r = QJsonObject();
         if (command == u"backup") {
             r = datatools::backup(dataDir, pos.value(1));
@@ -386,7 +394,7 @@ int main(int argc, char *argv[])
             } else if (!out.open(stdout, QIODevice::WriteOnly)) {
                 return failWith(makeError(ErrorCode::Internal, u"cannot write to stdout"_s));
             }
-            r = datatools::exportRoom(dataDir, args.value(u"room"_s).toInteger(),
+            r = datatools::exportRoom(dataDir, config.database, args.value(u"room"_s).toInteger(),
                                       parser.value(formatOpt), &out);
             out.close();
             if (!r && toFile)
@@ -409,7 +417,7 @@ int main(int argc, char *argv[])
     std::optional<Result<QJsonValue>> answer
         = askServer(socketPath, command, args, &socketError);
     if (!answer) {
-        if (!QFileInfo::exists(QDir(dataDir).filePath(u"confab.db"_s)))
+        if (config.database.isEmpty() && !QFileInfo::exists(QDir(dataDir).filePath(u"confab.db"_s)))
             return failWith(makeError(ErrorCode::Unavailable,
                                       u"no server answers on %1 and there is no Confab database"
                                       u" in %2 (is --data-dir or --config right?)"_s.arg(

@@ -3,6 +3,7 @@
 #include "database.h"
 #include "roomstore.h"
 #include "schema.h"
+#include "storage/backend.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -292,14 +293,17 @@ Result<QJsonObject> vacuum(const QString &dataDir)
     return QJsonObject { { u"bytesBefore"_s, before }, { u"bytesAfter"_s, size() } };
 }
 
-Result<QJsonObject> exportRoom(const QString &dataDir, qint64 roomId, const QString &format,
-                               QIODevice *out)
+Result<QJsonObject> exportRoom(const QString &dataDir, const QString &databaseUrl, qint64 roomId,
+                               const QString &format, QIODevice *out)
 {
     if (format != u"json" && format != u"html")
         return fail(u"the export format is json or html"_s, ErrorCode::InvalidValue);
-    const QString path = dbPath(dataDir);
-    if (!QFileInfo(path).isFile())
+    const auto where = storage::Location::parse(databaseUrl, dataDir);
+    if (!where)
+        return where.error();
+    if (databaseUrl.isEmpty() && !QFileInfo(where->sqlitePath).isFile())
         return fail(u"there is no database in %1"_s.arg(dataDir), ErrorCode::NotFound);
+    const auto backend = storage::Backend::make(where.value());
     const QString name = u"confab-export-"_s + QUuid::createUuid().toString(QUuid::Id128);
     struct Remove
     {
@@ -308,14 +312,13 @@ Result<QJsonObject> exportRoom(const QString &dataDir, qint64 roomId, const QStr
     } remover { name };
     QJsonObject summary;
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
-        db.setDatabaseName(path);
-        db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
-        if (!db.open())
-            return fail(u"cannot open %1"_s.arg(path));
+        auto connected = backend->connect(name);
+        if (!connected)
+            return connected.error();
+        QSqlDatabase db = connected.value();
         QSqlQuery q(db);
         // One read transaction: the room, its members and its log as of one moment.
-        q.exec(u"BEGIN"_s);
+        q.exec(backend->beginSnapshot());
         q.prepare(u"SELECT name, topic, visibility, created_at, last_seq FROM rooms"
                   u" WHERE id = ? AND deleted = 0"_s);
         q.addBindValue(roomId);

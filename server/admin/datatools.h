@@ -37,8 +37,8 @@ Result<QJsonObject> vacuum(const QString &dataDir);
 // `out` as it is read. "json": {room, members, events: [every event, as in the protocol]};
 // "html": one self-contained page of the conversation as it reads now (edits applied, deleted
 // messages marked), all user text escaped.
-Result<QJsonObject> exportRoom(const QString &dataDir, qint64 roomId, const QString &format,
-                               QIODevice *out);
+Result<QJsonObject> exportRoom(const QString &dataDir, const QString &databaseUrl, qint64 roomId,
+                               const QString &format, QIODevice *out);
 
 // Run as root on a directory owned by the service user: gives files this process made in it
 // (the lock, a restored database, WAL files) back to that user, so the server can open them.

@@ -261,9 +261,7 @@ void FileService::handleStream(QTcpSocket *socket, const HttpRequest &req, qint6
 {
     const auto session = m_users->authenticate(req.bearerToken(), req.peer);
     if (!session)
-        return refuse(socket, req,
-                      makeError(ErrorCode::Unauthorized,
-                                u"a valid bearer token is required (log in again)"_s));
+        return refuse(socket, req, session.error());
     if (req.method == "PATCH")
         return patch(socket, *session, req, contentLength);
     return download(socket, *session, req, contentLength);

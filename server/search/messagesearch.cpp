@@ -4,6 +4,7 @@
 #include "protocollimits.h"
 #include "roomstore.h"
 #include "searchtext.h"
+#include "storage/backend.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -16,12 +17,6 @@ using namespace Qt::StringLiterals;
 
 namespace confab::server::messagesearch {
 
-namespace {
-
-
-// BM25's weighting of one message: how often the words found occur in it against its length
-// (k1 1.2, b 0.75, a typical chat line of 12 words). Without the corpus-wide IDF: every result
-// holds every word, and counting a common word's messages would cost a pass over all of them.
 double relevance(const QString &highlighted)
 {
     int found = 0, words = 0;
@@ -41,12 +36,14 @@ double relevance(const QString &highlighted)
     return tf * (k1 + 1) / (tf + k1 * (1 - b + b * words / typical));
 }
 
+namespace {
 constexpr qint64 kBudgetMs = 15;
-
 } // namespace
 
 Result<Progress> catchUp(QSqlDatabase &db, int maxEvents)
 {
+    if (!storage::isEmbedded(db))
+        return pg::catchUp(db);
     qint64 mark = 0, newest = 0;
     {
         CachedQuery q(db,
@@ -104,6 +101,8 @@ Result<Progress> catchUp(QSqlDatabase &db, int maxEvents)
 Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope &scope,
                              qint64 before, int limit)
 {
+    if (!storage::isEmbedded(db))
+        return pg::search(db, typed, scope, before, limit);
     SearchResults out;
     const QString terms = ftsMatchExpression(typed);
     if (terms.isEmpty())
@@ -132,6 +131,17 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
                   u" WHERE message_search MATCH ? AND message_search.rowid < ?"
                   u" AND message_search.rowid >= ? AND "_s
                       + rooms + u" ORDER BY message_search.rowid DESC LIMIT ?"_s);
+    return walkWindows(q, upper, limit, [&](qint64 up, qint64 low, int want) {
+        return QVariantList { u"{body name} : (%1)"_s.arg(terms), up, low,
+                              scope.roomId ? scope.roomId : scope.userId, want };
+    });
+}
+
+Result<SearchResults> walkWindows(CachedQuery &q, qint64 upper, int limit,
+                                  const std::function<QVariantList(qint64, qint64, int)> &bind,
+                                  const Marker &mark)
+{
+    SearchResults out;
     // Newest first, in windows of event ids that grow fourfold, until the page is full, the
     // oldest message is passed, or the time budget is spent (a common word in a room with few
     // messages, a prefix of many words): then the page ends early and says where to go on.
@@ -142,19 +152,19 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
     bool exhausted = false;
     while (page.size() <= limit) {
         const qint64 lower = qMax<qint64>(0, upper - window);
-        if (auto r = execCached(q, { u"{body name} : (%1)"_s.arg(terms), upper, lower,
-                                     scope.roomId ? scope.roomId : scope.userId,
-                                     limit + 1 - int(page.size()) });
-            !r)
+        if (auto r = execCached(q, bind(upper, lower, limit + 1 - int(page.size()))); !r)
             return r.error();
         while (q->next()) {
             SearchHit hit;
             hit.event = roomstore::eventFromRow(*q);
-            hit.event.content.insert(u"body"_s, q->value(10).toString()); // as it reads now
-            takeMarkedSnippet(q->value(8).toString(), &hit);
+            const QString body = q->value(10).toString();
+            hit.event.content.insert(u"body"_s, body); // as it reads now
+            const Marks marks = mark ? mark(body, q->value(11).toString())
+                                     : Marks { q->value(8).toString(), q->value(9).toString(),
+                                               q->value(11).toString() };
+            takeMarkedSnippet(marks.snippet, &hit);
             // A hit in the file's name counts as one in a short line.
-            page.append({ std::max(relevance(q->value(9).toString()),
-                                   relevance(q->value(11).toString())),
+            page.append({ std::max(relevance(marks.body), relevance(marks.name)),
                           std::move(hit) });
         }
         upper = lower;

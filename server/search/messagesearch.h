@@ -1,4 +1,5 @@
-// messagesearch: the full-text index of messages (SQLite FTS5, docs/protocol.md "Search").
+// messagesearch: the full-text index of messages (docs/protocol.md "Search"), one per storage
+// engine: SQLite FTS5 here, PostgreSQL's tsvector and GIN in pgsearch.cpp (namespace pg).
 //
 // The index holds each message's current text (the newest edit), and nothing of deleted ones.
 // It is built from the log for existing messages by the migration that created it (schema 5),
@@ -11,8 +12,12 @@
 
 #include <QSqlDatabase>
 
+#include <functional>
 #include <optional>
 
+namespace confab::server {
+class CachedQuery;
+}
 namespace confab::server::messagesearch {
 
 // Writer side (inside a write job's transaction): brings the index up to date with the log's
@@ -38,5 +43,30 @@ struct Scope
 // may end early, and nextBefore says where the next one starts.
 Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope &scope,
                              qint64 before, int limit);
+
+// PostgreSQL: a trigger keeps the index in each inserting transaction (storage/pgschema.cpp),
+// so catchUp() has nothing to do; search() answers as above, from the GIN index.
+namespace pg {
+Result<Progress> catchUp(QSqlDatabase &db);
+Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope &scope,
+                             qint64 before, int limit);
+} // namespace pg
+
+// Shared by both engines. relevance(): BM25's weighting of one hit from its text with the
+// matches marked (k1 1.2, b 0.75, a typical chat line of 12 words; without the corpus-wide IDF:
+// every result holds every word). walkWindows(): newest first, in windows of event ids that
+// grow fourfold, until the page is full, the oldest message is passed or 15 ms are spent; `q`
+// selects the hits of one window (columns 0–7 the event, 8 the marked snippet, 9 the body
+// highlighted, 10 the body, 11 the name highlighted) for bind(upper, lower, rows wanted).
+// With `mark`, columns 8, 9 and 11 are not read: mark(body, name) gives them.
+double relevance(const QString &highlighted);
+struct Marks
+{
+    QString snippet, body, name;
+};
+using Marker = std::function<Marks(const QString &body, const QString &name)>;
+Result<SearchResults> walkWindows(CachedQuery &q, qint64 upper, int limit,
+                                  const std::function<QVariantList(qint64, qint64, int)> &bind,
+                                  const Marker &mark = {});
 
 } // namespace confab::server::messagesearch

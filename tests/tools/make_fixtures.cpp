@@ -198,8 +198,17 @@ void era(int version)
         break;
     }
     case 7:
-        // Version 7 wrote nothing new of its own (its migration indexes the names of files
-        // shared before it: tst_upgrade searches for version 6's).
+        // Version 7's migration indexes the names of files shared before it (tst_upgrade
+        // searches for version 6's). Bob signs in on his phone: a session whose rowid (2) must
+        // stay its id when schema 8 gives sessions an id column.
+        exec(u"INSERT INTO sessions (token_hash, user_id, device, created_at, expires_at,"
+             u" last_seen, address) VALUES (?, 2, 'fixture phone', ?, 4102444800000, ?,"
+             u" '192.168.1.21')"_s,
+             { UserService::hashToken(u"fixture-token-bob-phone"_s), kT0 + 700000,
+               kT0 + 700000 });
+        break;
+    case 8:
+        // Version 8 wrote nothing new of its own.
         break;
     default:
         std::fprintf(stderr, "no era for schema version %d: add one (and its checks in"
