@@ -5,6 +5,8 @@
 
 #include "accounts/accountservice.h"
 #include "apiroutes.h"
+#include "cluster/clusterbus.h"
+#include "cluster/redislink.h"
 #include "admin/adminservice.h"
 #include "admin/adminsocket.h"
 #include "connectionguard.h"
@@ -25,6 +27,7 @@
 #include <QDir>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QRandomGenerator>
 #include <QSysInfo>
 
 #include <sodium.h>
@@ -67,7 +70,25 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
     m_search = new SearchIndexer(m_database, this);
     m_ctx = ServerContext { m_database, &m_metrics, &m_cache, m_config, std::move(clock),
                             m_search, m_tracer };
-    m_bus = new LocalEventBus(this);
+    if (!m_config.redisHost.isEmpty()) {
+        // Multi-node mode (docs/scale.md): live events between nodes through Redis, on two
+        // links (a subscribed connection sends no commands); the subscriber's health is the
+        // one in /metrics.
+        RedisLink::Options redis;
+        redis.host = m_config.redisHost;
+        redis.port = m_config.redisPort;
+        auto *publisher = new RedisLink(redis, nullptr, this);
+        auto *subscriber = new RedisLink(redis, &m_metrics, this);
+        ClusterBus::Options cluster;
+        cluster.nodeId = m_config.nodeId.isEmpty()
+            ? QSysInfo::machineHostName() + u'-'
+                + QString::number(QRandomGenerator::system()->generate() % 1000000)
+            : m_config.nodeId;
+        m_cluster = new ClusterBus(cluster, publisher, subscriber, m_database, &m_metrics, this);
+        m_bus = m_cluster;
+    } else {
+        m_bus = new LocalEventBus(this);
+    }
     // The cache learns of each event before the hub delivers it.
     connect(m_bus, &EventBus::published, this,
             [this](const QList<RoomEvent> &events) { m_cache.apply(events); });
@@ -233,6 +254,8 @@ Result<bool> ConfabServer::openStorage()
     if (auto opened = m_database->open(m_config.dataDir, m_config.database); !opened)
         return opened.error();
     m_search->start(); // what a crash left unindexed
+    if (m_cluster)
+        m_cluster->start();
     m_storageOpen = true;
     return true;
 }

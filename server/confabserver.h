@@ -26,6 +26,7 @@ class AdminSocket;
 class DiscoveryResponder;
 class Database;
 class EventBus;
+class ClusterBus;
 class FileService;
 class HttpFrontend;
 class MessageService;
@@ -94,6 +95,7 @@ private:
     EventCache m_cache;
     ServerContext m_ctx;
     EventBus *m_bus = nullptr;
+    ClusterBus *m_cluster = nullptr; // multi-node mode: m_bus
     UserService *m_users = nullptr;
     AccountService *m_accounts = nullptr;
     QString m_setupCode;

@@ -61,6 +61,12 @@ const QList<Option> &options()
           u"Answer LAN discovery queries: on (default) or off."_s, u"on|off"_s },
         { u"discovery-port"_s, u"CONFAB_DISCOVERY_PORT"_s,
           u"UDP port for LAN discovery (default 7081)."_s, u"port"_s },
+        { u"redis"_s, u"CONFAB_REDIS"_s,
+          u"host:port of the Redis that carries live events between nodes (multi-node mode,"
+          u" with --database postgres://…; default: none, one node)."_s,
+          u"host:port"_s },
+        { u"node-id"_s, u"CONFAB_NODE_ID"_s,
+          u"This node's name in the cluster (default: host name and port)."_s, u"id"_s },
         { u"name"_s, u"CONFAB_NAME"_s, u"Server name shown to clients (default: host name)."_s,
           u"name"_s },
         { u"registrations-per-hour"_s, u"CONFAB_REGISTRATIONS_PER_HOUR"_s,
@@ -246,6 +252,17 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
             if (!toInt(v, 0, 65535, &p))
                 return bad();
             cfg.discoveryPort = quint16(p);
+        } else if (o.name == u"redis") {
+            const qsizetype colon = v.lastIndexOf(u':');
+            int port = 0;
+            if (colon <= 0 || !toInt(v.mid(colon + 1), 1, 65535, &port))
+                return bad();
+            cfg.redisHost = v.left(colon);
+            cfg.redisPort = quint16(port);
+        } else if (o.name == u"node-id") {
+            if (checkTextValue(v.trimmed(), { 1, 64, TextKind::Line }, o.name))
+                return bad();
+            cfg.nodeId = v.trimmed();
         } else if (o.name == u"name") {
             // The protocol's rule for the announced name: 1 to 64 code points of line text.
             if (checkTextValue(v.trimmed(), { 1, discovery::NameMax, TextKind::Line }, o.name))
@@ -321,6 +338,9 @@ Result<ServerConfig> ServerConfig::load(const QStringList &arguments,
         return configError(u"--tls-cert and --tls-key need --tls on"_s);
     if (cfg.registration.isEmpty())
         cfg.registration = cfg.listen.isLoopback() ? u"open"_s : u"invite"_s;
+    if (!cfg.redisHost.isEmpty() && cfg.database.isEmpty())
+        return configError(u"--redis joins nodes that share one history: it needs --database"
+                           u" postgres://… as well"_s);
     return cfg;
 }
 

@@ -19,6 +19,11 @@ struct ServerConfig
     QString dataDir; // default: $XDG_DATA_HOME/confab-server
     // Empty: SQLite in dataDir. A postgres:// URL: PostgreSQL (storage/backend.h, docs/scale.md).
     QString database;
+    // Multi-node mode: the Redis that carries live events between nodes (empty: one node), and
+    // this node's name in the cluster (empty: host name and port).
+    QString redisHost;
+    quint16 redisPort = 6379;
+    QString nodeId;
     QString logLevel = QStringLiteral("info"); // error | warning | info | debug
     QString logFormat = QStringLiteral("auto"); // auto | text | journal | json (logging.h)
     QString configFile;

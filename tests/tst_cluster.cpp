@@ -91,9 +91,20 @@ private slots:
     void twoNodesWritingOneRoomKeepItsSeqGapFree();
     void aRetryThatReachesTheOtherNodeIsStoredOnce();
     void aPostgresRestartFailsSendsAsUnavailableThenRecovers();
+    void liveEventsReachTheOtherNodeOnceAndInOrder();
+    void withRedisDownDeliveryGoesOnByPollingThenRecovers();
 
 private:
-    std::unique_ptr<TestServer> node(const QString &url);
+    std::unique_ptr<TestServer> node(const QString &url, const RedisServer *redis = nullptr);
+    // Two nodes on one room, alice on A and bob on B, each with a WebSocket in the room.
+    struct Pair
+    {
+        std::unique_ptr<TestServer> a, b;
+        TestServer::Account alice, bob;
+        qint64 room = 0;
+        std::unique_ptr<WsClient> wsA, wsB;
+    };
+    std::optional<Pair> pair(const RedisServer &redis, const QString &prefix);
     PostgresServer m_pg;
     int m_databases = 0;
 };
@@ -104,10 +115,127 @@ void TestCluster::initTestCase()
     QVERIFY2(m_pg.start(&error), qPrintable(error));
 }
 
-std::unique_ptr<TestServer> TestCluster::node(const QString &url)
+std::unique_ptr<TestServer> TestCluster::node(const QString &url, const RedisServer *redis)
 {
-    auto s = std::make_unique<TestServer>([&](server::ServerConfig &c) { c.database = url; });
-    return s;
+    return std::make_unique<TestServer>([&](server::ServerConfig &c) {
+        c.database = url;
+        if (redis) {
+            c.redisHost = u"127.0.0.1"_s;
+            c.redisPort = redis->port();
+        }
+    });
+}
+
+std::optional<TestCluster::Pair> TestCluster::pair(const RedisServer &redis, const QString &prefix)
+{
+    Pair p;
+    p.a = node(m_pg.url(), &redis);
+    p.b = node(m_pg.url(), &redis);
+    if (!p.a->ok() || !p.b->ok())
+        return std::nullopt;
+    p.alice = p.a->signUp(prefix + u"-alice"_s);
+    p.bob = p.b->signUp(prefix + u"-bob"_s);
+    p.room = p.a->createRoom(p.alice.token, prefix + u"-room"_s);
+    if (!p.room || p.b->post(u"/api/v1/rooms/%1/join"_s.arg(p.room), {}, p.bob.token).status != 200)
+        return std::nullopt;
+    p.wsA = std::make_unique<WsClient>(p.a->port());
+    p.wsB = std::make_unique<WsClient>(p.b->port());
+    if (!p.wsA->enter(p.alice.token, p.room) || !p.wsB->enter(p.bob.token, p.room))
+        return std::nullopt;
+    return p;
+}
+
+namespace {
+
+// The messages `ws` received, as clientMsgIds in arrival order, with their seqs.
+QList<QPair<QString, qint64>> received(const WsClient &ws)
+{
+    QList<QPair<QString, qint64>> out;
+    for (const RoomEvent &e : ws.events())
+        if (e.type == EventType::Message)
+            out.append({ e.clientMsgId, e.seq });
+    return out;
+}
+
+// Every seq of `ws`'s events from `from` on is the one before plus one: no gap, no repeat.
+bool inOrderOnce(const WsClient &ws, qint64 from)
+{
+    qint64 expected = from;
+    for (const RoomEvent &e : ws.events()) {
+        if (e.seq < from)
+            continue;
+        if (e.seq != expected)
+            return false;
+        ++expected;
+    }
+    return true;
+}
+
+// A sample of the node's /metrics (0 when absent).
+double metric(TestServer &s, const QByteArray &sample)
+{
+    for (const QByteArray &line : s.get(u"/metrics"_s).body.split('\n'))
+        if (line.startsWith(QByteArray(sample + ' ')))
+            return line.mid(sample.size() + 1).toDouble();
+    return 0;
+}
+
+} // namespace
+
+void TestCluster::liveEventsReachTheOtherNodeOnceAndInOrder()
+{
+    RedisServer redis;
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    auto p = pair(redis, u"live"_s);
+    QVERIFY(p);
+    // From A to B and from B to A, interleaved: each side sees both, in seq order, once.
+    for (int i = 0; i < 50; ++i) {
+        QVERIFY(p->wsA->send(p->room, u"a%1"_s.arg(i), u"from A %1"_s.arg(i)));
+        QVERIFY(p->wsB->send(p->room, u"b%1"_s.arg(i), u"from B %1"_s.arg(i)));
+    }
+    for (WsClient *ws : { p->wsA.get(), p->wsB.get() }) {
+        QVERIFY(spinUntil([&] { return received(*ws).size() >= 100; }, 10000));
+        QVERIFY(spinUntil([&] { return received(*ws).size() > 100; }, 300) == false);
+        QVERIFY(inOrderOnce(*ws, 4));
+        const auto got = received(*ws);
+        QCOMPARE(got.first().first, u"a0"_s);
+        QCOMPARE(got.last().first, u"b49"_s);
+    }
+    // Through Redis, not the poll's safety net: each node got the other's 50 as messages.
+    for (TestServer *s : { p->a.get(), p->b.get() })
+        QVERIFY(metric(*s, "confab_cluster_events_total{source=\"redis\"}") >= 50);
+}
+
+void TestCluster::withRedisDownDeliveryGoesOnByPollingThenRecovers()
+{
+    RedisServer redis;
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    auto p = pair(redis, u"outage"_s);
+    QVERIFY(p);
+    QVERIFY(p->wsA->send(p->room, u"before"_s, u"before"_s));
+    QVERIFY(spinUntil([&] { return received(*p->wsB).size() == 1; }, 5000));
+
+    redis.kill(); // a crash: nothing is published, nothing is received
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(p->wsA->send(p->room, u"down%1"_s.arg(i), u"while Redis is down"_s));
+    // B polls PostgreSQL: everything arrives, later but in order and once.
+    const double fromStorage = metric(*p->b, "confab_cluster_events_total{source=\"storage\"}");
+    QVERIFY(spinUntil([&] { return received(*p->wsB).size() >= 21; }, 5000));
+    QVERIFY(metric(*p->b, "confab_cluster_events_total{source=\"storage\"}") >= fromStorage + 20);
+    QVERIFY(p->b->get(u"/metrics"_s).body.contains("confab_redis_up 0"));
+
+    QVERIFY2(redis.start(&error), qPrintable(error)); // empty: pub/sub kept nothing
+    QVERIFY(spinUntil([&] { return p->b->get(u"/metrics"_s).body.contains("confab_redis_up 1"); },
+                      10000));
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(p->wsB->send(p->room, u"back%1"_s.arg(i), u"Redis is back"_s));
+    for (WsClient *ws : { p->wsA.get(), p->wsB.get() }) {
+        QVERIFY(spinUntil([&] { return received(*ws).size() >= 41; }, 10000));
+        QVERIFY(spinUntil([&] { return received(*ws).size() > 41; }, 300) == false);
+        QVERIFY(inOrderOnce(*ws, 4));
+    }
 }
 
 void TestCluster::twoNodesWritingOneRoomKeepItsSeqGapFree()

@@ -1,0 +1,197 @@
+#include "clusterbus.h"
+
+#include "database.h"
+#include "metrics.h"
+#include "redislink.h"
+#include "roomstore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QSqlQuery>
+#include <QTimer>
+
+#include <algorithm>
+#include <map>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcCluster, "confab.server.cluster", QtInfoMsg)
+
+namespace confab::server {
+
+ClusterBus::ClusterBus(Options options, RedisLink *publisher, RedisLink *subscriber,
+                       Database *database, Metrics *metrics, QObject *parent)
+    : EventBus(parent)
+    , m_options(std::move(options))
+    , m_publisher(publisher)
+    , m_subscriber(subscriber)
+    , m_database(database)
+    , m_metrics(metrics)
+    , m_poll(new QTimer(this))
+{
+    if (m_metrics) {
+        m_metrics->defineCounter(u"confab_cluster_events_total"_s,
+                                 u"Events delivered by this node, by where they came from"_s,
+                                 { u"source"_s });
+        m_metrics->defineCounter(u"confab_cluster_gap_fills_total"_s,
+                                 u"Gaps in a room's seq filled from storage"_s);
+        m_metrics->defineCounter(u"confab_cluster_duplicates_total"_s,
+                                 u"Events seen again and dropped"_s);
+    }
+    m_poll->setSingleShot(true);
+    connect(m_poll, &QTimer::timeout, this, &ClusterBus::poll);
+    connect(m_subscriber, &RedisLink::message, this, &ClusterBus::onMessage);
+    connect(m_subscriber, &RedisLink::subscribed, this, [this] {
+        if (!m_subscribed)
+            qCInfo(lcCluster) << "subscribed to" << m_channel << ": filling what was missed";
+        m_subscribed = true;
+        poll(); // what was published while it was away is gone: storage has it
+    });
+    connect(m_subscriber, &RedisLink::connectedChanged, this, [this](bool connected) {
+        if (connected)
+            return;
+        if (m_subscribed)
+            qCWarning(lcCluster) << "lost the subscription: delivering by polling storage every"
+                                 << m_options.pollDownMs << "ms until Redis is back";
+        m_subscribed = false;
+        schedulePoll();
+    });
+}
+
+void ClusterBus::start()
+{
+    m_channel = "confab:" + m_database->epoch().toUtf8() + ":events";
+    QSqlQuery q(m_database->reader());
+    if (q.exec(u"SELECT id, last_seq FROM rooms"_s)) {
+        while (q.next())
+            m_delivered.insert(q.value(0).toLongLong(), q.value(1).toLongLong());
+    }
+    m_subscriber->subscribe(m_channel);
+    m_subscriber->start();
+    m_publisher->start();
+    schedulePoll();
+    qCInfo(lcCluster).noquote() << "node" << m_options.nodeId << "on channel"
+                                << QString::fromUtf8(m_channel);
+}
+
+void ClusterBus::schedulePoll()
+{
+    m_poll->start(m_subscribed ? m_options.pollMs : m_options.pollDownMs);
+}
+
+void ClusterBus::publish(const QList<RoomEvent> &events)
+{
+    offer(events);
+    // One message per room: {"node": id, "events": [...]}, serialized once.
+    std::map<qint64, QJsonArray> byRoom;
+    for (const RoomEvent &e : events)
+        byRoom[e.roomId].append(e.toJson());
+    for (const auto &[room, list] : byRoom) {
+        const QByteArray payload
+            = QJsonDocument(QJsonObject { { u"node"_s, m_options.nodeId }, { u"events"_s, list } })
+                  .toJson(QJsonDocument::Compact);
+        // Fire and forget: a publish that fails is found by the other nodes' next poll.
+        m_publisher->command({ "PUBLISH", m_channel, payload }, [](const Result<QVariant> &) { });
+    }
+}
+
+void ClusterBus::onMessage(const QByteArray &channel, const QByteArray &payload)
+{
+    if (channel != m_channel)
+        return;
+    const QJsonObject o = QJsonDocument::fromJson(payload).object();
+    if (o.value(u"node"_s).toString() == m_options.nodeId)
+        return; // delivered when it was committed
+    QList<RoomEvent> events;
+    for (const QJsonValue &v : o.value(u"events"_s).toArray()) {
+        auto e = RoomEvent::fromJson(v.toObject());
+        if (!e || e->roomId <= 0 || e->seq <= 0) {
+            qCWarning(lcCluster) << "dropped a message on" << channel << "that is not an event";
+            return;
+        }
+        events.append(e.value());
+    }
+    if (m_metrics)
+        m_metrics->inc(u"confab_cluster_events_total"_s, { u"redis"_s }, double(events.size()));
+    offer(events);
+}
+
+void ClusterBus::offer(const QList<RoomEvent> &events)
+{
+    // Per room in seq order; the rooms in the order they first appear.
+    QList<qint64> order;
+    QHash<qint64, QList<RoomEvent>> byRoom;
+    for (const RoomEvent &e : events) {
+        if (!byRoom.contains(e.roomId))
+            order.append(e.roomId);
+        byRoom[e.roomId].append(e);
+    }
+    QList<RoomEvent> out;
+    for (qint64 room : std::as_const(order)) {
+        QList<RoomEvent> &list = byRoom[room];
+        std::stable_sort(list.begin(), list.end(),
+                         [](const RoomEvent &a, const RoomEvent &b) { return a.seq < b.seq; });
+        // A room this node has not seen (made after it started): from its first event.
+        qint64 delivered = m_delivered.value(room, 0);
+        for (const RoomEvent &e : std::as_const(list)) {
+            if (e.seq <= delivered) {
+                if (m_metrics)
+                    m_metrics->inc(u"confab_cluster_duplicates_total"_s);
+                continue;
+            }
+            if (e.seq > delivered + 1) {
+                if (!fill(room, delivered, e.seq - 1, &out))
+                    break; // storage unreachable: the poll tries again, nothing skipped
+                delivered = e.seq - 1;
+            }
+            out.append(e);
+            delivered = e.seq;
+        }
+        m_delivered.insert(room, delivered);
+    }
+    if (!out.isEmpty())
+        emit published(out);
+}
+
+bool ClusterBus::fill(qint64 roomId, qint64 afterSeq, qint64 toSeq, QList<RoomEvent> *out)
+{
+    qint64 after = afterSeq;
+    while (after < toSeq) {
+        auto got = roomstore::range(m_database->reader(), roomId, after, toSeq, 1000);
+        if (!got || got->isEmpty() || got->first().seq != after + 1) {
+            qCWarning(lcCluster) << "room" << roomId << ": cannot fill seq" << after + 1 << "to"
+                                 << toSeq << "from storage now";
+            return false;
+        }
+        if (m_metrics) {
+            m_metrics->inc(u"confab_cluster_gap_fills_total"_s);
+            m_metrics->inc(u"confab_cluster_events_total"_s, { u"storage"_s },
+                           double(got->size()));
+        }
+        after = got->last().seq;
+        out->append(got.value());
+    }
+    return true;
+}
+
+void ClusterBus::poll()
+{
+    QSqlQuery q(m_database->reader());
+    QList<RoomEvent> out;
+    if (q.exec(u"SELECT id, last_seq FROM rooms"_s)) {
+        while (q.next()) {
+            const qint64 room = q.value(0).toLongLong();
+            const qint64 newest = q.value(1).toLongLong();
+            const qint64 delivered = m_delivered.value(room, 0);
+            if (newest > delivered && fill(room, delivered, newest, &out))
+                m_delivered.insert(room, newest);
+        }
+    }
+    if (!out.isEmpty())
+        emit published(out);
+    schedulePoll();
+}
+
+} // namespace confab::server
