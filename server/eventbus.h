@@ -5,6 +5,7 @@
 
 #include "types.h"
 
+#include <QJsonObject>
 #include <QObject>
 
 namespace confab::server {
@@ -16,9 +17,15 @@ public:
     using QObject::QObject;
     // Publish events in commit order; subscribers receive them in that order.
     virtual void publish(const QList<confab::RoomEvent> &events) = 0;
+    // A notice for the other nodes of a cluster, acted on here already (typing, presence, read
+    // state, a session revoked): {"t": kind, ...}. Best effort, never stored. One node has
+    // nobody to tell.
+    virtual void notify(const QJsonObject &notice) { Q_UNUSED(notice); }
+    virtual bool clustered() const { return false; } // notices go somewhere
 
 signals:
     void published(const QList<confab::RoomEvent> &events);
+    void notified(const QJsonObject &notice); // another node's notify(), with "node" added
 };
 
 class LocalEventBus : public EventBus

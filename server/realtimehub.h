@@ -10,6 +10,7 @@
 //  - bounded memory: a connection whose unsent data passes kMaxPendingBytes is closed (4409).
 #pragma once
 
+#include "cluster/clusterpresence.h"
 #include "frames.h"
 #include "httpmessage.h"
 #include "servercontext.h"
@@ -114,6 +115,9 @@ private:
     void sendError(Connection *c, const QString &id, const Error &error);
     void broadcastPresence(qint64 userId);
     void broadcastTyping(qint64 roomId, qint64 userId, bool active);
+    PresenceStatus localPresenceOf(qint64 userId) const;
+    void onNotice(const QJsonObject &notice);
+    void clusterTick();
     const QSet<qint64> &membersOf(qint64 roomId);
     void heartbeat();
     void expireTyping();
@@ -153,6 +157,11 @@ private:
     std::vector<std::shared_ptr<Connection>> m_retired;
     QHash<QPair<qint64, qint64>, qint64> m_typing; // (roomId, userId) → expiry (ms)
     QHash<qint64, PresenceStatus> m_lastPresence;
+    // Multi-node mode: what this node told the others of its users, and what they told it.
+    EventBus *m_bus;
+    QHash<qint64, PresenceStatus> m_toldPresence;
+    ClusterPresence m_clusterPresence { 15000 };
+    QTimer *m_clusterTick = nullptr; // every 5 s: the presence snapshot, silent nodes dropped
 };
 
 } // namespace confab::server

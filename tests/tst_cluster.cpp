@@ -3,6 +3,7 @@
 // (sender, clientMsgId) whichever node a retry reaches, and a PostgreSQL restart that fails
 // sends as `unavailable` (retried by the client), then recovers with nothing lost or doubled.
 // A real PostgreSQL (tests/services.h), real servers, real HTTP.
+#include "cluster/clusterpresence.h"
 #include "services.h"
 #include "testsupport.h"
 
@@ -93,6 +94,8 @@ private slots:
     void aPostgresRestartFailsSendsAsUnavailableThenRecovers();
     void liveEventsReachTheOtherNodeOnceAndInOrder();
     void withRedisDownDeliveryGoesOnByPollingThenRecovers();
+    void typingPresenceReadStateAndRevocationCrossNodes();
+    void aSilentNodesUsersGoOfflineWithinOneTtl();
 
 private:
     std::unique_ptr<TestServer> node(const QString &url, const RedisServer *redis = nullptr);
@@ -339,6 +342,107 @@ void TestCluster::aPostgresRestartFailsSendsAsUnavailableThenRecovers()
         QCOMPARE(events[i][u"seq"_s].toInteger(), i + 1);
     // Reads recover too: the room list comes from PostgreSQL again.
     QCOMPARE(a->get(u"/api/v1/rooms"_s, dave.token).status, 200);
+}
+
+void TestCluster::typingPresenceReadStateAndRevocationCrossNodes()
+{
+    RedisServer redis;
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    auto p = pair(redis, u"notices"_s);
+    QVERIFY(p);
+    const auto waitOn = [](WsClient &ws, const std::function<bool(const ServerFrame &)> &pred) {
+        return ws.waitFor(pred, 5000, 0) >= 0;
+    };
+
+    // Typing on A is seen on B.
+    p->wsA->sendFrame({ {}, TypingFrame { p->room, true } });
+    QVERIFY(waitOn(*p->wsB, [&](const ServerFrame &f) {
+        const auto *t = std::get_if<TypingNotice>(&f.payload);
+        return t && t->userId == p->alice.id && t->roomId == p->room && t->active;
+    }));
+
+    // Presence: alice leaves A, bob on B sees her go offline; she comes back on A, online.
+    p->wsA->close();
+    QVERIFY(waitOn(*p->wsB, [&](const ServerFrame &f) {
+        const auto *n = std::get_if<PresenceNotice>(&f.payload);
+        return n && n->userId == p->alice.id && n->status == PresenceStatus::Offline;
+    }));
+    p->wsB->frames.clear();
+    WsClient again(p->a->port());
+    QVERIFY(again.enter(p->alice.token, p->room));
+    QVERIFY(waitOn(*p->wsB, [&](const ServerFrame &f) {
+        const auto *n = std::get_if<PresenceNotice>(&f.payload);
+        return n && n->userId == p->alice.id && n->status == PresenceStatus::Online;
+    }));
+    // ... and REST on B says so too.
+    const auto members = p->b->get(u"/api/v1/rooms/%1/members"_s.arg(p->room), p->bob.token);
+    QVERIFY(members.body.contains("\"online\""));
+
+    // Read state: bob reads on B; his other device, on A, hears of it.
+    const auto bobOnA = p->a->post(u"/api/v1/auth/login"_s,
+                                   { { u"username"_s, u"notices-bob"_s },
+                                     { u"password"_s, u"password123"_s } });
+    QCOMPARE(bobOnA.status, 200);
+    const QString secondToken = bobOnA.json()[u"token"_s].toString();
+    WsClient bobsPhone(p->a->port());
+    QVERIFY(bobsPhone.enter(secondToken, p->room));
+    const auto sent = again.send(p->room, u"to-read"_s, u"read me, bob"_s); // alice, on A
+    QVERIFY(sent);
+    QCOMPARE(p->b->post(u"/api/v1/rooms/%1/read"_s.arg(p->room), { { u"seq"_s, sent->seq } },
+                        p->bob.token)
+                 .status,
+             200);
+    QVERIFY(waitOn(bobsPhone, [&](const ServerFrame &f) {
+        const auto *r = std::get_if<ReadNotice>(&f.payload);
+        return r && r->state.roomId == p->room && r->state.readSeq == sent->seq;
+    }));
+
+    // Revocation: bob logs the phone out from B; its socket on A closes within a second.
+    const auto sessions = p->b->get(u"/api/v1/auth/sessions"_s, p->bob.token);
+    qint64 phone = 0;
+    for (const QJsonValue &v : sessions.json()[u"sessions"_s].toArray())
+        if (!v[u"current"_s].toBool())
+            phone = v[u"id"_s].toInteger();
+    QVERIFY(phone);
+    QVERIFY(p->b->request("DELETE", u"/api/v1/auth/sessions/%1"_s.arg(phone), {}, p->bob.token)
+                .status
+            < 300);
+    QVERIFY(spinUntil([&] { return bobsPhone.isClosed(); }, 1000));
+    QCOMPARE(bobsPhone.closeCode(), 4401);
+}
+
+void TestCluster::aSilentNodesUsersGoOfflineWithinOneTtl()
+{
+    server::ClusterPresence presence(15000);
+    using server::ClusterPresence;
+    // Node n1 has users 7 (online) and 8 (away); n2 has 8 online.
+    QList<qint64> first = presence.apply(
+        u"n1"_s,
+        ClusterPresence::snapshot({ { 7, PresenceStatus::Online }, { 8, PresenceStatus::Away } }),
+        1000);
+    std::sort(first.begin(), first.end());
+    QCOMPARE(first, (QList<qint64> { 7, 8 }));
+    presence.apply(u"n2"_s, ClusterPresence::change(8, PresenceStatus::Online), 2000);
+    QCOMPARE(presence.statusOf(7), PresenceStatus::Online);
+    QCOMPARE(presence.statusOf(8), PresenceStatus::Online); // the best of both nodes
+    // n2 goes on reporting, n1 falls silent (crashed): at 16 s past its last word it is gone.
+    presence.apply(u"n2"_s, ClusterPresence::snapshot({ { 8, PresenceStatus::Online } }), 14000);
+    QVERIFY(presence.expire(15000).isEmpty());
+    QList<qint64> gone = presence.expire(16001);
+    std::sort(gone.begin(), gone.end());
+    QCOMPARE(gone, (QList<qint64> { 7, 8 }));
+    QCOMPARE(presence.statusOf(7), PresenceStatus::Offline);
+    QCOMPARE(presence.statusOf(8), PresenceStatus::Online); // n2 still has 8
+    // A snapshot replaces what the node said before: a lost "offline" is repaired by it.
+    QCOMPARE(presence.apply(u"n2"_s, ClusterPresence::snapshot({}), 17000),
+             QList<qint64> { 8 });
+    QCOMPARE(presence.statusOf(8), PresenceStatus::Offline);
+    // Hostile notices change nothing.
+    QVERIFY(presence.apply(u"n3"_s, { { u"t"_s, u"presence"_s }, { u"user"_s, -1 } }, 18000)
+                .isEmpty());
+    QVERIFY(presence.apply({}, ClusterPresence::change(9, PresenceStatus::Online), 18000).isEmpty());
+    QCOMPARE(presence.statusOf(9), PresenceStatus::Offline);
 }
 
 QTEST_MAIN(TestCluster)

@@ -13,6 +13,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 using namespace Qt::StringLiterals;
@@ -48,6 +49,7 @@ ClusterBus::ClusterBus(Options options, RedisLink *publisher, RedisLink *subscri
             qCInfo(lcCluster) << "subscribed to" << m_channel << ": filling what was missed";
         m_subscribed = true;
         poll(); // what was published while it was away is gone: storage has it
+        readPresenceKeys();
     });
     connect(m_subscriber, &RedisLink::connectedChanged, this, [this](bool connected) {
         if (connected)
@@ -97,13 +99,56 @@ void ClusterBus::publish(const QList<RoomEvent> &events)
     }
 }
 
+QByteArray ClusterBus::presenceKey(const QString &node) const
+{
+    return m_channel.chopped(int(strlen("events"))) + "presence:" + node.toUtf8();
+}
+
+void ClusterBus::notify(const QJsonObject &notice)
+{
+    if (m_channel.isEmpty())
+        return; // not started
+    const QByteArray payload
+        = QJsonDocument(QJsonObject { { u"node"_s, m_options.nodeId }, { u"notice"_s, notice } })
+              .toJson(QJsonDocument::Compact);
+    m_publisher->command({ "PUBLISH", m_channel, payload }, [](const Result<QVariant> &) { });
+    if (notice.value(u"t"_s).toString() == u"node")
+        m_publisher->command({ "SET", presenceKey(m_options.nodeId), payload, "EX", "15" },
+                             [](const Result<QVariant> &) { });
+}
+
+void ClusterBus::readPresenceKeys()
+{
+    // The snapshots of the nodes alive now (their keys expire 15 s after their last one).
+    m_publisher->command({ "KEYS", presenceKey({}) + '*' }, [this](const Result<QVariant> &keys) {
+        if (!keys || keys->toList().isEmpty())
+            return;
+        QByteArrayList argv { "MGET" };
+        for (const QVariant &k : keys->toList())
+            argv.append(k.toByteArray());
+        m_publisher->command(argv, [this](const Result<QVariant> &values) {
+            if (!values)
+                return;
+            for (const QVariant &v : values->toList())
+                onMessage(m_channel, v.toByteArray());
+        });
+    });
+}
+
 void ClusterBus::onMessage(const QByteArray &channel, const QByteArray &payload)
 {
     if (channel != m_channel)
         return;
     const QJsonObject o = QJsonDocument::fromJson(payload).object();
-    if (o.value(u"node"_s).toString() == m_options.nodeId)
-        return; // delivered when it was committed
+    const QString node = o.value(u"node"_s).toString();
+    if (node == m_options.nodeId)
+        return; // delivered or acted on here already
+    if (o.contains(u"notice"_s)) {
+        QJsonObject notice = o.value(u"notice"_s).toObject();
+        notice.insert(u"node"_s, node);
+        emit notified(notice);
+        return;
+    }
     QList<RoomEvent> events;
     for (const QJsonValue &v : o.value(u"events"_s).toArray()) {
         auto e = RoomEvent::fromJson(v.toObject());

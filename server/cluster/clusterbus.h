@@ -12,6 +12,9 @@
 //  - While the subscription is down (Redis dead or hanging, the breaker open) the node polls
 //    the rooms' newest seqs every 250 ms and fills what it lacks; when it is back (subscribed())
 //    it fills once at once; and every 2 s anyway, for a publish that never left its node.
+//  - Notices (typing, presence, read state, a session revoked) go on the same channel, best
+//    effort. A node's presence snapshot is also kept in Redis under a key that expires
+//    (confab:EPOCH:presence:NODE, 15 s): a node that (re)subscribes reads them all at once.
 #pragma once
 
 #include "eventbus.h"
@@ -45,6 +48,8 @@ public:
     // missed before the node started they fetch themselves, by seq), then subscribes.
     void start();
     void publish(const QList<confab::RoomEvent> &events) override;
+    void notify(const QJsonObject &notice) override;
+    bool clustered() const override { return true; }
 
     QByteArray channel() const { return m_channel; }
     qint64 deliveredSeq(qint64 roomId) const { return m_delivered.value(roomId, -1); }
@@ -55,6 +60,8 @@ private:
     void poll();
     void onMessage(const QByteArray &channel, const QByteArray &payload);
     void schedulePoll();
+    void readPresenceKeys();
+    QByteArray presenceKey(const QString &node) const;
 
     Options m_options;
     RedisLink *m_publisher;
