@@ -72,19 +72,20 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
                             m_search, m_tracer };
     if (!m_config.redisHost.isEmpty()) {
         // Multi-node mode (docs/scale.md): live events between nodes through Redis, on two
-        // links (a subscribed connection sends no commands); the subscriber's health is the
-        // one in /metrics.
+        // links (a subscribed connection sends no commands); the publisher's (its breaker
+        // guards every command) is the one in /metrics.
         RedisLink::Options redis;
         redis.host = m_config.redisHost;
         redis.port = m_config.redisPort;
-        auto *publisher = new RedisLink(redis, nullptr, this);
-        auto *subscriber = new RedisLink(redis, &m_metrics, this);
+        auto *publisher = new RedisLink(redis, &m_metrics, this);
+        auto *subscriber = new RedisLink(redis, nullptr, this);
         ClusterBus::Options cluster;
         cluster.nodeId = m_config.nodeId.isEmpty()
             ? QSysInfo::machineHostName() + u'-'
                 + QString::number(QRandomGenerator::system()->generate() % 1000000)
             : m_config.nodeId;
         m_cluster = new ClusterBus(cluster, publisher, subscriber, m_database, &m_metrics, this);
+        m_cache.setRoomsWrittenElsewhere(true);
         m_bus = m_cluster;
     } else {
         m_bus = new LocalEventBus(this);

@@ -138,7 +138,7 @@ std::optional<QList<RoomEvent>> EventCache::before(qint64 roomId, qint64 beforeS
 std::optional<Room> EventCache::room(qint64 roomId)
 {
     const auto it = m_rooms.constFind(roomId);
-    if (it == m_rooms.constEnd()) {
+    if (it == m_rooms.constEnd() || m_roomsElsewhere) {
         count(false, u"room"_s);
         return std::nullopt;
     }
@@ -148,6 +148,8 @@ std::optional<Room> EventCache::room(qint64 roomId)
 
 void EventCache::putRoom(const Room &room)
 {
+    if (m_roomsElsewhere)
+        return;
     m_rooms.insert(room.id, room);
     touch(room.id);
 }

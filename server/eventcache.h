@@ -38,6 +38,11 @@ public:
     // Room metadata; put() after a database read, invalidated by the room's own events.
     std::optional<Room> room(qint64 roomId);
     void putRoom(const Room &room);
+    // Multi-node mode: other nodes write the rooms too, and this node hears of it a moment
+    // later (or, with Redis away, up to a poll later). A room's metadata (its lastSeq above
+    // all) is then read from storage every time, so that a page says exactly what is there;
+    // the event runs stay, contiguous, and answer what they cover.
+    void setRoomsWrittenElsewhere(bool elsewhere) { m_roomsElsewhere = elsewhere; }
 
     qint64 hits() const { return m_hits; }
     qint64 misses() const { return m_misses; }
@@ -60,6 +65,7 @@ private:
     QHash<qint64, Room> m_rooms;
     qint64 m_hits = 0;
     qint64 m_misses = 0;
+    bool m_roomsElsewhere = false; // setRoomsWrittenElsewhere
 };
 
 } // namespace confab::server

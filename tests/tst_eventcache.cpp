@@ -37,6 +37,7 @@ private slots:
     void staysBoundedPerRoomAndInRooms();
     void deleteRedactsMessageAndItsEdits();
     void pagesBackwardsOnlyWhenExact();
+    void roomsWrittenElsewhereAreReadFromStorage();
 };
 
 void tst_EventCache::servesContiguousRangesAndCountsHits()
@@ -124,6 +125,25 @@ void tst_EventCache::pagesBackwardsOnlyWhenExact()
     QVERIFY(c.before(1, 21, 5, &more)); // 16..20, still inside
     QVERIFY(!c.before(1, 20, 5, &more)); // would need 15
     QVERIFY(!c.before(1, 27, 5, &more)); // past what it knows
+}
+
+void tst_EventCache::roomsWrittenElsewhereAreReadFromStorage()
+{
+    Metrics m;
+    EventCache c(&m);
+    Room r;
+    r.id = 1;
+    r.lastSeq = 10;
+    c.putRoom(r);
+    QVERIFY(c.room(1)); // one node: its own commits keep the metadata exact
+    c.setRoomsWrittenElsewhere(true); // a cluster: another node may have written seq 11
+    QVERIFY(!c.room(1));
+    c.putRoom(r);
+    QVERIFY(!c.room(1));
+    // The event runs still answer what they hold.
+    for (qint64 s = 1; s <= 10; ++s)
+        c.apply({ message(1, s) });
+    QVERIFY(c.range(1, 5, 10));
 }
 
 QTEST_GUILESS_MAIN(tst_EventCache)

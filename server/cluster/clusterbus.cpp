@@ -32,6 +32,7 @@ ClusterBus::ClusterBus(Options options, RedisLink *publisher, RedisLink *subscri
     , m_metrics(metrics)
     , m_poll(new QTimer(this))
 {
+    m_clock.start();
     if (m_metrics) {
         m_metrics->defineCounter(u"confab_cluster_events_total"_s,
                                  u"Events delivered by this node, by where they came from"_s,
@@ -47,6 +48,9 @@ ClusterBus::ClusterBus(Options options, RedisLink *publisher, RedisLink *subscri
     connect(m_subscriber, &RedisLink::subscribed, this, [this] {
         if (!m_subscribed)
             qCInfo(lcCluster) << "subscribed to" << m_channel << ": filling what was missed";
+        if (m_everSubscribed) // after an outage the other nodes' breakers may stay open for
+            m_fastPollUntil = m_clock.elapsed() + m_options.outageTailMs; // their timeout
+        m_everSubscribed = true;
         m_subscribed = true;
         poll(); // what was published while it was away is gone: storage has it
         readPresenceKeys();
@@ -80,7 +84,9 @@ void ClusterBus::start()
 
 void ClusterBus::schedulePoll()
 {
-    m_poll->start(m_subscribed ? m_options.pollMs : m_options.pollDownMs);
+    const bool fast = !m_subscribed || m_clock.elapsed() < m_fastPollUntil
+        || m_publisher->breakerState() != CircuitBreaker::State::Closed;
+    m_poll->start(fast ? m_options.pollDownMs : m_options.pollMs);
 }
 
 void ClusterBus::publish(const QList<RoomEvent> &events)
@@ -225,7 +231,10 @@ void ClusterBus::poll()
 {
     QSqlQuery q(m_database->reader());
     QList<RoomEvent> out;
-    if (q.exec(u"SELECT id, last_seq FROM rooms"_s)) {
+    q.prepare(u"SELECT id, last_seq FROM rooms"_s);
+    // (A failure marks the reader suspect: the next poll reconnects it, after a restart of
+    // PostgreSQL, say.)
+    if (execPrepared(q)) {
         while (q.next()) {
             const qint64 room = q.value(0).toLongLong();
             const qint64 newest = q.value(1).toLongLong();

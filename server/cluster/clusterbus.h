@@ -11,7 +11,9 @@
 //    the gap-free per-room seq in storage, as in Centrifugo.
 //  - While the subscription is down (Redis dead or hanging, the breaker open) the node polls
 //    the rooms' newest seqs every 250 ms and fills what it lacks; when it is back (subscribed())
-//    it fills once at once; and every 2 s anyway, for a publish that never left its node.
+//    it fills at once, and goes on polling every 250 ms for 30 s (the other nodes' breakers may
+//    still be open and publish nothing); and every 2 s anyway, for a publish that never left
+//    its node. Its own breaker not closed: every 250 ms too.
 //  - Notices (typing, presence, read state, a session revoked) go on the same channel, best
 //    effort. A node's presence snapshot is also kept in Redis under a key that expires
 //    (confab:EPOCH:presence:NODE, 15 s): a node that (re)subscribes reads them all at once.
@@ -19,6 +21,7 @@
 
 #include "eventbus.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QPointer>
 
@@ -38,7 +41,10 @@ public:
     {
         QString nodeId;
         int pollMs = 2000; // the safety net while the subscription is up
-        int pollDownMs = 250; // while it is not
+        int pollDownMs = 250; // while it is not, or this node's breaker is not closed
+        // After Redis is back, other nodes' breakers may stay open for their timeout (30 s)
+        // and publish nothing: this node polls fast that long.
+        int outageTailMs = 30000;
     };
 
     ClusterBus(Options options, RedisLink *publisher, RedisLink *subscriber, Database *database,
@@ -72,6 +78,9 @@ private:
     QHash<qint64, qint64> m_delivered; // room → the seq delivered last
     QTimer *m_poll = nullptr;
     bool m_subscribed = false;
+    bool m_everSubscribed = false;
+    QElapsedTimer m_clock;
+    qint64 m_fastPollUntil = 0;
 };
 
 } // namespace confab::server
