@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -12,6 +13,7 @@
 #include <functional>
 
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -151,6 +153,17 @@ QString PostgresServer::log() const
     return f.open(QIODevice::ReadOnly) ? QString::fromLocal8Bit(f.readAll()) : QString();
 }
 
+namespace {
+
+// A server started here goes when the test goes, however it ends (a crash, a timeout's kill):
+// a leftover would hold memory and ports on the machine and be found by nobody.
+void dieWithThisProcess(QProcess &p)
+{
+    p.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+}
+
+} // namespace
+
 bool PostgresServer::run(const QString &tool, const QStringList &args, QString *error,
                          int timeoutMs)
 {
@@ -218,6 +231,12 @@ bool PostgresServer::start(QString *error, bool durable)
             *error += u"\n"_s + log().right(2000);
         return false;
     }
+    // pg_ctl leaves the postmaster on its own: a watchdog whose stdin is this process's pipe
+    // stops it (immediate shutdown) when the pipe closes, that is when this process ends.
+    m_watchdog = std::make_unique<QProcess>();
+    m_watchdog->start(u"sh"_s, { u"-c"_s, u"read _; kill -QUIT \"$(head -n1 '%1/postmaster.pid')\""
+                                          u" 2>/dev/null"_s.arg(dataDir()) });
+    m_watchdog->waitForStarted(5000);
     return createDatabase(error);
 }
 
@@ -236,8 +255,18 @@ bool PostgresServer::createDatabase(QString *error)
                error);
 }
 
+void PostgresServer::dropWatchdog()
+{
+    if (!m_watchdog)
+        return;
+    m_watchdog->kill(); // without firing: this is a stop of our own
+    m_watchdog->waitForFinished(2000);
+    m_watchdog.reset();
+}
+
 bool PostgresServer::stop(QString *error)
 {
+    dropWatchdog();
     if (!running())
         return true;
     return run(u"pg_ctl"_s, { u"-D"_s, dataDir(), u"-m"_s, u"fast"_s, u"-w"_s, u"stop"_s }, error);
@@ -245,6 +274,7 @@ bool PostgresServer::stop(QString *error)
 
 void PostgresServer::kill()
 {
+    dropWatchdog();
     QFile pidFile(dataDir() + u"/postmaster.pid"_s);
     if (!pidFile.open(QIODevice::ReadOnly))
         return;
@@ -316,6 +346,7 @@ bool RedisServer::start(QString *error)
     if (!m_port)
         m_port = freeLoopbackPort();
     m_process = std::make_unique<QProcess>();
+    dieWithThisProcess(*m_process);
     m_process->setProgram(binary());
     m_process->setArguments({ u"--bind"_s, u"127.0.0.1"_s, u"--port"_s, QString::number(m_port),
                               u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s, u"--dir"_s,
@@ -401,9 +432,56 @@ bool HaproxyServer::start(const QList<quint16> &nodes, QString *error)
     }
     f.close();
     m_process = std::make_unique<QProcess>();
+    dieWithThisProcess(*m_process);
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     m_process->setProgram(binary());
     m_process->setArguments({ u"-db"_s, u"-f"_s, f.fileName() }); // (-db: in the foreground)
+    return startListening(*m_process, m_port, u"haproxy"_s, [this] { return log(); }, error);
+}
+
+bool HaproxyServer::startShipped(const QString &configFile, const QList<quint16> &nodes,
+                                 QString *error)
+{
+    if (binary().isEmpty()) {
+        *error = u"haproxy is not installed (packaging/deps.sh installs it)"_s;
+        return false;
+    }
+    QFile shipped(configFile);
+    if (!shipped.open(QIODevice::ReadOnly)) {
+        *error = u"cannot read "_s + configFile;
+        return false;
+    }
+    m_port = freeLoopbackPort();
+    QStringList lines = QString::fromUtf8(shipped.readAll()).split(u'\n');
+    int server = 0;
+    static const QRegularExpression serverLine(u"^(\\s*server\\s+\\S+\\s+)\\S+(.*)$"_s);
+    for (QString &line : lines) {
+        if (line.trimmed().startsWith(u"bind "_s)) {
+            line = u"    bind 127.0.0.1:%1"_s.arg(m_port);
+        } else if (const auto m = serverLine.match(line); m.hasMatch()) {
+            if (server >= nodes.size()) {
+                *error = u"%1 names more servers than there are nodes"_s.arg(configFile);
+                return false;
+            }
+            line = m.captured(1) + u"127.0.0.1:%1"_s.arg(nodes[server++]) + m.captured(2);
+        }
+    }
+    if (server != nodes.size()) {
+        *error = u"%1 names %2 servers, not %3"_s.arg(configFile).arg(server).arg(nodes.size());
+        return false;
+    }
+    const QByteArray cfg = lines.join(u'\n').toUtf8();
+    QFile f(m_dir.path() + u"/haproxy.cfg"_s);
+    if (!f.open(QIODevice::WriteOnly) || f.write(cfg) != cfg.size()) {
+        *error = u"cannot write the configuration"_s;
+        return false;
+    }
+    f.close();
+    m_process = std::make_unique<QProcess>();
+    dieWithThisProcess(*m_process);
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    m_process->setProgram(binary());
+    m_process->setArguments({ u"-db"_s, u"-f"_s, f.fileName() });
     return startListening(*m_process, m_port, u"haproxy"_s, [this] { return log(); }, error);
 }
 

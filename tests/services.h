@@ -40,6 +40,8 @@ public:
     static QString binDir();
 
 private:
+    void dropWatchdog();
+    std::unique_ptr<QProcess> m_watchdog; // stops the postmaster when this process ends
     bool run(const QString &tool, const QStringList &args, QString *error, int timeoutMs = 60000);
     bool createDatabase(QString *error);
 
@@ -83,6 +85,9 @@ public:
     ~HaproxyServer();
 
     bool start(const QList<quint16> &nodes, QString *error);
+    // Runs `configFile` (packaging/cluster/haproxy.cfg: the one docs/deploy.md ships) with its
+    // frontend bound to a loopback port of its own and its `server` lines pointed at `nodes`.
+    bool startShipped(const QString &configFile, const QList<quint16> &nodes, QString *error);
     void stop();
     quint16 port() const { return m_port; }
     QString config() const; // the configuration it runs with (docs/deploy.md shows the same)

@@ -57,6 +57,7 @@ private slots:
     void resultsFromAnOlderGenerationAreIgnored();
     void readyToTripIsReplaceable();
     void stateChangesAreSignalled();
+    void resetClosesForANewTarget();
 };
 
 void tst_CircuitBreaker::startsClosedAndCountsRequests()
@@ -212,6 +213,24 @@ void tst_CircuitBreaker::stateChangesAreSignalled()
     QCOMPARE(spy.at(0).at(1).value<State>(), State::Open);
     QCOMPARE(spy.at(1).at(1).value<State>(), State::HalfOpen);
     QCOMPARE(spy.at(2).at(1).value<State>(), State::Closed);
+}
+
+void tst_CircuitBreaker::resetClosesForANewTarget()
+{
+    // The client moved to another node: that node's breaker starts fresh.
+    auto cb = make();
+    fail(*cb, 6);
+    QCOMPARE(cb->state(), State::Open);
+    const auto late = cb->allow(); // refused, but take a generation from before the reset
+    QVERIFY(!late.allowed());
+    const quint64 before = cb->generation();
+    cb->reset();
+    QCOMPARE(cb->state(), State::Closed);
+    QCOMPARE(cb->counts().requests, 0u);
+    QVERIFY(cb->generation() > before);
+    cb->record(before, false); // an outcome from the old node changes nothing
+    QCOMPARE(cb->counts().totalFailures, 0u);
+    QVERIFY(cb->allow().allowed());
 }
 
 QTEST_GUILESS_MAIN(tst_CircuitBreaker)

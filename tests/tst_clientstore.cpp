@@ -26,7 +26,8 @@ private slots:
             QVERIFY(!s.lastAccount());
             s.rememberServer(QUrl(u"http://10.0.0.5:7080/"_s));
             s.rememberAccount({ QUrl(u"http://127.0.0.1:7080"_s), u"alice"_s, 1, 0 });
-            s.rememberAccount({ QUrl(u"http://10.0.0.5:7080"_s), u"bob"_s, 9, 0 });
+            s.rememberAccount({ QUrl(u"http://10.0.0.5:7080"_s), u"bob"_s, 9, 0,
+                                { QUrl(u"http://10.0.0.6:7080"_s), QUrl(u"http://10.0.0.7:7080"_s) } });
             s.rememberAccount({ QUrl(u"http://127.0.0.1:7080"_s), u"alice"_s, 1, 0 }); // again
             s.setLastRoom(u"http://127.0.0.1:7080|alice"_s, 42);
             s.setMuted(u"http://127.0.0.1:7080|alice"_s, 7, true);
@@ -40,6 +41,10 @@ private slots:
         QCOMPARE(accounts[0].username, u"alice"_s);
         QCOMPARE(accounts[1].username, u"bob"_s);
         QCOMPARE(accounts[1].userId, 9);
+        // bob's server is a cluster: its other nodes come back with it, in order.
+        QCOMPARE(accounts[1].nodes, (QList<QUrl> { QUrl(u"http://10.0.0.6:7080"_s),
+                                                   QUrl(u"http://10.0.0.7:7080"_s) }));
+        QVERIFY(accounts[0].nodes.isEmpty());
         QCOMPARE(s.lastAccount()->key(), u"http://127.0.0.1:7080|alice"_s);
         QCOMPARE(
             s.servers(),

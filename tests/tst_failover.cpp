@@ -15,6 +15,7 @@
 #include <QRegularExpression>
 #include <QSet>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -115,6 +116,7 @@ private slots:
     void aKilledNodesClientsFailOverAndNothingIsLostOrDoubled();
     void redisKilledAndRestartedDeliveryGoesOnThroughStorage();
     void aPostgresRestartIsRetriedByTheOutboxesOnce();
+    void aClientWithANodeListMovesOnWithoutHaproxy();
 
 private:
     static constexpr int Clients = 30;
@@ -129,6 +131,7 @@ private:
     RedisServer m_redis;
     HaproxyServer m_haproxy;
     QList<quint16> m_ports;
+    QString m_database;
     std::vector<std::unique_ptr<Node>> m_nodes;
     std::unique_ptr<Rest> m_rest;
     QStringList m_tokens;
@@ -145,13 +148,41 @@ void TestFailover::initTestCase()
     QString error;
     QVERIFY2(m_pg.start(&error), qPrintable(error));
     QVERIFY2(m_redis.start(&error), qPrintable(error));
+    // The database and role as docs/deploy.md makes them: packaging/cluster/postgresql-setup.sql,
+    // its names changed (this PostgreSQL's superuser is itself called confab). The nodes then
+    // connect as that role, which owns its database and nothing else.
+    {
+        QFile setup(QStringLiteral(CONFAB_SOURCE_DIR "/packaging/cluster/postgresql-setup.sql"));
+        QVERIFY(setup.open(QIODevice::ReadOnly));
+        QString sql = QString::fromUtf8(setup.readAll());
+        sql.replace(u"ROLE confab"_s, u"ROLE chat"_s)
+            .replace(u"DATABASE confab OWNER confab"_s, u"DATABASE chat OWNER chat"_s);
+        QSqlDatabase admin = QSqlDatabase::addDatabase(u"QPSQL"_s, u"setup"_s);
+        admin.setHostName(u"127.0.0.1"_s);
+        admin.setPort(m_pg.port());
+        admin.setUserName(m_pg.user());
+        admin.setDatabaseName(m_pg.database());
+        QVERIFY(admin.open());
+        QSqlQuery q(admin);
+        for (const QString &line : sql.split(u'\n')) {
+            if (line.startsWith(u"--"_s) || line.trimmed().isEmpty())
+                continue;
+            QVERIFY2(q.exec(line), qPrintable(q.lastError().text()));
+        }
+        admin.close();
+    }
+    QSqlDatabase::removeDatabase(u"setup"_s);
+    m_database = u"postgres://chat:change-me@127.0.0.1:%1/chat"_s.arg(m_pg.port());
     m_ports = { freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort() };
     for (int i = 0; i < 3; ++i) {
-        m_nodes.push_back(std::make_unique<Node>(u"node%1"_s.arg(i + 1), m_ports[i], m_pg.url(),
+        m_nodes.push_back(std::make_unique<Node>(u"node%1"_s.arg(i + 1), m_ports[i], m_database,
                                                  m_redis.port()));
         QVERIFY2(m_nodes.back()->waitListening(), qPrintable(m_nodes.back()->log()));
     }
-    QVERIFY2(m_haproxy.start(m_ports, &error), qPrintable(error));
+    QVERIFY2(m_haproxy.startShipped(
+                 QStringLiteral(CONFAB_SOURCE_DIR "/packaging/cluster/haproxy.cfg"), m_ports,
+                 &error),
+             qPrintable(error));
     m_rest = std::make_unique<Rest>(m_haproxy.port());
 
     // 30 users, all in one room.
@@ -299,7 +330,7 @@ void TestFailover::aKilledNodesClientsFailOverAndNothingIsLostOrDoubled()
     qInfo("%d of %d clients reconnected after the kill", int(moved), Clients);
     QVERIFY(moved >= Clients / 5);
     // It comes back on its port; HAProxy's checks take it in again.
-    m_nodes[1] = std::make_unique<Node>(u"node2"_s, m_ports[1], m_pg.url(), m_redis.port());
+    m_nodes[1] = std::make_unique<Node>(u"node2"_s, m_ports[1], m_database, m_redis.port());
     QVERIFY2(m_nodes[1]->waitListening(), qPrintable(m_nodes[1]->log()));
 }
 
@@ -333,6 +364,50 @@ void TestFailover::aPostgresRestartIsRetriedByTheOutboxesOnce()
         QVERIFY2(m_pg.start(&error), qPrintable(error));
     });
     verifyEverythingArrivedOnce();
+}
+
+void TestFailover::aClientWithANodeListMovesOnWithoutHaproxy()
+{
+    // Straight to the nodes, no HAProxy: user0's second device, on node3, with the cluster's
+    // nodes as its list (what --nodes or the saved account gives the app).
+    const QList<QUrl> nodes { QUrl(u"http://127.0.0.1:%1"_s.arg(m_ports[2])),
+                              QUrl(u"http://127.0.0.1:%1"_s.arg(m_ports[0])),
+                              QUrl(u"http://127.0.0.1:%1"_s.arg(m_ports[1])) };
+    ChatClient direct(nodes[0], m_tokens[0], m_dirs.filePath(u"direct"_s),
+                      fastChatClientOptions());
+    direct.setNodes(nodes);
+    QList<qint64> mine; // seqs of the messages it sent, as it received them
+    QObject::connect(&direct, &ChatClient::eventReceived, &direct, [&](const RoomEvent &e) {
+        if (e.type == EventType::Message && e.body().startsWith(u"direct "_s))
+            mine.append(e.seq);
+    });
+    QObject::connect(&direct.outbox(), &Outbox::acknowledged, &direct,
+                     [this](const Outbox::Item &, const SendAck &) { ++m_acked; });
+    QVERIFY(direct.start().ok());
+    QVERIFY(spinUntil(
+        [&] { return direct.connectionState().mode == ConnectionState::Mode::Online; }, 10000));
+    QCOMPARE(direct.currentNode(), nodes[0]);
+    for (int i = 0; i < 3; ++i, ++m_sent)
+        QVERIFY(direct.send(m_room, u"direct %1"_s.arg(i)).ok());
+    QVERIFY(spinUntil([&] { return direct.outbox().all().isEmpty(); }, 10000));
+
+    m_nodes[2]->kill(); // its node dies
+    for (int i = 3; i < 6; ++i, ++m_sent)
+        QVERIFY(direct.send(m_room, u"direct %1"_s.arg(i)).ok()); // typed meanwhile
+    QVERIFY(spinUntil(
+        [&] {
+            return direct.currentNode() != nodes[0]
+                && direct.connectionState().mode == ConnectionState::Mode::Online
+                && direct.outbox().all().isEmpty();
+        },
+        20000));
+    QVERIFY(direct.diagnostics().nodeSwitches >= 1);
+    QVERIFY(spinUntil([&] { return mine.size() >= 6; }, 10000));
+    QCOMPARE(mine.size(), 6); // each once,
+    QVERIFY(std::is_sorted(mine.begin(), mine.end())); // in seq order
+    verifyEverythingArrivedOnce(); // and the 30 others got them too
+    m_nodes[2] = std::make_unique<Node>(u"node3"_s, m_ports[2], m_database, m_redis.port());
+    QVERIFY2(m_nodes[2]->waitListening(), qPrintable(m_nodes[2]->log()));
 }
 
 QTEST_MAIN(TestFailover)

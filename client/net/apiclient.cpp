@@ -103,6 +103,14 @@ void ApiClient::call(const QByteArray &method, const QString &path, const QJsonO
     attempt(std::move(a));
 }
 
+void ApiClient::setServer(const QUrl &server)
+{
+    if (server == m_server)
+        return;
+    m_server = server;
+    m_breaker.reset();
+}
+
 QNetworkRequest ApiClient::request(const QString &path) const
 {
     QUrl url = m_server;

@@ -47,6 +47,10 @@ public:
     void setToken(const QString &token) { m_token = token; }
     QString token() const { return m_token; }
     QUrl server() const { return m_server; }
+    // Another node of the same cluster (ChatClient::setNodes): later requests go there, with a
+    // breaker as fresh as for a new server. The trust decision (one cluster, one certificate)
+    // stays.
+    void setServer(const QUrl &server);
     CircuitBreaker &breaker() { return m_breaker; }
     // The certificate decision for this server, shared by every connection to it (a call
     // refused by it fails at once with untrusted_certificate: nothing was sent).

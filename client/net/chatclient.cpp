@@ -419,9 +419,30 @@ Diagnostics ChatClient::diagnostics() const
     return d;
 }
 
+void ChatClient::setNodes(const QList<QUrl> &nodes)
+{
+    m_nodes.clear();
+    for (const QUrl &u : nodes)
+        if (u.isValid() && !m_nodes.contains(u))
+            m_nodes.append(u);
+    m_node = std::max<qsizetype>(0, m_nodes.indexOf(m_api.server()));
+}
+
 void ChatClient::onRealtimeFailure()
 {
     ++m_wsFailures;
+    // A cluster: the next attempt (after the usual backoff) goes to the next node, and so on
+    // round the list; REST and SSE follow, and the resume by seq makes the move seamless.
+    if (m_nodes.size() > 1 && m_running) {
+        m_node = (m_node + 1) % m_nodes.size();
+        const QUrl next = m_nodes[m_node];
+        qCInfo(lcChat).noquote() << "no session on" << m_api.server().authority() << ": trying"
+                                 << next.authority();
+        m_api.setServer(next);
+        m_realtime.setServer(next);
+        m_sse.setServer(next);
+        ++m_diag.nodeSwitches;
+    }
     if (m_wsFailures < m_options.sseAfterFailures || m_sse.isRunning() || !m_running)
         return;
     // Is it the WebSocket that is blocked, or the whole server that is away? Ask over HTTP.

@@ -66,6 +66,7 @@ struct Diagnostics
     int breakerChangeCount = 0;
     int reconnects = 0;
     int retries = 0;
+    int nodeSwitches = 0; // moves to another node of the cluster
     int httpRequests = 0;
     int httpErrors = 0; // no answer, or a 5xx
     qint64 cacheHits = 0;
@@ -98,6 +99,12 @@ public:
                QObject *parent = nullptr);
 
     ~ChatClient() override;
+
+    // The nodes of a cluster this server entry stands for (docs/scale.md): the server given to
+    // the constructor and the others, from LAN discovery (same cluster id) or typed. When a
+    // connection attempt fails, the next one goes to the next node, with the normal backoff.
+    void setNodes(const QList<QUrl> &nodes);
+    QUrl currentNode() const { return m_api.server(); }
 
     Result<bool> start();
     void stop();
@@ -156,6 +163,8 @@ signals:
     void sessionExpired();
 
 private:
+    QList<QUrl> m_nodes; // setNodes(); empty or one: a single server
+    qsizetype m_node = 0;
     void updateState();
     void addRoundTrip(qint64 ms, bool webSocket);
     void onRealtimeFailure();

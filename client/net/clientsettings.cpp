@@ -84,6 +84,9 @@ QList<SavedAccount> ClientSettings::accounts() const
         const QJsonObject o = v.toObject();
         SavedAccount a { QUrl(o.value(u"server"_s).toString()), o.value(u"username"_s).toString(),
                          o.value(u"userId"_s).toInteger(), o.value(u"lastUsedMs"_s).toInteger() };
+        for (const QJsonValue &n : o.value(u"nodes"_s).toArray())
+            if (const QUrl node(n.toString()); node.isValid() && !node.host().isEmpty())
+                a.nodes.append(node);
         if (a.server.isValid() && !a.username.isEmpty())
             out.append(a);
     }
@@ -107,11 +110,19 @@ void ClientSettings::rememberAccount(const SavedAccount &account)
 void ClientSettings::writeAccounts(const QList<SavedAccount> &list)
 {
     QJsonArray array;
-    for (const SavedAccount &s : std::as_const(list))
-        array.append(QJsonObject { { u"server"_s, s.server.toString() },
-                                   { u"username"_s, s.username },
-                                   { u"userId"_s, s.userId },
-                                   { u"lastUsedMs"_s, s.lastUsedMs } });
+    for (const SavedAccount &s : std::as_const(list)) {
+        QJsonObject o { { u"server"_s, s.server.toString() },
+                        { u"username"_s, s.username },
+                        { u"userId"_s, s.userId },
+                        { u"lastUsedMs"_s, s.lastUsedMs } };
+        if (!s.nodes.isEmpty()) {
+            QJsonArray nodes;
+            for (const QUrl &n : s.nodes)
+                nodes.append(n.toString());
+            o.insert(u"nodes"_s, nodes);
+        }
+        array.append(o);
+    }
     m_settings->setValue(u"accounts"_s, QJsonDocument(array).toJson(QJsonDocument::Compact));
 }
 

@@ -18,6 +18,9 @@ struct SavedAccount
     QString username;
     qint64 userId = 0;
     qint64 lastUsedMs = 0;
+    // The other nodes of the cluster `server` belongs to (docs/scale.md), tried in turn when
+    // it cannot be reached; empty for a single server.
+    QList<QUrl> nodes = {};
     QString key() const; // "http://host:port|username": the token store's key too
     friend bool operator==(const SavedAccount &, const SavedAccount &) = default;
 };

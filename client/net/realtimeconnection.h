@@ -47,6 +47,8 @@ public:
     };
 
     RealtimeConnection(QUrl server, ApiClient *api, QObject *parent = nullptr);
+    // The next connection attempt goes to `server` (another node of the cluster).
+    void setServer(const QUrl &server) { m_server = server; }
     // `sequencer`: shared with other transports; when null the connection makes its own.
     RealtimeConnection(QUrl server, ApiClient *api, Options options,
                        RoomSequencer *sequencer = nullptr, QObject *parent = nullptr);

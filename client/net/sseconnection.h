@@ -34,6 +34,8 @@ public:
 
     SseConnection(QUrl server, RoomSequencer *sequencer, Options options,
                   QObject *parent = nullptr);
+    // The next stream opens on `server` (another node of the cluster).
+    void setServer(const QUrl &server) { m_server = server; }
     ~SseConnection() override;
 
     void setToken(const QString &token) { m_token = token; }

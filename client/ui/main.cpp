@@ -81,6 +81,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption serverOption(
         u"server"_s, u"Server address to offer in the connect dialog (e.g. 127.0.0.1:7080)."_s,
         u"url"_s);
+    const QCommandLineOption nodesOption(
+        u"nodes"_s,
+        u"The other nodes of the server's cluster, comma-separated (e.g. 10.0.0.12:7080,"
+        u"10.0.0.13:7080): tried in turn when the server cannot be reached. Remembered."_s,
+        u"addresses"_s);
     const QCommandLineOption loginOption(u"login"_s,
                                          u"Show the connect dialog even if an account is saved."_s);
     const QCommandLineOption noKeychainOption(
@@ -99,7 +104,8 @@ int main(int argc, char *argv[])
         u" http://collector:4318/v1/traces; the server's spans join them."_s,
         u"url"_s);
     parser.addOptions(
-        { serverOption, loginOption, noKeychainOption, trustOption, langOption, otlpOption });
+        { serverOption, nodesOption, loginOption, noKeychainOption, trustOption, langOption,
+          otlpOption });
     parser.process(app);
     std::unique_ptr<otlp::SpanExporter> tracer;
     if (parser.isSet(otlpOption)) {
@@ -167,10 +173,18 @@ int main(int argc, char *argv[])
                     qInfo("no keychain service: the session token is in a file only you can read");
             });
         }
+        if (parser.isSet(nodesOption)) {
+            account->nodes.clear();
+            for (const QString &typed : parser.value(nodesOption).split(u',', Qt::SkipEmptyParts))
+                if (const QUrl node = serverUrl(typed); node != account->server)
+                    account->nodes.append(node);
+        }
         settings.rememberAccount(*account);
         ChatClient::Options clientOptions;
         clientOptions.tracer = tracer.get();
         ChatClient client(account->server, token, accountDir(*account), clientOptions);
+        if (!account->nodes.isEmpty())
+            client.setNodes(QList<QUrl> { account->server } + account->nodes);
         // The certificate trusted for this server; a change while running is asked about (and
         // blocks every connection until the user decides).
         client.api().trust().pin(settings.pinnedFingerprint(account->server));

@@ -102,6 +102,15 @@ CircuitBreaker::State CircuitBreaker::currentState(qint64 now)
     return m_state;
 }
 
+void CircuitBreaker::reset()
+{
+    const qint64 now = m_clock();
+    if (m_state != State::Closed)
+        setState(State::Closed, now);
+    else
+        newGeneration(now);
+}
+
 void CircuitBreaker::setState(State s, qint64 now)
 {
     if (m_state == s)

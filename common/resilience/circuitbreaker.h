@@ -65,6 +65,9 @@ public:
     State state();
     Counts counts() const { return m_counts; }
     quint64 generation() const { return m_generation; }
+    // Closed again with fresh counts, as a new breaker would be: for a new target (the client
+    // moved to another node of a cluster). Outcomes of requests admitted before are ignored.
+    void reset();
     // Time until an open breaker lets a probe through (0 unless open).
     std::chrono::milliseconds retryIn();
     const QString &name() const { return m_settings.name; }
