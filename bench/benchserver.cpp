@@ -74,6 +74,8 @@ bool Server::start(const QString &binary, const QString &dir, bool pin, double *
               "--max-conns-per-address", "100000", "--discovery", "off", "--log-level", rules ? "debug" : "warning",
               "--max-upload-mb", "8192", "--user-quota-mb", "1000000",
               "--database", database.constData(),
+              redis.isEmpty() ? "--discovery" : "--redis",
+              redis.isEmpty() ? "off" : redis.constData(),
               threadsFlag.isEmpty() ? nullptr : "--realtime-threads",
               threadsFlag.isEmpty() ? nullptr : threadsFlag.constData(),
               static_cast<char *>(nullptr));

@@ -27,6 +27,7 @@ struct Server
     QByteArray threadsFlag; // --server-threads: the server's --realtime-threads
     bool tls = false; // the server's --tls (the bench's clients speak plain unless told)
     QByteArray database; // the server's --database (empty: SQLite in its data directory)
+    QByteArray redis; // the server's --redis (empty: one node)
 
     // Starts `binary` on 127.0.0.1, port 0, data in `dir`; false if it did not come up.
     bool start(const QString &binary, const QString &dir, bool pin, double *startMs = nullptr);

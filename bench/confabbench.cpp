@@ -17,6 +17,10 @@
 //                        (upload and download MB/s against the disk's own, measured in the same
 //                        run; fan-out p99 without and beside a running upload, and the MB/s
 //                        the server let the upload in at while chat ran)
+//   confab-bench cluster [--members 100] [--rates 500,1000,2000] (two nodes on a private
+//                        PostgreSQL and Redis: send on node A, receive on node B)
+//   confab-bench failover [--clients 1000] (three nodes behind HAProxy: the time from a node's
+//                        SIGKILL until the last of its clients has resumed on another)
 //   confab-bench all     (the standard suite, `make bench`)
 //   confab-bench fanout,rooms,...  (several, in the suite's order, against one server)
 //   confab-bench smoke   (every scenario, small: CI asserts 0 losses)
@@ -249,6 +253,128 @@ void fanout(Context &ctx, int members, const QList<double> &rates, double second
             break; // the ramp stops when p99 passes 50 ms
     }
     ctx.results[u"fanout"_s] = QJsonObject { { u"members"_s, members }, { u"steps"_s, steps } };
+}
+
+// Two nodes on one PostgreSQL and one Redis (docs/scale.md): 10 members send through node A,
+// every member also listens on node B; a delivery on B has crossed from A through Redis (the
+// senders' own echoes on A are 10 of every members + 10 deliveries).
+void clusterScenario(Context &ctx, const QString &serverBinary, int members,
+                     const QList<double> &rates, double seconds)
+{
+    std::printf("\ncluster: %d members in one room; 10 send on node A, all %d receive on node B\n",
+                members, members);
+    Server b;
+    b.database = ctx.server.database;
+    b.redis = ctx.server.redis;
+    b.tls = ctx.server.tls;
+    b.threadsFlag = ctx.server.threadsFlag;
+    QTemporaryDir dir;
+    if (!b.start(serverBinary, dir.path(), ctx.opt.pin && std::thread::hardware_concurrency() >= 2)) {
+        std::fprintf(stderr, "cluster: node B did not start\n");
+        ctx.failed = true;
+        return;
+    }
+    const auto users = makeUsers(ctx.server, members, u"cl"_s);
+    const qint64 room = createRoom(ctx.server, users[0], u"cluster"_s);
+    joinAll(ctx.server, room, users, 1, users.size());
+    std::vector<ConnSpec> specs;
+    const int senders = std::min(10, members);
+    for (int i = 0; i < senders; ++i)
+        specs.push_back({ users[size_t(i)].token.toStdString(), room, true, 0 });
+    for (const User &u : users)
+        specs.push_back({ u.token.toStdString(), 0, false, b.port });
+    WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
+    load.setTls(ctx.server.tls);
+    load.setArrivalTimes(ctx.opt.arrival);
+    if (!connectAll(ctx, load, specs))
+        return;
+    printHeader(ctx.opt.arrival);
+    QJsonArray steps;
+    for (double rate : rates) {
+        const Measured m = measure(ctx, load, rate, seconds, uint64_t(members + senders));
+        printRow(m.row);
+        steps.append(m.row);
+        if (m.row[u"p99"_s].toDouble() > 50.0)
+            break;
+    }
+    b.stop();
+    ctx.results[u"cluster"_s] = QJsonObject { { u"members"_s, members }, { u"steps"_s, steps } };
+}
+
+// Three nodes behind HAProxy (leastconn, checks every 200 ms) on one PostgreSQL and one Redis:
+// `clients` connections in rooms of 100, node C killed with SIGKILL; its clients reconnect at
+// once through HAProxy and resume. The time from the kill until the last of them has resumed
+// (the generator reconnects without a backoff: a client's own backoff adds 100 ms to ~5 s).
+void failoverScenario(Context &ctx, const QString &serverBinary, int clients)
+{
+    std::printf("\nfailover: %d clients behind HAProxy on 3 nodes; one node killed\n", clients);
+    Server b, c;
+    QTemporaryDir dirB, dirC;
+    for (Server *s : { &b, &c }) {
+        s->database = ctx.server.database;
+        s->redis = ctx.server.redis;
+        s->tls = ctx.server.tls;
+        s->threadsFlag = ctx.server.threadsFlag;
+    }
+    const bool pin = ctx.opt.pin && std::thread::hardware_concurrency() >= 2;
+    if (!b.start(serverBinary, dirB.path(), pin) || !c.start(serverBinary, dirC.path(), pin)) {
+        std::fprintf(stderr, "failover: a node did not start\n");
+        ctx.failed = true;
+        return;
+    }
+    confab::test::HaproxyServer haproxy;
+    QString error;
+    if (!haproxy.start({ ctx.server.port, b.port, c.port }, &error)) {
+        std::fprintf(stderr, "failover: %s\n", qPrintable(error));
+        ctx.failed = true;
+        return;
+    }
+    constexpr int RoomSize = 100;
+    const auto users = makeUsers(ctx.server, clients, u"fo"_s);
+    std::vector<qint64> roomOf(users.size());
+    std::vector<qint64> roomIds;
+    std::vector<User> owners;
+    for (size_t first = 0; first < users.size(); first += RoomSize) {
+        const size_t end = std::min(users.size(), first + RoomSize);
+        const qint64 id = createRoom(ctx.server, users[first], u"fo%1"_s.arg(first));
+        joinAll(ctx.server, id, users, first + 1, end);
+        for (size_t i = first; i < end; ++i)
+            roomOf[i] = id;
+        roomIds.push_back(id);
+        owners.push_back(users[first]);
+    }
+    WsLoad load("127.0.0.1", haproxy.port(), ctx.threads);
+    load.setTls(ctx.server.tls);
+    if (!connectAll(ctx, load, specsFor(users, roomOf, false)))
+        return;
+    // A message in every room (through node A), so that every client holds a cursor.
+    WsLoad writer(ctx.server.host, ctx.server.port, 1);
+    writer.setTls(ctx.server.tls);
+    std::vector<ConnSpec> wspecs;
+    for (size_t r = 0; r < owners.size(); ++r)
+        wspecs.push_back({ owners[r].token.toStdString(), roomIds[r], true, 0 });
+    if (!connectAll(ctx, writer, wspecs))
+        return;
+    writer.step(0, 0.2, 3000, 0, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::map<int64_t, int64_t> target;
+    for (size_t r = 0; r < roomIds.size(); ++r)
+        target[roomIds[r]] = lastSeq(ctx.server, roomIds[r], owners[r]);
+    size_t moved = 0;
+    const double ms = load.failover([&] { ::kill(c.pid, SIGKILL); }, target, 500, 60000, &moved);
+    std::printf("node C killed: %zu of %d clients were on it; the last of them resumed through"
+                " HAProxy %.0f ms after the kill%s (the first saw its connection close after"
+                " %.0f ms; %zu reconnections)\n",
+                moved, clients, ms, ms < 0 ? " (TIMED OUT)" : "", load.failoverDetectMs(),
+                load.failoverAttempts());
+    if (ms < 0 || moved == 0)
+        ctx.failed = true;
+    haproxy.stop();
+    b.stop();
+    c.stop();
+    ctx.results[u"failover"_s] = QJsonObject { { u"clients"_s, clients },
+                                               { u"moved"_s, qint64(moved) },
+                                               { u"resumedMs"_s, ms } };
 }
 
 void rooms(Context &ctx, int clients, int roomSize, const QList<double> &rates, double seconds,
@@ -859,6 +985,7 @@ int main(int argc, char *argv[])
     static const QStringList modes { u"fanout"_s, u"rooms"_s, u"roomslarge"_s,
                                      u"ingest"_s, u"idle"_s,  u"history"_s,
                                      u"resume"_s, u"hello"_s, u"search"_s, u"files"_s,
+                                     u"cluster"_s, u"failover"_s,
                                      u"all"_s, u"smoke"_s };
     // Several scenarios against one server: "fanout,rooms" (in the suite's order).
     const QStringList chosen = opt.mode.split(u',');
@@ -894,7 +1021,17 @@ int main(int argc, char *argv[])
     // (fsync on), on this machine (its processes are not pinned: they share the generator's
     // CPUs). --database URL: one that runs already.
     confab::test::PostgresServer postgres;
+    confab::test::RedisServer redis;
     ctx.server.database = opt.value(u"database"_s, {}).toLocal8Bit();
+    if (chosen.contains(u"cluster"_s) || chosen.contains(u"failover"_s)) { // several nodes
+        opt.postgres = ctx.server.database.isEmpty();
+        QString error;
+        if (!redis.start(&error)) {
+            std::fprintf(stderr, "cluster: %s\n", qPrintable(error));
+            return 2;
+        }
+        ctx.server.redis = "127.0.0.1:" + QByteArray::number(redis.port());
+    }
     if (opt.postgres) {
         QString error;
         if (!postgres.start(&error, true)) {
@@ -958,6 +1095,11 @@ int main(int argc, char *argv[])
         if (runs(u"history"_s))
             history(ctx, opt.integer(u"events"_s, 1000000), opt.integer(u"pages"_s, 2000),
                     serverBinary);
+        if (chosen.contains(u"cluster"_s)) // not in "all": it needs PostgreSQL and Redis
+            clusterScenario(ctx, serverBinary, opt.integer(u"members"_s, 100),
+                            opt.list(u"rates"_s, u"500,1000,2000"_s), secs);
+        if (chosen.contains(u"failover"_s)) // not in "all": PostgreSQL, Redis and HAProxy
+            failoverScenario(ctx, serverBinary, opt.integer(u"clients"_s, 1000));
         if (chosen.contains(u"files"_s)) // not in "all": it writes gigabytes
             filesScenario(ctx, opt.integer(u"megabytes"_s, 1024), opt.integer(u"members"_s, 100),
                           opt.number(u"rate"_s, 5000), secs, opt.list(u"paces"_s, u"118,0"_s),

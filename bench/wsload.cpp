@@ -80,6 +80,8 @@ struct Conn
     bool resumed = false;
     int64_t lastSeq = 0; // newest seq of its room received
     bool resumeFromCursor = false;
+    bool movedAway = false; // failover: reconnected after the server closed it
+    bool caught = false; // failover: resumed and caught up since
     uint64_t sentInStep = 0;
     double phase = 0; // in [0, 1): senders' sends are spread over time, not synchronized
     int inFlight = 0;
@@ -139,6 +141,13 @@ struct WsLoad::Worker
     // Resume storm.
     std::map<int64_t, int64_t> target;
     std::atomic<size_t> caughtUp { 0 };
+    // Failover: a connection the server closed reconnects at once (through the load balancer,
+    // to another node) and resumes from its cursor.
+    bool autoReconnect = false;
+    std::atomic<size_t> reopened { 0 };
+    std::atomic<uint64_t> lastCaughtUpNs { 0 };
+    std::atomic<uint64_t> firstReopenNs { 0 };
+    std::atomic<size_t> attempts { 0 }; // reconnections, counting repeats
 
     void post(std::function<void()> f)
     {
@@ -175,7 +184,7 @@ struct WsLoad::Worker
             setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
         sockaddr_in addr {};
         addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
+        addr.sin_port = htons(c.spec.port ? c.spec.port : port);
         inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
         const int r = ::connect(c.fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
         if (r < 0 && errno != EINPROGRESS) {
@@ -190,6 +199,25 @@ struct WsLoad::Worker
         ev.events = EPOLLIN | EPOLLOUT;
         ev.data.ptr = &c;
         epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+    }
+
+    // Resume storm and failover: `c` holds every event up to its room's target: counted once.
+    void noteCaughtUp(Conn &c)
+    {
+        const auto it = target.find(c.spec.room);
+        if (it == target.end() || c.lastSeq < it->second)
+            return;
+        if (autoReconnect) {
+            if (!c.movedAway || c.caught)
+                return;
+            c.caught = true;
+        } else {
+            if (c.resumeFromCursor)
+                return;
+            c.resumeFromCursor = true; // counted once
+        }
+        ++caughtUp;
+        lastCaughtUpNs = nowNs();
     }
 
     void close(Conn &c, bool countClosed = true)
@@ -213,6 +241,26 @@ struct WsLoad::Worker
         c.state = Conn::State::Closed;
         if (countClosed)
             ++closed;
+        if (countClosed && autoReconnect) {
+            Conn *conn = &c;
+            post([this, conn] {
+                if (conn->state != Conn::State::Closed || !autoReconnect)
+                    return;
+                conn->resumeFromCursor = true;
+                ++attempts;
+                if (!firstReopenNs)
+                    firstReopenNs = nowNs();
+                if (!conn->movedAway) {
+                    conn->movedAway = true;
+                    ++reopened;
+                }
+                if (conn->caught) { // it caught up, then lost this node too
+                    conn->caught = false;
+                    --caughtUp;
+                }
+                open(*conn);
+            });
+        }
     }
 
     void setWantWrite(Conn &c, bool want)
@@ -377,13 +425,8 @@ struct WsLoad::Worker
                         stats.arriveUs.push_back(uint32_t((c.arrivedNs - sentAt) / 1000));
                 }
             }
-            if (!target.empty() && c.resumed) {
-                if (auto it = target.find(c.spec.room);
-                    it != target.end() && c.lastSeq >= it->second && !c.resumeFromCursor) {
-                    c.resumeFromCursor = true; // counted once
-                    ++caughtUp;
-                }
-            }
+            if (!target.empty() && c.resumed)
+                noteCaughtUp(c);
             return;
         }
         if (find(s, R"("type":"ack")") || find(s, R"("type":"error")")) {
@@ -420,13 +463,8 @@ struct WsLoad::Worker
         if (find(s, R"("type":"resumed")")) {
             c.resumed = true;
             ++ready;
-            if (!target.empty()) {
-                if (auto it = target.find(c.spec.room);
-                    it != target.end() && c.lastSeq >= it->second && !c.resumeFromCursor) {
-                    c.resumeFromCursor = true;
-                    ++caughtUp;
-                }
-            }
+            if (!target.empty())
+                noteCaughtUp(c);
         }
     }
 
@@ -566,7 +604,8 @@ struct WsLoad::Worker
             if (!(events & EPOLLOUT))
                 return;
             c.state = Conn::State::Handshake;
-            c.out = "GET /api/v1/ws HTTP/1.1\r\nHost: " + host + ":" + std::to_string(port)
+            c.out = "GET /api/v1/ws HTTP/1.1\r\nHost: " + host + ":"
+                + std::to_string(c.spec.port ? c.spec.port : port)
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                   "Authorization: Bearer "
@@ -937,6 +976,68 @@ double WsLoad::dropAndResume(const std::function<void()> &between,
             return 0;
         });
     return ms;
+}
+
+double WsLoad::failover(const std::function<void()> &kill, const std::map<int64_t, int64_t> &targetSeq,
+                        int quietMs, int timeoutMs, size_t *moved)
+{
+    for (auto &w : m_workers)
+        w->call<int>([&w, targetSeq] {
+            w->target = targetSeq;
+            w->caughtUp = 0;
+            w->reopened = 0;
+            w->lastCaughtUpNs = 0;
+            w->firstReopenNs = 0;
+            w->attempts = 0;
+            w->autoReconnect = true;
+            return 0;
+        });
+    const uint64_t start = nowNs();
+    kill();
+    // Done when every reopened connection caught up and nothing else closed for `quietMs`.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    size_t reopened = 0, caught = 0;
+    auto quietSince = std::chrono::steady_clock::now();
+    for (;;) {
+        size_t r = 0, c = 0;
+        for (auto &w : m_workers) {
+            r += w->reopened.load();
+            c += w->caughtUp.load();
+        }
+        if (r != reopened || c != caught)
+            quietSince = std::chrono::steady_clock::now();
+        reopened = r;
+        caught = c;
+        if (r > 0 && c >= r
+            && std::chrono::steady_clock::now() - quietSince >= std::chrono::milliseconds(quietMs))
+            break;
+        if (std::chrono::steady_clock::now() >= deadline) {
+            *moved = reopened;
+            return -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    uint64_t last = 0, first = 0;
+    size_t attempts = 0;
+    for (auto &w : m_workers)
+        w->call<int>([&w, &last, &first, &attempts] {
+            if (w->firstReopenNs && (!first || w->firstReopenNs < first))
+                first = w->firstReopenNs;
+            attempts += w->attempts;
+            w->autoReconnect = false;
+            w->target.clear();
+            for (auto &c : w->conns) {
+                c->resumeFromCursor = false;
+                c->movedAway = false;
+                c->caught = false;
+            }
+            last = std::max(last, w->lastCaughtUpNs.load());
+            return 0;
+        });
+    *moved = reopened;
+    m_failoverDetectMs = first ? double(first - start) / 1e6 : -1;
+    m_failoverAttempts = attempts;
+    return double(last - start) / 1e6;
 }
 
 double WsLoad::cpuSeconds() const

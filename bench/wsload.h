@@ -31,6 +31,7 @@ struct ConnSpec
     std::string token;
     int64_t room = 0; // the room this connection sends to (0: none)
     bool sender = false;
+    uint16_t port = 0; // another server's port on the same host (0: the load's)
 };
 
 // What one step measured (merged over all workers).
@@ -84,6 +85,18 @@ public:
     double dropAndResume(const std::function<void()> &between,
                          const std::map<int64_t, int64_t> &targetSeq, int timeoutMs);
 
+    // Failover: runs `kill` (a node dies behind the load balancer this load connects to); every
+    // connection the server then closes reconnects at once and resumes from its cursor. Returns
+    // ms from `kill` until the last of them received every event up to `targetSeq` of its room
+    // (-1 on timeout); *moved: how many reconnected.
+    double failover(const std::function<void()> &kill, const std::map<int64_t, int64_t> &targetSeq,
+                    int quietMs, int timeoutMs, size_t *moved);
+    // Of the last failover(): ms until the first connection was seen closed, and how many
+    // reconnections it took (a reconnection sent to the dead node before the balancer's check
+    // took it out fails and is made again).
+    double failoverDetectMs() const { return m_failoverDetectMs; }
+    size_t failoverAttempts() const { return m_failoverAttempts; }
+
     double cpuSeconds() const; // this process, user + system
 
 private:
@@ -93,6 +106,8 @@ private:
     uint16_t m_port;
     int m_bodyBytes;
     ::ssl_ctx_st *m_tls = nullptr;
+    double m_failoverDetectMs = -1;
+    size_t m_failoverAttempts = 0;
 };
 
 // CPU accounting from /proc.

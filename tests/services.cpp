@@ -414,14 +414,16 @@ bool HaproxyServer::start(const QList<quint16> &nodes, QString *error)
                   u"    maxconn 4000\n"
                   u"defaults\n"
                   u"    mode tcp\n"
-                  u"    timeout connect 2s\n"
+                  u"    timeout connect 300ms\n"
                   u"    timeout client 1h\n"
                   u"    timeout server 1h\n"
                   u"frontend confab\n"
                   u"    bind 127.0.0.1:%1\n"
                   u"    default_backend nodes\n"
                   u"backend nodes\n"
-                  u"    balance leastconn\n"_s.arg(m_port);
+                  u"    balance leastconn\n"
+                  u"    retries 1\n"
+                  u"    option redispatch 1\n"_s.arg(m_port);
     for (qsizetype i = 0; i < nodes.size(); ++i)
         cfg += u"    server node%1 127.0.0.1:%2 check inter 200ms fall 1 rise 1\n"_s.arg(i + 1).arg(
             nodes[i]);
