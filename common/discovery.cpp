@@ -55,6 +55,8 @@ QByteArray encodeAnnouncement(const Announcement &a)
                     { u"tls"_s, a.tls } };
     if (a.tls && isFingerprint(a.fingerprint))
         o.insert(u"fingerprint"_s, a.fingerprint);
+    if (!a.cluster.isEmpty())
+        o.insert(u"cluster"_s, a.cluster);
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -73,8 +75,14 @@ Result<Announcement> parseAnnouncement(QByteArrayView datagram)
     a.protocol = int(r.integer(u"protocol", 1, 1000));
     a.tls = r.optionalBoolean(u"tls").value_or(false); // absent: a server from before TLS
     a.fingerprint = r.optionalText(u"fingerprint", { 95, 95, TextKind::Line }).value_or(QString());
+    a.cluster = r.optionalText(u"cluster", { 1, 32, TextKind::Line }).value_or(QString());
     if (!r.ok())
         return r.error();
+    for (const QChar c : std::as_const(a.cluster)) {
+        if (!(c.isDigit() || (c >= u'a' && c <= u'z')))
+            return makeError(ErrorCode::InvalidValue, u"cluster is not a cluster id"_s,
+                             u"cluster"_s);
+    }
     if (!a.fingerprint.isEmpty() && (!a.tls || !isFingerprint(a.fingerprint)))
         return makeError(ErrorCode::InvalidValue, u"fingerprint is not a SHA-256 fingerprint"_s,
                          u"fingerprint"_s);

@@ -28,6 +28,10 @@ struct Announcement
     // shown beside the certificate a client is asked to trust, never a trust decision itself
     // (anyone on the LAN can answer a broadcast).
     QString fingerprint;
+    // Multi-node mode (docs/scale.md): the cluster's id, the same on every node of it (the
+    // epoch of their shared history); empty for a single server. Clients list the nodes of one
+    // cluster as one server with several addresses.
+    QString cluster = {};
     friend bool operator==(const Announcement &, const Announcement &) = default;
 };
 

@@ -329,7 +329,8 @@ Result<quint16> ConfabServer::start()
         discovery::Announcement a { m_config.name.isEmpty() ? QSysInfo::machineHostName()
                                                             : m_config.name,
                                     m_port, QStringLiteral(CONFAB_VERSION),
-                                    limits::ProtocolVersion, bool(m_tls), fingerprint() };
+                                    limits::ProtocolVersion, bool(m_tls), fingerprint(),
+                                    m_cluster ? m_database->epoch() : QString() };
         m_discovery = new DiscoveryResponder(a, &m_metrics, this);
         // A server on loopback answers this machine only; any other listener the whole LAN
         // (broadcasts reach only sockets bound to the wildcard address).

@@ -8,13 +8,16 @@
 #include "testsupport.h"
 
 #include "database.h"
+#include "discovery.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSet>
+#include <QNetworkDatagram>
 #include <QTest>
+#include <QUdpSocket>
 
 using namespace confab;
 using namespace confab::test;
@@ -205,6 +208,19 @@ void TestCluster::liveEventsReachTheOtherNodeOnceAndInOrder()
         QCOMPARE(got.first().first, u"a0"_s);
         QCOMPARE(got.last().first, u"b49"_s);
     }
+    // Discovery: each node announces the cluster's id (the shared epoch), so that clients list
+    // the two as one server.
+    for (TestServer *s : { p->a.get(), p->b.get() }) {
+        QUdpSocket udp;
+        QVERIFY(udp.bind(QHostAddress::LocalHost, 0));
+        udp.writeDatagram(discovery::encodeQuery(), QHostAddress::LocalHost,
+                          s->server().discoveryPort());
+        QVERIFY(spinUntil([&] { return udp.hasPendingDatagrams(); }, 3000));
+        const auto a = discovery::parseAnnouncement(udp.receiveDatagram().data());
+        QVERIFY(a);
+        QCOMPARE(a->cluster, s->server().database().epoch());
+    }
+    QCOMPARE(p->a->server().database().epoch(), p->b->server().database().epoch());
     // Through Redis, not the poll's safety net: each node got the other's 50 as messages.
     for (TestServer *s : { p->a.get(), p->b.get() })
         QVERIFY(metric(*s, "confab_cluster_events_total{source=\"redis\"}") >= 50);

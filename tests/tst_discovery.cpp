@@ -64,6 +64,54 @@ private slots:
         QVERIFY(discovery::parseAnnouncement(QJsonDocument(o).toJson()));
         o.insert(u"tls"_s, false);
         QVERIFY(!discovery::parseAnnouncement(QJsonDocument(o).toJson()));
+        // A node of a cluster says which (its history's epoch: lower-case letters and digits).
+        discovery::Announcement node = a;
+        node.cluster = u"3kq8z1x0c7"_s;
+        const auto parsedNode = discovery::parseAnnouncement(discovery::encodeAnnouncement(node));
+        QVERIFY(parsedNode);
+        QCOMPARE(parsedNode->cluster, node.cluster);
+        o = QJsonDocument::fromJson(bytes).object();
+        for (const QString &bad : { u"Not an id"_s, u"<b>x</b>"_s, QString(40, u'a') }) {
+            o.insert(u"cluster"_s, bad);
+            QVERIFY(!discovery::parseAnnouncement(QJsonDocument(o).toJson()));
+        }
+    }
+
+    void nodesOfOneClusterAreListedAsOneServer()
+    {
+        // A LAN in a socket: two nodes of one cluster and a single server answer every query.
+        QUdpSocket lanSide;
+        QVERIFY(lanSide.bind(QHostAddress::LocalHost, 0));
+        connect(&lanSide, &QUdpSocket::readyRead, &lanSide, [&] {
+            while (lanSide.hasPendingDatagrams()) {
+                const QNetworkDatagram q = lanSide.receiveDatagram();
+                if (!discovery::isQuery(q.data()))
+                    continue;
+                for (const auto &[port, cluster] :
+                     { std::pair<quint16, QString> { 7102, u"k7x"_s }, { 7101, u"k7x"_s },
+                       { 7200, QString() } }) {
+                    discovery::Announcement a { u"Office"_s, port, u"0.1.0"_s, 1, false, {},
+                                                cluster };
+                    lanSide.writeDatagram(discovery::encodeAnnouncement(a), q.senderAddress(),
+                                          q.senderPort());
+                }
+            }
+        });
+        LanDiscovery lan({ lanSide.localPort(), std::chrono::milliseconds(100), false });
+        lan.start();
+        QTRY_COMPARE(lan.servers().size(), 2);
+        const auto servers = lan.servers();
+        const auto cluster = std::find_if(servers.begin(), servers.end(),
+                                          [](const DiscoveredServer &s) { return !s.cluster.isEmpty(); });
+        QVERIFY(cluster != servers.end());
+        QCOMPARE(cluster->nodes, (QList<QUrl> { QUrl(u"http://127.0.0.1:7101"_s),
+                                                QUrl(u"http://127.0.0.1:7102"_s) }));
+        QCOMPARE(cluster->url, cluster->nodes.first());
+        const auto single = std::find_if(servers.begin(), servers.end(),
+                                         [](const DiscoveredServer &s) { return s.cluster.isEmpty(); });
+        QVERIFY(single != servers.end());
+        QVERIFY(single->nodes.isEmpty());
+        QCOMPARE(single->url, QUrl(u"http://127.0.0.1:7200"_s));
     }
 
     void clientFindsServer()

@@ -46,8 +46,25 @@ void LanDiscovery::stop()
 QList<DiscoveredServer> LanDiscovery::servers() const
 {
     QList<DiscoveredServer> out;
-    for (const Seen &s : m_seen)
-        out.append(s.server);
+    QHash<QString, qsizetype> clusters; // cluster id → its entry in `out`
+    QList<Seen> seen = m_seen.values();
+    std::sort(seen.begin(), seen.end(), [](const Seen &a, const Seen &b) {
+        return a.server.url.toString() < b.server.url.toString();
+    });
+    for (const Seen &s : std::as_const(seen)) {
+        if (s.server.cluster.isEmpty()) {
+            out.append(s.server);
+            continue;
+        }
+        if (const auto it = clusters.constFind(s.server.cluster); it != clusters.cend()) {
+            out[*it].nodes.append(s.server.url);
+            continue;
+        }
+        DiscoveredServer first = s.server;
+        first.nodes = { first.url };
+        clusters.insert(first.cluster, out.size());
+        out.append(first);
+    }
     std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
         return std::pair(a.name.toLower(), a.url.toString())
             < std::pair(b.name.toLower(), b.url.toString());
@@ -113,7 +130,7 @@ void LanDiscovery::readPending()
         url.setHost(from.toString());
         url.setPort(a->port);
         Seen &seen = m_seen[url];
-        const DiscoveredServer server { url, a->name, a->version, a->fingerprint };
+        const DiscoveredServer server { url, a->name, a->version, a->fingerprint, a->cluster };
         if (!(seen.server == server)) {
             seen.server = server;
             changed = true;

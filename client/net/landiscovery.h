@@ -26,6 +26,10 @@ struct DiscoveredServer
     // The certificate fingerprint the server announced: shown beside the one the connection
     // presents when the user is asked to trust it (a hint: anyone can answer a broadcast).
     QString fingerprint;
+    // The nodes of a cluster (docs/scale.md), `url` first, when the server is one; each node
+    // answers for itself, and servers() lists a cluster once.
+    QString cluster = {};
+    QList<QUrl> nodes = {};
     friend bool operator==(const DiscoveredServer &, const DiscoveredServer &) = default;
 };
 

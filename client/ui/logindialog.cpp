@@ -132,7 +132,14 @@ void LoginDialog::showServers()
     if (m_discovery) {
         for (const DiscoveredServer &s : m_discovery->servers()) {
             auto *item = new QListWidgetItem(
-                tr("%1 — %2 (on your network)").arg(s.name, addressOf(s.url)), m_servers);
+                s.nodes.size() > 1
+                    ? tr("%1 — %2 and %n more node(s) (on your network)", nullptr,
+                         int(s.nodes.size() - 1))
+                          .arg(s.name, addressOf(s.url))
+                    : tr("%1 — %2 (on your network)").arg(s.name, addressOf(s.url)),
+                m_servers);
+            if (s.nodes.size() > 1)
+                m_clusterNodes.insert(s.url.adjusted(QUrl::StripTrailingSlash), s.nodes);
             item->setData(Qt::UserRole, s.url);
             item->setToolTip(tr("Confab %1").arg(s.version));
             if (!s.fingerprint.isEmpty())
@@ -169,6 +176,16 @@ void LoginDialog::choose(const QUrl &server)
             return;
         }
     }
+}
+
+QList<QUrl> LoginDialog::nodes() const
+{
+    const QUrl chosen(server());
+    QList<QUrl> out;
+    for (const QUrl &n : m_clusterNodes.value(chosen))
+        if (n.adjusted(QUrl::StripTrailingSlash) != chosen)
+            out.append(n);
+    return out;
 }
 
 QString LoginDialog::server() const

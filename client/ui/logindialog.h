@@ -44,6 +44,9 @@ public:
     ~LoginDialog() override;
 
     QString server() const;
+    // The other nodes of the chosen server's cluster, as LAN discovery found them (empty for a
+    // single server or a typed address).
+    QList<QUrl> nodes() const;
     QString token() const { return m_token; }
     User user() const { return m_user; }
 
@@ -86,6 +89,7 @@ private:
     QLabel *m_security;
     QPointer<TrustDialog> m_trustDialog;
     QHash<QUrl, QString> m_announced; // fingerprints LAN discovery reported
+    QHash<QUrl, QList<QUrl>> m_clusterNodes; // a discovered cluster's nodes, by its first
     std::unique_ptr<ApiClient> m_api;
     QString m_token;
     User m_user;

@@ -162,8 +162,8 @@ int main(int argc, char *argv[])
             LoginDialog login(o);
             if (login.exec() != QDialog::Accepted)
                 return 0;
-            account
-                = SavedAccount { QUrl(login.server()), login.user().username, login.user().id, 0 };
+            account = SavedAccount { QUrl(login.server()), login.user().username,
+                                     login.user().id, 0, login.nodes() };
             token = login.token();
             settings.rememberAccount(*account);
             tokens.write(account->key(), token, [](bool ok, TokenStore::Backend where) {

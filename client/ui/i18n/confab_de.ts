@@ -92,7 +92,10 @@
     </message>
     <message numerus="yes">
         <source>Password changed. Other devices signed out: %n.</source>
-        <translation><numerusform>Passwort geändert. Andere Geräte abgemeldet: %n.</numerusform><numerusform>Passwort geändert. Andere Geräte abgemeldet: %n.</numerusform></translation>
+        <translation>
+            <numerusform>Passwort geändert. Andere Geräte abgemeldet: %n.</numerusform>
+            <numerusform>Passwort geändert. Andere Geräte abgemeldet: %n.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -291,7 +294,10 @@
     </message>
     <message numerus="yes">
         <source>Confab: %n unread</source>
-        <translation><numerusform>Confab: %n ungelesen</numerusform><numerusform>Confab: %n ungelesen</numerusform></translation>
+        <translation>
+            <numerusform>Confab: %n ungelesen</numerusform>
+            <numerusform>Confab: %n ungelesen</numerusform>
+        </translation>
     </message>
     <message>
         <source>Not sent: %1 (%2 of at most %3 characters). Nothing was lost: the text is still here.</source>
@@ -590,7 +596,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     </message>
     <message numerus="yes">
         <source>Messages waiting in the outbox: %n</source>
-        <translation><numerusform>Nachrichten im Postausgang: %n</numerusform><numerusform>Nachrichten im Postausgang: %n</numerusform></translation>
+        <translation>
+            <numerusform>Nachrichten im Postausgang: %n</numerusform>
+            <numerusform>Nachrichten im Postausgang: %n</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -671,7 +680,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     </message>
     <message numerus="yes">
         <source>Members: %n</source>
-        <translation><numerusform>Mitglieder: %n</numerusform><numerusform>Mitglieder: %n</numerusform></translation>
+        <translation>
+            <numerusform>Mitglieder: %n</numerusform>
+            <numerusform>Mitglieder: %n</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -729,19 +741,19 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <translation>%1 (zuvor benutzt)</translation>
     </message>
     <message>
-        <source>Type the server's address, e.g. 192.168.1.20:7080</source>
+        <source>Type the server&apos;s address, e.g. 192.168.1.20:7080</source>
         <translation>Gib die Adresse des Servers ein, z. B. 192.168.1.20:7080</translation>
     </message>
     <message>
-        <source>The server's certificate was refused.</source>
+        <source>The server&apos;s certificate was refused.</source>
         <translation>Das Zertifikat des Servers wurde abgelehnt.</translation>
     </message>
     <message>
-        <source>The server's certificate CHANGED: not connected.</source>
+        <source>The server&apos;s certificate CHANGED: not connected.</source>
         <translation>Das Zertifikat des Servers hat sich GEÄNDERT: nicht verbunden.</translation>
     </message>
     <message>
-        <source>The server's certificate is not trusted yet: not connected.</source>
+        <source>The server&apos;s certificate is not trusted yet: not connected.</source>
         <translation>Dem Zertifikat des Servers wird noch nicht vertraut: nicht verbunden.</translation>
     </message>
     <message>
@@ -749,7 +761,7 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <translation>Nicht verschlüsselt: Passwörter und Nachrichten gehen im Klartext über das Netz.</translation>
     </message>
     <message>
-        <source>Encrypted (TLS). You will be asked to check the server's certificate the first time.</source>
+        <source>Encrypted (TLS). You will be asked to check the server&apos;s certificate the first time.</source>
         <translation>Verschlüsselt (TLS). Beim ersten Mal wirst du gebeten, das Zertifikat des Servers zu prüfen.</translation>
     </message>
     <message>
@@ -783,6 +795,13 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     <message>
         <source>Your session ended: it expired, or it was signed out on another device or by an admin. Log in again; unsent messages are kept.</source>
         <translation>Deine Sitzung ist beendet: Sie ist abgelaufen oder wurde auf einem anderen Gerät oder von einem Admin abgemeldet. Melde dich erneut an; nicht gesendete Nachrichten bleiben erhalten.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 — %2 and %n more node(s) (on your network)</source>
+        <translation>
+            <numerusform>%1 — %2 und %n weiterer Knoten (in deinem Netz)</numerusform>
+            <numerusform>%1 — %2 und %n weitere Knoten (in deinem Netz)</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -832,7 +851,7 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     </message>
     <message>
         <source>dddd, d MMMM</source>
-        <extracomment>A day separator's date within this year, e.g. "Monday, 30 November"</extracomment>
+        <extracomment>A day separator&apos;s date within this year, e.g. &quot;Monday, 30 November&quot;</extracomment>
         <translation>dddd, d. MMMM</translation>
     </message>
     <message>
@@ -841,7 +860,7 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
     </message>
     <message>
         <source>user %1</source>
-        <extracomment>Shown until a sender's name is known</extracomment>
+        <extracomment>Shown until a sender&apos;s name is known</extracomment>
         <translation>Benutzer %1</translation>
     </message>
     <message>
@@ -1069,8 +1088,8 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <translation>Nachrichten suchen</translation>
     </message>
     <message>
-        <source>Words, "a phrase", or a prefix*</source>
-        <translation>Wörter, "eine Wortfolge" oder ein Anfang*</translation>
+        <source>Words, &quot;a phrase&quot;, or a prefix*</source>
+        <translation>Wörter, &quot;eine Wortfolge&quot; oder ein Anfang*</translation>
     </message>
     <message>
         <source>Search results</source>
@@ -1271,11 +1290,11 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <translation>Du verbindest dich zum ersten Mal mit %1.</translation>
     </message>
     <message>
-        <source>Nothing has been sent to it. This can mean someone on the network is intercepting the connection, or that the server was reinstalled or given a new certificate. Ask the server's admin which fingerprint is right before you go on.</source>
+        <source>Nothing has been sent to it. This can mean someone on the network is intercepting the connection, or that the server was reinstalled or given a new certificate. Ask the server&apos;s admin which fingerprint is right before you go on.</source>
         <translation>Es wurde nichts an ihn gesendet. Das kann bedeuten, dass jemand im Netz die Verbindung abfängt, oder dass der Server neu installiert wurde oder ein neues Zertifikat bekam. Frag die Administration des Servers, welcher Fingerabdruck stimmt, bevor du weitermachst.</translation>
     </message>
     <message>
-        <source>Its certificate is not signed by an authority this computer trusts. Check that the fingerprint below is the one the server's admin sees (confab-server --print-fingerprint). Confab remembers your answer and warns you if it ever changes. Nothing has been sent yet.</source>
+        <source>Its certificate is not signed by an authority this computer trusts. Check that the fingerprint below is the one the server&apos;s admin sees (confab-server --print-fingerprint). Confab remembers your answer and warns you if it ever changes. Nothing has been sent yet.</source>
         <translation>Sein Zertifikat ist nicht von einer Stelle signiert, der dieser Computer vertraut. Prüfe, ob der Fingerabdruck unten der ist, den die Administration des Servers sieht (confab-server --print-fingerprint). Confab merkt sich deine Antwort und warnt dich, falls er sich je ändert. Es wurde noch nichts gesendet.</translation>
     </message>
     <message>
@@ -1291,11 +1310,11 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <translation>Bisher vertraut:</translation>
     </message>
     <message>
-        <source>The server's announcement on the LAN carried the same fingerprint.</source>
+        <source>The server&apos;s announcement on the LAN carried the same fingerprint.</source>
         <translation>Die Ankündigung des Servers im lokalen Netz trug denselben Fingerabdruck.</translation>
     </message>
     <message>
-        <source>The server's announcement on the LAN carried a DIFFERENT fingerprint:
+        <source>The server&apos;s announcement on the LAN carried a DIFFERENT fingerprint:
 %1</source>
         <translation>Die Ankündigung des Servers im lokalen Netz trug einen ANDEREN Fingerabdruck:
 %1</translation>
@@ -1313,7 +1332,7 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <translation>Vertrauen und verbinden</translation>
     </message>
     <message>
-        <source>I have checked the new fingerprint with the server's admin</source>
+        <source>I have checked the new fingerprint with the server&apos;s admin</source>
         <translation>Ich habe den neuen Fingerabdruck mit der Administration des Servers geprüft</translation>
     </message>
 </context>
