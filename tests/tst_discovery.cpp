@@ -112,6 +112,20 @@ private slots:
         QVERIFY(single != servers.end());
         QVERIFY(single->nodes.isEmpty());
         QCOMPARE(single->url, QUrl(u"http://127.0.0.1:7200"_s));
+
+        // The same nodes answering from this machine's LAN address too (as nodes on the
+        // client's own machine do): still two nodes, under the address the LAN reaches.
+        const auto grouped = LanDiscovery::group(
+            { { QUrl(u"http://127.0.0.1:7101"_s), u"Office"_s, u"0.1.0"_s, {}, u"k7x"_s },
+              { QUrl(u"http://192.168.1.20:7101"_s), u"Office"_s, u"0.1.0"_s, {}, u"k7x"_s },
+              { QUrl(u"http://192.168.1.21:7102"_s), u"Office"_s, u"0.1.0"_s, {}, u"k7x"_s },
+              { QUrl(u"http://127.0.0.1:7200"_s), u"Solo"_s, u"0.1.0"_s, {}, {} } });
+        QCOMPARE(grouped.size(), 2);
+        const auto office = std::find_if(grouped.begin(), grouped.end(),
+                                         [](const DiscoveredServer &s) { return s.name == u"Office"; });
+        QCOMPARE(office->nodes, (QList<QUrl> { QUrl(u"http://192.168.1.20:7101"_s),
+                                               QUrl(u"http://192.168.1.21:7102"_s) }));
+        QCOMPARE(office->url, QUrl(u"http://192.168.1.20:7101"_s));
     }
 
     void clientFindsServer()

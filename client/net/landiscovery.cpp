@@ -1,9 +1,12 @@
 #include "landiscovery.h"
 
 #include <QLoggingCategory>
+#include <QHostAddress>
 #include <QNetworkDatagram>
 #include <QNetworkInterface>
 #include <QUdpSocket>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 
@@ -45,25 +48,46 @@ void LanDiscovery::stop()
 
 QList<DiscoveredServer> LanDiscovery::servers() const
 {
+    QList<DiscoveredServer> seen;
+    for (const Seen &s : m_seen)
+        seen.append(s.server);
+    return group(seen);
+}
+
+QList<DiscoveredServer> LanDiscovery::group(QList<DiscoveredServer> seen)
+{
     QList<DiscoveredServer> out;
     QHash<QString, qsizetype> clusters; // cluster id → its entry in `out`
-    QList<Seen> seen = m_seen.values();
-    std::sort(seen.begin(), seen.end(), [](const Seen &a, const Seen &b) {
-        return a.server.url.toString() < b.server.url.toString();
+    std::sort(seen.begin(), seen.end(), [](const DiscoveredServer &a, const DiscoveredServer &b) {
+        return a.url.toString() < b.url.toString();
     });
-    for (const Seen &s : std::as_const(seen)) {
-        if (s.server.cluster.isEmpty()) {
-            out.append(s.server);
+    for (const DiscoveredServer &s : std::as_const(seen)) {
+        if (s.cluster.isEmpty()) {
+            out.append(s);
             continue;
         }
-        if (const auto it = clusters.constFind(s.server.cluster); it != clusters.cend()) {
-            out[*it].nodes.append(s.server.url);
+        if (const auto it = clusters.constFind(s.cluster); it != clusters.cend()) {
+            out[*it].nodes.append(s.url);
             continue;
         }
-        DiscoveredServer first = s.server;
+        DiscoveredServer first = s;
         first.nodes = { first.url };
         clusters.insert(first.cluster, out.size());
         out.append(first);
+    }
+    // A node on this machine answers from loopback and from its LAN address: one node, kept
+    // under the address others on the LAN reach it by.
+    for (DiscoveredServer &d : out) {
+        if (d.nodes.size() < 2)
+            continue;
+        const QList<QUrl> all = d.nodes;
+        d.nodes.removeIf([&](const QUrl &u) {
+            return QHostAddress(u.host()).isLoopback()
+                && std::any_of(all.begin(), all.end(), [&](const QUrl &v) {
+                       return v.port() == u.port() && !QHostAddress(v.host()).isLoopback();
+                   });
+        });
+        d.url = d.nodes.first();
     }
     std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
         return std::pair(a.name.toLower(), a.url.toString())

@@ -49,6 +49,8 @@ public:
 
     void start();
     void stop();
+    // The servers seen, a cluster's nodes as one entry (group()).
+    static QList<DiscoveredServer> group(QList<DiscoveredServer> seen);
     QList<DiscoveredServer> servers() const;
 
 signals:

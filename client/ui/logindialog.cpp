@@ -67,6 +67,7 @@ LoginDialog::LoginDialog(Options options, QWidget *parent)
     m_error->setWordWrap(true);
     m_servers->setAccessibleName(tr("Servers"));
     m_servers->setMaximumHeight(120);
+    m_servers->setWordWrap(true); // a long name, or a cluster's, wraps instead of being cut
     m_serversLabel = new QLabel(tr("&Servers on your network and used before"), this);
     m_serversLabel->setBuddy(m_servers);
     setMinimumWidth(440);
@@ -133,8 +134,7 @@ void LoginDialog::showServers()
         for (const DiscoveredServer &s : m_discovery->servers()) {
             auto *item = new QListWidgetItem(
                 s.nodes.size() > 1
-                    ? tr("%1 — %2 and %n more node(s) (on your network)", nullptr,
-                         int(s.nodes.size() - 1))
+                    ? tr("%1 — %2 (%n nodes, on your network)", nullptr, int(s.nodes.size()))
                           .arg(s.name, addressOf(s.url))
                     : tr("%1 — %2 (on your network)").arg(s.name, addressOf(s.url)),
                 m_servers);

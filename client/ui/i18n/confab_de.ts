@@ -797,10 +797,10 @@ Erstelle einen für dein Team oder tritt einem bestehenden bei.</translation>
         <translation>Deine Sitzung ist beendet: Sie ist abgelaufen oder wurde auf einem anderen Gerät oder von einem Admin abgemeldet. Melde dich erneut an; nicht gesendete Nachrichten bleiben erhalten.</translation>
     </message>
     <message numerus="yes">
-        <source>%1 — %2 and %n more node(s) (on your network)</source>
+        <source>%1 — %2 (%n nodes, on your network)</source>
         <translation>
-            <numerusform>%1 — %2 und %n weiterer Knoten (in deinem Netz)</numerusform>
-            <numerusform>%1 — %2 und %n weitere Knoten (in deinem Netz)</numerusform>
+            <numerusform>%1 — %2 (%n Knoten, in deinem Netz)</numerusform>
+            <numerusform>%1 — %2 (%n Knoten, in deinem Netz)</numerusform>
         </translation>
     </message>
 </context>
