@@ -235,14 +235,50 @@ Result<bool> applySenderReads(QSqlDatabase &db)
 {
     if (t_senderReads.isEmpty())
         return true;
-    CachedQuery q(db,
-                  u"UPDATE members SET read_seq = ?, read_no = ?"
-                  u" WHERE room_id = ? AND user_id = ? AND read_seq < ?"_s);
-    for (auto it = t_senderReads.cbegin(); it != t_senderReads.cend(); ++it) {
-        if (auto r = execCached(q, { it->seq, it->msgNo, it.key().first, it.key().second,
-                                     it->seq });
-            !r)
-            return r.error();
+    if (!storage::foldsStatements(db)) {
+        // SQLite: one prepared statement per sender, no round trips (a single UPDATE … FROM
+        // VALUES for the batch made fan-out p50 30% worse: docs/benchmarks.md).
+        CachedQuery q(db,
+                      u"UPDATE members SET read_seq = ?, read_no = ?"
+                      u" WHERE room_id = ? AND user_id = ? AND read_seq < ?"_s);
+        for (auto it = t_senderReads.cbegin(); it != t_senderReads.cend(); ++it) {
+            if (auto r = execCached(q, { it->seq, it->msgNo, it.key().first, it.key().second,
+                                         it->seq });
+                !r)
+                return r.error();
+        }
+        t_senderReads.clear();
+        return true;
+    }
+    // PostgreSQL, where each statement is a round trip: a batch's senders in a few statements,
+    // rows of 64, then of 8, then single ones, so that at most three texts are prepared.
+    const auto statement = [](int rows) -> QString {
+        QString sql = u"UPDATE members SET read_seq = v.column3, read_no = v.column4 FROM (VALUES"_s;
+        for (int i = 0; i < rows; ++i)
+            sql += (i ? u","_s : u" "_s)
+                + u"(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"_s;
+        return sql
+            + u") AS v WHERE members.room_id = v.column1 AND members.user_id = v.column2"
+              u" AND members.read_seq < v.column3"_s;
+    };
+    const QList<QPair<QPair<qint64, qint64>, SenderRead>> all = [] {
+        QList<QPair<QPair<qint64, qint64>, SenderRead>> out;
+        for (auto it = t_senderReads.cbegin(); it != t_senderReads.cend(); ++it)
+            out.append({ it.key(), it.value() });
+        return out;
+    }();
+    qsizetype at = 0;
+    for (const int rows : { 64, 8, 1 }) {
+        while (all.size() - at >= rows) {
+            CachedQuery q(db, statement(rows));
+            QVariantList values;
+            for (qsizetype i = at; i < at + rows; ++i)
+                values << all[i].first.first << all[i].first.second << all[i].second.seq
+                       << all[i].second.msgNo;
+            if (auto r = execCached(q, values); !r)
+                return r.error();
+            at += rows;
+        }
     }
     t_senderReads.clear();
     return true;
@@ -332,20 +368,33 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
     e.clientMsgId = clientMsgId;
     // A (sender, clientMsgId) that exists already inserts nothing (the unique index decides, in
     // the same step as the insert); any other constraint still fails the statement.
-    CachedQuery ins(
-        db,
-        u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id, msg_no)"
-        u" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        u" ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING"_s
-            + storage::returningId(db));
-    if (auto r
-        = execCached(ins,
-                     { roomId, e.seq, eventTypeName(type), senderId, ts,
-                       QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
-                       clientMsgId.isEmpty() ? QVariant(QMetaType::fromType<QString>())
-                                             : QVariant(clientMsgId),
-                       msgNo > 0 ? QVariant(msgNo) : QVariant(QMetaType::fromType<qint64>()) });
-        !r)
+    const QVariantList values {
+        roomId, e.seq, eventTypeName(type), senderId, ts,
+        QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
+        clientMsgId.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(clientMsgId),
+        msgNo > 0 ? QVariant(msgNo) : QVariant(QMetaType::fromType<qint64>())
+    };
+    static const QString insert
+        = u"INSERT INTO events (room_id, seq, type, sender_id, ts, content, client_msg_id, msg_no)"
+          u" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+          u" ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING"_s;
+    if (storage::foldsStatements(db)) {
+        // One round trip: the insert and the room's newest seq (and message count) together.
+        CachedQuery both(db,
+                         u"WITH ins AS ("_s + insert
+                             + u" RETURNING id), bump AS (UPDATE rooms SET last_seq = ?,"
+                               u" msg_count = COALESCE(CAST(? AS BIGINT), msg_count)"
+                               u" WHERE id = ? AND EXISTS (SELECT 1 FROM ins))"
+                               u" SELECT id FROM ins"_s);
+        if (auto r = execCached(both, values + QVariantList { e.seq, values[7], roomId }); !r)
+            return r.error();
+        if (!both->next())
+            return std::optional<RoomEvent>();
+        e.id = both->value(0).toLongLong();
+        return std::optional<RoomEvent>(std::move(e));
+    }
+    CachedQuery ins(db, insert + storage::returningId(db));
+    if (auto r = execCached(ins, values); !r)
         return r.error();
     const std::optional<qint64> id = storage::insertedId(db, *ins);
     if (!id)

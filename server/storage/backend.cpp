@@ -375,4 +375,9 @@ bool isEmbedded(const QSqlDatabase &db)
     return !isPostgres(db);
 }
 
+bool foldsStatements(const QSqlDatabase &db)
+{
+    return isPostgres(db);
+}
+
 } // namespace confab::server::storage

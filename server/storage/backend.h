@@ -91,6 +91,10 @@ std::optional<qint64> insertedId(const QSqlDatabase &db, QSqlQuery &insert);
 QString jsonText(const QSqlDatabase &db, const QString &column, const QString &key);
 QString jsonInt(const QSqlDatabase &db, const QString &column, const QString &key);
 bool isEmbedded(const QSqlDatabase &db); // SQLite: file tools (backup, VACUUM) apply
+// Each statement is a round trip to another process (PostgreSQL): where SQL allows, fold two
+// statements into one (a data-modifying WITH). SQLite has no such statements, and its
+// statements cost no round trip.
+bool foldsStatements(const QSqlDatabase &db);
 
 // What a failed statement means for the caller: Unavailable when it may succeed if tried again
 // (PostgreSQL unreachable or shutting down, a deadlock or serialization failure between nodes,
