@@ -301,6 +301,46 @@ void clusterScenario(Context &ctx, const QString &serverBinary, int members,
     ctx.results[u"cluster"_s] = QJsonObject { { u"members"_s, members }, { u"steps"_s, steps } };
 }
 
+// Users in rooms of `roomSize` (the first of each its owner), every member connected through
+// `port`, and one message in every room (through the first node), so that every client holds a
+// cursor: the start of the resume storm and of failover.
+struct CursorRooms
+{
+    std::vector<qint64> roomOf, ids;
+    std::vector<User> owners;
+    std::unique_ptr<WsLoad> load; // every member, through `port`
+    std::unique_ptr<WsLoad> writer; // the owners, on ctx.server
+};
+std::optional<CursorRooms> cursorRooms(Context &ctx, const std::vector<User> &users, int roomSize,
+                                       const QString &prefix, uint16_t port)
+{
+    CursorRooms out;
+    out.roomOf.resize(users.size());
+    for (size_t first = 0; first < users.size(); first += size_t(roomSize)) {
+        const size_t end = std::min(users.size(), first + size_t(roomSize));
+        const qint64 id = createRoom(ctx.server, users[first], prefix + QString::number(first));
+        joinAll(ctx.server, id, users, first + 1, end);
+        for (size_t i = first; i < end; ++i)
+            out.roomOf[i] = id;
+        out.ids.push_back(id);
+        out.owners.push_back(users[first]);
+    }
+    out.load = std::make_unique<WsLoad>(ctx.server.host, port, ctx.threads);
+    out.load->setTls(ctx.server.tls);
+    if (!connectAll(ctx, *out.load, specsFor(users, out.roomOf, false)))
+        return std::nullopt;
+    out.writer = std::make_unique<WsLoad>(ctx.server.host, ctx.server.port, 1);
+    out.writer->setTls(ctx.server.tls);
+    std::vector<ConnSpec> wspecs;
+    for (size_t r = 0; r < out.owners.size(); ++r)
+        wspecs.push_back({ out.owners[r].token.toStdString(), out.ids[r], true, 0 });
+    if (!connectAll(ctx, *out.writer, wspecs))
+        return std::nullopt;
+    out.writer->step(0, 0.2, 3000, 0, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    return out;
+}
+
 // Three nodes behind HAProxy (leastconn, checks every 200 ms) on one PostgreSQL and one Redis:
 // `clients` connections in rooms of 100, node C killed with SIGKILL; its clients reconnect at
 // once through HAProxy and resume. The time from the kill until the last of them has resumed
@@ -329,37 +369,14 @@ void failoverScenario(Context &ctx, const QString &serverBinary, int clients)
         ctx.failed = true;
         return;
     }
-    constexpr int RoomSize = 100;
     const auto users = makeUsers(ctx.server, clients, u"fo"_s);
-    std::vector<qint64> roomOf(users.size());
-    std::vector<qint64> roomIds;
-    std::vector<User> owners;
-    for (size_t first = 0; first < users.size(); first += RoomSize) {
-        const size_t end = std::min(users.size(), first + RoomSize);
-        const qint64 id = createRoom(ctx.server, users[first], u"fo%1"_s.arg(first));
-        joinAll(ctx.server, id, users, first + 1, end);
-        for (size_t i = first; i < end; ++i)
-            roomOf[i] = id;
-        roomIds.push_back(id);
-        owners.push_back(users[first]);
-    }
-    WsLoad load("127.0.0.1", haproxy.port(), ctx.threads);
-    load.setTls(ctx.server.tls);
-    if (!connectAll(ctx, load, specsFor(users, roomOf, false)))
+    auto rooms = cursorRooms(ctx, users, 100, u"fo"_s, haproxy.port());
+    if (!rooms)
         return;
-    // A message in every room (through node A), so that every client holds a cursor.
-    WsLoad writer(ctx.server.host, ctx.server.port, 1);
-    writer.setTls(ctx.server.tls);
-    std::vector<ConnSpec> wspecs;
-    for (size_t r = 0; r < owners.size(); ++r)
-        wspecs.push_back({ owners[r].token.toStdString(), roomIds[r], true, 0 });
-    if (!connectAll(ctx, writer, wspecs))
-        return;
-    writer.step(0, 0.2, 3000, 0, 1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    WsLoad &load = *rooms->load;
     std::map<int64_t, int64_t> target;
-    for (size_t r = 0; r < roomIds.size(); ++r)
-        target[roomIds[r]] = lastSeq(ctx.server, roomIds[r], owners[r]);
+    for (size_t r = 0; r < rooms->ids.size(); ++r)
+        target[rooms->ids[r]] = lastSeq(ctx.server, rooms->ids[r], rooms->owners[r]);
     size_t moved = 0;
     const double ms = load.failover([&] { ::kill(c.pid, SIGKILL); }, target, 500, 60000, &moved);
     std::printf("node C killed: %zu of %d clients were on it; the last of them resumed through"
@@ -887,32 +904,13 @@ void resumeStorm(Context &ctx, int clients, int roomSize, int messages)
                 "once\n",
                 clients, nRooms, messages);
     const auto users = makeUsers(ctx.server, clients, u"rs"_s);
-    std::vector<qint64> roomOf(users.size());
-    std::vector<qint64> roomIds;
-    std::vector<User> senders;
-    for (int r = 0; r < nRooms; ++r) {
-        const size_t first = size_t(r * roomSize);
-        const qint64 id = createRoom(ctx.server, users[first], u"storm%1"_s.arg(r));
-        joinAll(ctx.server, id, users, first + 1, first + size_t(roomSize));
-        for (size_t i = first; i < first + size_t(roomSize); ++i)
-            roomOf[i] = id;
-        roomIds.push_back(id);
-        senders.push_back(users[first]);
-    }
-    WsLoad load(ctx.server.host, ctx.server.port, ctx.threads);
-    load.setTls(ctx.server.tls);
-    if (!connectAll(ctx, load, specsFor(users, roomOf, false)))
+    auto rooms = cursorRooms(ctx, users, roomSize, u"storm"_s, ctx.server.port);
+    if (!rooms)
         return;
-    // One message per room so every client holds a cursor.
-    WsLoad writer(ctx.server.host, ctx.server.port, 1);
-    writer.setTls(ctx.server.tls);
-    std::vector<ConnSpec> wspecs;
-    for (size_t r = 0; r < senders.size(); ++r)
-        wspecs.push_back({ senders[r].token.toStdString(), roomIds[r], true });
-    if (!connectAll(ctx, writer, wspecs))
-        return;
-    writer.step(0, 0.2, 3000, 0, 1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    WsLoad &load = *rooms->load;
+    WsLoad &writer = *rooms->writer;
+    const std::vector<qint64> &roomIds = rooms->ids;
+    const std::vector<User> &senders = rooms->owners;
     std::map<int64_t, int64_t> target;
     const double ms = load.dropAndResume(
         [&] {

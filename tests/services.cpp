@@ -427,8 +427,13 @@ bool HaproxyServer::start(const QList<quint16> &nodes, QString *error)
     for (qsizetype i = 0; i < nodes.size(); ++i)
         cfg += u"    server node%1 127.0.0.1:%2 check inter 200ms fall 1 rise 1\n"_s.arg(i + 1).arg(
             nodes[i]);
+    return launch(cfg.toUtf8(), error);
+}
+
+bool HaproxyServer::launch(const QByteArray &config, QString *error)
+{
     QFile f(m_dir.path() + u"/haproxy.cfg"_s);
-    if (!f.open(QIODevice::WriteOnly) || f.write(cfg.toUtf8()) != cfg.toUtf8().size()) {
+    if (!f.open(QIODevice::WriteOnly) || f.write(config) != config.size()) {
         *error = u"cannot write the configuration"_s;
         return false;
     }
@@ -472,19 +477,7 @@ bool HaproxyServer::startShipped(const QString &configFile, const QList<quint16>
         *error = u"%1 names %2 servers, not %3"_s.arg(configFile).arg(server).arg(nodes.size());
         return false;
     }
-    const QByteArray cfg = lines.join(u'\n').toUtf8();
-    QFile f(m_dir.path() + u"/haproxy.cfg"_s);
-    if (!f.open(QIODevice::WriteOnly) || f.write(cfg) != cfg.size()) {
-        *error = u"cannot write the configuration"_s;
-        return false;
-    }
-    f.close();
-    m_process = std::make_unique<QProcess>();
-    dieWithThisProcess(*m_process);
-    m_process->setProcessChannelMode(QProcess::MergedChannels);
-    m_process->setProgram(binary());
-    m_process->setArguments({ u"-db"_s, u"-f"_s, f.fileName() });
-    return startListening(*m_process, m_port, u"haproxy"_s, [this] { return log(); }, error);
+    return launch(lines.join(u'\n').toUtf8(), error);
 }
 
 void HaproxyServer::stop()

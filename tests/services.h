@@ -96,6 +96,7 @@ public:
     static QString binary(); // haproxy, or empty when not installed
 
 private:
+    bool launch(const QByteArray &config, QString *error);
     QTemporaryDir m_dir;
     std::unique_ptr<QProcess> m_process;
     quint16 m_port = 0;

@@ -107,21 +107,15 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
     const QString terms = ftsMatchExpression(typed);
     if (terms.isEmpty())
         return out;
-    qint64 upper = before > 0 ? before : limits::MaxSafeInteger;
-    {
-        CachedQuery newest(db, u"SELECT MAX(rowid) FROM message_search"_s);
-        if (auto r = execCached(newest); !r)
-            return r.error();
-        if (!newest->next() || newest->value(0).isNull())
-            return out; // nothing indexed
-        upper = qMin(upper, newest->value(0).toLongLong() + 1);
-    }
+    const auto bound = searchUpperBound(db, u"SELECT MAX(rowid) FROM message_search"_s, before);
+    if (!bound)
+        return bound.error();
+    if (!*bound)
+        return out; // nothing indexed
+    const qint64 upper = **bound;
     // The rooms: a join per candidate row (a primary-key lookup), not a filter inside FTS5,
     // whose doclists for "every message of room r" would be as long as the room.
-    const QString rooms = scope.roomId
-        ? u"e.room_id = ?"_s
-        : u"e.room_id IN (SELECT m.room_id FROM members m JOIN rooms r ON r.id = m.room_id"
-          u" WHERE m.user_id = ? AND r.deleted = 0)"_s;
+    const QString rooms = roomCondition(scope);
     CachedQuery q(db,
                   u"SELECT e.id, e.room_id, e.seq, e.type, e.sender_id, e.ts, e.content,"
                   u" e.client_msg_id, snippet(message_search, -1, char(2), char(3), '…', 24),"
@@ -135,6 +129,26 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
         return QVariantList { u"{body name} : (%1)"_s.arg(terms), up, low,
                               scope.roomId ? scope.roomId : scope.userId, want };
     });
+}
+
+Result<std::optional<qint64>> searchUpperBound(QSqlDatabase db, const QString &newestSql,
+                                               qint64 before)
+{
+    CachedQuery newest(db, newestSql);
+    if (auto r = execCached(newest); !r)
+        return r.error();
+    if (!newest->next() || newest->value(0).isNull())
+        return std::optional<qint64>();
+    return std::optional<qint64>(
+        qMin(before > 0 ? before : limits::MaxSafeInteger, newest->value(0).toLongLong() + 1));
+}
+
+QString roomCondition(const Scope &scope)
+{
+    return scope.roomId
+        ? u"e.room_id = ?"_s
+        : u"e.room_id IN (SELECT m.room_id FROM members m JOIN rooms r ON r.id = m.room_id"
+          u" WHERE m.user_id = ? AND r.deleted = 0)"_s;
 }
 
 Result<SearchResults> walkWindows(CachedQuery &q, qint64 upper, int limit,

@@ -60,6 +60,12 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
 // highlighted, 10 the body, 11 the name highlighted) for bind(upper, lower, rows wanted).
 // With `mark`, columns 8, 9 and 11 are not read: mark(body, name) gives them.
 double relevance(const QString &highlighted);
+// The first id past the newest indexed one, or below `before` (nullopt: nothing indexed), by
+// `newestSql` ("SELECT MAX(...) FROM message_search"); and the SQL condition on e.room_id for
+// `scope` (one bound value: the room or the user).
+Result<std::optional<qint64>> searchUpperBound(QSqlDatabase db, const QString &newestSql,
+                                               qint64 before);
+QString roomCondition(const Scope &scope);
 struct Marks
 {
     QString snippet, body, name;

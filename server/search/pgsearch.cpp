@@ -115,19 +115,13 @@ Result<SearchResults> search(QSqlDatabase db, const QString &typed, const Scope 
     const QString terms = tsQueryExpression(typed);
     if (terms.isEmpty())
         return out;
-    qint64 upper = before > 0 ? before : limits::MaxSafeInteger;
-    {
-        CachedQuery newest(db, u"SELECT MAX(id) FROM message_search"_s);
-        if (auto r = execCached(newest); !r)
-            return r.error();
-        if (!newest->next() || newest->value(0).isNull())
-            return out; // nothing indexed
-        upper = qMin(upper, newest->value(0).toLongLong() + 1);
-    }
-    const QString rooms = scope.roomId
-        ? u"e.room_id = ?"_s
-        : u"e.room_id IN (SELECT m.room_id FROM members m JOIN rooms r ON r.id = m.room_id"
-          u" WHERE m.user_id = ? AND r.deleted = 0)"_s;
+    const auto bound = searchUpperBound(db, u"SELECT MAX(id) FROM message_search"_s, before);
+    if (!bound)
+        return bound.error();
+    if (!*bound)
+        return out; // nothing indexed
+    const qint64 upper = **bound;
+    const QString rooms = roomCondition(scope);
     // The hits' texts; what FTS5's snippet() and highlight() give, marked here (marked()).
     CachedQuery q(db,
                   u"SELECT e.id, e.room_id, e.seq, e.type, e.sender_id, e.ts, e.content,"
