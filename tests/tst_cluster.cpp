@@ -4,6 +4,7 @@
 // sends as `unavailable` (retried by the client), then recovers with nothing lost or doubled.
 // A real PostgreSQL (tests/services.h), real servers, real HTTP.
 #include "cluster/clusterpresence.h"
+#include "cluster/redislink.h"
 #include "services.h"
 #include "testsupport.h"
 
@@ -224,6 +225,36 @@ void TestCluster::liveEventsReachTheOtherNodeOnceAndInOrder()
     // Through Redis, not the poll's safety net: each node got the other's 50 as messages.
     for (TestServer *s : { p->a.get(), p->b.get() })
         QVERIFY(metric(*s, "confab_cluster_events_total{source=\"redis\"}") >= 50);
+
+    // Whoever can publish on Redis cannot make a node deliver: a message without the cluster's
+    // tag (here the next seq of the room, "from" a node) is dropped and counted.
+    server::RedisLink::Options to;
+    to.port = redis.port();
+    server::RedisLink forger(to);
+    forger.start();
+    QVERIFY(spinUntil([&] { return forger.isConnected(); }, 5000));
+    RoomEvent fake;
+    fake.id = 999999;
+    fake.roomId = p->room;
+    fake.seq = p->wsB->events().last().seq + 1;
+    fake.senderId = p->alice.id;
+    fake.ts = 1;
+    fake.content = { { u"body"_s, u"forged"_s } };
+    const QByteArray json = QJsonDocument(QJsonObject {
+                                              { u"node"_s, u"intruder"_s },
+                                              { u"events"_s, QJsonArray { fake.toJson() } } })
+                                .toJson(QJsonDocument::Compact);
+    const QByteArray channel = "confab:" + p->a->server().database().epoch().toUtf8() + ":events";
+    for (const QByteArray &payload : QByteArrayList { json, QByteArray(QByteArray(32, 'x') + json) }) {
+        bool published = false;
+        forger.command({ "PUBLISH", channel, payload }, [&](const Result<QVariant> &r) {
+            published = r.ok();
+        });
+        QVERIFY(spinUntil([&] { return published; }, 3000));
+    }
+    QVERIFY(spinUntil([&] { return metric(*p->b, "confab_cluster_forged_total") >= 2; }, 3000));
+    QVERIFY(spinUntil([&] { return received(*p->wsB).size() > 100; }, 500) == false);
+    QCOMPARE(received(*p->wsB).last().first, u"b49"_s);
 }
 
 void TestCluster::withRedisDownDeliveryGoesOnByPollingThenRecovers()

@@ -12,6 +12,8 @@
 #include <QSqlQuery>
 #include <QTimer>
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -41,6 +43,8 @@ ClusterBus::ClusterBus(Options options, RedisLink *publisher, RedisLink *subscri
                                  u"Gaps in a room's seq filled from storage"_s);
         m_metrics->defineCounter(u"confab_cluster_duplicates_total"_s,
                                  u"Events seen again and dropped"_s);
+        m_metrics->defineCounter(u"confab_cluster_forged_total"_s,
+                                 u"Messages on the cluster's channel without its tag, dropped"_s);
     }
     m_poll->setSingleShot(true);
     connect(m_poll, &QTimer::timeout, this, &ClusterBus::poll);
@@ -69,7 +73,19 @@ ClusterBus::ClusterBus(Options options, RedisLink *publisher, RedisLink *subscri
 void ClusterBus::start()
 {
     m_channel = "confab:" + m_database->epoch().toUtf8() + ":events";
+    // The cluster's key, made by the first node and kept in the shared database: whoever can
+    // publish on Redis cannot make a node deliver an event or act on a notice (a message
+    // without a valid tag is dropped and counted); only who can read the database can.
     QSqlQuery q(m_database->reader());
+    QByteArray fresh(crypto_auth_KEYBYTES, Qt::Uninitialized);
+    randombytes_buf(fresh.data(), size_t(fresh.size()));
+    q.prepare(u"INSERT INTO meta (key, value) VALUES ('cluster_key', ?) ON CONFLICT (key) DO NOTHING"_s);
+    if (!execPrepared(q, { QString::fromLatin1(fresh.toHex()) }))
+        qCWarning(lcCluster) << "cannot store a cluster key (another node's is read below)";
+    if (q.exec(u"SELECT value FROM meta WHERE key = 'cluster_key'"_s) && q.next())
+        m_key = QByteArray::fromHex(q.value(0).toString().toLatin1());
+    if (m_key.size() != crypto_auth_KEYBYTES)
+        qCCritical(lcCluster) << "no cluster key in the database: nothing from Redis is accepted";
     if (q.exec(u"SELECT id, last_seq FROM rooms"_s)) {
         while (q.next())
             m_delivered.insert(q.value(0).toLongLong(), q.value(1).toLongLong());
@@ -97,9 +113,9 @@ void ClusterBus::publish(const QList<RoomEvent> &events)
     for (const RoomEvent &e : events)
         byRoom[e.roomId].append(e.toJson());
     for (const auto &[room, list] : byRoom) {
-        const QByteArray payload
-            = QJsonDocument(QJsonObject { { u"node"_s, m_options.nodeId }, { u"events"_s, list } })
-                  .toJson(QJsonDocument::Compact);
+        const QByteArray payload = sealed(
+            QJsonDocument(QJsonObject { { u"node"_s, m_options.nodeId }, { u"events"_s, list } })
+                .toJson(QJsonDocument::Compact));
         // Fire and forget: a publish that fails is found by the other nodes' next poll.
         m_publisher->command({ "PUBLISH", m_channel, payload }, [](const Result<QVariant> &) { });
     }
@@ -114,9 +130,9 @@ void ClusterBus::notify(const QJsonObject &notice)
 {
     if (m_channel.isEmpty())
         return; // not started
-    const QByteArray payload
-        = QJsonDocument(QJsonObject { { u"node"_s, m_options.nodeId }, { u"notice"_s, notice } })
-              .toJson(QJsonDocument::Compact);
+    const QByteArray payload = sealed(
+        QJsonDocument(QJsonObject { { u"node"_s, m_options.nodeId }, { u"notice"_s, notice } })
+            .toJson(QJsonDocument::Compact));
     m_publisher->command({ "PUBLISH", m_channel, payload }, [](const Result<QVariant> &) { });
     if (notice.value(u"t"_s).toString() == u"node")
         m_publisher->command({ "SET", presenceKey(m_options.nodeId), payload, "EX", "15" },
@@ -141,10 +157,34 @@ void ClusterBus::readPresenceKeys()
     });
 }
 
-void ClusterBus::onMessage(const QByteArray &channel, const QByteArray &payload)
+QByteArray ClusterBus::sealed(const QByteArray &json) const
+{
+    QByteArray out(crypto_auth_BYTES, Qt::Uninitialized);
+    if (m_key.size() == crypto_auth_KEYBYTES)
+        crypto_auth(reinterpret_cast<unsigned char *>(out.data()),
+                    reinterpret_cast<const unsigned char *>(json.constData()),
+                    quint64(json.size()), reinterpret_cast<const unsigned char *>(m_key.constData()));
+    return out + json;
+}
+
+void ClusterBus::onMessage(const QByteArray &channel, const QByteArray &sealedPayload)
 {
     if (channel != m_channel)
         return;
+    if (m_key.size() != crypto_auth_KEYBYTES || sealedPayload.size() <= crypto_auth_BYTES
+        || crypto_auth_verify(reinterpret_cast<const unsigned char *>(sealedPayload.constData()),
+                              reinterpret_cast<const unsigned char *>(sealedPayload.constData())
+                                  + crypto_auth_BYTES,
+                              quint64(sealedPayload.size() - crypto_auth_BYTES),
+                              reinterpret_cast<const unsigned char *>(m_key.constData()))
+            != 0) {
+        if (m_metrics)
+            m_metrics->inc(u"confab_cluster_forged_total"_s);
+        qCWarning(lcCluster) << "dropped a message on" << channel
+                             << "without the cluster's tag (not from a node of this cluster)";
+        return;
+    }
+    const QByteArray payload = sealedPayload.mid(crypto_auth_BYTES);
     const QJsonObject o = QJsonDocument::fromJson(payload).object();
     const QString node = o.value(u"node"_s).toString();
     if (node == m_options.nodeId)

@@ -14,6 +14,8 @@
 //    it fills at once, and goes on polling every 250 ms for 30 s (the other nodes' breakers may
 //    still be open and publish nothing); and every 2 s anyway, for a publish that never left
 //    its node. Its own breaker not closed: every 250 ms too.
+//  - Every message is tagged with the cluster's key (HMAC, kept in the shared database): one
+//    without a valid tag is dropped (confab_cluster_forged_total); Redis is not trusted.
 //  - Notices (typing, presence, read state, a session revoked) go on the same channel, best
 //    effort. A node's presence snapshot is also kept in Redis under a key that expires
 //    (confab:EPOCH:presence:NODE, 15 s): a node that (re)subscribes reads them all at once.
@@ -67,6 +69,7 @@ private:
     void onMessage(const QByteArray &channel, const QByteArray &payload);
     void schedulePoll();
     void readPresenceKeys();
+    QByteArray sealed(const QByteArray &json) const; // the cluster key's tag, then the JSON
     QByteArray presenceKey(const QString &node) const;
 
     Options m_options;
@@ -75,6 +78,7 @@ private:
     Database *m_database;
     Metrics *m_metrics;
     QByteArray m_channel;
+    QByteArray m_key; // the cluster's HMAC key (meta 'cluster_key'), shared through PostgreSQL
     QHash<qint64, qint64> m_delivered; // room → the seq delivered last
     QTimer *m_poll = nullptr;
     bool m_subscribed = false;
