@@ -29,7 +29,31 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// One node: the real binary, plain HTTP on a loopback port chosen here (HAProxy needs it first).
+// With testTls() (the _tls run), the nodes serve TLS with one certificate for all of them, as
+// docs/deploy.md sets them up (here one signed by a test CA the clients trust; HAProxy passes
+// TLS through); otherwise plain HTTP.
+QStringList tlsArguments()
+{
+    if (!testTls())
+        return { u"--tls"_s, u"off"_s };
+    static QTemporaryDir dir;
+    static const std::optional<TestCa> ca = [] {
+        auto made = makeTestCa(dir.path());
+        if (made)
+            trustCertificate(made->caPem);
+        return made;
+    }();
+    if (!ca)
+        qFatal("cannot make a test CA");
+    return { u"--tls"_s, u"on"_s, u"--tls-cert"_s, ca->certPath, u"--tls-key"_s, ca->keyPath };
+}
+
+QUrl nodeUrl(quint16 port, const QString &path = {})
+{
+    return QUrl(u"%1://127.0.0.1:%2%3"_s.arg(httpScheme()).arg(port).arg(path));
+}
+
+// One node: the real binary on a loopback port chosen here (HAProxy needs it first).
 class Node
 {
 public:
@@ -37,12 +61,13 @@ public:
         : m_port(port)
     {
         m_proc.setProgram(QStringLiteral(CONFAB_SERVER_BINARY));
-        m_proc.setArguments({ u"--listen"_s, u"127.0.0.1"_s, u"--port"_s, QString::number(port),
-                              u"--data-dir"_s, m_dir.path(), u"--tls"_s, u"off"_s,
-                              u"--discovery"_s, u"off"_s, u"--password-cost"_s, u"minimal"_s,
-                              u"--registrations-per-hour"_s, u"0"_s, u"--database"_s, database,
-                              u"--redis"_s, u"127.0.0.1:%1"_s.arg(redisPort), u"--node-id"_s,
-                              name });
+        m_proc.setArguments(
+            QStringList { u"--listen"_s, u"127.0.0.1"_s, u"--port"_s, QString::number(port),
+                          u"--data-dir"_s, m_dir.path(), u"--discovery"_s, u"off"_s,
+                          u"--password-cost"_s, u"minimal"_s, u"--registrations-per-hour"_s,
+                          u"0"_s, u"--database"_s, database, u"--redis"_s,
+                          u"127.0.0.1:%1"_s.arg(redisPort), u"--node-id"_s, name }
+            + tlsArguments());
         m_proc.setProcessChannelMode(QProcess::MergedChannels);
         m_proc.start();
     }
@@ -87,7 +112,7 @@ struct Rest
     QJsonObject call(const QByteArray &method, const QString &path, const QJsonObject &body = {},
                      const QString &token = {}, int *status = nullptr)
     {
-        QNetworkRequest req(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path)));
+        QNetworkRequest req(nodeUrl(port, path));
         req.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
         req.setTransferTimeout(10000);
         if (!token.isEmpty())
@@ -210,7 +235,7 @@ void TestFailover::initTestCase()
         QCOMPARE(status, 200);
     }
     for (int i = 0; i < Clients; ++i) {
-        auto c = std::make_unique<ChatClient>(QUrl(u"http://127.0.0.1:%1"_s.arg(m_haproxy.port())),
+        auto c = std::make_unique<ChatClient>(nodeUrl(m_haproxy.port()),
                                               m_tokens[i], m_dirs.filePath(u"c%1"_s.arg(i)),
                                               fastChatClientOptions());
         QObject::connect(c.get(), &ChatClient::eventReceived, c.get(), [this, i](const RoomEvent &e) {
@@ -307,7 +332,7 @@ void TestFailover::verifyEverythingArrivedOnce()
 double TestFailover::metric(quint16 port, const QByteArray &sample)
 {
     Rest direct(port);
-    QNetworkRequest req(QUrl(u"http://127.0.0.1:%1/metrics"_s.arg(port)));
+    QNetworkRequest req(nodeUrl(port, u"/metrics"_s));
     QNetworkReply *reply = direct.nam.get(req);
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
@@ -370,9 +395,7 @@ void TestFailover::aClientWithANodeListMovesOnWithoutHaproxy()
 {
     // Straight to the nodes, no HAProxy: user0's second device, on node3, with the cluster's
     // nodes as its list (what --nodes or the saved account gives the app).
-    const QList<QUrl> nodes { QUrl(u"http://127.0.0.1:%1"_s.arg(m_ports[2])),
-                              QUrl(u"http://127.0.0.1:%1"_s.arg(m_ports[0])),
-                              QUrl(u"http://127.0.0.1:%1"_s.arg(m_ports[1])) };
+    const QList<QUrl> nodes { nodeUrl(m_ports[2]), nodeUrl(m_ports[0]), nodeUrl(m_ports[1]) };
     ChatClient direct(nodes[0], m_tokens[0], m_dirs.filePath(u"direct"_s),
                       fastChatClientOptions());
     direct.setNodes(nodes);
