@@ -187,8 +187,17 @@ public:
     Result<int> schemaVersion(QSqlDatabase &db) const override
     {
         QSqlQuery q(db);
-        if (!q.exec(u"CREATE TABLE IF NOT EXISTS confab_schema (version INTEGER NOT NULL)"_s))
-            return sqlError(q, u"cannot read schema version"_s);
+        // Under the migration lock: two nodes starting together on a new database would both
+        // run CREATE TABLE IF NOT EXISTS, and one would fail on the catalog's unique key
+        // (PostgreSQL's IF NOT EXISTS is not safe against a concurrent create).
+        const bool made = q.exec(u"BEGIN"_s) && q.exec(u"SELECT pg_advisory_xact_lock(7080701)"_s)
+            && q.exec(u"CREATE TABLE IF NOT EXISTS confab_schema (version INTEGER NOT NULL)"_s)
+            && q.exec(u"COMMIT"_s);
+        if (!made) {
+            Error e = sqlError(q, u"cannot read schema version"_s);
+            q.exec(u"ROLLBACK"_s);
+            return e;
+        }
         if (!q.exec(u"SELECT COALESCE(MAX(version), 0) FROM confab_schema"_s) || !q.next())
             return sqlError(q, u"cannot read schema version"_s);
         return q.value(0).toInt();
