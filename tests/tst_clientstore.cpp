@@ -60,6 +60,19 @@ private slots:
         QCOMPARE(s.lastRoom(accounts[0].key()), 0); // its settings went with it
     }
 
+    void aNodeListSpeaksWhatItsServerSpeaks()
+    {
+        // Found by hand: typed "127.0.0.1:7202" beside http://127.0.0.1:7201 became https, and
+        // the client could not move to that node when its own died.
+        const QUrl plain(u"http://10.0.0.11:7080"_s);
+        QCOMPARE(parseNodeList(u" 10.0.0.12:7080, 10.0.0.13 ,10.0.0.11:7080,,"_s, plain),
+                 (QList<QUrl> { QUrl(u"http://10.0.0.12:7080"_s), QUrl(u"http://10.0.0.13:7080"_s) }));
+        QCOMPARE(parseNodeList(u"10.0.0.12:7080"_s, QUrl(u"https://10.0.0.11:7080"_s)),
+                 QList<QUrl> { QUrl(u"https://10.0.0.12:7080"_s) });
+        QCOMPARE(parseNodeList(u"https://n2:7443"_s, plain), QList<QUrl> { QUrl(u"https://n2:7443"_s) });
+        QVERIFY(parseNodeList(u", ,"_s, plain).isEmpty());
+    }
+
     void tokenFileIsPrivateAndSurvivesARestart()
     {
         QTemporaryDir dir;

@@ -75,6 +75,25 @@ void ClientSettings::rememberServer(const QUrl &server)
     m_settings->setValue(u"servers"_s, list);
 }
 
+QList<QUrl> parseNodeList(const QString &typed, const QUrl &server)
+{
+    QList<QUrl> out;
+    for (QString t : typed.split(u',', Qt::SkipEmptyParts)) {
+        t = t.trimmed();
+        if (t.isEmpty())
+            continue;
+        if (!t.contains(u"://"_s))
+            t.prepend(server.scheme() + u"://"_s);
+        QUrl url(t);
+        if (url.port() == -1)
+            url.setPort(7080);
+        url = url.adjusted(QUrl::StripTrailingSlash);
+        if (url.isValid() && !url.host().isEmpty() && url != server && !out.contains(url))
+            out.append(url);
+    }
+    return out;
+}
+
 QList<SavedAccount> ClientSettings::accounts() const
 {
     QList<SavedAccount> out;

@@ -25,6 +25,11 @@ struct SavedAccount
     friend bool operator==(const SavedAccount &, const SavedAccount &) = default;
 };
 
+// `confab --nodes A,B`: the other nodes of `server`'s cluster. An address typed without a scheme
+// speaks what the server speaks (one cluster, one setting: "10.0.0.12:7080" beside
+// http://10.0.0.11:7080 is http), without a port Confab's 7080; the server itself is left out.
+QList<QUrl> parseNodeList(const QString &typed, const QUrl &server);
+
 // What the user chose in the settings dialog (docs/client.md).
 struct Preferences
 {

@@ -173,12 +173,8 @@ int main(int argc, char *argv[])
                     qInfo("no keychain service: the session token is in a file only you can read");
             });
         }
-        if (parser.isSet(nodesOption)) {
-            account->nodes.clear();
-            for (const QString &typed : parser.value(nodesOption).split(u',', Qt::SkipEmptyParts))
-                if (const QUrl node = serverUrl(typed); node != account->server)
-                    account->nodes.append(node);
-        }
+        if (parser.isSet(nodesOption))
+            account->nodes = parseNodeList(parser.value(nodesOption), account->server);
         settings.rememberAccount(*account);
         ChatClient::Options clientOptions;
         clientOptions.tracer = tracer.get();
