@@ -134,15 +134,17 @@ RealtimeHub::RealtimeHub(const ServerContext &ctx, UserService *users, MessageSe
     // (a single node's bus drops it); theirs come back through onNotice.
     connect(users, &UserService::sessionRevoked, this, [this](const QByteArray &tokenHash) {
         closeSessions(tokenHash);
-        m_bus->notify({ { u"t"_s, u"revoked"_s },
-                        { u"token"_s, QString::fromLatin1(tokenHash.toHex()) } });
+        if (m_bus->clustered()) // (one node: nobody else to tell, nothing built for nobody)
+            m_bus->notify({ { u"t"_s, u"revoked"_s },
+                            { u"token"_s, QString::fromLatin1(tokenHash.toHex()) } });
     });
     connect(messages, &MessageService::readChanged, this,
             [this](qint64 userId, const ReadState &state, const void *origin) {
                 announceRead(userId, state, origin);
-                m_bus->notify({ { u"t"_s, u"read"_s },
-                                { u"user"_s, userId },
-                                { u"state"_s, state.toJson() } });
+                if (m_bus->clustered())
+                    m_bus->notify({ { u"t"_s, u"read"_s },
+                                    { u"user"_s, userId },
+                                    { u"state"_s, state.toJson() } });
             });
     connect(bus, &EventBus::notified, this, &RealtimeHub::onNotice);
     if (bus->clustered()) {
@@ -624,58 +626,12 @@ void RealtimeHub::handleTyping(Connection *c, const TypingFrame &f)
     if (f.active != wasActive)
         broadcastTyping(f.roomId, c->userId, f.active);
     // Every "still typing" too: the other nodes keep it alive by it, as this node does.
-    if (f.active || wasActive) {
+    if (m_bus->clustered() && (f.active || wasActive)) {
         m_bus->notify({ { u"t"_s, u"typing"_s },
                         { u"room"_s, f.roomId },
                         { u"user"_s, c->userId },
                         { u"active"_s, f.active } });
     }
-}
-
-void RealtimeHub::onNotice(const QJsonObject &notice)
-{
-    const QString kind = notice.value(u"t"_s).toString();
-    if (kind == u"typing") {
-        // Kept here too, with this node's own expiry: a node that dies typing stops in 6 s.
-        const qint64 room = notice.value(u"room"_s).toInteger();
-        const qint64 user = notice.value(u"user"_s).toInteger();
-        const bool active = notice.value(u"active"_s).toBool();
-        const auto key = qMakePair(room, user);
-        if (room <= 0 || user <= 0)
-            return;
-        const bool was = m_typing.contains(key);
-        if (active)
-            m_typing.insert(key, m_ctx.now() + kTypingTimeoutMs);
-        else
-            m_typing.remove(key);
-        if (active != was)
-            broadcastTyping(room, user, active);
-    } else if (kind == u"read") {
-        const auto state = ReadState::fromJson(notice.value(u"state"_s).toObject());
-        if (state)
-            announceRead(notice.value(u"user"_s).toInteger(), state.value(), nullptr);
-    } else if (kind == u"revoked") {
-        const QByteArray hash = QByteArray::fromHex(notice.value(u"token"_s).toString().toLatin1());
-        if (!hash.isEmpty())
-            closeSessions(hash);
-    } else if (kind == u"presence" || kind == u"node") {
-        for (qint64 user :
-             m_clusterPresence.apply(notice.value(u"node"_s).toString(), notice, m_ctx.now()))
-            broadcastPresence(user);
-    }
-}
-
-void RealtimeHub::clusterTick()
-{
-    QHash<qint64, PresenceStatus> mine;
-    for (auto it = m_byUser.cbegin(); it != m_byUser.cend(); ++it) {
-        const PresenceStatus s = localPresenceOf(it.key());
-        if (s != PresenceStatus::Offline)
-            mine.insert(it.key(), s);
-    }
-    m_bus->notify(ClusterPresence::snapshot(mine));
-    for (qint64 user : m_clusterPresence.expire(m_ctx.now()))
-        broadcastPresence(user);
 }
 
 void RealtimeHub::handlePresence(Connection *c, const PresenceFrame &f)
@@ -818,7 +774,9 @@ PresenceStatus RealtimeHub::presenceOf(qint64 userId) const
     if (here == PresenceStatus::Online)
         return here;
     const PresenceStatus there = m_clusterPresence.statusOf(userId);
-    return there == PresenceStatus::Offline ? here : there == PresenceStatus::Online ? there : PresenceStatus::Away;
+    if (there == PresenceStatus::Offline)
+        return here;
+    return there == PresenceStatus::Online ? there : PresenceStatus::Away;
 }
 
 PresenceStatus RealtimeHub::localPresenceOf(qint64 userId) const
