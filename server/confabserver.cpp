@@ -6,6 +6,7 @@
 #include "accounts/accountservice.h"
 #include "apiroutes.h"
 #include "cluster/clusterbus.h"
+#include "cluster/sharedcache.h"
 #include "cluster/redislink.h"
 #include "admin/adminservice.h"
 #include "admin/adminsocket.h"
@@ -85,6 +86,13 @@ ConfabServer::ConfabServer(ServerConfig config, Clock clock, QObject *parent)
                 + QString::number(QRandomGenerator::system()->generate() % 1000000)
             : m_config.nodeId;
         m_cluster = new ClusterBus(cluster, publisher, subscriber, m_database, &m_metrics, this);
+        // The cluster's recent events in Redis, behind this node's own cache.
+        SharedCache::Options shared;
+        shared.host = redis.host;
+        shared.port = redis.port;
+        m_sharedCache = std::make_unique<SharedCache>(shared, publisher, &m_metrics);
+        m_cluster->setSharedCache(m_sharedCache.get());
+        m_cache.setShared(m_sharedCache.get());
         m_cache.setRoomsWrittenElsewhere(true);
         m_bus = m_cluster;
     } else {

@@ -27,6 +27,7 @@ class DiscoveryResponder;
 class Database;
 class EventBus;
 class ClusterBus;
+class SharedCache;
 class FileService;
 class HttpFrontend;
 class MessageService;
@@ -96,6 +97,7 @@ private:
     ServerContext m_ctx;
     EventBus *m_bus = nullptr;
     ClusterBus *m_cluster = nullptr; // multi-node mode: m_bus
+    std::unique_ptr<SharedCache> m_sharedCache; // multi-node mode: the tier behind m_cache
     UserService *m_users = nullptr;
     AccountService *m_accounts = nullptr;
     QString m_setupCode;

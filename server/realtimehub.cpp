@@ -573,7 +573,8 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
             c->deliveredSeq[cursor.roomId] = room->lastSeq;
         } else if (room->lastSeq > cursor.lastSeq) {
             Result<QList<RoomEvent>> events = makeError(ErrorCode::Internal, {});
-            if (auto cached = m_ctx.cache->range(cursor.roomId, cursor.lastSeq, room->lastSeq))
+            if (auto cached = m_ctx.cache->range(cursor.roomId, cursor.lastSeq, room->lastSeq,
+                                                 room->lastSeq))
                 events = *cached;
             else
                 events = roomstore::range(db, cursor.roomId, cursor.lastSeq, room->lastSeq,

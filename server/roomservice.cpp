@@ -377,7 +377,7 @@ Result<EventPage> RoomService::page(qint64 userId, qint64 roomId, std::optional<
     page.lastSeq = room->lastSeq;
     if (after) {
         const qint64 to = qMin(room->lastSeq, *after + limit);
-        if (auto events = m_ctx.cache->range(roomId, *after, to)) {
+        if (auto events = m_ctx.cache->range(roomId, *after, to, room->lastSeq)) {
             page.events = *events;
             page.hasMore = room->lastSeq > to;
             return page;
@@ -385,7 +385,8 @@ Result<EventPage> RoomService::page(qint64 userId, qint64 roomId, std::optional<
     } else {
         bool hasMore = false;
         if (auto events
-            = m_ctx.cache->before(roomId, before.value_or(room->lastSeq + 1), limit, &hasMore)) {
+            = m_ctx.cache->before(roomId, before.value_or(room->lastSeq + 1), limit, &hasMore,
+                                    room->lastSeq)) {
             page.events = *events;
             page.hasMore = hasMore;
             return page;

@@ -100,6 +100,7 @@ private slots:
     void withRedisDownDeliveryGoesOnByPollingThenRecovers();
     void typingPresenceReadStateAndRevocationCrossNodes();
     void aSilentNodesUsersGoOfflineWithinOneTtl();
+    void aNodeReadsOthersRecentEventsFromRedisExactly();
 
 private:
     std::unique_ptr<TestServer> node(const QString &url, const RedisServer *redis = nullptr);
@@ -494,3 +495,108 @@ void TestCluster::aSilentNodesUsersGoOfflineWithinOneTtl()
 
 QTEST_MAIN(TestCluster)
 #include "tst_cluster.moc"
+
+void TestCluster::aNodeReadsOthersRecentEventsFromRedisExactly()
+{
+    RedisServer redis;
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    auto p = pair(redis, u"shared"_s);
+    QVERIFY(p);
+    // On A: messages, an edit, a reply to one that is then deleted.
+    const QString messages = u"/api/v1/rooms/%1/messages"_s.arg(p->room);
+    QList<qint64> ids;
+    for (int i = 0; i < 20; ++i) {
+        const auto sent = p->a->post(messages, { { u"clientMsgId"_s, u"s%1"_s.arg(i) },
+                                                 { u"body"_s, u"shared secret %1"_s.arg(i) } },
+                                     p->alice.token);
+        QCOMPARE(sent.status, 201);
+        ids.append(sent.json()[u"eventId"_s].toInteger());
+    }
+    const QString target = messages + u"/%1"_s.arg(ids[5]);
+    QCOMPARE(p->a->patch(messages + u"/%1"_s.arg(ids[3]), { { u"body"_s, u"edited"_s } },
+                         p->alice.token)
+                 .status,
+             200);
+    QCOMPARE(p->a->post(messages, { { u"clientMsgId"_s, u"re"_s }, { u"body"_s, u"re: 5"_s },
+                                    { u"replyTo"_s, ids[5] } },
+                        p->alice.token)
+                 .status,
+             201);
+    QCOMPARE(p->a->request("DELETE", target, {}, p->alice.token).status, 200);
+    QVERIFY(spinUntil([&] { return received(*p->wsB).size() == 21; }, 5000));
+
+    // The truth: a node without Redis, whose cache has never seen the room, reads storage.
+    auto truth = node(m_pg.url());
+    QVERIFY(truth->ok());
+    const auto stored = history(*truth, p->bob.token, p->room);
+    QCOMPARE(stored.size(), 3 + 20 + 1 + 1 + 1); // create, two joins; messages, edit, reply, delete
+    const QString newest = u"/api/v1/rooms/%1/events?limit=10"_s.arg(p->room);
+    const auto storedPage = truth->get(newest, p->bob.token).json();
+    for (const QJsonObject &e : stored) // the delete reached the reply's preview too
+        QVERIFY(!QJsonDocument(e).toJson().contains("shared secret 5"));
+
+    // C started now: its own cache has none of it, Redis has all of it. What Redis answers
+    // becomes C's own: asked again, C answers from memory.
+    auto c = node(m_pg.url(), &redis);
+    QVERIFY(c->ok());
+    const QByteArray rangeHits = "confab_shared_cache_hits_total{kind=\"range\"}";
+    const QByteArray pageHits = "confab_shared_cache_hits_total{kind=\"page\"}";
+    QCOMPARE(c->get(newest, p->bob.token).json(), storedPage);
+    QCOMPARE(metric(*c, pageHits), 1.0);
+    QCOMPARE(history(*c, p->bob.token, p->room), stored);
+    QCOMPARE(metric(*c, rangeHits), 1.0);
+    const double ownHits = metric(*c, "confab_cache_hits_total{kind=\"range\"}");
+    QCOMPARE(history(*c, p->bob.token, p->room), stored);
+    QCOMPARE(c->get(newest, p->bob.token).json(), storedPage);
+    QVERIFY(metric(*c, "confab_cache_hits_total{kind=\"range\"}") > ownHits);
+    QCOMPARE(metric(*c, rangeHits) + metric(*c, pageHits), 2.0);
+    // And it goes on with what it is sent: a message through A reaches C's run too.
+    QCOMPARE(p->a->post(messages, { { u"clientMsgId"_s, u"later"_s }, { u"body"_s, u"later"_s } },
+                        p->alice.token)
+                 .status,
+             201);
+    QVERIFY(spinUntil(
+        [&] { return metric(*c, "confab_cluster_events_total{source=\"redis\"}") == 1; }, 5000));
+    QCOMPARE(history(*c, p->bob.token, p->room), history(*truth, p->bob.token, p->room));
+    QCOMPARE(history(*c, p->bob.token, p->room).size(), stored.size() + 1);
+    QCOMPARE(metric(*c, rangeHits) + metric(*c, pageHits), 2.0);
+
+    // Whoever writes to Redis cannot change what a node serves: the deleted message put back
+    // as it was (here, its JSON without the cluster's tag) is not believed; storage answers.
+    server::RedisLink::Options to;
+    to.port = redis.port();
+    server::RedisLink forger(to);
+    forger.start();
+    QVERIFY(spinUntil([&] { return forger.isConnected(); }, 5000));
+    const auto redis_ = [&](const QByteArrayList &argv) {
+        std::optional<Result<QVariant>> got;
+        forger.command(argv, [&](const Result<QVariant> &r) { got = r; });
+        spinUntil([&] { return got.has_value(); }, 3000);
+        return got.value_or(makeError(ErrorCode::Internal, {}));
+    };
+    const QByteArray key = "confab:" + c->server().database().epoch().toUtf8() + ":recent:"
+        + QByteArray::number(p->room);
+    const qint64 seq5 = stored[3 + 5][u"seq"_s].toInteger();
+    const auto real = redis_({ "ZRANGEBYSCORE", key, QByteArray::number(seq5),
+                               QByteArray::number(seq5) });
+    QVERIFY(real && real->toList().size() == 1);
+    const QByteArray member = real->toList().first().toByteArray();
+    QVERIFY(member.contains("shared secret 5")); // kept as committed; readers apply the delete
+    QVERIFY(redis_({ "ZREM", key, member }));
+    QVERIFY(redis_({ "ZADD", key, QByteArray::number(seq5), member.mid(32) }));
+    auto e = node(m_pg.url(), &redis); // a node that has not read the room yet
+    QVERIFY(e->ok());
+    QCOMPARE(history(*e, p->bob.token, p->room), history(*truth, p->bob.token, p->room));
+    QCOMPARE(metric(*e, "confab_cluster_forged_total"), 1.0);
+    QCOMPARE(metric(*e, rangeHits), 0.0);
+
+    // Redis gone: the same answers, from storage, without waiting on it.
+    redis.kill();
+    QVERIFY(spinUntil([&] { return e->get(u"/metrics"_s).body.contains("confab_redis_up 0"); },
+                      5000));
+    const auto page = e->get(newest, p->bob.token).json();
+    QCOMPARE(page[u"events"_s].toArray().size(), 10);
+    QCOMPARE(page[u"events"_s].toArray().last(), history(*truth, p->bob.token, p->room).last());
+    QCOMPARE(metric(*e, pageHits), 0.0);
+}

@@ -24,6 +24,21 @@ QList<qint64> seqs(const QList<RoomEvent> &events)
     return out;
 }
 
+// The tier behind: a fixed log (Redis in a cluster; tst_cluster runs the real one). Answers the
+// run asked for when it holds all of it, and counts the questions.
+struct SharedLog : SharedEvents
+{
+    QList<RoomEvent> log; // seq 1..n of room 1, deletes already applied
+    int asked = 0;
+    std::optional<QList<RoomEvent>> run(qint64 roomId, qint64 fromSeq, qint64 toSeq) override
+    {
+        ++asked;
+        if (roomId != 1 || fromSeq < 1 || toSeq > log.size())
+            return std::nullopt;
+        return log.mid(fromSeq - 1, toSeq - fromSeq + 1);
+    }
+};
+
 } // namespace
 
 class tst_EventCache : public QObject
@@ -38,6 +53,7 @@ private slots:
     void deleteRedactsMessageAndItsEdits();
     void pagesBackwardsOnlyWhenExact();
     void roomsWrittenElsewhereAreReadFromStorage();
+    void whatTheSharedTierAnswersBecomesTheLocalRun();
 };
 
 void tst_EventCache::servesContiguousRangesAndCountsHits()
@@ -148,3 +164,49 @@ void tst_EventCache::roomsWrittenElsewhereAreReadFromStorage()
 
 QTEST_GUILESS_MAIN(tst_EventCache)
 #include "tst_eventcache.moc"
+
+void tst_EventCache::whatTheSharedTierAnswersBecomesTheLocalRun()
+{
+    Metrics m;
+    EventCache c(&m, 8);
+    SharedLog shared;
+    c.setShared(&shared);
+    // This node delivered 1..5; other nodes wrote 6..8 since (8 deletes message 2), and its bus
+    // has not brought them yet. Storage says the newest seq is 8.
+    for (qint64 s = 1; s <= 8; ++s)
+        shared.log.append(message(1, s, u"body %1"_s.arg(s)));
+    shared.log[7] = { 1008, 1, 8, EventType::Delete, 1, 8, { { u"targetId"_s, 1002 } }, {} };
+    RoomEvent redacted = shared.log[1];
+    EventCache::redact(redacted, 1002);
+    shared.log[1] = redacted;
+    for (qint64 s = 1; s <= 5; ++s)
+        c.apply({ message(1, s, u"body %1"_s.arg(s)) });
+
+    // Without the newest seq the shared tier is not asked.
+    QVERIFY(!c.range(1, 5, 8));
+    QCOMPARE(shared.asked, 0);
+    // With it: 6..8 from the shared tier, and this node's run is now 1..8, message 2 redacted by
+    // the delete it has not seen itself.
+    const auto r = c.range(1, 5, 8, 8);
+    QVERIFY(r);
+    QCOMPARE(seqs(*r), (QList<qint64> { 6, 7, 8 }));
+    QCOMPARE(shared.asked, 1);
+    QCOMPARE(m.counterValue(u"confab_shared_cache_hits_total"_s, { u"range"_s }), 1.0);
+    const auto all = c.range(1, 0, 8, 8);
+    QVERIFY(all);
+    QCOMPARE(shared.asked, 1); // from memory
+    QCOMPARE(seqs(*all), (QList<qint64> { 1, 2, 3, 4, 5, 6, 7, 8 }));
+    QVERIFY(all->at(1).isRedacted());
+    QVERIFY(!all->at(2).isRedacted());
+    // The bus brings 6..8 late (dropped: held already), then 9: the run goes on.
+    c.apply({ shared.log[5], shared.log[6], shared.log[7], message(1, 9) });
+    const auto next = c.range(1, 1, 9, 9);
+    QVERIFY(next);
+    QCOMPARE(shared.asked, 1);
+    QCOMPARE(seqs(*next), (QList<qint64> { 2, 3, 4, 5, 6, 7, 8, 9 })); // 8 per room
+    QVERIFY(next->at(0).isRedacted());
+    // A page older than the run: asked again; nothing there, so a miss for the database.
+    bool more = false;
+    QVERIFY(!c.before(1, 2, 5, &more, 9));
+    QCOMPARE(m.counterValue(u"confab_shared_cache_misses_total"_s, { u"page"_s }), 1.0);
+}

@@ -4,6 +4,8 @@
 #include "metrics.h"
 #include "redislink.h"
 #include "roomstore.h"
+#include "seal.h"
+#include "sharedcache.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -90,6 +92,8 @@ void ClusterBus::start()
         while (q.next())
             m_delivered.insert(q.value(0).toLongLong(), q.value(1).toLongLong());
     }
+    if (m_shared)
+        m_shared->setCluster(m_channel.chopped(int(strlen("events"))), m_key);
     m_subscriber->subscribe(m_channel);
     m_subscriber->start();
     m_publisher->start();
@@ -108,16 +112,28 @@ void ClusterBus::schedulePoll()
 void ClusterBus::publish(const QList<RoomEvent> &events)
 {
     offer(events);
-    // One message per room: {"node": id, "events": [...]}, serialized once.
-    std::map<qint64, QJsonArray> byRoom;
+    // Each event serialized once, for the shared cache and for the one message per room:
+    // {"node": id, "events": [...]}.
+    QByteArrayList json;
+    json.reserve(events.size());
     for (const RoomEvent &e : events)
-        byRoom[e.roomId].append(e.toJson());
-    for (const auto &[room, list] : byRoom) {
-        const QByteArray payload = sealed(
-            QJsonDocument(QJsonObject { { u"node"_s, m_options.nodeId }, { u"events"_s, list } })
-                .toJson(QJsonDocument::Compact));
+        json.append(QJsonDocument(e.toJson()).toJson(QJsonDocument::Compact));
+    if (m_shared) // before the PUBLISH: a node that hears of an event finds it there
+        m_shared->append(events, json);
+    const QByteArray head = QJsonDocument(QJsonObject { { u"node"_s, m_options.nodeId } })
+                                .toJson(QJsonDocument::Compact)
+                                .chopped(1)
+        + ",\"events\":[";
+    std::map<qint64, QByteArray> byRoom;
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        QByteArray &payload = byRoom[events[i].roomId];
+        payload += payload.isEmpty() ? head : QByteArray(",");
+        payload += json[i];
+    }
+    for (auto &[room, payload] : byRoom) {
         // Fire and forget: a publish that fails is found by the other nodes' next poll.
-        m_publisher->command({ "PUBLISH", m_channel, payload }, [](const Result<QVariant> &) { });
+        m_publisher->command({ "PUBLISH", m_channel, sealed(payload + "]}") },
+                             [](const Result<QVariant> &) { });
     }
 }
 
@@ -159,33 +175,22 @@ void ClusterBus::readPresenceKeys()
 
 QByteArray ClusterBus::sealed(const QByteArray &json) const
 {
-    QByteArray out(crypto_auth_BYTES, Qt::Uninitialized);
-    if (m_key.size() == crypto_auth_KEYBYTES)
-        crypto_auth(reinterpret_cast<unsigned char *>(out.data()),
-                    reinterpret_cast<const unsigned char *>(json.constData()),
-                    quint64(json.size()), reinterpret_cast<const unsigned char *>(m_key.constData()));
-    return out + json;
+    return seal::sealed(m_key, json);
 }
 
 void ClusterBus::onMessage(const QByteArray &channel, const QByteArray &sealedPayload)
 {
     if (channel != m_channel)
         return;
-    if (m_key.size() != crypto_auth_KEYBYTES || sealedPayload.size() <= crypto_auth_BYTES
-        || crypto_auth_verify(reinterpret_cast<const unsigned char *>(sealedPayload.constData()),
-                              reinterpret_cast<const unsigned char *>(sealedPayload.constData())
-                                  + crypto_auth_BYTES,
-                              quint64(sealedPayload.size() - crypto_auth_BYTES),
-                              reinterpret_cast<const unsigned char *>(m_key.constData()))
-            != 0) {
+    const std::optional<QByteArray> payload = seal::opened(m_key, sealedPayload);
+    if (!payload) {
         if (m_metrics)
             m_metrics->inc(u"confab_cluster_forged_total"_s);
         qCWarning(lcCluster) << "dropped a message on" << channel
                              << "without the cluster's tag (not from a node of this cluster)";
         return;
     }
-    const QByteArray payload = sealedPayload.mid(crypto_auth_BYTES);
-    const QJsonObject o = QJsonDocument::fromJson(payload).object();
+    const QJsonObject o = QJsonDocument::fromJson(*payload).object();
     const QString node = o.value(u"node"_s).toString();
     if (node == m_options.nodeId)
         return; // delivered or acted on here already

@@ -16,6 +16,8 @@
 //    its node. Its own breaker not closed: every 250 ms too.
 //  - Every message is tagged with the cluster's key (HMAC, kept in the shared database): one
 //    without a valid tag is dropped (confab_cluster_forged_total); Redis is not trusted.
+//  - Each commit's events also go to the cluster's shared cache (sharedcache.h) just before
+//    the PUBLISH, so that a node reading a page finds them in Redis rather than PostgreSQL.
 //  - Notices (typing, presence, read state, a session revoked) go on the same channel, best
 //    effort. A node's presence snapshot is also kept in Redis under a key that expires
 //    (confab:EPOCH:presence:NODE, 15 s): a node that (re)subscribes reads them all at once.
@@ -34,6 +36,7 @@ namespace confab::server {
 class Database;
 class Metrics;
 class RedisLink;
+class SharedCache;
 
 class ClusterBus : public EventBus
 {
@@ -59,6 +62,9 @@ public:
     void notify(const QJsonObject &notice) override;
     bool clustered() const override { return true; }
 
+    // The cluster's recent events in Redis (not owned): written with every publish.
+    void setSharedCache(SharedCache *shared) { m_shared = shared; }
+
     QByteArray channel() const { return m_channel; }
     qint64 deliveredSeq(qint64 roomId) const { return m_delivered.value(roomId, -1); }
 
@@ -77,6 +83,7 @@ private:
     RedisLink *m_subscriber;
     Database *m_database;
     Metrics *m_metrics;
+    SharedCache *m_shared = nullptr;
     QByteArray m_channel;
     QByteArray m_key; // the cluster's HMAC key (meta 'cluster_key'), shared through PostgreSQL
     QHash<qint64, qint64> m_delivered; // room → the seq delivered last
