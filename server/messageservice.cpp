@@ -81,9 +81,20 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
     const MentionScan scan = scanMentions(body);
     m_ctx.database->writeTyped<SendOutcome>(
         [=](QSqlDatabase &db) -> Result<SendOutcome> {
-            // The usual case first, in four statements: a member posting a new message.
-            const Result<roomstore::PostPosition> at
-                = roomstore::positionForPoster(db, roomId, userId);
+            // The usual case first: a member posting a new message. Where each statement is a
+            // round trip (PostgreSQL) a message with nothing to look up first goes as one.
+            Result<roomstore::PostPosition> at = roomstore::PostPosition {};
+            std::optional<Result<std::optional<RoomEvent>>> posted;
+            if (fileId.isEmpty() && !replyTo && scan.empty() && storage::foldsStatements(db)) {
+                auto p = roomstore::postMessage(db, roomId, userId, { { u"body"_s, body } }, now,
+                                                clientMsgId);
+                if (!p)
+                    return p.error();
+                at = p->at;
+                posted.emplace(std::move(p->event));
+            } else {
+                at = roomstore::positionForPoster(db, roomId, userId);
+            }
             // A file goes with one message: sent already, this is a retry (found below).
             std::optional<FileInfo> file;
             bool fileSent = false;
@@ -126,9 +137,10 @@ void MessageService::send(qint64 userId, qint64 roomId, const QString &clientMsg
                     if (scan.everyone)
                         content.insert(u"mentionsRoom"_s, true);
                 }
-                auto ev = roomstore::appendAfter(db, roomId, at->lastSeq, EventType::Message,
-                                                 userId, content, now, clientMsgId,
-                                                 at->msgCount + 1);
+                auto ev = posted ? std::move(*posted)
+                                 : roomstore::appendAfter(db, roomId, at->lastSeq,
+                                                          EventType::Message, userId, content, now,
+                                                          clientMsgId, at->msgCount + 1);
                 if (!ev)
                     return ev.error();
                 if (*ev && file) {

@@ -415,6 +415,57 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
     return std::optional<RoomEvent>(std::move(e));
 }
 
+Result<Posted> postMessage(QSqlDatabase &db, qint64 roomId, qint64 senderId,
+                           const QJsonObject &content, qint64 ts, const QString &clientMsgId)
+{
+    // The room's row locked (FOR UPDATE: writers of one room, on any node, take turns; a
+    // waiting one reads the row its predecessor committed), the event inserted at its newest
+    // seq + 1 unless the unique key has it, the row moved on: one round trip.
+    CachedQuery q(db,
+                  u"WITH pos AS (SELECT r.id, r.last_seq, r.msg_count, EXISTS (SELECT 1 FROM"
+                  u" members m WHERE m.room_id = r.id AND m.user_id = ?) AS member"
+                  u" FROM rooms r WHERE r.id = ? AND r.deleted = 0 FOR UPDATE),"
+                  u" ins AS (INSERT INTO events (room_id, seq, type, sender_id, ts, content,"
+                  u" client_msg_id, msg_no) SELECT pos.id, pos.last_seq + 1, 'message',"
+                  u" CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT),"
+                  u" pos.msg_count + 1 FROM pos WHERE pos.member"
+                  u" ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL"
+                  u" DO NOTHING RETURNING id, seq, msg_no),"
+                  u" bump AS (UPDATE rooms SET last_seq = ins.seq, msg_count = ins.msg_no"
+                  u" FROM ins WHERE rooms.id = ?)"
+                  u" SELECT pos.last_seq, pos.msg_count, pos.member, ins.id FROM pos"
+                  u" LEFT JOIN ins ON true"_s);
+    const QString json = QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact));
+    const QVariant cid = clientMsgId.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                               : QVariant(clientMsgId);
+    if (auto r = execCached(q, { senderId, roomId, senderId, ts, json, cid, roomId }); !r)
+        return r.error();
+    Posted out;
+    if (!q->next()) {
+        out.at = makeError(ErrorCode::RoomNotFound, u"no room %1"_s.arg(roomId), u"roomId"_s);
+        return out;
+    }
+    if (!q->value(2).toBool()) {
+        out.at = makeError(ErrorCode::NotMember, u"you are not a member of room %1"_s.arg(roomId),
+                           u"roomId"_s);
+        return out;
+    }
+    out.at = PostPosition { q->value(0).toLongLong(), q->value(1).toLongLong() };
+    if (q->value(3).isNull())
+        return out; // a retry: the unique key has it
+    RoomEvent e;
+    e.id = q->value(3).toLongLong();
+    e.roomId = roomId;
+    e.seq = out.at->lastSeq + 1;
+    e.type = EventType::Message;
+    e.senderId = senderId;
+    e.ts = ts;
+    e.content = content;
+    e.clientMsgId = clientMsgId;
+    out.event = std::move(e);
+    return out;
+}
+
 Result<RoomEvent> append(QSqlDatabase &db, qint64 roomId, EventType type, qint64 senderId,
                          const QJsonObject &content, qint64 ts)
 {

@@ -51,6 +51,17 @@ Result<std::optional<RoomEvent>> appendAfter(QSqlDatabase &db, qint64 roomId, qi
                                              EventType type, qint64 senderId,
                                              const QJsonObject &content, qint64 ts,
                                              const QString &clientMsgId, qint64 msgNo = 0);
+// Where engines fold statements (PostgreSQL: each is a round trip), a member's message with
+// nothing to look up first (no file, reply or mention) in one statement: positionForPoster and
+// appendAfter together. `at` is what positionForPoster would say (an error: nothing stored);
+// `event` is empty when (senderId, clientMsgId) exists already.
+struct Posted
+{
+    Result<PostPosition> at = PostPosition {};
+    std::optional<RoomEvent> event;
+};
+Result<Posted> postMessage(QSqlDatabase &db, qint64 roomId, qint64 senderId,
+                           const QJsonObject &content, qint64 ts, const QString &clientMsgId);
 // Sending reads the room up to the message: noted per (room, sender) by the job, written once
 // per batch by applySenderReads (the writer's beforeCommit hook; a sender with 64 messages in a
 // batch costs one UPDATE, not 64), forgotten by dropSenderReads (afterBatch). Writer thread only.

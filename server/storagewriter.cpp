@@ -194,9 +194,46 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
                              sql + u" failed: "_s + chained.lastError().text());
         return true;
     };
-    Result<bool> step = prepare ? begin.exec() : chain(m_backend->beginWrite() + u"; SAVEPOINT job"_s);
-    bool ok = step.ok();
-    if (ok) {
+    // PostgreSQL first tries the batch without savepoints (a round trip less per job): if every
+    // job succeeds it commits as it is; if one fails, all of it is rolled back and run again with
+    // a savepoint per job, where a failing job is undone alone. Jobs touch nothing but the
+    // database (and what afterBatch forgets), so running one twice is running it once.
+    bool ok = false;
+    bool settled = false; // the optimistic attempt decided the batch: committed, or failed
+    Result<bool> step = true;
+    if (!prepare) {
+        step = chain(m_backend->beginWrite());
+        bool jobsOk = step.ok();
+        for (size_t i = 0; jobsOk && i < batch.size(); ++i) {
+            Result<QVariant> r = batch[i].job(db);
+            jobsOk = r.ok();
+            results.push_back(std::move(r));
+        }
+        if (jobsOk) {
+            // Past the jobs, a failure is the batch's, as below (never run twice: a commit that
+            // failed may have happened).
+            settled = true;
+            if (m_hooks.beforeCommit)
+                step = m_hooks.beforeCommit(db);
+            if (step)
+                step = commit.exec();
+            ok = step.ok();
+            if (!ok)
+                QSqlQuery(db).exec(u"ROLLBACK"_s);
+        } else if (step) {
+            QSqlQuery(db).exec(u"ROLLBACK"_s);
+            if (m_hooks.afterBatch)
+                m_hooks.afterBatch();
+            results.clear();
+        } else {
+            settled = true; // BEGIN itself failed
+        }
+    }
+    if (!settled) {
+        step = prepare ? begin.exec() : chain(m_backend->beginWrite() + u"; SAVEPOINT job"_s);
+        ok = step.ok();
+    }
+    if (ok && !settled) {
         // Each job in its own savepoint: a failing job is undone alone. If the savepoints
         // themselves fail, nothing in the batch can be trusted and all of it is rolled back.
         for (size_t i = 0; i < batch.size(); ++i) {

@@ -10,12 +10,15 @@
 
 #include "database.h"
 #include "discovery.h"
+#include "metrics.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSet>
+#include <QSqlQuery>
+#include <QTemporaryDir>
 #include <QNetworkDatagram>
 #include <QTest>
 #include <QUdpSocket>
@@ -101,6 +104,7 @@ private slots:
     void typingPresenceReadStateAndRevocationCrossNodes();
     void aSilentNodesUsersGoOfflineWithinOneTtl();
     void aNodeReadsOthersRecentEventsFromRedisExactly();
+    void aFailingJobIsUndoneAloneInItsBatch();
 
 private:
     std::unique_ptr<TestServer> node(const QString &url, const RedisServer *redis = nullptr);
@@ -599,4 +603,52 @@ void TestCluster::aNodeReadsOthersRecentEventsFromRedisExactly()
     QCOMPARE(page[u"events"_s].toArray().size(), 10);
     QCOMPARE(page[u"events"_s].toArray().last(), history(*truth, p->bob.token, p->room).last());
     QCOMPARE(metric(*e, pageHits), 0.0);
+}
+
+void TestCluster::aFailingJobIsUndoneAloneInItsBatch()
+{
+    // PostgreSQL's writer runs a batch without savepoints first, and runs it again with one per
+    // job when a job fails: the failed job's own write must not survive, the others' must.
+    QTemporaryDir dir;
+    server::Metrics metrics;
+    server::Database db(&metrics);
+    QVERIFY(db.open(dir.path(), m_pg.url()).ok());
+    const auto insertUser = [](const QString &name) {
+        return [name](QSqlDatabase &d) -> Result<QVariant> {
+            QSqlQuery q(d);
+            q.prepare(u"INSERT INTO users (username, password_hash, created_at) VALUES (?, 'x', 1)"_s);
+            if (auto r = server::execPrepared(q, { name }); !r)
+                return r.error();
+            return QVariant(true);
+        };
+    };
+    const auto halfThenFail = [](QSqlDatabase &d) -> Result<QVariant> {
+        QSqlQuery q(d);
+        q.exec(u"INSERT INTO users (username, password_hash, created_at) VALUES ('batch-ghost','x',1)"_s);
+        return makeError(ErrorCode::Conflict, u"changed my mind"_s);
+    };
+    QList<bool> outcomes;
+    const auto record = [&](const Result<QVariant> &r) { outcomes.append(r.ok()); };
+    // A job that fails by its own decision, then one that fails in SQL (a unique violation
+    // aborts PostgreSQL's transaction), each among good ones.
+    for (const auto &failing : { server::Database::Job(halfThenFail),
+                                  server::Database::Job(insertUser(u"batch-a0"_s)) }) {
+        const QString tag = outcomes.isEmpty() ? u"a"_s : u"b"_s;
+        for (int i = 0; i < 20; ++i)
+            db.write(insertUser(u"batch-%1%2"_s.arg(tag).arg(i)), this, record);
+        db.write(failing, this, record);
+        for (int i = 20; i < 40; ++i)
+            db.write(insertUser(u"batch-%1%2"_s.arg(tag).arg(i)), this, record);
+        db.flush();
+    }
+    QCOMPARE(outcomes.size(), 82);
+    QCOMPARE(outcomes.count(false), 2);
+    QVERIFY(!outcomes[20] && !outcomes[61]);
+    QVERIFY(metrics.counterValue(u"confab_storage_commits_total"_s) < 82); // batched
+    QSqlQuery q(db.reader());
+    QVERIFY(q.exec(u"SELECT COUNT(*), COUNT(*) FILTER (WHERE username = 'batch-ghost')"
+                   u" FROM users WHERE username LIKE 'batch-%'"_s));
+    QVERIFY(q.next());
+    QCOMPARE(q.value(0).toInt(), 80);
+    QCOMPARE(q.value(1).toInt(), 0);
 }
