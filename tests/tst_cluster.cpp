@@ -12,6 +12,9 @@
 #include "discovery.h"
 #include "metrics.h"
 
+#include <QCryptographicHash>
+#include <QDirIterator>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -105,6 +108,7 @@ private slots:
     void aSilentNodesUsersGoOfflineWithinOneTtl();
     void aNodeReadsOthersRecentEventsFromRedisExactly();
     void aFailingJobIsUndoneAloneInItsBatch();
+    void aFileUploadedOnOneNodeIsServedByAnother();
 
 private:
     std::unique_ptr<TestServer> node(const QString &url, const RedisServer *redis = nullptr);
@@ -651,4 +655,95 @@ void TestCluster::aFailingJobIsUndoneAloneInItsBatch()
     QVERIFY(q.next());
     QCOMPARE(q.value(0).toInt(), 80);
     QCOMPARE(q.value(1).toInt(), 0);
+}
+
+void TestCluster::aFileUploadedOnOneNodeIsServedByAnother()
+{
+    // Nodes sharing one files directory (docs/deploy.md: DATA_DIR/files on a shared file
+    // system, here a symlink): what one stores, the other serves.
+    RedisServer redis;
+    QString error;
+    QVERIFY2(redis.start(&error), qPrintable(error));
+    QTemporaryDir shared;
+    const auto sharing = [&](server::ServerConfig &c) {
+        c.database = m_pg.url();
+        c.redisHost = u"127.0.0.1"_s;
+        c.redisPort = redis.port();
+        QVERIFY(QFile::link(shared.path(), c.dataDir + u"/files"_s));
+    };
+    TestServer a(sharing), b(sharing);
+    QVERIFY(a.ok() && b.ok());
+    const auto alice = a.signUp(u"files-alice"_s);
+    const auto bob = b.signUp(u"files-bob"_s);
+    const qint64 room = a.createRoom(alice.token, u"files-room"_s);
+    QVERIFY(room);
+    QCOMPARE(b.post(u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token).status, 200);
+    QByteArray bytes(300000, Qt::Uninitialized);
+    for (qsizetype i = 0; i < bytes.size(); ++i)
+        bytes[i] = char((i * 7919) % 251);
+    const auto declare = [&](TestServer &s, const QString &token, const QString &name) {
+        return s.post(u"/api/v1/uploads"_s,
+                      { { u"roomId"_s, room }, { u"name"_s, name }, { u"size"_s, bytes.size() },
+                        { u"sha256"_s, QString::fromLatin1(QCryptographicHash::hash(
+                                           bytes, QCryptographicHash::Sha256).toHex()) } },
+                      token)
+            .json()[u"uploadId"_s]
+            .toString();
+    };
+    const QList<QPair<QByteArray, QByteArray>> patchHeaders {
+        { "Upload-Offset", "0" }, { "Content-Type", "application/offset+octet-stream" }
+    };
+    const QString upload = declare(a, alice.token, u"plan.bin"_s);
+    QVERIFY(!upload.isEmpty());
+    const auto stored = a.request("PATCH", u"/api/v1/uploads/"_s + upload, bytes, alice.token,
+                                  patchHeaders);
+    QCOMPARE(stored.status, 201);
+    const QString fileId = stored.json()[u"file"_s].toObject()[u"fileId"_s].toString();
+    QCOMPARE(a.post(u"/api/v1/rooms/%1/messages"_s.arg(room),
+                    { { u"clientMsgId"_s, u"with-file"_s }, { u"body"_s, u"the plan"_s },
+                      { u"fileId"_s, fileId } },
+                    alice.token)
+                 .status,
+             201);
+    const auto got = b.get(u"/api/v1/files/"_s + fileId, bob.token);
+    QCOMPARE(got.status, 200);
+    QVERIFY(got.body == bytes);
+
+    // Making and removing blobs takes one lock across the nodes (a node's collect() must not
+    // remove a blob another node's upload has just found): while it is held elsewhere, B's
+    // upload does not end; when it is released, it does, and the same bytes stay one blob.
+    {
+        QSqlDatabase locker = QSqlDatabase::addDatabase(u"QPSQL"_s, u"files-locker"_s);
+        locker.setHostName(u"127.0.0.1"_s);
+        locker.setPort(m_pg.port());
+        locker.setUserName(m_pg.user());
+        locker.setDatabaseName(m_pg.database());
+        QVERIFY(locker.open());
+        QSqlQuery q(locker);
+        QVERIFY(q.exec(u"BEGIN"_s));
+        QVERIFY(q.exec(u"SELECT pg_advisory_xact_lock(7080702)"_s));
+        const QString again = declare(b, bob.token, u"copy.bin"_s);
+        QVERIFY(!again.isEmpty());
+        QNetworkAccessManager nam;
+        QNetworkRequest req(b.url(u"/api/v1/uploads/"_s + again));
+        req.setRawHeader("Authorization", "Bearer " + bob.token.toUtf8());
+        for (const auto &[name, value] : patchHeaders)
+            req.setRawHeader(name, value);
+        QNetworkReply *reply = nam.sendCustomRequest(req, "PATCH", bytes);
+        QVERIFY(spinUntil([&] { return reply->isFinished(); }, 1000) == false);
+        QVERIFY(q.exec(u"COMMIT"_s));
+        QVERIFY(spinUntil([&] { return reply->isFinished(); }, 10000));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
+        delete reply;
+        q = QSqlQuery();
+        locker.close();
+    }
+    QSqlDatabase::removeDatabase(u"files-locker"_s);
+    int blobs = 0;
+    QDirIterator it(shared.path() + u"/blobs"_s, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        ++blobs;
+    }
+    QCOMPARE(blobs, 1);
 }

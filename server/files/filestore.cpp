@@ -1,6 +1,7 @@
 #include "filestore.h"
 
 #include "database.h"
+#include "storage/backend.h"
 
 #include <QDir>
 #include <QFile>
@@ -145,6 +146,8 @@ Result<StoredFile> finishUpload(QSqlDatabase &db, const QString &dataDir, const 
 {
     const QString part = partPath(dataDir, upload.id);
     const QString blob = blobPath(dataDir, facts.sha256);
+    if (auto r = storage::lockFiles(db); !r) // (no collect() on any node until this commits)
+        return r.error();
     CachedQuery exists(db, u"SELECT 1 FROM blobs WHERE sha256 = ?"_s);
     if (auto r = execCached(exists, { facts.sha256 }); !r)
         return r.error();
@@ -282,6 +285,8 @@ Result<Collected> collect(QSqlDatabase &db, const QString &dataDir, qint64 now,
                           qint64 unsentTtlMs)
 {
     Collected c;
+    if (auto r = storage::lockFiles(db); !r) // (no finishUpload() on any node meanwhile)
+        return r.error();
     {
         CachedQuery q(db, u"DELETE FROM files WHERE event_id IS NULL AND created_at < ?"_s);
         if (auto r = execCached(q, { now - unsentTtlMs }); !r)

@@ -78,7 +78,8 @@ Result<qint64> totalUsage(const QSqlDatabase &db);
 
 // Ends an upload: its row goes, a file row comes (event_id NULL), the blob row is made unless
 // the same bytes are stored already; the part file then becomes the blob (renamed) or is
-// deleted (a copy). Runs in the writer's transaction, which serializes it with collect().
+// deleted (a copy). Runs in the writer's transaction, which serializes it with collect() (on
+// every node: storage::lockFiles()).
 Result<StoredFile> finishUpload(QSqlDatabase &db, const QString &dataDir, const Upload &upload,
                                 const BlobFacts &facts, const QString &fileId, qint64 now);
 
@@ -107,8 +108,9 @@ struct Collected
 };
 // Garbage collection (writer thread, in its transaction): files never sent within
 // `unsentTtlMs`, uploads past expires_at, then every blob no file refers to. The bytes go in
-// the same job (the writer is the only one making or removing blobs, so no upload can take a
-// blob while it is being removed).
+// the same job (the writer is the only one making or removing blobs, and nodes sharing a files
+// directory take storage::lockFiles() first, so no upload can take a blob while it is being
+// removed).
 Result<Collected> collect(QSqlDatabase &db, const QString &dataDir, qint64 now,
                           qint64 unsentTtlMs);
 

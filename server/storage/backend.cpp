@@ -389,4 +389,12 @@ bool foldsStatements(const QSqlDatabase &db)
     return isPostgres(db);
 }
 
+Result<bool> lockFiles(QSqlDatabase &db)
+{
+    if (!isPostgres(db))
+        return true;
+    CachedQuery q(db, u"SELECT pg_advisory_xact_lock(%1)"_s.arg(FilesLockKey));
+    return execCached(q, {});
+}
+
 } // namespace confab::server::storage

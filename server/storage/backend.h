@@ -95,6 +95,12 @@ bool isEmbedded(const QSqlDatabase &db); // SQLite: file tools (backup, VACUUM) 
 // statements into one (a data-modifying WITH). SQLite has no such statements, and its
 // statements cost no round trip.
 bool foldsStatements(const QSqlDatabase &db);
+// Makes or removes blobs only one transaction at a time across every node sharing the files
+// directory (PostgreSQL: the advisory lock FilesLockKey until the transaction ends; SQLite: its
+// one writer does that already). Without it one node's collect() could remove a blob that
+// another node's finishUpload() found and is about to refer to.
+constexpr qint64 FilesLockKey = 7080702;
+Result<bool> lockFiles(QSqlDatabase &db);
 
 // What a failed statement means for the caller: Unavailable when it may succeed if tried again
 // (PostgreSQL unreachable or shutting down, a deadlock or serialization failure between nodes,
