@@ -34,6 +34,8 @@ class SharedEvents
 public:
     virtual ~SharedEvents() = default;
     virtual std::optional<QList<RoomEvent>> run(qint64 roomId, qint64 fromSeq, qint64 toSeq) = 0;
+    // Events read from storage after a miss, offered back (exact as storage said them).
+    virtual void repair(const QList<RoomEvent> &events) { Q_UNUSED(events); }
 };
 
 class EventCache
@@ -55,6 +57,12 @@ public:
                                            bool *hasMore, qint64 newestSeq = 0);
     // The tier behind this one (not owned); counted as confab_shared_cache_{hits,misses}_total.
     void setShared(SharedEvents *shared);
+    // What the caller read from storage after this cache (and the shared one) missed.
+    void readFromStorage(const QList<RoomEvent> &events)
+    {
+        if (m_shared)
+            m_shared->repair(events);
+    }
 
     // What deleting event `target` does to event `c` of its room (a no-op for most): the
     // message itself and its edits lose their content, a reply's preview of it its body. As

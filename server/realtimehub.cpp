@@ -574,11 +574,14 @@ void RealtimeHub::handleResume(Connection *c, const QString &id, const ResumeFra
         } else if (room->lastSeq > cursor.lastSeq) {
             Result<QList<RoomEvent>> events = makeError(ErrorCode::Internal, {});
             if (auto cached = m_ctx.cache->range(cursor.roomId, cursor.lastSeq, room->lastSeq,
-                                                 room->lastSeq))
+                                                 room->lastSeq)) {
                 events = *cached;
-            else
+            } else {
                 events = roomstore::range(db, cursor.roomId, cursor.lastSeq, room->lastSeq,
                                           limits::ResumeReplayMax);
+                if (events)
+                    m_ctx.cache->readFromStorage(events.value());
+            }
             if (!events) {
                 sendError(c, id, events.error());
                 continue;

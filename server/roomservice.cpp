@@ -392,7 +392,10 @@ Result<EventPage> RoomService::page(qint64 userId, qint64 roomId, std::optional<
             return page;
         }
     }
-    return roomstore::page(m_ctx.database->reader(), roomId, after, before, limit);
+    auto stored = roomstore::page(m_ctx.database->reader(), roomId, after, before, limit);
+    if (stored)
+        m_ctx.cache->readFromStorage(stored->events);
+    return stored;
 }
 
 void RoomService::search(qint64 userId, const QString &typed, std::optional<qint64> roomId,

@@ -267,6 +267,8 @@ bool ClusterBus::fill(qint64 roomId, qint64 afterSeq, qint64 toSeq, QList<RoomEv
                            double(got->size()));
         }
         after = got->last().seq;
+        if (m_shared) // the node that committed them left a hole in Redis: fill it
+            m_shared->repair(got.value());
         out->append(got.value());
     }
     return true;

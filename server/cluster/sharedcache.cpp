@@ -62,13 +62,29 @@ QByteArray SharedCache::key(qint64 roomId) const
     return m_prefix + "recent:" + QByteArray::number(roomId);
 }
 
+// Adds each (seq, member) whose seq has no member yet, then trims the set to its newest
+// ARGV[1] and sets its expiry (ARGV[2] ms); atomic, as every script. Never a second member at a
+// seq: the committing node and a node repairing a hole from storage may both add one.
+static const QByteArray AddScript = R"lua(
+local added = 0
+for i = 3, #ARGV, 2 do
+  if redis.call('ZCOUNT', KEYS[1], ARGV[i], ARGV[i]) == 0 then
+    redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+    added = added + 1
+  end
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[1]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return added
+)lua";
+
 void SharedCache::append(const QList<RoomEvent> &events, const QByteArrayList &json)
 {
     if (m_prefix.isEmpty() || !seal::usableKey(m_key))
         return;
-    // Per room: one ZADD of its events, the trim, the expiry; pipelined on the writer's link
-    // (Redis runs one connection's commands in order), fire and forget. A write that fails
-    // leaves a hole, which readers see as a miss.
+    // Per room one script call, pipelined on the writer's link, fire and forget. A write that
+    // fails leaves a hole: readers miss it, and the next node that reads those events from
+    // storage (a page, a gap fill) puts them in (repair()).
     std::map<qint64, QByteArrayList> adds;
     for (qsizetype i = 0; i < events.size(); ++i) {
         const RoomEvent &e = events[i];
@@ -78,23 +94,31 @@ void SharedCache::append(const QList<RoomEvent> &events, const QByteArrayList &j
             continue;
         }
         if (argv.isEmpty())
-            argv = { "ZADD" };
-        if (argv.first() == "ZADD")
+            argv = { "EVAL", AddScript, "1", {}, QByteArray::number(m_options.eventsPerRoom),
+                     QByteArray::number(qint64(m_options.ttl.count())) };
+        if (argv.first() == "EVAL")
             argv << QByteArray::number(e.seq) << seal::sealed(m_key, json[i]);
     }
-    const auto ignore = [](const Result<QVariant> &) { };
     for (auto &[room, argv] : adds) {
-        const QByteArray k = key(room);
-        argv.insert(1, k);
-        m_writer->command(argv, ignore);
         if (argv.first() == "DEL")
-            continue;
-        m_writer->command({ "ZREMRANGEBYRANK", k, "0",
-                            QByteArray::number(-(m_options.eventsPerRoom + 1)) },
-                          ignore);
-        m_writer->command({ "PEXPIRE", k, QByteArray::number(qint64(m_options.ttl.count())) },
-                          ignore);
+            argv.append(key(room));
+        else
+            argv[3] = key(room);
+        m_writer->command(argv, [](const Result<QVariant> &) { });
     }
+}
+
+void SharedCache::repair(const QList<RoomEvent> &events)
+{
+    // Only while the link is there: a repair is worth nothing enough to wait for.
+    if (events.isEmpty() || !m_writer->isConnected()
+        || m_writer->breakerState() != CircuitBreaker::State::Closed)
+        return;
+    QByteArrayList json;
+    json.reserve(events.size());
+    for (const RoomEvent &e : events)
+        json.append(QJsonDocument(e.toJson()).toJson(QJsonDocument::Compact));
+    append(events, json);
 }
 
 bool SharedCache::connectReader()
@@ -159,12 +183,15 @@ std::optional<QList<RoomEvent>> SharedCache::read(qint64 roomId, qint64 fromSeq,
         const redisReply *m = reply->element[i];
         if (m->type != REDIS_REPLY_STRING)
             return std::nullopt;
-        const auto json = seal::opened(m_key, QByteArray(m->str, qsizetype(m->len)));
+        const QByteArray member(m->str, qsizetype(m->len));
+        const auto json = seal::opened(m_key, member);
         if (!json) {
             if (m_metrics)
                 m_metrics->inc(u"confab_cluster_forged_total"_s);
             qCWarning(lcSharedCache) << "room" << roomId
-                                     << ": a cached event without the cluster's tag, ignored";
+                                     << ": a cached event without the cluster's tag, removed";
+            // Out of the way, so that what this node now reads from storage takes its place.
+            m_writer->command({ "ZREM", k, member }, [](const Result<QVariant> &) { });
             return std::nullopt;
         }
         auto e = RoomEvent::fromJson(QJsonDocument::fromJson(*json).object());

@@ -4,7 +4,8 @@
 //  - Written by the node that committed the events, with its publish (ClusterBus): per room a
 //    sorted set "confab:EPOCH:recent:ROOM", score = seq, member = the event's JSON sealed with
 //    the cluster's key (seal.h), the newest `eventsPerRoom` kept, expiring `ttl` after its last
-//    write. Events go in as committed: a delete is an event of its own, applied by readers.
+//    write; by a script that adds a member only at a seq that has none. Events go in as
+//    committed: a delete is an event of its own, applied by readers.
 //  - Read (run()) when a node's own cache misses, synchronously and bounded: one round trip,
 //    `timeout` at most, behind a breaker with the gobreaker settings, and not tried at all while
 //    the node's Redis link is down or its breaker open. Exact or nothing: the members from
@@ -57,6 +58,10 @@ public:
     void append(const QList<RoomEvent> &events, const QByteArrayList &json);
 
     std::optional<QList<RoomEvent>> run(qint64 roomId, qint64 fromSeq, qint64 toSeq) override;
+    // Events this node read from storage (a page, a gap fill): put in where the set has no
+    // member at their seq, which heals a hole a node left while its breaker was open. (Their
+    // content may be redacted already: applying a delete again changes nothing.)
+    void repair(const QList<RoomEvent> &events) override;
 
     QByteArray key(qint64 roomId) const;
 
