@@ -100,6 +100,28 @@ public:
             });
     }
 
+    // A write that may run merged with others of its kind: on PostgreSQL, where each statement
+    // is a round trip, many such writes in one statement. In a batch's first try (storagewriter)
+    // a run of consecutive items of one kind goes to their kind's `merge` at once, in queue
+    // order, before the next other job; when the batch is tried again with a savepoint per job
+    // (a job failed), and on SQLite, each runs alone. Either way the item ends with `result`
+    // set; what it computed besides (the send's outcome) it keeps in its own members.
+    struct Merged
+    {
+        virtual ~Merged() = default;
+        virtual Result<QVariant> alone(QSqlDatabase &db) = 0; // sets nothing else but its own
+        std::optional<Result<QVariant>> result; // set by merge() (alone()'s is returned)
+    };
+    // Sets every item's `result` (an item it cannot take in one statement it runs alone()), or
+    // fails as a whole (a failed statement: the batch is rolled back and tried again). An item's
+    // result that is an error must mean the item changed nothing and the transaction is intact
+    // (a refusal); anything else is the merge's failure.
+    using Merge = std::function<Result<bool>(QSqlDatabase &db, const std::vector<Merged *> &items)>;
+    void writeMerged(const void *kind, Merge merge, std::shared_ptr<Merged> item,
+                     QObject *context, Done done);
+    // Whether merging can happen here (PostgreSQL); elsewhere callers write as usual.
+    bool mergesWrites() const;
+
     // Blocks until every queued write is committed (shutdown, tests).
     void flush();
     // Work a batch's jobs left for its end: `beforeCommit` runs on the writer thread inside the

@@ -62,6 +62,26 @@ struct Posted
 };
 Result<Posted> postMessage(QSqlDatabase &db, qint64 roomId, qint64 senderId,
                            const QJsonObject &content, qint64 ts, const QString &clientMsgId);
+// PostgreSQL: many members' plain messages (postMessage's kind), stored in the order given (a
+// room's in that order of seq), a statement per room and up to 64 of its messages. Each one not
+// stored is nullopt: its room does not exist, its sender is not a member, its (sender,
+// clientMsgId) exists already or comes earlier in the list; the caller sends it alone, which
+// says which. An error: a statement failed (and with it the transaction).
+struct PlainPostIn
+{
+    qint64 senderId = 0;
+    qint64 roomId = 0;
+    QString clientMsgId;
+    QString body;
+    qint64 ts = 0;
+};
+struct PlainPostOut
+{
+    RoomEvent event;
+    qint64 msgNo = 0;
+};
+Result<std::vector<std::optional<PlainPostOut>>> postMessages(QSqlDatabase &db,
+                                                              const std::vector<PlainPostIn> &posts);
 // Sending reads the room up to the message: noted per (room, sender) by the job, written once
 // per batch by applySenderReads (the writer's beforeCommit hook; a sender with 64 messages in a
 // batch costs one UPDATE, not 64), forgotten by dropSenderReads (afterBatch). Writer thread only.

@@ -204,11 +204,44 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
     if (!prepare) {
         step = chain(m_backend->beginWrite());
         bool jobsOk = step.ok();
+        // Consecutive items of one merged kind go to their merge() together (one statement for
+        // many: Database::writeMerged), before the next job: the order stays the queue's.
+        std::vector<size_t> run;
+        size_t merged = 0; // items handed to a merge()
+        const auto flushRun = [&] {
+            if (run.empty() || !jobsOk)
+                return;
+            std::vector<Database::Merged *> items;
+            items.reserve(run.size());
+            for (size_t i : run)
+                items.push_back(batch[i].merged.get());
+            Result<bool> together = batch[run.front()].merge(db, items);
+            merged += items.size();
+            for (size_t i : run) {
+                Database::Merged *m = batch[i].merged.get();
+                if (!together || !m->result) {
+                    jobsOk = false; // its statement failed: try again, one by one
+                    break;
+                }
+                results.push_back(*m->result); // (an error here changed nothing: Merge's word)
+            }
+            run.clear();
+        };
         for (size_t i = 0; jobsOk && i < batch.size(); ++i) {
+            if (batch[i].kind) {
+                if (!run.empty() && batch[run.front()].kind != batch[i].kind)
+                    flushRun();
+                run.push_back(i);
+                continue;
+            }
+            flushRun();
+            if (!jobsOk)
+                break;
             Result<QVariant> r = batch[i].job(db);
             jobsOk = r.ok();
             results.push_back(std::move(r));
         }
+        flushRun();
         if (jobsOk) {
             // Past the jobs, a failure is the batch's, as below (never run twice: a commit that
             // failed may have happened).
@@ -220,11 +253,15 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
             ok = step.ok();
             if (!ok)
                 QSqlQuery(db).exec(u"ROLLBACK"_s);
+            else if (m_metrics && merged > 0)
+                m_metrics->inc(u"confab_storage_merged_total"_s, {}, double(merged));
         } else if (step) {
             QSqlQuery(db).exec(u"ROLLBACK"_s);
             if (m_hooks.afterBatch)
                 m_hooks.afterBatch();
             results.clear();
+            if (m_metrics)
+                m_metrics->inc(u"confab_storage_retried_batches_total"_s);
         } else {
             settled = true; // BEGIN itself failed
         }

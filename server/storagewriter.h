@@ -18,6 +18,10 @@ public:
     {
         Database::Job job;
         std::function<void(Result<QVariant>)> complete; // called on the writer thread
+        // Database::writeMerged: what the optimistic try hands to `merge` (job runs it alone)
+        const void *kind = nullptr;
+        Database::Merge merge;
+        std::shared_ptr<Database::Merged> merged;
     };
 
     StorageWriter(const storage::Backend *backend, QString connectionName, Metrics *metrics);

@@ -109,6 +109,7 @@ private slots:
     void aNodeReadsOthersRecentEventsFromRedisExactly();
     void aFailingJobIsUndoneAloneInItsBatch();
     void aFileUploadedOnOneNodeIsServedByAnother();
+    void messagesQueuedTogetherGoInOneStatementAndKeepTheirRules();
 
 private:
     std::unique_ptr<TestServer> node(const QString &url, const RedisServer *redis = nullptr);
@@ -779,4 +780,86 @@ void TestCluster::aFileUploadedOnOneNodeIsServedByAnother()
         ++blobs;
     }
     QCOMPARE(blobs, 1);
+}
+
+void TestCluster::messagesQueuedTogetherGoInOneStatementAndKeepTheirRules()
+{
+    // On PostgreSQL the plain messages of a batch go into one statement per room: what each
+    // send promises must hold in there too. Sent all at once, over and over: new ones stored
+    // once at gap-free seqs, a retry (of one stored before, or of one beside it) answered with
+    // the first's ack, a non-member refused, a reply (not plain) among them in the same order.
+    auto a = node(m_pg.url());
+    QVERIFY(a->ok());
+    const auto alice = a->signUp(u"merge-alice"_s);
+    const auto bob = a->signUp(u"merge-bob"_s);
+    const auto carol = a->signUp(u"merge-carol"_s);
+    const qint64 room = a->createRoom(alice.token, u"merge-one"_s);
+    const qint64 other = a->createRoom(alice.token, u"merge-two"_s);
+    QVERIFY(room && other);
+    QCOMPARE(a->post(u"/api/v1/rooms/%1/join"_s.arg(room), {}, bob.token).status, 200);
+    const auto message = [](const QString &cid, const QString &body) {
+        return QJsonDocument(QJsonObject { { u"clientMsgId"_s, cid }, { u"body"_s, body } })
+            .toJson(QJsonDocument::Compact);
+    };
+    const auto to = [](qint64 r) { return u"/api/v1/rooms/%1/messages"_s.arg(r); };
+    const auto first = a->post(to(room), { { u"clientMsgId"_s, u"m-first"_s }, { u"body"_s, u"first"_s } },
+                               alice.token);
+    QCOMPARE(first.status, 201);
+    QHash<QString, QPair<qint64, qint64>> stored; // clientMsgId → (eventId, seq)
+    for (int round = 0; round < 5; ++round) {
+        const QString r = QString::number(round);
+        QList<TestServer::Request> batch;
+        for (int i = 0; i < 12; ++i)
+            batch.append({ "POST", to(room), message(u"m%1-a%2"_s.arg(r).arg(i), u"a"_s),
+                           i % 3 ? alice.token : bob.token });
+        batch.append({ "POST", to(room), message(u"m-first"_s, u"first"_s), alice.token });
+        batch.append({ "POST", to(room), message(u"m%1-a0"_s.arg(r), u"a"_s), bob.token });
+        batch.append({ "POST", to(room), message(u"m%1-c"_s.arg(r), u"c"_s), carol.token });
+        batch.append({ "POST", to(other), message(u"m%1-o"_s.arg(r), u"o"_s), alice.token });
+        batch.append({ "POST", to(room),
+                       QJsonDocument(QJsonObject { { u"clientMsgId"_s, u"m%1-re"_s.arg(r) },
+                                                   { u"body"_s, u"re"_s },
+                                                   { u"replyTo"_s, first.json()[u"eventId"_s] } })
+                           .toJson(QJsonDocument::Compact),
+                       bob.token });
+        batch.append({ "POST", to(room), message(u"m%1-a0"_s.arg(r), u"a"_s), bob.token });
+        const QList<HttpResult> got = a->requestAll(batch);
+        for (qsizetype i = 0; i < batch.size(); ++i) {
+            const QJsonObject o = QJsonDocument::fromJson(batch[i].body).object();
+            const QString cid = o[u"clientMsgId"_s].toString();
+            if (cid.endsWith(u"-c"_s)) {
+                QCOMPARE(got[i].errorCode(), u"not_member"_s);
+                continue;
+            }
+            QVERIFY2(got[i].status == 201 || got[i].status == 200,
+                     qPrintable(cid + u" "_s + QString::fromUtf8(got[i].body)));
+            const auto ack = qMakePair(got[i].json()[u"eventId"_s].toInteger(),
+                                       got[i].json()[u"seq"_s].toInteger());
+            // (m*-a0 is bob's, sent three times in the round; a clientMsgId is per sender)
+            const QString key = cid + (batch[i].token == bob.token ? u"@bob"_s : u"@alice"_s);
+            if (stored.contains(key))
+                QCOMPARE(ack, stored.value(key)); // a retry: the first's ack
+            else
+                stored.insert(key, ack);
+        }
+    }
+    QCOMPARE(stored.value(u"m-first@alice"_s).second, first.json()[u"seq"_s].toInteger());
+    const auto events = history(*a, alice.token, room);
+    QSet<QString> seen;
+    for (int i = 0; i < events.size(); ++i) {
+        QCOMPARE(events[i][u"seq"_s].toInteger(), i + 1); // gap-free
+        const QString cid = events[i][u"clientMsgId"_s].toString();
+        if (cid.isEmpty())
+            continue;
+        const QString key = cid + (events[i][u"senderId"_s].toInteger() == bob.id ? u"@bob"_s
+                                                                                   : u"@alice"_s);
+        QVERIFY2(!seen.contains(key), qPrintable(key)); // stored once
+        seen.insert(key);
+        QCOMPARE(stored.value(key).first, events[i][u"id"_s].toInteger());
+    }
+    QCOMPARE(seen.size(), 1 + 5 * (12 + 1)); // first; per round 12 and the reply
+    QCOMPARE(history(*a, alice.token, other).size(), 2 + 5); // created, joined; one per round
+    QVERIFY(metric(*a, "confab_storage_merged_total") > 0);
+    // Refusals and retries are answered inside the merged batch; nothing made one run again.
+    QCOMPARE(metric(*a, "confab_storage_retried_batches_total"), 0.0);
 }
