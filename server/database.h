@@ -147,6 +147,8 @@ protected:
     bool event(QEvent *e) override;
 
 private:
+    void queue(Job job, const void *kind, Merge merge, std::shared_ptr<Merged> merged,
+               QObject *context, Done done);
     QString m_path;
     std::unique_ptr<DataDirLock> m_lock;
     std::unique_ptr<storage::Backend> m_backend;

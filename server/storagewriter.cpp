@@ -194,13 +194,23 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
                              sql + u" failed: "_s + chained.lastError().text());
         return true;
     };
+    Result<bool> step = true;
+    // The batch's end: its hook, COMMIT; the whole of it rolled back if either fails.
+    const auto finish = [&] {
+        if (step && m_hooks.beforeCommit)
+            step = m_hooks.beforeCommit(db);
+        if (step)
+            step = commit.exec();
+        if (!step)
+            QSqlQuery(db).exec(u"ROLLBACK"_s);
+        return step.ok();
+    };
     // PostgreSQL first tries the batch without savepoints (a round trip less per job): if every
     // job succeeds it commits as it is; if one fails, all of it is rolled back and run again with
     // a savepoint per job, where a failing job is undone alone. Jobs touch nothing but the
     // database (and what afterBatch forgets), so running one twice is running it once.
     bool ok = false;
     bool settled = false; // the optimistic attempt decided the batch: committed, or failed
-    Result<bool> step = true;
     if (!prepare) {
         step = chain(m_backend->beginWrite());
         bool jobsOk = step.ok();
@@ -246,14 +256,8 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
             // Past the jobs, a failure is the batch's, as below (never run twice: a commit that
             // failed may have happened).
             settled = true;
-            if (m_hooks.beforeCommit)
-                step = m_hooks.beforeCommit(db);
-            if (step)
-                step = commit.exec();
-            ok = step.ok();
-            if (!ok)
-                QSqlQuery(db).exec(u"ROLLBACK"_s);
-            else if (m_metrics && merged > 0)
+            ok = finish();
+            if (ok && m_metrics && merged > 0)
                 m_metrics->inc(u"confab_storage_merged_total"_s, {}, double(merged));
         } else if (step) {
             QSqlQuery(db).exec(u"ROLLBACK"_s);
@@ -291,13 +295,7 @@ void StorageWriter::runBatch(QSqlDatabase &db, std::deque<Item> &batch)
             }
             results.push_back(std::move(r));
         }
-        if (step && m_hooks.beforeCommit)
-            step = m_hooks.beforeCommit(db);
-        if (step)
-            step = commit.exec();
-        ok = step.ok();
-        if (!ok)
-            QSqlQuery(db).exec(u"ROLLBACK"_s);
+        ok = finish();
     }
     if (m_hooks.afterBatch)
         m_hooks.afterBatch();

@@ -147,6 +147,17 @@ QString PostgresServer::url() const
     return u"postgres://%1@127.0.0.1:%2/%3"_s.arg(user()).arg(m_port).arg(database());
 }
 
+QSqlDatabase PostgresServer::connect(const QString &name) const
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, name);
+    db.setHostName(u"127.0.0.1"_s);
+    db.setPort(m_port);
+    db.setUserName(user());
+    db.setDatabaseName(database());
+    db.open();
+    return db;
+}
+
 QString PostgresServer::log() const
 {
     QFile f(m_dir.path() + u"/postgres.log"_s);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <QProcess>
+#include <QSqlDatabase>
 #include <QString>
 #include <QTemporaryDir>
 
@@ -33,6 +34,8 @@ public:
     QString user() const { return QStringLiteral("confab"); }
     // postgres://confab@127.0.0.1:PORT/confab (trust authentication on loopback)
     QString url() const;
+    // A QPSQL connection named `name` to its database as its superuser, opened (check isOpen()).
+    QSqlDatabase connect(const QString &name) const;
     QString dataDir() const;
     QString log() const; // the server's log so far (for failure messages)
 

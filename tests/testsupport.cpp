@@ -51,12 +51,8 @@ QString postgresUrlFor(const QString &dataDir)
         + QString::fromLatin1(
               QCryptographicHash::hash(dataDir.toUtf8(), QCryptographicHash::Sha1).toHex().left(20));
     {
-        QSqlDatabase admin = QSqlDatabase::addDatabase(u"QPSQL"_s, u"test-admin"_s);
-        admin.setHostName(u"127.0.0.1"_s);
-        admin.setPort(server->port());
-        admin.setUserName(server->user());
-        admin.setDatabaseName(server->database());
-        if (!admin.open())
+        QSqlDatabase admin = server->connect(u"test-admin"_s);
+        if (!admin.isOpen())
             qFatal("CONFAB_TEST_POSTGRES: %s", qPrintable(admin.lastError().text()));
         QSqlQuery q(admin);
         if (!q.exec(u"SELECT 1 FROM pg_database WHERE datname = '%1'"_s.arg(name)))

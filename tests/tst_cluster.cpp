@@ -747,12 +747,8 @@ void TestCluster::aFileUploadedOnOneNodeIsServedByAnother()
     // remove a blob another node's upload has just found): while it is held elsewhere, B's
     // upload does not end; when it is released, it does, and the same bytes stay one blob.
     {
-        QSqlDatabase locker = QSqlDatabase::addDatabase(u"QPSQL"_s, u"files-locker"_s);
-        locker.setHostName(u"127.0.0.1"_s);
-        locker.setPort(m_pg.port());
-        locker.setUserName(m_pg.user());
-        locker.setDatabaseName(m_pg.database());
-        QVERIFY(locker.open());
+        QSqlDatabase locker = m_pg.connect(u"files-locker"_s);
+        QVERIFY(locker.isOpen());
         QSqlQuery q(locker);
         QVERIFY(q.exec(u"BEGIN"_s));
         QVERIFY(q.exec(u"SELECT pg_advisory_xact_lock(7080702)"_s));

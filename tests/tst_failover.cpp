@@ -182,12 +182,8 @@ void TestFailover::initTestCase()
         QString sql = QString::fromUtf8(setup.readAll());
         sql.replace(u"ROLE confab"_s, u"ROLE chat"_s)
             .replace(u"DATABASE confab OWNER confab"_s, u"DATABASE chat OWNER chat"_s);
-        QSqlDatabase admin = QSqlDatabase::addDatabase(u"QPSQL"_s, u"setup"_s);
-        admin.setHostName(u"127.0.0.1"_s);
-        admin.setPort(m_pg.port());
-        admin.setUserName(m_pg.user());
-        admin.setDatabaseName(m_pg.database());
-        QVERIFY(admin.open());
+        QSqlDatabase admin = m_pg.connect(u"setup"_s);
+        QVERIFY(admin.isOpen());
         QSqlQuery q(admin);
         for (const QString &line : sql.split(u'\n')) {
             if (line.startsWith(u"--"_s) || line.trimmed().isEmpty())
