@@ -1,5 +1,4 @@
-// RedisLink: one server node's connection to Redis in the multi-node mode (docs/scale.md to
-// come; issue "Beyond one machine").
+// RedisLink: one server node's connection to Redis in the multi-node mode (docs/scale.md).
 //
 //  - hiredis' asynchronous API on this object's event loop, through the Qt adapter Debian ships
 //    with hiredis (hiredis/adapters/qt.h): no thread of its own, no blocking call.
