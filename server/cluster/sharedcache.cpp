@@ -110,7 +110,7 @@ void SharedCache::append(const QList<RoomEvent> &events, const QByteArrayList &j
 
 void SharedCache::repair(const QList<RoomEvent> &events)
 {
-    // Only while the link is there: a repair is worth nothing enough to wait for.
+    // Only while the link is up: a repair is not worth waiting for.
     if (events.isEmpty() || !m_writer->isConnected()
         || m_writer->breakerState() != CircuitBreaker::State::Closed)
         return;
