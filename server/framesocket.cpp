@@ -4,6 +4,7 @@
 
 #include <QCoreApplication>
 #include <QEvent>
+#include <QMetaMethod>
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -473,6 +474,29 @@ void FrameSocket::afterSend(qint64 sent, qsizetype next, qint64 partial)
 
 qint64 FrameSocket::toQt(const char *data, qint64 len)
 {
+    // TLS: straight to the kernel while Qt's buffer is empty (the order stays). QAbstractSocket
+    // keeps a 16 KiB block in its write buffer for good once anything went through it: the
+    // handshake's records made that a quarter of an idle TLS connection's memory. Only what the
+    // kernel does not take now goes to Qt; bytesWritten comes from the event loop, as Qt's.
+    // (Plaintext keeps Qt's buffer: its first write is later and smaller, and Qt coalesces.)
+    if (m_tls && len > 0 && !qtHoldsBytes() && state() == ConnectedState) {
+        const ssize_t n = ::send(int(socketDescriptor()), data, size_t(len),
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            static const QMetaMethod written = QMetaMethod::fromSignal(&QIODevice::bytesWritten);
+            if (isSignalConnected(written)) // (a download waits for it; most sockets do not)
+                QMetaObject::invokeMethod(
+                    this, [this, n] { emit bytesWritten(n); }, Qt::QueuedConnection);
+            if (n == len)
+                return len;
+            data += n;
+            len -= n;
+        }
+        // (EAGAIN, or an error: Qt's write meets it too and reports it)
+        m_qtHoldsBytes = true;
+        const qint64 rest = QTcpSocket::writeData(data, len);
+        return rest < 0 ? rest : qMax<qint64>(n, 0) + rest;
+    }
     m_qtHoldsBytes = true;
     return QTcpSocket::writeData(data, len);
 }

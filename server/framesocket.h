@@ -147,7 +147,8 @@ protected:
 private:
     void gather(QByteArray bytes, bool postFlush);
     void onStateChanged(SocketState state);
-    qint64 toQt(const char *data, qint64 len); // into QAbstractSocket's own buffer
+    // To the kernel, or what it does not take into QAbstractSocket's own buffer
+    qint64 toQt(const char *data, qint64 len);
     qint64 writeOut(const char *data, qint64 len); // toQt(), encrypted first with TLS
     bool qtHoldsBytes();
     // TLS: encrypts the gathered frames not yet sealed into one entry of records.
