@@ -8,7 +8,7 @@ ClientFrameChecker::Verdict ClientFrameChecker::feed(QByteArrayView bytes)
     const qsizetype n = bytes.size();
     while (i < n && m_verdict == Verdict::Ok) {
         switch (m_state) {
-        case State::Byte0: // FIN, RSV, opcode: QWebSocket checks those
+        case State::Byte0: // FIN, RSV, opcode: WsFrameReader checks those
             ++i;
             m_state = State::Byte1;
             break;

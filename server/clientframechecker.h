@@ -1,8 +1,9 @@
 // ClientFrameChecker: follows the frame boundaries of a WebSocket client's byte stream (RFC 6455
 // §5.2) and reports the first frame a server must refuse before reading it: an unmasked one
 // (§5.1: the server fails the connection, 1002), or one whose 64-bit length has its top bit
-// set. QtWebSockets 6.4 processes unmasked client frames, so FrameSocket runs every byte a
-// client sends through this before QWebSocket sees it.
+// set. FrameSocket runs every byte a client sends through this as it arrives, before the
+// worker's WsFrameReader (which refuses the same frames) reads it: the first check sits where
+// the bytes come in.
 //
 // It reads headers only and skips payloads by count, so it costs a few branches per frame.
 #pragma once

@@ -76,7 +76,7 @@ void FrameSocket::setGathering(bool on)
     if (on) {
         connect(this, &QAbstractSocket::stateChanged, this, &FrameSocket::onStateChanged,
                 Qt::UniqueConnection);
-        // Connected now, before QWebSocket connects its own: on each arrival this slot runs
+        // Connected now, before the worker connects its own: on each arrival this slot runs
         // first. It does nothing until checkClientFrames() arms it (or TLS needs it).
         connect(this, &QIODevice::readyRead, this, &FrameSocket::takeArrivedBytes,
                 Qt::UniqueConnection);

@@ -1,12 +1,11 @@
 // FrameSocket: the QTcpSocket under every accepted connection. Until it is told to gather, it
 // is a plain QTcpSocket (the HTTP front end, REST and SSE use it as such). Once a WebSocket
-// worker adopts it, everything written to it (frames handed over by the hub, and QWebSocket's
-// own handshake, pong and close frames) is gathered in order and sent with one sendmsg() when
-// it is flushed: by the worker's queue for the hub's frames, at the end of the pass for
-// QWebSocket's own writes, whichever comes first:
+// worker adopts it, everything written to it (frames handed over by the hub, the handshake's
+// answer, pongs and close frames) is gathered in order and sent with one sendmsg() when it is
+// flushed: by the worker's queue for gathered frames, at the end of the pass for plain
+// writes, whichever comes first:
 //  - a room event's frame is encoded once and shared by all its recipients (appendFrame takes
-//    a reference, not a copy): no per-recipient UTF-8 conversion, header or buffer copy, which
-//    QWebSocket::sendTextMessage costs for each recipient;
+//    a reference, not a copy): no per-recipient UTF-8 conversion, header or buffer copy;
 //  - no 32 KiB QAbstractSocket write chunk kept per idle connection (RSS: about a page each);
 //  - whatever the kernel does not take is handed to QAbstractSocket's own buffer, which then
 //    carries every later byte until it has drained (order is kept; backpressure is Qt's).
@@ -51,7 +50,7 @@ public:
     bool isGathering() const { return m_gathering; }
 
     // Queues a complete frame (shared, not copied). The caller keeps WebSocket framing whole
-    // (frames are only ever appended between QWebSocket's own complete writes).
+    // (frames are only ever appended between other complete writes).
     enum class Appended {
         First, // nothing was gathered before: the caller must see that sendGathered() is
                // called (no flush of the socket's own is coming; SocketWorker queues it)
@@ -181,7 +180,7 @@ private:
     std::function<void(qint64)> m_sent;
     std::shared_ptr<void> m_ticket;
     // TLS and client frames (checkClientFrames): bytes taken from Qt's buffer as they arrive,
-    // decrypted and checked, and read from here (readData) by the guard and QWebSocket.
+    // decrypted and checked, and read from here (readData) by the guard and the worker.
     void takeArrivedBytes();
     ClientFrameChecker m_checker;
     bool m_checking = false; // checkClientFrames() was called

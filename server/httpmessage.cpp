@@ -73,6 +73,8 @@ QByteArray statusReason(int status)
         return "Payload Too Large";
     case 416:
         return "Range Not Satisfiable";
+    case 426:
+        return "Upgrade Required";
     case 429:
         return "Too Many Requests";
     case 431:

@@ -20,7 +20,6 @@
 #include <QTcpSocket>
 #include <QThread>
 #include <QTimer>
-#include <QWebSocketProtocol>
 
 #include <algorithm>
 
@@ -323,7 +322,7 @@ void RealtimeHub::closeAll()
 {
     const auto all = m_connections.values() + m_sse.values();
     for (const auto &c : all)
-        closeWith(c.get(), QWebSocketProtocol::CloseCodeGoingAway, u"server shutting down"_s, {});
+        closeWith(c.get(), 1001 /* going away */, u"server shutting down"_s, {});
     flush(); // now, not on the next loop pass: shutdown may not have one
 }
 

@@ -3,9 +3,10 @@
 #include "framesocket.h"
 #include "sendring.h"
 
+#include "httprequestparser.h"
+#include "ws/wsprotocol.h"
+
 #include <QTcpSocket>
-#include <QWebSocket>
-#include <QWebSocketServer>
 
 using namespace Qt::StringLiterals;
 
@@ -25,80 +26,166 @@ SocketWorker::~SocketWorker() = default;
 
 void SocketWorker::adopt(QTcpSocket *socket)
 {
-    if (!m_server) {
-        m_server = new QWebSocketServer(u"confab"_s, QWebSocketServer::NonSecureMode, this);
-        m_server->setMaxPendingConnections(1 << 20);
-        connect(m_server, &QWebSocketServer::newConnection, this, &SocketWorker::onNewConnection);
+    auto *fs = qobject_cast<FrameSocket *>(socket);
+    if (!fs) { // every accepted socket is one (ConnectionGuard); anything else is a bug
+        qWarning("SocketWorker: not a FrameSocket, dropped");
+        socket->abort();
+        socket->deleteLater();
+        return;
     }
     socket->setParent(this);
-    // QWebSocket never deletes the socket under it: without this every closed WebSocket would
-    // keep its socket (and its per-address slot, which the socket's ticket holds) for good.
-    // Queued behind QWebSocket's own handling of the same signal; it copes with the socket
-    // going away first.
-    connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
-    if (auto *fs = qobject_cast<FrameSocket *>(socket)) {
-        fs->setGathering(true); // the handshake reply is the first gathered write
-        // QWebSocket hides its socket: onNewConnection finds it again by the peer's endpoint.
-        const Endpoint key { fs->peerAddress(), fs->peerPort() };
-        m_handshaking.insert(key, { fs, connect(fs, &QObject::destroyed, this, [this, key] {
-                                        m_handshaking.remove(key);
-                                    }) });
-    }
-    m_server->handleConnection(socket);
+    fs->setGathering(true); // the handshake's answer is the first gathered write
+    auto link = std::make_shared<WsLink>();
+    link->id = g_nextLink++;
+    link->worker = m_index;
+    link->tcp = fs;
+    const quint64 id = link->id;
+    // After each send, what Qt still holds (the hub's slow-consumer cut reads it).
+    fs->setSentHandler([link](qint64 unsent) { link->pending = unsent; });
+    m_sockets.insert(id, Socket { link, WsFrameReader(m_maxMessageBytes), false });
+    // After setGathering's own readyRead slot (it decrypts and checks what arrived).
+    connect(fs, &QIODevice::readyRead, this, [this, id] { onReadable(id); });
+    connect(fs, &QAbstractSocket::disconnected, this, [this, id] { onDisconnected(id); });
+    if (fs->bytesAvailable() > 0) // the request may be here already (the guard read it)
+        QMetaObject::invokeMethod(this, [this, id] { onReadable(id); }, Qt::QueuedConnection);
 }
 
-void SocketWorker::onNewConnection()
+bool SocketWorker::answerHandshake(quint64 id, Socket &socket)
 {
-    while (QWebSocket *ws = m_server->nextPendingConnection()) {
-        ws->setParent(this);
-        ws->setMaxAllowedIncomingFrameSize(m_maxMessageBytes);
-        ws->setMaxAllowedIncomingMessageSize(m_maxMessageBytes);
-        auto link = std::make_shared<WsLink>();
-        link->id = g_nextLink++;
-        link->worker = m_index;
-        const quint64 id = link->id;
-        FrameSocket *tcp = nullptr;
-        if (const auto h = m_handshaking.constFind({ ws->peerAddress(), ws->peerPort() });
-            h != m_handshaking.constEnd()) {
-            tcp = h->socket;
-            disconnect(h->onDestroyed);
-            m_handshaking.erase(h);
-        }
-        link->tcp = tcp;
-        if (tcp) {
-            // QtWebSockets 6.4 reads unmasked client frames; RFC 6455 5.1 says fail the
-            // connection. The frame is never read; the close frame goes out, then the socket.
-            tcp->checkClientFrames([ws, tcp](const QString &reason) {
-                ws->close(QWebSocketProtocol::CloseCodeProtocolError, reason);
-                tcp->disconnectFromHost();
-            });
-        }
-        if (tcp) // after each send, what Qt still holds (the hub's slow-consumer cut reads it)
-            tcp->setSentHandler([link](qint64 unsent) { link->pending = unsent; });
-        m_sockets.insert(id, { ws, link });
-        connect(ws, &QWebSocket::textMessageReceived, this,
-                [this, id](const QString &text) { emit textReceived(id, text); });
-        connect(ws, &QWebSocket::binaryMessageReceived, this,
-                [this, id](const QByteArray &) { emit binaryReceived(id); });
-        connect(ws, &QWebSocket::pong, this, [this, id] { emit pongReceived(id); });
-        connect(ws, &QWebSocket::bytesWritten, this,
-                [ws, link] { link->pending = ws->bytesToWrite(); });
-        // Set before QWebSocket writes its close frame (ours or the reply to the peer's), and
-        // checked per frame instead of ws->state(), a cache miss per delivery.
-        connect(ws, &QWebSocket::aboutToClose, this, [link] { link->closing = true; });
-        connect(ws, &QWebSocket::disconnected, this, [this, id, ws] {
-            if (const auto it = m_sockets.constFind(id); it != m_sockets.constEnd()) {
-                if (it->link->tcp)
-                    it->link->tcp->setSentHandler({});
-                it->link->tcp = nullptr;
-                it->link->closing = true;
-            }
-            m_sockets.remove(id);
-            ws->deleteLater();
-            emit closed(id);
-        });
-        emit opened(link, ws->request().rawHeader("Authorization"));
+    const std::shared_ptr<WsLink> link = socket.link;
+    FrameSocket *fs = link->tcp;
+    const qint64 available = fs->bytesAvailable();
+    HttpLimits limits;
+    limits.headerBytes = qMax<qint64>(limits.headerBytes, available); // the guard's limit held
+    limits.bodyBytes = 0;
+    const HttpParse p = parseHttpRequest(fs->peekReady(available), limits);
+    if (p.status == HttpParse::Status::NeedHead)
+        return false; // not all here yet (a socket adopted before its request came)
+    WsHandshake answer;
+    if (p.status != HttpParse::Status::Complete || !p.webSocketUpgrade
+        || p.request.method != "GET") {
+        answer.response = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                          "Connection: close\r\n\r\n";
+    } else {
+        answer = answerWsHandshake(p.request);
     }
+    if (!answer.accepted) {
+        link->closing = true;
+        fs->skip(available);
+        fs->write(answer.response);
+        fs->disconnectFromHost(); // `socket` may be gone from here on
+        return false;
+    }
+    fs->skip(p.headBytes);
+    fs->write(answer.response);
+    socket.open = true;
+    // The reader refuses unmasked frames too; the checker also keeps an idle connection from
+    // holding Qt's 16 KiB read block (framesocket.h). It reads what came behind the request at
+    // once, and may close the connection right here.
+    fs->checkClientFrames([this, id](const QString &reason) {
+        if (const auto it = m_sockets.constFind(id); it != m_sockets.constEnd())
+            closeLink(*it->link, 1002, reason);
+    });
+    if (!m_sockets.contains(id) || !link->tcp)
+        return false; // closed at once (its `closed` is emitted; the hub ignores unknown ids)
+    emit opened(link, p.request.header("authorization"));
+    return !link->closing;
+}
+
+void SocketWorker::onReadable(quint64 id)
+{
+    auto it = m_sockets.find(id);
+    if (it == m_sockets.end())
+        return;
+    const std::shared_ptr<WsLink> link = it->link; // kept: a handler may close the socket
+    if (!link->tcp || link->closing)
+        return; // nothing more is read once our close frame is out
+    if (!it->open) {
+        if (!answerHandshake(id, *it))
+            return;
+        it = m_sockets.find(id); // `opened` may have run the hub (on this thread)
+        if (it == m_sockets.end() || !link->tcp || link->closing)
+            return;
+    }
+    QList<WsFrameReader::Message> messages;
+    bool ok = true;
+    while (ok && link->tcp->bytesAvailable() > 0) {
+        const QByteArray bytes = link->tcp->read(link->tcp->bytesAvailable());
+        if (bytes.isEmpty())
+            break;
+        ok = it->reader.feed(bytes, &messages);
+    }
+    const int failCode = ok ? 0 : it->reader.failCode();
+    const QString failReason = ok ? QString() : QString::fromLatin1(it->reader.failReason());
+    onMessages(id, link, messages);
+    if (failCode && link->tcp)
+        closeLink(*link, failCode, failReason); // after what came before the fault
+}
+
+void SocketWorker::onMessages(quint64 id, const std::shared_ptr<WsLink> &link,
+                              const QList<WsFrameReader::Message> &messages)
+{
+    for (const WsFrameReader::Message &m : messages) {
+        if (!link->tcp || link->closing)
+            return; // closed meanwhile (by the hub, on this thread): the rest is not read
+        switch (m.kind) {
+        case WsFrameReader::Kind::Text:
+            emit textReceived(id, m.text);
+            break;
+        case WsFrameReader::Kind::Binary:
+            emit binaryReceived(id);
+            break;
+        case WsFrameReader::Kind::Ping: // answered with its payload (RFC 6455 5.5.2)
+            appendFrame(*link, wsControlFrame(0xA, m.payload));
+            postSendGathered();
+            break;
+        case WsFrameReader::Kind::Pong:
+            emit pongReceived(id);
+            break;
+        case WsFrameReader::Kind::Close: {
+            // Answered with the same code (none if it had none), then the socket closes.
+            QByteArray echo;
+            if (m.closeCode) {
+                echo.append(char((m.closeCode >> 8) & 0xFF));
+                echo.append(char(m.closeCode & 0xFF));
+            }
+            appendFrame(*link, wsControlFrame(0x8, echo));
+            link->closing = true;
+            link->tcp->disconnectFromHost();
+            return;
+        }
+        }
+    }
+}
+
+void SocketWorker::closeLink(WsLink &link, int code, const QString &reason)
+{
+    if (!link.tcp)
+        return;
+    if (!link.closing) {
+        appendFrame(link, wsCloseFrame(code, reason));
+        link.closing = true; // nothing may follow the close frame
+    }
+    link.tcp->disconnectFromHost(); // sends what is gathered first
+}
+
+void SocketWorker::onDisconnected(quint64 id)
+{
+    const auto it = m_sockets.find(id);
+    if (it == m_sockets.end())
+        return;
+    const std::shared_ptr<WsLink> link = it->link;
+    const bool open = it->open;
+    m_sockets.erase(it);
+    if (FrameSocket *tcp = link->tcp) {
+        tcp->setSentHandler({});
+        tcp->disconnect(this);
+        tcp->deleteLater();
+    }
+    link->tcp = nullptr;
+    link->closing = true;
+    if (open)
+        emit closed(id);
 }
 
 void SocketWorker::apply(const QList<Command> &commands)
@@ -246,31 +333,23 @@ void SocketWorker::applyOne(const Command &c)
     const auto it = m_sockets.constFind(c.link);
     if (it == m_sockets.constEnd())
         return; // gone meanwhile; the hub hears of it from `closed`
-    QWebSocket *ws = it->ws;
+    WsLink &link = *it->link;
+    if (!link.tcp)
+        return;
     switch (c.kind) {
     case Command::Send:
-        if (it->link->tcp && it->link->tcp->isGathering()) {
-            appendFrame(*it->link, c.frame);
-        } else if (!it->link->closing) {
-            ws->sendTextMessage(QString::fromUtf8(FrameSocket::textPayload(c.frame)));
-            it->link->pending = ws->bytesToWrite();
-        }
+        appendFrame(link, c.frame);
         break;
     case Command::Close:
-        ws->close(QWebSocketProtocol::CloseCode(c.code), c.text);
+        closeLink(link, c.code, c.text);
         break;
     case Command::Abort:
-        ws->abort();
+        link.tcp->abort();
         break;
     case Command::Ping:
-        // Gathered like a text frame: no QWebSocket ping (a buffered write, a write notifier
-        // and a posted flush per socket), and on a busy socket it rides in the next write.
-        // The peer's pong still arrives through QWebSocket's pong() (its round-trip time is
-        // meaningless without its own ping; the hub only notes that the peer answered).
-        if (it->link->tcp && it->link->tcp->isGathering())
-            appendFrame(*it->link, FrameSocket::pingFrame());
-        else if (!it->link->closing)
-            ws->ping();
+        // Gathered like a text frame: on a busy socket it rides in the next write. The hub
+        // only notes that the peer answered (pongReceived).
+        appendFrame(link, FrameSocket::pingFrame());
         break;
     }
 }
@@ -278,21 +357,20 @@ void SocketWorker::applyOne(const Command &c)
 void SocketWorker::shutdown()
 {
     for (const Socket &s : std::as_const(m_sockets)) {
-        s.ws->disconnect(this);
-        if (s.link->tcp) {
-            s.link->tcp->setSentHandler({});
-            s.link->tcp->sendGathered();
-        }
-        s.link->tcp = nullptr; // a flush still posted finds nothing to write to
+        FrameSocket *tcp = s.link->tcp;
+        if (!tcp)
+            continue;
+        tcp->disconnect(this);
+        tcp->setSentHandler({});
+        if (s.open && !s.link->closing)
+            appendFrame(*s.link, wsCloseFrame(1001, QStringLiteral("server shutting down")));
         s.link->closing = true;
-        s.ws->flush();
-        delete s.ws;
+        tcp->sendGathered();
+        s.link->tcp = nullptr; // a flush still posted finds nothing to write to
     }
     m_sockets.clear();
     m_gathering.clear();
     m_gatherHead = 0;
-    delete m_server;
-    m_server = nullptr;
 }
 
 } // namespace confab::server

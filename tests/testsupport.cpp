@@ -472,6 +472,49 @@ int rawStatus(const QByteArray &response)
     return response.mid(9, 3).toInt();
 }
 
+QByteArray readUntil(QTcpSocket &s, const std::function<bool(const QByteArray &)> &done,
+                     int timeoutMs)
+{
+    QByteArray got;
+    QElapsedTimer t;
+    t.start();
+    while (!done(got) && t.elapsed() < timeoutMs) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        got += s.readAll();
+        if (s.state() != QAbstractSocket::ConnectedState) {
+            got += s.readAll();
+            break;
+        }
+    }
+    return got;
+}
+
+QByteArray clientFrame(const QByteArray &payload, bool masked, quint8 first)
+{
+    QByteArray f;
+    f.append(char(first));
+    const quint8 maskBit = masked ? 0x80 : 0;
+    const quint64 n = quint64(payload.size());
+    if (n < 126) {
+        f.append(char(maskBit | n));
+    } else if (n <= 0xFFFF) {
+        f.append(char(maskBit | 126));
+        f.append(char((n >> 8) & 0xFF));
+        f.append(char(n & 0xFF));
+    } else {
+        f.append(char(maskBit | 127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            f.append(char((n >> shift) & 0xFF));
+    }
+    if (!masked)
+        return f + payload;
+    const char key[4] = { 0x12, 0x34, 0x56, 0x78 };
+    f.append(key, 4);
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        f.append(char(payload[i] ^ key[i % 4]));
+    return f;
+}
+
 namespace {
 
 QByteArray pemOf(X509 *cert)

@@ -196,4 +196,13 @@ QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs = 50
 // Parses the status code from a raw HTTP response ("HTTP/1.1 413 ..."), 0 if none.
 int rawStatus(const QByteArray &response);
 
+// Reads from `s` until `done` says so, the peer closes, or `timeoutMs` passes. The server runs
+// in this thread: the loop spins the event loop instead of blocking in waitForReadyRead().
+QByteArray readUntil(QTcpSocket &s, const std::function<bool(const QByteArray &)> &done,
+                     int timeoutMs = 5000);
+
+// A WebSocket frame as a client sends it (RFC 6455 5.2): masked unless `masked` is false;
+// `first` is its first byte (FIN, RSV bits, opcode; 0x81: a whole text frame).
+QByteArray clientFrame(const QByteArray &payload, bool masked = true, quint8 first = 0x81);
+
 } // namespace confab::test

@@ -61,47 +61,6 @@ std::unique_ptr<QTcpSocket> rawConnect(quint16 port, const QByteArray &bytes = {
     return s;
 }
 
-// Reads from `s` until `done` says so, the peer closes, or `timeoutMs` passes. The server runs
-// in this thread: the loop spins the event loop instead of blocking in waitForReadyRead().
-QByteArray readUntil(QTcpSocket &s, const std::function<bool(const QByteArray &)> &done,
-                     int timeoutMs = 5000)
-{
-    QByteArray got;
-    QElapsedTimer t;
-    t.start();
-    while (!done(got) && t.elapsed() < timeoutMs) {
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-        got += s.readAll();
-        if (s.state() != QAbstractSocket::ConnectedState) {
-            got += s.readAll();
-            break;
-        }
-    }
-    return got;
-}
-
-// A WebSocket text frame as a client sends it: masked unless `masked` is false.
-QByteArray clientFrame(const QByteArray &payload, bool masked = true)
-{
-    QByteArray f;
-    f.append(char(0x81));
-    const quint8 maskBit = masked ? 0x80 : 0;
-    if (payload.size() < 126) {
-        f.append(char(maskBit | payload.size()));
-    } else {
-        f.append(char(maskBit | 126));
-        f.append(char((payload.size() >> 8) & 0xFF));
-        f.append(char(payload.size() & 0xFF));
-    }
-    if (!masked)
-        return f + payload;
-    const char key[4] = { 0x12, 0x34, 0x56, 0x78 };
-    f.append(key, 4);
-    for (qsizetype i = 0; i < payload.size(); ++i)
-        f.append(char(payload[i] ^ key[i % 4]));
-    return f;
-}
-
 // Registers `name` (password "password123") over REST; the answer.
 HttpResult registerAs(TestServer &s, const QString &name)
 {
