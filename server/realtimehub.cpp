@@ -197,12 +197,28 @@ RealtimeHub::~RealtimeHub()
 
 void RealtimeHub::acceptSocket(QTcpSocket *socket)
 {
-    Worker &w = m_workers[m_nextWorker++ % m_workers.size()];
-    socket->setParent(nullptr);
-    if (w.thread)
-        socket->moveToThread(w.thread);
+    // Not from inside the socket's readyRead (the guard's, which handed it over): its thread
+    // is still in the middle of that signal, and would go on using the socket (its engine, its
+    // notifiers) while the worker's thread answers it, or closes it and deletes the engine
+    // (found by tst_websocket_tls: a refused handshake, closed at once, crashed the emitter).
     QMetaObject::invokeMethod(
-        w.worker, [worker = w.worker, socket] { worker->adopt(socket); }, Qt::QueuedConnection);
+        this,
+        [this, socket = QPointer<QTcpSocket>(socket)] {
+            if (!socket)
+                return;
+            if (socket->state() != QAbstractSocket::ConnectedState) {
+                socket->deleteLater(); // gone meanwhile: nobody else deletes it now
+                return;
+            }
+            Worker &w = m_workers[m_nextWorker++ % m_workers.size()];
+            socket->setParent(nullptr);
+            if (w.thread)
+                socket->moveToThread(w.thread);
+            QMetaObject::invokeMethod(
+                w.worker, [worker = w.worker, socket = socket.data()] { worker->adopt(socket); },
+                Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
 }
 
 void RealtimeHub::onOpened(const std::shared_ptr<WsLink> &link, const QByteArray &auth)

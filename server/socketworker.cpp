@@ -33,6 +33,10 @@ void SocketWorker::adopt(QTcpSocket *socket)
         socket->deleteLater();
         return;
     }
+    if (fs->state() != QAbstractSocket::ConnectedState) {
+        fs->deleteLater(); // closed on its way here: its `disconnected` is past
+        return;
+    }
     socket->setParent(this);
     fs->setGathering(true); // the handshake's answer is the first gathered write
     auto link = std::make_shared<WsLink>();

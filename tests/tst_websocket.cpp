@@ -77,6 +77,33 @@ HttpRequest upgradeRequest(const Headers &headers)
 const QByteArray kUpgradeHead = "GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
 
+// A raw WebSocket (TLS in the _tls run) that has done its handshake with `token` and read the
+// server's hello; what it read so far is in *got.
+std::unique_ptr<QTcpSocket> openRaw(quint16 port, const QString &token, QByteArray *got)
+{
+    std::unique_ptr<QTcpSocket> c = connectRaw(port);
+    if (!c)
+        return nullptr;
+    c->write(kUpgradeHead + "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
+             + token.toLatin1() + "\r\n\r\n");
+    *got = readUntil(*c, [](const QByteArray &b) { return b.contains("\"hello\""); });
+    if (!got->startsWith("HTTP/1.1 101 Switching Protocols\r\n") || !got->contains("\"hello\""))
+        return nullptr;
+    return c;
+}
+
+// Reads until the server closes `c`; the last frame it sent, which must be a close frame:
+// its payload (empty when it was not one, or the server did not close).
+QByteArray closeFrameAtTheEnd(QTcpSocket &c, QByteArray got)
+{
+    got += readUntil(c, [](const QByteArray &) { return false; });
+    const auto frames = serverFrames(got);
+    if (c.state() != QAbstractSocket::UnconnectedState || frames.isEmpty()
+        || frames.last().first != 0x8)
+        return {};
+    return frames.last().second;
+}
+
 } // namespace
 
 class tst_WebSocket : public QObject
@@ -310,12 +337,9 @@ void tst_WebSocket::aFragmentedMessageWithAPingBetweenIsRead()
 {
     TestServer s;
     const auto room = s.aliceAndBobInARoom();
-    const std::unique_ptr<QTcpSocket> c = connectRaw(s.port());
-    QVERIFY(c);
-    c->write(kUpgradeHead + "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
-             + room.alice.token.toLatin1() + "\r\n\r\n");
-    QByteArray got = readUntil(*c, [](const QByteArray &b) { return b.contains("\"hello\""); });
-    QVERIFY2(got.startsWith("HTTP/1.1 101 Switching Protocols\r\n"), got.constData());
+    QByteArray got;
+    const std::unique_ptr<QTcpSocket> c = openRaw(s.port(), room.alice.token, &got);
+    QVERIFY2(c, got.constData());
     const QByteArray send = R"({"type":"send","id":"f1","roomId":)" + QByteArray::number(room.room)
         + R"(,"clientMsgId":"f1","body":"in three pieces ✓"})";
     // Three fragments in three writes, a ping between the first two, each let through alone.
@@ -355,19 +379,12 @@ void tst_WebSocket::brokenFramesCloseWithTheirCode()
     QFETCH(int, code);
     TestServer s;
     const auto a = s.signUp(u"ann"_s);
-    const std::unique_ptr<QTcpSocket> c = connectRaw(s.port());
-    QVERIFY(c);
-    c->write(kUpgradeHead + "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
-             + a.token.toLatin1() + "\r\n\r\n");
-    QByteArray got = readUntil(*c, [](const QByteArray &b) { return b.contains("\"hello\""); });
-    QVERIFY2(got.contains("\"hello\""), got.constData());
+    QByteArray got;
+    const std::unique_ptr<QTcpSocket> c = openRaw(s.port(), a.token, &got);
+    QVERIFY2(c, got.constData());
     c->write(frame);
-    got += readUntil(*c, [](const QByteArray &) { return false; });
-    QCOMPARE(c->state(), QAbstractSocket::UnconnectedState); // and the server closed it
-    const auto frames = serverFrames(got);
-    QVERIFY(!frames.isEmpty());
-    QCOMPARE(frames.last().first, 0x8);
-    QCOMPARE(frames.last().second.first(2), closePayload(code));
+    // A close frame with the code, then the server closes the connection.
+    QCOMPARE(closeFrameAtTheEnd(*c, got).first(2), closePayload(code));
     // The server serves on.
     WsClient w(s.port());
     QVERIFY(w.login(a.token));
@@ -377,18 +394,11 @@ void tst_WebSocket::aClientsCloseIsEchoed()
 {
     TestServer s;
     const auto a = s.signUp(u"ann"_s);
-    const std::unique_ptr<QTcpSocket> c = connectRaw(s.port());
-    QVERIFY(c);
-    c->write(kUpgradeHead + "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
-             + a.token.toLatin1() + "\r\n\r\n");
-    QByteArray got = readUntil(*c, [](const QByteArray &b) { return b.contains("\"hello\""); });
+    QByteArray got;
+    const std::unique_ptr<QTcpSocket> c = openRaw(s.port(), a.token, &got);
+    QVERIFY2(c, got.constData());
     c->write(clientFrame(closePayload(4000, "bye"), true, kClose));
-    got += readUntil(*c, [](const QByteArray &) { return false; });
-    QCOMPARE(c->state(), QAbstractSocket::UnconnectedState);
-    const auto frames = serverFrames(got);
-    QVERIFY(!frames.isEmpty());
-    QCOMPARE(frames.last().first, 0x8);
-    QCOMPARE(frames.last().second, closePayload(4000));
+    QCOMPARE(closeFrameAtTheEnd(*c, got), closePayload(4000));
 }
 
 QTEST_GUILESS_MAIN(tst_WebSocket)
