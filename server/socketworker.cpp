@@ -6,6 +6,7 @@
 #include "httprequestparser.h"
 #include "ws/wsprotocol.h"
 
+#include <QScopeGuard>
 #include <QTcpSocket>
 
 using namespace Qt::StringLiterals;
@@ -129,6 +130,18 @@ void SocketWorker::onReadable(quint64 id)
 void SocketWorker::onMessages(quint64 id, const std::shared_ptr<WsLink> &link,
                               const QList<WsFrameReader::Message> &messages)
 {
+    // Pings are answered with the payload of the last one read (RFC 6455 5.5.3 allows it), and
+    // not while the peer leaves our writes unread: a flood of pings costs one pong per read, and
+    // nothing once the peer stops reading.
+    const QByteArray *lastPing = nullptr;
+    const auto answerPing = [&] {
+        if (lastPing && link->tcp && !link->closing && link->pending < kUnreadLimitForPongs) {
+            appendFrame(*link, wsControlFrame(0xA, *lastPing));
+            postSendGathered();
+        }
+        lastPing = nullptr;
+    };
+    const auto done = qScopeGuard(answerPing);
     for (const WsFrameReader::Message &m : messages) {
         if (!link->tcp || link->closing)
             return; // closed meanwhile (by the hub, on this thread): the rest is not read
@@ -139,14 +152,14 @@ void SocketWorker::onMessages(quint64 id, const std::shared_ptr<WsLink> &link,
         case WsFrameReader::Kind::Binary:
             emit binaryReceived(id);
             break;
-        case WsFrameReader::Kind::Ping: // answered with its payload (RFC 6455 5.5.2)
-            appendFrame(*link, wsControlFrame(0xA, m.payload));
-            postSendGathered();
+        case WsFrameReader::Kind::Ping: // answered below, once
+            lastPing = &m.payload;
             break;
         case WsFrameReader::Kind::Pong:
             emit pongReceived(id);
             break;
         case WsFrameReader::Kind::Close: {
+            answerPing(); // before the close frame: nothing may follow it
             // Answered with the same code (none if it had none), then the socket closes.
             QByteArray echo;
             if (m.closeCode) {

@@ -78,6 +78,8 @@ public:
     static constexpr std::chrono::nanoseconds kDefaultFlushSlice = std::chrono::milliseconds(2);
     static constexpr int kSocketsPerClockCheck = 32;
     static constexpr int kPrefetchAhead = 4; // sockets between a prefetch and the write
+    // A peer with more than this of our writes unsent (it is not reading) gets no pong.
+    static constexpr qint64 kUnreadLimitForPongs = 64 * 1024;
     void setFlushSlice(std::chrono::nanoseconds slice);
 
 signals:
