@@ -55,15 +55,6 @@ const QByteArray &FrameSocket::pingFrame()
     return frame;
 }
 
-QByteArrayView FrameSocket::textPayload(const QByteArray &frame)
-{
-    if (frame.size() < 2)
-        return {};
-    const quint8 len = quint8(frame.at(1)) & 0x7F;
-    const qsizetype header = len < 126 ? 2 : len == 126 ? 4 : 10;
-    return QByteArrayView(frame).sliced(std::min(header, frame.size()));
-}
-
 void FrameSocket::setGathering(bool on)
 {
     if (!on)

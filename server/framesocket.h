@@ -39,8 +39,6 @@ public:
 
     // A complete unmasked text frame (FIN, opcode 1) carrying `utf8`: what a server sends.
     static QByteArray textFrame(QByteArrayView utf8);
-    // The payload of a frame textFrame() made.
-    static QByteArrayView textPayload(const QByteArray &frame);
     // An unmasked ping with no payload (FIN, opcode 9), shared: a control frame may go between
     // any two complete frames, so it is gathered like a text frame.
     static const QByteArray &pingFrame();

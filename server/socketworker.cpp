@@ -69,8 +69,7 @@ bool SocketWorker::answerHandshake(quint64 id, Socket &socket)
     WsHandshake answer;
     if (p.status != HttpParse::Status::Complete || !p.webSocketUpgrade
         || p.request.method != "GET") {
-        answer.response = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
-                          "Connection: close\r\n\r\n";
+        answer.response = wsRefusal(400, "not a WebSocket handshake\n");
     } else {
         answer = answerWsHandshake(p.request);
     }

@@ -17,7 +17,6 @@
 #pragma once
 
 #include <QHash>
-#include <QHostAddress>
 #include <QList>
 #include <QObject>
 #include <QString>

@@ -18,14 +18,14 @@ bool hasToken(const QByteArray &value, QByteArrayView token)
     return false;
 }
 
-QByteArray refusal(int status, const QByteArray &message, const QByteArray &extraHeaders = {})
+} // namespace
+
+QByteArray wsRefusal(int status, const QByteArray &message, const QByteArray &extraHeaders)
 {
     return "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusReason(status)
         + "\r\nContent-Type: text/plain\r\nContent-Length: " + QByteArray::number(message.size())
         + "\r\n" + extraHeaders + "Connection: close\r\n\r\n" + message;
 }
-
-} // namespace
 
 QByteArray wsAcceptKey(QByteArrayView key)
 {
@@ -40,22 +40,22 @@ WsHandshake answerWsHandshake(const HttpRequest &request)
     WsHandshake h;
     const QByteArray version = request.header("sec-websocket-version").trimmed();
     if (version != "13") {
-        h.response = refusal(426, "this server speaks WebSocket version 13\n",
+        h.response = wsRefusal(426, "this server speaks WebSocket version 13\n",
                              "Sec-WebSocket-Version: 13\r\n");
         return h;
     }
     const QByteArray key = request.header("sec-websocket-key").trimmed();
     const auto decoded = QByteArray::fromBase64Encoding(key, QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded || decoded.decoded.size() != 16) {
-        h.response = refusal(400, "Sec-WebSocket-Key must be 16 bytes in base64\n");
+        h.response = wsRefusal(400, "Sec-WebSocket-Key must be 16 bytes in base64\n");
         return h;
     }
     if (!hasToken(request.header("connection"), "upgrade")) {
-        h.response = refusal(400, "a WebSocket handshake needs \"Connection: Upgrade\"\n");
+        h.response = wsRefusal(400, "a WebSocket handshake needs \"Connection: Upgrade\"\n");
         return h;
     }
     if (request.header("host").trimmed().isEmpty()) {
-        h.response = refusal(400, "a WebSocket handshake needs a Host\n");
+        h.response = wsRefusal(400, "a WebSocket handshake needs a Host\n");
         return h;
     }
     h.accepted = true;

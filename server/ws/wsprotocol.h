@@ -23,6 +23,9 @@ struct WsHandshake
 // No subprotocol or extension is offered.
 WsHandshake answerWsHandshake(const HttpRequest &request);
 
+// An HTTP refusal of a handshake (`extraHeaders` end in CRLF each); the connection closes after.
+QByteArray wsRefusal(int status, const QByteArray &message, const QByteArray &extraHeaders = {});
+
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key.
 QByteArray wsAcceptKey(QByteArrayView key);
 
